@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// version is set at release time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+// Exit codes: 0 pass or warn, 1 a check failed, 2 mlgate could not run.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitCantRun = 2
+)
+
+// env is what a command may touch of the outside world, so tests can run the
+// whole CLI in-process with their own environment and writers.
+type env struct {
+	stdout  io.Writer
+	stderr  io.Writer
+	getenv  func(string) string
+	now     func() time.Time
+	actions *actions.Runtime
+}
+
+func newEnv() *env {
+	return &env{
+		stdout:  os.Stdout,
+		stderr:  os.Stderr,
+		getenv:  os.Getenv,
+		now:     time.Now,
+		actions: actions.New(os.Getenv, os.Stdout),
+	}
+}
+
+func (e *env) tool() evidence.Tool {
+	return evidence.Tool{Name: "mlgate", Version: toolVersion()}
+}
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// exitError carries an exit code out of a command. A plain error means the
+// command could not run (exit 2).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// checksFailed is returned when the command ran and a check failed: the
+// summary has been printed already, so nothing more is said.
+func checksFailed() error { return &exitError{code: exitFailed} }
+
+func newRootCmd(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mlgate",
+		Short: "CI-native gates for machine-learning models: data contracts, drift, promotion, signing, reports",
+		Long: `mlgate brings MLOps discipline into ordinary CI.
+
+Each command reads its inputs, writes one evidence document (--out FILE), prints a
+human summary and exits 0 (pass or warn), 1 (a check failed) or 2 (it could not run).
+The gate and the report take any number of evidence files.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.AddCommand(
+		newValidateCmd(e),
+		newContractCmd(e),
+		newProfileCmd(e),
+		newDriftCmd(e),
+		newGateCmd(e),
+		newPolicyCmd(e),
+		newSignCmd(e),
+		newVerifyCmd(e),
+		newAttestCmd(e),
+		newReportCmd(e),
+		newVersionCmd(e),
+	)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+	})
+	return root
+}
+
+// run executes the CLI and turns every outcome, a panic included, into an exit code.
+func run(args []string, e *env) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(e.stderr, "mlgate: internal error: %v\nPlease report this at https://github.com/mlgate/mlgate/issues\n", r)
+			code = exitCantRun
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(e.stderr, "mlgate: %s\n", actions.SafeLog(ee.err.Error()))
+		}
+		return ee.code
+	}
+	fmt.Fprintf(e.stderr, "mlgate: %s\n", actions.SafeLog(err.Error()))
+	return exitCantRun
+}

@@ -1,0 +1,19 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+)
+
+// TODO(owner of this command): replace this placeholder with the real command.
+func newValidateCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:    "validate",
+		Short:  "not built yet",
+		Hidden: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return errors.New("mlgate validate is not built yet")
+		},
+	}
+}

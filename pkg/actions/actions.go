@@ -1,0 +1,229 @@
+// Package actions is mlgate's GitHub Actions runtime: step outputs, environment,
+// annotations, log groups and the job summary, written safely.
+//
+// It sits over github.com/sethvargo/go-githubactions and fixes what makes that
+// package unsafe for untrusted values: file commands are written with a random
+// delimiter (a value containing it is refused), a missing GITHUB_* file is not a
+// panic (outside Actions everything just prints), and the job summary is kept
+// under GitHub's 1 MiB limit.
+package actions
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	githubactions "github.com/sethvargo/go-githubactions"
+)
+
+// MaxSummaryBytes is GitHub's limit on one step's job summary.
+const MaxSummaryBytes = 1 << 20
+
+// Runtime talks to the GitHub Actions runner, or to the terminal outside one.
+type Runtime struct {
+	getenv  func(string) string
+	out     io.Writer
+	gha     *githubactions.Action
+	enabled bool
+	// summaryBytes counts what this process appended to the job summary.
+	summaryBytes int
+}
+
+// New builds a runtime from an environment (os.Getenv in production) and the
+// writer workflow commands go to (the step's stdout).
+func New(getenv func(string) string, out io.Writer) *Runtime {
+	return &Runtime{
+		getenv:  getenv,
+		out:     out,
+		gha:     githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(out)),
+		enabled: getenv("GITHUB_ACTIONS") == "true",
+	}
+}
+
+// Enabled reports whether mlgate runs inside GitHub Actions.
+func (r *Runtime) Enabled() bool { return r.enabled }
+
+// Getenv reads the runtime's environment.
+func (r *Runtime) Getenv(key string) string { return r.getenv(key) }
+
+// Input reads a composite action input passed through env as INPUT_<NAME>,
+// the way the runner names them (upper case, spaces as underscores).
+func (r *Runtime) Input(name string) string {
+	key := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+	return strings.TrimSpace(r.getenv(key))
+}
+
+// SetOutput sets a step output. Outside Actions it does nothing.
+func (r *Runtime) SetOutput(name, value string) error {
+	return r.fileCommand("GITHUB_OUTPUT", name, value)
+}
+
+// SetEnv exports an environment variable to later steps.
+func (r *Runtime) SetEnv(name, value string) error {
+	return r.fileCommand("GITHUB_ENV", name, value)
+}
+
+// fileCommand appends name<<DELIM value DELIM to the file named by env var key.
+func (r *Runtime) fileCommand(key, name, value string) error {
+	if !r.enabled {
+		return nil
+	}
+	if name == "" || strings.ContainsAny(name, "\r\n=<") {
+		return fmt.Errorf("invalid %s name %q", strings.ToLower(strings.TrimPrefix(key, "GITHUB_")), name)
+	}
+	path := r.getenv(key)
+	if path == "" {
+		return fmt.Errorf("%s is not set: cannot set %q", key, name)
+	}
+	delim, err := randomDelimiter()
+	if err != nil {
+		return err
+	}
+	if strings.Contains(value, delim) {
+		return fmt.Errorf("value for %q contains the file-command delimiter; refused", name)
+	}
+	return appendFile(path, fmt.Sprintf("%s<<%s\n%s\n%s\n", name, delim, value, delim))
+}
+
+func randomDelimiter() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "ghadelimiter_" + hex.EncodeToString(b), nil
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ErrSummaryTooLarge is returned when the job summary would pass MaxSummaryBytes.
+var ErrSummaryTooLarge = errors.New("job summary would exceed GitHub's 1 MiB limit")
+
+// AddSummary appends markdown to the job summary. When the text would take this
+// step past the limit it is cut at a line boundary with a note, and
+// ErrSummaryTooLarge is returned so the caller can say so.
+func (r *Runtime) AddSummary(markdown string) error {
+	if !r.enabled {
+		return nil
+	}
+	path := r.getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return errors.New("GITHUB_STEP_SUMMARY is not set: no job summary written")
+	}
+	existing := 0
+	if st, err := os.Stat(path); err == nil {
+		existing = int(st.Size())
+	}
+	room := MaxSummaryBytes - existing
+	var tooLarge error
+	if len(markdown)+1 > room {
+		const note = "\n\n> [!WARNING]\n> The rest of this report was cut: the job summary is limited to 1 MiB.\n"
+		cut := room - len(note) - 1
+		if cut < 0 {
+			return ErrSummaryTooLarge
+		}
+		if i := strings.LastIndexByte(markdown[:cut], '\n'); i >= 0 {
+			cut = i
+		}
+		markdown = markdown[:cut] + note
+		tooLarge = ErrSummaryTooLarge
+	}
+	if err := appendFile(path, markdown+"\n"); err != nil {
+		return err
+	}
+	r.summaryBytes += len(markdown) + 1
+	return tooLarge
+}
+
+// Level is an annotation level.
+type Level string
+
+// Annotation levels.
+const (
+	LevelError   Level = "error"
+	LevelWarning Level = "warning"
+	LevelNotice  Level = "notice"
+)
+
+// Annotation is a message attached to a file and line in the workflow run.
+type Annotation struct {
+	Level   Level
+	Title   string
+	Message string
+	File    string
+	Line    int
+	Column  int
+}
+
+// Annotate emits an annotation; its message and properties are escaped so that
+// untrusted text cannot end the command or start another. Outside Actions it does nothing.
+func (r *Runtime) Annotate(a Annotation) {
+	if !r.enabled {
+		return
+	}
+	fields := githubactions.CommandProperties{}
+	if a.File != "" {
+		fields["file"] = a.File
+	}
+	if a.Line > 0 {
+		fields["line"] = strconv.Itoa(a.Line)
+	}
+	if a.Column > 0 {
+		fields["col"] = strconv.Itoa(a.Column)
+	}
+	if a.Title != "" {
+		fields["title"] = a.Title
+	}
+	gha := r.gha.WithFieldsMap(fields)
+	switch a.Level {
+	case LevelError:
+		gha.Errorf("%s", a.Message)
+	case LevelWarning:
+		gha.Warningf("%s", a.Message)
+	default:
+		gha.Noticef("%s", a.Message)
+	}
+}
+
+// Group runs fn inside a collapsible log group.
+func (r *Runtime) Group(title string, fn func()) {
+	if r.enabled {
+		r.gha.Group(title)
+		defer r.gha.EndGroup()
+	}
+	fn()
+}
+
+// Mask hides a secret in all later log output.
+func (r *Runtime) Mask(secret string) {
+	if r.enabled && secret != "" {
+		r.gha.AddMask(secret)
+	}
+}
+
+// SafeLog neutralises workflow commands in untrusted text bound for the log: a
+// line that starts with "::" would otherwise be run by the runner.
+func SafeLog(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		trimmed := strings.TrimLeft(l, " \t")
+		if strings.HasPrefix(trimmed, "::") {
+			lines[i] = strings.Replace(l, "::", ":\u200b:", 1)
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,211 @@
+// Package evidence defines the evidence document that every mlgate command writes
+// and that the gate and the report read: one JSON document per step, versioned by
+// apiVersion, so that steps compose without knowing how the others ran.
+package evidence
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// APIVersion is the version of the evidence format this package reads and writes.
+const APIVersion = "mlgate.dev/v1"
+
+// Kind names what a document is evidence of.
+type Kind string
+
+// The kinds of evidence mlgate produces.
+const (
+	KindDataValidation    Kind = "DataValidation"
+	KindContractDiff      Kind = "ContractDiff"
+	KindProfile           Kind = "Profile"
+	KindDriftReport       Kind = "DriftReport"
+	KindMetricGate        Kind = "MetricGate"
+	KindPolicyDecision    Kind = "PolicyDecision"
+	KindPromotionDecision Kind = "PromotionDecision"
+	KindSignature         Kind = "Signature"
+	KindVerification      Kind = "Verification"
+	KindAttestation       Kind = "Attestation"
+)
+
+// Kinds lists every known kind, in the order reports present them.
+var Kinds = []Kind{
+	KindDataValidation, KindContractDiff, KindProfile, KindDriftReport, KindMetricGate,
+	KindPolicyDecision, KindPromotionDecision, KindSignature, KindVerification, KindAttestation,
+}
+
+// Known reports whether k is a kind this version understands.
+func (k Kind) Known() bool {
+	for _, known := range Kinds {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+// Severity says whether a failed check fails the step (error) or only warns (warn).
+type Severity string
+
+// Check severities.
+const (
+	SeverityError Severity = "error"
+	SeverityWarn  Severity = "warn"
+)
+
+// Document is one step's evidence.
+type Document struct {
+	APIVersion string    `json:"apiVersion"`
+	Kind       Kind      `json:"kind"`
+	Subject    Subject   `json:"subject"`
+	Status     Status    `json:"status"`
+	Summary    string    `json:"summary"`
+	Checks     []Check   `json:"checks"`
+	Details    any       `json:"details,omitempty"`
+	Tool       Tool      `json:"tool"`
+	StartedAt  time.Time `json:"startedAt"`
+	DurationMs int64     `json:"durationMs"`
+}
+
+// Subject is what the evidence is about: a file, a dataset, a model.
+type Subject struct {
+	Name   string            `json:"name"`
+	Digest map[string]string `json:"digest,omitempty"`
+	// Files lists the inputs that form the subject when there are several (a dataset of
+	// Parquet files, a model directory), each with its own digest.
+	Files []File `json:"files,omitempty"`
+}
+
+// File is one input file and its digest.
+type File struct {
+	Path   string            `json:"path"`
+	Digest map[string]string `json:"digest,omitempty"`
+	Size   int64             `json:"size,omitempty"`
+}
+
+// Tool names the program that wrote the document.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Check is one decided rule: a contract check, a drift test, a metric threshold,
+// a policy rule, a signature verification step.
+type Check struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title,omitempty"`
+	Status   Status   `json:"status"`
+	Severity Severity `json:"severity,omitempty"`
+	Message  string   `json:"message"`
+	Observed any      `json:"observed,omitempty"`
+	Expected any      `json:"expected,omitempty"`
+	// Failures and Total count the rows (or items) that failed and were tested.
+	Failures int64 `json:"failures,omitempty"`
+	Total    int64 `json:"total,omitempty"`
+	// Examples shows a few failing values, with their row numbers.
+	Examples []Example `json:"examples,omitempty"`
+	// Location is where in the subject the check applies (a data file, a column).
+	Location *Location `json:"location,omitempty"`
+	// Source is the line of the rule that defined the check (a contract, a gate
+	// file, a policy), so annotations and SARIF point at what a person edits.
+	Source      *Source `json:"source,omitempty"`
+	Remediation string  `json:"remediation,omitempty"`
+	// DecidedBy says how the check was decided: "metadata", "dictionary", "scan", ...
+	DecidedBy string `json:"decidedBy,omitempty"`
+}
+
+// Example is one failing value and where it was found.
+type Example struct {
+	Row   int64  `json:"row"`
+	Value any    `json:"value"`
+	File  string `json:"file,omitempty"`
+}
+
+// Location is a place in the subject.
+type Location struct {
+	File     string `json:"file,omitempty"`
+	Column   string `json:"column,omitempty"`
+	RowGroup *int   `json:"rowGroup,omitempty"`
+	Row      *int64 `json:"row,omitempty"`
+}
+
+// Source is a place in a human-edited file: line and column are 1-based.
+type Source struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+// String formats the source as file:line:column for messages.
+func (s Source) String() string {
+	switch {
+	case s.Line > 0 && s.Column > 0:
+		return fmt.Sprintf("%s:%d:%d", s.File, s.Line, s.Column)
+	case s.Line > 0:
+		return fmt.Sprintf("%s:%d", s.File, s.Line)
+	}
+	return s.File
+}
+
+// New starts a document of the given kind, stamped with the tool and start time.
+func New(kind Kind, subject Subject, tool Tool, started time.Time) *Document {
+	return &Document{
+		APIVersion: APIVersion,
+		Kind:       kind,
+		Subject:    subject,
+		Status:     StatusPass,
+		Checks:     []Check{},
+		Tool:       tool,
+		StartedAt:  started.UTC(),
+	}
+}
+
+// Add appends a check and folds its status into the document's.
+func (d *Document) Add(c Check) {
+	d.Checks = append(d.Checks, c)
+	d.Status = Worst(d.Status, c.Status)
+}
+
+// Finish sets the duration and, when the caller left it empty, a summary that counts
+// the checks by status.
+func (d *Document) Finish(now time.Time) {
+	d.DurationMs = now.Sub(d.StartedAt).Milliseconds()
+	if d.Summary == "" {
+		d.Summary = CountSummary(d.Checks)
+	}
+}
+
+// CountSummary says how many checks failed and warned, e.g. "2 of 41 checks failed".
+func CountSummary(checks []Check) string {
+	var failed, warned int
+	for _, c := range checks {
+		switch c.Status {
+		case StatusFail, StatusError:
+			failed++
+		case StatusWarn:
+			warned++
+		}
+	}
+	plural := "s"
+	if len(checks) == 1 {
+		plural = ""
+	}
+	s := fmt.Sprintf("%d of %d check%s failed", failed, len(checks), plural)
+	if warned > 0 {
+		s += fmt.Sprintf(", %d warned", warned)
+	}
+	return s
+}
+
+// DetailsAs decodes the free-form details into v (a kind-specific struct).
+func (d *Document) DetailsAs(v any) error {
+	if d.Details == nil {
+		return fmt.Errorf("%s evidence has no details", d.Kind)
+	}
+	raw, err := json.Marshal(d.Details)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}

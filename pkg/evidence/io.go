@@ -1,0 +1,121 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// maxDocumentSize bounds what Read accepts, so a wrong file given as evidence
+// (a Parquet file, a model) fails fast instead of being read whole.
+const maxDocumentSize = 64 << 20
+
+// Marshal renders the document as indented JSON with a trailing newline.
+func Marshal(d *Document) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, fmt.Errorf("encoding %s evidence: %w", d.Kind, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Write stores the document at path atomically (a temporary file renamed into
+// place), so a reader never sees half a document and a failed write leaves any
+// previous file as it was.
+func Write(path string, d *Document) error {
+	data, err := Marshal(d)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data)
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same folder.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// Read loads and validates one evidence document. Errors name the file.
+func Read(path string) (*Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading evidence: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxDocumentSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading evidence %s: %w", path, err)
+	}
+	if len(data) > maxDocumentSize {
+		return nil, fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxDocumentSize>>20)
+	}
+	d, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("evidence %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Parse decodes and validates a document: it must be JSON of apiVersion
+// mlgate.dev/v1, of a known kind, and valid against the evidence JSON Schema.
+func Parse(data []byte) (*Document, error) {
+	var probe struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       Kind   `json:"kind"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("not a JSON evidence document: %w", err)
+	}
+	if probe.APIVersion != APIVersion {
+		return nil, fmt.Errorf("apiVersion %q is not supported (want %q)", probe.APIVersion, APIVersion)
+	}
+	if !probe.Kind.Known() {
+		return nil, fmt.Errorf("unknown kind %q", probe.Kind)
+	}
+	if err := ValidateSchema(data); err != nil {
+		return nil, err
+	}
+	var d Document
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// ReadAll reads several documents, stopping at the first bad one.
+func ReadAll(paths []string) ([]*Document, error) {
+	docs := make([]*Document, 0, len(paths))
+	for _, p := range paths {
+		d, err := Read(p)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}

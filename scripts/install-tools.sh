@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the pinned third-party programs the tests run against. Idempotent:
+# what is already installed at the right version is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+gobin="$(go env GOPATH)/bin"
+install_go() { # name module@version
+  local name=$1 mod=$2 stamp="$gobin/.$1.version"
+  if [ -x "$gobin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$mod" ]; then return; fi
+  echo "installing $mod"
+  go install "$mod"
+  echo "$mod" > "$stamp"
+}
+install_go actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+install_go opa github.com/open-policy-agent/opa@v1.22.3
+install_go cosign github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+install_go act github.com/nektos/act@v0.2.89
+
+# npm packages by exact version (scripts/npm/package.json).
+if [ ! -f scripts/npm/node_modules/.installed ] || ! cmp -s scripts/npm/package.json scripts/npm/node_modules/.installed; then
+  echo "installing npm packages"
+  (cd scripts/npm && npm install --no-audit --no-fund --no-save --loglevel=error)
+  cp scripts/npm/package.json scripts/npm/node_modules/.installed
+fi
+
+# SciPy from Debian, for the drift statistics cross-check (Debian's own python3).
+if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing python3-scipy"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-scipy >/dev/null
+  else
+    echo "python3-scipy is missing: install it with 'sudo apt-get install python3-scipy'" >&2
+  fi
+fi
