@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// cliResult is what one in-process run of the CLI produced.
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs mlgate in-process with args and an environment of its own (nothing
+// is read from the test process's environment), as a user would from a shell.
+func runCLI(t *testing.T, environ map[string]string, args ...string) cliResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string { return environ[k] }
+	e := &env{
+		stdout:  &stdout,
+		stderr:  &stderr,
+		getenv:  getenv,
+		now:     time.Now,
+		actions: actions.New(getenv, &stdout),
+	}
+	code := run(args, e)
+	return cliResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// wantCode fails the test unless the run exited with code.
+func (r cliResult) wantCode(t *testing.T, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+}
+
+// readEvidence reads an --out file and checks it against the evidence JSON Schema.
+func readEvidence(t *testing.T, path string) *evidence.Document {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("evidence not written: %v", err)
+	}
+	if err := evidence.ValidateSchema(data); err != nil {
+		t.Fatalf("%s does not validate against the evidence schema: %v\n%s", path, err, data)
+	}
+	doc, err := evidence.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// actionsEnv is an environment that looks like a GitHub Actions step, with its
+// output and summary files in a temporary folder.
+func actionsEnv(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{"GITHUB_ACTIONS": "true"}
+	for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV"} {
+		p := filepath.Join(dir, strings.ToLower(k))
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env[k] = p
+	}
+	return env
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, nil, "version")
+	r.wantCode(t, 0)
+	if !strings.HasPrefix(r.stdout, "mlgate ") {
+		t.Fatalf("version output %q", r.stdout)
+	}
+}
+
+func TestUnknownFlagIsExit2(t *testing.T) {
+	r := runCLI(t, nil, "version", "--no-such-flag")
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, "unknown flag") {
+		t.Fatalf("stderr %q does not name the flag", r.stderr)
+	}
+}
