@@ -1,0 +1,157 @@
+package evidence
+
+import "time"
+
+// The types below are the details of each kind: what the producing command
+// writes and what the gate's policies and the report read. Producers may add
+// fields; consumers must tolerate ones they do not know.
+
+// ValidationDetails is the details of a DataValidation document.
+type ValidationDetails struct {
+	Contract string `json:"contract"`
+	Rows     int64  `json:"rows"`
+	// DecidedBy counts the checks decided by each tier: metadata (footer
+	// statistics, page index), dictionary, scan.
+	DecidedBy map[string]int `json:"decidedBy,omitempty"`
+}
+
+// ContractDiffDetails is the details of a ContractDiff document.
+type ContractDiffDetails struct {
+	Old     string           `json:"old"`
+	New     string           `json:"new"`
+	Changes []ContractChange `json:"changes"`
+}
+
+// ContractChange is one difference between two contracts.
+type ContractChange struct {
+	Path     string `json:"path"`
+	Change   string `json:"change"`
+	Breaking bool   `json:"breaking"`
+	Message  string `json:"message"`
+}
+
+// DriftDetails is the details of a DriftReport document.
+type DriftDetails struct {
+	Reference string `json:"reference"`
+	// DriftedShare is the share of compared columns that drifted, judged
+	// against ShareThreshold for the dataset-level verdict.
+	DriftedShare   float64       `json:"driftedShare"`
+	ShareThreshold float64       `json:"shareThreshold"`
+	Drifted        bool          `json:"drifted"`
+	Columns        []DriftColumn `json:"columns"`
+}
+
+// DriftColumn is the verdict for one column.
+type DriftColumn struct {
+	Column string `json:"column"`
+	// Kind is numeric or categorical.
+	Kind      string   `json:"kind"`
+	Method    string   `json:"method"`
+	Statistic float64  `json:"statistic"`
+	PValue    *float64 `json:"pValue,omitempty"`
+	Threshold float64  `json:"threshold"`
+	// N and ReferenceN are the non-null value counts compared.
+	N          int64  `json:"n"`
+	ReferenceN int64  `json:"referenceN"`
+	Drifted    bool   `json:"drifted"`
+	Status     Status `json:"status"`
+	// Null rates and the share of current values never seen in the reference
+	// (categorical columns), each judged separately.
+	NullRate          float64 `json:"nullRate"`
+	ReferenceNullRate float64 `json:"referenceNullRate"`
+	UnseenRate        float64 `json:"unseenRate,omitempty"`
+	// Histogram and ReferenceHistogram are bin shares over the same bins,
+	// for a small visual.
+	Histogram          []float64 `json:"histogram,omitempty"`
+	ReferenceHistogram []float64 `json:"referenceHistogram,omitempty"`
+}
+
+// PromotionDetails is the details of a MetricGate or PromotionDecision document.
+type PromotionDetails struct {
+	Promote  bool           `json:"promote"`
+	Metrics  []MetricResult `json:"metrics"`
+	Policies []PolicyResult `json:"policies,omitempty"`
+	// Evidence lists the evidence documents the decision read, by kind and subject.
+	Evidence []EvidenceRef `json:"evidence,omitempty"`
+}
+
+// MetricResult is one metric rule's outcome.
+type MetricResult struct {
+	Name      string   `json:"name"`
+	Candidate *float64 `json:"candidate,omitempty"`
+	Baseline  *float64 `json:"baseline,omitempty"`
+	// Change is candidate - baseline; RelativeChange is Change / |baseline|.
+	Change         *float64 `json:"change,omitempty"`
+	RelativeChange *float64 `json:"relativeChange,omitempty"`
+	// Direction is "higher" (higher is better) or "lower".
+	Direction string `json:"direction"`
+	// Threshold says the rule in words, e.g. ">= 0.90, not worse than baseline by more than 1%".
+	Threshold string    `json:"threshold"`
+	Status    Status    `json:"status"`
+	Message   string    `json:"message"`
+	Interval  *Interval `json:"interval,omitempty"`
+	Source    *Source   `json:"source,omitempty"`
+}
+
+// Interval is a confidence interval of a metric difference (paired bootstrap).
+type Interval struct {
+	Lower     float64 `json:"lower"`
+	Upper     float64 `json:"upper"`
+	Level     float64 `json:"level"`
+	Resamples int     `json:"resamples"`
+}
+
+// PolicyResult is one Rego rule result.
+type PolicyResult struct {
+	// Rule is the rule kind that produced it: deny, violation or warn.
+	Rule        string  `json:"rule"`
+	Package     string  `json:"package"`
+	Title       string  `json:"title,omitempty"`
+	Description string  `json:"description,omitempty"`
+	Message     string  `json:"message"`
+	Severity    string  `json:"severity,omitempty"`
+	Remediation string  `json:"remediation,omitempty"`
+	Status      Status  `json:"status"`
+	Exempted    bool    `json:"exempted,omitempty"`
+	Source      *Source `json:"source,omitempty"`
+}
+
+// EvidenceRef names one evidence document.
+type EvidenceRef struct {
+	Kind    Kind   `json:"kind"`
+	Subject string `json:"subject"`
+	Status  Status `json:"status"`
+	Path    string `json:"path,omitempty"`
+}
+
+// SignatureDetails is the details of Signature, Verification and Attestation documents.
+type SignatureDetails struct {
+	// Format is "sigstore-bundle" (a single file) or "model-signing/v1.0" (a directory).
+	Format string            `json:"format"`
+	Bundle string            `json:"bundle"`
+	Digest map[string]string `json:"digest"`
+	Files  int               `json:"files,omitempty"`
+	Signer *Signer           `json:"signer,omitempty"`
+	Tlog   *TlogEntry        `json:"tlog,omitempty"`
+	// PredicateType is set on attestations.
+	PredicateType string `json:"predicateType,omitempty"`
+}
+
+// Signer is who signed: a key, or a keyless certificate identity with the
+// GitHub claims Fulcio puts in it.
+type Signer struct {
+	// KeyID or fingerprint for key signatures.
+	Key string `json:"key,omitempty"`
+	// Identity (SAN) and Issuer for certificate signatures.
+	Identity string `json:"identity,omitempty"`
+	Issuer   string `json:"issuer,omitempty"`
+	// GitHub holds repository, workflow, ref, sha, trigger when present.
+	GitHub map[string]string `json:"github,omitempty"`
+}
+
+// TlogEntry is a transparency-log entry.
+type TlogEntry struct {
+	LogIndex       int64     `json:"logIndex"`
+	URL            string    `json:"url,omitempty"`
+	IntegratedTime time.Time `json:"integratedTime,omitempty"`
+}
