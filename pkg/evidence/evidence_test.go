@@ -1,0 +1,128 @@
+package evidence
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWorst(t *testing.T) {
+	cases := []struct {
+		in   []Status
+		want Status
+	}{
+		{nil, StatusPass},
+		{[]Status{StatusPass, StatusPass}, StatusPass},
+		{[]Status{StatusPass, StatusWarn}, StatusWarn},
+		{[]Status{StatusFail, StatusWarn}, StatusFail},
+		{[]Status{StatusFail, StatusError, StatusPass}, StatusError},
+		{[]Status{"bogus", StatusPass}, "bogus"}, // unknown statuses fail closed
+	}
+	for _, c := range cases {
+		if got := Worst(c.in...); got != c.want {
+			t.Errorf("Worst(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestFailedAndSeverity(t *testing.T) {
+	if StatusWarn.Failed() || StatusPass.Failed() || !StatusFail.Failed() || !StatusError.Failed() {
+		t.Fatal("Failed must hold for fail and error only")
+	}
+	if ForSeverity(SeverityWarn) != StatusWarn || ForSeverity(SeverityError) != StatusFail || ForSeverity("") != StatusFail {
+		t.Fatal("a failed warn check warns; anything else fails")
+	}
+}
+
+func sampleDoc() *Document {
+	started := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
+	d := New(KindDataValidation, Subject{Name: "transactions", Files: []File{{Path: "a.parquet", Digest: map[string]string{"sha256": "ab12"}}}},
+		Tool{Name: "mlgate", Version: "test"}, started)
+	d.Add(Check{ID: "column.amount.max", Status: StatusPass, Message: "max 10 <= 100"})
+	d.Add(Check{ID: "column.amount.not_null", Status: StatusWarn, Severity: SeverityWarn, Message: "3 nulls", Failures: 3, Total: 10,
+		Examples: []Example{{Row: 4, Value: nil}}, Source: &Source{File: "c.yaml", Line: 3, Column: 5}})
+	d.Add(Check{ID: "rows.min", Status: StatusFail, Severity: SeverityError, Message: "10 rows < 100"})
+	d.Details = ValidationDetails{Contract: "c.yaml", Rows: 10}
+	d.Finish(started.Add(1500 * time.Millisecond))
+	return d
+}
+
+func TestAddFoldsStatusAndFinishSummarises(t *testing.T) {
+	d := sampleDoc()
+	if d.Status != StatusFail {
+		t.Fatalf("status %q, want fail", d.Status)
+	}
+	if d.Summary != "1 of 3 checks failed, 1 warned" {
+		t.Fatalf("summary %q", d.Summary)
+	}
+	if d.DurationMs != 1500 {
+		t.Fatalf("duration %d", d.DurationMs)
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ev.json")
+	d := sampleDoc()
+	if err := Write(path, d); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != d.Status || len(got.Checks) != 3 || got.Checks[1].Source.Line != 3 {
+		t.Fatalf("round trip lost data: %+v", got)
+	}
+	var det ValidationDetails
+	if err := got.DetailsAs(&det); err != nil || det.Contract != "c.yaml" || det.Rows != 10 {
+		t.Fatalf("details %+v, %v", det, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Fatalf("atomic write left temporary files: %v", entries)
+	}
+}
+
+func TestReadRejectsBadDocuments(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]struct{ body, want string }{
+		"notjson":  {"PAR1\x00\x01", "not a JSON evidence document"},
+		"version":  {`{"apiVersion":"mlgate.dev/v2","kind":"DataValidation"}`, `apiVersion "mlgate.dev/v2" is not supported`},
+		"kind":     {`{"apiVersion":"mlgate.dev/v1","kind":"Nope"}`, `unknown kind "Nope"`},
+		"required": {`{"apiVersion":"mlgate.dev/v1","kind":"DataValidation"}`, "does not match the evidence schema"},
+		"status": {`{"apiVersion":"mlgate.dev/v1","kind":"DataValidation","subject":{"name":"x"},"status":"ok","summary":"",
+			"checks":[],"tool":{"name":"mlgate","version":"v"},"startedAt":"2026-11-25T20:00:00Z","durationMs":0}`, "/status"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name+".json")
+			os.WriteFile(p, []byte(c.body), 0o644)
+			_, err := Read(p)
+			if err == nil {
+				t.Fatal("accepted a bad document")
+			}
+			if !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q should name %s and say %q", err, p, c.want)
+			}
+		})
+	}
+	if _, err := Read(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Fatalf("missing file error %v", err)
+	}
+}
+
+func TestSchemaAcceptsEveryKind(t *testing.T) {
+	for _, k := range Kinds {
+		d := sampleDoc()
+		d.Kind = k
+		data, err := Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ValidateSchema(data); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+}
