@@ -26,9 +26,11 @@ fi
 
 # SciPy from Debian, for the drift statistics cross-check (Debian's own python3).
 if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
-  if [ "$(id -u)" = 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=$(command -v sudo || true)
+  if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
     echo "installing python3-scipy"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-scipy >/dev/null
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-scipy >/dev/null
   else
     echo "python3-scipy is missing: install it with 'sudo apt-get install python3-scipy'" >&2
   fi
