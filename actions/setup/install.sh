@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Installs mlgate for this runner and puts it on PATH. Every mlgate action calls
+# this script, so the binary is resolved the same way everywhere:
+#   1. an mlgate already on PATH, when MLGATE_USE_PATH=true;
+#   2. a cached binary of the requested version;
+#   3. the release asset for the runner's OS and architecture, checked against
+#      the SHA-256 pinned in checksums.txt beside this script, then used to verify
+#      the release's signed checksums file;
+#   4. a build from the action's own source with Go (no release pinned, or
+#      MLGATE_VERSION=source).
+# Inputs (environment): MLGATE_VERSION, MLGATE_USE_PATH, MLGATE_DOWNLOAD_URL,
+# MLGATE_CACHE_DIR. Writes the outputs path, version and source.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+version=${MLGATE_VERSION:-}
+[ -n "$version" ] || version=$(sed -n 's/^default-version: *//p' "$here/checksums.txt" | head -n 1)
+[ -n "$version" ] || version=source
+base=${MLGATE_DOWNLOAD_URL:-https://github.com/mlgate/mlgate/releases/download}
+cache=${MLGATE_CACHE_DIR:-${RUNNER_TOOL_CACHE:-$HOME/.cache}/mlgate}
+
+output() { # name value
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then printf '%s=%s\n' "$1" "$2" >> "$GITHUB_OUTPUT"; fi
+}
+finish() { # dir version source
+  if [ -n "${GITHUB_PATH:-}" ]; then printf '%s\n' "$1" >> "$GITHUB_PATH"; fi
+  output path "$1/mlgate$exe"
+  output version "$2"
+  output source "$3"
+  echo "mlgate $2 from $3: $1/mlgate$exe"
+  exit 0
+}
+
+case "${RUNNER_OS:-$(uname -s)}" in
+  Linux|linux) os=linux ;;
+  macOS|Darwin) os=darwin ;;
+  Windows|MINGW*|MSYS*) os=windows ;;
+  *) echo "::error::mlgate setup: unsupported OS ${RUNNER_OS:-$(uname -s)}"; exit 2 ;;
+esac
+case "${RUNNER_ARCH:-$(uname -m)}" in
+  X64|x86_64|amd64) arch=amd64 ;;
+  ARM64|arm64|aarch64) arch=arm64 ;;
+  *) echo "::error::mlgate setup: unsupported architecture ${RUNNER_ARCH:-$(uname -m)}"; exit 2 ;;
+esac
+exe=""
+[ "$os" = windows ] && exe=.exe
+
+# 1. What is already on PATH.
+if [ "${MLGATE_USE_PATH:-false}" = true ] && command -v mlgate >/dev/null 2>&1; then
+  finish "$(dirname "$(command -v mlgate)")" "$(mlgate version | awk '{print $2}')" path
+fi
+
+asset="mlgate_${os}_${arch}.tar.gz"
+[ "$os" = windows ] && asset="mlgate_${os}_${arch}.zip"
+pinned=""
+if [ "$version" != source ]; then
+  pinned=$(awk -v v="$version" -v a="$asset" '$1 == v && $2 == a {print $3}' "$here/checksums.txt")
+fi
+
+# 2. The cache.
+dir="$cache/$version/$os-$arch"
+if [ "$version" != source ] && [ -x "$dir/mlgate$exe" ]; then
+  finish "$dir" "$version" cache
+fi
+
+sha256() { if command -v sha256sum >/dev/null; then sha256sum "$1" | awk '{print $1}'; else shasum -a 256 "$1" | awk '{print $1}'; fi; }
+
+# 3. The release asset, pinned by checksum.
+if [ -n "$pinned" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  url="$base/$version/$asset"
+  echo "downloading $url"
+  curl -fsSL --retry 3 -o "$tmp/$asset" "$url"
+  got=$(sha256 "$tmp/$asset")
+  if [ "$got" != "$pinned" ]; then
+    echo "::error::mlgate setup: $asset has sha256 $got, but this action pins $pinned; refusing it"
+    exit 2
+  fi
+  mkdir -p "$dir"
+  case "$asset" in
+    *.zip) unzip -q -o "$tmp/$asset" -d "$dir" ;;
+    *) tar -xzf "$tmp/$asset" -C "$dir" mlgate ;;
+  esac
+  # The pinned binary now checks the release's signed checksums file, so a
+  # release whose signature does not come from this repository's release
+  # workflow is refused even when the pin was updated carelessly.
+  curl -fsSL --retry 3 -o "$tmp/checksums.txt" "$base/$version/checksums.txt"
+  curl -fsSL --retry 3 -o "$tmp/checksums.txt.sigstore.json" "$base/$version/checksums.txt.sigstore.json"
+  "$dir/mlgate$exe" verify --bundle "$tmp/checksums.txt.sigstore.json" \
+    --certificate-identity-regexp '^https://github.com/mlgate/mlgate/\.github/workflows/release\.yml@refs/tags/' \
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com "$tmp/checksums.txt" >/dev/null
+  grep -q "^$pinned  $asset\$" "$tmp/checksums.txt" || { echo "::error::mlgate setup: $asset is not in the signed checksums.txt"; rm -rf "$dir"; exit 2; }
+  finish "$dir" "$version" release
+fi
+
+# 4. Build from the action's own source.
+if [ "$version" != source ]; then
+  echo "::warning::mlgate setup: no release $version of $asset is pinned in this action; building from source"
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "::error::mlgate setup: no release of mlgate $version is pinned for $os/$arch and Go is not installed to build it (add actions/setup-go before this step)"
+  exit 2
+fi
+dir="$cache/source/$os-$arch"
+mkdir -p "$dir"
+echo "building mlgate from $src"
+(cd "$src" && go build -trimpath -o "$dir/mlgate$exe" ./cmd/mlgate)
+finish "$dir" "$("$dir/mlgate$exe" version | awk '{print $2}')" source
