@@ -2,7 +2,7 @@
 # Installs mlgate for this runner and puts it on PATH. Every mlgate action calls
 # this script, so the binary is resolved the same way everywhere:
 #   1. an mlgate already on PATH, when MLGATE_USE_PATH=true;
-#   2. a cached binary of the requested version;
+#   2. a binary of the requested version already in the runner tool cache;
 #   3. the release asset for the runner's OS and architecture, checked against
 #      the SHA-256 pinned in checksums.txt beside this script, then used to verify
 #      the release's signed checksums file;
