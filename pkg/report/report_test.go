@@ -38,8 +38,8 @@ func golden(t *testing.T, name, got string) {
 
 func TestBuildGolden(t *testing.T) {
 	cases := map[string][]*evidence.Document{
-		"pass.md": {promotionDoc(true), validationDoc(false), driftDoc(false), signatureDoc(), verificationDoc()},
-		"fail.md": {validationDoc(true), contractDiffDoc(), driftDoc(true), promotionDoc(false), signatureDoc()},
+		"pass.md":    {promotionDoc(true), validationDoc(false), driftDoc(false), signatureDoc(), verificationDoc()},
+		"fail.md":    {validationDoc(true), contractDiffDoc(), driftDoc(true), promotionDoc(false), signatureDoc()},
 		"hostile.md": hostileDocs(),
 	}
 	for name, docs := range cases {
@@ -201,11 +201,11 @@ func TestEscape(t *testing.T) {
 
 func TestCode(t *testing.T) {
 	cases := map[string]string{
-		"amount":    "`amount`",
-		"a`b":       "`aˋb`",
-		"a|b":       "`a\\|b`",
-		"x\n::e::":  "`x ::e::`",
-		"":          "` `",
+		"amount":     "`amount`",
+		"a`b":        "`aˋb`",
+		"a|b":        "`a\\|b`",
+		"x\n::e::":   "`x ::e::`",
+		"":           "` `",
 		"bidi\u2066": "`bidi\uFFFD`",
 	}
 	for in, want := range cases {
