@@ -1,0 +1,369 @@
+package githubapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var ctx = context.Background()
+
+var repo = Repo{"o", "r"}
+
+func TestMarkerRoundTripAndCannotBeClosedByID(t *testing.T) {
+	for _, id := range []string{"default", "model/fraud", `--> <script>`, "ünï \"q\""} {
+		m := Marker(id)
+		if strings.Count(m, "-->") != 1 || !strings.HasSuffix(m, " -->") {
+			t.Errorf("Marker(%q) = %q can be closed early", id, m)
+		}
+		got, ok := markerID(m + "\nbody")
+		if !ok || got != id {
+			t.Errorf("markerID(Marker(%q)) = %q, %v", id, got, ok)
+		}
+	}
+	if _, ok := markerID("text before\n" + Marker("x")); ok {
+		t.Error("a marker must open the body")
+	}
+}
+
+func TestStickyCommentCreatesThenUpdatesInPlace(t *testing.T) {
+	f := newFakeGitHub(t)
+	c, _ := f.client(t, "ghs-installation")
+	first, err := c.StickyComment(ctx, repo, 7, "default", "first", ModeUpdate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.StickyComment(ctx, repo, 7, "default", "second", ModeUpdate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Action != "created" || second.Action != "updated" || first.ID != second.ID {
+		t.Fatalf("first %+v, second %+v", first, second)
+	}
+	bodies := f.bodies(7)
+	if len(bodies) != 1 || bodies[0] != Marker("default")+"\nsecond" {
+		t.Fatalf("comments = %q", bodies)
+	}
+	// Another id is another comment.
+	if _, err := c.StickyComment(ctx, repo, 7, "drift", "d", ModeUpdate); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.bodies(7)); n != 2 {
+		t.Fatalf("%d comments, want 2", n)
+	}
+}
+
+func TestStickyCommentMatchesMarkerAndAuthorOnEveryPage(t *testing.T) {
+	f := newFakeGitHub(t)
+	for i := 0; i < 230; i++ {
+		f.addComment(7, "someone", "chatter "+strconv.Itoa(i))
+	}
+	// Someone quoting our marker is not us, and must not be edited.
+	impostor := f.addComment(7, "mallory", Marker("default")+"\nfake report")
+	ours := f.addComment(7, ActionsBot, Marker("default")+"\nold")
+	for i := 0; i < 40; i++ {
+		f.addComment(7, "someone", "more")
+	}
+	c, _ := f.client(t, "ghs-installation")
+	res, err := c.StickyComment(ctx, repo, 7, "default", "new", ModeUpdate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ID != ours.ID || res.Action != "updated" {
+		t.Fatalf("updated %+v, want our comment %d", res, ours.ID)
+	}
+	if impostor.Body != Marker("default")+"\nfake report" || ours.Body != Marker("default")+"\nnew" {
+		t.Fatalf("impostor %q, ours %q", impostor.Body, ours.Body)
+	}
+	if n := f.count("GET /repos/o/r/issues/7/comments"); n != 3 {
+		t.Errorf("%d list requests, want 3 pages of 100", n)
+	}
+}
+
+func TestAuthor(t *testing.T) {
+	f := newFakeGitHub(t)
+	pat, _ := f.client(t, "pat-token")
+	if got, err := pat.Author(ctx); err != nil || got != "octocat" {
+		t.Errorf("PAT author = %q, %v", got, err)
+	}
+	bot, _ := f.client(t, "ghs-installation")
+	if got, err := bot.Author(ctx); err != nil || got != ActionsBot {
+		t.Errorf("installation token author = %q, %v", got, err)
+	}
+	bad, _ := f.client(t, "wrong")
+	if _, err := bad.Author(ctx); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("bad token: %v", err)
+	}
+	set, err := New(Options{Token: "x", APIURL: f.server.URL, Author: "my-app[bot]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := set.Author(ctx); got != "my-app[bot]" {
+		t.Errorf("explicit author = %q", got)
+	}
+}
+
+func TestStickyCommentRecreate(t *testing.T) {
+	f := newFakeGitHub(t)
+	c, _ := f.client(t, "pat-token")
+	old := f.addComment(3, "octocat", Marker("default")+"\nold")
+	f.addComment(3, "someone", "reply")
+	res, err := c.StickyComment(ctx, repo, 3, "default", "new", ModeRecreate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := f.bodies(3)
+	if res.Action != "created" || res.Deleted != 1 || res.ID == old.ID || len(bodies) != 2 || bodies[1] != Marker("default")+"\nnew" {
+		t.Fatalf("result %+v, comments %q", res, bodies)
+	}
+}
+
+func TestStickyCommentHidePrevious(t *testing.T) {
+	f := newFakeGitHub(t)
+	c, _ := f.client(t, "pat-token")
+	old := f.addComment(3, "octocat", Marker("default")+"\nold")
+	res, err := c.StickyComment(ctx, repo, 3, "default", "new", ModeHidePrevious)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Hidden != 1 || !old.Minimized || len(f.bodies(3)) != 2 {
+		t.Fatalf("result %+v, minimized %v", res, f.minimized)
+	}
+	// The next run hides this one too and keeps the old one hidden.
+	if _, err := c.StickyComment(ctx, repo, 3, "default", "newer", ModeHidePrevious); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.bodies(3)) != 3 || len(f.minimized) != 3 {
+		t.Fatalf("comments %d, minimized %v", len(f.bodies(3)), f.minimized)
+	}
+}
+
+func TestRacingRunsLeaveExactlyOneComment(t *testing.T) {
+	for _, mode := range []Mode{ModeUpdate, ModeRecreate} {
+		for _, racers := range []int{2, 3} {
+			t.Run(string(mode)+"/"+strconv.Itoa(racers), func(t *testing.T) {
+				f := newFakeGitHub(t)
+				f.createBarrier = newBarrier(racers)
+				var wg sync.WaitGroup
+				errs := make([]error, racers)
+				for i := 0; i < racers; i++ {
+					wg.Add(1)
+					go func(i int) {
+						defer wg.Done()
+						c, _ := f.client(t, "ghs-installation")
+						_, errs[i] = c.StickyComment(ctx, repo, 9, "default", "run "+strconv.Itoa(i), mode)
+					}(i)
+				}
+				wg.Wait()
+				for _, err := range errs {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				bodies := f.bodies(9)
+				if len(bodies) != 1 {
+					t.Fatalf("%d comments left, want 1: %q", len(bodies), bodies)
+				}
+				if f.count("POST /repos/o/r/issues/9/comments") != racers {
+					t.Fatal("the barrier did not make every run create")
+				}
+			})
+		}
+	}
+}
+
+func TestUpdateCleansDuplicatesOfEarlierRaces(t *testing.T) {
+	f := newFakeGitHub(t)
+	a := f.addComment(5, ActionsBot, Marker("default")+"\na")
+	f.addComment(5, ActionsBot, Marker("default")+"\nb")
+	c, _ := f.client(t, "ghs-installation")
+	res, err := c.StickyComment(ctx, repo, 5, "default", "c", ModeUpdate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ID != a.ID || res.Deleted != 1 || len(f.bodies(5)) != 1 {
+		t.Fatalf("result %+v, comments %q", res, f.bodies(5))
+	}
+}
+
+func TestForkReadOnlyTokenIsForbiddenWithoutRetries(t *testing.T) {
+	f := newFakeGitHub(t)
+	f.readOnly = true
+	c, slept := f.client(t, "ghs-installation")
+	_, err := c.StickyComment(ctx, repo, 5, "default", "x", ModeUpdate)
+	if !IsForbidden(err) {
+		t.Fatalf("err = %v, want a 403", err)
+	}
+	if len(*slept) != 0 || f.count("POST") != 1 {
+		t.Fatalf("a permission 403 was retried: slept %v, %d posts", *slept, f.count("POST"))
+	}
+}
+
+func TestRetriesServerErrors(t *testing.T) {
+	f := newFakeGitHub(t)
+	f.faults = []fault{
+		{method: "GET", path: "/repos/o/r/issues/5/comments", status: http.StatusBadGateway, body: "bad gateway"},
+		{method: "POST", path: "/repos/o/r/issues/5/comments", status: http.StatusServiceUnavailable},
+	}
+	c, slept := f.client(t, "pat-token")
+	if _, err := c.StickyComment(ctx, repo, 5, "default", "x", ModeUpdate); err != nil {
+		t.Fatal(err)
+	}
+	if len(*slept) != 2 || len(f.bodies(5)) != 1 {
+		t.Fatalf("slept %v, comments %q", *slept, f.bodies(5))
+	}
+	for _, d := range *slept {
+		if d < 750*time.Millisecond || d > time.Second {
+			t.Errorf("first backoff %v, want 1s less jitter", d)
+		}
+	}
+}
+
+func TestRateLimitsWaitAsGitHubSays(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	cases := []struct {
+		name  string
+		fault fault
+		want  time.Duration
+	}{
+		{"429 Retry-After", fault{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "7"}}, 7 * time.Second},
+		{"403 secondary Retry-After", fault{status: http.StatusForbidden, header: map[string]string{"Retry-After": "3"},
+			body: `{"message":"You have exceeded a secondary rate limit"}`}, 3 * time.Second},
+		{"403 primary reset", fault{status: http.StatusForbidden, header: map[string]string{
+			"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Unix()+30, 10)},
+			body: `{"message":"API rate limit exceeded"}`}, 31 * time.Second},
+		{"403 secondary without time", fault{status: http.StatusForbidden,
+			body: `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes"}`}, time.Minute},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeGitHub(t)
+			tc.fault.method, tc.fault.path = "GET", "/user"
+			f.faults = []fault{tc.fault}
+			var slept []time.Duration
+			c, err := New(Options{Token: "pat-token", APIURL: f.server.URL, Now: func() time.Time { return now },
+				Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			login, err := c.Author(ctx)
+			if err != nil || login != "octocat" {
+				t.Fatalf("author %q, %v", login, err)
+			}
+			if len(slept) != 1 || slept[0] != tc.want {
+				t.Fatalf("slept %v, want [%v]", slept, tc.want)
+			}
+		})
+	}
+}
+
+func TestRetriesStopWithinTheBound(t *testing.T) {
+	f := newFakeGitHub(t)
+	for i := 0; i < 50; i++ {
+		f.faults = append(f.faults, fault{method: "GET", path: "/user", status: http.StatusBadGateway})
+	}
+	clock := time.Unix(0, 0)
+	var total time.Duration
+	c, err := New(Options{Token: "pat-token", APIURL: f.server.URL,
+		Retry: RetryPolicy{MaxAttempts: 20, MaxElapsed: 10 * time.Second, BaseDelay: time.Second, MaxDelay: 4 * time.Second},
+		Now:   func() time.Time { return clock },
+		Sleep: func(_ context.Context, d time.Duration) error { clock = clock.Add(d); total += d; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Author(ctx)
+	if err == nil || !strings.Contains(err.Error(), "502") {
+		t.Fatalf("err = %v, want the last 502", err)
+	}
+	if total > 10*time.Second || f.count("GET /user") < 3 {
+		t.Fatalf("waited %v over %d tries", total, f.count("GET /user"))
+	}
+}
+
+func TestRetryHonoursContext(t *testing.T) {
+	f := newFakeGitHub(t)
+	f.faults = []fault{{method: "GET", path: "/user", status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "3600"}}}
+	c, err := New(Options{Token: "pat-token", APIURL: f.server.URL, Retry: RetryPolicy{MaxAttempts: 3, MaxElapsed: 2 * time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := c.Author(cctx); err == nil {
+		t.Fatal("want the context's error")
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("the wait ignored the context")
+	}
+}
+
+func TestErrorsNeverHoldTheToken(t *testing.T) {
+	f := newFakeGitHub(t)
+	const token = "ghp_SECRETSECRETSECRET"
+	c, _ := f.client(t, token)
+	_, err := c.StickyComment(ctx, repo, 1, "default", "x", ModeUpdate)
+	if err == nil || strings.Contains(err.Error(), token) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestBodyOverLimitIsRefused(t *testing.T) {
+	f := newFakeGitHub(t)
+	c, _ := f.client(t, "pat-token")
+	body := strings.Repeat("x", BodyBudget("default")+1)
+	if _, err := c.StickyComment(ctx, repo, 1, "default", body, ModeUpdate); err == nil {
+		t.Fatal("a body over the limit was sent")
+	}
+	if _, err := c.StickyComment(ctx, repo, 1, "default", body[1:], ModeUpdate); err != nil {
+		t.Fatalf("a body at the budget was refused: %v", err)
+	}
+}
+
+func TestGraphQLURL(t *testing.T) {
+	cases := map[string]string{
+		"https://api.github.com":            "https://api.github.com/graphql",
+		"https://api.github.com/":           "https://api.github.com/graphql",
+		"https://ghes.example.com/api/v3":   "https://ghes.example.com/api/graphql",
+		"https://ghes.example.com/api/v3/":  "https://ghes.example.com/api/graphql",
+		"https://api.acme.ghe.com":          "https://api.acme.ghe.com/graphql",
+		"http://127.0.0.1:8080/custom/root": "http://127.0.0.1:8080/custom/root/graphql",
+	}
+	for in, want := range cases {
+		u, _ := url.Parse(in)
+		if got := GraphQLURL(u); got != want {
+			t.Errorf("GraphQLURL(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	if _, err := New(Options{}); err == nil {
+		t.Error("no token accepted")
+	}
+	if _, err := New(Options{Token: "x", APIURL: "ftp://x"}); err == nil {
+		t.Error("ftp API URL accepted")
+	}
+}
+
+func TestParseModeAndRepo(t *testing.T) {
+	if _, err := ParseMode("sticky"); err == nil {
+		t.Error("unknown mode accepted")
+	}
+	if m, err := ParseMode("hide-previous"); err != nil || m != ModeHidePrevious {
+		t.Error(m, err)
+	}
+	for _, bad := range []string{"", "o", "o/", "/r", "o/r/x"} {
+		if _, err := ParseRepo(bad); err == nil {
+			t.Errorf("ParseRepo(%q) accepted", bad)
+		}
+	}
+	if r, err := ParseRepo("o/r"); err != nil || r != repo {
+		t.Error(r, err)
+	}
+}
