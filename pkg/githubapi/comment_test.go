@@ -2,6 +2,7 @@ package githubapi
 
 import (
 	"context"
+	"github.com/mlgate/mlgate/internal/githubfake"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,8 +33,8 @@ func TestMarkerRoundTripAndCannotBeClosedByID(t *testing.T) {
 }
 
 func TestStickyCommentCreatesThenUpdatesInPlace(t *testing.T) {
-	f := newFakeGitHub(t)
-	c, _ := f.client(t, "ghs-installation")
+	f := githubfake.New(t)
+	c, _ := client(t, f, "ghs-installation")
 	first, err := c.StickyComment(ctx, repo, 7, "default", "first", ModeUpdate)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +46,7 @@ func TestStickyCommentCreatesThenUpdatesInPlace(t *testing.T) {
 	if first.Action != "created" || second.Action != "updated" || first.ID != second.ID {
 		t.Fatalf("first %+v, second %+v", first, second)
 	}
-	bodies := f.bodies(7)
+	bodies := f.Bodies(7)
 	if len(bodies) != 1 || bodies[0] != Marker("default")+"\nsecond" {
 		t.Fatalf("comments = %q", bodies)
 	}
@@ -53,23 +54,23 @@ func TestStickyCommentCreatesThenUpdatesInPlace(t *testing.T) {
 	if _, err := c.StickyComment(ctx, repo, 7, "drift", "d", ModeUpdate); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.bodies(7)); n != 2 {
+	if n := len(f.Bodies(7)); n != 2 {
 		t.Fatalf("%d comments, want 2", n)
 	}
 }
 
 func TestStickyCommentMatchesMarkerAndAuthorOnEveryPage(t *testing.T) {
-	f := newFakeGitHub(t)
+	f := githubfake.New(t)
 	for i := 0; i < 230; i++ {
-		f.addComment(7, "someone", "chatter "+strconv.Itoa(i))
+		f.AddComment(7, "someone", "chatter "+strconv.Itoa(i))
 	}
 	// Someone quoting our marker is not us, and must not be edited.
-	impostor := f.addComment(7, "mallory", Marker("default")+"\nfake report")
-	ours := f.addComment(7, ActionsBot, Marker("default")+"\nold")
+	impostor := f.AddComment(7, "mallory", Marker("default")+"\nfake report")
+	ours := f.AddComment(7, ActionsBot, Marker("default")+"\nold")
 	for i := 0; i < 40; i++ {
-		f.addComment(7, "someone", "more")
+		f.AddComment(7, "someone", "more")
 	}
-	c, _ := f.client(t, "ghs-installation")
+	c, _ := client(t, f, "ghs-installation")
 	res, err := c.StickyComment(ctx, repo, 7, "default", "new", ModeUpdate)
 	if err != nil {
 		t.Fatal(err)
@@ -80,26 +81,26 @@ func TestStickyCommentMatchesMarkerAndAuthorOnEveryPage(t *testing.T) {
 	if impostor.Body != Marker("default")+"\nfake report" || ours.Body != Marker("default")+"\nnew" {
 		t.Fatalf("impostor %q, ours %q", impostor.Body, ours.Body)
 	}
-	if n := f.count("GET /repos/o/r/issues/7/comments"); n != 3 {
+	if n := f.Count("GET /repos/o/r/issues/7/comments"); n != 3 {
 		t.Errorf("%d list requests, want 3 pages of 100", n)
 	}
 }
 
 func TestAuthor(t *testing.T) {
-	f := newFakeGitHub(t)
-	pat, _ := f.client(t, "pat-token")
+	f := githubfake.New(t)
+	pat, _ := client(t, f, "pat-token")
 	if got, err := pat.Author(ctx); err != nil || got != "octocat" {
 		t.Errorf("PAT author = %q, %v", got, err)
 	}
-	bot, _ := f.client(t, "ghs-installation")
+	bot, _ := client(t, f, "ghs-installation")
 	if got, err := bot.Author(ctx); err != nil || got != ActionsBot {
 		t.Errorf("installation token author = %q, %v", got, err)
 	}
-	bad, _ := f.client(t, "wrong")
+	bad, _ := client(t, f, "wrong")
 	if _, err := bad.Author(ctx); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("bad token: %v", err)
 	}
-	set, err := New(Options{Token: "x", APIURL: f.server.URL, Author: "my-app[bot]"})
+	set, err := New(Options{Token: "x", APIURL: f.URL(), Author: "my-app[bot]"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,37 +110,37 @@ func TestAuthor(t *testing.T) {
 }
 
 func TestStickyCommentRecreate(t *testing.T) {
-	f := newFakeGitHub(t)
-	c, _ := f.client(t, "pat-token")
-	old := f.addComment(3, "octocat", Marker("default")+"\nold")
-	f.addComment(3, "someone", "reply")
+	f := githubfake.New(t)
+	c, _ := client(t, f, "pat-token")
+	old := f.AddComment(3, "octocat", Marker("default")+"\nold")
+	f.AddComment(3, "someone", "reply")
 	res, err := c.StickyComment(ctx, repo, 3, "default", "new", ModeRecreate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bodies := f.bodies(3)
+	bodies := f.Bodies(3)
 	if res.Action != "created" || res.Deleted != 1 || res.ID == old.ID || len(bodies) != 2 || bodies[1] != Marker("default")+"\nnew" {
 		t.Fatalf("result %+v, comments %q", res, bodies)
 	}
 }
 
 func TestStickyCommentHidePrevious(t *testing.T) {
-	f := newFakeGitHub(t)
-	c, _ := f.client(t, "pat-token")
-	old := f.addComment(3, "octocat", Marker("default")+"\nold")
+	f := githubfake.New(t)
+	c, _ := client(t, f, "pat-token")
+	old := f.AddComment(3, "octocat", Marker("default")+"\nold")
 	res, err := c.StickyComment(ctx, repo, 3, "default", "new", ModeHidePrevious)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Hidden != 1 || !old.Minimized || len(f.bodies(3)) != 2 {
-		t.Fatalf("result %+v, minimized %v", res, f.minimized)
+	if res.Hidden != 1 || !old.Minimized || len(f.Bodies(3)) != 2 {
+		t.Fatalf("result %+v, minimized %v", res, f.Minimized)
 	}
 	// The next run hides this one too and keeps the old one hidden.
 	if _, err := c.StickyComment(ctx, repo, 3, "default", "newer", ModeHidePrevious); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.bodies(3)) != 3 || len(f.minimized) != 3 {
-		t.Fatalf("comments %d, minimized %v", len(f.bodies(3)), f.minimized)
+	if len(f.Bodies(3)) != 3 || len(f.Minimized) != 3 {
+		t.Fatalf("comments %d, minimized %v", len(f.Bodies(3)), f.Minimized)
 	}
 }
 
@@ -147,15 +148,15 @@ func TestRacingRunsLeaveExactlyOneComment(t *testing.T) {
 	for _, mode := range []Mode{ModeUpdate, ModeRecreate} {
 		for _, racers := range []int{2, 3} {
 			t.Run(string(mode)+"/"+strconv.Itoa(racers), func(t *testing.T) {
-				f := newFakeGitHub(t)
-				f.createBarrier = newBarrier(racers)
+				f := githubfake.New(t)
+				f.CreateBarrier = githubfake.NewBarrier(racers)
 				var wg sync.WaitGroup
 				errs := make([]error, racers)
 				for i := 0; i < racers; i++ {
 					wg.Add(1)
 					go func(i int) {
 						defer wg.Done()
-						c, _ := f.client(t, "ghs-installation")
+						c, _ := client(t, f, "ghs-installation")
 						_, errs[i] = c.StickyComment(ctx, repo, 9, "default", "run "+strconv.Itoa(i), mode)
 					}(i)
 				}
@@ -165,11 +166,11 @@ func TestRacingRunsLeaveExactlyOneComment(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				bodies := f.bodies(9)
+				bodies := f.Bodies(9)
 				if len(bodies) != 1 {
 					t.Fatalf("%d comments left, want 1: %q", len(bodies), bodies)
 				}
-				if f.count("POST /repos/o/r/issues/9/comments") != racers {
+				if f.Count("POST /repos/o/r/issues/9/comments") != racers {
 					t.Fatal("the barrier did not make every run create")
 				}
 			})
@@ -178,44 +179,44 @@ func TestRacingRunsLeaveExactlyOneComment(t *testing.T) {
 }
 
 func TestUpdateCleansDuplicatesOfEarlierRaces(t *testing.T) {
-	f := newFakeGitHub(t)
-	a := f.addComment(5, ActionsBot, Marker("default")+"\na")
-	f.addComment(5, ActionsBot, Marker("default")+"\nb")
-	c, _ := f.client(t, "ghs-installation")
+	f := githubfake.New(t)
+	a := f.AddComment(5, ActionsBot, Marker("default")+"\na")
+	f.AddComment(5, ActionsBot, Marker("default")+"\nb")
+	c, _ := client(t, f, "ghs-installation")
 	res, err := c.StickyComment(ctx, repo, 5, "default", "c", ModeUpdate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ID != a.ID || res.Deleted != 1 || len(f.bodies(5)) != 1 {
-		t.Fatalf("result %+v, comments %q", res, f.bodies(5))
+	if res.ID != a.ID || res.Deleted != 1 || len(f.Bodies(5)) != 1 {
+		t.Fatalf("result %+v, comments %q", res, f.Bodies(5))
 	}
 }
 
 func TestForkReadOnlyTokenIsForbiddenWithoutRetries(t *testing.T) {
-	f := newFakeGitHub(t)
-	f.readOnly = true
-	c, slept := f.client(t, "ghs-installation")
+	f := githubfake.New(t)
+	f.ReadOnly = true
+	c, slept := client(t, f, "ghs-installation")
 	_, err := c.StickyComment(ctx, repo, 5, "default", "x", ModeUpdate)
 	if !IsForbidden(err) {
 		t.Fatalf("err = %v, want a 403", err)
 	}
-	if len(*slept) != 0 || f.count("POST") != 1 {
-		t.Fatalf("a permission 403 was retried: slept %v, %d posts", *slept, f.count("POST"))
+	if len(*slept) != 0 || f.Count("POST") != 1 {
+		t.Fatalf("a permission 403 was retried: slept %v, %d posts", *slept, f.Count("POST"))
 	}
 }
 
 func TestRetriesServerErrors(t *testing.T) {
-	f := newFakeGitHub(t)
-	f.faults = []fault{
-		{method: "GET", path: "/repos/o/r/issues/5/comments", status: http.StatusBadGateway, body: "bad gateway"},
-		{method: "POST", path: "/repos/o/r/issues/5/comments", status: http.StatusServiceUnavailable},
+	f := githubfake.New(t)
+	f.Faults = []githubfake.Fault{
+		{Method: "GET", Path: "/repos/o/r/issues/5/comments", Status: http.StatusBadGateway, Body: "bad gateway"},
+		{Method: "POST", Path: "/repos/o/r/issues/5/comments", Status: http.StatusServiceUnavailable},
 	}
-	c, slept := f.client(t, "pat-token")
+	c, slept := client(t, f, "pat-token")
 	if _, err := c.StickyComment(ctx, repo, 5, "default", "x", ModeUpdate); err != nil {
 		t.Fatal(err)
 	}
-	if len(*slept) != 2 || len(f.bodies(5)) != 1 {
-		t.Fatalf("slept %v, comments %q", *slept, f.bodies(5))
+	if len(*slept) != 2 || len(f.Bodies(5)) != 1 {
+		t.Fatalf("slept %v, comments %q", *slept, f.Bodies(5))
 	}
 	for _, d := range *slept {
 		if d < 750*time.Millisecond || d > time.Second {
@@ -228,25 +229,25 @@ func TestRateLimitsWaitAsGitHubSays(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	cases := []struct {
 		name  string
-		fault fault
+		fault githubfake.Fault
 		want  time.Duration
 	}{
-		{"429 Retry-After", fault{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "7"}}, 7 * time.Second},
-		{"403 secondary Retry-After", fault{status: http.StatusForbidden, header: map[string]string{"Retry-After": "3"},
-			body: `{"message":"You have exceeded a secondary rate limit"}`}, 3 * time.Second},
-		{"403 primary reset", fault{status: http.StatusForbidden, header: map[string]string{
+		{"429 Retry-After", githubfake.Fault{Status: http.StatusTooManyRequests, Header: map[string]string{"Retry-After": "7"}}, 7 * time.Second},
+		{"403 secondary Retry-After", githubfake.Fault{Status: http.StatusForbidden, Header: map[string]string{"Retry-After": "3"},
+			Body: `{"message":"You have exceeded a secondary rate limit"}`}, 3 * time.Second},
+		{"403 primary reset", githubfake.Fault{Status: http.StatusForbidden, Header: map[string]string{
 			"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Unix()+30, 10)},
-			body: `{"message":"API rate limit exceeded"}`}, 31 * time.Second},
-		{"403 secondary without time", fault{status: http.StatusForbidden,
-			body: `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes"}`}, time.Minute},
+			Body: `{"message":"API rate limit exceeded"}`}, 31 * time.Second},
+		{"403 secondary without time", githubfake.Fault{Status: http.StatusForbidden,
+			Body: `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes"}`}, time.Minute},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeGitHub(t)
-			tc.fault.method, tc.fault.path = "GET", "/user"
-			f.faults = []fault{tc.fault}
+			f := githubfake.New(t)
+			tc.fault.Method, tc.fault.Path = "GET", "/user"
+			f.Faults = []githubfake.Fault{tc.fault}
 			var slept []time.Duration
-			c, err := New(Options{Token: "pat-token", APIURL: f.server.URL, Now: func() time.Time { return now },
+			c, err := New(Options{Token: "pat-token", APIURL: f.URL(), Now: func() time.Time { return now },
 				Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }})
 			if err != nil {
 				t.Fatal(err)
@@ -263,13 +264,13 @@ func TestRateLimitsWaitAsGitHubSays(t *testing.T) {
 }
 
 func TestRetriesStopWithinTheBound(t *testing.T) {
-	f := newFakeGitHub(t)
+	f := githubfake.New(t)
 	for i := 0; i < 50; i++ {
-		f.faults = append(f.faults, fault{method: "GET", path: "/user", status: http.StatusBadGateway})
+		f.Faults = append(f.Faults, githubfake.Fault{Method: "GET", Path: "/user", Status: http.StatusBadGateway})
 	}
 	clock := time.Unix(0, 0)
 	var total time.Duration
-	c, err := New(Options{Token: "pat-token", APIURL: f.server.URL,
+	c, err := New(Options{Token: "pat-token", APIURL: f.URL(),
 		Retry: RetryPolicy{MaxAttempts: 20, MaxElapsed: 10 * time.Second, BaseDelay: time.Second, MaxDelay: 4 * time.Second},
 		Now:   func() time.Time { return clock },
 		Sleep: func(_ context.Context, d time.Duration) error { clock = clock.Add(d); total += d; return nil }})
@@ -280,15 +281,15 @@ func TestRetriesStopWithinTheBound(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "502") {
 		t.Fatalf("err = %v, want the last 502", err)
 	}
-	if total > 10*time.Second || f.count("GET /user") < 3 {
-		t.Fatalf("waited %v over %d tries", total, f.count("GET /user"))
+	if total > 10*time.Second || f.Count("GET /user") < 3 {
+		t.Fatalf("waited %v over %d tries", total, f.Count("GET /user"))
 	}
 }
 
 func TestRetryHonoursContext(t *testing.T) {
-	f := newFakeGitHub(t)
-	f.faults = []fault{{method: "GET", path: "/user", status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "3600"}}}
-	c, err := New(Options{Token: "pat-token", APIURL: f.server.URL, Retry: RetryPolicy{MaxAttempts: 3, MaxElapsed: 2 * time.Hour}})
+	f := githubfake.New(t)
+	f.Faults = []githubfake.Fault{{Method: "GET", Path: "/user", Status: http.StatusTooManyRequests, Header: map[string]string{"Retry-After": "3600"}}}
+	c, err := New(Options{Token: "pat-token", APIURL: f.URL(), Retry: RetryPolicy{MaxAttempts: 3, MaxElapsed: 2 * time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,9 +305,9 @@ func TestRetryHonoursContext(t *testing.T) {
 }
 
 func TestErrorsNeverHoldTheToken(t *testing.T) {
-	f := newFakeGitHub(t)
+	f := githubfake.New(t)
 	const token = "ghp_SECRETSECRETSECRET"
-	c, _ := f.client(t, token)
+	c, _ := client(t, f, token)
 	_, err := c.StickyComment(ctx, repo, 1, "default", "x", ModeUpdate)
 	if err == nil || strings.Contains(err.Error(), token) {
 		t.Fatalf("err = %v", err)
@@ -314,8 +315,8 @@ func TestErrorsNeverHoldTheToken(t *testing.T) {
 }
 
 func TestBodyOverLimitIsRefused(t *testing.T) {
-	f := newFakeGitHub(t)
-	c, _ := f.client(t, "pat-token")
+	f := githubfake.New(t)
+	c, _ := client(t, f, "pat-token")
 	body := strings.Repeat("x", BodyBudget("default")+1)
 	if _, err := c.StickyComment(ctx, repo, 1, "default", body, ModeUpdate); err == nil {
 		t.Fatal("a body over the limit was sent")
@@ -366,4 +367,21 @@ func TestParseModeAndRepo(t *testing.T) {
 	if r, err := ParseRepo("o/r"); err != nil || r != repo {
 		t.Error(r, err)
 	}
+}
+
+// client returns a client for the stand-in that never really sleeps, and
+// the waits it would have slept.
+func client(t *testing.T, f *githubfake.Server, token string) (*Client, *[]time.Duration) {
+	var slept []time.Duration
+	var mu sync.Mutex
+	c, err := New(Options{Token: token, APIURL: f.URL(), Sleep: func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		slept = append(slept, d)
+		mu.Unlock()
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &slept
 }

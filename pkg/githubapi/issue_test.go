@@ -1,17 +1,18 @@
 package githubapi
 
 import (
+	"github.com/mlgate/mlgate/internal/githubfake"
 	"strconv"
 	"sync"
 	"testing"
 )
 
 func TestStickyIssueOpensUpdatesAndCloses(t *testing.T) {
-	f := newFakeGitHub(t)
+	f := githubfake.New(t)
 	// A pull request with our marker and label is not the issue.
-	f.issues = append(f.issues, &fakeIssue{Number: 1, Body: Marker("drift"), State: "open", Labels: []string{"mlgate"},
-		User: fakeUser{ActionsBot}, PullRequest: true})
-	c, _ := f.client(t, "ghs-installation")
+	f.Issues = append(f.Issues, &githubfake.Issue{Number: 1, Body: Marker("drift"), State: "open", Labels: []string{"mlgate"},
+		User: githubfake.User{Login: ActionsBot}, PullRequest: true})
+	c, _ := client(t, f, "ghs-installation")
 
 	if res, err := c.StickyIssue(ctx, repo, "drift", "mlgate", "Drift", "nothing", false); err != nil || res.Action != "none" {
 		t.Fatalf("no problem, no issue: %+v %v", res, err)
@@ -20,7 +21,7 @@ func TestStickyIssueOpensUpdatesAndCloses(t *testing.T) {
 	if err != nil || opened.Action != "created" || opened.Number != 2 {
 		t.Fatalf("open: %+v %v", opened, err)
 	}
-	is := f.issues[1]
+	is := f.Issues[1]
 	if is.Labels[0] != "mlgate" || is.Body != Marker("drift")+"\nbody 1" {
 		t.Fatalf("issue %+v", is)
 	}
@@ -40,14 +41,14 @@ func TestStickyIssueOpensUpdatesAndCloses(t *testing.T) {
 }
 
 func TestRacingIssueRunsLeaveOneOpen(t *testing.T) {
-	f := newFakeGitHub(t)
-	f.createBarrier = newBarrier(2)
+	f := githubfake.New(t)
+	f.CreateBarrier = githubfake.NewBarrier(2)
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			c, _ := f.client(t, "ghs-installation")
+			c, _ := client(t, f, "ghs-installation")
 			if _, err := c.StickyIssue(ctx, repo, "drift", "mlgate", "Drift", "run "+strconv.Itoa(i), true); err != nil {
 				t.Error(err)
 			}
@@ -55,12 +56,12 @@ func TestRacingIssueRunsLeaveOneOpen(t *testing.T) {
 	}
 	wg.Wait()
 	open := 0
-	for _, is := range f.issues {
+	for _, is := range f.Issues {
 		if is.State == "open" {
 			open++
 		}
 	}
-	if len(f.issues) != 2 || open != 1 || f.issues[0].State != "open" {
-		t.Fatalf("%d issues, %d open; want the oldest kept open", len(f.issues), open)
+	if len(f.Issues) != 2 || open != 1 || f.Issues[0].State != "open" {
+		t.Fatalf("%d issues, %d open; want the oldest kept open", len(f.Issues), open)
 	}
 }

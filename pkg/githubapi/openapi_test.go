@@ -9,13 +9,13 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/mlgate/mlgate/internal/githubfake"
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
@@ -92,22 +92,12 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 			if resp.StatusCode >= 300 {
 				v.rejected = append(v.rejected, fmt.Sprintf("%s %s %s: %d %s", req.Method, req.URL.RequestURI(), body, resp.StatusCode, answer))
 			}
-			v.checked[req.Method+" "+routeOf(req.URL.Path)] = true
+			v.checked[req.Method+" "+githubfake.Route(req.URL.Path)] = true
 			v.mu.Unlock()
 		}
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	return v.next.RoundTrip(req)
-}
-
-func routeOf(path string) string {
-	for re, route := range map[*regexp.Regexp]string{commentsPath: "/repos/{o}/{r}/issues/{n}/comments",
-		commentPath: "/repos/{o}/{r}/issues/comments/{id}", issuePath: "/repos/{o}/{r}/issues/{n}"} {
-		if re.MatchString(path) {
-			return route
-		}
-	}
-	return path
 }
 
 // TestRequestsMatchGitHubOpenAPI runs every kind of request the client sends
@@ -118,10 +108,10 @@ func TestRequestsMatchGitHubOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFakeGitHub(t)
+	f := githubfake.New(t)
 	vt := &validatingTransport{t: t, prism: prismURL, next: http.DefaultTransport, checked: map[string]bool{}}
 	newClient := func(token string) *Client {
-		c, err := New(Options{Token: token, APIURL: f.server.URL, HTTPClient: &http.Client{Transport: vt}})
+		c, err := New(Options{Token: token, APIURL: f.URL(), HTTPClient: &http.Client{Transport: vt}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,10 +119,10 @@ func TestRequestsMatchGitHubOpenAPI(t *testing.T) {
 	}
 	pat, bot := newClient("pat-token"), newClient("ghs-installation")
 	for i := 0; i < 120; i++ {
-		f.addComment(4, "someone", fmt.Sprint("chatter ", i))
+		f.AddComment(4, "someone", fmt.Sprint("chatter ", i))
 	}
-	f.addComment(4, "octocat", Marker("default")+"\nold")
-	f.addComment(4, "octocat", Marker("default")+"\nduplicate")
+	f.AddComment(4, "octocat", Marker("default")+"\nold")
+	f.AddComment(4, "octocat", Marker("default")+"\nduplicate")
 	steps := []func() error{
 		func() error { _, err := pat.StickyComment(ctx, repo, 4, "default", "update", ModeUpdate); return err },
 		func() error {
@@ -163,7 +153,7 @@ func TestRequestsMatchGitHubOpenAPI(t *testing.T) {
 		}
 	}
 	// Racing runs: both create, then one deletes the other's duplicate.
-	f.createBarrier = newBarrier(2)
+	f.CreateBarrier = githubfake.NewBarrier(2)
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
@@ -189,7 +179,7 @@ func TestRequestsMatchGitHubOpenAPI(t *testing.T) {
 	}
 
 	// The validator itself must be able to fail.
-	req, _ := http.NewRequest(http.MethodPost, f.server.URL+"/repos/o/r/issues/1/comments", bytes.NewReader([]byte(`{"text":"no body field"}`)))
+	req, _ := http.NewRequest(http.MethodPost, f.URL()+"/repos/o/r/issues/1/comments", bytes.NewReader([]byte(`{"text":"no body field"}`)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	vt.rejected = nil

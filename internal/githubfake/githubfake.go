@@ -1,7 +1,10 @@
-package githubapi
+// Package githubfake is an in-memory stand-in for the parts of GitHub's REST
+// and GraphQL APIs that mlgate uses, for tests: it keeps comments and issues,
+// pages lists with Link headers as GitHub does, refuses writes like a fork's
+// read-only token, and answers scripted faults (5xx, rate limits).
+package githubfake
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,72 +18,83 @@ import (
 	"time"
 )
 
-// fakeGitHub is an in-memory stand-in for the parts of GitHub's REST and
+// Server is an in-memory stand-in for the parts of GitHub's REST and
 // GraphQL APIs the client uses. It keeps comments and issues, pages lists
 // with Link headers as GitHub does, and can be told to fail.
-type fakeGitHub struct {
-	t      *testing.T
+type Server struct {
 	server *httptest.Server
 
 	mu       sync.Mutex
 	nextID   int64
-	comments map[int][]*fakeComment // by issue number
-	issues   []*fakeIssue
+	comments map[int][]*Comment // by issue number
+	Issues   []*Issue
 	// tokens maps a token to its login; "" means an installation token,
 	// for which GET /user is refused as GitHub refuses it.
 	tokens map[string]string
-	// readOnly refuses every write with 403, like a fork's GITHUB_TOKEN.
-	readOnly bool
-	// faults are answered, in order, before any real handling.
-	faults []fault
-	// createBarrier makes creates wait until that many have arrived, so
+	// ReadOnly refuses every write with 403, like a fork's GITHUB_TOKEN.
+	ReadOnly bool
+	// Faults are answered, in order, before any real handling.
+	Faults []Fault
+	// CreateBarrier makes creates wait until that many have arrived, so
 	// racing runs all list before any of them creates.
-	createBarrier *barrier
+	CreateBarrier *Barrier
 	requests      []string
-	minimized     []string
+	// Minimized lists the node ids hidden through GraphQL.
+	Minimized []string
 }
 
-type fakeComment struct {
+// BotLogin is the login GitHub gives the built-in GITHUB_TOKEN.
+const BotLogin = "github-actions[bot]"
+
+// URL is the stand-in's API root.
+func (f *Server) URL() string { return f.server.URL }
+
+// Comment is a stored comment.
+type Comment struct {
 	ID        int64  `json:"id"`
 	NodeID    string `json:"node_id"`
 	Body      string `json:"body"`
 	HTMLURL   string `json:"html_url"`
-	User      fakeUser
+	User      User
 	Minimized bool `json:"-"`
 }
 
-type fakeUser struct {
+// User is an author.
+type User struct {
 	Login string `json:"login"`
 }
 
-type fakeIssue struct {
+// Issue is a stored issue (or, with PullRequest, a pull request).
+type Issue struct {
 	Number      int      `json:"number"`
 	Title       string   `json:"title"`
 	Body        string   `json:"body"`
 	State       string   `json:"state"`
 	StateReason string   `json:"state_reason,omitempty"`
 	Labels      []string `json:"-"`
-	User        fakeUser `json:"user"`
+	User        User     `json:"user"`
 	PullRequest bool     `json:"-"`
 }
 
-// fault answers one request matching method and path prefix.
-type fault struct {
-	method, path string
-	status       int
-	header       map[string]string
-	body         string
+// Fault answers one request matching method and path prefix.
+type Fault struct {
+	Method, Path string
+	Status       int
+	Header       map[string]string
+	Body         string
 }
 
-type barrier struct {
+// Barrier holds creates until N have arrived.
+type Barrier struct {
 	mu   sync.Mutex
 	n    int
 	done chan struct{}
 }
 
-func newBarrier(n int) *barrier { return &barrier{n: n, done: make(chan struct{})} }
+// NewBarrier makes a barrier for n creates.
+func NewBarrier(n int) *Barrier { return &Barrier{n: n, done: make(chan struct{})} }
 
-func (b *barrier) wait() {
+func (b *Barrier) wait() {
 	b.mu.Lock()
 	b.n--
 	if b.n == 0 {
@@ -93,41 +107,29 @@ func (b *barrier) wait() {
 	}
 }
 
-func newFakeGitHub(t *testing.T) *fakeGitHub {
-	f := &fakeGitHub{t: t, nextID: 1000, comments: map[int][]*fakeComment{},
+// New starts a stand-in, closed when the test ends. Two tokens are known:
+// "pat-token" (user octocat) and "ghs-installation" (the Actions bot).
+func New(t testing.TB) *Server {
+	f := &Server{nextID: 1000, comments: map[int][]*Comment{},
 		tokens: map[string]string{"pat-token": "octocat", "ghs-installation": ""}}
 	f.server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.server.Close)
 	return f
 }
 
-// client returns a client for the fake that never really sleeps.
-func (f *fakeGitHub) client(t *testing.T, token string) (*Client, *[]time.Duration) {
-	var slept []time.Duration
-	var mu sync.Mutex
-	c, err := New(Options{Token: token, APIURL: f.server.URL, Sleep: func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		slept = append(slept, d)
-		mu.Unlock()
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, &slept
-}
-
-func (f *fakeGitHub) addComment(number int, login, body string) *fakeComment {
+// AddComment adds a comment by login on issue or pull request number.
+func (f *Server) AddComment(number int, login, body string) *Comment {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	c := &fakeComment{ID: f.nextID, NodeID: "IC_" + strconv.FormatInt(f.nextID, 10), Body: body, User: fakeUser{login},
+	c := &Comment{ID: f.nextID, NodeID: "IC_" + strconv.FormatInt(f.nextID, 10), Body: body, User: User{login},
 		HTMLURL: fmt.Sprintf("https://github.com/o/r/pull/%d#issuecomment-%d", number, f.nextID)}
 	f.comments[number] = append(f.comments[number], c)
 	return c
 }
 
-func (f *fakeGitHub) bodies(number int) []string {
+// Bodies lists the bodies of the comments on number, oldest first.
+func (f *Server) Bodies(number int) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
@@ -137,7 +139,8 @@ func (f *fakeGitHub) bodies(number int) []string {
 	return out
 }
 
-func (f *fakeGitHub) count(prefix string) int {
+// Count counts the requests whose "METHOD /path" starts with prefix.
+func (f *Server) Count(prefix string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -155,24 +158,38 @@ var (
 	issuePath    = regexp.MustCompile(`^/repos/o/r/issues/(\d+)$`)
 )
 
-func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
+// Route names the API route of a request path, with its parameters as
+// {o}, {r}, {n} and {id}; paths without parameters are returned as they are.
+func Route(path string) string {
+	switch {
+	case commentsPath.MatchString(path):
+		return "/repos/{o}/{r}/issues/{n}/comments"
+	case commentPath.MatchString(path):
+		return "/repos/{o}/{r}/issues/comments/{id}"
+	case issuePath.MatchString(path):
+		return "/repos/{o}/{r}/issues/{n}"
+	}
+	return path
+}
+
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
-	for i, ft := range f.faults {
-		if ft.method == r.Method && strings.HasPrefix(r.URL.Path, ft.path) {
-			f.faults = append(f.faults[:i], f.faults[i+1:]...)
+	for i, ft := range f.Faults {
+		if ft.Method == r.Method && strings.HasPrefix(r.URL.Path, ft.Path) {
+			f.Faults = append(f.Faults[:i], f.Faults[i+1:]...)
 			f.mu.Unlock()
-			for k, v := range ft.header {
+			for k, v := range ft.Header {
 				w.Header().Set(k, v)
 			}
-			w.WriteHeader(ft.status)
-			fmt.Fprint(w, ft.body)
+			w.WriteHeader(ft.Status)
+			fmt.Fprint(w, ft.Body)
 			return
 		}
 	}
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	login, known := f.tokens[token]
-	readOnly := f.readOnly
+	readOnly := f.ReadOnly
 	f.mu.Unlock()
 
 	if !known {
@@ -184,11 +201,11 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if login == "" {
-		login = ActionsBot
+		login = BotLogin
 	}
 	switch p := r.URL.Path; {
 	case p == "/user" && r.Method == http.MethodGet:
-		if login == ActionsBot {
+		if login == BotLogin {
 			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration"})
 			return
 		}
@@ -211,29 +228,29 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeGitHub) serveComments(w http.ResponseWriter, r *http.Request, number int, login string) {
+func (f *Server) serveComments(w http.ResponseWriter, r *http.Request, number int, login string) {
 	switch r.Method {
 	case http.MethodGet:
 		f.mu.Lock()
-		all := append([]*fakeComment(nil), f.comments[number]...)
+		all := append([]*Comment(nil), f.comments[number]...)
 		f.mu.Unlock()
 		page(w, r, len(all), func(i int) any { return commentJSON(all[i]) })
 	case http.MethodPost:
 		var in struct{ Body string }
 		json.NewDecoder(r.Body).Decode(&in)
-		if f.createBarrier != nil {
-			f.createBarrier.wait()
+		if f.CreateBarrier != nil {
+			f.CreateBarrier.wait()
 		}
-		c := f.addComment(number, login, in.Body)
+		c := f.AddComment(number, login, in.Body)
 		writeJSON(w, http.StatusCreated, commentJSON(c))
 	}
 }
 
-func commentJSON(c *fakeComment) map[string]any {
+func commentJSON(c *Comment) map[string]any {
 	return map[string]any{"id": c.ID, "node_id": c.NodeID, "body": c.Body, "html_url": c.HTMLURL, "user": c.User}
 }
 
-func (f *fakeGitHub) serveComment(w http.ResponseWriter, r *http.Request, id int64) {
+func (f *Server) serveComment(w http.ResponseWriter, r *http.Request, id int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for number, list := range f.comments {
@@ -257,13 +274,13 @@ func (f *fakeGitHub) serveComment(w http.ResponseWriter, r *http.Request, id int
 	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 }
 
-func (f *fakeGitHub) serveIssues(w http.ResponseWriter, r *http.Request, login string) {
+func (f *Server) serveIssues(w http.ResponseWriter, r *http.Request, login string) {
 	switch r.Method {
 	case http.MethodGet:
 		state, label := r.URL.Query().Get("state"), r.URL.Query().Get("labels")
 		f.mu.Lock()
-		var list []*fakeIssue
-		for _, is := range f.issues {
+		var list []*Issue
+		for _, is := range f.Issues {
 			if (state == "" || state == is.State) && (label == "" || contains(is.Labels, label)) {
 				list = append(list, is)
 			}
@@ -277,18 +294,18 @@ func (f *fakeGitHub) serveIssues(w http.ResponseWriter, r *http.Request, login s
 			Labels      []string
 		}
 		json.NewDecoder(r.Body).Decode(&in)
-		if f.createBarrier != nil {
-			f.createBarrier.wait()
+		if f.CreateBarrier != nil {
+			f.CreateBarrier.wait()
 		}
 		f.mu.Lock()
-		is := &fakeIssue{Number: len(f.issues) + 1, Title: in.Title, Body: in.Body, State: "open", Labels: in.Labels, User: fakeUser{login}}
-		f.issues = append(f.issues, is)
+		is := &Issue{Number: len(f.Issues) + 1, Title: in.Title, Body: in.Body, State: "open", Labels: in.Labels, User: User{login}}
+		f.Issues = append(f.Issues, is)
 		f.mu.Unlock()
 		writeJSON(w, http.StatusCreated, issueJSON(is))
 	}
 }
 
-func issueJSON(is *fakeIssue) map[string]any {
+func issueJSON(is *Issue) map[string]any {
 	m := map[string]any{"number": is.Number, "title": is.Title, "body": is.Body, "state": is.State, "user": is.User,
 		"html_url": fmt.Sprintf("https://github.com/o/r/issues/%d", is.Number)}
 	if is.PullRequest {
@@ -297,16 +314,16 @@ func issueJSON(is *fakeIssue) map[string]any {
 	return m
 }
 
-func (f *fakeGitHub) editIssue(w http.ResponseWriter, r *http.Request, number int) {
+func (f *Server) editIssue(w http.ResponseWriter, r *http.Request, number int) {
 	var in map[string]string
 	json.NewDecoder(r.Body).Decode(&in)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if number < 1 || number > len(f.issues) {
+	if number < 1 || number > len(f.Issues) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 		return
 	}
-	is := f.issues[number-1]
+	is := f.Issues[number-1]
 	for k, v := range in {
 		switch k {
 		case "title":
@@ -322,7 +339,7 @@ func (f *fakeGitHub) editIssue(w http.ResponseWriter, r *http.Request, number in
 	writeJSON(w, http.StatusOK, issueJSON(is))
 }
 
-func (f *fakeGitHub) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Query     string
 		Variables map[string]string
@@ -338,7 +355,7 @@ func (f *fakeGitHub) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		for _, c := range list {
 			if c.NodeID == in.Variables["id"] {
 				c.Minimized = true
-				f.minimized = append(f.minimized, c.NodeID)
+				f.Minimized = append(f.Minimized, c.NodeID)
 				writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"minimizeComment": map[string]any{"minimizedComment": map[string]bool{"isMinimized": true}}}})
 				return
 			}
