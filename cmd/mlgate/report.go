@@ -143,9 +143,12 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 		fmt.Fprint(e.stdout, actions.SafeLog(reportText(docs)))
 	}
 
-	// The job summary comes first: it is where the report is when posting fails.
+	// The job summary comes first: it is where the report is when posting
+	// fails. Built under the summary's limit, it is cut at section boundaries.
 	if e.actions.Enabled() {
-		if err := e.actions.AddSummary(full); err != nil {
+		summaryOpts := opts
+		summaryOpts.MaxBytes, summaryOpts.FullReportURL = actions.MaxSummaryBytes-1, ""
+		if err := e.actions.AddSummary(report.Build(docs, summaryOpts)); err != nil {
 			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 		}
 	}

@@ -29,11 +29,15 @@ func Escape(s string) string {
 	return markdownEscaper.Replace(oneLine(s))
 }
 
+// codeEscaper keeps text inside a code span in a table cell: a look-alike for
+// the backtick, an escaped pipe.
+var codeEscaper = strings.NewReplacer("`", "ˋ", "|", `\|`)
+
 // Code shows untrusted text as inline code. Backticks inside are replaced by a
 // look-alike so the span cannot be closed early; pipes are escaped for tables.
 // Mentions and HTML are inert inside code spans.
 func Code(s string) string {
-	s = strings.NewReplacer("`", "ˋ", "|", `\|`).Replace(oneLine(s))
+	s = codeEscaper.Replace(oneLine(s))
 	if strings.TrimSpace(s) == "" {
 		return "` `"
 	}
@@ -130,10 +134,12 @@ func SafeURL(u string) string {
 	if err != nil || parsed.Scheme != "https" || parsed.Host == "" || parsed.User != nil {
 		return ""
 	}
-	s := parsed.String()
-	return strings.NewReplacer("(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20",
-		`"`, "%22", "'", "%27", "`", "%60", "|", "%7C", "[", "%5B", "]", "%5D").Replace(s)
+	return urlEscaper.Replace(parsed.String())
 }
+
+// urlEscaper percent-encodes what could end a markdown link or a table cell.
+var urlEscaper = strings.NewReplacer("(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20",
+	`"`, "%22", "'", "%27", "`", "%60", "|", "%7C", "[", "%5B", "]", "%5D")
 
 // Link renders a markdown link to an untrusted URL with our own label, or the
 // label alone when the URL is not safe.

@@ -45,12 +45,13 @@ func fit(head string, sections []string, foot string, opts Options) string {
 	return out
 }
 
+// cutNote says what was left out and where the whole report is.
 func cutNote(omitted int, url string) string {
-	where := "the job summary of this run"
+	where := "`mlgate report` prints the whole report"
 	if safe := SafeURL(url); safe != "" {
-		where = "the [job summary](" + safe + ") of this run"
+		where = "the whole report is in the [job summary](" + safe + ")"
 	}
-	return fmt.Sprintf("> [!NOTE]\n> This report was cut to fit GitHub's comment limit: %s in full are in %s.\n\n",
+	return fmt.Sprintf("> [!NOTE]\n> This report was cut to fit GitHub's size limit (%s left out or shortened): %s.\n\n",
 		plural(omitted, "section", "sections"), where)
 }
 
