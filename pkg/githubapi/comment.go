@@ -192,25 +192,42 @@ func (c *Client) ourComments(ctx context.Context, repo Repo, number int, id stri
 	if err != nil {
 		return nil, err
 	}
-	var mine []*github.IssueComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
-	for {
-		page, resp, err := c.gh.Issues.ListComments(ctx, repo.Owner, repo.Name, number, opts)
-		if err != nil {
-			return nil, fmt.Errorf("listing comments on %s#%d: %w", repo, number, err)
+	all, err := listAll(func(page int) ([]*github.IssueComment, *github.Response, error) {
+		opts.Page = page
+		return c.gh.Issues.ListComments(ctx, repo.Owner, repo.Name, number, opts)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing comments on %s#%d: %w", repo, number, err)
+	}
+	var mine []*github.IssueComment
+	for _, cm := range all {
+		if ours(cm.GetBody(), cm.GetUser().GetLogin(), id, author) {
+			mine = append(mine, cm)
 		}
-		for _, cm := range page {
-			if got, ok := markerID(cm.GetBody()); ok && got == id && strings.EqualFold(cm.GetUser().GetLogin(), author) {
-				mine = append(mine, cm)
-			}
-		}
-		if resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
 	}
 	sort.Slice(mine, func(i, j int) bool { return mine[i].GetID() < mine[j].GetID() })
 	return mine, nil
+}
+
+// ours reports whether a body and its author are ours for report id.
+func ours(body, login, id, author string) bool {
+	got, ok := markerID(body)
+	return ok && got == id && strings.EqualFold(login, author)
+}
+
+// listAll reads every page of a list endpoint, starting at page 1.
+func listAll[T any](list func(page int) ([]T, *github.Response, error)) ([]T, error) {
+	var all []T
+	for page := 1; page != 0; {
+		items, resp, err := list(page)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		page = resp.NextPage
+	}
+	return all, nil
 }
 
 // deleteComments removes comments; one already gone (a racing run deleted it)

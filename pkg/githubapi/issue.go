@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/google/go-github/v62/github"
 )
@@ -78,25 +77,19 @@ func (c *Client) ourIssues(ctx context.Context, repo Repo, id, label string) ([]
 	if err != nil {
 		return nil, err
 	}
-	var mine []*github.Issue
 	opts := &github.IssueListByRepoOptions{State: "open", Labels: []string{label}, ListOptions: github.ListOptions{PerPage: 100}}
-	for {
-		page, resp, err := c.gh.Issues.ListByRepo(ctx, repo.Owner, repo.Name, opts)
-		if err != nil {
-			return nil, fmt.Errorf("listing issues in %s: %w", repo, err)
+	all, err := listAll(func(page int) ([]*github.Issue, *github.Response, error) {
+		opts.Page = page
+		return c.gh.Issues.ListByRepo(ctx, repo.Owner, repo.Name, opts)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing issues in %s: %w", repo, err)
+	}
+	var mine []*github.Issue
+	for _, is := range all {
+		if !is.IsPullRequest() && ours(is.GetBody(), is.GetUser().GetLogin(), id, author) {
+			mine = append(mine, is)
 		}
-		for _, is := range page {
-			if is.IsPullRequest() {
-				continue
-			}
-			if got, ok := markerID(is.GetBody()); ok && got == id && strings.EqualFold(is.GetUser().GetLogin(), author) {
-				mine = append(mine, is)
-			}
-		}
-		if resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
 	}
 	sort.Slice(mine, func(i, j int) bool { return mine[i].GetNumber() < mine[j].GetNumber() })
 	return mine, nil
