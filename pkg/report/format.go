@@ -41,6 +41,24 @@ func trimZeros(s string) string {
 	return strings.TrimSuffix(s, ".")
 }
 
+// Count formats a count with thousands separators: 20,000,000.
+func Count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
 // signed formats a change with an explicit sign.
 func signed(v float64) string {
 	if v > 0 {

@@ -75,7 +75,8 @@ func rendererFor(k evidence.Kind) kindRenderer {
 	case evidence.KindMetricGate, evidence.KindPromotionDecision:
 		return kindRenderer{markdown: promotionMarkdown, text: promotionText}
 	case evidence.KindPolicyDecision:
-		return kindRenderer{markdown: policyMarkdown, text: policyText}
+		// A policy decision's checks are its results: the table is all of them.
+		return kindRenderer{markdown: policyMarkdown, text: policyText, ownsChecks: true}
 	case evidence.KindSignature, evidence.KindVerification, evidence.KindAttestation:
 		return kindRenderer{markdown: signatureMarkdown, text: signatureText}
 	}

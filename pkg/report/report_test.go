@@ -248,6 +248,15 @@ func TestNum(t *testing.T) {
 	}
 }
 
+func TestCount(t *testing.T) {
+	cases := map[int64]string{0: "0", 999: "999", 1000: "1,000", 20000000: "20,000,000", -1234: "-1,234"}
+	for in, want := range cases {
+		if got := Count(in); got != want {
+			t.Errorf("Count(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestSparkline(t *testing.T) {
 	if got := Sparkline([]float64{0, 0.5, 1}, 1); got != "▁▅█" {
 		t.Errorf("Sparkline = %q", got)

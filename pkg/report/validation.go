@@ -18,7 +18,7 @@ const maxExamples = 3
 func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	var d evidence.ValidationDetails
 	if doc.DetailsAs(&d) == nil {
-		fmt.Fprintf(b, "Contract %s · %s rows", Code(d.Contract), strconv.FormatInt(d.Rows, 10))
+		fmt.Fprintf(b, "Contract %s · %s rows", Code(d.Contract), Count(d.Rows))
 		if tiers := tierList(d.DecidedBy); tiers != "" {
 			b.WriteString(" · decided by " + tiers)
 		}
@@ -46,7 +46,7 @@ func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 func validationText(b *strings.Builder, doc *evidence.Document) bool {
 	var d evidence.ValidationDetails
 	if doc.DetailsAs(&d) == nil {
-		fmt.Fprintf(b, "contract %s, %d rows", Plain(d.Contract), d.Rows)
+		fmt.Fprintf(b, "contract %s, %s rows", Plain(d.Contract), Count(d.Rows))
 		if tiers := tierList(d.DecidedBy); tiers != "" {
 			b.WriteString(", decided by " + tiers)
 		}
@@ -77,9 +77,9 @@ func checkColumn(c evidence.Check) string {
 func failingCount(c evidence.Check) string {
 	switch {
 	case c.Total > 0:
-		return fmt.Sprintf("%d of %d", c.Failures, c.Total)
+		return Count(c.Failures) + " of " + Count(c.Total)
 	case c.Failures > 0:
-		return strconv.FormatInt(c.Failures, 10)
+		return Count(c.Failures)
 	}
 	return "–"
 }
