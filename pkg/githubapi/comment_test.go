@@ -4,6 +4,8 @@ import (
 	"context"
 	"github.com/mlgate/mlgate/internal/githubfake"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -384,4 +386,41 @@ func client(t *testing.T, f *githubfake.Server, token string) (*Client, *[]time.
 		t.Fatal(err)
 	}
 	return c, &slept
+}
+
+// On GitHub Enterprise Server the REST API lives under /api/v3 and GraphQL at
+// /api/graphql: a stand-in served under those paths must see every request.
+func TestEnterpriseServerPaths(t *testing.T) {
+	f := githubfake.New(t)
+	upstream, _ := url.Parse(f.URL())
+	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	var unexpected []string
+	var mu sync.Mutex
+	ghes := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/api/v3/"):
+			r.URL.Path = strings.TrimPrefix(r.URL.Path, "/api/v3")
+		case r.URL.Path == "/api/graphql":
+			r.URL.Path = "/graphql"
+		default:
+			mu.Lock()
+			unexpected = append(unexpected, r.Method+" "+r.URL.Path)
+			mu.Unlock()
+			http.NotFound(w, r)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer ghes.Close()
+	f.AddComment(2, "octocat", Marker("default")+"\nold")
+	c, err := New(Options{Token: "pat-token", APIURL: ghes.URL + "/api/v3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StickyComment(ctx, repo, 2, "default", "new", ModeHidePrevious); err != nil {
+		t.Fatal(err)
+	}
+	if len(unexpected) > 0 || len(f.Minimized) != 1 || len(f.Bodies(2)) != 2 {
+		t.Fatalf("unexpected %v, minimized %v, comments %d", unexpected, f.Minimized, len(f.Bodies(2)))
+	}
 }
