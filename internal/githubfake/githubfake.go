@@ -38,7 +38,13 @@ type Server struct {
 	// CreateBarrier makes creates wait until that many have arrived, so
 	// racing runs all list before any of them creates.
 	CreateBarrier *Barrier
-	requests      []string
+	// OnCreate runs after a comment is created (outside the lock): a racing
+	// run's create can be staged there.
+	OnCreate func(number int)
+	// ListHides leaves comments out of lists, as GitHub's lists may lag
+	// behind a create for a moment.
+	ListHides func(*Comment) bool
+	requests  []string
 	// Minimized lists the node ids hidden through GraphQL.
 	Minimized []string
 }
@@ -232,7 +238,12 @@ func (f *Server) serveComments(w http.ResponseWriter, r *http.Request, number in
 	switch r.Method {
 	case http.MethodGet:
 		f.mu.Lock()
-		all := append([]*Comment(nil), f.comments[number]...)
+		var all []*Comment
+		for _, c := range f.comments[number] {
+			if f.ListHides == nil || !f.ListHides(c) {
+				all = append(all, c)
+			}
+		}
 		f.mu.Unlock()
 		page(w, r, len(all), func(i int) any { return commentJSON(all[i]) })
 	case http.MethodPost:
@@ -242,6 +253,9 @@ func (f *Server) serveComments(w http.ResponseWriter, r *http.Request, number in
 			f.CreateBarrier.wait()
 		}
 		c := f.AddComment(number, login, in.Body)
+		if f.OnCreate != nil {
+			f.OnCreate(number)
+		}
 		writeJSON(w, http.StatusCreated, commentJSON(c))
 	}
 }

@@ -140,7 +140,7 @@ func (c *Client) StickyComment(ctx context.Context, repo Repo, number int, id, b
 		return nil, fmt.Errorf("commenting on %s#%d: %w", repo, number, err)
 	}
 	res.ID, res.URL, res.Action = created.GetID(), created.GetHTMLURL(), "created"
-	kept, deleted, err := c.dedupe(ctx, repo, number, id, seen, full)
+	kept, deleted, err := c.dedupe(ctx, repo, number, id, seen, created, full)
 	res.Deleted += deleted
 	if err != nil {
 		return nil, err
@@ -154,17 +154,19 @@ func (c *Client) StickyComment(ctx context.Context, repo Repo, number int, id, b
 // dedupe keeps the oldest of our comments newer than seen (those created by
 // this run and any racing one) and deletes the others. When the kept one is
 // not ours it is given our body, so the last run to finish is the one shown.
-func (c *Client) dedupe(ctx context.Context, repo Repo, number int, id string, seen int64, body string) (*github.IssueComment, int, error) {
+// The comment this run created counts even if the list does not show it yet.
+func (c *Client) dedupe(ctx context.Context, repo Repo, number int, id string, seen int64, created *github.IssueComment, body string) (*github.IssueComment, int, error) {
 	mine, err := c.ourComments(ctx, repo, number, id)
 	if err != nil {
 		return nil, 0, err
 	}
-	var fresh []*github.IssueComment
+	fresh := []*github.IssueComment{created}
 	for _, cm := range mine {
-		if cm.GetID() > seen {
+		if cm.GetID() > seen && cm.GetID() != created.GetID() {
 			fresh = append(fresh, cm)
 		}
 	}
+	sort.Slice(fresh, func(i, j int) bool { return fresh[i].GetID() < fresh[j].GetID() })
 	if len(fresh) <= 1 {
 		return nil, 0, nil
 	}

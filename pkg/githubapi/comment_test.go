@@ -424,3 +424,24 @@ func TestEnterpriseServerPaths(t *testing.T) {
 		t.Fatalf("unexpected %v, minimized %v, comments %d", unexpected, f.Minimized, len(f.Bodies(2)))
 	}
 }
+
+// GitHub's list may not show a comment just created. A racing run's comment
+// that is listed must still be weighed against ours, or two would remain.
+func TestDedupeCountsOwnCommentTheListLags(t *testing.T) {
+	f := githubfake.New(t)
+	f.OnCreate = func(number int) {
+		// Ours was just created; a racing run's follows, and lists show only that one.
+		f.OnCreate = nil
+		racer := f.AddComment(number, githubfake.BotLogin, Marker("default")+"\nracer")
+		f.ListHides = func(c *githubfake.Comment) bool { return c.ID == racer.ID-1 }
+	}
+	c, _ := client(t, f, "ghs-installation")
+	res, err := c.StickyComment(ctx, repo, 3, "default", "mine", ModeUpdate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ListHides = nil
+	if bodies := f.Bodies(3); len(bodies) != 1 || res.Deleted != 1 || bodies[0] != Marker("default")+"\nmine" {
+		t.Fatalf("result %+v, comments %q", res, bodies)
+	}
+}
