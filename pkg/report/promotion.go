@@ -144,6 +144,9 @@ func relativeText(m evidence.MetricResult) string {
 	return fmt.Sprintf("%+.2f%%", *m.RelativeChange*100)
 }
 
+// maxChartBars keeps the chart readable; the table below it lists every metric.
+const maxChartBars = 15
+
 // MetricChart draws the relative change of each metric as a mermaid
 // xychart-beta bar chart, signed so that up is better whatever the metric's
 // direction. It returns "" when no metric has a relative change. Metric names
@@ -151,6 +154,9 @@ func relativeText(m evidence.MetricResult) string {
 func MetricChart(metrics []evidence.MetricResult) string {
 	var labels, values []string
 	for _, m := range metrics {
+		if len(labels) == maxChartBars {
+			break
+		}
 		if m.RelativeChange == nil || math.IsNaN(*m.RelativeChange) || math.IsInf(*m.RelativeChange, 0) {
 			continue
 		}
@@ -166,7 +172,11 @@ func MetricChart(metrics []evidence.MetricResult) string {
 	}
 	var b strings.Builder
 	b.WriteString("```mermaid\nxychart-beta\n")
-	b.WriteString("    title \"Change vs baseline, % (up is better)\"\n")
+	title := "Change vs baseline, % (up is better)"
+	if len(labels) == maxChartBars {
+		title = fmt.Sprintf("Change vs baseline, %% (up is better; first %d metrics)", maxChartBars)
+	}
+	fmt.Fprintf(&b, "    title %q\n", title)
 	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))
 	b.WriteString("    y-axis \"better (%)\"\n")
 	fmt.Fprintf(&b, "    bar [%s]\n", strings.Join(values, ", "))

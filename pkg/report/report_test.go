@@ -280,6 +280,13 @@ func TestMetricChartUpIsBetter(t *testing.T) {
 	if MetricChart([]evidence.MetricResult{{Name: "x"}}) != "" {
 		t.Error("a chart without data should be empty")
 	}
+	var many []evidence.MetricResult
+	for i := 0; i < 20; i++ {
+		many = append(many, evidence.MetricResult{Name: "m", RelativeChange: f(0.01), Direction: "higher"})
+	}
+	if chart := MetricChart(many); strings.Count(chart, `"m"`) != maxChartBars || !strings.Contains(chart, "first 15 metrics") {
+		t.Errorf("chart of 20 metrics:\n%s", chart)
+	}
 }
 
 func TestBuildFitsCommentLimit(t *testing.T) {
