@@ -8,16 +8,12 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
-// MaxCommentBytes is GitHub's limit on an issue or pull-request comment body
-// (65,536 characters). Bytes are counted: never fewer than characters, so a
-// body under it in bytes is under it in characters too.
-const MaxCommentBytes = 65536
-
 // Options shape a multi-document report.
 type Options struct {
 	// Title heads the report; "mlgate report" when empty. It is escaped.
 	Title string
-	// MaxBytes bounds the report; 0 means no limit. Over it, whole sections
+	// MaxBytes bounds the report in bytes (never fewer than characters, so
+	// GitHub's character limits hold); 0 means no limit. Over it, whole sections
 	// are left out (the first one cut at a line boundary if room allows) and a
 	// note says where the full report is.
 	MaxBytes int

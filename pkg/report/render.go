@@ -156,13 +156,18 @@ func splitChecks(checks []evidence.Check) (bad, good []evidence.Check) {
 func checksTable(b *strings.Builder, checks []evidence.Check) {
 	rows := make([][]string, 0, len(checks))
 	for _, c := range checks {
-		msg := Escape(c.Message)
-		if c.Remediation != "" {
-			msg += "<br>**Fix**: " + Escape(c.Remediation)
-		}
-		rows = append(rows, []string{StatusIcon(c.Status), Code(c.ID), msg})
+		rows = append(rows, []string{StatusIcon(c.Status), Code(c.ID), messageCell(c)})
 	}
 	mdTable(b, []string{"", "Check", "Result"}, rows)
+}
+
+// messageCell is a check's message with its remediation, for a table cell.
+func messageCell(c evidence.Check) string {
+	msg := Escape(c.Message)
+	if c.Remediation != "" {
+		msg += "<br>**Fix**: " + Escape(c.Remediation)
+	}
+	return msg
 }
 
 func checksText(b *strings.Builder, checks []evidence.Check) {

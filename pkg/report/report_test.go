@@ -289,6 +289,9 @@ func TestMetricChartUpIsBetter(t *testing.T) {
 	}
 }
 
+// commentLimit is GitHub's limit on a comment body (githubapi.MaxBodyBytes).
+const commentLimit = 65536
+
 func TestBuildFitsCommentLimit(t *testing.T) {
 	var docs []*evidence.Document
 	for i := 0; i < 40; i++ {
@@ -301,13 +304,16 @@ func TestBuildFitsCommentLimit(t *testing.T) {
 	}
 	docs = append(docs, promotionDoc(false))
 	full := Build(docs, Options{})
-	if len(full) <= MaxCommentBytes {
+	if len(full) <= commentLimit {
 		t.Fatalf("fixture too small to test the limit: %d bytes", len(full))
 	}
+	if !strings.Contains(full, "<details><summary>32 more failed checks</summary>") {
+		t.Error("failed checks beyond the first 30 should be folded")
+	}
 	const url = "https://github.com/acme/fraud/actions/runs/1"
-	got := Build(docs, Options{MaxBytes: MaxCommentBytes, FullReportURL: url, Footer: "mlgate"})
-	if len(got) > MaxCommentBytes {
-		t.Fatalf("report is %d bytes, over %d", len(got), MaxCommentBytes)
+	got := Build(docs, Options{MaxBytes: commentLimit, FullReportURL: url, Footer: "mlgate"})
+	if len(got) > commentLimit {
+		t.Fatalf("report is %d bytes, over %d", len(got), commentLimit)
 	}
 	if !strings.Contains(got, "[job summary]("+url+")") || !strings.HasSuffix(got, "<sub>mlgate</sub>\n") {
 		t.Errorf("cut report lacks the link to the job summary or the footer:\n%s", got[len(got)-500:])

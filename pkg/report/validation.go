@@ -13,6 +13,9 @@ import (
 // maxExamples bounds the failing values shown per check.
 const maxExamples = 3
 
+// maxOpenFailures is how many failed checks are shown before the rest are folded.
+const maxOpenFailures = 30
+
 // validationMarkdown shows the contract, the rows read and, for every failed
 // check, its column, failing count and a few failing values.
 func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
@@ -25,15 +28,24 @@ func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 		b.WriteString("\n\n")
 	}
 	bad, good := splitChecks(doc.Checks)
-	if len(bad) > 0 {
-		rows := make([][]string, 0, len(bad))
-		for _, c := range bad {
-			rows = append(rows, []string{
-				StatusIcon(c.Status), Code(c.ID), Code(checkColumn(c)), failingCount(c),
-				Escape(c.Message), exampleList(c.Examples, Code),
-			})
+	header := []string{"", "Check", "Column", "Failing", "Message", "Examples"}
+	rows := make([][]string, 0, len(bad))
+	for _, c := range bad {
+		column := "–"
+		if col := checkColumn(c); col != "" {
+			column = Code(col)
 		}
-		mdTable(b, []string{"", "Check", "Column", "Failing", "Message", "Examples"}, rows)
+		rows = append(rows, []string{
+			StatusIcon(c.Status), Code(c.ID), column, failingCount(c), messageCell(c), exampleList(c.Examples, Code),
+		})
+	}
+	if len(rows) > 0 {
+		mdTable(b, header, rows[:min(len(rows), maxOpenFailures)])
+	}
+	if len(rows) > maxOpenFailures {
+		details(b, plural(len(rows)-maxOpenFailures, "more failed check", "more failed checks"), func(b *strings.Builder) {
+			mdTable(b, header, rows[maxOpenFailures:])
+		})
 	}
 	if len(good) > 0 {
 		details(b, plural(len(good), "passed check", "passed checks"), func(b *strings.Builder) {
