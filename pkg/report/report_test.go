@@ -53,6 +53,19 @@ func TestBuildGolden(t *testing.T) {
 	}
 }
 
+// A report cut to a small limit shows what a reviewer sees of a long one.
+func TestBuildCutGolden(t *testing.T) {
+	docs := []*evidence.Document{validationDoc(true), contractDiffDoc(), driftDoc(true), promotionDoc(false), signatureDoc()}
+	const max = 4500
+	got := Build(docs, Options{Title: "Model fraud-model", Footer: "mlgate v0.1.0", MaxBytes: max,
+		FullReportURL: "https://github.com/acme/fraud/actions/runs/42"})
+	if len(got) > max {
+		t.Fatalf("%d bytes, over %d", len(got), max)
+	}
+	checkInert(t, got)
+	golden(t, "cut.md", got)
+}
+
 func TestMarkdownAndTextPerKindGolden(t *testing.T) {
 	docs := []*evidence.Document{
 		validationDoc(true), contractDiffDoc(), driftDoc(true), promotionDoc(false), signatureDoc(), verificationDoc(),
