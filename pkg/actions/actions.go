@@ -27,13 +27,10 @@ const MaxSummaryBytes = 1 << 20
 // Runtime talks to the GitHub Actions runner, or to the terminal outside one.
 type Runtime struct {
 	getenv  func(string) string
-	out     io.Writer
 	gha     *githubactions.Action
 	enabled bool
 	// random feeds the file-command delimiters (crypto/rand in production).
 	random io.Reader
-	// summaryBytes counts what this process appended to the job summary.
-	summaryBytes int
 }
 
 // New builds a runtime from an environment (os.Getenv in production) and the
@@ -44,7 +41,6 @@ func New(getenv func(string) string, out io.Writer) *Runtime {
 	out = quietWriter{out}
 	return &Runtime{
 		getenv:  getenv,
-		out:     out,
 		gha:     githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(out)),
 		enabled: getenv("GITHUB_ACTIONS") == "true",
 		random:  rand.Reader,
@@ -161,7 +157,6 @@ func (r *Runtime) AddSummary(markdown string) error {
 	if err := appendFile(path, markdown+"\n"); err != nil {
 		return err
 	}
-	r.summaryBytes += len(markdown) + 1
 	return tooLarge
 }
 
