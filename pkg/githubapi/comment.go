@@ -118,23 +118,12 @@ func (c *Client) StickyComment(ctx context.Context, repo Repo, number int, id, b
 		res.ID, res.URL, res.Action = edited.GetID(), edited.GetHTMLURL(), "updated"
 		return res, nil
 	}
-	switch mode {
-	case ModeRecreate:
-		if res.Deleted, err = c.deleteComments(ctx, repo, mine); err != nil {
-			return nil, err
-		}
-	case ModeHidePrevious:
-		for _, cm := range mine {
-			if err := c.minimize(ctx, cm.GetNodeID()); err != nil {
-				return nil, fmt.Errorf("hiding comment %d on %s#%d: %w", cm.GetID(), repo, number, err)
-			}
-			res.Hidden++
-		}
-	}
 	var seen int64
 	for _, cm := range mine {
 		seen = max(seen, cm.GetID())
 	}
+	// The new comment is made first, so that a failure (a read-only token)
+	// leaves the previous report in place.
 	created, _, err := c.gh.Issues.CreateComment(ctx, repo.Owner, repo.Name, number, &github.IssueComment{Body: &full})
 	if err != nil {
 		return nil, fmt.Errorf("commenting on %s#%d: %w", repo, number, err)
@@ -147,6 +136,21 @@ func (c *Client) StickyComment(ctx context.Context, repo Repo, number int, id, b
 	}
 	if kept != nil {
 		res.ID, res.URL = kept.GetID(), kept.GetHTMLURL()
+	}
+	switch mode {
+	case ModeRecreate:
+		n, err := c.deleteComments(ctx, repo, mine)
+		res.Deleted += n
+		if err != nil {
+			return nil, err
+		}
+	case ModeHidePrevious:
+		for _, cm := range mine {
+			if err := c.minimize(ctx, cm.GetNodeID()); err != nil {
+				return nil, fmt.Errorf("hiding comment %d on %s#%d: %w", cm.GetID(), repo, number, err)
+			}
+			res.Hidden++
+		}
 	}
 	return res, nil
 }
