@@ -445,3 +445,18 @@ func TestDedupeCountsOwnCommentTheListLags(t *testing.T) {
 		t.Fatalf("result %+v, comments %q", res, bodies)
 	}
 }
+
+func TestFailedRecreateLeavesThePreviousReport(t *testing.T) {
+	for _, mode := range []Mode{ModeRecreate, ModeHidePrevious} {
+		f := githubfake.New(t)
+		old := f.AddComment(3, "octocat", Marker("default")+"\nold")
+		f.ReadOnly = true
+		c, _ := client(t, f, "pat-token")
+		if _, err := c.StickyComment(ctx, repo, 3, "default", "new", mode); !IsForbidden(err) {
+			t.Fatalf("%s: err = %v", mode, err)
+		}
+		if bodies := f.Bodies(3); len(bodies) != 1 || old.Minimized {
+			t.Fatalf("%s: comments %q, minimized %v", mode, bodies, old.Minimized)
+		}
+	}
+}
