@@ -30,8 +30,10 @@ func Escape(s string) string {
 }
 
 // codeEscaper keeps text inside a code span in a table cell: a look-alike for
-// the backtick, an escaped pipe.
-var codeEscaper = strings.NewReplacer("`", "ˋ", "|", `\|`)
+// the backtick, an escaped pipe. A backslash already before a pipe is parted
+// from it by a zero-width space, so it cannot pair with the escape and leave
+// the pipe to split the cell.
+var codeEscaper = strings.NewReplacer(`\|`, "\\\u200b\\|", "`", "ˋ", "|", `\|`)
 
 // Code shows untrusted text as inline code. Backticks inside are replaced by a
 // look-alike so the span cannot be closed early; pipes are escaped for tables.

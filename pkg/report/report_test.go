@@ -217,6 +217,7 @@ func TestCode(t *testing.T) {
 		"amount":     "`amount`",
 		"a`b":        "`aˋb`",
 		"a|b":        "`a\\|b`",
+		"a\\|b":      "`a\\\u200b\\|b`",
 		"x\n::e::":   "`x ::e::`",
 		"":           "` `",
 		"bidi\u2066": "`bidi\uFFFD`",
