@@ -102,32 +102,6 @@ func unsafeRune(r rune) bool {
 	return false
 }
 
-// Fence wraps untrusted text in a fenced code block whose fence is longer than
-// any run of backticks in the text, so the text cannot close it.
-func Fence(lang, text string) string {
-	n, run := 3, 0
-	for _, r := range text {
-		if r != '`' {
-			run = 0
-			continue
-		}
-		if run++; run >= n {
-			n = run + 1
-		}
-	}
-	fence := strings.Repeat("`", n)
-	text = strings.Map(func(r rune) rune {
-		if r != '\n' && r != '\t' && unsafeRune(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, text)
-	if !strings.HasSuffix(text, "\n") {
-		text += "\n"
-	}
-	return fence + lang + "\n" + text + fence + "\n"
-}
-
 // SafeURL returns u when it is an absolute https URL, percent-encoded so that it
 // cannot end a markdown link early, and "" otherwise: links in reports point
 // only where a reviewer can safely click.

@@ -229,13 +229,6 @@ func TestCode(t *testing.T) {
 	}
 }
 
-func TestFence(t *testing.T) {
-	got := Fence("text", "a ``` b\n````\n")
-	if !strings.HasPrefix(got, "`````text\n") || !strings.HasSuffix(got, "\n`````\n") {
-		t.Errorf("fence not longer than the text's backtick runs:\n%s", got)
-	}
-}
-
 func TestSafeURL(t *testing.T) {
 	cases := map[string]string{
 		"https://rekor.sigstore.dev/x?logIndex=1": "https://rekor.sigstore.dev/x?logIndex=1",
