@@ -19,13 +19,8 @@ const maxOpenFailures = 30
 // validationMarkdown shows the contract, the rows read and, for every failed
 // check, its column, failing count and a few failing values.
 func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
-	var d evidence.ValidationDetails
-	if doc.DetailsAs(&d) == nil {
-		fmt.Fprintf(b, "Contract %s · %s rows", Code(d.Contract), Count(d.Rows))
-		if tiers := tierList(d.DecidedBy); tiers != "" {
-			b.WriteString(" · decided by " + tiers)
-		}
-		b.WriteString("\n\n")
+	if line := contractLine(doc, Code, " · "); line != "" {
+		b.WriteString(line + "\n\n")
 	}
 	bad, good := splitChecks(doc.Checks)
 	header := []string{"", "Check", "Column", "Failing", "Message", "Examples"}
@@ -56,13 +51,8 @@ func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 }
 
 func validationText(b *strings.Builder, doc *evidence.Document) bool {
-	var d evidence.ValidationDetails
-	if doc.DetailsAs(&d) == nil {
-		fmt.Fprintf(b, "contract %s, %s rows", Plain(d.Contract), Count(d.Rows))
-		if tiers := tierList(d.DecidedBy); tiers != "" {
-			b.WriteString(", decided by " + tiers)
-		}
-		b.WriteString("\n")
+	if line := contractLine(doc, Plain, ", "); line != "" {
+		b.WriteString(line + "\n")
 	}
 	bad, _ := splitChecks(doc.Checks)
 	if len(bad) == 0 {
@@ -77,6 +67,20 @@ func validationText(b *strings.Builder, doc *evidence.Document) bool {
 	}
 	textTable(b, []string{"Status", "Check", "Column", "Failing", "Message", "Examples"}, rows)
 	return true
+}
+
+// contractLine says which contract was checked, over how many rows and how
+// the checks were decided; "" when the document has no validation details.
+func contractLine(doc *evidence.Document, show func(string) string, sep string) string {
+	var d evidence.ValidationDetails
+	if doc.DetailsAs(&d) != nil {
+		return ""
+	}
+	line := "Contract " + show(d.Contract) + sep + Count(d.Rows) + " rows"
+	if tiers := tierList(d.DecidedBy); tiers != "" {
+		line += sep + "decided by " + tiers
+	}
+	return line
 }
 
 func checkColumn(c evidence.Check) string {
