@@ -20,7 +20,7 @@ func driftMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	}
 	b.WriteString(driftVerdict(d, Code(d.Reference), "**dataset drifted**") + "\n\n")
 	moved, stable := splitDrift(d.Columns)
-	header := []string{"", "Column", "Method", "Statistic", "p-value", "Threshold", "Nulls", "Reference → current"}
+	header := []string{"Verdict", "Column", "Method", "Statistic", "p-value", "Threshold", "Nulls", "Reference → current"}
 	if len(moved) > 0 {
 		mdTable(b, header, driftRows(moved))
 	}
@@ -46,12 +46,12 @@ func driftText(b *strings.Builder, doc *evidence.Document) bool {
 	rows := make([][]string, 0, len(d.Columns))
 	for _, c := range append(moved, stable...) {
 		rows = append(rows, []string{
-			statusWord(c.Status), Plain(c.Column), Plain(c.Method), Num(c.Statistic), optNum(c.PValue),
+			driftWord(c), Plain(c.Column), Plain(c.Method), Num(c.Statistic), optNum(c.PValue),
 			Num(c.Threshold), nullChange(c), sparkPair(c.ReferenceHistogram, c.Histogram),
 		})
 	}
 	if len(rows) > 0 {
-		textTable(b, []string{"Status", "Column", "Method", "Statistic", "p-value", "Threshold", "Nulls", "Reference -> current"}, rows)
+		textTable(b, []string{"Verdict", "Column", "Method", "Statistic", "p-value", "Threshold", "Nulls", "Reference -> current"}, rows)
 	}
 	return true
 }
@@ -90,11 +90,23 @@ func driftRows(cols []evidence.DriftColumn) [][]string {
 	rows := make([][]string, 0, len(cols))
 	for _, c := range cols {
 		rows = append(rows, []string{
-			StatusIcon(c.Status), Code(c.Column), Escape(c.Method), Num(c.Statistic), optNum(c.PValue),
+			StatusIcon(c.Status) + " " + driftWord(c), Code(c.Column), Escape(c.Method), Num(c.Statistic), optNum(c.PValue),
 			Num(c.Threshold), nullChange(c), sparkPair(c.ReferenceHistogram, c.Histogram),
 		})
 	}
 	return rows
+}
+
+// driftWord is a column's verdict: drifted, stable, or the status of a
+// column that did not drift but failed another test (null rate, unseen values).
+func driftWord(c evidence.DriftColumn) string {
+	switch {
+	case c.Drifted:
+		return "drifted"
+	case c.Status == evidence.StatusPass:
+		return "stable"
+	}
+	return string(c.Status)
 }
 
 // nullChange shows the null rate before and after, and the unseen share of
