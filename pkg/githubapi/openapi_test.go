@@ -39,24 +39,30 @@ func startPrism(t *testing.T) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting prism: %v", err)
 	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		cmd.Wait()
+		<-exited
 	})
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) {
+	deadline := time.After(3 * time.Minute)
+	for {
 		if resp, err := http.Get(base + "/zen"); err == nil {
 			resp.Body.Close()
 			return base
 		}
-		if cmd.ProcessState != nil {
-			break
+		select {
+		case <-exited:
+			t.Fatalf("prism exited:\n%s", logs.String())
+		case <-deadline:
+			t.Fatalf("prism did not start within 3 minutes:\n%s", logs.String())
+		case <-time.After(250 * time.Millisecond):
 		}
-		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("prism did not start:\n%s", logs.String())
-	return ""
 }
 
 // validatingTransport sends a copy of every REST request to prism, failing the
