@@ -2,18 +2,267 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/githubapi"
+	"github.com/mlgate/mlgate/pkg/report"
 )
 
-// TODO(owner of this command): replace this placeholder with the real command.
+// reportOptions are the flags of mlgate report.
+type reportOptions struct {
+	Out         string
+	Format      string
+	Title       string
+	ID          string
+	PR          bool
+	Issue       bool
+	Mode        string
+	Label       string
+	RequirePost bool
+	GitHub      githubOptions
+}
+
+func (o *reportOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.Out, "out", "o", "", "write the markdown report to `FILE`")
+	f.StringVar(&o.Format, "format", "text", "how to print the report: text or markdown")
+	f.StringVar(&o.Title, "title", "", "report `TITLE` (default \"mlgate report\")")
+	f.StringVar(&o.ID, "id", "mlgate", "report `ID`: one comment or issue per id, so several reports can share a pull request")
+	f.BoolVar(&o.PR, "pr", false, "post the report as a sticky comment on the pull request")
+	f.BoolVar(&o.Issue, "issue", false, "open, update or close one labelled issue for this report id (scheduled runs)")
+	f.StringVar(&o.Mode, "mode", "update", "what happens to the previous comment: update, recreate or hide-previous")
+	f.StringVar(&o.Label, "label", "mlgate", "`LABEL` of the issue --issue keeps")
+	f.BoolVar(&o.RequirePost, "require-post", false, "exit 2 when the comment or issue cannot be posted (by default a read-only token only warns)")
+	o.GitHub.AddFlags(cmd)
+}
+
 func newReportCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "report",
-		Short:  "not built yet",
-		Hidden: true,
+	o := &reportOptions{}
+	cmd := &cobra.Command{
+		Use:   "report [flags] EVIDENCE...",
+		Short: "Render evidence as one report: terminal, markdown file, job summary, pull-request comment, issue",
+		Long: `Report reads evidence documents written by the other commands and renders one
+comparison report: a verdict line, metrics with a chart of their changes, data
+validation, contract changes, drift, policy results and signatures.
+
+It prints the report, writes it as markdown with --out, appends it to the job
+summary inside GitHub Actions, and with --pr keeps one comment per --id on the
+pull request, updated in place. With --issue (scheduled runs) it keeps one open
+issue per --id while the evidence is not passing, and closes it when it passes.
+
+The GitHub token is read from $GITHUB_TOKEN (see --token-env), masked in the log
+and never printed. A pull request from a fork gets a read-only token: the
+comment is then skipped with a warning and the report stays in the job summary;
+use the two-stage workflow_run pattern to comment on such pull requests.
+
+Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
+2 when the report could not be made or (with --require-post) posted.`,
+		Example: `  # Print the report for all evidence of a job
+  mlgate report evidence/*.json
+
+  # Write it as markdown
+  mlgate report --out report.md evidence/*.json
+
+  # In a pull_request workflow: one sticky comment, updated on every push
+  mlgate report --pr --title "Model fraud-detector" evidence/*.json
+
+  # Separate comments for separate reports on one pull request
+  mlgate report --pr --id drift evidence/drift.json
+
+  # Post a fresh comment each run and hide the older ones as outdated
+  mlgate report --pr --mode hide-previous evidence/*.json
+
+  # Second stage of the fork pattern (workflow_run): the number comes from the first stage
+  mlgate report --pr --pr-number "$(cat pr-number)" evidence/*.json
+
+  # Nightly drift check: one labelled issue, opened on drift, closed when it clears
+  mlgate report --issue --id nightly-drift --label drift evidence/drift.json
+
+  # GitHub Enterprise Server
+  mlgate report --pr --api-url https://github.example.com/api/v3 evidence/*.json`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("mlgate report is not built yet")
+			return runReport(cmd, e, o, args)
 		},
 	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func (o *reportOptions) validate(inputs []string) (githubapi.Mode, error) {
+	if o.Format != "text" && o.Format != "markdown" {
+		return "", fmt.Errorf("--format %q: want text or markdown", o.Format)
+	}
+	if strings.TrimSpace(o.ID) == "" {
+		return "", errors.New("--id must not be empty")
+	}
+	if o.PR && o.Issue {
+		return "", errors.New("--pr and --issue post to different places: choose one")
+	}
+	if o.Out != "" {
+		for _, in := range inputs {
+			if sameFile(o.Out, in) {
+				return "", fmt.Errorf("--out %s is one of the evidence files: it would be overwritten", o.Out)
+			}
+		}
+	}
+	return githubapi.ParseMode(o.Mode)
+}
+
+func sameFile(a, b string) bool {
+	pa, errA := filepath.Abs(a)
+	pb, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && pa == pb
+}
+
+func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) error {
+	mode, err := o.validate(args)
+	if err != nil {
+		return err
+	}
+	docs, err := evidence.ReadAll(args)
+	if err != nil {
+		return err
+	}
+	opts := report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: runURL(e)}
+	full := report.Build(docs, opts)
+	if o.Out != "" {
+		if err := evidence.WriteFileAtomic(o.Out, []byte(full)); err != nil {
+			return err
+		}
+	}
+	if o.Format == "markdown" {
+		fmt.Fprint(e.stdout, full)
+	} else {
+		fmt.Fprint(e.stdout, actions.SafeLog(reportText(docs)))
+	}
+
+	// The job summary comes first: it is where the report is when posting
+	// fails. Built under the summary's limit, it is cut at section boundaries.
+	if e.actions.Enabled() {
+		summaryOpts := opts
+		summaryOpts.MaxBytes, summaryOpts.FullReportURL = actions.MaxSummaryBytes-1, ""
+		if err := e.actions.AddSummary(report.Build(docs, summaryOpts)); err != nil {
+			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+		}
+	}
+	outputs := map[string]string{"status": string(worstStatus(docs)), "report": o.Out}
+	if o.PR || o.Issue {
+		url, err := postReport(cmd, e, o, mode, docs, opts)
+		switch {
+		case err == nil:
+			outputs["url"] = url
+		case githubapi.IsForbidden(err) && !o.RequirePost:
+			msg := "the token cannot write to this repository (a pull request from a fork gets a read-only token): " +
+				"the report is in the job summary only. Post it from a workflow_run workflow; see the report action's README."
+			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", msg)
+			e.actions.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "mlgate report not posted", Message: msg})
+		default:
+			return &exitError{code: exitCantRun, err: err}
+		}
+	}
+	for _, k := range sortedKeys(outputs) {
+		if err := e.actions.SetOutput(k, outputs[k]); err != nil {
+			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+			break
+		}
+	}
+	if worstStatus(docs).Failed() {
+		return checksFailed()
+	}
+	return nil
+}
+
+// postReport puts the report on the pull request or the issue, and returns
+// the comment's or issue's URL. Errors never hold the token.
+func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mode, docs []*evidence.Document, opts report.Options) (string, error) {
+	target, err := o.GitHub.target(e, o.PR)
+	if err != nil {
+		return "", err
+	}
+	client, token, err := o.GitHub.client(e)
+	if err != nil {
+		return "", err
+	}
+	opts.MaxBytes = githubapi.BodyBudget(o.ID)
+	body := report.Build(docs, opts)
+	ctx := cmd.Context()
+	if o.PR {
+		res, err := client.StickyComment(ctx, target.repo, target.number, o.ID, body, mode)
+		if err != nil {
+			return "", redact(err, token)
+		}
+		fmt.Fprintf(e.stderr, "mlgate: %s comment %s\n", res.Action, res.URL)
+		return res.URL, nil
+	}
+	title := o.Title
+	if title == "" {
+		title = "mlgate: " + o.ID
+	}
+	problem := worstStatus(docs) != evidence.StatusPass
+	res, err := client.StickyIssue(ctx, target.repo, o.ID, o.Label, title, body, problem)
+	if err != nil {
+		return "", redact(err, token)
+	}
+	if res.Action != "none" {
+		fmt.Fprintf(e.stderr, "mlgate: %s issue %s\n", res.Action, res.URL)
+	}
+	return res.URL, nil
+}
+
+// redact removes the token from an error's text, keeping it matchable with
+// errors.Is/As through the wrapped original.
+func redact(err error, token string) error {
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), token, "***"), err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (r *redactedError) Error() string { return r.msg }
+func (r *redactedError) Unwrap() error { return r.err }
+
+// reportText is the terminal form: the verdict, then each document.
+func reportText(docs []*evidence.Document) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s\n\n", strings.ToUpper(string(worstStatus(docs))), plainVerdict(docs))
+	for _, d := range docs {
+		b.WriteString(report.Text(d))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// plainVerdict counts the documents by status for the terminal.
+func plainVerdict(docs []*evidence.Document) string {
+	counts := map[evidence.Status]int{}
+	for _, d := range docs {
+		counts[d.Status]++
+	}
+	var parts []string
+	for _, s := range []evidence.Status{evidence.StatusError, evidence.StatusFail, evidence.StatusWarn, evidence.StatusPass} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	return fmt.Sprintf("%d evidence documents: %s", len(docs), strings.Join(parts, ", "))
+}
+
+func worstStatus(docs []*evidence.Document) evidence.Status {
+	statuses := make([]evidence.Status, 0, len(docs))
+	for _, d := range docs {
+		statuses = append(statuses, d.Status)
+	}
+	return evidence.Worst(statuses...)
 }

@@ -27,22 +27,32 @@ const MaxSummaryBytes = 1 << 20
 // Runtime talks to the GitHub Actions runner, or to the terminal outside one.
 type Runtime struct {
 	getenv  func(string) string
-	out     io.Writer
 	gha     *githubactions.Action
 	enabled bool
-	// summaryBytes counts what this process appended to the job summary.
-	summaryBytes int
+	// random feeds the file-command delimiters (crypto/rand in production).
+	random io.Reader
 }
 
 // New builds a runtime from an environment (os.Getenv in production) and the
 // writer workflow commands go to (the step's stdout).
 func New(getenv func(string) string, out io.Writer) *Runtime {
+	// go-githubactions panics when a workflow command cannot be written (a
+	// closed stdout): a log line is not worth a crash, so write errors are dropped.
+	out = quietWriter{out}
 	return &Runtime{
 		getenv:  getenv,
-		out:     out,
 		gha:     githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(out)),
 		enabled: getenv("GITHUB_ACTIONS") == "true",
+		random:  rand.Reader,
 	}
+}
+
+// quietWriter reports every write as done.
+type quietWriter struct{ w io.Writer }
+
+func (q quietWriter) Write(p []byte) (int, error) {
+	_, _ = q.w.Write(p)
+	return len(p), nil
 }
 
 // Enabled reports whether mlgate runs inside GitHub Actions.
@@ -80,7 +90,7 @@ func (r *Runtime) fileCommand(key, name, value string) error {
 	if path == "" {
 		return fmt.Errorf("%s is not set: cannot set %q", key, name)
 	}
-	delim, err := randomDelimiter()
+	delim, err := r.delimiter()
 	if err != nil {
 		return err
 	}
@@ -90,10 +100,12 @@ func (r *Runtime) fileCommand(key, name, value string) error {
 	return appendFile(path, fmt.Sprintf("%s<<%s\n%s\n%s\n", name, delim, value, delim))
 }
 
-func randomDelimiter() (string, error) {
+// delimiter returns a fresh random heredoc delimiter, so that a value cannot
+// guess it and end the heredoc early to set other outputs.
+func (r *Runtime) delimiter() (string, error) {
 	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
+	if _, err := io.ReadFull(r.random, b); err != nil {
+		return "", fmt.Errorf("making a file-command delimiter: %w", err)
 	}
 	return "ghadelimiter_" + hex.EncodeToString(b), nil
 }
@@ -145,7 +157,6 @@ func (r *Runtime) AddSummary(markdown string) error {
 	if err := appendFile(path, markdown+"\n"); err != nil {
 		return err
 	}
-	r.summaryBytes += len(markdown) + 1
 	return tooLarge
 }
 
@@ -208,21 +219,30 @@ func (r *Runtime) Group(title string, fn func()) {
 	fn()
 }
 
-// Mask hides a secret in all later log output.
+// Mask hides a secret in all later log output. The runner masks line by
+// line, so each line of a multi-line secret is masked.
 func (r *Runtime) Mask(secret string) {
-	if r.enabled && secret != "" {
-		r.gha.AddMask(secret)
+	if !r.enabled {
+		return
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(secret, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(line) != "" {
+			r.gha.AddMask(line)
+		}
 	}
 }
 
 // SafeLog neutralises workflow commands in untrusted text bound for the log: a
-// line that starts with "::" would otherwise be run by the runner.
+// line that starts with "::" (or the legacy "##[") would otherwise be run by
+// the runner. A zero-width space after the first character breaks the command.
 func SafeLog(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		trimmed := strings.TrimLeft(l, " \t")
-		if strings.HasPrefix(trimmed, "::") {
-			lines[i] = strings.Replace(l, "::", ":\u200b:", 1)
+		trimmed := strings.TrimLeft(l, " \t\r")
+		for _, prefix := range []string{"::", "##["} {
+			if strings.HasPrefix(trimmed, prefix) {
+				lines[i] = strings.Replace(l, prefix, prefix[:1]+"\u200b"+prefix[1:], 1)
+			}
 		}
 	}
 	return strings.Join(lines, "\n")

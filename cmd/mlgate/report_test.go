@@ -1,0 +1,208 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlgate/mlgate/internal/githubfake"
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// writeReportEvidence writes a promotion decision and a data validation
+// (failing when fail is true) and returns their paths.
+func writeReportEvidence(t *testing.T, fail bool) []string {
+	t.Helper()
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
+	tool := evidence.Tool{Name: "mlgate", Version: "v0.1.0"}
+	acc, base, change, rel := 0.93, 0.91, 0.02, 0.02/0.91
+	gate := evidence.New(evidence.KindPromotionDecision, evidence.Subject{Name: "fraud-model"}, tool, start)
+	gate.Details = evidence.PromotionDetails{Promote: !fail, Metrics: []evidence.MetricResult{{Name: "accuracy",
+		Candidate: &acc, Baseline: &base, Change: &change, RelativeChange: &rel, Direction: "higher",
+		Threshold: ">= 0.90", Status: evidence.StatusPass, Message: "ok"}}}
+	gate.Add(evidence.Check{ID: "metric.accuracy", Status: evidence.StatusPass, Message: "0.93 >= 0.90"})
+	val := evidence.New(evidence.KindDataValidation, evidence.Subject{Name: "transactions"}, tool, start)
+	val.Details = evidence.ValidationDetails{Contract: "contract.yaml", Rows: 100}
+	if fail {
+		val.Add(evidence.Check{ID: "column.amount.max", Status: evidence.StatusFail, Message: "max 12 exceeds 10",
+			Failures: 1, Total: 100, Location: &evidence.Location{Column: "@org/team|x"}})
+	} else {
+		val.Add(evidence.Check{ID: "column.amount.max", Status: evidence.StatusPass, Message: "max 9 within 10"})
+	}
+	var paths []string
+	for name, d := range map[string]*evidence.Document{"gate.json": gate, "validate.json": val} {
+		d.Finish(start.Add(time.Second))
+		p := filepath.Join(dir, name)
+		if err := evidence.Write(p, d); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+func TestReportPrintsAndWritesMarkdown(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		paths := writeReportEvidence(t, fail)
+		out := filepath.Join(t.TempDir(), "report.md")
+		r := runCLI(t, nil, append([]string{"report", "--out", out, "--title", "Model fraud"}, paths...)...)
+		want, verdict := 0, "✅ **Pass**"
+		if fail {
+			want, verdict = 1, "❌ **Fail**: Data validation `transactions`"
+		}
+		r.wantCode(t, want)
+		md, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"## Model fraud\n", verdict, "| `accuracy` | 0.91 | 0.93 |"} {
+			if !strings.Contains(string(md), s) {
+				t.Errorf("report.md lacks %q:\n%s", s, md)
+			}
+		}
+		if !strings.Contains(r.stdout, "Promotion decision: fraud-model") || strings.Contains(r.stdout, "| `") {
+			t.Errorf("text output:\n%s", r.stdout)
+		}
+	}
+}
+
+func TestReportMarkdownFormat(t *testing.T) {
+	r := runCLI(t, nil, append([]string{"report", "--format", "markdown"}, writeReportEvidence(t, false)...)...)
+	r.wantCode(t, 0)
+	if !strings.HasPrefix(r.stdout, "## mlgate report\n\n✅ **Pass**") {
+		t.Fatalf("stdout:\n%s", r.stdout)
+	}
+}
+
+func TestReportBadInputIsExit2(t *testing.T) {
+	dir := t.TempDir()
+	notJSON := filepath.Join(dir, "model.onnx")
+	os.WriteFile(notJSON, []byte("\x00\x01binary"), 0o644)
+	good := writeReportEvidence(t, false)
+	cases := map[string][]string{
+		"missing file":   {"report", filepath.Join(dir, "missing.json")},
+		"not evidence":   {"report", good[0], notJSON},
+		"no arguments":   {"report"},
+		"bad mode":       {"report", "--mode", "sticky", good[0]},
+		"bad format":     {"report", "--format", "html", good[0]},
+		"pr and issue":   {"report", "--pr", "--issue", good[0]},
+		"out over input": {"report", "--out", good[0], good[0]},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			before, _ := os.ReadFile(good[0])
+			r := runCLI(t, nil, args...)
+			r.wantCode(t, 2)
+			if strings.Contains(r.stderr, "goroutine") || r.stderr == "" {
+				t.Fatalf("stderr: %s", r.stderr)
+			}
+			if after, _ := os.ReadFile(good[0]); string(after) != string(before) {
+				t.Fatal("an input was overwritten")
+			}
+		})
+	}
+	r := runCLI(t, nil, "report", good[0], notJSON)
+	if !strings.Contains(r.stderr, notJSON) {
+		t.Errorf("the error should name the bad file: %s", r.stderr)
+	}
+}
+
+// prEnv is an Actions environment for a pull_request run on o/r#7 against the stand-in.
+func prEnv(t *testing.T, f *githubfake.Server, token string) map[string]string {
+	t.Helper()
+	env := actionsEnv(t)
+	event := filepath.Join(t.TempDir(), "event.json")
+	payload := `{"number":7,"pull_request":{"number":7,"head":{"sha":"abc","repo":{"id":1}},"base":{"repo":{"id":1}}},"repository":{"id":1,"full_name":"o/r"}}`
+	if err := os.WriteFile(event, []byte(payload), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"GITHUB_TOKEN": token, "GITHUB_API_URL": f.URL(), "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "pull_request",
+		"GITHUB_EVENT_PATH": event, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "42",
+	} {
+		env[k] = v
+	}
+	return env
+}
+
+func TestReportStickyPRComment(t *testing.T) {
+	f := githubfake.New(t)
+	env := prEnv(t, f, "ghs-installation")
+	first := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, true)...)...)
+	first.wantCode(t, 1)
+	second := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, false)...)...)
+	second.wantCode(t, 0)
+	bodies := f.Bodies(7)
+	if len(bodies) != 1 {
+		t.Fatalf("%d comments, want 1", len(bodies))
+	}
+	if !strings.HasPrefix(bodies[0], `<!-- mlgate:report {"id":"mlgate","v":1} -->`+"\n## mlgate report\n\n✅ **Pass**") {
+		t.Fatalf("comment:\n%s", bodies[0])
+	}
+	if !strings.Contains(first.stdout, "::add-mask::ghs-installation") {
+		t.Error("the token was not masked before use")
+	}
+	for _, r := range []cliResult{first, second} {
+		if strings.Contains(strings.ReplaceAll(r.stdout, "::add-mask::ghs-installation", ""), "ghs-installation") ||
+			strings.Contains(r.stderr, "ghs-installation") {
+			t.Error("the token was printed")
+		}
+	}
+	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	outputs, _ := os.ReadFile(env["GITHUB_OUTPUT"])
+	if !strings.Contains(string(summary), "## mlgate report") || !strings.Contains(string(outputs), "https://github.com/o/r/pull/7#issuecomment-") {
+		t.Errorf("summary:\n%s\noutputs:\n%s", summary, outputs)
+	}
+}
+
+func TestReportForkFallsBackToSummary(t *testing.T) {
+	f := githubfake.New(t)
+	f.ReadOnly = true
+	env := prEnv(t, f, "ghs-installation")
+	r := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, false)...)...)
+	r.wantCode(t, 0)
+	if !strings.Contains(r.stderr, "read-only token") || !strings.Contains(r.stdout, "::warning title=mlgate report not posted::") {
+		t.Errorf("no warning:\nstdout %s\nstderr %s", r.stdout, r.stderr)
+	}
+	if summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"]); !strings.Contains(string(summary), "## mlgate report") {
+		t.Error("the report is not in the job summary")
+	}
+	strict := runCLI(t, env, append([]string{"report", "--pr", "--require-post"}, writeReportEvidence(t, false)...)...)
+	strict.wantCode(t, 2)
+}
+
+func TestReportIssueMode(t *testing.T) {
+	f := githubfake.New(t)
+	env := prEnv(t, f, "ghs-installation")
+	env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"] = "schedule", ""
+	runCLI(t, env, append([]string{"report", "--issue", "--id", "nightly", "--label", "drift"}, writeReportEvidence(t, true)...)...).wantCode(t, 1)
+	if len(f.Issues) != 1 || f.Issues[0].State != "open" || f.Issues[0].Labels[0] != "drift" || f.Issues[0].Title != "mlgate: nightly" {
+		t.Fatalf("issues %+v", f.Issues)
+	}
+	runCLI(t, env, append([]string{"report", "--issue", "--id", "nightly", "--label", "drift"}, writeReportEvidence(t, false)...)...).wantCode(t, 0)
+	if len(f.Issues) != 1 || f.Issues[0].State != "closed" {
+		t.Fatalf("issues %+v", f.Issues)
+	}
+}
+
+func TestReportPRNeedsANumber(t *testing.T) {
+	f := githubfake.New(t)
+	env := prEnv(t, f, "ghs-installation")
+	env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"] = "push", ""
+	r := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, false)...)...)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, "--pr-number") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
+	r = runCLI(t, env, append([]string{"report", "--pr", "--pr-number", "7"}, writeReportEvidence(t, false)...)...)
+	r.wantCode(t, 0)
+	delete(env, "GITHUB_TOKEN")
+	r = runCLI(t, env, append([]string{"report", "--pr", "--pr-number", "7"}, writeReportEvidence(t, false)...)...)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, "GITHUB_TOKEN") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
+}

@@ -1,0 +1,130 @@
+package githubapi
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlgate/mlgate/internal/testenv"
+)
+
+// webhookExamples returns the example payloads of one event from
+// @octokit/webhooks-examples, each written to its own file.
+func webhookExamples(t *testing.T, event string) []string {
+	t.Helper()
+	index := filepath.Join(testenv.NodeModule(t, "@octokit/webhooks-examples"), "api.github.com", "index.json")
+	data, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []struct {
+		Name     string            `json:"name"`
+		Examples []json.RawMessage `json:"examples"`
+	}
+	if err := json.Unmarshal(data, &all); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, e := range all {
+		if e.Name != event {
+			continue
+		}
+		for i, ex := range e.Examples {
+			p := filepath.Join(t.TempDir(), event+"-"+string(rune('a'+i))+".json")
+			if err := os.WriteFile(p, ex, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		t.Fatalf("no %s examples in %s", event, index)
+	}
+	return paths
+}
+
+func TestReadEventPullRequest(t *testing.T) {
+	// The package has no pull_request_target examples: its payload is the
+	// pull_request payload, so the same files stand for both.
+	for _, name := range []string{"pull_request", "pull_request_target"} {
+		for _, p := range webhookExamples(t, "pull_request") {
+			ev, err := ReadEvent(name, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Repo != "Codertocat/Hello-World" || ev.Number != 2 || !ev.PullRequest || len(ev.HeadSHA) != 40 || ev.FromFork {
+				t.Fatalf("%s %s: %+v", name, filepath.Base(p), ev)
+			}
+		}
+	}
+}
+
+func TestReadEventIssueComment(t *testing.T) {
+	for _, p := range webhookExamples(t, "issue_comment") {
+		ev, err := ReadEvent("issue_comment", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The examples comment on issue #1, which is not a pull request.
+		if ev.Repo != "Codertocat/Hello-World" || ev.Number != 1 || ev.PullRequest {
+			t.Fatalf("%s: %+v", filepath.Base(p), ev)
+		}
+	}
+}
+
+func TestReadEventWorkflowRun(t *testing.T) {
+	paths := webhookExamples(t, "workflow_run")
+	want := []struct {
+		repo     string
+		number   int
+		fromFork bool
+	}{
+		// A run from another repository: no pull request is named, the
+		// second stage must be told the number.
+		{"Codertocat/Hello-World", 0, true},
+		{"octo-org/octo-repo", 0, false},
+		// Its pull request is proposed to another repository: not ours to comment on.
+		{"octo-org/octo-repo", 0, false},
+		{"octo-org/octo-repo", 0, false},
+		{"octo-org/octo-repo", 0, false},
+	}
+	if len(paths) != len(want) {
+		t.Fatalf("%d workflow_run examples, want %d", len(paths), len(want))
+	}
+	for i, p := range paths {
+		ev, err := ReadEvent("workflow_run", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Repo != want[i].repo || ev.Number != want[i].number || ev.FromFork != want[i].fromFork || len(ev.HeadSHA) != 40 {
+			t.Errorf("example %d: %+v, want %+v", i, ev, want[i])
+		}
+	}
+}
+
+func TestReadEventWorkflowRunNamesOwnPullRequest(t *testing.T) {
+	payload := `{"repository":{"id":7,"full_name":"o/r"},"workflow_run":{"event":"pull_request","head_sha":"abc",
+		"head_repository":{"id":7},"pull_requests":[{"number":12,"base":{"repo":{"id":99}}},{"number":34,"base":{"repo":{"id":7}}}]}}`
+	p := filepath.Join(t.TempDir(), "e.json")
+	os.WriteFile(p, []byte(payload), 0o644)
+	ev, err := ReadEvent("workflow_run", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Number != 34 || !ev.PullRequest || ev.FromFork {
+		t.Fatalf("%+v", ev)
+	}
+}
+
+func TestReadEventErrorsNameTheFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(p, []byte("{not json"), 0o644)
+	if _, err := ReadEvent("pull_request", p); err == nil || !strings.Contains(err.Error(), p) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := ReadEvent("pull_request", filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Fatal("a missing payload should be an error")
+	}
+}

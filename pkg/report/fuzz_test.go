@@ -1,0 +1,61 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzEscape checks that no input escapes its table cell or code span: no raw
+// line break, pipe, angle bracket, mention, issue reference or bidi control.
+func FuzzEscape(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, out := range map[string]string{"Escape": Escape(s), "Code": Code(s)} {
+			if strings.ContainsAny(out, "\n\r\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+				t.Fatalf("%s(%q) = %q keeps a line break or bidi control", name, s, out)
+			}
+			if countCells("|"+out+"|") != 1 {
+				t.Fatalf("%s(%q) = %q splits a table cell", name, s, out)
+			}
+		}
+		esc := Escape(s)
+		if strings.ContainsAny(strings.ReplaceAll(esc, "\\`", ""), "<>`") || mentionOrRef.MatchString(esc) {
+			t.Fatalf("Escape(%q) = %q leaves HTML, code or a mention", s, esc)
+		}
+		code := Code(s)
+		if strings.Count(code, "`") != 2 {
+			t.Fatalf("Code(%q) = %q can close its span early", s, code)
+		}
+	})
+}
+
+// FuzzTruncateMarkdown checks the cut is within the limit, valid UTF-8 when
+// the input is, and leaves no fence or details block open.
+func FuzzTruncateMarkdown(f *testing.F) {
+	f.Add("<details><summary>x</summary>\n\n```text\na\nb\n```\n</details>\n", 30)
+	f.Add("| a | b |\n|---|---|\n| 1 | 2 |\n", 12)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 0 || max > 1<<16 {
+			return
+		}
+		got := TruncateMarkdown(s, max)
+		if len(s) <= max {
+			if got != s {
+				t.Fatal("text under the limit changed")
+			}
+			return
+		}
+		if len(got) > max {
+			t.Fatalf("got %d bytes, max %d", len(got), max)
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(got) {
+			t.Fatal("cut inside a character")
+		}
+		if got != "" && closers(got) != "" {
+			t.Fatalf("blocks left open in %q", got)
+		}
+	})
+}

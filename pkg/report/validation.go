@@ -1,0 +1,201 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// maxExamples bounds the failing values shown per check.
+const maxExamples = 3
+
+// maxOpenFailures is how many failed checks are shown before the rest are folded.
+const maxOpenFailures = 30
+
+// validationMarkdown shows the contract, the rows read and, for every failed
+// check, its column, failing count and a few failing values.
+func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
+	if line := contractLine(doc, Code, " · "); line != "" {
+		b.WriteString(line + "\n\n")
+	}
+	bad, good := splitChecks(doc.Checks)
+	header := []string{"", "Check", "Column", "Failing", "Message", "Examples"}
+	rows := make([][]string, 0, len(bad))
+	for _, c := range bad {
+		column := "–"
+		if col := checkColumn(c); col != "" {
+			column = Code(col)
+		}
+		rows = append(rows, []string{
+			StatusIcon(c.Status), Code(c.ID), column, failingCount(c), messageCell(c), exampleList(c.Examples, Code),
+		})
+	}
+	if len(rows) > 0 {
+		mdTable(b, header, rows[:min(len(rows), maxOpenFailures)])
+	}
+	if len(rows) > maxOpenFailures {
+		details(b, plural(len(rows)-maxOpenFailures, "more failed check", "more failed checks"), func(b *strings.Builder) {
+			mdTable(b, header, rows[maxOpenFailures:])
+		})
+	}
+	if len(good) > 0 {
+		details(b, plural(len(good), "passed check", "passed checks"), func(b *strings.Builder) {
+			checksTable(b, good)
+		})
+	}
+	return true
+}
+
+func validationText(b *strings.Builder, doc *evidence.Document) bool {
+	if line := contractLine(doc, Plain, ", "); line != "" {
+		b.WriteString(line + "\n")
+	}
+	bad, _ := splitChecks(doc.Checks)
+	if len(bad) == 0 {
+		return true
+	}
+	rows := make([][]string, 0, len(bad))
+	for _, c := range bad {
+		rows = append(rows, []string{
+			statusWord(c.Status), Plain(c.ID), Plain(checkColumn(c)), failingCount(c),
+			Plain(c.Message), exampleList(c.Examples, Plain),
+		})
+	}
+	textTable(b, []string{"Status", "Check", "Column", "Failing", "Message", "Examples"}, rows)
+	return true
+}
+
+// contractLine says which contract was checked, over how many rows and how
+// the checks were decided; "" when the document has no validation details.
+func contractLine(doc *evidence.Document, show func(string) string, sep string) string {
+	var d evidence.ValidationDetails
+	if doc.DetailsAs(&d) != nil {
+		return ""
+	}
+	line := "Contract " + show(d.Contract) + sep + Count(d.Rows) + " rows"
+	if tiers := tierList(d.DecidedBy); tiers != "" {
+		line += sep + "decided by " + tiers
+	}
+	return line
+}
+
+func checkColumn(c evidence.Check) string {
+	if c.Location != nil {
+		return c.Location.Column
+	}
+	return ""
+}
+
+func failingCount(c evidence.Check) string {
+	switch {
+	case c.Total > 0:
+		return Count(c.Failures) + " of " + Count(c.Total)
+	case c.Failures > 0:
+		return Count(c.Failures)
+	}
+	return "–"
+}
+
+// exampleList shows up to maxExamples failing values as "row 812: 1200000",
+// each formatted by show (Code for markdown, Plain for text).
+func exampleList(examples []evidence.Example, show func(string) string) string {
+	var parts []string
+	for i, ex := range examples {
+		if i == maxExamples {
+			parts = append(parts, fmt.Sprintf("+%d more", len(examples)-maxExamples))
+			break
+		}
+		parts = append(parts, show(fmt.Sprintf("row %d: %s", ex.Row, exampleValue(ex.Value))))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tierList says how many checks each tier decided, e.g. "metadata 30, scan 11".
+func tierList(m map[string]int) string {
+	tiers := make([]string, 0, len(m))
+	for t := range m {
+		tiers = append(tiers, t)
+	}
+	sort.Strings(tiers)
+	parts := make([]string, 0, len(tiers))
+	for _, t := range tiers {
+		parts = append(parts, fmt.Sprintf("%s %d", Plain(t), m[t]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// contractDiffMarkdown lists the changes between two contracts, breaking first.
+func contractDiffMarkdown(b *strings.Builder, doc *evidence.Document) bool {
+	var d evidence.ContractDiffDetails
+	if doc.DetailsAs(&d) != nil {
+		return false
+	}
+	changes := breakingFirst(d.Changes)
+	fmt.Fprintf(b, "%s → %s: %s, %d breaking\n\n", Code(d.Old), Code(d.New),
+		plural(len(changes), "change", "changes"), countBreaking(changes))
+	if len(changes) > 0 {
+		rows := make([][]string, 0, len(changes))
+		for _, c := range changes {
+			rows = append(rows, []string{breakingIcon(c.Breaking), Code(c.Path), Escape(c.Change), Escape(c.Message)})
+		}
+		mdTable(b, []string{"", "Path", "Change", "Message"}, rows)
+	}
+	return true
+}
+
+func contractDiffText(b *strings.Builder, doc *evidence.Document) bool {
+	var d evidence.ContractDiffDetails
+	if doc.DetailsAs(&d) != nil {
+		return false
+	}
+	changes := breakingFirst(d.Changes)
+	fmt.Fprintf(b, "%s -> %s: %d changes, %d breaking\n", Plain(d.Old), Plain(d.New), len(changes), countBreaking(changes))
+	if len(changes) > 0 {
+		rows := make([][]string, 0, len(changes))
+		for _, c := range changes {
+			kind := "compatible"
+			if c.Breaking {
+				kind = "BREAKING"
+			}
+			rows = append(rows, []string{kind, Plain(c.Path), Plain(c.Change), Plain(c.Message)})
+		}
+		textTable(b, []string{"Kind", "Path", "Change", "Message"}, rows)
+	}
+	return true
+}
+
+func breakingFirst(changes []evidence.ContractChange) []evidence.ContractChange {
+	out := append([]evidence.ContractChange(nil), changes...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Breaking && !out[j].Breaking })
+	return out
+}
+
+func countBreaking(changes []evidence.ContractChange) int {
+	n := 0
+	for _, c := range changes {
+		if c.Breaking {
+			n++
+		}
+	}
+	return n
+}
+
+func breakingIcon(breaking bool) string {
+	if breaking {
+		return "💥 breaking"
+	}
+	return "compatible"
+}
+
+// exampleValue shows a failing value as the data holds it: numbers decoded
+// from JSON in full decimal, not in Go's exponent form.
+func exampleValue(v any) string {
+	if x, ok := v.(float64); ok && math.Abs(x) < 1e15 {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
