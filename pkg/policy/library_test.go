@@ -171,9 +171,9 @@ func TestLibraryOnScenarios(t *testing.T) {
 		"wrong signer": {func(in *Input) {
 			in.Evidence[evidence.KindVerification][0].Details = evidence.SignatureDetails{Signer: &evidence.Signer{Identity: "eve@example.com", Issuer: "https://accounts.google.com"}}
 		}, `mlgate.signature.deny_identity: model was signed by identity "eve@example.com"`},
-		"gpl": {func(in *Input) { in.Model.Metadata["license"] = "gpl-3.0" }, `mlgate.license.deny_model: model license "gpl-3.0" is not on the allowlist`},
+		"gpl":    {func(in *Input) { in.Model.Metadata["license"] = "gpl-3.0" }, `mlgate.license.deny_model: model license "gpl-3.0" is not on the allowlist`},
 		"unfair": {func(in *Input) { in.Metrics.Candidate["subgroups.sex.female.recall"] = 0.6 }, "mlgate.fairness.deny_gap: recall differs by 0.22 across sex groups"},
-		"card": {func(in *Input) { in.Model.Sections = in.Model.Sections[1:] }, "mlgate.model_card.deny_missing_field: model card model/README.md does not document intended use"},
+		"card":   {func(in *Input) { in.Model.Sections = in.Model.Sections[1:] }, "mlgate.model_card.deny_missing_field: model card model/README.md does not document intended use"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
