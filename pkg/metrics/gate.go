@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -116,7 +118,7 @@ func ParseGate(path string, data []byte) (*Gate, error) {
 	dec.KnownFields(true)
 	var g Gate
 	if err := dec.Decode(&g); err != nil {
-		return nil, err
+		return nil, plainYAMLError(err)
 	}
 	g.Path = path
 	if g.APIVersion != evidence.APIVersion {
@@ -209,3 +211,21 @@ func (r *Rule) required() bool { return r.Required == nil || *r.Required }
 
 // needsBaseline reports whether the rule compares with the baseline.
 func (r *Rule) needsBaseline() bool { return r.Change != nil || r.NonInferiority != nil }
+
+// unknownField matches yaml.v3's wording for a field the struct lacks.
+var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type \S+$`)
+
+// plainYAMLError rewrites yaml.v3's type errors ("yaml: unmarshal errors:\n
+// line 5: field mni not found in type metrics.Rule") as "line 5: unknown field
+// mni", one per line.
+func plainYAMLError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	lines := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		lines[i] = unknownField.ReplaceAllString(e, "line $1: unknown field $2")
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}

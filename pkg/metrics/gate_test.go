@@ -17,7 +17,7 @@ func TestParseGateErrors(t *testing.T) {
 		"version":        {"apiVersion: v2\nkind: PromotionGate\nmetrics: [{name: a}]\n", `apiVersion "v2" is not supported`},
 		"kind":           {"apiVersion: mlgate.dev/v1\nkind: Gate\nmetrics: [{name: a}]\n", `kind "Gate"`},
 		"no metrics":     {header, "no metrics"},
-		"misspelt field": {header + "metrics:\n  - name: a\n    mni: 0.9\n", "line 5: field mni not found"},
+		"misspelt field": {header + "metrics:\n  - name: a\n    mni: 0.9\n", "line 5: unknown field mni"},
 		"direction":      {header + "metrics:\n  - name: a\n    direction: up\n", `line 4: metric "a": direction "up"`},
 		"min above max":  {header + "metrics:\n  - name: a\n    min: 2\n    max: 1\n", "min 2 is above max 1"},
 		"duplicate":      {header + "metrics:\n  - name: a\n  - name: a\n", `line 5: metric "a" already has a rule at line 4`},

@@ -126,7 +126,8 @@ func (m *Model) LoadModelCard(path string) error {
 		meta = map[string]any{}
 	}
 	m.Metadata = meta
-	if name, ok := meta["model_name"].(string); ok && m.Name == "" {
+	// The card's own name beats the folder's.
+	if name, ok := meta["model_name"].(string); ok && name != "" {
 		m.Name = name
 	}
 	return nil
