@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -105,19 +107,16 @@ func LoadGate(path string) (*Gate, error) {
 // ParseGate decodes a gate file's content; path is used for rule sources and
 // to resolve score files.
 func ParseGate(path string, data []byte) (*Gate, error) {
-	var doc yaml.Node
-	if err := unmarshalYAML(data, &doc); err != nil {
-		return nil, err
-	}
-	if len(doc.Content) == 0 {
-		return nil, errors.New("empty file")
-	}
-	// The strict decode rejects unknown fields (a misspelt "mni: 0.9" would
-	// otherwise be a rule that checks nothing).
+	// One strict decode: unknown fields are errors (a misspelt "mni: 0.9"
+	// would otherwise be a rule that checks nothing), and each rule records
+	// its line as it is decoded.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var g Gate
-	if err := dec.Decode(&g); err != nil {
+	if err := decodeSafely(dec, &g); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty file")
+		}
 		return nil, plainYAMLError(err)
 	}
 	g.Path = path
@@ -130,17 +129,10 @@ func ParseGate(path string, data []byte) (*Gate, error) {
 	if len(g.Metrics) == 0 {
 		return nil, errors.New("no metrics: a gate needs at least one metric rule")
 	}
-	var items []*yaml.Node
-	if ms := child(doc.Content[0], "metrics"); ms != nil {
-		items = ms.Content
-	}
 	seen := map[string]int{}
 	for i := range g.Metrics {
 		r := &g.Metrics[i]
-		r.Source = evidence.Source{File: path}
-		if i < len(items) {
-			r.Source.Line, r.Source.Column = items[i].Line, items[i].Column
-		}
+		r.Source.File = path
 		if err := r.check(); err != nil {
 			return nil, fmt.Errorf("line %d: %w", r.Source.Line, err)
 		}
@@ -228,4 +220,63 @@ func plainYAMLError(err error) error {
 		lines[i] = unknownField.ReplaceAllString(e, "line $1: unknown field $2")
 	}
 	return errors.New(strings.Join(lines, "\n"))
+}
+
+// decodeSafely is Decoder.Decode with the decoder's panics on hostile input
+// turned into errors.
+func decodeSafely(dec *yaml.Decoder, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed YAML: %v", r)
+		}
+	}()
+	return dec.Decode(v)
+}
+
+// UnmarshalYAML decodes a rule strictly and records its line.
+func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
+	type plain Rule
+	if err := strictDecode(n, (*plain)(r)); err != nil {
+		return err
+	}
+	r.Source = evidence.Source{Line: n.Line, Column: n.Column}
+	return nil
+}
+
+// UnmarshalYAML decodes a change bound strictly.
+func (c *Change) UnmarshalYAML(n *yaml.Node) error {
+	type plain Change
+	return strictDecode(n, (*plain)(c))
+}
+
+// UnmarshalYAML decodes a bootstrap block strictly.
+func (b *Bootstrap) UnmarshalYAML(n *yaml.Node) error {
+	type plain Bootstrap
+	return strictDecode(n, (*plain)(b))
+}
+
+// strictDecode decodes a mapping into the struct v points to, refusing keys
+// that are none of its yaml fields: Node.Decode does not honour the
+// decoder's KnownFields, so custom unmarshalers check for themselves.
+func strictDecode(n *yaml.Node, v any) error {
+	if n.Kind == yaml.MappingNode {
+		t := reflect.TypeOf(v).Elem()
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i]
+			if !hasYAMLField(t, key.Value) {
+				return fmt.Errorf("line %d: unknown field %s", key.Line, key.Value)
+			}
+		}
+	}
+	return n.Decode(v)
+}
+
+func hasYAMLField(t reflect.Type, name string) bool {
+	for i := range t.NumField() {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag == name && tag != "-" {
+			return true
+		}
+	}
+	return false
 }

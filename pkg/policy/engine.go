@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
@@ -299,8 +301,26 @@ func (e *Engine) Eval(ctx context.Context, input ast.Value) []evidence.PolicyRes
 		}
 		exempt[pkg] = names
 	}
-	for _, d := range e.decisions {
-		results = append(results, d.eval(ctx, input, exempt[d.pkg])...)
+	// Decisions are independent and prepared queries are safe for concurrent
+	// use, so they are evaluated on every core; results keep the rule order.
+	perRule := make([][]evidence.PolicyResult, len(e.decisions))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(e.decisions)) {
+		wg.Go(func() {
+			for i := range next {
+				d := e.decisions[i]
+				perRule[i] = d.eval(ctx, input, exempt[d.pkg])
+			}
+		})
+	}
+	for i := range e.decisions {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, rs := range perRule {
+		results = append(results, rs...)
 	}
 	return results
 }
