@@ -180,3 +180,22 @@ func TestRelativeChangeAgainstZeroBaseline(t *testing.T) {
 		t.Fatalf("%+v", results[0])
 	}
 }
+
+// FuzzParseGate: any gate file is accepted or refused with an error, never a
+// panic; an accepted one has named rules with lines and known directions.
+func FuzzParseGate(f *testing.F) {
+	f.Add([]byte(header + "metrics:\n  - name: a\n    min: 0.9\n    change: {absolute: -0.01, relative: 0.1}\n"))
+	f.Add([]byte(header + "metrics:\n  - name: b\n    direction: lower\n    bootstrap: {scores: s.csv, candidate: c, baseline: b}\n"))
+	f.Add([]byte(header + "metrics: &x [*x]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := ParseGate("gate.yaml", data)
+		if err != nil {
+			return
+		}
+		for _, r := range g.Metrics {
+			if r.Name == "" || r.Source.Line == 0 || (r.Direction != HigherIsBetter && r.Direction != LowerIsBetter) {
+				t.Fatalf("accepted rule %+v", r)
+			}
+		}
+	})
+}

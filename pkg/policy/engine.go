@@ -9,6 +9,7 @@
 package policy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -277,11 +278,11 @@ func ParseInput(in any) (ast.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy input: %w", err)
 	}
-	var generic any
-	if err := json.Unmarshal(raw, &generic); err != nil {
+	v, err := ast.ValueFromReader(bytes.NewReader(raw))
+	if err != nil {
 		return nil, fmt.Errorf("policy input: %w", err)
 	}
-	return ast.InterfaceToValue(generic)
+	return v, nil
 }
 
 // Eval evaluates every decision rule on the input and returns one result per

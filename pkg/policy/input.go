@@ -106,6 +106,11 @@ func (m *Model) LoadModelCard(path string) error {
 	if err != nil {
 		return fmt.Errorf("reading model card: %w", err)
 	}
+	return m.parseModelCard(path, data)
+}
+
+// parseModelCard is LoadModelCard on the file's content.
+func (m *Model) parseModelCard(path string, data []byte) error {
 	m.Card = path
 	meta := map[string]any{}
 	switch strings.ToLower(filepath.Ext(path)) {
