@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlgate/mlgate/internal/golden"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -205,7 +206,7 @@ func TestGateBlocks(t *testing.T) {
 func TestGateTextGolden(t *testing.T) {
 	r := runCLI(t, nil, "gate", "-c", fixture("gate.yaml"), "-m", fixture("regressed.json"), "-b", fixture("baseline.json"))
 	r.wantCode(t, 1)
-	golden(t, fixture("regressed.txt.golden"), []byte(r.stdout))
+	golden.Check(t, fixture("regressed.txt.golden"), []byte(r.stdout))
 }
 
 func TestGateMarkdownEscapesUntrustedText(t *testing.T) {

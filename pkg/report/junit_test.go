@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/xml"
 	"testing"
+
+	"github.com/mlgate/mlgate/internal/golden"
 )
 
 func TestJUnitGolden(t *testing.T) {
@@ -10,7 +12,7 @@ func TestJUnitGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "gate.junit.golden", out)
+	golden.Check(t, "testdata/gate.junit.golden", out)
 }
 
 // The XML parses back with the counts CI systems show.

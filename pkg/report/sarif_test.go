@@ -10,6 +10,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/mlgate/mlgate/internal/golden"
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -45,7 +46,7 @@ func TestSARIFGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "gate.sarif.golden", out)
+	golden.Check(t, "testdata/gate.sarif.golden", out)
 }
 
 // The log validates against the official SARIF 2.1.0 schema (as shipped in

@@ -1,4 +1,6 @@
-package main
+// Package golden compares test output with golden files, which `go test
+// -update` rewrites. Tests that import it share the one -update flag.
+package golden
 
 import (
 	"bytes"
@@ -10,8 +12,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
-// golden compares got with the golden file at path, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
+// Check compares got with the golden file at path, or rewrites it with -update.
+func Check(t testing.TB, path string, got []byte) {
 	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
