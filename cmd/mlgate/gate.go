@@ -31,31 +31,33 @@ func (o *metricOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&o.Baseline, "baseline", "b", nil, "baseline metrics `FILE`, same formats; repeatable")
 }
 
-// evaluate reads the gate and the metrics and decides the metric rules. With
-// no --config it only reads the metrics (policy eval shows them to policies).
-func (o *metricOptions) evaluate(in *policy.Input) (*metrics.Gate, error) {
+// evaluate reads the gate and the metrics and decides the metric rules into
+// the input; it returns the gate and the candidate's metrics (whose sources
+// locate each value). With no --config it only reads the metrics (policy eval
+// shows them to policies).
+func (o *metricOptions) evaluate(in *policy.Input) (*metrics.Gate, metrics.Set, error) {
 	candidate, err := readMetrics(o.Metrics)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	baseline, err := readMetrics(o.Baseline)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in.Metrics.Candidate, in.Metrics.Baseline = candidate.Floats(), baseline.Floats()
 	if o.Config == "" {
-		return nil, nil
+		return nil, candidate, nil
 	}
 	gate, err := metrics.LoadGate(o.Config)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	results, err := metrics.Evaluate(gate, candidate, baseline)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in.Metrics.Results = results
-	return gate, nil
+	return gate, candidate, nil
 }
 
 func readMetrics(paths []string) (metrics.Set, error) {
@@ -242,7 +244,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 		return err
 	}
 	in := policy.NewInput()
-	gate, err := o.metrics.evaluate(in)
+	gate, candidate, err := o.metrics.evaluate(in)
 	if err != nil {
 		return err
 	}
@@ -267,7 +269,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	} else if len(o.inputs.Data) > 0 {
 		return errors.New("--data is given without --policy: nothing would read it")
 	}
-	doc := decide(e, in, refs, policies, started)
+	doc := decide(e, in, candidate, refs, policies, started)
 	doc.Finish(e.now())
 	if err := o.files.write(doc); err != nil {
 		return err
@@ -285,9 +287,10 @@ func allBootstrap(g *metrics.Gate) bool {
 	return true
 }
 
-// decide builds the PromotionDecision: one check per metric rule and per
+// decide builds the PromotionDecision: one check per metric rule (at the gate
+// file's rule, located in the metrics file that reported the value) and per
 // policy result, and the details the report renders.
-func decide(e *env, in *policy.Input, refs []evidence.EvidenceRef, policies []evidence.PolicyResult, started time.Time) *evidence.Document {
+func decide(e *env, in *policy.Input, candidate metrics.Set, refs []evidence.EvidenceRef, policies []evidence.PolicyResult, started time.Time) *evidence.Document {
 	name := in.Model.Name
 	if name == "" {
 		name = "candidate model"
@@ -306,15 +309,22 @@ func decide(e *env, in *policy.Input, refs []evidence.EvidenceRef, policies []ev
 		if r.Candidate != nil {
 			c.Observed = *r.Candidate
 		}
+		if v, ok := candidate[r.Name]; ok {
+			c.Location = &evidence.Location{File: v.Source.File}
+		}
 		doc.Add(c)
 		if r.Status.Failed() {
 			metricFailed++
 		}
 	}
 	for _, p := range policies {
+		msg := p.Message
+		if p.Exempted {
+			msg = "exempted: " + msg
+		}
 		doc.Add(evidence.Check{
 			ID: "policy." + p.Package + "." + p.Rule, Title: p.Title, Status: p.Status, Severity: severityOf(p.Status),
-			Message: p.Message, Source: p.Source, Remediation: p.Remediation,
+			Message: msg, Source: p.Source, Remediation: p.Remediation,
 		})
 		if p.Status.Failed() {
 			policyFailed++
@@ -346,13 +356,19 @@ func refuseOverwrite(o *gateOptions) error {
 	inputs = append(inputs, o.metrics.Baseline...)
 	inputs = append(inputs, o.inputs.Evidence...)
 	inputs = append(inputs, o.inputs.Data...)
-	for _, out := range []string{o.output.Out, o.files.SARIF, o.files.JUnit} {
+	outputs := []string{o.output.Out, o.files.SARIF, o.files.JUnit}
+	for i, out := range outputs {
 		if out == "" {
 			continue
 		}
 		for _, in := range inputs {
 			if in != "" && sameFile(in, out) {
 				return fmt.Errorf("refusing to write %s: it is also an input", out)
+			}
+		}
+		for _, other := range outputs[i+1:] {
+			if other != "" && sameFile(out, other) {
+				return fmt.Errorf("--out, --sarif and --junit must be different files: %s is given twice", out)
 			}
 		}
 	}

@@ -132,7 +132,7 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 		}
 	} else {
 		in := policy.NewInput()
-		if _, err := o.metrics.evaluate(in); err != nil {
+		if _, _, err := o.metrics.evaluate(in); err != nil {
 			return err
 		}
 		if _, err := o.inputs.fill(e, in); err != nil {

@@ -58,10 +58,16 @@ type (
 		Level               string            `json:"level"`
 		Message             sarifText         `json:"message"`
 		Locations           []sarifLocation   `json:"locations,omitempty"`
+		RelatedLocations    []sarifRelated    `json:"relatedLocations,omitempty"`
 		PartialFingerprints map[string]string `json:"partialFingerprints"`
 	}
 	sarifLocation struct {
 		PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	}
+	sarifRelated struct {
+		ID               int           `json:"id"`
+		PhysicalLocation sarifPhysical `json:"physicalLocation"`
+		Message          sarifText     `json:"message"`
 	}
 	sarifPhysical struct {
 		ArtifactLocation sarifArtifact `json:"artifactLocation"`
@@ -105,11 +111,12 @@ func SARIF(docs []*evidence.Document) ([]byte, error) {
 				driver.Rules = append(driver.Rules, sarifRuleFor(d.Kind, c))
 			}
 			results = append(results, sarifResult{
-				RuleID:    c.ID,
-				RuleIndex: idx,
-				Level:     level,
-				Message:   sarifText{Text: c.Message},
-				Locations: sarifLocations(d, c),
+				RuleID:           c.ID,
+				RuleIndex:        idx,
+				Level:            level,
+				Message:          sarifText{Text: c.Message},
+				Locations:        sarifLocations(d, c),
+				RelatedLocations: sarifRelatedLocations(c),
 				PartialFingerprints: map[string]string{
 					"mlgateCheck/v1": fingerprint(string(d.Kind), d.Subject.Name, c.ID, c.Message),
 				},
@@ -169,6 +176,15 @@ func sarifLocations(d *evidence.Document, c evidence.Check) []sarifLocation {
 		return nil
 	}
 	return []sarifLocation{{PhysicalLocation: phys}}
+}
+
+// sarifRelatedLocations adds the data file a check concerns (for a metric, the
+// metrics file that reported it) when the primary location is the rule.
+func sarifRelatedLocations(c evidence.Check) []sarifRelated {
+	if c.Source == nil || c.Source.File == "" || c.Location == nil || c.Location.File == "" {
+		return nil
+	}
+	return []sarifRelated{{ID: 1, PhysicalLocation: sarifPhysical{ArtifactLocation: artifact(c.Location.File)}, Message: sarifText{Text: "the file checked"}}}
 }
 
 // artifact turns a file path into a SARIF artifact location: a percent-encoded

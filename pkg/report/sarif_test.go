@@ -23,7 +23,8 @@ func gateDocs() []*evidence.Document {
 	gate := evidence.New(evidence.KindPromotionDecision, evidence.Subject{Name: "fraud-model"}, tool, start)
 	gate.Add(evidence.Check{ID: "metric.accuracy", Status: evidence.StatusPass, Message: "0.93", Source: &evidence.Source{File: "gate.yaml", Line: 4, Column: 5}})
 	gate.Add(evidence.Check{ID: "metric.latency_ms", Status: evidence.StatusFail, Severity: evidence.SeverityError,
-		Message: "120 is above the maximum 100", Source: &evidence.Source{File: "gate.yaml", Line: 8, Column: 5}})
+		Message: "120 is above the maximum 100", Source: &evidence.Source{File: "gate.yaml", Line: 8, Column: 5},
+		Location: &evidence.Location{File: "eval/metrics.json"}})
 	gate.Add(evidence.Check{ID: "metric.auc", Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,
 		Message: "0.7 is below the minimum 0.8", Source: &evidence.Source{File: "gate.yaml", Line: 12, Column: 5}})
 	gate.Add(evidence.Check{ID: "policy.mlgate.serialization.deny_pickle", Title: "No pickle-based model files", Status: evidence.StatusFail,
