@@ -106,11 +106,14 @@ func evaluateRule(r *Rule, candidate, baseline Set) (evidence.MetricResult, erro
 	if len(problems) > 0 {
 		res.Status = evidence.ForSeverity(r.Severity)
 		res.Message = strings.Join(problems, "; ")
-		return res, nil
+	} else {
+		res.Message = num(c)
+		if res.Change != nil {
+			res.Message += fmt.Sprintf(" (baseline %s, %s)", num(*res.Baseline), signed(*res.Change))
+		}
 	}
-	res.Message = num(c)
-	if res.Change != nil {
-		res.Message += fmt.Sprintf(" (baseline %s, %s)", num(*res.Baseline), signed(*res.Change))
+	if iv := res.Interval; iv != nil {
+		res.Message += fmt.Sprintf("; %g%% interval of the change [%s, %s]", iv.Level*100, signed(iv.Lower), signed(iv.Upper))
 	}
 	return res, nil
 }
