@@ -339,12 +339,19 @@ func exceptionNames(ctx context.Context, q rego.PreparedEvalQuery, input ast.Val
 	if !ok {
 		return nil, errors.New("exception must be a set of rule names")
 	}
+	// Each element is a rule name, or (conftest's form) an array of names.
 	for _, it := range items {
-		s, ok := it.(string)
-		if !ok {
-			return nil, fmt.Errorf("exception must be a set of rule names, found %v", it)
+		group, isArray := it.([]any)
+		if !isArray {
+			group = []any{it}
 		}
-		names[s] = true
+		for _, n := range group {
+			s, ok := n.(string)
+			if !ok {
+				return nil, fmt.Errorf("exception must name rules with strings, found %v", n)
+			}
+			names[s] = true
+		}
 	}
 	return names, nil
 }

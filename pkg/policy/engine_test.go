@@ -66,9 +66,11 @@ func TestConventions(t *testing.T) {
 	if legacy := results["legacy format"]; legacy.Status != evidence.StatusFail || legacy.Exempted {
 		t.Errorf("legacy without exception: %+v", legacy)
 	}
-	exempted := byMessage(eval(t, e, map[string]any{"legacy": true, "exempt": true}))["legacy format"]
-	if exempted.Status != evidence.StatusPass || !exempted.Exempted {
-		t.Errorf("exempted: %+v", exempted)
+	for _, how := range []string{"exempt", "exempt_conftest"} {
+		exempted := byMessage(eval(t, e, map[string]any{"legacy": true, how: true}))["legacy format"]
+		if exempted.Status != evidence.StatusPass || !exempted.Exempted {
+			t.Errorf("%s: %+v", how, exempted)
+		}
 	}
 }
 
@@ -106,6 +108,16 @@ func TestFailClosed(t *testing.T) {
 		}
 		results = eval(t, load(t, "testdata/undefined"), map[string]any{"never": true})
 		if len(results) != 1 || results[0].Status != evidence.StatusFail || results[0].Message != "not allowed" {
+			t.Fatalf("%+v", results)
+		}
+	})
+	t.Run("malformed exception is an error", func(t *testing.T) {
+		results := eval(t, load(t, "testdata/badexception"), map[string]any{"x": true})
+		var sawError bool
+		for _, r := range results {
+			sawError = sawError || (r.Rule == "exception" && r.Status == evidence.StatusError && strings.Contains(r.Message, "found 42"))
+		}
+		if !sawError {
 			t.Fatalf("%+v", results)
 		}
 	})

@@ -26,4 +26,7 @@ deny_legacy contains "legacy format" if input.legacy
 
 exception contains "legacy" if input.exempt
 
+# conftest writes exceptions as arrays of rule names.
+exception contains ["legacy"] if input.exempt_conftest
+
 helper := true
