@@ -41,7 +41,7 @@ const (
 // Engine holds prepared policies. It is safe for concurrent Eval calls.
 type Engine struct {
 	decisions  []*decision
-	exceptions map[string]rego.PreparedEvalQuery // by package path
+	exceptions []*exception
 	files      []string
 }
 
@@ -52,6 +52,13 @@ type decision struct {
 	meta            metadata
 	source          evidence.Source
 	query           rego.PreparedEvalQuery
+}
+
+// exception is a package's exception rule, which exempts its decision rules.
+type exception struct {
+	pkg    string
+	source evidence.Source
+	query  rego.PreparedEvalQuery
 }
 
 // metadata is what METADATA annotations say about a rule.
@@ -78,7 +85,7 @@ func Load(ctx context.Context, paths, dataPaths []string) (*Engine, error) {
 		return nil, fmt.Errorf("no Rego policies found in %s", strings.Join(paths, ", "))
 	}
 	modules := make(map[string]*ast.Module, len(res.Modules))
-	e := &Engine{exceptions: map[string]rego.PreparedEvalQuery{}}
+	e := &Engine{}
 	for name, m := range res.Modules {
 		modules[name] = m.Parsed
 		e.files = append(e.files, name)
@@ -132,6 +139,7 @@ func loadData(paths []string) (storage.Store, error) {
 // a query for each.
 func (e *Engine) collect(ctx context.Context, c *ast.Compiler, store storage.Store, as *ast.AnnotationSet) error {
 	byRef := map[string]*decision{}
+	exceptions := map[string]bool{}
 	for _, name := range e.files {
 		m := c.Modules[name]
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
@@ -142,12 +150,13 @@ func (e *Engine) collect(ctx context.Context, c *ast.Compiler, store storage.Sto
 			}
 			ref := m.Package.Path.String() + "." + ruleName
 			if ruleName == exceptionRule {
-				if _, ok := e.exceptions[pkg]; !ok {
+				if !exceptions[pkg] {
 					q, err := prepare(ctx, c, store, ref)
 					if err != nil {
 						return err
 					}
-					e.exceptions[pkg] = q
+					exceptions[pkg] = true
+					e.exceptions = append(e.exceptions, &exception{pkg: pkg, query: q, source: ruleSource(r)})
 				}
 				continue
 			}
@@ -167,7 +176,7 @@ func (e *Engine) collect(ctx context.Context, c *ast.Compiler, store storage.Sto
 			d := &decision{
 				pkg: pkg, name: ruleName, kind: kind, ref: ref, query: q,
 				meta:   ruleMetadata(as.Chain(r)),
-				source: evidence.Source{File: r.Location.File, Line: r.Location.Row, Column: r.Location.Col},
+				source: ruleSource(r),
 			}
 			byRef[ref] = d
 			e.decisions = append(e.decisions, d)
@@ -175,6 +184,10 @@ func (e *Engine) collect(ctx context.Context, c *ast.Compiler, store storage.Sto
 	}
 	sort.Slice(e.decisions, func(i, j int) bool { return e.decisions[i].ref < e.decisions[j].ref })
 	return nil
+}
+
+func ruleSource(r *ast.Rule) evidence.Source {
+	return evidence.Source{File: r.Location.File, Line: r.Location.Row, Column: r.Location.Col}
 }
 
 // decisionKind is deny, violation or warn for rules named so or with that
@@ -291,16 +304,17 @@ func ParseInput(in any) (ast.Value, error) {
 func (e *Engine) Eval(ctx context.Context, input ast.Value) []evidence.PolicyResult {
 	exempt := map[string]map[string]bool{}
 	var results []evidence.PolicyResult
-	for pkg, q := range e.exceptions {
-		names, err := exceptionNames(ctx, q, input)
+	for _, ex := range e.exceptions {
+		names, err := exceptionNames(ctx, ex.query, input)
 		if err != nil {
+			src := ex.source
 			results = append(results, evidence.PolicyResult{
-				Rule: exceptionRule, Package: pkg, Status: evidence.StatusError,
-				Message: "exception rule failed: " + err.Error(), Source: errorSource(err, nil),
+				Rule: exceptionRule, Package: ex.pkg, Status: evidence.StatusError,
+				Message: "exception rule failed: " + err.Error(), Source: errorSource(err, &src),
 			})
 			continue
 		}
-		exempt[pkg] = names
+		exempt[ex.pkg] = names
 	}
 	// Decisions are independent and prepared queries are safe for concurrent
 	// use, so they are evaluated on every core; results keep the rule order.

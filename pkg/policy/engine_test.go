@@ -115,7 +115,8 @@ func TestFailClosed(t *testing.T) {
 		results := eval(t, load(t, "testdata/badexception"), map[string]any{"x": true})
 		var sawError bool
 		for _, r := range results {
-			sawError = sawError || (r.Rule == "exception" && r.Status == evidence.StatusError && strings.Contains(r.Message, "found 42"))
+			sawError = sawError || (r.Rule == "exception" && r.Status == evidence.StatusError && strings.Contains(r.Message, "found 42") &&
+				r.Source != nil && strings.HasSuffix(r.Source.File, "badexc.rego") && r.Source.Line == 5)
 		}
 		if !sawError {
 			t.Fatalf("%+v", results)
