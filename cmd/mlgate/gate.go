@@ -115,6 +115,26 @@ func (o *policyInputOptions) fill(e *env, in *policy.Input) ([]evidence.Evidence
 	return refs, nil
 }
 
+// decide loads the policies and evaluates them on the input: it returns the
+// decision rules found and their results, or nothing without --policy.
+func (o *policyInputOptions) decide(ctx context.Context, input any) ([]string, []evidence.PolicyResult, error) {
+	if len(o.Policies) == 0 {
+		if len(o.Data) > 0 {
+			return nil, nil, errors.New("--data is given without --policy: nothing would read it")
+		}
+		return nil, nil, nil
+	}
+	engine, err := policy.Load(ctx, o.Policies, o.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	value, err := policy.ParseInput(input)
+	if err != nil {
+		return nil, nil, err
+	}
+	return engine.Rules(), engine.Eval(ctx, value), nil
+}
+
 // githubContext reads the run's git and GitHub context from the GITHUB_*
 // variables and, for pull-request events, the event payload. Outside GitHub
 // Actions it is nil.
@@ -255,19 +275,9 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if err != nil {
 		return err
 	}
-	var policies []evidence.PolicyResult
-	if len(o.inputs.Policies) > 0 {
-		engine, err := policy.Load(ctx, o.inputs.Policies, o.inputs.Data)
-		if err != nil {
-			return err
-		}
-		value, err := policy.ParseInput(in)
-		if err != nil {
-			return err
-		}
-		policies = engine.Eval(ctx, value)
-	} else if len(o.inputs.Data) > 0 {
-		return errors.New("--data is given without --policy: nothing would read it")
+	_, policies, err := o.inputs.decide(ctx, in)
+	if err != nil {
+		return err
 	}
 	doc := decide(e, in, candidate, refs, policies, started)
 	doc.Finish(e.now())

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -117,6 +115,9 @@ The input document is described by pkg/policy/input.schema.json.`,
 	o.metrics.AddFlags(cmd)
 	o.inputs.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document (JSON) instead of building one")
+	for _, builds := range []string{"config", "metrics", "baseline", "evidence", "model-card", "model"} {
+		cmd.MarkFlagsMutuallyExclusive("input", builds)
+	}
 	return cmd
 }
 
@@ -140,20 +141,11 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 		}
 		input = in
 	}
-	out := evalOutput{Input: input, Rules: []string{}, Results: []evidence.PolicyResult{}}
-	if len(o.inputs.Policies) > 0 {
-		engine, err := policy.Load(ctx, o.inputs.Policies, o.inputs.Data)
-		if err != nil {
-			return err
-		}
-		var value ast.Value
-		if value, err = policy.ParseInput(input); err != nil {
-			return err
-		}
-		out.Rules, out.Results = engine.Rules(), engine.Eval(ctx, value)
-	} else if len(o.inputs.Data) > 0 {
-		return errors.New("--data is given without --policy: nothing would read it")
+	rules, results, err := o.inputs.decide(ctx, input)
+	if err != nil {
+		return err
 	}
+	out := evalOutput{Input: input, Rules: append([]string{}, rules...), Results: append([]evidence.PolicyResult{}, results...)}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

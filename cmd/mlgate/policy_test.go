@@ -102,4 +102,9 @@ func TestPolicyEval(t *testing.T) {
 	if !strings.Contains(r.stdout, "clf.pkl is a pickle-based format") {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
+	r = runCLI(t, nil, "policy", "eval", "-p", library, "--input", saved, "-m", fixture("metrics.json"))
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, "[input metrics] were all set") {
+		t.Fatalf("stderr %q", r.stderr)
+	}
 }
