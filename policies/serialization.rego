@@ -13,9 +13,16 @@ package mlgate.serialization
 
 import data.mlgate.lib
 
-# Extensions of pickle-based formats (PyTorch .bin/.pt/.pth checkpoints,
-# joblib, plain pickle, Lightning .ckpt).
-pickle_extensions := {"pkl", "pickle", "pt", "pth", "bin", "joblib", "ckpt", "dill", "sav"}
+# Extensions that are always pickle-based (plain pickle, joblib, dill).
+pickle_extensions := {"pkl", "pickle", "joblib", "dill", "sav"}
+
+# Extensions PyTorch checkpoints use, and other frameworks too (OpenVINO
+# weights are .bin): judged by content when the gate read the file, else
+# refused.
+maybe_pickle_extensions := {"pt", "pth", "bin", "ckpt"}
+
+# Formats the gate recognises in a file's content that hold a pickle.
+pickle_formats := {"pickle", "pytorch"}
 
 extension(path) := lower(ext) if {
 	parts := split(path, ".")
@@ -23,22 +30,35 @@ extension(path) := lower(ext) if {
 	ext := parts[count(parts) - 1]
 }
 
-# files lists the model's files: those the gate listed and those a signature
-# verification covered.
-files contains f.path if some f in input.model.files
+# files lists the model's files: those the gate listed (with the format their
+# content shows) and those a signature verification covered (names only).
+files contains {"path": f.path, "format": object.get(f, "format", "")} if some f in input.model.files
 
-files contains f.path if {
+files contains {"path": f.path, "format": ""} if {
 	some doc in lib.evidence("Verification")
 	some f in doc.subject.files
+}
+
+pickled(f) if f.format in pickle_formats
+
+pickled(f) if extension(f.path) in pickle_extensions
+
+pickled(f) if {
+	extension(f.path) in maybe_pickle_extensions
+	f.format == ""
 }
 
 # METADATA
 # title: No pickle-based model files
 deny_pickle contains msg if {
-	some path in files
-	extension(path) in pickle_extensions
-	msg := sprintf("%s is a pickle-based format (.%s), which can run code when loaded", [path, extension(path)])
+	some f in files
+	pickled(f)
+	msg := sprintf("%s is pickle-based (%s), which can run code when loaded", [f.path, describe(f)])
 }
+
+describe(f) := sprintf("its content is %s", [f.format]) if f.format in pickle_formats
+
+describe(f) := sprintf(".%s file", [extension(f.path)]) if not f.format in pickle_formats
 
 # METADATA
 # title: Model files are known

@@ -99,7 +99,7 @@ func TestPolicyEval(t *testing.T) {
 	os.WriteFile(saved, data, 0o644)
 	r = runCLI(t, nil, "policy", "eval", "-p", library, "-d", fixture("settings.yaml"), "--input", saved)
 	r.wantCode(t, 1)
-	if !strings.Contains(r.stdout, "clf.pkl is a pickle-based format") {
+	if !strings.Contains(r.stdout, "clf.pkl is pickle-based") {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
 	r = runCLI(t, nil, "policy", "eval", "-p", library, "--input", saved, "-m", fixture("metrics.json"))

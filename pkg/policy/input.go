@@ -53,6 +53,9 @@ type Model struct {
 type ModelFile struct {
 	Path string `json:"path"`
 	Size int64  `json:"size"`
+	// Format is what Sniff recognised in the content (pickle, pytorch,
+	// safetensors, ...; "other" when nothing), "" when it was not read.
+	Format string `json:"format,omitempty"`
 }
 
 // Metrics holds the candidate's and the baseline's metrics and the metric
@@ -185,7 +188,8 @@ func headings(md []byte) []string {
 }
 
 // ListModelFiles lists a model file or the files under a model folder, with
-// paths relative to the folder (or the file's name), sorted.
+// paths relative to the folder (or the file's name), sorted, and the format
+// each file's content shows.
 func (m *Model) ListModelFiles(root string) error {
 	st, err := os.Stat(root)
 	if err != nil {
@@ -195,7 +199,7 @@ func (m *Model) ListModelFiles(root string) error {
 		m.Name = filepath.Base(filepath.Clean(root))
 	}
 	if !st.IsDir() {
-		m.Files = append(m.Files, ModelFile{Path: filepath.Base(root), Size: st.Size()})
+		m.Files = append(m.Files, ModelFile{Path: filepath.Base(root), Size: st.Size(), Format: Sniff(root)})
 		return nil
 	}
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -213,7 +217,7 @@ func (m *Model) ListModelFiles(root string) error {
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		m.Files = append(m.Files, ModelFile{Path: filepath.ToSlash(rel), Size: info.Size()})
+		m.Files = append(m.Files, ModelFile{Path: filepath.ToSlash(rel), Size: info.Size(), Format: Sniff(p)})
 		return nil
 	})
 	if err != nil {

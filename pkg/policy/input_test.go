@@ -55,7 +55,7 @@ func TestListModelFiles(t *testing.T) {
 	if err := m.ListModelFiles(filepath.Join(dir, "m")); err != nil {
 		t.Fatal(err)
 	}
-	if want := []ModelFile{{"b.onnx", 2}, {"sub/a.pkl", 1}}; !reflect.DeepEqual(m.Files, want) || m.Name != "m" {
+	if want := []ModelFile{{"b.onnx", 2, FormatOther}, {"sub/a.pkl", 1, FormatOther}}; !reflect.DeepEqual(m.Files, want) || m.Name != "m" {
 		t.Fatalf("files %+v name %q", m.Files, m.Name)
 	}
 }

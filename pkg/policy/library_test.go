@@ -163,7 +163,7 @@ func TestLibraryOnScenarios(t *testing.T) {
 		want   string
 	}{
 		"pickle": {func(in *Input) { in.Model.Files = append(in.Model.Files, ModelFile{Path: "pytorch_model.bin"}) },
-			"mlgate.serialization.deny_pickle: pytorch_model.bin is a pickle-based format"},
+			"mlgate.serialization.deny_pickle: pytorch_model.bin is pickle-based (.bin file)"},
 		"no approval label": {func(in *Input) { in.GitHub.PullRequest.Labels = []string{} },
 			"mlgate.approval.deny_unapproved: the model is high-risk and pull request #7 lacks the label"},
 		"failed validation": {func(in *Input) { in.Evidence[evidence.KindDataValidation][0].Status = evidence.StatusFail },
