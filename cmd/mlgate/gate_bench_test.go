@@ -29,7 +29,5 @@ func benchGate(b *testing.B, shape gatebench.Shape) {
 	if r := runCLI(&testing.T{}, nil, args...); r.code != 0 {
 		b.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for b.Loop() {
-		runCLI(&testing.T{}, nil, args...)
-	}
+	gatebench.ReportCPU(b, func() { runCLI(&testing.T{}, nil, args...) })
 }

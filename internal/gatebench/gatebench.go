@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Sizes of the case.
@@ -137,4 +138,20 @@ func Write(dir string, shape Shape) (Fixture, error) {
 		}
 	}
 	return f, nil
+}
+
+// ReportCPU runs the benchmark loop body and reports CPU milliseconds per
+// operation (all threads) as the metric cpu-ms/op.
+func ReportCPU(b interface {
+	Loop() bool
+	ReportMetric(float64, string)
+}, body func()) {
+	start, n := CPUTime(), 0
+	for b.Loop() {
+		body()
+		n++
+	}
+	if n > 0 {
+		b.ReportMetric(float64(CPUTime()-start)/float64(time.Millisecond)/float64(n), "cpu-ms/op")
+	}
 }

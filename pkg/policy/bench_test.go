@@ -28,7 +28,7 @@ func benchEval(b *testing.B, shape gatebench.Shape) {
 	cand, _ := metrics.Read(f.Metrics)
 	base, _ := metrics.Read(f.Baseline)
 	in.Metrics.Candidate, in.Metrics.Baseline = cand.Floats(), base.Floats()
-	for b.Loop() {
+	gatebench.ReportCPU(b, func() {
 		v, err := ParseInput(in)
 		if err != nil {
 			b.Fatal(err)
@@ -36,7 +36,7 @@ func benchEval(b *testing.B, shape gatebench.Shape) {
 		if results := e.Eval(context.Background(), v); len(results) != 2*gatebench.Policies {
 			b.Fatalf("%d results", len(results))
 		}
-	}
+	})
 }
 
 // BenchmarkLoad50Policies measures loading, compiling and preparing.
@@ -45,9 +45,9 @@ func BenchmarkLoad50Policies(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
+	gatebench.ReportCPU(b, func() {
 		if _, err := Load(context.Background(), []string{f.Policies}, nil); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
