@@ -115,18 +115,35 @@ func (o *policyInputOptions) fill(e *env, in *policy.Input) ([]evidence.Evidence
 	return refs, nil
 }
 
-// decide loads the policies and evaluates them on the input: it returns the
-// decision rules found and their results, or nothing without --policy.
-func (o *policyInputOptions) decide(ctx context.Context, input any) ([]string, []evidence.PolicyResult, error) {
+// loadPolicies starts loading and compiling the policies in the background,
+// so that it overlaps reading the metrics and the evidence; the function it
+// returns waits for the engine, which is nil without --policy.
+func (o *policyInputOptions) loadPolicies(ctx context.Context) func() (*policy.Engine, error) {
 	if len(o.Policies) == 0 {
+		var err error
 		if len(o.Data) > 0 {
-			return nil, nil, errors.New("--data is given without --policy: nothing would read it")
+			err = errors.New("--data is given without --policy: nothing would read it")
 		}
-		return nil, nil, nil
+		return func() (*policy.Engine, error) { return nil, err }
 	}
-	engine, err := policy.Load(ctx, o.Policies, o.Data)
-	if err != nil {
-		return nil, nil, err
+	done := make(chan struct{})
+	var engine *policy.Engine
+	var err error
+	go func() {
+		defer close(done)
+		engine, err = policy.Load(ctx, o.Policies, o.Data)
+	}()
+	return func() (*policy.Engine, error) {
+		<-done
+		return engine, err
+	}
+}
+
+// evaluatePolicies decides the policies on the input: it returns the decision
+// rules and their results, nothing when there are no policies.
+func evaluatePolicies(ctx context.Context, engine *policy.Engine, input any) ([]string, []evidence.PolicyResult, error) {
+	if engine == nil {
+		return nil, nil, nil
 	}
 	value, err := policy.ParseInput(input)
 	if err != nil {
@@ -263,6 +280,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if err := refuseOverwrite(o); err != nil {
 		return err
 	}
+	engine := o.inputs.loadPolicies(ctx)
 	in := policy.NewInput()
 	gate, candidate, err := o.metrics.evaluate(in)
 	if err != nil {
@@ -275,7 +293,11 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if err != nil {
 		return err
 	}
-	_, policies, err := o.inputs.decide(ctx, in)
+	eng, err := engine()
+	if err != nil {
+		return err
+	}
+	_, policies, err := evaluatePolicies(ctx, eng, in)
 	if err != nil {
 		return err
 	}

@@ -141,7 +141,11 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 		}
 		input = in
 	}
-	rules, results, err := o.inputs.decide(ctx, input)
+	engine, err := o.inputs.loadPolicies(ctx)()
+	if err != nil {
+		return err
+	}
+	rules, results, err := evaluatePolicies(ctx, engine, input)
 	if err != nil {
 		return err
 	}
