@@ -26,7 +26,7 @@ type metricOptions struct {
 }
 
 func (o *metricOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.Config, "config", "c", "", "gate file (kind PromotionGate) with the metric rules")
+	cmd.Flags().StringVarP(&o.Config, "config", "c", "", "gate `FILE` (kind PromotionGate) with the metric rules")
 	cmd.Flags().StringArrayVarP(&o.Metrics, "metrics", "m", nil, "candidate metrics `FILE` (JSON, YAML, CSV, DVC, MLflow runs/get); repeatable")
 	cmd.Flags().StringArrayVarP(&o.Baseline, "baseline", "b", nil, "baseline metrics `FILE`, same formats; repeatable")
 }
@@ -78,11 +78,11 @@ type policyInputOptions struct {
 }
 
 func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVarP(&o.Policies, "policy", "p", nil, "Rego policy file or folder (*_test.rego skipped); repeatable")
+	cmd.Flags().StringArrayVarP(&o.Policies, "policy", "p", nil, "Rego policy `PATH`, a file or a folder (*_test.rego skipped); repeatable")
 	cmd.Flags().StringArrayVarP(&o.Data, "data", "d", nil, "policy data `FILE` (JSON or YAML, e.g. config: settings); repeatable")
 	cmd.Flags().StringArrayVarP(&o.Evidence, "evidence", "e", nil, "evidence `FILE` of an earlier step (validate, drift, verify, ...); repeatable")
 	cmd.Flags().StringVar(&o.ModelCard, "model-card", "", "model card (README.md with YAML front matter) or metadata `FILE` (YAML, JSON)")
-	cmd.Flags().StringVar(&o.Model, "model", "", "model file or folder, listed for the policies (names and sizes only)")
+	cmd.Flags().StringVar(&o.Model, "model", "", "model file or folder `PATH`, listed for the policies (names, sizes, formats)")
 }
 
 // fill adds the model, the evidence and the GitHub context to the input and

@@ -114,7 +114,7 @@ The input document is described by pkg/policy/input.schema.json.`,
 	}
 	o.metrics.AddFlags(cmd)
 	o.inputs.AddFlags(cmd)
-	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document (JSON) instead of building one")
+	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document `FILE` (JSON) instead of building one")
 	for _, builds := range []string{"config", "metrics", "baseline", "evidence", "model-card", "model"} {
 		cmd.MarkFlagsMutuallyExclusive("input", builds)
 	}
