@@ -95,9 +95,14 @@ func Load(ctx context.Context, paths, dataPaths []string) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	schemas, err := typeCheckSchema()
+	if err != nil {
+		return nil, err
+	}
 	compiler := ast.NewCompiler().
 		WithEnablePrintStatements(false).
-		WithStrict(true)
+		WithStrict(true).
+		WithSchemas(schemas)
 	if compiler.Compile(modules); compiler.Failed() {
 		return nil, fmt.Errorf("compiling policies: %w", locatedErrors(compiler.Errors))
 	}

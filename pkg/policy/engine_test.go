@@ -18,9 +18,13 @@ func load(t *testing.T, paths ...string) *Engine {
 	return e
 }
 
-func eval(t *testing.T, e *Engine, input map[string]any) []evidence.PolicyResult {
+// eval evaluates the engine on an input whose model metadata is meta: the
+// test policies read their switches from there, a field every input has.
+func eval(t *testing.T, e *Engine, meta map[string]any) []evidence.PolicyResult {
 	t.Helper()
-	v, err := ParseInput(input)
+	in := NewInput()
+	in.Model.Metadata = meta
+	v, err := ParseInput(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +95,12 @@ func TestFailClosed(t *testing.T) {
 	t.Run("compile error names file and line", func(t *testing.T) {
 		_, err := Load(context.Background(), []string{"testdata/broken"}, nil)
 		if err == nil || !strings.Contains(err.Error(), "broken.rego:5: var unknown_var is unsafe") {
+			t.Fatalf("error %v", err)
+		}
+	})
+	t.Run("a field the input does not have is a compile error", func(t *testing.T) {
+		_, err := Load(context.Background(), []string{"testdata/typo"}, nil)
+		if err == nil || !strings.Contains(err.Error(), "typo.rego:4: undefined ref: input.modle.name") {
 			t.Fatalf("error %v", err)
 		}
 	})

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -45,4 +48,28 @@ func ValidateInput(in *Input) error {
 		return err
 	}
 	return schema.Validate(inst)
+}
+
+// typeCheckSchema is InputSchemaJSON as OPA's type checker takes it, so that
+// a policy reading a field the input does not have (input.modle.name) fails to
+// compile with its file and line instead of being silently undefined. OPA
+// reads draft-07 schemas and cannot fetch the evidence schema, so evidence
+// documents are typed as open objects.
+func typeCheckSchema() (*ast.SchemaSet, error) {
+	var schema map[string]any
+	if err := json.Unmarshal(InputSchemaJSON, &schema); err != nil {
+		return nil, err
+	}
+	delete(schema, "$schema")
+	delete(schema, "$id")
+	props, _ := schema["properties"].(map[string]any)
+	ev, _ := props["evidence"].(map[string]any)
+	if items, ok := ev["additionalProperties"].(map[string]any); ok {
+		items["items"] = map[string]any{"type": "object"}
+	} else {
+		return nil, errors.New("input schema: evidence has no additionalProperties")
+	}
+	ss := ast.NewSchemaSet()
+	ss.Put(ast.SchemaRootRef, schema)
+	return ss, nil
 }

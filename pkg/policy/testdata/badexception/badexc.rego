@@ -1,5 +1,5 @@
 package badexc
 
-deny_x contains "x" if input.x
+deny_x contains "x" if input.model.metadata.x
 
-exception contains 42 if input.x
+exception contains 42 if input.model.metadata.x

@@ -3,5 +3,5 @@ package conv_test
 import data.conv
 
 test_deny if {
-	conv.deny == {"plain string", "second message"} with input as {"deny": true}
+	conv.deny == {"plain string", "second message"} with input as {"model": {"metadata": {"deny": true}}}
 }

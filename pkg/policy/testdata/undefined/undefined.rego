@@ -1,3 +1,3 @@
 package undefined
 
-deny := "not allowed" if input.never
+deny := "not allowed" if input.model.metadata.never
