@@ -36,11 +36,11 @@ func (o *metricOptions) AddFlags(cmd *cobra.Command) {
 // locate each value). With no --config it only reads the metrics (policy eval
 // shows them to policies).
 func (o *metricOptions) evaluate(in *policy.Input) (*metrics.Gate, metrics.Set, error) {
-	candidate, err := readMetrics(o.Metrics)
+	candidate, err := metrics.ReadAll(o.Metrics)
 	if err != nil {
 		return nil, nil, err
 	}
-	baseline, err := readMetrics(o.Baseline)
+	baseline, err := metrics.ReadAll(o.Baseline)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,13 +58,6 @@ func (o *metricOptions) evaluate(in *policy.Input) (*metrics.Gate, metrics.Set, 
 	}
 	in.Metrics.Results = results
 	return gate, candidate, nil
-}
-
-func readMetrics(paths []string) (metrics.Set, error) {
-	if len(paths) == 0 {
-		return metrics.Set{}, nil
-	}
-	return metrics.ReadAll(paths)
 }
 
 // policyInputOptions gathers what policies judge besides metrics: the policies,
