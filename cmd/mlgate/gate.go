@@ -316,15 +316,7 @@ func allBootstrap(g *metrics.Gate) bool {
 // file's rule, located in the metrics file that reported the value) and per
 // policy result, and the details the report renders.
 func decide(e *env, in *policy.Input, candidate metrics.Set, refs []evidence.EvidenceRef, policies []evidence.PolicyResult, started time.Time) *evidence.Document {
-	name := in.Model.Name
-	if name == "" {
-		name = "candidate model"
-	}
-	subject := evidence.Subject{Name: name}
-	for _, f := range in.Model.Files {
-		subject.Files = append(subject.Files, evidence.File{Path: f.Path, Size: f.Size})
-	}
-	doc := evidence.New(evidence.KindPromotionDecision, subject, e.tool(), started)
+	doc := evidence.New(evidence.KindPromotionDecision, decisionSubject(in), e.tool(), started)
 	var metricFailed, policyFailed int
 	for _, r := range in.Metrics.Results {
 		c := evidence.Check{
@@ -366,6 +358,30 @@ func decide(e *env, in *policy.Input, candidate metrics.Set, refs []evidence.Evi
 		doc.Summary += fmt.Sprintf(", %d of %d policy results failed", policyFailed, len(policies))
 	}
 	return doc
+}
+
+// decisionSubject names what the decision is about: the model, bound to the
+// digests of the one verified artifact when a Verification was given, so the
+// decision cannot be carried over to other bytes.
+func decisionSubject(in *policy.Input) evidence.Subject {
+	subject := evidence.Subject{Name: in.Model.Name}
+	for _, f := range in.Model.Files {
+		subject.Files = append(subject.Files, evidence.File{Path: f.Path, Size: f.Size})
+	}
+	if verified := in.Evidence[evidence.KindVerification]; len(verified) == 1 {
+		v := verified[0].Subject
+		subject.Digest = v.Digest
+		if len(subject.Files) == 0 {
+			subject.Files = v.Files
+		}
+		if subject.Name == "" {
+			subject.Name = v.Name
+		}
+	}
+	if subject.Name == "" {
+		subject.Name = "candidate model"
+	}
+	return subject
 }
 
 func severityOf(s evidence.Status) evidence.Severity {
