@@ -58,7 +58,7 @@ func pairedScores(path, candidateCol, baselineCol string) (cand, base []float64,
 		return nil, nil, fmt.Errorf("reading scores: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(io.LimitReader(f, maxMetricsFile))
+	r := csv.NewReader(f)
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -93,9 +92,9 @@ type Bootstrap struct {
 
 // LoadGate reads and checks a gate file. Errors name the file and line.
 func LoadGate(path string) (*Gate, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSmallFile("gate", path)
 	if err != nil {
-		return nil, fmt.Errorf("reading gate: %w", err)
+		return nil, err
 	}
 	g, err := ParseGate(path, data)
 	if err != nil {

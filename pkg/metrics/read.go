@@ -22,8 +22,8 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
-// maxMetricsFile bounds what Read accepts: metrics files are small, and a wrong
-// file (a model, a Parquet file) should fail fast.
+// maxMetricsFile bounds what Read and LoadGate accept: metrics and gate files
+// are small, and a wrong file (a model, a Parquet file) should fail fast.
 const maxMetricsFile = 64 << 20
 
 // Value is one metric value and the line that reported it.
@@ -61,7 +61,7 @@ func (s Set) Names() []string {
 // recognised and unwrapped; anything else is a plain nested metrics file, whose
 // numeric leaves are the metrics. Errors name the file.
 func Read(path string) (Set, error) {
-	data, err := readLimited(path)
+	data, err := readSmallFile("metrics", path)
 	if err != nil {
 		return nil, err
 	}
@@ -99,18 +99,20 @@ func ReadAll(paths []string) (Set, error) {
 	return merged, nil
 }
 
-func readLimited(path string) ([]byte, error) {
+// readSmallFile reads a metrics or gate file whole; what names the kind of
+// file in errors.
+func readSmallFile(what, path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading metrics: %w", err)
+		return nil, fmt.Errorf("reading %s: %w", what, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxMetricsFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading metrics %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s %s: %w", what, path, err)
 	}
 	if len(data) > maxMetricsFile {
-		return nil, fmt.Errorf("metrics %s: larger than %d MiB, not a metrics file", path, maxMetricsFile>>20)
+		return nil, fmt.Errorf("%s %s: larger than %d MiB, not a %s file", what, path, maxMetricsFile>>20, what)
 	}
 	return data, nil
 }
