@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -99,15 +100,27 @@ func (in *Input) AddEvidence(d *evidence.Document) {
 	in.Evidence[d.Kind] = append(in.Evidence[d.Kind], d)
 }
 
+// maxModelCard bounds what LoadModelCard reads, so weights given by mistake
+// fail fast instead of being read whole.
+const maxModelCard = 16 << 20
+
 // frontMatter matches a model card's leading YAML block.
 var frontMatter = regexp.MustCompile(`(?s)\A---\r?\n(.*?)\r?\n---\r?\n?`)
 
 // LoadModelCard reads a model card (markdown with YAML front matter, as on
 // Hugging Face) or a metadata file (.yaml, .yml, .json) into m.
 func (m *Model) LoadModelCard(path string) error {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("reading model card: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxModelCard+1))
+	if err != nil {
+		return fmt.Errorf("reading model card %s: %w", path, err)
+	}
+	if len(data) > maxModelCard {
+		return fmt.Errorf("model card %s: larger than %d MiB, not a model card", path, maxModelCard>>20)
 	}
 	return m.parseModelCard(path, data)
 }
