@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/golden"
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/policy"
@@ -107,4 +108,13 @@ func TestPolicyEval(t *testing.T) {
 	if !strings.Contains(r.stderr, "[input metrics] were all set") {
 		t.Fatalf("stderr %q", r.stderr)
 	}
+}
+
+// What policy authors see, pinned: the input the gate builds from the fixture
+// and every rule's result with its metadata and source line.
+func TestPolicyEvalGolden(t *testing.T) {
+	r := runCLI(t, nil, "policy", "eval", "-c", fixture("gate.yaml"), "-m", fixture("metrics.json"), "-b", fixture("baseline.json"),
+		"-p", library, "-d", fixture("settings.yaml"), "--model-card", fixture("model/README.md"), "--model", fixture("model"))
+	r.wantCode(t, 1) // no evidence given: the evidence policies deny
+	golden.Check(t, fixture("policy-eval.json.golden"), []byte(r.stdout))
 }
