@@ -115,7 +115,7 @@ func TestGateActionScript(t *testing.T) {
 			script = s.Run
 		}
 	}
-	run := func(metrics, failOnBlock string) (string, int) {
+	run := func(metrics, failOnBlock string, extra ...string) (string, int) {
 		outputs := filepath.Join(temp, "output")
 		os.WriteFile(outputs, nil, 0o644)
 		cmd := exec.Command("bash", "-c", script)
@@ -130,7 +130,9 @@ func TestGateActionScript(t *testing.T) {
 			"INPUT_MODEL=testdata/gate/model",
 			"INPUT_SARIF="+filepath.Join(temp, "gate.sarif"),
 			"INPUT_FAIL_ON_BLOCK="+failOnBlock,
+			"GITHUB_ACTION_PATH="+filepath.Join(root, "actions", "gate"),
 		)
+		cmd.Env = append(cmd.Env, extra...)
 		out, _ := cmd.CombinedOutput()
 		data, _ := os.ReadFile(outputs)
 		return string(out) + string(data), cmd.ProcessState.ExitCode()
@@ -150,5 +152,10 @@ func TestGateActionScript(t *testing.T) {
 	}
 	if out, code = run("testdata/gate/absent.json", "false"); code != 2 {
 		t.Fatalf("a gate that cannot run must fail: exit %d\n%s", code, out)
+	}
+	// The library, from the action's source: with no evidence given, its
+	// evidence policies block.
+	if out, code = run("testdata/gate/metrics.json", "true", "INPUT_LIBRARY=true"); code != 1 || !strings.Contains(out, "no DataValidation evidence") {
+		t.Fatalf("library: exit %d\n%s", code, out)
 	}
 }

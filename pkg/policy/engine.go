@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -81,11 +82,27 @@ func Load(ctx context.Context, paths, dataPaths []string) (*Engine, error) {
 	}
 	modules := make(map[string]*ast.Module, len(res.Modules))
 	e := &Engine{}
-	for name, m := range res.Modules {
-		modules[name] = m.Parsed
-		e.files = append(e.files, name)
+	// Modules are keyed by the file's path as given (the loader's own keys
+	// drop a leading slash), and a file reached through two paths
+	// (policies/ and ./policies/x.rego) is one policy, not a duplicate package.
+	files := make([]*loader.RegoFile, 0, len(res.Modules))
+	for _, f := range res.Modules {
+		files = append(files, f)
 	}
-	sort.Strings(e.files)
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	seen := map[string]bool{}
+	for _, f := range files {
+		key := f.Name
+		if abs, err := filepath.Abs(f.Name); err == nil {
+			key = abs
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		modules[f.Name] = f.Parsed
+		e.files = append(e.files, f.Name)
+	}
 	store, err := loadData(dataPaths)
 	if err != nil {
 		return nil, err
@@ -283,4 +300,3 @@ func (e *Engine) Rules() []string {
 	}
 	return refs
 }
-

@@ -152,6 +152,17 @@ func TestFailClosed(t *testing.T) {
 	})
 }
 
+func TestSameFileTwiceIsOnePolicy(t *testing.T) {
+	abs, err := filepath.Abs("testdata/conventions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := load(t, "testdata/conventions", "testdata/conventions/conventions.rego", "./testdata/conventions/", abs)
+	if len(e.Files()) != 1 {
+		t.Fatalf("files %v", e.Files())
+	}
+}
+
 func TestTestFilesAreNotPolicies(t *testing.T) {
 	for _, f := range load(t, "testdata/conventions").Files() {
 		if strings.HasSuffix(f, "_test.rego") {
