@@ -117,7 +117,8 @@ func readSmallFile(what, path string) ([]byte, error) {
 	return data, nil
 }
 
-// parseCSV reads name,value rows. A first row whose value is not a number is a header.
+// parseCSV reads name,value rows. A first row whose value has no digit at all
+// is a header; one with a malformed number is an error, not a header.
 func parseCSV(path string, data []byte) (Set, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
@@ -140,8 +141,8 @@ func parseCSV(path string, data []byte) (Set, error) {
 		name := strings.TrimSpace(rec[0])
 		v, err := parseNumber(rec[1])
 		if err != nil {
-			if row == 1 {
-				continue // header
+			if row == 1 && !strings.ContainsAny(rec[1], "0123456789") {
+				continue // a header such as name,value
 			}
 			return nil, fmt.Errorf("line %d: metric %q: %w", row, name, err)
 		}

@@ -52,6 +52,7 @@ func TestReadErrorsNameTheFile(t *testing.T) {
 		"broken.yaml":    "line 1",
 		"nonumbers.json": "no numeric metrics",
 		"absent.json":    "no such file",
+		"typo.csv":       `line 1: metric "accuracy": "0.9x" is not a number`,
 	}
 	for file, want := range cases {
 		t.Run(file, func(t *testing.T) {
