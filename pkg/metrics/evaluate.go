@@ -62,6 +62,9 @@ func evaluateRule(r *Rule, candidate, baseline Set) (evidence.MetricResult, erro
 		if r.required() {
 			res.Status = evidence.ForSeverity(r.Severity)
 			res.Message = "required metric is missing from the candidate's metrics"
+			if alike := similarNames(r.Name, candidate); len(alike) > 0 {
+				res.Message += " (reported: " + strings.Join(alike, ", ") + ")"
+			}
 		} else {
 			res.Message = "not reported (optional)"
 		}
@@ -116,6 +119,18 @@ func evaluateRule(r *Rule, candidate, baseline Set) (evidence.MetricResult, erro
 		res.Message += fmt.Sprintf("; %g%% interval of the change [%s, %s]", iv.Level*100, signed(iv.Lower), signed(iv.Upper))
 	}
 	return res, nil
+}
+
+// similarNames lists reported metrics a rule's name probably meant: the same
+// name under a prefix (eval.f1 for f1), or its last part (f1 for eval.f1).
+func similarNames(name string, set Set) []string {
+	var alike []string
+	for _, k := range set.Names() {
+		if strings.HasSuffix(k, "."+name) || strings.HasSuffix(name, "."+k) || strings.EqualFold(k, name) {
+			alike = append(alike, k)
+		}
+	}
+	return alike
 }
 
 // describe says the rule in words for the report's threshold column.

@@ -173,6 +173,17 @@ func TestEvaluateFillsTheReportFields(t *testing.T) {
 	}
 }
 
+func TestMissingMetricSuggestsReportedNames(t *testing.T) {
+	g, _ := ParseGate("gate.yaml", []byte(header+"metrics:\n  - name: f1\n  - name: eval.AUC\n"))
+	results, _ := Evaluate(g, set(map[string]float64{"eval.f1": 0.8, "test.f1": 0.7, "auc": 0.9, "AUC": 0.9}), nil)
+	if got := results[0].Message; got != "required metric is missing from the candidate's metrics (reported: eval.f1, test.f1)" {
+		t.Errorf("f1: %q", got)
+	}
+	if got := results[1].Message; got != "required metric is missing from the candidate's metrics (reported: AUC)" {
+		t.Errorf("eval.AUC: %q", got)
+	}
+}
+
 func TestRelativeChangeAgainstZeroBaseline(t *testing.T) {
 	g, _ := ParseGate("gate.yaml", []byte(header+"metrics:\n  - name: errors\n    direction: lower\n    change: {relative: 0}\n"))
 	results, _ := Evaluate(g, set(map[string]float64{"errors": 0}), set(map[string]float64{"errors": 0}))
