@@ -1,19 +1,416 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/metrics"
+	"github.com/mlgate/mlgate/pkg/policy"
+	"github.com/mlgate/mlgate/pkg/report"
 )
 
-// TODO(owner of this command): replace this placeholder with the real command.
+// metricOptions is the metric part of a gate: the gate file and the metric files.
+type metricOptions struct {
+	Config   string
+	Metrics  []string
+	Baseline []string
+}
+
+func (o *metricOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.Config, "config", "c", "", "gate `FILE` (kind PromotionGate) with the metric rules")
+	cmd.Flags().StringArrayVarP(&o.Metrics, "metrics", "m", nil, "candidate metrics `FILE` (JSON, YAML, CSV, DVC, MLflow runs/get); repeatable")
+	cmd.Flags().StringArrayVarP(&o.Baseline, "baseline", "b", nil, "baseline metrics `FILE`, same formats; repeatable")
+}
+
+// evaluate reads the gate and the metrics and decides the metric rules into
+// the input; it returns the gate and the candidate's metrics (whose sources
+// locate each value). With no --config it only reads the metrics (policy eval
+// shows them to policies).
+func (o *metricOptions) evaluate(in *policy.Input) (*metrics.Gate, metrics.Set, error) {
+	candidate, err := metrics.ReadAll(o.Metrics)
+	if err != nil {
+		return nil, nil, err
+	}
+	baseline, err := metrics.ReadAll(o.Baseline)
+	if err != nil {
+		return nil, nil, err
+	}
+	in.Metrics.Candidate, in.Metrics.Baseline = candidate.Floats(), baseline.Floats()
+	if o.Config == "" {
+		return nil, candidate, nil
+	}
+	gate, err := metrics.LoadGate(o.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	results, err := metrics.Evaluate(gate, candidate, baseline)
+	if err != nil {
+		return nil, nil, err
+	}
+	in.Metrics.Results = results
+	return gate, candidate, nil
+}
+
+// policyInputOptions gathers what policies judge besides metrics: the policies,
+// their data, the model, and the evidence of earlier steps.
+type policyInputOptions struct {
+	Policies  []string
+	Data      []string
+	Evidence  []string
+	ModelCard string
+	Model     string
+}
+
+func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVarP(&o.Policies, "policy", "p", nil, "Rego policy `PATH`, a file or a folder (*_test.rego skipped); repeatable")
+	cmd.Flags().StringArrayVarP(&o.Data, "data", "d", nil, "policy data `FILE` (JSON or YAML, e.g. config: settings); repeatable")
+	cmd.Flags().StringArrayVarP(&o.Evidence, "evidence", "e", nil, "evidence `FILE` of an earlier step (validate, drift, verify, ...); repeatable")
+	cmd.Flags().StringVar(&o.ModelCard, "model-card", "", "model card (README.md with YAML front matter) or metadata `FILE` (YAML, JSON)")
+	cmd.Flags().StringVar(&o.Model, "model", "", "model file or folder `PATH`, listed for the policies (names, sizes, formats)")
+}
+
+// fill adds the model, the evidence and the GitHub context to the input and
+// returns references to the evidence read.
+func (o *policyInputOptions) fill(e *env, in *policy.Input) ([]evidence.EvidenceRef, error) {
+	if o.Model != "" {
+		if err := in.Model.ListModelFiles(o.Model); err != nil {
+			return nil, err
+		}
+	}
+	if o.ModelCard != "" {
+		if err := in.Model.LoadModelCard(o.ModelCard); err != nil {
+			return nil, err
+		}
+	}
+	refs := []evidence.EvidenceRef{}
+	for _, p := range o.Evidence {
+		d, err := evidence.Read(p)
+		if err != nil {
+			return nil, err
+		}
+		in.AddEvidence(d)
+		refs = append(refs, evidence.EvidenceRef{Kind: d.Kind, Subject: d.Subject.Name, Status: d.Status, Path: p})
+	}
+	gh, err := githubContext(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	in.GitHub = gh
+	return refs, nil
+}
+
+// loadPolicies starts loading and compiling the policies in the background,
+// so that it overlaps reading the metrics and the evidence; the function it
+// returns waits for the engine, which is nil without --policy.
+func (o *policyInputOptions) loadPolicies(ctx context.Context) func() (*policy.Engine, error) {
+	if len(o.Policies) == 0 {
+		var err error
+		if len(o.Data) > 0 {
+			err = errors.New("--data is given without --policy: nothing would read it")
+		}
+		return func() (*policy.Engine, error) { return nil, err }
+	}
+	done := make(chan struct{})
+	var engine *policy.Engine
+	var err error
+	go func() {
+		defer close(done)
+		engine, err = policy.Load(ctx, o.Policies, o.Data)
+	}()
+	return func() (*policy.Engine, error) {
+		<-done
+		return engine, err
+	}
+}
+
+// evaluatePolicies decides the policies on the input: it returns the decision
+// rules and their results, nothing when there are no policies.
+func evaluatePolicies(ctx context.Context, engine *policy.Engine, input any) ([]string, []evidence.PolicyResult, error) {
+	if engine == nil {
+		return nil, nil, nil
+	}
+	value, err := policy.ParseInput(input)
+	if err != nil {
+		return nil, nil, err
+	}
+	return engine.Rules(), engine.Eval(ctx, value), nil
+}
+
+// githubContext reads the run's git and GitHub context from the GITHUB_*
+// variables and, for pull-request events, the event payload. Outside GitHub
+// Actions it is nil.
+func githubContext(getenv func(string) string) (*policy.GitHub, error) {
+	if getenv("GITHUB_ACTIONS") != "true" {
+		return nil, nil
+	}
+	gh := &policy.GitHub{
+		Repository: getenv("GITHUB_REPOSITORY"),
+		SHA:        getenv("GITHUB_SHA"),
+		Ref:        getenv("GITHUB_REF"),
+		Event:      getenv("GITHUB_EVENT_NAME"),
+		Actor:      getenv("GITHUB_ACTOR"),
+	}
+	path := getenv("GITHUB_EVENT_PATH")
+	if path == "" {
+		return gh, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the GitHub event: %w", err)
+	}
+	var event struct {
+		PullRequest *struct {
+			Number int `json:"number"`
+			Labels []struct {
+				Name string `json:"name"`
+			} `json:"labels"`
+		} `json:"pull_request"`
+	}
+	if err := json.Unmarshal(data, &event); err != nil {
+		return nil, fmt.Errorf("GitHub event %s: %w", path, err)
+	}
+	if pr := event.PullRequest; pr != nil {
+		gh.PullRequest = &policy.PullRequest{Number: pr.Number, Labels: []string{}}
+		for _, l := range pr.Labels {
+			gh.PullRequest.Labels = append(gh.PullRequest.Labels, l.Name)
+		}
+	}
+	return gh, nil
+}
+
+// reportFileOptions writes the decision for code scanning and test reports too.
+type reportFileOptions struct {
+	SARIF string
+	JUnit string
+}
+
+func (o *reportFileOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.SARIF, "sarif", "", "also write SARIF 2.1.0 for code scanning to `FILE`")
+	cmd.Flags().StringVar(&o.JUnit, "junit", "", "also write JUnit XML to `FILE`")
+}
+
+func (o *reportFileOptions) write(doc *evidence.Document) error {
+	for _, w := range []struct {
+		path   string
+		render func([]*evidence.Document) ([]byte, error)
+	}{{o.SARIF, report.SARIF}, {o.JUnit, report.JUnit}} {
+		if w.path == "" {
+			continue
+		}
+		data, err := w.render([]*evidence.Document{doc})
+		if err != nil {
+			return err
+		}
+		if err := evidence.WriteFileAtomic(w.path, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type gateOptions struct {
+	metrics metricOptions
+	inputs  policyInputOptions
+	files   reportFileOptions
+	output  outputOptions
+}
+
 func newGateCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "gate",
-		Short:  "not built yet",
-		Hidden: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("mlgate gate is not built yet")
+	var o gateOptions
+	cmd := &cobra.Command{
+		Use:   "gate --config GATE --metrics FILE [--baseline FILE] [--policy PATH]... [--evidence FILE]...",
+		Short: "Decide whether a candidate model is promoted: metric thresholds and OPA policies",
+		Long: `Gate decides whether a candidate model is promoted. Its metrics must clear the
+gate file's rules (absolute bounds, change against the baseline, non-inferiority,
+an optional paired bootstrap) and the Rego policies must not deny: policies see
+the model card, the metrics, every evidence document of earlier steps and the
+GitHub context (see 'mlgate policy eval' for the input document).
+
+It writes a PromotionDecision evidence document; in GitHub Actions it also sets
+the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
+(bad input, a policy that does not compile or errors).`,
+		Example: `  # Metric thresholds only
+  mlgate gate --config gate.yaml --metrics metrics.json
+
+  # Against the production model's metrics (MLflow run export, DVC metrics)
+  mlgate gate -c gate.yaml -m mlflow-run.json --baseline prod/metrics.json
+
+  # Metrics and the governance policy library over earlier steps' evidence
+  mlgate gate -c gate.yaml -m metrics.json -b baseline.json \
+    --policy policies/ --data policy-settings.yaml \
+    --model-card model/README.md --model model/ \
+    --evidence validation.json --evidence drift.json --evidence verify.json \
+    --out decision.json --sarif gate.sarif --junit gate.xml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGate(cmd.Context(), e, &o)
 		},
 	}
+	o.metrics.AddFlags(cmd)
+	o.inputs.AddFlags(cmd)
+	o.files.AddFlags(cmd)
+	o.output.AddFlags(cmd)
+	return cmd
+}
+
+func runGate(ctx context.Context, e *env, o *gateOptions) error {
+	started := e.now()
+	if err := o.output.validate(); err != nil {
+		return err
+	}
+	if o.metrics.Config == "" {
+		return errors.New("--config is required: the gate file with the metric rules")
+	}
+	if err := refuseOverwrite(o); err != nil {
+		return err
+	}
+	engine := o.inputs.loadPolicies(ctx)
+	in := policy.NewInput()
+	gate, candidate, err := o.metrics.evaluate(in)
+	if err != nil {
+		return err
+	}
+	if len(o.metrics.Metrics) == 0 && !allBootstrap(gate) {
+		return errors.New("--metrics is required: the candidate's metrics file")
+	}
+	refs, err := o.inputs.fill(e, in)
+	if err != nil {
+		return err
+	}
+	eng, err := engine()
+	if err != nil {
+		return err
+	}
+	_, policies, err := evaluatePolicies(ctx, eng, in)
+	if err != nil {
+		return err
+	}
+	doc := decide(e, in, candidate, refs, policies, started)
+	doc.Finish(e.now())
+	if err := o.files.write(doc); err != nil {
+		return err
+	}
+	promote := doc.Details.(evidence.PromotionDetails).Promote
+	return e.emit(doc, o.output, map[string]string{"promote": strconv.FormatBool(promote)})
+}
+
+func allBootstrap(g *metrics.Gate) bool {
+	for _, r := range g.Metrics {
+		if r.Bootstrap == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// decide builds the PromotionDecision: one check per metric rule (at the gate
+// file's rule, located in the metrics file that reported the value) and per
+// policy result, and the details the report renders.
+func decide(e *env, in *policy.Input, candidate metrics.Set, refs []evidence.EvidenceRef, policies []evidence.PolicyResult, started time.Time) *evidence.Document {
+	doc := evidence.New(evidence.KindPromotionDecision, decisionSubject(in), e.tool(), started)
+	var metricFailed, policyFailed int
+	for _, r := range in.Metrics.Results {
+		c := evidence.Check{
+			ID: "metric." + r.Name, Title: "Metric " + r.Name, Status: r.Status, Severity: severityOf(r.Status),
+			Message: r.Message, Expected: r.Threshold, Source: r.Source,
+		}
+		if r.Candidate != nil {
+			c.Observed = *r.Candidate
+		}
+		if v, ok := candidate[r.Name]; ok {
+			c.Location = &evidence.Location{File: v.Source.File}
+		}
+		doc.Add(c)
+		if r.Status.Failed() {
+			metricFailed++
+		}
+	}
+	for _, p := range policies {
+		msg := p.Message
+		if p.Exempted {
+			msg = "exempted: " + msg
+		}
+		doc.Add(evidence.Check{
+			ID: "policy." + p.Package + "." + p.Rule, Title: p.Title, Status: p.Status, Severity: severityOf(p.Status),
+			Message: msg, Source: p.Source, Remediation: p.Remediation,
+		})
+		if p.Status.Failed() {
+			policyFailed++
+		}
+	}
+	promote := !doc.Status.Failed()
+	doc.Details = evidence.PromotionDetails{Promote: promote, Metrics: in.Metrics.Results, Policies: policies, Evidence: refs}
+	verdict := "promote"
+	if !promote {
+		verdict = "do not promote"
+	}
+	doc.Summary = fmt.Sprintf("%s: %d of %d metric rules failed", verdict, metricFailed, len(in.Metrics.Results))
+	if policies != nil {
+		doc.Summary += fmt.Sprintf(", %d of %d policy results failed", policyFailed, len(policies))
+	}
+	return doc
+}
+
+// decisionSubject names what the decision is about: the model, bound to the
+// digests of the one verified artifact when a Verification was given, so the
+// decision cannot be carried over to other bytes.
+func decisionSubject(in *policy.Input) evidence.Subject {
+	subject := evidence.Subject{Name: in.Model.Name}
+	for _, f := range in.Model.Files {
+		subject.Files = append(subject.Files, evidence.File{Path: f.Path, Size: f.Size})
+	}
+	if verified := in.Evidence[evidence.KindVerification]; len(verified) == 1 {
+		v := verified[0].Subject
+		subject.Digest = v.Digest
+		if len(subject.Files) == 0 {
+			subject.Files = v.Files
+		}
+		if subject.Name == "" {
+			subject.Name = v.Name
+		}
+	}
+	if subject.Name == "" {
+		subject.Name = "candidate model"
+	}
+	return subject
+}
+
+func severityOf(s evidence.Status) evidence.Severity {
+	if s == evidence.StatusWarn {
+		return evidence.SeverityWarn
+	}
+	return evidence.SeverityError
+}
+
+// refuseOverwrite stops the gate from writing over a file it reads.
+func refuseOverwrite(o *gateOptions) error {
+	inputs := append([]string{o.metrics.Config, o.inputs.ModelCard}, o.metrics.Metrics...)
+	inputs = append(inputs, o.metrics.Baseline...)
+	inputs = append(inputs, o.inputs.Evidence...)
+	inputs = append(inputs, o.inputs.Data...)
+	outputs := []string{o.output.Out, o.files.SARIF, o.files.JUnit}
+	for i, out := range outputs {
+		if out == "" {
+			continue
+		}
+		for _, in := range inputs {
+			if in != "" && sameFile(in, out) {
+				return fmt.Errorf("refusing to write %s: it is also an input", out)
+			}
+		}
+		for _, other := range outputs[i+1:] {
+			if other != "" && sameFile(out, other) {
+				return fmt.Errorf("--out, --sarif and --junit must be different files: %s is given twice", out)
+			}
+		}
+	}
+	return nil
 }

@@ -1,19 +1,170 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/policy"
 )
 
-// TODO(owner of this command): replace this placeholder with the real command.
 func newPolicyCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "policy",
-		Short:  "not built yet",
-		Hidden: true,
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Test Rego policies and show how they decide",
+		Long: `Tools for policy authors: run the Rego unit tests of a policy library with
+coverage, and evaluate policies on the exact input document the gate builds.`,
+	}
+	cmd.AddCommand(newPolicyTestCmd(e), newPolicyEvalCmd(e))
+	return cmd
+}
+
+type policyTestOptions struct {
+	policy.TestOptions
+	Threshold float64
+}
+
+func newPolicyTestCmd(e *env) *cobra.Command {
+	var o policyTestOptions
+	cmd := &cobra.Command{
+		Use:   "test PATH...",
+		Short: "Run Rego unit tests (test_* rules) with OPA's test runner",
+		Long: `Test runs the Rego unit tests in the given files and folders, as 'opa test'
+does and with its output. Exit 0 when every test passes (and coverage reaches
+--threshold), 1 when one fails, 2 when the policies do not load or compile.`,
+		Example: `  # The policy library's tests
+  mlgate policy test policies/
+
+  # Every test listed, with coverage, failing under 80%
+  mlgate policy test -v --coverage --threshold 80 policies/
+
+  # Only the license tests
+  mlgate policy test --run license policies/`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("mlgate policy is not built yet")
+			if o.Threshold < 0 || o.Threshold > 100 {
+				return fmt.Errorf("--threshold %g: want a percentage from 0 to 100", o.Threshold)
+			}
+			if o.Threshold > 0 {
+				o.Coverage = true
+			}
+			sum, err := policy.RunTests(cmd.Context(), args, o.TestOptions, e.stdout)
+			if err != nil {
+				return err
+			}
+			if !sum.OK() {
+				return checksFailed()
+			}
+			if sum.Coverage != nil && sum.Coverage.Coverage < o.Threshold {
+				return &exitError{code: exitFailed, err: fmt.Errorf("coverage %.2f%% is below the threshold %g%%", sum.Coverage.Coverage, o.Threshold)}
+			}
+			return nil
 		},
 	}
+	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "list every test, not only failures")
+	cmd.Flags().BoolVar(&o.Coverage, "coverage", false, "report the share of policy lines the tests evaluate")
+	cmd.Flags().Float64Var(&o.Threshold, "threshold", 0, "fail when coverage is below this `PERCENT` (implies --coverage)")
+	cmd.Flags().StringVarP(&o.Run, "run", "r", "", "run only tests whose name matches this `REGEX`")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "time limit for each test (default 5s)")
+	return cmd
+}
+
+type policyEvalOptions struct {
+	metrics metricOptions
+	inputs  policyInputOptions
+	Input   string
+}
+
+// evalOutput is what `policy eval` prints.
+type evalOutput struct {
+	Input   any                     `json:"input"`
+	Rules   []string                `json:"rules"`
+	Results []evidence.PolicyResult `json:"results"`
+}
+
+func newPolicyEvalCmd(e *env) *cobra.Command {
+	var o policyEvalOptions
+	cmd := &cobra.Command{
+		Use:   "eval --policy PATH... [input flags]",
+		Short: "Print the gate's policy input document and every rule's result",
+		Long: `Eval builds the input document exactly as 'mlgate gate' does (the same flags),
+evaluates the policies on it, and prints JSON: the input, the decision rules
+found, and every result with its rule, metadata, status and source line. Use it
+to see why a policy decided as it did, or save the input to write tests.
+Exit 0 when nothing fails, 1 when a rule denies, 2 when it could not run.
+
+The input document is described by pkg/policy/input.schema.json.`,
+		Example: `  # What the policies see and say for this model
+  mlgate policy eval --policy policies/ --model-card model/README.md --model model/ \
+    --metrics metrics.json --evidence validation.json
+
+  # The input alone (no policies), to save as a test fixture
+  mlgate policy eval --metrics metrics.json --evidence drift.json | jq .input
+
+  # Re-evaluate a saved input while editing a policy
+  mlgate policy eval --policy policies/ --data settings.yaml --input input.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPolicyEval(cmd.Context(), e, &o)
+		},
+	}
+	o.metrics.AddFlags(cmd)
+	o.inputs.AddFlags(cmd)
+	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document `FILE` (JSON) instead of building one")
+	for _, builds := range []string{"config", "metrics", "baseline", "evidence", "model-card", "model"} {
+		cmd.MarkFlagsMutuallyExclusive("input", builds)
+	}
+	return cmd
+}
+
+func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
+	var input any
+	if o.Input != "" {
+		data, err := os.ReadFile(o.Input)
+		if err != nil {
+			return fmt.Errorf("reading input: %w", err)
+		}
+		if err := json.Unmarshal(data, &input); err != nil {
+			return fmt.Errorf("input %s: %w", o.Input, err)
+		}
+	} else {
+		in := policy.NewInput()
+		if _, _, err := o.metrics.evaluate(in); err != nil {
+			return err
+		}
+		if _, err := o.inputs.fill(e, in); err != nil {
+			return err
+		}
+		input = in
+	}
+	engine, err := o.inputs.loadPolicies(ctx)()
+	if err != nil {
+		return err
+	}
+	rules, results, err := evaluatePolicies(ctx, engine, input)
+	if err != nil {
+		return err
+	}
+	out := evalOutput{Input: input, Rules: append([]string{}, rules...), Results: append([]evidence.PolicyResult{}, results...)}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	worst := evidence.StatusPass
+	for _, r := range out.Results {
+		worst = evidence.Worst(worst, r.Status)
+	}
+	switch {
+	case worst == evidence.StatusError:
+		return &exitError{code: exitCantRun}
+	case worst.Failed():
+		return checksFailed()
+	}
+	return nil
 }

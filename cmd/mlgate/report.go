@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -113,12 +112,6 @@ func (o *reportOptions) validate(inputs []string) (githubapi.Mode, error) {
 		}
 	}
 	return githubapi.ParseMode(o.Mode)
-}
-
-func sameFile(a, b string) bool {
-	pa, errA := filepath.Abs(a)
-	pb, errB := filepath.Abs(b)
-	return errA == nil && errB == nil && pa == pb
 }
 
 func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) error {

@@ -9,45 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/mlgate/mlgate/internal/githubfake"
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
-// compositeAction is the part of an action.yml these tests read.
-type compositeAction struct {
-	Inputs map[string]struct {
-		Default string `yaml:"default"`
-	} `yaml:"inputs"`
-	Runs struct {
-		Using string `yaml:"using"`
-		Steps []struct {
-			ID  string            `yaml:"id"`
-			Run string            `yaml:"run"`
-			Env map[string]string `yaml:"env"`
-		} `yaml:"steps"`
-	} `yaml:"runs"`
-}
-
-func readReportAction(t *testing.T) (string, compositeAction) {
-	t.Helper()
-	path := filepath.Join(testenv.RepoRoot(t), "actions", "report", "action.yml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a compositeAction
-	if err := yaml.Unmarshal(data, &a); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return path, a
-}
-
 // Inputs reach scripts only through env: an expression inside run: would be
 // pasted into the script before bash sees it, a script injection.
 func TestReportActionPassesInputsThroughEnv(t *testing.T) {
-	_, a := readReportAction(t)
+	_, a := readAction(t, "report")
 	if a.Runs.Using != "composite" {
 		t.Fatalf("runs.using = %q", a.Runs.Using)
 	}
@@ -72,7 +41,7 @@ func TestReportActionPassesInputsThroughEnv(t *testing.T) {
 
 func TestReportActionLints(t *testing.T) {
 	actionlint := testenv.Tool(t, "actionlint")
-	actionPath, _ := readReportAction(t)
+	actionPath, _ := readAction(t, "report")
 	dir := t.TempDir()
 	data, _ := os.ReadFile(actionPath)
 	os.MkdirAll(filepath.Join(dir, "actions", "report"), 0o755)
@@ -135,24 +104,20 @@ jobs:
 // mlgate binary, as the runner would.
 func TestReportActionScript(t *testing.T) {
 	bash := testenv.Tool(t, "bash")
-	_, a := readReportAction(t)
+	_, a := readAction(t, "report")
 	var script string
 	for _, s := range a.Runs.Steps {
 		if s.ID == "report" {
 			script = s.Run
 		}
 	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "mlgate"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binaryDir(t)
 	evidenceDir := filepath.Dir(writeReportEvidence(t, true)[0])
 	f := githubfake.New(t)
 
 	run := func(inputs map[string]string, extra ...string) (string, int) {
 		t.Helper()
-		env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+		env := []string{pathWith(bin), "HOME=" + t.TempDir()}
 		for _, k := range []string{"INPUT_COMMENT", "INPUT_ISSUE", "INPUT_ID", "INPUT_TITLE", "INPUT_MODE", "INPUT_LABEL",
 			"INPUT_PR_NUMBER", "INPUT_OUT", "INPUT_REQUIRE_POST", "INPUT_API_URL", "INPUT_EVIDENCE"} {
 			env = append(env, k+"="+map[string]string{"INPUT_COMMENT": "auto", "INPUT_ISSUE": "false", "INPUT_ID": "mlgate",

@@ -111,7 +111,7 @@ func TestReportBadInputIsExit2(t *testing.T) {
 }
 
 // prEnv is an Actions environment for a pull_request run on o/r#7 against the stand-in.
-func prEnv(t *testing.T, f *githubfake.Server, token string) map[string]string {
+func reportPREnv(t *testing.T, f *githubfake.Server, token string) map[string]string {
 	t.Helper()
 	env := actionsEnv(t)
 	event := filepath.Join(t.TempDir(), "event.json")
@@ -130,7 +130,7 @@ func prEnv(t *testing.T, f *githubfake.Server, token string) map[string]string {
 
 func TestReportStickyPRComment(t *testing.T) {
 	f := githubfake.New(t)
-	env := prEnv(t, f, "ghs-installation")
+	env := reportPREnv(t, f, "ghs-installation")
 	first := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, true)...)...)
 	first.wantCode(t, 1)
 	second := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, false)...)...)
@@ -161,7 +161,7 @@ func TestReportStickyPRComment(t *testing.T) {
 func TestReportForkFallsBackToSummary(t *testing.T) {
 	f := githubfake.New(t)
 	f.ReadOnly = true
-	env := prEnv(t, f, "ghs-installation")
+	env := reportPREnv(t, f, "ghs-installation")
 	r := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, false)...)...)
 	r.wantCode(t, 0)
 	if !strings.Contains(r.stderr, "read-only token") || !strings.Contains(r.stdout, "::warning title=mlgate report not posted::") {
@@ -176,7 +176,7 @@ func TestReportForkFallsBackToSummary(t *testing.T) {
 
 func TestReportIssueMode(t *testing.T) {
 	f := githubfake.New(t)
-	env := prEnv(t, f, "ghs-installation")
+	env := reportPREnv(t, f, "ghs-installation")
 	env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"] = "schedule", ""
 	runCLI(t, env, append([]string{"report", "--issue", "--id", "nightly", "--label", "drift"}, writeReportEvidence(t, true)...)...).wantCode(t, 1)
 	if len(f.Issues) != 1 || f.Issues[0].State != "open" || f.Issues[0].Labels[0] != "drift" || f.Issues[0].Title != "mlgate: nightly" {
@@ -190,7 +190,7 @@ func TestReportIssueMode(t *testing.T) {
 
 func TestReportPRNeedsANumber(t *testing.T) {
 	f := githubfake.New(t)
-	env := prEnv(t, f, "ghs-installation")
+	env := reportPREnv(t, f, "ghs-installation")
 	env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"] = "push", ""
 	r := runCLI(t, env, append([]string{"report", "--pr"}, writeReportEvidence(t, false)...)...)
 	r.wantCode(t, 2)

@@ -1,39 +1,20 @@
 package report
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/golden"
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
-
-// golden compares got with testdata/report/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
+// checkGolden compares got with testdata/report/name (go test -update rewrites it).
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join(testenv.RepoRoot(t), "testdata", "report", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run go test ./pkg/report -update and review the diff)\n--- got:\n%s", name, got)
-	}
+	golden.Check(t, filepath.Join(testenv.RepoRoot(t), "testdata", "report", name), []byte(got))
 }
 
 func TestBuildGolden(t *testing.T) {
@@ -45,7 +26,7 @@ func TestBuildGolden(t *testing.T) {
 	for name, docs := range cases {
 		t.Run(name, func(t *testing.T) {
 			got := Build(docs, Options{Title: "Model fraud-model", Footer: "mlgate v0.1.0"})
-			golden(t, name, got)
+			checkGolden(t, name, got)
 			if again := Build(docs, Options{Title: "Model fraud-model", Footer: "mlgate v0.1.0"}); again != got {
 				t.Fatal("Build is not deterministic")
 			}
@@ -63,7 +44,7 @@ func TestBuildCutGolden(t *testing.T) {
 		t.Fatalf("%d bytes, over %d", len(got), max)
 	}
 	checkInert(t, got)
-	golden(t, "cut.md", got)
+	checkGolden(t, "cut.md", got)
 }
 
 func TestMarkdownAndTextPerKindGolden(t *testing.T) {
@@ -80,8 +61,8 @@ func TestMarkdownAndTextPerKindGolden(t *testing.T) {
 		text.WriteString(Text(d))
 		text.WriteString("\n")
 	}
-	golden(t, "kinds.md", md.String())
-	golden(t, "kinds.txt", text.String())
+	checkGolden(t, "kinds.md", md.String())
+	checkGolden(t, "kinds.txt", text.String())
 }
 
 func TestVerdict(t *testing.T) {

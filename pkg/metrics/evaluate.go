@@ -1,0 +1,184 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// Evaluate decides every rule of the gate on the candidate's metrics and the
+// baseline's (nil when there is none). It returns one result per rule, in the
+// gate's order; an error means a score file could not be read.
+func Evaluate(g *Gate, candidate, baseline Set) ([]evidence.MetricResult, error) {
+	results := make([]evidence.MetricResult, 0, len(g.Metrics))
+	for i := range g.Metrics {
+		res, err := evaluateRule(&g.Metrics[i], candidate, baseline)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+func evaluateRule(r *Rule, candidate, baseline Set) (evidence.MetricResult, error) {
+	src := r.Source
+	res := evidence.MetricResult{
+		Name:      r.Name,
+		Direction: r.Direction,
+		Threshold: r.describe(),
+		Status:    evidence.StatusPass,
+		Source:    &src,
+	}
+	// sign turns a change into an improvement: positive is better.
+	sign := 1.0
+	if r.Direction == LowerIsBetter {
+		sign = -1
+	}
+	if r.Bootstrap != nil {
+		b := r.Bootstrap
+		cand, base, err := pairedScores(b.Scores, b.Candidate, b.Baseline)
+		if err != nil {
+			return res, err
+		}
+		diffs := make([]float64, len(cand))
+		for i := range cand {
+			diffs[i] = cand[i] - base[i]
+		}
+		iv := PairedBootstrap(diffs, b.Resamples, b.Confidence, b.Seed)
+		res.Candidate, res.Baseline, res.Interval = ptr(mean(cand)), ptr(mean(base)), &iv
+	} else {
+		if v, ok := candidate[r.Name]; ok {
+			res.Candidate = ptr(v.Value)
+		}
+		if v, ok := baseline[r.Name]; ok {
+			res.Baseline = ptr(v.Value)
+		}
+	}
+	if res.Candidate == nil {
+		if r.required() {
+			res.Status = evidence.ForSeverity(r.Severity)
+			res.Message = "required metric is missing from the candidate's metrics"
+			if alike := similarNames(r.Name, candidate); len(alike) > 0 {
+				res.Message += " (reported: " + strings.Join(alike, ", ") + ")"
+			}
+		} else {
+			res.Message = "not reported (optional)"
+		}
+		return res, nil
+	}
+	c := *res.Candidate
+	var problems []string
+	if r.Min != nil && c < *r.Min {
+		problems = append(problems, fmt.Sprintf("%s is below the minimum %s", num(c), num(*r.Min)))
+	}
+	if r.Max != nil && c > *r.Max {
+		problems = append(problems, fmt.Sprintf("%s is above the maximum %s", num(c), num(*r.Max)))
+	}
+	if res.Baseline != nil {
+		b := *res.Baseline
+		res.Change = ptr(c - b)
+		if b != 0 {
+			res.RelativeChange = ptr((c - b) / math.Abs(b))
+		}
+		// improvement is what the baseline rules judge: the point estimate, or
+		// with a bootstrap the interval's bound on the worse side.
+		improvement, what := sign*(c-b), "the change"
+		if iv := res.Interval; iv != nil {
+			improvement, what = math.Min(sign*iv.Lower, sign*iv.Upper), fmt.Sprintf("the %g%% interval's worst case", iv.Level*100)
+		}
+		if ch := r.Change; ch != nil && ch.Absolute != nil && improvement < *ch.Absolute {
+			problems = append(problems, fmt.Sprintf("%s %s misses the bound %s (%s is better)", what, signed(sign*improvement), signed(sign**ch.Absolute), r.Direction))
+		}
+		if ch := r.Change; ch != nil && ch.Relative != nil {
+			if b == 0 {
+				problems = append(problems, "a relative change cannot be judged against a baseline of 0")
+			} else if rel := improvement / math.Abs(b); rel < *ch.Relative {
+				problems = append(problems, fmt.Sprintf("%s %s relative to the baseline misses the bound %s (%s is better)", what, percent(sign*rel), percent(sign**ch.Relative), r.Direction))
+			}
+		}
+		if m := r.NonInferiority; m != nil && improvement < -*m {
+			problems = append(problems, fmt.Sprintf("%s %s is worse than the baseline by more than the margin %s", what, signed(sign*improvement), num(*m)))
+		}
+	} else if r.needsBaseline() {
+		problems = append(problems, "no baseline value to compare with (pass --baseline with this metric)")
+	}
+	if len(problems) > 0 {
+		res.Status = evidence.ForSeverity(r.Severity)
+		res.Message = strings.Join(problems, "; ")
+	} else {
+		res.Message = num(c)
+		if res.Change != nil {
+			res.Message += fmt.Sprintf(" (baseline %s, %s)", num(*res.Baseline), signed(*res.Change))
+		}
+	}
+	if iv := res.Interval; iv != nil {
+		res.Message += fmt.Sprintf("; %g%% interval of the change [%s, %s]", iv.Level*100, signed(iv.Lower), signed(iv.Upper))
+	}
+	return res, nil
+}
+
+// similarNames lists reported metrics a rule's name probably meant: the same
+// name under a prefix (eval.f1 for f1), or its last part (f1 for eval.f1).
+func similarNames(name string, set Set) []string {
+	var alike []string
+	for _, k := range set.Names() {
+		if strings.HasSuffix(k, "."+name) || strings.HasSuffix(name, "."+k) || strings.EqualFold(k, name) {
+			alike = append(alike, k)
+		}
+	}
+	return alike
+}
+
+// describe says the rule in words for the report's threshold column.
+func (r *Rule) describe() string {
+	var parts []string
+	if r.Min != nil {
+		parts = append(parts, ">= "+num(*r.Min))
+	}
+	if r.Max != nil {
+		parts = append(parts, "<= "+num(*r.Max))
+	}
+	if r.Change != nil && r.Change.Absolute != nil {
+		parts = append(parts, "improvement >= "+signed(*r.Change.Absolute))
+	}
+	if r.Change != nil && r.Change.Relative != nil {
+		parts = append(parts, "relative improvement >= "+percent(*r.Change.Relative))
+	}
+	if r.NonInferiority != nil {
+		parts = append(parts, "not worse than baseline by more than "+num(*r.NonInferiority))
+	}
+	if b := r.Bootstrap; b != nil {
+		parts = append(parts, fmt.Sprintf("judged on the %g%% paired-bootstrap interval (%d resamples, seed %d)", b.Confidence*100, b.Resamples, b.Seed))
+	}
+	if len(parts) == 0 {
+		if r.required() {
+			return "reported"
+		}
+		return "none (optional)"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// num formats a value with up to 6 significant digits.
+func num(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func signed(v float64) string {
+	if v >= 0 {
+		return "+" + num(v)
+	}
+	return num(v)
+}
+
+func percent(v float64) string {
+	s := strconv.FormatFloat(v*100, 'g', 4, 64) + "%"
+	if v >= 0 {
+		return "+" + s
+	}
+	return s
+}

@@ -1,0 +1,68 @@
+package policy
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Model file formats that Sniff recognises by content. Policies judge formats
+// by these rather than by extension where they can: a .bin file is a pickled
+// PyTorch checkpoint in one repository and raw OpenVINO weights in another.
+const (
+	FormatPickle      = "pickle"      // a pickle stream (protocol 2 or later)
+	FormatPyTorch     = "pytorch"     // a PyTorch zip archive, which holds a pickle
+	FormatZip         = "zip"         // another zip archive
+	FormatSafetensors = "safetensors" // a safetensors file
+	FormatGGUF        = "gguf"        // a GGUF file
+	FormatNumPy       = "numpy"       // a NumPy .npy array
+	FormatONNX        = "onnx"        // an .onnx protobuf
+	FormatOther       = "other"       // read, and none of the above
+)
+
+// Sniff names the format of the file at path from its first bytes (and, for
+// zip archives, its entry names). A file it cannot read gets "".
+func Sniff(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case len(head) >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5:
+		return FormatPickle
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return sniffZip(path)
+	case bytes.HasPrefix(head, []byte("GGUF")):
+		return FormatGGUF
+	case bytes.HasPrefix(head, []byte("\x93NUMPY")):
+		return FormatNumPy
+	case len(head) >= 9 && head[8] == '{' && binary.LittleEndian.Uint64(head) > 1 && binary.LittleEndian.Uint64(head) < 100<<20:
+		return FormatSafetensors
+	case len(head) >= 1 && head[0] == 0x08 && strings.EqualFold(filepath.Ext(path), ".onnx"):
+		return FormatONNX // field 1 (ir_version), varint
+	}
+	return FormatOther
+}
+
+// sniffZip tells a PyTorch archive (a zip with a pickled data.pkl) from other zips.
+func sniffZip(path string) string {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return FormatOther
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if strings.HasSuffix(f.Name, ".pkl") {
+			return FormatPyTorch
+		}
+	}
+	return FormatZip
+}

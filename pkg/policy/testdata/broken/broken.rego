@@ -1,0 +1,6 @@
+package broken
+
+deny contains msg if {
+	msg := input.message
+	unknown_var == 1
+}

@@ -1,0 +1,3 @@
+package helpers
+
+allow := true

@@ -1,0 +1,3 @@
+package undefined
+
+deny := "not allowed" if input.model.metadata.never

@@ -1,0 +1,36 @@
+# METADATA
+# title: High-risk models need approval
+# description: >-
+#   A model whose card declares it high-risk (risk: high, or the tag
+#   high-risk) is promoted only from a pull request that carries the approval
+#   label, which only the model-risk reviewers may set.
+# custom:
+#   severity: high
+#   remediation: >-
+#     Ask a model-risk reviewer to review the pull request and add the approval
+#     label (config.approval.label, default approved-for-production).
+package mlgate.approval
+
+import data.mlgate.lib
+
+label := lib.setting(["approval", "label"], "approved-for-production")
+
+high_risk if lower(object.get(lib.metadata, "risk", "")) == "high"
+
+high_risk if "high-risk" in object.get(lib.metadata, "tags", [])
+
+# METADATA
+# title: High-risk promotion comes from a pull request
+deny_no_pull_request contains "the model is high-risk and this run has no pull request to carry the approval label" if {
+	high_risk
+	not input.github.pullRequest
+}
+
+# METADATA
+# title: High-risk promotion is approved
+deny_unapproved contains msg if {
+	high_risk
+	pr := input.github.pullRequest
+	not label in pr.labels
+	msg := sprintf("the model is high-risk and pull request #%d lacks the label %q", [pr.number, label])
+}

@@ -1,0 +1,55 @@
+# METADATA
+# title: No drift beyond tolerance
+# description: >-
+#   The data the model is promoted on has not drifted from the reference beyond
+#   tolerance: the drift report's verdict, an optional tighter share of drifted
+#   columns, and columns that must never drift.
+# custom:
+#   severity: medium
+#   remediation: >-
+#     Investigate the drifted columns in the drift report; retrain on current
+#     data, or widen config.drift tolerances with a reviewed change.
+package mlgate.drift
+
+import data.mlgate.lib
+
+# METADATA
+# title: Drift evidence is present
+deny_missing contains "no DriftReport evidence: run mlgate drift --out FILE and pass it with --evidence" if {
+	lib.setting(["drift", "required"], true)
+	count(lib.evidence("DriftReport")) == 0
+}
+
+# METADATA
+# title: Drift report verdict
+deny_drifted contains msg if {
+	some doc in lib.evidence("DriftReport")
+	doc.details.drifted == true
+	msg := sprintf("%s drifted: %s of columns drifted (threshold %s)", [lib.subject(doc), lib.percent(doc.details.driftedShare), lib.percent(doc.details.shareThreshold)])
+}
+
+deny_drifted contains msg if {
+	some doc in lib.evidence("DriftReport")
+	doc.status == "error"
+	msg := sprintf("drift of %s could not be computed: %s", [lib.subject(doc), doc.summary])
+}
+
+# METADATA
+# title: Drifted share within the team's tolerance
+deny_share contains msg if {
+	max_share := lib.setting(["drift", "max_drifted_share"], 1)
+	some doc in lib.evidence("DriftReport")
+	doc.details.driftedShare > max_share
+	msg := sprintf("%s: %s of columns drifted, more than the tolerated %s", [lib.subject(doc), lib.percent(doc.details.driftedShare), lib.percent(max_share)])
+}
+
+# METADATA
+# title: Critical columns have not drifted
+deny_critical_column contains msg if {
+	critical := {c | some c in lib.setting(["drift", "critical_columns"], [])}
+	some doc in lib.evidence("DriftReport")
+	some col in doc.details.columns
+	col.drifted == true
+	col.column in critical
+	msg := sprintf("critical column %q drifted in %s (%s %v, threshold %v)", [col.column, lib.subject(doc), col.method, col.statistic, col.threshold])
+}

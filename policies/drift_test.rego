@@ -1,0 +1,49 @@
+package mlgate.drift_test
+
+import data.mlgate.drift
+
+report(drifted, share, status) := {
+	"kind": "DriftReport", "status": status, "summary": "s",
+	"subject": {"name": "transactions"},
+	"details": {
+		"drifted": drifted, "driftedShare": share, "shareThreshold": 0.5,
+		"columns": [
+			{"column": "amount", "drifted": true, "method": "psi", "statistic": 0.31, "threshold": 0.2},
+			{"column": "country", "drifted": false, "method": "chi-square", "statistic": 1.2, "threshold": 3.8},
+		],
+	},
+}
+
+test_no_drift_passes if {
+	inp := {"evidence": {"DriftReport": [report(false, 0.1, "pass")]}}
+	count(drift.deny_missing) == 0 with input as inp
+	count(drift.deny_drifted) == 0 with input as inp
+	count(drift.deny_share) == 0 with input as inp
+	count(drift.deny_critical_column) == 0 with input as inp
+}
+
+test_missing_report_is_denied_unless_optional if {
+	count(drift.deny_missing) == 1 with input as {"evidence": {}}
+	count(drift.deny_missing) == 0 with input as {"evidence": {}} with data.config as {"drift": {"required": false}}
+}
+
+test_drifted_report_is_denied if {
+	drift.deny_drifted == {"transactions drifted: 60% of columns drifted (threshold 50%)"} with input as {"evidence": {"DriftReport": [report(true, 0.6, "fail")]}}
+}
+
+test_errored_report_is_denied if {
+	count(drift.deny_drifted) == 1 with input as {"evidence": {"DriftReport": [report(false, 0, "error")]}}
+}
+
+test_team_tolerance_is_tighter if {
+	inp := {"evidence": {"DriftReport": [report(false, 0.3, "pass")]}}
+	count(drift.deny_share) == 1 with input as inp with data.config as {"drift": {"max_drifted_share": 0.25}}
+	count(drift.deny_share) == 0 with input as inp with data.config as {"drift": {"max_drifted_share": 0.5}}
+}
+
+test_critical_column_drift_is_denied if {
+	inp := {"evidence": {"DriftReport": [report(false, 0.1, "pass")]}}
+	denials := drift.deny_critical_column with input as inp with data.config as {"drift": {"critical_columns": ["amount"]}}
+	denials == {`critical column "amount" drifted in transactions (psi 0.31, threshold 0.2)`}
+	count(drift.deny_critical_column) == 0 with input as inp with data.config as {"drift": {"critical_columns": ["country"]}}
+}

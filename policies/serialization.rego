@@ -1,0 +1,77 @@
+# METADATA
+# title: Safe serialization formats only
+# description: >-
+#   Model files must be in formats that cannot run code when loaded
+#   (safetensors, ONNX, GGUF). Pickle-based formats execute arbitrary code on
+#   load and are refused unless an exemption names the model.
+# custom:
+#   severity: critical
+#   remediation: >-
+#     Convert the weights to safetensors or ONNX. If that is impossible, add a
+#     reviewed exemption (config.exemptions: rule pickle, model, reason).
+package mlgate.serialization
+
+import data.mlgate.lib
+
+# Extensions that are always pickle-based (plain pickle, joblib, dill).
+pickle_extensions := {"pkl", "pickle", "joblib", "dill", "sav"}
+
+# Extensions PyTorch checkpoints use, and other frameworks too (OpenVINO
+# weights are .bin): judged by content when the gate read the file, else
+# refused.
+maybe_pickle_extensions := {"pt", "pth", "bin", "ckpt"}
+
+# Formats the gate recognises in a file's content that hold a pickle.
+pickle_formats := {"pickle", "pytorch"}
+
+extension(path) := lower(ext) if {
+	parts := split(path, ".")
+	count(parts) > 1
+	ext := parts[count(parts) - 1]
+}
+
+# files lists the model's files: those the gate listed (with the format their
+# content shows) and those a signature verification covered (names only).
+files contains {"path": f.path, "format": object.get(f, "format", "")} if some f in input.model.files
+
+files contains {"path": f.path, "format": ""} if {
+	some doc in lib.evidence("Verification")
+	some f in doc.subject.files
+}
+
+pickled(f) if f.format in pickle_formats
+
+pickled(f) if extension(f.path) in pickle_extensions
+
+pickled(f) if {
+	extension(f.path) in maybe_pickle_extensions
+	f.format == ""
+}
+
+# METADATA
+# title: No pickle-based model files
+deny_pickle contains msg if {
+	some f in files
+	pickled(f)
+	msg := sprintf("%s is pickle-based (%s), which can run code when loaded", [f.path, describe(f)])
+}
+
+describe(f) := sprintf("its content is %s", [f.format]) if f.format in pickle_formats
+
+describe(f) := sprintf(".%s file", [extension(f.path)]) if not f.format in pickle_formats
+
+# METADATA
+# title: Model files are known
+# custom:
+#   severity: medium
+warn_no_files contains "the model's files are unknown: pass --model DIR or Verification evidence so formats can be checked" if {
+	count(files) == 0
+}
+
+# A reviewed exemption lets a named model keep a pickle file.
+exception contains "pickle" if {
+	some ex in lib.setting(["exemptions"], [])
+	ex.rule == "pickle"
+	ex.model == input.model.name
+	not lib.blank(object.get(ex, "reason", ""))
+}

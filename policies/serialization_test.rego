@@ -1,0 +1,48 @@
+package mlgate.serialization_test
+
+import data.mlgate.serialization
+
+model(files) := {"model": {"name": "fraud-model", "files": [{"path": p, "size": 1} | some p in files]}}
+
+sniffed(files) := {"model": {"name": "fraud-model", "files": [{"path": p, "size": 1, "format": f} | some p, f in files]}}
+
+test_safe_formats_pass if {
+	inp := model(["model.safetensors", "model.onnx", "config.json", "tokenizer.json", "README.md"])
+	count(serialization.deny_pickle) == 0 with input as inp
+	count(serialization.warn_no_files) == 0 with input as inp
+}
+
+test_pickle_formats_are_denied if {
+	denials := serialization.deny_pickle with input as model(["model.safetensors", "pytorch_model.bin", "sub/clf.PKL", "model.joblib"])
+	count(denials) == 3
+	"pytorch_model.bin is pickle-based (.bin file), which can run code when loaded" in denials
+}
+
+test_content_decides_ambiguous_extensions if {
+	denials := serialization.deny_pickle with input as sniffed({
+		"openvino_model.bin": "other",
+		"pytorch_model.bin": "pytorch",
+		"weights.dat": "pickle",
+		"model.safetensors": "safetensors",
+	})
+	denials == {
+		"pytorch_model.bin is pickle-based (its content is pytorch), which can run code when loaded",
+		"weights.dat is pickle-based (its content is pickle), which can run code when loaded",
+	}
+}
+
+test_files_from_verification_are_checked if {
+	inp := {"model": {"files": []}, "evidence": {"Verification": [{"subject": {"name": "m", "files": [{"path": "weights.pt"}]}}]}}
+	count(serialization.deny_pickle) == 1 with input as inp
+}
+
+test_unknown_files_warn if {
+	count(serialization.warn_no_files) == 1 with input as {"model": {"files": []}}
+}
+
+test_exemption_needs_model_and_reason if {
+	exemption := {"rule": "pickle", "model": "fraud-model", "reason": "legacy sklearn model, conversion tracked in RISK-12"}
+	serialization.exception == {"pickle"} with input as model(["clf.pkl"]) with data.config as {"exemptions": [exemption]}
+	count(serialization.exception) == 0 with input as model(["clf.pkl"]) with data.config as {"exemptions": [object.union(exemption, {"reason": ""})]}
+	count(serialization.exception) == 0 with input as model(["clf.pkl"]) with data.config as {"exemptions": [object.union(exemption, {"model": "other"})]}
+}
