@@ -15,13 +15,13 @@ import (
 
 // The in-toto and model-signing identifiers of a model signature.
 const (
-	StatementType          = "https://in-toto.io/Statement/v1"
-	InTotoPayloadType      = "application/vnd.in-toto+json"
-	ModelPredicateType     = "https://model_signing/signature/v1.0"
-	legacyModelPredicate   = "https://model_signing/Digests/v0.1"
-	MethodFiles            = "files"
-	MethodShards           = "shards"
-	DefaultShardSize int64 = 1_000_000_000
+	StatementType              = "https://in-toto.io/Statement/v1"
+	InTotoPayloadType          = "application/vnd.in-toto+json"
+	ModelPredicateType         = "https://model_signing/signature/v1.0"
+	legacyModelPredicate       = "https://model_signing/Digests/v0.1"
+	MethodFiles                = "files"
+	MethodShards               = "shards"
+	DefaultShardSize     int64 = 1_000_000_000
 )
 
 // Manifest is what a model signature states: the digest of every file (or shard)
