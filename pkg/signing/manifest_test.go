@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -232,4 +233,9 @@ func TestIgnorePathsSkipAndRecord(t *testing.T) {
 	if _, err := HashModel(context.Background(), root, HashOptions{IgnorePaths: []string{"../outside"}}); err == nil {
 		t.Error("an ignore path outside the model was accepted")
 	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
