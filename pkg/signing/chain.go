@@ -8,8 +8,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/sign"
@@ -162,4 +164,33 @@ func decodeBase64(s string) ([]byte, error) {
 		return b, nil
 	}
 	return base64.URLEncoding.DecodeString(s)
+}
+
+// ReadCertificates reads every PEM certificate in a file (text around the
+// blocks, as certtool writes, is skipped).
+func ReadCertificates(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("certificates: %w", err)
+	}
+	var certs []*x509.Certificate
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("certificates %s: %w", path, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("certificates %s: no PEM certificate found", path)
+	}
+	return certs, nil
 }

@@ -2,8 +2,8 @@ package signing
 
 import (
 	"bufio"
-	"crypto/sha256"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
