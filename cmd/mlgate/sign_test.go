@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -309,3 +310,5 @@ func TestSignWithEnvKey(t *testing.T) {
 	runCLI(t, keyEnv(), "sign", "--key", "env://MLGATE_TEST_SIGNING_KEY", model).wantCode(t, 0)
 	runCLI(t, nil, "verify", "--key", pub, model).wantCode(t, 0)
 }
+
+func testNow() time.Time { return time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC) }
