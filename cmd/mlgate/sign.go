@@ -85,34 +85,42 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 	if o.Bundle == "" {
 		o.Bundle = defaultBundle(path, dir)
 	}
+	// Hash first, then unlock the key: an encrypted key's scrypt and the
+	// hashing buffers are never in memory together.
+	details := evidence.SignatureDetails{Bundle: o.Bundle}
+	subject := evidence.Subject{Name: filepath.Base(filepath.Clean(path))}
+	var manifest *signing.Manifest
+	var digest []byte
+	if dir {
+		manifest, err = signing.HashModel(ctx, path, o.model.hashOptions(signing.BundleInside(path, o.Bundle)))
+		if err != nil {
+			return err
+		}
+		digest = manifest.RootDigest()
+		details.Format, details.Files = "model-signing/v1.0", countFiles(manifest)
+		subject.Name, subject.Files = manifest.Name, manifestFiles(manifest)
+	} else {
+		digest, _, err = signing.FileDigest(ctx, path)
+		if err != nil {
+			return fmt.Errorf("model %s: %w", path, err)
+		}
+		details.Format, details.Files = "sigstore-bundle", 1
+	}
+	subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
 	signer, err := o.signer.signer(ctx, e)
 	if err != nil {
 		return err
 	}
-	details := evidence.SignatureDetails{Bundle: o.Bundle}
-	subject := evidence.Subject{Name: filepath.Base(filepath.Clean(path))}
 	var signed *signing.Signed
-	var message string
+	message := "signed " + path
 	if dir {
-		var m *signing.Manifest
-		signed, m, err = signer.SignModel(ctx, path, o.model.hashOptions(signing.BundleInside(path, o.Bundle)))
-		if err != nil {
-			return err
-		}
-		details.Format, details.Files = "model-signing/v1.0", countFiles(m)
-		subject.Files = manifestFiles(m)
-		subject.Name = m.Name
-		subject.Digest = map[string]string{"sha256": hex.EncodeToString(m.RootDigest())}
-		message = fmt.Sprintf("signed %d files (%s) of %s as %s", details.Files, humanBytes(totalBytes(m)), path, m.Method)
+		signed, err = signer.SignManifest(ctx, manifest)
+		message = fmt.Sprintf("signed %d files (%s) of %s as %s", details.Files, humanBytes(totalBytes(manifest)), path, manifest.Method)
 	} else {
-		var digest []byte
-		signed, digest, err = signer.SignFile(ctx, path)
-		if err != nil {
-			return err
-		}
-		details.Format, details.Files = "sigstore-bundle", 1
-		subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
-		message = fmt.Sprintf("signed %s", path)
+		signed, err = signer.SignFile(ctx, path, digest)
+	}
+	if err != nil {
+		return err
 	}
 	if err := writeBundle(o.Bundle, signed.Bundle, o.Overwrite); err != nil {
 		return err

@@ -44,7 +44,11 @@ func TestKeylessSignAndVerify(t *testing.T) {
 	}
 	model := t.TempDir()
 	writeFile(t, filepath.Join(model, "w.bin"), "weights")
-	signed, _, err := signer.SignModel(ctx, model, HashOptions{})
+	m, err := HashModel(ctx, model, HashOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := signer.SignManifest(ctx, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +84,11 @@ func TestKeylessSignAndVerify(t *testing.T) {
 	if err := os.WriteFile(file, []byte("onnx"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fs, digest, err := signer.SignFile(ctx, file)
+	digest, _, err := FileDigest(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := signer.SignFile(ctx, file, digest)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,21 +41,13 @@ func BundleInside(model, bundlePath string) string {
 	return filepath.ToSlash(rel)
 }
 
-// SignModel hashes a model and signs its statement.
-func (s *Signer) SignModel(ctx context.Context, model string, opts HashOptions) (*Signed, *Manifest, error) {
-	m, err := HashModel(ctx, model, opts)
-	if err != nil {
-		return nil, nil, err
-	}
+// SignManifest signs a hashed model's statement.
+func (s *Signer) SignManifest(ctx context.Context, m *Manifest) (*Signed, error) {
 	st, err := m.Statement()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	signed, err := s.SignStatement(ctx, st)
-	if err != nil {
-		return nil, nil, err
-	}
-	return signed, m, nil
+	return s.SignStatement(ctx, st)
 }
 
 // ModelOptions are the verifier's choices for a model signature.

@@ -106,33 +106,36 @@ type Signed struct {
 	Tlog   *evidence.TlogEntry
 }
 
-// SignFile signs one file as a message signature over its SHA-256, streamed.
-func (s *Signer) SignFile(ctx context.Context, path string) (*Signed, []byte, error) {
-	digest, size, err := FileDigest(ctx, path)
+// SignFile signs one file as a message signature over its SHA-256 (from
+// FileDigest: hash first, then unlock the key, so the two never hold memory
+// at once). Only pure Ed25519 reads the file again, whole.
+func (s *Signer) SignFile(ctx context.Context, path string, digest []byte) (*Signed, error) {
+	st, err := os.Stat(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("signing %s: %w", path, err)
+		return nil, fmt.Errorf("signing %s: %w", path, err)
 	}
+	size := st.Size()
 	var sig []byte
 	if s.key.alg.GetHashType() == crypto.Hash(0) {
 		// Pure Ed25519 signs the message itself.
 		if size > MaxEd25519File {
-			return nil, nil, fmt.Errorf("signing %s: %d MiB is too large for a pure Ed25519 signature (limit %d MiB); sign it with an ECDSA key or sign its folder", path, size>>20, MaxEd25519File>>20)
+			return nil, fmt.Errorf("signing %s: %d MiB is too large for a pure Ed25519 signature (limit %d MiB); sign it with an ECDSA key or sign its folder", path, size>>20, MaxEd25519File>>20)
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		sig, _, err = s.key.SignData(ctx, data)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	} else {
 		if s.key.alg.GetHashType() != crypto.SHA256 {
-			return nil, nil, fmt.Errorf("signing %s: a single-file signature needs a key that signs SHA-256 digests (ECDSA P-256, RSA)", path)
+			return nil, fmt.Errorf("signing %s: a single-file signature needs a key that signs SHA-256 digests (ECDSA P-256, RSA)", path)
 		}
 		sig, err = s.key.signDigest(ctx, digest)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	b := &protobundle.Bundle{MediaType: BundleMediaType, Content: &protobundle.Bundle_MessageSignature{
@@ -141,8 +144,7 @@ func (s *Signer) SignFile(ctx context.Context, path string) (*Signed, []byte, er
 			Signature:     sig,
 		},
 	}}
-	out, err := s.finish(ctx, b, string(s.key.GetHint()))
-	return out, digest, err
+	return s.finish(ctx, b, string(s.key.GetHint()))
 }
 
 // SignStatement signs an in-toto statement as a DSSE envelope. The key hint

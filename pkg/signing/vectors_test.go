@@ -2,9 +2,7 @@ package signing
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -32,22 +30,9 @@ func loadPEMKey(t *testing.T, path string) Trust {
 
 func loadCARoots(t *testing.T, path string) Trust {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	roots, err := ReadCertificates(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var roots []*x509.Certificate
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		roots = append(roots, c)
 	}
 	return Trust{CARoots: roots}
 }
