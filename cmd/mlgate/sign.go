@@ -73,15 +73,12 @@ func defaultBundle(path string, dir bool) string {
 }
 
 func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
-	if err := o.output.validate(); err != nil {
+	dir, err := modelArg(o.output, path)
+	if err != nil {
 		return err
 	}
 	ctx := cmd.Context()
 	started := e.now()
-	dir, err := isDir(path)
-	if err != nil {
-		return err
-	}
 	if o.Bundle == "" {
 		o.Bundle = defaultBundle(path, dir)
 	}

@@ -106,6 +106,15 @@ func writeBundle(path string, data []byte, overwrite bool) error {
 	return evidence.WriteFileAtomic(path, data)
 }
 
+// modelArg checks a command's output options and its model path, and says
+// whether the model is a folder.
+func modelArg(o outputOptions, path string) (bool, error) {
+	if err := o.validate(); err != nil {
+		return false, err
+	}
+	return isDir(path)
+}
+
 // isDir reports whether the model path is a folder; errors name the path.
 func isDir(path string) (bool, error) {
 	st, err := os.Stat(path)

@@ -76,15 +76,12 @@ attest' over this exact model, recording that it passed the gate.`,
 }
 
 func runVerify(cmd *cobra.Command, e *env, o *verifyOptions, path string) error {
-	if err := o.output.validate(); err != nil {
+	dir, err := modelArg(o.output, path)
+	if err != nil {
 		return err
 	}
 	ctx := cmd.Context()
 	started := e.now()
-	dir, err := isDir(path)
-	if err != nil {
-		return err
-	}
 	if o.Bundle == "" {
 		if o.Attestation {
 			return errors.New("--attestation needs --bundle FILE")

@@ -1,8 +1,6 @@
 package signing
 
 import (
-	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -108,24 +106,7 @@ func (p Promotion) Statement() ([]byte, error) {
 	ext := &vsaMLGate{Lineage: p.Lineage}
 	ext.Decision.Kind, ext.Decision.Status, ext.Decision.Summary = p.Decision.Kind, p.Decision.Status, p.Decision.Summary
 	pred.MLGate = ext
-	raw, err := json.Marshal(pred)
-	if err != nil {
-		return nil, err
-	}
-	st := statement{
-		Type:          StatementType,
-		Subject:       []subject{{Name: p.ModelName, Digest: map[string]string{"sha256": hex.EncodeToString(p.ModelDigest)}}},
-		PredicateType: VSAPredicateType,
-		Predicate:     raw,
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(st); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return encodeStatement(p.ModelName, p.ModelDigest, VSAPredicateType, pred)
 }
 
 // PromotionSummary is what verify --attestation reads back from a signed promotion.

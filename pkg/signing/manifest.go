@@ -176,14 +176,20 @@ func (m *Manifest) Statement() ([]byte, error) {
 	for _, r := range m.Resources {
 		pred.Resources = append(pred.Resources, resourceDescript{Name: r.Name, Algorithm: r.Algorithm, Digest: hex.EncodeToString(r.Digest)})
 	}
-	raw, err := json.Marshal(pred)
+	return encodeStatement(m.Name, m.RootDigest(), ModelPredicateType, pred)
+}
+
+// encodeStatement renders an in-toto statement with one subject, indented
+// like model_signing's payloads.
+func encodeStatement(name string, digest []byte, predicateType string, predicate any) ([]byte, error) {
+	raw, err := json.Marshal(predicate)
 	if err != nil {
 		return nil, err
 	}
 	st := statement{
 		Type:          StatementType,
-		Subject:       []subject{{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())}}},
-		PredicateType: ModelPredicateType,
+		Subject:       []subject{{Name: name, Digest: map[string]string{"sha256": hex.EncodeToString(digest)}}},
+		PredicateType: predicateType,
 		Predicate:     raw,
 	}
 	var buf bytes.Buffer
