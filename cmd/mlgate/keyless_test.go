@@ -67,4 +67,3 @@ func TestKeylessWithoutIDTokenPermission(t *testing.T) {
 		t.Fatalf("stderr %q", r.stderr)
 	}
 }
-
