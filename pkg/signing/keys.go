@@ -34,11 +34,11 @@ type keypair struct {
 	alg signature.AlgorithmDetails
 }
 
-// LoadKey resolves a cosign key reference: an encrypted cosign key file, a
+// loadKey resolves a cosign key reference: an encrypted cosign key file, a
 // PEM private key, env://VAR, or a KMS URI (awskms://, gcpkms://, azurekms://,
 // hashivault://). Ed25519 keys sign pure Ed25519, as cosign does for bundles
 // without a transparency-log upload, so that cosign verify-blob accepts them.
-func LoadKey(ctx context.Context, ref string, pass PassFunc) (*keypair, error) {
+func loadKey(ctx context.Context, ref string, pass PassFunc) (*keypair, error) {
 	pf := func(bool) ([]byte, error) {
 		if pass == nil {
 			return nil, nil

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// DefaultIgnorePaths are left out of a model signature unless asked otherwise:
+// defaultIgnorePaths are left out of a model signature unless asked otherwise:
 // the git metadata (as model_signing's --ignore-git-paths does for .git).
 var defaultIgnorePaths = []string{".git"}
 

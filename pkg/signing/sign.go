@@ -39,7 +39,7 @@ type Signer struct {
 // NewKeySigner signs with the key a cosign key reference names. Nothing is
 // uploaded to a transparency log (like cosign --tlog-upload=false).
 func NewKeySigner(ctx context.Context, ref string, pass PassFunc) (*Signer, error) {
-	k, err := LoadKey(ctx, ref, pass)
+	k, err := loadKey(ctx, ref, pass)
 	if err != nil {
 		return nil, err
 	}
