@@ -312,3 +312,40 @@ func TestSignWithEnvKey(t *testing.T) {
 }
 
 func testNow() time.Time { return time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC) }
+
+// TestVerifyUpstreamVectorsFromTheCLI runs mlgate verify on model_signing's
+// own signatures in each trust mode: key, certificate chain, and keyless
+// offline with the trusted root provided.
+func TestVerifyUpstreamVectorsFromTheCLI(t *testing.T) {
+	mt := testenv.Shared(t, "corpora", "sigstore", "model-transparency", "scripts", "tests")
+	keys := filepath.Join(mt, "keys", "certificate")
+	root := testenv.Shared(t, "corpora", "sigstore", "trust-roots", "public-good-production.trusted_root.json")
+	for _, c := range []struct {
+		dir      string
+		args     []string
+		identity string
+	}{
+		{"v1.1.0-elliptic-key", []string{"--key", filepath.Join(keys, "signing-key-pub.pem")}, ""},
+		{"v1.1.0-certificate", []string{"--certificate-chain", filepath.Join(keys, "ca-cert.pem")}, "CN=intermediate-ca"},
+		{"v1.1.0-sigstore", []string{"--trusted-root", root, "--certificate-identity", "stefanb@us.ibm.com",
+			"--certificate-oidc-issuer", "https://sigstore.verify.ibm.com/oauth2"}, "stefanb@us.ibm.com"},
+		{"v1.0.1-sigstore", []string{"--trusted-root", root, "--certificate-identity", "stefanb@us.ibm.com",
+			"--certificate-oidc-issuer", "https://sigstore.verify.ibm.com/oauth2", "--ignore-paths", "ignore-me"}, "stefanb@us.ibm.com"},
+	} {
+		t.Run(c.dir, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "v.json")
+			args := append([]string{"verify", "--out", out}, c.args...)
+			runCLI(t, nil, append(args, filepath.Join(mt, c.dir))...).wantCode(t, 0)
+			var d evidence.SignatureDetails
+			if err := readEvidence(t, out).DetailsAs(&d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Signer == nil || d.Signer.Identity != c.identity || d.Files != 2 {
+				t.Fatalf("details %+v signer %+v", d, d.Signer)
+			}
+			if c.identity == "stefanb@us.ibm.com" && (d.Tlog == nil || d.Tlog.LogIndex == 0) {
+				t.Fatalf("keyless vector without its Rekor entry: %+v", d.Tlog)
+			}
+		})
+	}
+}
