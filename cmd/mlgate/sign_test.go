@@ -1,9 +1,13 @@
 package main
 
 import (
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"flag"
 	"os"
@@ -347,5 +351,57 @@ func TestVerifyUpstreamVectorsFromTheCLI(t *testing.T) {
 				t.Fatalf("keyless vector without its Rekor entry: %+v", d.Tlog)
 			}
 		})
+	}
+}
+
+// TestSignWithKMSPlugin signs and verifies with a KMS key reference resolved
+// through sigstore's KMS plugin protocol, the route awskms://, gcpkms:// and
+// azurekms:// take in mlgate: the plugin here (testdata/signing/kmsplugin) is
+// a test KMS holding a local key; the protocol and mlgate's key handling are real.
+func TestSignWithKMSPlugin(t *testing.T) {
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "sigstore-kms-mlgatetest"), "./testdata/signing/kmsplugin")
+	build.Dir = testenv.RepoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the test KMS plugin: %v\n%s", err, out)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalECPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "kms-key.pem")
+	writeTestFile(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})))
+	ref := "mlgatetest://" + keyFile
+
+	model := writeModel(t)
+	runCLI(t, nil, "sign", "--key", ref, model).wantCode(t, 0)
+	file := filepath.Join(t.TempDir(), "model.onnx")
+	writeTestFile(t, file, "onnx")
+	runCLI(t, nil, "sign", "--key", ref, file).wantCode(t, 0)
+
+	out := filepath.Join(t.TempDir(), "v.json")
+	runCLI(t, nil, "verify", "--key", ref, "--out", out, model).wantCode(t, 0)
+	var d evidence.SignatureDetails
+	if err := readEvidence(t, out).DetailsAs(&d); err != nil {
+		t.Fatal(err)
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(priv.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sha256.Sum256(pubDER); d.Signer == nil || d.Signer.Key != "sha256:"+hex.EncodeToString(want[:]) {
+		t.Fatalf("signer %+v is not the KMS key", d.Signer)
+	}
+	runCLI(t, nil, "verify", "--key", ref, file).wantCode(t, 0)
+
+	r := runCLI(t, nil, "sign", "--key", "nosuchkms://key", "--overwrite", model)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, "nosuchkms://key") {
+		t.Fatalf("an unknown KMS does not name the reference: %s", r.stderr)
 	}
 }
