@@ -168,6 +168,10 @@ func TestSignVerifyBadInputIsExit2(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := writeModel(t)
+	linked := writeModel(t)
+	if err := os.Symlink(filepath.Join(linked, "config.json"), filepath.Join(linked, "weights", "alias.json")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		env  map[string]string
@@ -176,6 +180,7 @@ func TestSignVerifyBadInputIsExit2(t *testing.T) {
 	}{
 		{"missing model", keyEnv(), []string{"sign", "--key", key, filepath.Join(dir, "nope")}, "nope"},
 		{"no key", nil, []string{"sign", model}, "--key REF or --keyless"},
+		{"symlink", keyEnv(), []string{"sign", "--key", key, linked}, "weights/alias.json is a symlink"},
 		{"wrong password", map[string]string{"COSIGN_PASSWORD": "wrong"}, []string{"sign", "--key", key, model}, "test.key"},
 		{"missing bundle", nil, []string{"verify", "--key", pub, "--bundle", filepath.Join(dir, "none.sig"), model}, "none.sig"},
 		{"garbage bundle", nil, []string{"verify", "--key", pub, "--bundle", garbage, model}, "not a Sigstore bundle"},

@@ -33,7 +33,7 @@ func (o *signerOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.Key, "key", "", "sign with the key `REF`: a cosign key file (password in COSIGN_PASSWORD), env://VAR, or a KMS URI (hashivault://, awskms://, gcpkms://, azurekms:// via a sigstore-kms plugin)")
 	f.BoolVar(&o.Keyless, "keyless", false, "sign keyless: an OIDC token (from GitHub Actions, or --identity-token), a Fulcio certificate and a Rekor entry")
-	f.StringVar(&o.IDToken, "identity-token", "", "OIDC token for keyless signing (default: $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token)")
+	f.StringVar(&o.IDToken, "identity-token", "", "OIDC token, or a file holding it, for keyless signing (default: $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token)")
 	f.StringVar(&o.FulcioURL, "fulcio-url", signing.DefaultFulcioURL, "Fulcio instance for keyless signing")
 	f.StringVar(&o.RekorURL, "rekor-url", signing.DefaultRekorURL, "Rekor instance for keyless signing")
 	cmd.MarkFlagsMutuallyExclusive("key", "keyless")
