@@ -39,7 +39,7 @@ func Compare(signed, local *Manifest, ignoreUnsigned bool) []Problem {
 		case !ok:
 			missing = append(missing, Problem{Kind: ProblemMissing, Path: p, Message: fmt.Sprintf("%s is signed but missing", p)})
 		case !sameResources(rs, l):
-			problems = append(problems, Problem{Kind: ProblemModified, Path: p, Message: fmt.Sprintf("%s does not match its signed digest", p)})
+			problems = append(problems, Problem{Kind: ProblemModified, Path: p, Message: fmt.Sprintf("%s does not match its signed digest%s", p, changedShards(rs, l))})
 		}
 	}
 	for p := range got {
@@ -122,6 +122,32 @@ func sameResources(a, b []Resource) bool {
 		}
 	}
 	return true
+}
+
+// changedShards says which byte ranges of a sharded file changed, when the
+// file kept its size: " (bytes 0 to 8 of 24)".
+func changedShards(signed, local []Resource) string {
+	if len(signed) != len(local) || len(signed) == 0 || signed[0].Name == signed[0].Path {
+		return ""
+	}
+	idx := map[string][]byte{}
+	for _, r := range local {
+		idx[r.Name] = r.Digest
+	}
+	var ranges []string
+	for _, r := range signed {
+		d, ok := idx[r.Name]
+		if !ok {
+			return ""
+		}
+		if !bytes.Equal(d, r.Digest) {
+			ranges = append(ranges, fmt.Sprintf("%d to %d", r.Start, r.End))
+		}
+	}
+	if len(ranges) > 3 {
+		ranges = append(ranges[:3], fmt.Sprintf("%d more shards", len(ranges)-3))
+	}
+	return fmt.Sprintf(" (bytes %s of %d)", strings.Join(ranges, ", "), signed[len(signed)-1].End)
 }
 
 func sameDigests(a, b []Resource) bool {

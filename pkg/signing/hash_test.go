@@ -69,3 +69,26 @@ func BenchmarkHashModel(b *testing.B) {
 		})
 	}
 }
+
+// TestCompareNamesChangedShards: a changed byte of a sharded file is named
+// with its shard's byte range.
+func TestCompareNamesChangedShards(t *testing.T) {
+	root := t.TempDir()
+	data := bytes.Repeat([]byte("x"), 30)
+	writeFile(t, filepath.Join(root, "w.bin"), string(data))
+	opts := HashOptions{Method: MethodShards, ShardSize: 10}
+	signed, err := HashModel(context.Background(), root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[15] = 'y'
+	writeFile(t, filepath.Join(root, "w.bin"), string(data))
+	local, err := HashModel(context.Background(), root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Compare(signed, local, false)
+	if len(p) != 1 || p[0].Message != "w.bin does not match its signed digest (bytes 10 to 20 of 30)" {
+		t.Fatalf("problems %+v", p)
+	}
+}
