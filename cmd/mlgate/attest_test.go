@@ -57,7 +57,7 @@ func TestAttestAndVerifyPromotion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := signing.VerifyBundle(context.Background(), data, signing.Trust{PublicKey: pk}, nil)
+	v, err := signing.VerifyBundle(data, signing.Trust{PublicKey: pk}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

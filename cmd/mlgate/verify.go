@@ -145,7 +145,7 @@ func verifyFile(ctx context.Context, path string, dir bool, data []byte, trust s
 	}
 	doc.Subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
 	details.Format, details.Files = "sigstore-bundle", 1
-	v, err := signing.VerifyBundle(ctx, data, trust, &signing.Artifact{Digest: digest, Open: func() (io.Reader, error) {
+	v, err := signing.VerifyBundle(data, trust, &signing.Artifact{Digest: digest, Open: func() (io.Reader, error) {
 		if st, err := os.Stat(path); err == nil && st.Size() > signing.MaxEd25519File {
 			return nil, fmt.Errorf("%s is too large to verify a pure Ed25519 signature in memory", path)
 		}
@@ -198,7 +198,7 @@ func verifyAttestation(ctx context.Context, o *verifyOptions, path string, dir b
 	doc.Subject.Name = name
 	doc.Subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
 	details.Format, details.PredicateType = "in-toto/dsse", signing.VSAPredicateType
-	v, err := signing.VerifyBundle(ctx, data, trust, &signing.Artifact{Digest: digest})
+	v, err := signing.VerifyBundle(data, trust, &signing.Artifact{Digest: digest})
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,6 @@ func FuzzVerifyBundle(f *testing.F) {
 		roots = nil
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _ = VerifyBundle(context.Background(), data, Trust{PublicKey: pub, CARoots: roots}, &Artifact{Digest: make([]byte, 32)})
+		_, _ = VerifyBundle(data, Trust{PublicKey: pub, CARoots: roots}, &Artifact{Digest: make([]byte, 32)})
 	})
 }

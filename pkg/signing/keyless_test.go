@@ -93,7 +93,7 @@ func TestKeylessSignAndVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	trust.Identity = sigstoretest.Identity
-	if _, err := VerifyBundle(ctx, fs.Bundle, trust, &Artifact{Digest: digest}); err != nil {
+	if _, err := VerifyBundle(fs.Bundle, trust, &Artifact{Digest: digest}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -75,7 +75,7 @@ type ModelVerification struct {
 // verification that ran and failed returns a *FailedError; problems with
 // individual files are listed in Problems, each naming the file.
 func VerifyModel(ctx context.Context, model string, bundleJSON []byte, trust Trust, opts ModelOptions) (*ModelVerification, error) {
-	v, err := VerifyBundle(ctx, bundleJSON, trust, nil)
+	v, err := VerifyBundle(bundleJSON, trust, nil)
 	if err != nil {
 		return nil, err
 	}

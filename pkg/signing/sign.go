@@ -1,8 +1,10 @@
 package signing
 
 import (
+	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -124,6 +126,9 @@ func (s *Signer) SignFile(ctx context.Context, path string, digest []byte) (*Sig
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, err
+		}
+		if sum := sha256.Sum256(data); !bytes.Equal(sum[:], digest) {
+			return nil, fmt.Errorf("signing %s: the file changed while it was signed", path)
 		}
 		sig, _, err = s.key.SignData(ctx, data)
 		if err != nil {

@@ -242,7 +242,7 @@ func TestSigstoreGoVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := VerifyBundle(context.Background(), data, c.trust, c.artifact)
+			v, err := VerifyBundle(data, c.trust, c.artifact)
 			if !c.ok {
 				var failed *FailedError
 				if !errors.As(err, &failed) {

@@ -1,7 +1,6 @@
 package signing
 
 import (
-	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/x509"
@@ -77,7 +76,7 @@ type Artifact struct {
 // needs the artifact; for DSSE without an artifact, the caller checks the
 // returned payload. A signature that does not verify is a *FailedError; a
 // bundle that cannot be read is a plain error.
-func VerifyBundle(ctx context.Context, data []byte, trust Trust, artifact *Artifact) (v *Verified, err error) {
+func VerifyBundle(data []byte, trust Trust, artifact *Artifact) (v *Verified, err error) {
 	defer func() {
 		// A malformed bundle must be an error, never a crash.
 		if r := recover(); r != nil {
