@@ -90,8 +90,13 @@ func modelVectors(t *testing.T) []modelVector {
 			if mode == "elliptic-key" && (v == "v0.3.1" || v == "v1.0.0") {
 				mv.model = filepath.Join(dir, "signme-1")
 			}
-			// Before 1.1.0 the ignore list was not recorded: the verifier names it.
+			// Before 1.1.0 the ignore list was not recorded: the verifier names
+			// it, and without it the unsigned ignore-me is an extra file.
 			if v == "v1.0.1" {
+				unignored := mv
+				unignored.name += " (ignore-me not ignored)"
+				unignored.wantProblems = []string{"extra ignore-me"}
+				vs = append(vs, unignored)
 				mv.opts.IgnorePaths = []string{"ignore-me"}
 			}
 			vs = append(vs, mv)
