@@ -21,7 +21,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var updateGolden = flag.Bool("update", false, "rewrite golden files")
 
 const testKeyPassword = "mlgate-test"
 
@@ -111,7 +111,7 @@ func TestVerifyNamesTheFileGolden(t *testing.T) {
 			c.tamper(t, model)
 			r := runCLI(t, nil, append([]string{"verify", "--key", pub}, append(c.extra, model)...)...)
 			r.wantCode(t, 1)
-			golden(t, filepath.Join("signing", "verify-"+c.name+".golden"), r.stdout)
+			checkGolden(t, filepath.Join("signing", "verify-"+c.name+".golden"), r.stdout)
 		})
 	}
 }
@@ -142,11 +142,11 @@ func rename(t *testing.T, from, to string) {
 	}
 }
 
-// golden compares got with testdata/NAME, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
+// checkGolden compares got with testdata/NAME, or rewrites it with -update.
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	p := filepath.Join(testenv.RepoRoot(t), "testdata", filepath.FromSlash(name))
-	if *update {
+	if *updateGolden {
 		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
