@@ -13,8 +13,8 @@ import (
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
-// actionFile is the part of an action.yml these tests read.
-type actionFile struct {
+// signActionFile is the part of an action.yml these tests read.
+type signActionFile struct {
 	Inputs map[string]struct {
 		Default  string `yaml:"default"`
 		Required bool   `yaml:"required"`
@@ -29,25 +29,25 @@ type actionFile struct {
 	} `yaml:"runs"`
 }
 
-func readAction(t *testing.T, name string) actionFile {
+func readSignAction(t *testing.T, name string) signActionFile {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "actions", name, "action.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var a actionFile
+	var a signActionFile
 	if err := yaml.Unmarshal(data, &a); err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-var inputRef = regexp.MustCompile(`^\$\{\{ inputs\.([a-z-]+) \}\}$`)
+var signInputRef = regexp.MustCompile(`^\$\{\{ inputs\.([a-z-]+) \}\}$`)
 
-// runActionStep runs one step's script as the runner would: its env block
+// runSignActionStep runs one step's script as the runner would: its env block
 // with the inputs substituted (or their defaults), RUNNER_TEMP holding the
 // mlgate binary the build step makes, and the Actions files.
-func runActionStep(t *testing.T, a actionFile, stepID, runnerTemp string, inputs map[string]string) (cliResult, map[string]string) {
+func runSignActionStep(t *testing.T, a signActionFile, stepID, runnerTemp string, inputs map[string]string) (cliResult, map[string]string) {
 	t.Helper()
 	env := actionsEnv(t)
 	env["RUNNER_TEMP"] = runnerTemp
@@ -63,7 +63,7 @@ func runActionStep(t *testing.T, a actionFile, stepID, runnerTemp string, inputs
 			continue
 		}
 		for k, v := range s.Env {
-			m := inputRef.FindStringSubmatch(v)
+			m := signInputRef.FindStringSubmatch(v)
 			if m == nil {
 				t.Fatalf("step %s env %s=%q is not an input", stepID, k, v)
 			}
@@ -98,7 +98,7 @@ func runActionStep(t *testing.T, a actionFile, stepID, runnerTemp string, inputs
 // tampered model fails the verify step.
 func TestSignVerifyActionsRunTheirScripts(t *testing.T) {
 	for _, name := range []string{"sign", "verify"} {
-		for _, s := range readAction(t, name).Runs.Steps {
+		for _, s := range readSignAction(t, name).Runs.Steps {
 			if strings.Contains(s.Run, "${{") {
 				t.Errorf("actions/%s step %q expands an expression inside run:", name, s.ID)
 			}
@@ -112,23 +112,23 @@ func TestSignVerifyActionsRunTheirScripts(t *testing.T) {
 	}
 	key, pub := testKey(t)
 	model := writeModel(t)
-	sign, verify := readAction(t, "sign"), readAction(t, "verify")
+	sign, verify := readSignAction(t, "sign"), readSignAction(t, "verify")
 
-	r, files := runActionStep(t, sign, "sign", runnerTemp, map[string]string{"path": model, "key": key, "key-password": testKeyPassword, "ignore-paths": "  tokenizer  \n"})
+	r, files := runSignActionStep(t, sign, "sign", runnerTemp, map[string]string{"path": model, "key": key, "key-password": testKeyPassword, "ignore-paths": "  tokenizer  \n"})
 	r.wantCode(t, 0)
 	if !strings.Contains(files["output"], filepath.Join(model, "model.sig")) {
 		t.Fatalf("sign outputs:\n%s", files["output"])
 	}
-	r, _ = runActionStep(t, verify, "verify", runnerTemp, map[string]string{"path": model, "key": pub})
+	r, _ = runSignActionStep(t, verify, "verify", runnerTemp, map[string]string{"path": model, "key": pub})
 	r.wantCode(t, 0)
 	appendTo(t, filepath.Join(model, "config.json"), " ")
-	r, files = runActionStep(t, verify, "verify", runnerTemp, map[string]string{"path": model, "key": pub})
+	r, files = runSignActionStep(t, verify, "verify", runnerTemp, map[string]string{"path": model, "key": pub})
 	r.wantCode(t, 1)
 	if !strings.Contains(r.stdout, "::error") || !strings.Contains(r.stdout, "config.json") || !strings.Contains(files["output"], "fail") {
 		t.Fatalf("verify did not annotate the modified file:\n%s\n%s", r.stdout, files["output"])
 	}
 	// Keyless with no identity to require cannot run.
-	r, _ = runActionStep(t, verify, "verify", runnerTemp, map[string]string{"path": model})
+	r, _ = runSignActionStep(t, verify, "verify", runnerTemp, map[string]string{"path": model})
 	r.wantCode(t, 2)
 }
 
