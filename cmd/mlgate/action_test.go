@@ -44,6 +44,13 @@ func readAction(t *testing.T, name string) (string, compositeAction) {
 	return path, a
 }
 
+// actionFile is readAction without the path.
+func actionFile(t *testing.T, name string) compositeAction {
+	t.Helper()
+	_, a := readAction(t, name)
+	return a
+}
+
 // binaryDir builds mlgate once per test run and returns the folder holding it,
 // for tests that run an action's script with the real binary on PATH.
 func binaryDir(t *testing.T) string {

@@ -10,16 +10,10 @@ import (
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
-func gateAction(t *testing.T) compositeAction {
-	t.Helper()
-	_, a := readAction(t, "gate")
-	return a
-}
-
 // Inputs reach scripts only through env: an expression inside run: would be
 // pasted into the script before bash parses it (script injection).
 func TestGateActionPassesInputsThroughEnv(t *testing.T) {
-	a := gateAction(t)
+	a := actionFile(t, "gate")
 	if a.Runs.Using != "composite" {
 		t.Fatalf("using %q", a.Runs.Using)
 	}
@@ -81,7 +75,7 @@ func TestGateActionScript(t *testing.T) {
 	root := testenv.RepoRoot(t)
 	temp := t.TempDir()
 	var script string
-	for _, s := range gateAction(t).Runs.Steps {
+	for _, s := range actionFile(t, "gate").Runs.Steps {
 		if s.ID == "gate" {
 			script = s.Run
 		}

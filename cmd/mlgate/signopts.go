@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/signing"
+
+	// HashiCorp Vault keys (hashivault://) are built in: its client is small.
+	// AWS, GCP and Azure KMS keys work through sigstore's KMS plugin protocol
+	// (a sigstore-kms-<scheme> program on PATH), to keep the cloud SDKs out
+	// of the binary.
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/hashivault"
+)
+
+// signerOptions is the option group of commands that sign (sign, attest):
+// a cosign key reference, or keyless signing with Fulcio and Rekor.
+type signerOptions struct {
+	Key       string
+	Keyless   bool
+	IDToken   string
+	FulcioURL string
+	RekorURL  string
+}
+
+func (o *signerOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.Key, "key", "", "sign with the key `REF`: a cosign key file (password in COSIGN_PASSWORD), env://VAR, or a KMS URI (hashivault://, awskms://, gcpkms://, azurekms:// via a sigstore-kms plugin)")
+	f.BoolVar(&o.Keyless, "keyless", false, "sign keyless: an OIDC token (from GitHub Actions, or --identity-token), a Fulcio certificate and a Rekor entry")
+	f.StringVar(&o.IDToken, "identity-token", "", "OIDC token, or a file holding it, for keyless signing (default: $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token)")
+	f.StringVar(&o.FulcioURL, "fulcio-url", signing.DefaultFulcioURL, "Fulcio instance for keyless signing")
+	f.StringVar(&o.RekorURL, "rekor-url", signing.DefaultRekorURL, "Rekor instance for keyless signing")
+	cmd.MarkFlagsMutuallyExclusive("key", "keyless")
+}
+
+// signer builds the signer the flags ask for.
+func (o *signerOptions) signer(ctx context.Context, e *env) (*signing.Signer, error) {
+	switch {
+	case o.Key != "":
+		return signing.NewKeySigner(ctx, o.Key, func() ([]byte, error) { return []byte(e.getenv("COSIGN_PASSWORD")), nil })
+	case o.Keyless:
+		token, err := o.idToken(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		e.actions.Mask(token)
+		return signing.NewKeylessSigner(signing.KeylessOptions{IDToken: token, FulcioURL: o.FulcioURL, RekorURL: o.RekorURL})
+	}
+	return nil, errors.New("say how to sign: --key REF or --keyless")
+}
+
+func (o *signerOptions) idToken(ctx context.Context, e *env) (string, error) {
+	if o.IDToken != "" {
+		if data, err := os.ReadFile(o.IDToken); err == nil {
+			return string(data), nil
+		}
+		return o.IDToken, nil
+	}
+	if t := e.getenv("SIGSTORE_ID_TOKEN"); t != "" {
+		return t, nil
+	}
+	return signing.ActionsIDToken(ctx, nil, e.getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), e.getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), signing.SigstoreAudience)
+}
+
+// modelOptions is the option group of commands that hash a model.
+type modelOptions struct {
+	Method        string
+	ShardSize     int64
+	IgnorePaths   []string
+	AllowSymlinks bool
+	Workers       int
+}
+
+func (o *modelOptions) AddFlags(cmd *cobra.Command, signing bool) {
+	f := cmd.Flags()
+	if signing {
+		f.StringVar(&o.Method, "method", "files", "how to hash a model folder: files (one digest per file) or shards (one per --shard-size bytes, parallel within large files)")
+		f.Int64Var(&o.ShardSize, "shard-size", 1_000_000_000, "shard size in bytes for --method shards")
+	}
+	f.StringSliceVar(&o.IgnorePaths, "ignore-paths", nil, "model-relative `PATHS` to leave out (.git and the bundle itself are always left out)")
+	f.BoolVar(&o.AllowSymlinks, "allow-symlinks", false, "follow symlinks inside the model instead of refusing them")
+	f.IntVar(&o.Workers, "workers", 0, "files or shards hashed at once (default: one per CPU)")
+}
+
+func (o *modelOptions) hashOptions(extraIgnore ...string) signing.HashOptions {
+	return signing.HashOptions{
+		Method: o.Method, ShardSize: o.ShardSize, AllowSymlinks: o.AllowSymlinks, Workers: o.Workers,
+		IgnorePaths: append(append(signing.DefaultIgnorePaths(), o.IgnorePaths...), extraIgnore...),
+	}
+}
+
+// writeBundle writes a bundle without replacing an existing file unless
+// asked: a signature someone made is not lost by accident.
+func writeBundle(path string, data []byte, overwrite bool) error {
+	if !overwrite {
+		if _, err := os.Stat(path); err == nil {
+			return fmt.Errorf("bundle %s already exists: pass --overwrite to replace it", path)
+		}
+	}
+	return evidence.WriteFileAtomic(path, data)
+}
+
+// modelArg checks a command's output options and its model path, and says
+// whether the model is a folder.
+func modelArg(o outputOptions, path string) (bool, error) {
+	if err := o.validate(); err != nil {
+		return false, err
+	}
+	return isDir(path)
+}
+
+// isDir reports whether the model path is a folder; errors name the path.
+func isDir(path string) (bool, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false, fmt.Errorf("model %s: %w", path, errors.Unwrap(err))
+	}
+	return st.IsDir(), nil
+}
+
+// trustOptions is the option group of verify: whom a signature must come from.
+type trustOptions struct {
+	Key              string
+	Identity         string
+	IdentityRegexp   string
+	Issuer           string
+	IssuerRegexp     string
+	TrustedRoot      string
+	CertificateChain string
+}
+
+func (o *trustOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.Key, "key", "", "trust the public key `REF`: a PEM file, env://VAR or a KMS URI")
+	f.StringVar(&o.Identity, "certificate-identity", "", "keyless: the signer identity (certificate SAN) to require, e.g. https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/heads/main")
+	f.StringVar(&o.IdentityRegexp, "certificate-identity-regexp", "", "keyless: a regular expression the signer identity must match")
+	f.StringVar(&o.Issuer, "certificate-oidc-issuer", "", "keyless: the OIDC issuer to require, e.g. https://token.actions.githubusercontent.com")
+	f.StringVar(&o.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "keyless: a regular expression the OIDC issuer must match")
+	f.StringVar(&o.TrustedRoot, "trusted-root", "", "Sigstore trusted root `FILE` (JSON) for offline verification (default: fetched from Sigstore's TUF repository)")
+	f.StringVar(&o.CertificateChain, "certificate-chain", "", "CA certificates (PEM `FILE`) for model_signing signatures that carry their own certificate chain")
+	cmd.MarkFlagsMutuallyExclusive("key", "certificate-identity", "certificate-identity-regexp")
+	cmd.MarkFlagsMutuallyExclusive("certificate-oidc-issuer", "certificate-oidc-issuer-regexp")
+}
+
+// trust loads what the flags say to trust.
+func (o *trustOptions) trust(ctx context.Context) (signing.Trust, error) {
+	t := signing.Trust{
+		Identity: o.Identity, IdentityRegexp: o.IdentityRegexp,
+		Issuer: o.Issuer, IssuerRegexp: o.IssuerRegexp,
+	}
+	keyless := o.Identity != "" || o.IdentityRegexp != ""
+	if o.Key == "" && !keyless && o.CertificateChain == "" {
+		return t, errors.New("say whom to trust: --key REF, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --certificate-chain")
+	}
+	if o.Key != "" {
+		pub, err := signing.LoadPublicKey(ctx, o.Key)
+		if err != nil {
+			return t, err
+		}
+		t.PublicKey = pub
+	}
+	if o.CertificateChain != "" {
+		roots, err := signing.ReadCertificates(o.CertificateChain)
+		if err != nil {
+			return t, err
+		}
+		t.CARoots = roots
+	}
+	switch {
+	case o.TrustedRoot != "":
+		tr, err := root.NewTrustedRootFromPath(o.TrustedRoot)
+		if err != nil {
+			return t, fmt.Errorf("trusted root %s: %w", o.TrustedRoot, err)
+		}
+		t.TrustedRoot = tr
+	case keyless:
+		tr, err := root.FetchTrustedRoot()
+		if err != nil {
+			return t, fmt.Errorf("fetching Sigstore's trusted root (give --trusted-root FILE to verify offline): %w", err)
+		}
+		t.TrustedRoot = tr
+	}
+	return t, nil
+}

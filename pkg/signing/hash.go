@@ -1,0 +1,191 @@
+package signing
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// HashOptions says how to hash a model.
+type HashOptions struct {
+	// Method is MethodFiles (one digest per file, the model_signing default) or
+	// MethodShards (one digest per ShardSize bytes, so one large file is hashed
+	// on several cores).
+	Method    string
+	ShardSize int64
+	// IgnorePaths are model-relative paths to leave out (and to record).
+	IgnorePaths   []string
+	AllowSymlinks bool
+	// Workers is how many files or shards are hashed at once; 0 means one per CPU.
+	Workers int
+	// BufferSize is the size of each worker's read buffer; 0 means 4 MiB.
+	BufferSize int
+}
+
+const defaultBufferSize = 4 << 20
+
+// HashModel walks and hashes a model (a folder, or a single file) into the
+// manifest that a model signature states. Files are streamed, never loaded
+// whole; files and shards are spread over Workers goroutines, largest first.
+func HashModel(ctx context.Context, root string, opts HashOptions) (*Manifest, error) {
+	if opts.Method == "" {
+		opts.Method = MethodFiles
+	}
+	if opts.Method != MethodFiles && opts.Method != MethodShards {
+		return nil, fmt.Errorf("hashing method %q: want %s or %s", opts.Method, MethodFiles, MethodShards)
+	}
+	if opts.Method == MethodShards && opts.ShardSize <= 0 {
+		opts.ShardSize = DefaultShardSize
+	}
+	ignore, err := CleanIgnorePaths(opts.IgnorePaths)
+	if err != nil {
+		return nil, err
+	}
+	files, err := walkModel(root, ignore, opts.AllowSymlinks)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manifest{
+		Name:          modelName(root),
+		Method:        opts.Method,
+		AllowSymlinks: opts.AllowSymlinks,
+		IgnorePaths:   ignore,
+		Recorded:      len(ignore) > 0,
+	}
+	if opts.Method == MethodShards {
+		m.ShardSize = opts.ShardSize
+	}
+	alg := m.algorithm()
+	for _, f := range files {
+		if opts.Method == MethodFiles {
+			m.Resources = append(m.Resources, Resource{Name: f.Name, Path: f.Name, End: f.Size, Algorithm: alg, Size: f.Size})
+			continue
+		}
+		// Shard boundaries as model_signing draws them: every ShardSize bytes,
+		// the last shard short; an empty file has no shards.
+		for start := int64(0); start < f.Size; start += opts.ShardSize {
+			end := min(start+opts.ShardSize, f.Size)
+			m.Resources = append(m.Resources, Resource{
+				Name: fmt.Sprintf("%s:%d:%d", f.Name, start, end), Path: f.Name,
+				Start: start, End: end, Algorithm: alg, Size: end - start,
+			})
+		}
+	}
+	paths := make(map[string]string, len(files))
+	for _, f := range files {
+		paths[f.Name] = f.Path
+	}
+	if err := hashResources(ctx, m.Resources, paths, opts.Workers, opts.BufferSize); err != nil {
+		return nil, err
+	}
+	sortResources(m.Resources)
+	return m, nil
+}
+
+// modelName is the subject name model_signing gives a model: its base name.
+func modelName(root string) string {
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	return filepath.Base(root)
+}
+
+// hashResources fills in the digest of every resource, reading the byte range
+// [Start, End) of the file at paths[Path].
+func hashResources(ctx context.Context, rs []Resource, paths map[string]string, workers, bufSize int) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if bufSize <= 0 {
+		bufSize = defaultBufferSize
+	}
+	// Largest first, so the long jobs start early and the cores finish together.
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rs[order[a]].Size > rs[order[b]].Size })
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for range min(workers, max(len(rs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, bufSize)
+			for i := range jobs {
+				r := &rs[i]
+				d, err := hashRange(ctx, paths[r.Path], r.Start, r.End, buf)
+				if err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					continue
+				}
+				r.Digest = d
+			}
+		}()
+	}
+feed:
+	for _, i := range order {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// hashRange streams bytes [start, end) of a file through SHA-256.
+func hashRange(ctx context.Context, path string, start, end int64, buf []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("hashing %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	r := io.NewSectionReader(f, start, end-start)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := r.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("hashing %s: %w", path, err)
+		}
+	}
+	if got, _ := r.Seek(0, io.SeekCurrent); got != end-start {
+		return nil, fmt.Errorf("hashing %s: the file changed while it was read (%d of %d bytes)", path, got, end-start)
+	}
+	return h.Sum(nil), nil
+}
+
+// FileDigest is the SHA-256 of one file, streamed.
+func FileDigest(ctx context.Context, path string) ([]byte, int64, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	d, err := hashRange(ctx, path, 0, st.Size(), make([]byte, defaultBufferSize))
+	return d, st.Size(), err
+}
