@@ -1,0 +1,471 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// Plan is a compiled contract, ready to run on any number of datasets.
+type Plan struct {
+	contract *Contract
+	patterns map[string]*regexp.Regexp
+}
+
+// Compile prepares a contract for validation.
+func Compile(c *Contract) (*Plan, error) {
+	p := &Plan{contract: c, patterns: map[string]*regexp.Regexp{}}
+	for _, col := range c.Columns {
+		if col.Pattern != nil {
+			re, err := regexp.Compile(col.Pattern.Value)
+			if err != nil {
+				return nil, &Error{File: c.File, Pos: col.Pattern.Pos, Msg: err.Error()}
+			}
+			p.patterns[col.Name] = re
+		}
+	}
+	return p, nil
+}
+
+// Options tunes a run.
+type Options struct {
+	Scan parquetx.ScanOptions
+}
+
+// Result is a run's outcome: the checks in contract order and the details.
+type Result struct {
+	Checks  []evidence.Check
+	Details evidence.ValidationDetails
+}
+
+// run is one execution of a plan over a dataset.
+type run struct {
+	plan  *Plan
+	files []*parquetx.File
+	opts  Options
+	// pending[file][rowGroup][column] lists the value checks a chunk still
+	// needs after the metadata tier.
+	pending []map[int]map[string][]valueCheck
+	keys    []*keyCheck
+	// keyCols[file][column] lists the key checks reading that column.
+	keyCols []map[string][]*keyCheck
+	out     []evidence.Check
+	decided map[string]int
+}
+
+// Run validates the dataset formed by files. A *parquetx.CorruptError (or
+// another error) means the data could not be validated.
+func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*Result, error) {
+	r := &run{plan: p, files: files, opts: opts, decided: map[string]int{}}
+	r.pending = make([]map[int]map[string][]valueCheck, len(files))
+	r.keyCols = make([]map[string][]*keyCheck, len(files))
+	for i := range files {
+		r.pending[i] = map[int]map[string][]valueCheck{}
+		r.keyCols[i] = map[string][]*keyCheck{}
+	}
+	var rows int64
+	for _, f := range files {
+		rows += f.NumRows
+		for _, w := range f.Warnings {
+			r.emit(evidence.Check{ID: "file.metadata", Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,
+				Message: w, Location: &evidence.Location{File: f.Path}, DecidedBy: tierMetadata})
+		}
+	}
+	r.datasetChecks(rows)
+	var later []func() evidence.Check
+	for _, col := range p.contract.Columns {
+		later = append(later, r.columnChecks(col)...)
+	}
+	for _, key := range p.contract.Dataset.Unique {
+		id := "dataset.unique." + strings.Join(key.Value, ",")
+		info := newInfo(id, "", severityOf(key.Severity, ""), mostlyOf(key.Mostly, 0), r.source(key.Pos), map[string]any{"unique": key.Value})
+		later = append(later, r.addKey(info, key.Value))
+	}
+	if err := r.scan(ctx, false); err != nil {
+		return nil, err
+	}
+	var again bool
+	for _, k := range r.keys {
+		if k.broken == "" && k.findCandidates() {
+			again = true
+		}
+	}
+	if again {
+		if err := r.scan(ctx, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range r.keys {
+		k.finish()
+	}
+	for _, f := range later {
+		r.emit(f())
+	}
+	return &Result{Checks: r.out, Details: evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}}, nil
+}
+
+func (r *run) emit(c evidence.Check) {
+	if c.DecidedBy != "" {
+		r.decided[c.DecidedBy]++
+	}
+	r.out = append(r.out, c)
+}
+
+func (r *run) source(at Pos) evidence.Source {
+	return evidence.Source{File: r.plan.contract.File, Line: at.Line, Column: at.Column}
+}
+
+// metaCheck is a check decided from the schema or the footer alone.
+func (r *run) metaCheck(id, column string, rule Pos, sev evidence.Severity, ok bool, expected any, msg string) evidence.Check {
+	st := evidence.StatusPass
+	if !ok {
+		st = evidence.StatusFail
+		if sev == evidence.SeverityWarn {
+			st = evidence.StatusWarn
+		}
+	}
+	src := r.source(rule)
+	c := evidence.Check{ID: id, Status: st, Severity: sev, Message: msg, Expected: expected, Source: &src, DecidedBy: tierMetadata}
+	if column != "" {
+		c.Location = &evidence.Location{Column: column}
+	}
+	return c
+}
+
+func constant(c evidence.Check) func() evidence.Check { return func() evidence.Check { return c } }
+
+func (r *run) datasetChecks(rows int64) {
+	d := r.plan.contract.Dataset
+	if d.MinRows != nil {
+		r.emit(r.metaCheck("dataset.rows.min", "", d.MinRows.Pos, severityOf(d.MinRows.Severity, ""), rows >= d.MinRows.Value,
+			map[string]any{"min": d.MinRows.Value}, fmt.Sprintf("%d rows, at least %d required", rows, d.MinRows.Value)))
+	}
+	if d.MaxRows != nil {
+		r.emit(r.metaCheck("dataset.rows.max", "", d.MaxRows.Pos, severityOf(d.MaxRows.Severity, ""), rows <= d.MaxRows.Value,
+			map[string]any{"max": d.MaxRows.Value}, fmt.Sprintf("%d rows, at most %d allowed", rows, d.MaxRows.Value)))
+	}
+	if d.Strict != nil && d.Strict.Value {
+		var extra []string
+		for _, f := range r.files {
+			for _, leaf := range f.Schema.Leaves {
+				if !r.covered(leaf.Path) {
+					extra = append(extra, fmt.Sprintf("%s (in %s)", leaf.Path, f.Path))
+				}
+			}
+		}
+		msg := "every column is in the contract"
+		if len(extra) > 0 {
+			msg = fmt.Sprintf("%d columns are not in the contract: %s", len(extra), strings.Join(firstN(extra, 10), ", "))
+		}
+		r.emit(r.metaCheck("dataset.strict", "", d.Strict.Pos, severityOf(d.Strict.Severity, ""), len(extra) == 0, map[string]any{"strict": true}, msg))
+	}
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// covered reports whether a file's leaf is described by the contract: named,
+// or inside (or above) a named column.
+func (r *run) covered(leaf string) bool {
+	for _, c := range r.plan.contract.Columns {
+		if leaf == c.Name || strings.HasPrefix(leaf, c.Name+".") || strings.HasPrefix(c.Name, leaf+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// columnChecks emits the presence and type checks of a contract column and
+// registers its value checks; it returns how to render the latter once the
+// data has been read.
+func (r *run) columnChecks(col *Column) []func() evidence.Check {
+	prefix := "column." + col.Name + "."
+	sev := func(s evidence.Severity) evidence.Severity { return severityOf(s, col.Default.Severity) }
+	mostly := func(m float64) float64 { return mostlyOf(m, col.Default.Mostly) }
+	// usable[i] is the file's column when present with the right type.
+	usable := make([]*parquetx.Column, len(r.files))
+	var missing, mistyped []string
+	for i, f := range r.files {
+		fc := f.Schema.Lookup(col.Name)
+		switch {
+		case fc == nil:
+			missing = append(missing, f.Path)
+		case col.Type != nil && !col.Type.Value.Matches(fc.Type):
+			mistyped = append(mistyped, fmt.Sprintf("%s in %s", fc.Type, f.Path))
+		default:
+			usable[i] = fc
+		}
+	}
+	var out []func() evidence.Check
+	msg := "present in every file"
+	if len(missing) > 0 {
+		msg = "missing from " + strings.Join(firstN(missing, 10), ", ")
+	}
+	out = append(out, constant(r.metaCheck(prefix+"present", col.Name, col.Pos, sev(""), len(missing) == 0, nil, msg)))
+	if col.Type != nil && len(missing) < len(r.files) {
+		msg := "type " + col.Type.Value.String()
+		if len(mistyped) > 0 {
+			msg = fmt.Sprintf("the contract says %s but the data has %s", col.Type.Value, strings.Join(firstN(mistyped, 10), ", "))
+		}
+		out = append(out, constant(r.metaCheck(prefix+"type", col.Name, col.Type.Pos, sev(col.Type.Severity), len(mistyped) == 0, map[string]any{"type": col.Type.Value.String()}, msg)))
+	}
+	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any) *checkInfo {
+		return newInfo(prefix+rule, col.Name, sev(severity), mostly(m), r.source(at), expected)
+	}
+	var checks []valueCheck
+	if col.Nullable != nil && !col.Nullable.Value {
+		checks = append(checks, &notNullCheck{checkInfo: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false})})
+	}
+	if rule := col.MaxNullFraction; rule != nil {
+		c := &notNullCheck{checkInfo: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}), maxFraction: rule.Value}
+		c.mostly = 1 - rule.Value
+		checks = append(checks, c)
+	}
+	if rule := col.Min; rule != nil {
+		checks = append(checks, &boundCheck{checkInfo: info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": rule.Value}), limit: rule.Value})
+	}
+	if rule := col.Max; rule != nil {
+		checks = append(checks, &boundCheck{checkInfo: info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": rule.Value}), limit: rule.Value, upper: true})
+	}
+	if rule := col.Allowed; rule != nil {
+		c := &allowedCheck{checkInfo: info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}), text: map[string]bool{}, numbers: map[float64]bool{}}
+		for _, v := range rule.Value {
+			c.text[v] = true
+			if x, err := strconv.ParseFloat(v, 64); err == nil {
+				c.numbers[x] = true
+			}
+		}
+		checks = append(checks, c)
+	}
+	if rule := col.Pattern; rule != nil {
+		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}), re: r.plan.patterns[col.Name]})
+	}
+	if rule := col.MinLength; rule != nil {
+		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}), limit: rule.Value})
+	}
+	if rule := col.MaxLength; rule != nil {
+		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}), limit: rule.Value, upper: true})
+	}
+	for _, vc := range checks {
+		r.register(vc, usable)
+		vc := vc
+		out = append(out, func() evidence.Check { return vc.info().evidenceCheck(vc.message()) })
+	}
+	if rule := col.Unique; rule != nil && rule.Value {
+		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}), []string{col.Name}))
+	}
+	return out
+}
+
+// register decides what it can of a value check from the schema and footer
+// statistics, and queues the other chunks for the dictionary or a scan.
+func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
+	info := vc.info()
+	for i, fc := range usable {
+		if fc == nil {
+			continue
+		}
+		f := r.files[i]
+		if !fc.Leaf {
+			if _, isNull := vc.(*notNullCheck); isNull {
+				// A group's nullability is decided by its schema: an
+				// optional group may hold nulls.
+				if fc.MaxDefinitionLevel > fc.MaxRepetitionLevel {
+					info.broken = fmt.Sprintf("%s is an optional group in %s; nullability of nested groups is decided by the schema", fc.Path, f.Path)
+				}
+				info.tiers[tierMetadata] = true
+				continue
+			}
+			info.broken = fmt.Sprintf("%s is a %s in %s; constrain its leaf fields by dotted path", fc.Path, fc.Type, f.Path)
+			continue
+		}
+		for rg := 0; rg < f.NumRowGroups(); rg++ {
+			st := f.Stats(rg, fc)
+			if failures, ok := vc.fromStats(fc, st); ok && failures == 0 {
+				total := st.NumValues
+				if _, isNull := vc.(*notNullCheck); !isNull {
+					total, _ = nonNull(fc, st)
+				}
+				info.add(tierMetadata, 0, total, nil)
+				continue
+			}
+			// Statistics that prove failures still go to a scan, which
+			// finds the examples a reviewer needs.
+			byCol := r.pending[i][rg]
+			if byCol == nil {
+				byCol = map[string][]valueCheck{}
+				r.pending[i][rg] = byCol
+			}
+			byCol[fc.Path] = append(byCol[fc.Path], vc)
+		}
+	}
+}
+
+// addKey registers a uniqueness check over key columns.
+func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
+	k := newKeyCheck(info, cols)
+	r.keys = append(r.keys, k)
+	for i, f := range r.files {
+		for _, name := range cols {
+			fc := f.Schema.Lookup(name)
+			if fc == nil || !fc.Leaf || fc.MaxRepetitionLevel > 0 {
+				what := "missing"
+				if fc != nil {
+					what = "not a single-valued column"
+				}
+				k.broken = fmt.Sprintf("cannot check uniqueness: %s is %s in %s", name, what, f.Path)
+				return func() evidence.Check { return k.evidenceCheck(k.message()) }
+			}
+		}
+		for _, name := range cols {
+			r.keyCols[i][name] = append(r.keyCols[i][name], k)
+		}
+	}
+	return func() evidence.Check { return k.evidenceCheck(k.message()) }
+}
+
+// scan reads the chunks still pending (pass 1) or the key columns again to
+// confirm candidate duplicates (pass 2), file by file, chunks in parallel.
+func (r *run) scan(ctx context.Context, pass2 bool) error {
+	for i, f := range r.files {
+		cols := map[string]bool{}
+		if !pass2 {
+			for _, byCol := range r.pending[i] {
+				for name := range byCol {
+					cols[name] = true
+				}
+			}
+		}
+		for name, keys := range r.keyCols[i] {
+			for _, k := range keys {
+				if k.broken == "" && (!pass2 || len(k.candidates) > 0) {
+					cols[name] = true
+				}
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		var names []string
+		for _, l := range f.Schema.Leaves {
+			if cols[l.Path] {
+				names = append(names, l.Path)
+			}
+		}
+		fileIdx := i
+		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, r.opts.Scan, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
+			v := &chunkVisitor{chunk: c, fileIdx: fileIdx}
+			if !pass2 {
+				v.checks = r.pending[fileIdx][c.RowGroup][c.Column.Path]
+				v.state = make([]chunkState, len(v.checks))
+			}
+			for _, k := range r.keyCols[fileIdx][c.Column.Path] {
+				if k.broken == "" && (!pass2 || len(k.candidates) > 0) {
+					v.keys = append(v.keys, k.startChunk(c, fileIdx, pass2))
+				}
+			}
+			if len(v.checks) == 0 && len(v.keys) == 0 {
+				return nil, nil
+			}
+			return v, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkState is one value check's outcome on one chunk.
+type chunkState struct {
+	done     bool
+	tier     string
+	failures int64
+	total    int64
+	examples []example
+}
+
+// chunkVisitor runs a chunk's pending checks over its dictionary or values.
+type chunkVisitor struct {
+	chunk   *parquetx.Chunk
+	fileIdx int
+	checks  []valueCheck
+	state   []chunkState
+	keys    []*keyChunk
+}
+
+func (v *chunkVisitor) Dictionary(entries []parquet.Value) (bool, error) {
+	total, known := nonNull(v.chunk.Column, v.chunk.Stats)
+	open := len(v.keys) > 0
+	for i, c := range v.checks {
+		if !c.perValue() || !known {
+			open = true
+			continue
+		}
+		clean := true
+		for _, e := range entries {
+			if c.test(v.chunk.Column, e) == fail {
+				clean = false
+				break
+			}
+		}
+		if clean {
+			v.state[i] = chunkState{done: true, tier: tierDictionary, total: total}
+		} else {
+			open = true
+		}
+	}
+	return open, nil
+}
+
+func (v *chunkVisitor) Values(b parquetx.Batch) error {
+	col := v.chunk.Column
+	for i, c := range v.checks {
+		s := &v.state[i]
+		if s.done {
+			continue
+		}
+		for j, val := range b.Values {
+			switch c.test(col, val) {
+			case pass:
+				s.total++
+			case fail:
+				s.total++
+				s.failures++
+				if len(s.examples) < maxExamples {
+					s.examples = append(s.examples, example{file: v.fileIdx, fileName: v.chunk.File.Path, rowGroup: v.chunk.RowGroup, row: b.Rows[j], value: col.Display(val)})
+				}
+			}
+		}
+	}
+	for _, k := range v.keys {
+		k.values(b)
+	}
+	return nil
+}
+
+func (v *chunkVisitor) Close() error {
+	for i, c := range v.checks {
+		s := v.state[i]
+		tier := s.tier
+		if !s.done {
+			tier = tierScan
+		}
+		c.info().add(tier, s.failures, s.total, s.examples)
+	}
+	for _, k := range v.keys {
+		k.close()
+	}
+	return nil
+}
