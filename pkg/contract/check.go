@@ -154,7 +154,7 @@ func percent(f float64) string {
 	return strconv.FormatFloat(math.Floor(f*10000)/100, 'f', -1, 64) + "%"
 }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func num(f float64) string { return yamlNumber(f) }
 
 // verdict is what a value check says about one value.
 type verdict int8

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,12 +49,12 @@ func Marshal(c *Contract) []byte {
 			fmt.Fprintf(&b, "%sseverity: %s\n", in, col.Default.Severity)
 		}
 		if col.Default.Mostly > 0 {
-			fmt.Fprintf(&b, "%smostly: %s\n", in, num(col.Default.Mostly))
+			fmt.Fprintf(&b, "%smostly: %s\n", in, yamlNumber(col.Default.Mostly))
 		}
 		writeRule(&b, in, "nullable", col.Nullable, strconv.FormatBool)
-		writeRule(&b, in, "max_null_fraction", col.MaxNullFraction, num)
-		writeRule(&b, in, "min", col.Min, num)
-		writeRule(&b, in, "max", col.Max, num)
+		writeRule(&b, in, "max_null_fraction", col.MaxNullFraction, yamlNumber)
+		writeRule(&b, in, "min", col.Min, yamlNumber)
+		writeRule(&b, in, "max", col.Max, yamlNumber)
 		writeRule(&b, in, "allowed", col.Allowed, yamlList)
 		writeRule(&b, in, "pattern", col.Pattern, yamlString)
 		writeRule(&b, in, "min_length", col.MinLength, func(v int64) string { return strconv.FormatInt(v, 10) })
@@ -61,6 +62,19 @@ func Marshal(c *Contract) []byte {
 		writeRule(&b, in, "unique", col.Unique, strconv.FormatBool)
 	}
 	return []byte(b.String())
+}
+
+// yamlNumber formats a number so YAML reads it back as one: integers in
+// full, others with a mantissa dot before any exponent ("1.5e+20").
+func yamlNumber(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if mant, exp, ok := strings.Cut(s, "e"); ok && !strings.Contains(mant, ".") {
+		s = mant + ".0e" + exp
+	}
+	return s
 }
 
 func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format func(T) string) {
@@ -76,7 +90,7 @@ func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format
 		fmt.Fprintf(b, ", severity: %s", r.Severity)
 	}
 	if r.Mostly > 0 {
-		fmt.Fprintf(b, ", mostly: %s", num(r.Mostly))
+		fmt.Fprintf(b, ", mostly: %s", yamlNumber(r.Mostly))
 	}
 	b.WriteString("}\n")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
@@ -77,7 +78,8 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 		if col.Type.Name == "string" && !p.overflow && len(p.distinct) > 0 && p.values-p.nulls >= 2*int64(len(p.distinct)) {
 			cc.Allowed = &Rule[[]string]{Value: sortedKeys(p.distinct)}
 		}
-		if uniqueCandidate(col) && p.values-p.nulls > 1 {
+		fewValues := !p.overflow && len(p.distinct) > 0 && int64(len(p.distinct)) < p.values-p.nulls
+		if uniqueCandidate(col) && p.values-p.nulls > 1 && !fewValues {
 			probe.Columns = append(probe.Columns, &Column{Name: col.Path, Unique: &Rule[bool]{Value: true}})
 		}
 	}
@@ -155,6 +157,9 @@ func (p *profile) merge(o *profile) {
 	p.min, p.max = math.Min(p.min, o.min), math.Max(p.max, o.max)
 	p.overflow = p.overflow || o.overflow
 	for k := range o.distinct {
+		if p.distinct[k] {
+			continue
+		}
 		if len(p.distinct) >= maxInferredAllowed {
 			p.overflow = true
 			break
@@ -226,7 +231,11 @@ func roundOut(x float64, integer bool, f func(float64) float64) float64 {
 		r += mag
 	}
 	if integer {
-		r = math.Round(r)
+		return math.Round(r)
+	}
+	// Drop binary noise (1.2000000000000002) unless that crosses the value.
+	if clean, err := strconv.ParseFloat(strconv.FormatFloat(r, 'g', 3, 64), 64); err == nil && (down && clean <= x || !down && clean >= x) {
+		r = clean
 	}
 	return r
 }

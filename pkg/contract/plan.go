@@ -37,6 +37,9 @@ func Compile(c *Contract) (*Plan, error) {
 // Options tunes a run.
 type Options struct {
 	Scan parquetx.ScanOptions
+	// VerifyAll decodes every page of every column, so that corruption is
+	// found even in columns no undecided check reads.
+	VerifyAll bool
 }
 
 // Result is a run's outcome: the checks in contract order and the details.
@@ -340,6 +343,11 @@ func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
 func (r *run) scan(ctx context.Context, pass2 bool) error {
 	for i, f := range r.files {
 		cols := map[string]bool{}
+		if !pass2 && r.opts.VerifyAll {
+			for _, l := range f.Schema.Leaves {
+				cols[l.Path] = true
+			}
+		}
 		if !pass2 {
 			for _, byCol := range r.pending[i] {
 				for name := range byCol {
@@ -375,7 +383,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 					v.keys = append(v.keys, k.startChunk(c, fileIdx, pass2))
 				}
 			}
-			if len(v.checks) == 0 && len(v.keys) == 0 {
+			if len(v.checks) == 0 && len(v.keys) == 0 && (pass2 || !r.opts.VerifyAll) {
 				return nil, nil
 			}
 			return v, nil

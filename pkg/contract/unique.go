@@ -30,9 +30,34 @@ type keyCheck struct {
 	mu      sync.Mutex
 	buckets [256][]uint64
 	groups  map[rgID]*rgKeys
-	// Pass 2 state: candidate hashes and the rows seen for each real key.
+	// Pass 2 state: candidate hashes and, per real key, its occurrences.
 	candidates map[uint64]struct{}
-	seen       map[string][]example
+	seen       map[string]*occurrences
+}
+
+// occurrences counts one key's rows and keeps the first few, so memory is
+// per distinct duplicated key, not per duplicate row.
+type occurrences struct {
+	count int64
+	first []example
+}
+
+func (o *occurrences) add(e example) {
+	o.count++
+	o.first = append(o.first, e)
+	if len(o.first) > 2*(maxExamples+1) {
+		sortExamples(o.first)
+		o.first = o.first[:maxExamples+1]
+	}
+}
+
+func sortExamples(ex []example) {
+	slices.SortFunc(ex, func(a, b example) int {
+		if a.file != b.file {
+			return a.file - b.file
+		}
+		return int(a.row - b.row)
+	})
 }
 
 type rgID struct{ file, rg int }
@@ -212,7 +237,12 @@ func (k *keyCheck) combine(kc *keyChunk, g *rgKeys) {
 		return
 	}
 	for _, f := range found {
-		k.seen[f.key] = append(k.seen[f.key], f.ex)
+		o := k.seen[f.key]
+		if o == nil {
+			o = &occurrences{}
+			k.seen[f.key] = o
+		}
+		o.add(f.ex)
 	}
 }
 
@@ -246,25 +276,20 @@ func (k *keyCheck) findCandidates() bool {
 	}
 	close(next)
 	wg.Wait()
-	k.seen = map[string][]example{}
+	k.seen = map[string]*occurrences{}
 	return len(k.candidates) > 0
 }
 
 // finish counts the confirmed duplicates: every occurrence after the first.
 func (k *keyCheck) finish() {
 	k.tiers[tierScan] = true
-	for _, rows := range k.seen {
-		if len(rows) < 2 {
+	for _, o := range k.seen {
+		if o.count < 2 {
 			continue
 		}
-		slices.SortFunc(rows, func(a, b example) int {
-			if a.file != b.file {
-				return a.file - b.file
-			}
-			return int(a.row - b.row)
-		})
-		k.failures += int64(len(rows) - 1)
-		k.examples = append(k.examples, rows[1:]...)
+		sortExamples(o.first)
+		k.failures += o.count - 1
+		k.examples = append(k.examples, o.first[1:]...)
 		if len(k.examples) > 4*maxExamples {
 			k.trimExamples()
 		}
