@@ -21,8 +21,8 @@ type validateOptions struct {
 	Contract  string
 	Digest    bool
 	VerifyAll bool
-	output   outputOptions
-	scan     scanOptions
+	output    outputOptions
+	scan      scanOptions
 }
 
 func newValidateCmd(e *env) *cobra.Command {
