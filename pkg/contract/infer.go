@@ -43,22 +43,28 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 		c.Columns = append(c.Columns, cc)
 		if col.Leaf && !col.InCollection {
 			scanned = append(scanned, col)
-		} else if col.MaxDefinitionLevel == col.MaxRepetitionLevel {
-			cc.Nullable = &Rule[bool]{Value: false}
+		} else {
+			cc.Nullable = &Rule[bool]{Value: col.Repetition == "optional"}
 		}
 	}
 	profiles := map[string]*profile{}
 	for _, col := range scanned {
 		profiles[col.Path] = &profile{distinct: map[string]bool{}, min: math.Inf(1), max: math.Inf(-1)}
 	}
+	// Every leaf is read, profiled or not, so that a contract is never
+	// inferred from corrupt data.
 	var mu sync.Mutex
 	for _, f := range files {
 		var names []string
-		for _, col := range scanned {
+		for _, col := range f.Schema.Leaves {
 			names = append(names, col.Path)
 		}
 		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, opts.Scan, func(ch *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
-			return &profileVisitor{col: ch.Column, into: profiles[ch.Column.Path], mu: &mu, local: &profile{distinct: map[string]bool{}, min: math.Inf(1), max: math.Inf(-1)}}, nil
+			into := profiles[ch.Column.Path]
+			if into == nil {
+				into = &profile{distinct: map[string]bool{}}
+			}
+			return &profileVisitor{col: ch.Column, into: into, mu: &mu, local: &profile{distinct: map[string]bool{}, min: math.Inf(1), max: math.Inf(-1)}}, nil
 		})
 		if err != nil {
 			return nil, err

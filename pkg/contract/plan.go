@@ -280,16 +280,16 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			continue
 		}
 		f := r.files[i]
-		if !fc.Leaf {
-			if _, isNull := vc.(*notNullCheck); isNull {
-				// A group's nullability is decided by its schema: an
-				// optional group may hold nulls.
-				if fc.MaxDefinitionLevel > fc.MaxRepetitionLevel {
-					info.broken = fmt.Sprintf("%s is an optional group in %s; nullability of nested groups is decided by the schema", fc.Path, f.Path)
-				}
-				info.tiers[tierMetadata] = true
-				continue
+		if _, isNull := vc.(*notNullCheck); isNull && (!fc.Leaf || fc.InCollection) {
+			// Whether a group or a list can be null is decided by its
+			// schema (an empty list is not a null).
+			if fc.Repetition == "optional" {
+				info.broken = fmt.Sprintf("%s is optional in the schema of %s, so it can be null", fc.Path, f.Path)
 			}
+			info.tiers[tierMetadata] = true
+			continue
+		}
+		if !fc.Leaf {
 			info.broken = fmt.Sprintf("%s is a %s in %s; constrain its leaf fields by dotted path", fc.Path, fc.Type, f.Path)
 			continue
 		}
@@ -373,7 +373,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 		}
 		fileIdx := i
 		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, r.opts.Scan, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
-			v := &chunkVisitor{chunk: c, fileIdx: fileIdx}
+			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2}
 			if !pass2 {
 				v.checks = r.pending[fileIdx][c.RowGroup][c.Column.Path]
 				v.state = make([]chunkState, len(v.checks))
@@ -411,11 +411,14 @@ type chunkVisitor struct {
 	checks  []valueCheck
 	state   []chunkState
 	keys    []*keyChunk
+	// verify keeps reading values after the dictionary decided everything,
+	// so the scanner's integrity cross-checks run on every page.
+	verify bool
 }
 
 func (v *chunkVisitor) Dictionary(entries []parquet.Value) (bool, error) {
 	total, known := nonNull(v.chunk.Column, v.chunk.Stats)
-	open := len(v.keys) > 0
+	open := len(v.keys) > 0 || v.verify
 	for i, c := range v.checks {
 		if !c.perValue() || !known {
 			open = true
