@@ -295,16 +295,17 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 		}
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
 			st := f.Stats(rg, fc)
-			if failures, ok := vc.fromStats(fc, st); ok && failures == 0 {
+			// Statistics that prove failures of a check that tolerates none
+			// still go to a scan, which finds the examples a reviewer
+			// needs; fractions (mostly < 1) are decided by the counts.
+			if failures, ok := vc.fromStats(fc, st); ok && (failures == 0 || info.mostly < 1) {
 				total := st.NumValues
 				if _, isNull := vc.(*notNullCheck); !isNull {
 					total, _ = nonNull(fc, st)
 				}
-				info.add(tierMetadata, 0, total, nil)
+				info.add(tierMetadata, failures, total, nil)
 				continue
 			}
-			// Statistics that prove failures still go to a scan, which
-			// finds the examples a reviewer needs.
 			byCol := r.pending[i][rg]
 			if byCol == nil {
 				byCol = map[string][]valueCheck{}
