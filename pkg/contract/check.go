@@ -295,6 +295,12 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 		}
 		return fail
 	}
+	if col.Type.Name == "string" {
+		if c.text[string(v.ByteArray())] { // the compiler does not copy here
+			return pass
+		}
+		return fail
+	}
 	s, _ := col.Text(v)
 	if c.text[s] {
 		return pass
@@ -310,6 +316,8 @@ func (c *allowedCheck) message() string {
 type patternCheck struct {
 	*checkInfo
 	re *regexp.Regexp
+	// fast, when the pattern has the shape, matches strings without regexp.
+	fast *seqMatcher
 }
 
 func (c *patternCheck) info() *checkInfo { return c.checkInfo }
@@ -318,11 +326,21 @@ func (c *patternCheck) fromStats(*parquetx.Column, parquetx.ChunkStats) (int64, 
 	return 0, false
 }
 func (c *patternCheck) test(col *parquetx.Column, v parquet.Value) verdict {
-	s, ok := col.Text(v)
-	if !ok {
+	if v.IsNull() {
 		return skip
 	}
-	if c.re.MatchString(s) {
+	var ok bool
+	if b := v.ByteArray(); col.Type.Name == "string" {
+		if c.fast != nil {
+			ok = c.fast.match(b)
+		} else {
+			ok = c.re.Match(b) // no copy: this runs on every value
+		}
+	} else {
+		s, _ := col.Text(v)
+		ok = c.re.MatchString(s)
+	}
+	if ok {
 		return pass
 	}
 	return fail

@@ -252,7 +252,7 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		checks = append(checks, c)
 	}
 	if rule := col.Pattern; rule != nil {
-		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}), re: r.plan.patterns[col.Name]})
+		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}), re: r.plan.patterns[col.Name], fast: compileSeq(rule.Value)})
 	}
 	if rule := col.MinLength; rule != nil {
 		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}), limit: rule.Value})
