@@ -246,8 +246,10 @@ func (k *keyCheck) combine(kc *keyChunk, g *rgKeys) {
 	}
 }
 
-// findCandidates sorts the buckets in parallel and keeps hashes seen twice.
-// It reports whether pass 2 is needed.
+// findCandidates finds the hashes seen twice, bucket by bucket in parallel:
+// each bucket goes through an open-addressing hash set sized for it, which
+// stays in cache and is linear, unlike sorting. It reports whether pass 2 is
+// needed.
 func (k *keyCheck) findCandidates() bool {
 	var mu sync.Mutex
 	k.candidates = map[uint64]struct{}{}
@@ -257,17 +259,18 @@ func (k *keyCheck) findCandidates() bool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var table []uint64
 			for b := range next {
-				s := k.buckets[b]
-				slices.Sort(s)
-				for i := 1; i < len(s); i++ {
-					if s[i] == s[i-1] {
-						mu.Lock()
-						k.candidates[s[i]] = struct{}{}
-						mu.Unlock()
-					}
-				}
+				var dups []uint64
+				table, dups = repeated(k.buckets[b], table)
 				k.buckets[b] = nil
+				if len(dups) > 0 {
+					mu.Lock()
+					for _, h := range dups {
+						k.candidates[h] = struct{}{}
+					}
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -278,6 +281,44 @@ func (k *keyCheck) findCandidates() bool {
 	wg.Wait()
 	k.seen = map[string]*occurrences{}
 	return len(k.candidates) > 0
+}
+
+// repeated returns the values that occur more than once in hashes, using
+// table (grown as needed and returned for reuse) as a linear-probing set.
+// Zero marks an empty slot, so zero itself is counted apart.
+func repeated(hashes, table []uint64) ([]uint64, []uint64) {
+	size := 1
+	for size < 2*len(hashes) {
+		size <<= 1
+	}
+	if cap(table) < size {
+		table = make([]uint64, size)
+	} else {
+		table = table[:size]
+		clear(table)
+	}
+	mask := uint64(size - 1)
+	var dups []uint64
+	zeros := 0
+	for _, h := range hashes {
+		if h == 0 {
+			if zeros++; zeros == 2 {
+				dups = append(dups, 0)
+			}
+			continue
+		}
+		for i := h & mask; ; i = (i + 1) & mask {
+			if table[i] == 0 {
+				table[i] = h
+				break
+			}
+			if table[i] == h {
+				dups = append(dups, h)
+				break
+			}
+		}
+	}
+	return table, dups
 }
 
 // finish counts the confirmed duplicates: every occurrence after the first.

@@ -120,19 +120,22 @@ console.error(`duckdb query ${ms.toFixed(0)} ms`);
 JS
 
 # measure LABEL CMD... runs CMD 3 times and keeps the fastest wall time
-# (from $EPOCHREALTIME) and the peak RSS of that run (from /usr/bin/time).
+# (from $EPOCHREALTIME) with that run's CPU time (user+sys) and peak RSS
+# (from /usr/bin/time). CPU time is the steadier figure on a shared machine.
 measure() {
   local label=$1; shift
-  local best= rss= start end ms kb
+  local best= rss= cpu= start end ms kb u s
   for _ in 1 2 3; do
     start=$EPOCHREALTIME
-    /usr/bin/time -f '%M' -o "$dir/time.txt" "$@" >"$dir/$label.out" 2>"$dir/$label.err" || true
+    /usr/bin/time -f '%M %U %S' -o "$dir/time.txt" "$@" >"$dir/$label.out" 2>"$dir/$label.err" || true
     end=$EPOCHREALTIME
     ms=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", (b-a)*1000}')
-    kb=$(tail -n 1 "$dir/time.txt")
-    if [ -z "$best" ] || awk -v a="$ms" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$ms; rss=$kb; fi
+    read -r kb u s < <(tail -n 1 "$dir/time.txt")
+    if [ -z "$best" ] || awk -v a="$ms" -v b="$best" 'BEGIN{exit !(a<b)}'; then
+      best=$ms; rss=$kb; cpu=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')
+    fi
   done
-  printf '%-10s %10.1f ms  %6d MB peak RSS\n' "$label" "$best" "$((rss / 1024))"
+  printf '%-10s %10.1f ms wall  %7.2f s CPU  %6d MB peak RSS\n' "$label" "$best" "$cpu" "$((rss / 1024))"
   eval "${label//-/_}_ms=$best"
 }
 
