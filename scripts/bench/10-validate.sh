@@ -144,7 +144,7 @@ measure mlgate-a "$mlgate" validate --workers "$threads" --contract "$dir/a.yaml
 measure duckdb-a node "$dir/duck.mjs" "$dir/a.sql" "$threads"
 measure mlgate-b "$mlgate" validate --workers "$threads" --contract "$dir/b.yaml" "$data"
 measure duckdb-b node "$dir/duck.mjs" "$dir/b.sql" "$threads"
-grep -h "duckdb query" "$dir"/duckdb-*.err | sed 's/^/  (inside node) /' || true
+grep -h "duckdb query" "$dir"/duckdb-*.err | sed 's/^/  (last run, query alone inside node) /' || true
 echo "duckdb (a) failure counts: $(cat "$dir/duckdb-a.out")"
 echo "mlgate (a): $(tail -n 1 "$dir/mlgate-a.out"); (b): $(tail -n 1 "$dir/mlgate-b.out")"
 awk -v m="$mlgate_a_ms" -v d="$duckdb_a_ms" 'BEGIN{printf "ratio (a) duckdb/mlgate: %.2fx (target >= 1)\n", d/m}'
