@@ -3,12 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/benchgen"
-	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/internal/testcorpus"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -39,18 +38,7 @@ var corpusBad = map[string]struct{ category, want string }{
 }
 
 func TestValidateCorpus(t *testing.T) {
-	root := testenv.Shared(t, "corpora", "parquet-testing")
-	var files []string
-	for _, dir := range []string{"data", "bad_data"} {
-		filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
-				rel, _ := filepath.Rel(root, p)
-				files = append(files, filepath.ToSlash(rel))
-			}
-			return nil
-		})
-	}
-	sort.Strings(files)
+	root, files := testcorpus.ParquetTesting(t)
 	if len(files) < 80 {
 		t.Fatalf("only %d corpus files", len(files))
 	}
