@@ -40,6 +40,8 @@ type Options struct {
 	// VerifyAll decodes every page of every column, so that corruption is
 	// found even in columns no undecided check reads.
 	VerifyAll bool
+	// keyHash replaces the key hash; tests use it to force collisions.
+	keyHash func(parquet.Value) uint64
 }
 
 // Result is a run's outcome: the checks in contract order and the details.
@@ -319,6 +321,9 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 // addKey registers a uniqueness check over key columns.
 func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
 	k := newKeyCheck(info, cols)
+	if r.opts.keyHash != nil {
+		k.hashOf = r.opts.keyHash
+	}
 	r.keys = append(r.keys, k)
 	for i, f := range r.files {
 		for _, name := range cols {
