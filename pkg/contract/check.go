@@ -355,7 +355,8 @@ type lengthCheck struct {
 	*checkInfo
 	limit int64
 	upper bool
-	// binary is set once a binary (not string) column is seen.
+	// binary counts bytes rather than characters in messages: set when the
+	// column is not a string in some file.
 	binary bool
 }
 
@@ -372,8 +373,6 @@ func (c *lengthCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	n := int64(len(b))
 	if col.Type.Name == "string" {
 		n = int64(utf8.RuneCount(b))
-	} else {
-		c.binary = true
 	}
 	if (c.upper && n > c.limit) || (!c.upper && n < c.limit) {
 		return fail

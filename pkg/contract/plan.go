@@ -256,11 +256,15 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	if rule := col.Pattern; rule != nil {
 		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}), re: r.plan.patterns[col.Name], fast: compileSeq(rule.Value)})
 	}
+	binary := false
+	for _, fc := range usable {
+		binary = binary || (fc != nil && fc.Type.Name != "string")
+	}
 	if rule := col.MinLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}), limit: rule.Value})
+		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}), limit: rule.Value, binary: binary})
 	}
 	if rule := col.MaxLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}), limit: rule.Value, upper: true})
+		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}), limit: rule.Value, upper: true, binary: binary})
 	}
 	for _, vc := range checks {
 		r.register(vc, usable)
@@ -363,7 +367,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 		}
 		for name, keys := range r.keyCols[i] {
 			for _, k := range keys {
-				if k.broken == "" && (!pass2 || len(k.candidates) > 0) {
+				if k.active(pass2) {
 					cols[name] = true
 				}
 			}
@@ -385,7 +389,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 				v.state = make([]chunkState, len(v.checks))
 			}
 			for _, k := range r.keyCols[fileIdx][c.Column.Path] {
-				if k.broken == "" && (!pass2 || len(k.candidates) > 0) {
+				if k.active(pass2) {
 					v.keys = append(v.keys, k.startChunk(c, fileIdx, pass2))
 				}
 			}

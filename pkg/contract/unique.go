@@ -149,6 +149,12 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 	}
 }
 
+// active reports whether the check reads data in pass 1, or in pass 2 (only
+// when pass 1 found candidate duplicates).
+func (k *keyCheck) active(pass2 bool) bool {
+	return k.broken == "" && (!pass2 || len(k.candidates) > 0)
+}
+
 func (k *keyCheck) isCandidate(h uint64) bool {
 	_, ok := k.candidates[h]
 	return ok
