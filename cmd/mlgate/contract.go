@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/parquetx"
@@ -88,7 +88,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := evidence.WriteFileAtomic(o.Out, data); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stderr, "wrote %s: %d columns\n", o.Out, len(c.Columns))
+			fmt.Fprintf(e.stderr, "wrote %s: %d columns\n", actions.SafeLog(o.Out), len(c.Columns))
 			return nil
 		},
 	}
@@ -168,5 +168,5 @@ func plural(n int, word string) string {
 	if n == 1 {
 		return word
 	}
-	return strings.TrimSuffix(word, "s") + "s"
+	return word + "s"
 }
