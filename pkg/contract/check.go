@@ -289,6 +289,14 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	if v.IsNull() {
 		return skip
 	}
+	switch col.Type.Name {
+	case "date", "timestamp":
+		// As written in contracts: 2026-01-31, 2026-01-31T12:00:00Z.
+		if s, ok := col.Display(v).(string); ok && c.text[s] {
+			return pass
+		}
+		return fail
+	}
 	if x, ok := col.Number(v); ok {
 		if c.numbers[x] {
 			return pass

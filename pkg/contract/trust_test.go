@@ -40,3 +40,12 @@ func TestUntrustedStatisticsAreNotUsed(t *testing.T) {
 		})
 	}
 }
+
+func TestAllowedDatesAndTimestampsAsWritten(t *testing.T) {
+	files := openAll(t, writeFixture(t, t.TempDir(), "tx.parquet", fixtureRows(3), 3))
+	res := runContract(t, parseString(t, "c.yaml", "columns:\n  - name: at\n    allowed: ['2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z']\n"), files)
+	c := checkByID(t, res, "column.at.allowed")
+	if c.Failures != 1 || c.Total != 3 || len(c.Examples) != 1 || c.Examples[0].Value != "2026-01-01T00:02:00Z" {
+		t.Fatalf("%+v", c)
+	}
+}
