@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/parquetx"
@@ -176,8 +177,26 @@ type valueCheck interface {
 	// that testing a chunk's dictionary entries decides the chunk.
 	perValue() bool
 	test(col *parquetx.Column, v parquet.Value) verdict
+	// rejects says why the check cannot apply to a file's column, or "".
+	rejects(col *parquetx.Column) string
 	// message describes the outcome.
 	message() string
+}
+
+func anyColumn(*parquetx.Column) string { return "" }
+
+func numericOnly(col *parquetx.Column) string {
+	if col.Numeric() {
+		return ""
+	}
+	return fmt.Sprintf("min and max apply to numeric columns, and %s is %s", col.Path, col.Type)
+}
+
+func bytesOnly(col *parquetx.Column) string {
+	if col.Physical == format.ByteArray || col.Physical == format.FixedLenByteArray {
+		return ""
+	}
+	return fmt.Sprintf("lengths apply to string and binary columns, and %s is %s", col.Path, col.Type)
 }
 
 // nonNull is the number of non-null values of a chunk, when known.
@@ -198,8 +217,9 @@ type notNullCheck struct {
 	maxFraction float64
 }
 
-func (c *notNullCheck) info() *checkInfo { return c.checkInfo }
-func (c *notNullCheck) perValue() bool   { return false }
+func (c *notNullCheck) info() *checkInfo                    { return c.checkInfo }
+func (c *notNullCheck) perValue() bool                      { return false }
+func (c *notNullCheck) rejects(col *parquetx.Column) string { return anyColumn(col) }
 func (c *notNullCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
 	if col.MaxDefinitionLevel == 0 {
 		return 0, true
@@ -233,8 +253,9 @@ type boundCheck struct {
 	upper bool
 }
 
-func (c *boundCheck) info() *checkInfo { return c.checkInfo }
-func (c *boundCheck) perValue() bool   { return true }
+func (c *boundCheck) info() *checkInfo                    { return c.checkInfo }
+func (c *boundCheck) perValue() bool                      { return true }
+func (c *boundCheck) rejects(col *parquetx.Column) string { return numericOnly(col) }
 func (c *boundCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
 	if _, known := nonNull(col, st); !known {
 		return 0, false
@@ -280,8 +301,9 @@ type allowedCheck struct {
 	numbers map[float64]bool
 }
 
-func (c *allowedCheck) info() *checkInfo { return c.checkInfo }
-func (c *allowedCheck) perValue() bool   { return true }
+func (c *allowedCheck) info() *checkInfo                    { return c.checkInfo }
+func (c *allowedCheck) perValue() bool                      { return true }
+func (c *allowedCheck) rejects(col *parquetx.Column) string { return anyColumn(col) }
 func (c *allowedCheck) fromStats(*parquetx.Column, parquetx.ChunkStats) (int64, bool) {
 	return 0, false
 }
@@ -328,8 +350,9 @@ type patternCheck struct {
 	fast *seqMatcher
 }
 
-func (c *patternCheck) info() *checkInfo { return c.checkInfo }
-func (c *patternCheck) perValue() bool   { return true }
+func (c *patternCheck) info() *checkInfo                    { return c.checkInfo }
+func (c *patternCheck) perValue() bool                      { return true }
+func (c *patternCheck) rejects(col *parquetx.Column) string { return anyColumn(col) }
 func (c *patternCheck) fromStats(*parquetx.Column, parquetx.ChunkStats) (int64, bool) {
 	return 0, false
 }
@@ -368,8 +391,9 @@ type lengthCheck struct {
 	binary bool
 }
 
-func (c *lengthCheck) info() *checkInfo { return c.checkInfo }
-func (c *lengthCheck) perValue() bool   { return true }
+func (c *lengthCheck) info() *checkInfo                    { return c.checkInfo }
+func (c *lengthCheck) perValue() bool                      { return true }
+func (c *lengthCheck) rejects(col *parquetx.Column) string { return bytesOnly(col) }
 func (c *lengthCheck) fromStats(*parquetx.Column, parquetx.ChunkStats) (int64, bool) {
 	return 0, false
 }

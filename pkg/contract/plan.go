@@ -295,6 +295,10 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			info.tiers[tierMetadata] = true
 			continue
 		}
+		if why := vc.rejects(fc); why != "" && fc.Leaf {
+			info.broken = why + " in " + f.Path
+			continue
+		}
 		if !fc.Leaf {
 			info.broken = fmt.Sprintf("%s is a %s in %s; constrain its leaf fields by dotted path", fc.Path, fc.Type, f.Path)
 			continue

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
@@ -47,5 +48,18 @@ func TestAllowedDatesAndTimestampsAsWritten(t *testing.T) {
 	c := checkByID(t, res, "column.at.allowed")
 	if c.Failures != 1 || c.Total != 3 || len(c.Examples) != 1 || c.Examples[0].Value != "2026-01-01T00:02:00Z" {
 		t.Fatalf("%+v", c)
+	}
+}
+
+func TestRulesOnColumnsTheyDoNotApplyTo(t *testing.T) {
+	files := openAll(t, writeFixture(t, t.TempDir(), "tx.parquet", fixtureRows(10), 10))
+	res := runContract(t, parseString(t, "c.yaml", "columns:\n  - name: country\n    min: 1\n  - name: score\n    max_length: 3\n"), files)
+	for id, want := range map[string]string{
+		"column.country.min":      "min and max apply to numeric columns, and country is string in " + files[0].Path,
+		"column.score.max_length": "lengths apply to string and binary columns, and score is int32 in " + files[0].Path,
+	} {
+		if c := checkByID(t, res, id); c.Status != "fail" || !strings.HasSuffix(c.Message, want) {
+			t.Errorf("%s: %s %q, want a failure saying %q", id, c.Status, c.Message, want)
+		}
 	}
 }
