@@ -8,6 +8,7 @@ import (
 
 	"github.com/mlgate/mlgate/internal/benchgen"
 	"github.com/mlgate/mlgate/internal/testcorpus"
+	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -237,5 +238,23 @@ func TestValidateMissingFileIsExit2(t *testing.T) {
 	r.wantCode(t, 2)
 	if !strings.Contains(r.stderr, "nope.parquet") {
 		t.Fatalf("stderr %q", r.stderr)
+	}
+}
+
+// TestFeaturesContractMatchesGeneratedData keeps testdata/contracts/features.yaml
+// (used by the demo) true of what internal/benchgen writes.
+func TestFeaturesContractMatchesGeneratedData(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTable(t, dir, "features.parquet", 20000, 5000, 42)
+	out := filepath.Join(dir, "v.json")
+	contractPath := filepath.Join(testenv.RepoRoot(t), "testdata", "contracts", "features.yaml")
+	runCLI(t, nil, "validate", "--contract", contractPath, "--out", out, data).wantCode(t, 0)
+	doc := readEvidence(t, out)
+	var d evidence.ValidationDetails
+	if err := doc.DetailsAs(&d); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Status != evidence.StatusPass || d.Rows != 20000 || d.DecidedBy["metadata"] == 0 || d.DecidedBy["dictionary"] == 0 || d.DecidedBy["scan"] == 0 {
+		t.Fatalf("status %s, details %+v: every tier should take part", doc.Status, d)
 	}
 }
