@@ -108,7 +108,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 		}
 	}
 	for _, k := range r.keys {
-		k.finish()
+		if k.broken == "" {
+			k.finish()
+		}
 	}
 	for _, f := range later {
 		r.emit(f())
