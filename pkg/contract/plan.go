@@ -83,7 +83,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 				Message: w, Location: &evidence.Location{File: f.Path}, DecidedBy: tierMetadata})
 		}
 	}
-	r.datasetChecks(rows)
+	r.datasetChecks()
 	var later []func() evidence.Check
 	for _, col := range p.contract.Columns {
 		later = append(later, r.columnChecks(col)...)
@@ -129,8 +129,9 @@ func (r *run) source(at Pos) evidence.Source {
 	return evidence.Source{File: r.plan.contract.File, Line: at.Line, Column: at.Column}
 }
 
-// metaCheck is a check decided from the schema or the footer alone.
-func (r *run) metaCheck(id, column string, rule Pos, sev evidence.Severity, ok bool, expected any, msg string) evidence.Check {
+// schemaCheck decides a schema rule and renders it.
+func (r *run) schemaCheck(id, column string, at Pos, sev evidence.Severity, expected any, rule schemaRule) evidence.Check {
+	ok, msg := rule.decide(r.files)
 	st := evidence.StatusPass
 	if !ok {
 		st = evidence.StatusFail
@@ -138,7 +139,7 @@ func (r *run) metaCheck(id, column string, rule Pos, sev evidence.Severity, ok b
 			st = evidence.StatusWarn
 		}
 	}
-	src := r.source(rule)
+	src := r.source(at)
 	c := evidence.Check{ID: id, Status: st, Severity: sev, Message: msg, Expected: expected, Source: &src, DecidedBy: tierMetadata}
 	if column != "" {
 		c.Location = &evidence.Location{Column: column}
@@ -148,49 +149,17 @@ func (r *run) metaCheck(id, column string, rule Pos, sev evidence.Severity, ok b
 
 func constant(c evidence.Check) func() evidence.Check { return func() evidence.Check { return c } }
 
-func (r *run) datasetChecks(rows int64) {
+func (r *run) datasetChecks() {
 	d := r.plan.contract.Dataset
 	if d.MinRows != nil {
-		r.emit(r.metaCheck("dataset.rows.min", "", d.MinRows.Pos, severityOf(d.MinRows.Severity, ""), rows >= d.MinRows.Value,
-			map[string]any{"min": d.MinRows.Value}, fmt.Sprintf("%d rows, at least %d required", rows, d.MinRows.Value)))
+		r.emit(r.schemaCheck("dataset.rows.min", "", d.MinRows.Pos, severityOf(d.MinRows.Severity, ""), map[string]any{"min": d.MinRows.Value}, rowsRule{limit: d.MinRows.Value}))
 	}
 	if d.MaxRows != nil {
-		r.emit(r.metaCheck("dataset.rows.max", "", d.MaxRows.Pos, severityOf(d.MaxRows.Severity, ""), rows <= d.MaxRows.Value,
-			map[string]any{"max": d.MaxRows.Value}, fmt.Sprintf("%d rows, at most %d allowed", rows, d.MaxRows.Value)))
+		r.emit(r.schemaCheck("dataset.rows.max", "", d.MaxRows.Pos, severityOf(d.MaxRows.Severity, ""), map[string]any{"max": d.MaxRows.Value}, rowsRule{limit: d.MaxRows.Value, upper: true}))
 	}
 	if d.Strict != nil && d.Strict.Value {
-		var extra []string
-		for _, f := range r.files {
-			for _, leaf := range f.Schema.Leaves {
-				if !r.covered(leaf.Path) {
-					extra = append(extra, fmt.Sprintf("%s (in %s)", leaf.Path, f.Path))
-				}
-			}
-		}
-		msg := "every column is in the contract"
-		if len(extra) > 0 {
-			msg = fmt.Sprintf("%d columns are not in the contract: %s", len(extra), strings.Join(firstN(extra, 10), ", "))
-		}
-		r.emit(r.metaCheck("dataset.strict", "", d.Strict.Pos, severityOf(d.Strict.Severity, ""), len(extra) == 0, map[string]any{"strict": true}, msg))
+		r.emit(r.schemaCheck("dataset.strict", "", d.Strict.Pos, severityOf(d.Strict.Severity, ""), map[string]any{"strict": true}, strictRule{columns: r.plan.contract.Columns}))
 	}
-}
-
-func firstN(s []string, n int) []string {
-	if len(s) <= n {
-		return s
-	}
-	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
-}
-
-// covered reports whether a file's leaf is described by the contract: named,
-// or inside (or above) a named column.
-func (r *run) covered(leaf string) bool {
-	for _, c := range r.plan.contract.Columns {
-		if leaf == c.Name || strings.HasPrefix(leaf, c.Name+".") || strings.HasPrefix(c.Name, leaf+".") {
-			return true
-		}
-	}
-	return false
 }
 
 // columnChecks emits the presence and type checks of a contract column and
@@ -202,30 +171,18 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	mostly := func(m float64) float64 { return mostlyOf(m, col.Default.Mostly) }
 	// usable[i] is the file's column when present with the right type.
 	usable := make([]*parquetx.Column, len(r.files))
-	var missing, mistyped []string
+	somewhere := false
 	for i, f := range r.files {
 		fc := f.Schema.Lookup(col.Name)
-		switch {
-		case fc == nil:
-			missing = append(missing, f.Path)
-		case col.Type != nil && !col.Type.Value.Matches(fc.Type):
-			mistyped = append(mistyped, fmt.Sprintf("%s in %s", fc.Type, f.Path))
-		default:
+		somewhere = somewhere || fc != nil
+		if fc != nil && (col.Type == nil || col.Type.Value.Matches(fc.Type)) {
 			usable[i] = fc
 		}
 	}
-	var out []func() evidence.Check
-	msg := "present in every file"
-	if len(missing) > 0 {
-		msg = "missing from " + strings.Join(firstN(missing, 10), ", ")
-	}
-	out = append(out, constant(r.metaCheck(prefix+"present", col.Name, col.Pos, sev(""), len(missing) == 0, nil, msg)))
-	if col.Type != nil && len(missing) < len(r.files) {
-		msg := "type " + col.Type.Value.String()
-		if len(mistyped) > 0 {
-			msg = fmt.Sprintf("the contract says %s but the data has %s", col.Type.Value, strings.Join(firstN(mistyped, 10), ", "))
-		}
-		out = append(out, constant(r.metaCheck(prefix+"type", col.Name, col.Type.Pos, sev(col.Type.Severity), len(mistyped) == 0, map[string]any{"type": col.Type.Value.String()}, msg)))
+	out := []func() evidence.Check{constant(r.schemaCheck(prefix+"present", col.Name, col.Pos, sev(""), nil, presentRule{col.Name}))}
+	if col.Type != nil && somewhere {
+		out = append(out, constant(r.schemaCheck(prefix+"type", col.Name, col.Type.Pos, sev(col.Type.Severity),
+			map[string]any{"type": col.Type.Value.String()}, typeRule{col.Name, col.Type.Value})))
 	}
 	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any) *checkInfo {
 		return newInfo(prefix+rule, col.Name, sev(severity), mostly(m), r.source(at), expected)
