@@ -145,6 +145,9 @@ func TestValidateFailingChecksInActions(t *testing.T) {
 	if age.Failures == 0 || age.Total == 0 || len(age.Examples) == 0 || age.Source == nil || age.Source.Line != 10 || age.DecidedBy != "scan" {
 		t.Fatalf("age.max lacks counts, examples or source: %+v", age)
 	}
+	if obs, ok := age.Observed.(map[string]any); !ok || obs["max"].(float64) <= 60 || !strings.Contains(age.Message, "the largest") {
+		t.Fatalf("age.max observed %v, message %q", age.Observed, age.Message)
+	}
 	for _, ex := range age.Examples {
 		if v, ok := ex.Value.(float64); !ok || v <= 60 || ex.File != data {
 			t.Fatalf("example %+v is not a failing age in %s", ex, data)

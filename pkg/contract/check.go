@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
@@ -251,6 +252,40 @@ type boundCheck struct {
 	*checkInfo
 	limit float64
 	upper bool
+	// worst holds the float64 bits of the most extreme failing value, set
+	// lock-free from the scan's goroutines (failures are rare).
+	worst atomic.Uint64
+}
+
+func newBoundCheck(info *checkInfo, limit float64, upper bool) *boundCheck {
+	c := &boundCheck{checkInfo: info, limit: limit, upper: upper}
+	c.worst.Store(math.Float64bits(math.NaN()))
+	return c
+}
+
+func (c *boundCheck) noteFailure(x float64) {
+	for {
+		old := c.worst.Load()
+		w := math.Float64frombits(old)
+		if !math.IsNaN(w) && ((c.upper && x <= w) || (!c.upper && x >= w)) {
+			return
+		}
+		if c.worst.CompareAndSwap(old, math.Float64bits(x)) {
+			return
+		}
+	}
+}
+
+// observed is the most extreme failing value, for the evidence.
+func (c *boundCheck) observed() any {
+	w := math.Float64frombits(c.worst.Load())
+	if math.IsNaN(w) {
+		return nil
+	}
+	if c.upper {
+		return map[string]any{"max": w}
+	}
+	return map[string]any{"min": w}
 }
 
 func (c *boundCheck) info() *checkInfo                    { return c.checkInfo }
@@ -282,16 +317,21 @@ func (c *boundCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 		return skip
 	}
 	if (c.upper && x > c.limit) || (!c.upper && x < c.limit) {
+		c.noteFailure(x)
 		return fail
 	}
 	return pass
 }
 func (c *boundCheck) message() string {
-	what := "below the minimum"
+	what, extreme := "below the minimum", "smallest"
 	if c.upper {
-		what = "above the maximum"
+		what, extreme = "above the maximum", "largest"
 	}
-	return fmt.Sprintf("%d of %d values are %s %s", c.failures, c.total, what, num(c.limit)) + mostlyNote(c.failures, c.total, c.mostly)
+	msg := fmt.Sprintf("%d of %d values are %s %s", c.failures, c.total, what, num(c.limit))
+	if w := math.Float64frombits(c.worst.Load()); !math.IsNaN(w) {
+		msg += fmt.Sprintf(", the %s %s", extreme, num(w))
+	}
+	return msg + mostlyNote(c.failures, c.total, c.mostly)
 }
 
 // allowedCheck requires values from a list; numeric columns compare numbers.

@@ -197,10 +197,10 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		checks = append(checks, c)
 	}
 	if rule := col.Min; rule != nil {
-		checks = append(checks, &boundCheck{checkInfo: info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": rule.Value}), limit: rule.Value})
+		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": rule.Value}), rule.Value, false))
 	}
 	if rule := col.Max; rule != nil {
-		checks = append(checks, &boundCheck{checkInfo: info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": rule.Value}), limit: rule.Value, upper: true})
+		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": rule.Value}), rule.Value, true))
 	}
 	if rule := col.Allowed; rule != nil {
 		c := &allowedCheck{checkInfo: info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}), text: map[string]bool{}, numbers: map[float64]bool{}}
@@ -227,8 +227,13 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	}
 	for _, vc := range checks {
 		r.register(vc, usable)
-		vc := vc
-		out = append(out, func() evidence.Check { return vc.info().evidenceCheck(vc.message()) })
+		out = append(out, func() evidence.Check {
+			c := vc.info().evidenceCheck(vc.message())
+			if o, ok := vc.(interface{ observed() any }); ok {
+				c.Observed = o.observed()
+			}
+			return c
+		})
 	}
 	if rule := col.Unique; rule != nil && rule.Value {
 		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}), []string{col.Name}))
