@@ -22,9 +22,10 @@ type compositeAction struct {
 	Runs struct {
 		Using string `yaml:"using"`
 		Steps []struct {
-			ID  string            `yaml:"id"`
-			Run string            `yaml:"run"`
-			Env map[string]string `yaml:"env"`
+			Name string            `yaml:"name"`
+			ID   string            `yaml:"id"`
+			Run  string            `yaml:"run"`
+			Env  map[string]string `yaml:"env"`
 		} `yaml:"steps"`
 	} `yaml:"runs"`
 }

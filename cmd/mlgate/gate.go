@@ -269,7 +269,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if o.metrics.Config == "" {
 		return errors.New("--config is required: the gate file with the metric rules")
 	}
-	if err := refuseOverwrite(o); err != nil {
+	if err := checkOutputs(o); err != nil {
 		return err
 	}
 	engine := o.inputs.loadPolicies(ctx)
@@ -390,8 +390,9 @@ func severityOf(s evidence.Status) evidence.Severity {
 	return evidence.SeverityError
 }
 
-// refuseOverwrite stops the gate from writing over a file it reads.
-func refuseOverwrite(o *gateOptions) error {
+// checkOutputs stops the gate from writing over a file it reads, or two
+// outputs over each other.
+func checkOutputs(o *gateOptions) error {
 	inputs := append([]string{o.metrics.Config, o.inputs.ModelCard}, o.metrics.Metrics...)
 	inputs = append(inputs, o.metrics.Baseline...)
 	inputs = append(inputs, o.inputs.Evidence...)
@@ -401,10 +402,8 @@ func refuseOverwrite(o *gateOptions) error {
 		if out == "" {
 			continue
 		}
-		for _, in := range inputs {
-			if in != "" && sameFile(in, out) {
-				return fmt.Errorf("refusing to write %s: it is also an input", out)
-			}
+		if err := refuseOverwrite(out, inputs...); err != nil {
+			return err
 		}
 		for _, other := range outputs[i+1:] {
 			if other != "" && sameFile(out, other) {

@@ -104,12 +104,8 @@ func (o *reportOptions) validate(inputs []string) (githubapi.Mode, error) {
 	if o.PR && o.Issue {
 		return "", errors.New("--pr and --issue post to different places: choose one")
 	}
-	if o.Out != "" {
-		for _, in := range inputs {
-			if sameFile(o.Out, in) {
-				return "", fmt.Errorf("--out %s is one of the evidence files: it would be overwritten", o.Out)
-			}
-		}
+	if err := refuseOverwrite(o.Out, inputs...); err != nil {
+		return "", err
 	}
 	return githubapi.ParseMode(o.Mode)
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,4 +25,18 @@ func sameFile(a, b string) bool {
 	sa, err1 := os.Stat(a)
 	sb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// refuseOverwrite fails when the output file out names one of the inputs, so
+// that nothing the user gave is overwritten.
+func refuseOverwrite(out string, inputs ...string) error {
+	if out == "" {
+		return nil
+	}
+	for _, in := range inputs {
+		if in != "" && sameFile(in, out) {
+			return fmt.Errorf("refusing to write %s: it is also an input", out)
+		}
+	}
+	return nil
 }
