@@ -1,8 +1,18 @@
-// Command demogen writes the demo inputs for `make demo`: a reference and a
-// current feature table (Parquet, with a seeded shift in one feature and a new
-// category in another), a small model directory, candidate and baseline metrics,
-// and a model card. Everything is generated from fixed seeds, so the demo is the
-// same on every machine.
+// Command demogen lays out the demo repository for `make demo` and for the
+// example workflows' end-to-end test, as a team using mlgate would have it:
+//
+//	data/reference/part-0.parquet  the training data (reference)
+//	data/current/part-0.parquet    this week's data: incomes shifted, a new country
+//	model/                         a small safetensors model with its model card
+//	metrics/candidate.json         the candidate's evaluation
+//	metrics/baseline.json          the production model's evaluation
+//	contracts/features.yaml        the data contract of the feature table
+//	gate.yaml                      the promotion gate
+//	cosign.key, cosign.pub         a cosign key pair (password in -password)
+//	mlgate-policy.yaml             settings of the policy library (the expected signer)
+//
+// Data and model are generated from fixed seeds, so the demo is the same on
+// every machine; the key pair is new each time.
 package main
 
 import (
@@ -16,6 +26,10 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/sigstore/cosign/v2/pkg/cosign"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+
+	"github.com/mlgate/mlgate/pkg/signing"
 )
 
 // featureRow is one row of the demo's loan-application feature table.
@@ -32,33 +46,48 @@ type featureRow struct {
 }
 
 func main() {
-	out := flag.String("out", "demo/out", "folder to write the demo inputs to")
+	out := flag.String("out", "demo/out", "folder to lay the demo repository out in")
 	rows := flag.Int("rows", 50_000, "rows per table")
+	password := flag.String("password", "demo", "password of the generated cosign key")
 	flag.Parse()
-	if err := generate(*out, *rows); err != nil {
+	if err := generate(*out, *rows, *password); err != nil {
 		fmt.Fprintln(os.Stderr, "demogen:", err)
 		os.Exit(2)
 	}
 }
 
-func generate(out string, rows int) error {
-	for _, dir := range []string{"data", "model"} {
+func generate(out string, rows int, password string) error {
+	for _, dir := range []string{"data/reference", "data/current", "model", "metrics", "contracts"} {
 		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
 			return err
 		}
 	}
-	if err := writeTable(filepath.Join(out, "data", "reference.parquet"), rows, 1, false); err != nil {
+	if err := writeTable(filepath.Join(out, "data", "reference", "part-0.parquet"), rows, 1, false); err != nil {
 		return err
 	}
-	if err := writeTable(filepath.Join(out, "data", "current.parquet"), rows, 2, true); err != nil {
+	if err := writeTable(filepath.Join(out, "data", "current", "part-0.parquet"), rows, 2, true); err != nil {
 		return err
 	}
+	keys, err := cosign.GenerateKeyPair(func(bool) ([]byte, error) { return []byte(password), nil })
+	if err != nil {
+		return fmt.Errorf("generating the demo key pair: %w", err)
+	}
+	pub, err := cryptoutils.UnmarshalPEMToPublicKey(keys.PublicBytes)
+	if err != nil {
+		return err
+	}
+	fingerprint := signing.Fingerprint(pub)
 	files := map[string]string{
-		"model/config.json":  `{"architecture": "gradient-boosted-trees", "n_estimators": 400, "max_depth": 6}` + "\n",
-		"model/README.md":    modelCard,
-		"metrics.json":       `{"eval": {"auc": 0.912, "accuracy": 0.874, "log_loss": 0.291}, "latency_ms_p95": 41.0}` + "\n",
-		"baseline.json":      `{"eval": {"auc": 0.905, "accuracy": 0.871, "log_loss": 0.298}, "latency_ms_p95": 39.5}` + "\n",
-		"model/tokenizer.md": "Not a language model: no tokenizer.\n",
+		"model/config.json":       `{"architecture": "gradient-boosted-trees", "n_estimators": 400, "max_depth": 6}` + "\n",
+		"model/README.md":         modelCard,
+		"model/tokenizer.md":      "Not a language model: no tokenizer.\n",
+		"metrics/candidate.json":  `{"eval": {"auc": 0.912, "accuracy": 0.874, "log_loss": 0.291}, "latency_ms": {"p95": 41.0}}` + "\n",
+		"metrics/baseline.json":   `{"eval": {"auc": 0.905, "accuracy": 0.871, "log_loss": 0.298}, "latency_ms": {"p95": 39.5}}` + "\n",
+		"gate.yaml":               gateFile,
+		"contracts/features.yaml": contractFile,
+		"cosign.key":              string(keys.PrivateBytes),
+		"mlgate-policy.yaml":      fmt.Sprintf(policySettings, fingerprint),
+		"cosign.pub":              string(keys.PublicBytes),
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
@@ -132,11 +161,92 @@ func writeWeights(path string) error {
 	return os.WriteFile(path, buf, 0o644)
 }
 
+const gateFile = `# The promotion gate: what a candidate must reach, and how far it may move
+# from the production model (the baseline).
+apiVersion: mlgate.dev/v1
+kind: PromotionGate
+metrics:
+  - name: eval.auc
+    min: 0.90
+    change: {absolute: -0.005}
+  - name: eval.accuracy
+    nonInferiority: 0.01
+  - name: eval.log_loss
+    direction: lower
+    max: 0.35
+  - name: latency_ms.p95
+    direction: lower
+    max: 50
+    change: {relative: -0.10}
+    severity: warn
+`
+
+// contractFile is the data contract of the feature table.
+const contractFile = `# The data contract of the loan-application features: what the model's
+# training and scoring code may rely on. Owned by the data team.
+apiVersion: mlgate.dev/v1
+kind: DataContract
+metadata:
+  name: loan-applications
+dataset:
+  rows: {min: 10000}
+  strict: true
+columns:
+  - name: id
+    type: int64
+    nullable: false
+    unique: true
+    min: 1
+  - name: segment
+    type: string
+    nullable: false
+    allowed: [retail, smb, enterprise]
+  - name: country
+    type: string
+    nullable: false
+    # A new market is worth a look, not a failed build.
+    allowed: {value: [DE, FR, NL, ES, IT], severity: warn}
+  - name: email
+    type: string
+    pattern: '^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$'
+    unique: true
+  - name: income
+    type: double
+    max_null_fraction: 0.05
+    min: 0
+    max: 10000000
+  - name: age
+    type: int32
+    min: 18
+    max: 100
+  - name: credit_score
+    type: int32
+    min: 300
+    max: 850
+  - name: active
+    type: boolean
+    nullable: false
+  - name: applied_at
+    type: timestamp(ms, utc)
+`
+
+// policySettings configures the policy library (policies/README.md): the
+// demo's key is the expected signer.
+const policySettings = `config:
+  license:
+    allowed: [apache-2.0, mit, bsd-3-clause]
+  drift:
+    required: true
+    max_drifted_share: 0.5
+    critical_columns: [credit_score, age]
+  signing:
+    keys: [%q]
+`
+
 const modelCard = `---
 model_name: loan-default-gbt
 owner: risk-ml@example.com
 license: apache-2.0
-base_model: none
 risk_level: medium
 intended_use: Rank loan applications by default risk for human review.
 limitations: Trained on EU applicants only; not calibrated for business loans above 1M EUR.

@@ -105,6 +105,11 @@ func TestThirdPartyActionsPinnedBySHA(t *testing.T) {
 			if uses == "" || strings.HasPrefix(uses, "./") || strings.HasPrefix(uses, "docker://") {
 				continue
 			}
+			// The example workflows use mlgate's own actions by release tag, and
+			// say in their header to pin them to that release's commit when copied.
+			if strings.HasPrefix(uses, "mlgate/mlgate/") && strings.HasPrefix(filepath.Base(f), "example-") {
+				continue
+			}
 			if !pinnedSHA.MatchString(uses) {
 				t.Errorf("%s: %q is not pinned by commit SHA", f, uses)
 				continue
