@@ -93,6 +93,11 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 		problem(evidence.StatusWarn, "no values to compare (current %d, reference %d)", n, refN)
 		return
 	}
+	if ref.Kind == profile.Categorical && len(ref.TopK.Items) == 0 {
+		problem(evidence.StatusPass, "about %d distinct values and none frequent enough to list: nothing to compare (exclude the column in the config)",
+			ref.Distinct.Estimate())
+		return
+	}
 	method := DefaultMethod(ref.Kind, n, refN)
 	if cc.Method != "" {
 		method = methods[cc.Method]

@@ -84,28 +84,47 @@ func (chiSquareMethod) Test() bool                      { return true }
 func (chiSquareMethod) DefaultThreshold() float64       { return 0.05 }
 func (chiSquareMethod) Supports(kind profile.Kind) bool { return kind == profile.Categorical }
 
-// Compute tests the current counts of the reference's categories against
-// the counts the reference's shares predict. Unseen categories are left to
-// the unseen-rate check (their expected count is zero).
+// MinExpected is the smallest expected count a chi-square cell may have
+// (Cochran's rule): rarer categories are pooled into one cell, so a single
+// value of a rare category cannot make the test reject.
+const MinExpected = 5
+
+// Compute is Pearson's chi-square test of homogeneity on the 2×k table of
+// reference and current counts over the reference's categories, rare ones
+// pooled (scipy.stats.chi2_contingency without continuity correction).
+// Expected counts come from both samples, not from the reference's shares
+// alone: with a reference of similar size, treating its shares as exact
+// rejects a third of the time on identical distributions. Unseen categories
+// are left to the unseen-rate check.
 func (chiSquareMethod) Compute(ref, cur *profile.Column) (Result, error) {
 	cs := alignCategories(ref, cur)
 	k := len(cs.Labels)
 	if cs.Unseen {
 		k--
 	}
-	obs, exp := cs.Current[:k], toShares(append([]float64(nil), cs.Reference[:k]...))
-	total := 0.0
-	for _, o := range obs {
-		total += o
+	var rt, ct float64
+	for i := 0; i < k; i++ {
+		rt += cs.Reference[i]
+		ct += cs.Current[i]
 	}
-	if total == 0 {
-		p := 0.0
+	if ct == 0 {
+		p := 0.0 // no current value is a reference category: all unseen
 		return Result{Statistic: 0, PValue: &p}, nil
 	}
-	for i := range exp {
-		exp[i] *= total
+	smaller := min(rt, ct) / (rt + ct)
+	var r, c []float64
+	var poolR, poolC float64
+	for i := 0; i < k; i++ {
+		if (cs.Reference[i]+cs.Current[i])*smaller >= MinExpected {
+			r, c = append(r, cs.Reference[i]), append(c, cs.Current[i])
+		} else {
+			poolR, poolC = poolR+cs.Reference[i], poolC+cs.Current[i]
+		}
 	}
-	stat, p := ChiSquare(obs, exp)
+	if poolR+poolC > 0 {
+		r, c = append(r, poolR), append(c, poolC)
+	}
+	stat, p := ChiSquareHomogeneity(r, c)
 	return Result{Statistic: stat, PValue: &p}, nil
 }
 

@@ -148,6 +148,32 @@ func ChiSquare(observed, expected []float64) (stat, p float64) {
 	return stat, gammaQ(float64(dof)/2, stat/2)
 }
 
+// ChiSquareHomogeneity is Pearson's chi-square test that two rows of counts
+// over the same categories come from one distribution, as
+// scipy.stats.chi2_contingency([a, b], correction=False) computes it:
+// expected counts from the row and column totals, len-1 degrees of freedom.
+func ChiSquareHomogeneity(a, b []float64) (stat, p float64) {
+	var ta, tb float64
+	for i := range a {
+		ta += a[i]
+		tb += b[i]
+	}
+	n := ta + tb
+	for i := range a {
+		col := a[i] + b[i]
+		if col == 0 {
+			continue
+		}
+		ea, eb := ta*col/n, tb*col/n
+		stat += (a[i]-ea)*(a[i]-ea)/ea + (b[i]-eb)*(b[i]-eb)/eb
+	}
+	dof := len(a) - 1
+	if dof < 1 {
+		return stat, 1
+	}
+	return stat, gammaQ(float64(dof)/2, stat/2)
+}
+
 // Wasserstein is scipy.stats.wasserstein_distance between two weighted
 // samples, each sorted by value: the area between their distribution functions.
 func Wasserstein(a, b []Point) float64 {

@@ -5,6 +5,7 @@ list of results (same order) to stdout. Each case is {"op": ..., ...}:
 
   ks           a, b            -> [statistic, pvalue]   scipy.stats.ks_2samp
   chisquare    observed, expected -> [statistic, pvalue] scipy.stats.chisquare
+  chi2_contingency a, b       -> [statistic, pvalue]   correction=False
   wasserstein  a, b            -> [distance / max(np.std(a), 0.001)]
   wasserstein_weighted  a, aw, b, bw -> [distance]
   jensenshannon p, q           -> [distance]  natural log
@@ -43,6 +44,9 @@ def run(case):
     if op == "chisquare":
         res = stats.chisquare(case["observed"], case["expected"])
         return [float(res.statistic), float(res.pvalue)]
+    if op == "chi2_contingency":
+        res = stats.chi2_contingency([case["a"], case["b"]], correction=False)
+        return [float(res[0]), float(res[1])]
     if op == "wasserstein":
         a = np.asarray(case["a"])
         return [float(stats.wasserstein_distance(a, case["b"]) / max(np.std(a), 0.001))]
