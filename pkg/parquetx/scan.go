@@ -1,0 +1,363 @@
+package parquetx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// ScanOptions tunes Scan. The zero value is ready to use.
+type ScanOptions struct {
+	// Workers is how many chunks are read at once; GOMAXPROCS when 0.
+	Workers int
+	// MaxPageSize refuses pages whose uncompressed size is larger, so one
+	// huge value cannot exhaust memory; DefaultMaxPageSize when 0.
+	MaxPageSize int64
+	// BatchSize is the number of values per Values call; 4096 when 0.
+	BatchSize int
+}
+
+// DefaultMaxPageSize is the largest uncompressed page Scan decodes by default.
+const DefaultMaxPageSize = 256 << 20
+
+// Chunk is one column of one row group of one file.
+type Chunk struct {
+	File     *File
+	RowGroup int
+	Column   *Column
+	// FirstRow is the absolute row number (0-based, within the file) of the
+	// row group's first row.
+	FirstRow int64
+	Stats    ChunkStats
+}
+
+// Batch is a run of decoded values of one chunk, in file order. Values,
+// including the bytes of byte-array values, are only valid during the call.
+type Batch struct {
+	Values []parquet.Value
+	// Rows[i] is the absolute row number (0-based, within the file) of the
+	// row that holds Values[i]; repeated columns hold several values per row.
+	Rows []int64
+}
+
+// ChunkVisitor consumes one chunk. Scan calls it from a single goroutine:
+// Dictionary first (only for fully dictionary-encoded chunks), then Values
+// for each batch, then Close.
+type ChunkVisitor interface {
+	// Dictionary receives the chunk's distinct values. Returning false skips
+	// decoding the data pages: the dictionary decided everything.
+	Dictionary(values []parquet.Value) (needValues bool, err error)
+	Values(b Batch) error
+	Close() error
+}
+
+// OpenChunk starts the visit of a chunk; it returns nil to skip the chunk.
+type OpenChunk func(c *Chunk) (ChunkVisitor, error)
+
+// Scan reads the named leaf columns (dotted paths) of every file, spreading
+// the chunks over opts.Workers goroutines. It stops at the first error, which
+// is a *CorruptError when the data is malformed or contradicts its metadata.
+func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions, open OpenChunk) error {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxPageSize <= 0 {
+		opts.MaxPageSize = DefaultMaxPageSize
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 4096
+	}
+	var units []*Chunk
+	for _, f := range files {
+		var cols []*Column
+		for _, name := range columns {
+			c := f.Schema.Lookup(name)
+			if c == nil || !c.Leaf {
+				return fmt.Errorf("%s: no leaf column %q", f.Path, name)
+			}
+			cols = append(cols, c)
+		}
+		for rg := range f.meta.RowGroups {
+			for _, c := range cols {
+				units = append(units, &Chunk{File: f, RowGroup: rg, Column: c, FirstRow: f.RowGroupStart[rg], Stats: f.Stats(rg, c)})
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *Chunk)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	for w := 0; w < min(opts.Workers, max(len(units), 1)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]parquet.Value, opts.BatchSize)
+			rows := make([]int64, opts.BatchSize)
+			for c := range work {
+				if err := scanChunk(ctx, c, opts, open, buf, rows); err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
+feed:
+	for _, u := range units {
+		select {
+		case work <- u:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return context.Cause(ctx)
+}
+
+// scanChunk visits one chunk and cross-checks what it decoded against the
+// footer. A panic in the decoder becomes a CorruptError.
+func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, buf []parquet.Value, rows []int64) (err error) {
+	corrupt := func(format string, args ...any) error {
+		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = corrupt("the Parquet reader crashed on it (%v)", r)
+		}
+	}()
+	if ctx.Err() != nil {
+		return nil
+	}
+	v, err := open(c)
+	if err != nil || v == nil {
+		return err
+	}
+	if err := checkPageHeaders(c, opts.MaxPageSize); err != nil {
+		return err
+	}
+	chunk := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index]
+	pages := chunk.Pages()
+	defer pages.Close()
+	if c.Stats.DictionaryOnly {
+		fp, ok := pages.(*parquet.FilePages)
+		if ok {
+			// parquet-go checks page CRCs in ReadPage but not on this path.
+			if err := verifyDictionaryCRC(c); err != nil {
+				return err
+			}
+			dict, err := fp.ReadDictionary()
+			if err != nil {
+				return corrupt("reading the dictionary: %v", err)
+			}
+			if dict != nil {
+				values := make([]parquet.Value, dict.Len())
+				for i := range values {
+					values[i] = dict.Index(int32(i))
+				}
+				need, err := v.Dictionary(values)
+				if err != nil {
+					return err
+				}
+				if !need {
+					return v.Close()
+				}
+			}
+		}
+	}
+	var nValues, nNulls, nRows int64
+	maxRep := c.Column.MaxRepetitionLevel
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		page, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return corrupt("%v", err)
+		}
+		vr := page.Values()
+		for {
+			n, err := vr.ReadValues(buf)
+			for i := 0; i < n; i++ {
+				val := buf[i]
+				if maxRep == 0 || val.RepetitionLevel() == 0 {
+					if nValues == 0 && val.RepetitionLevel() != 0 {
+						parquet.Release(page)
+						return corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+					}
+					nRows++
+				} else if nValues == 0 {
+					parquet.Release(page)
+					return corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+				}
+				if val.IsNull() {
+					nNulls++
+				}
+				nValues++
+				rows[i] = c.FirstRow + nRows - 1
+			}
+			if n > 0 {
+				if verr := v.Values(Batch{Values: buf[:n], Rows: rows[:n]}); verr != nil {
+					parquet.Release(page)
+					return verr
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				parquet.Release(page)
+				return corrupt("%v", err)
+			}
+		}
+		parquet.Release(page)
+	}
+	switch {
+	case nValues != c.Stats.NumValues:
+		return corrupt("decoded %d values but the metadata says %d", nValues, c.Stats.NumValues)
+	case nRows != c.Stats.NumRows:
+		return corrupt("decoded %d rows but the row group says %d", nRows, c.Stats.NumRows)
+	case c.Stats.HasNullCount && maxRep == 0 && nNulls != c.Stats.NullCount:
+		// Writers disagree on how to count nulls in repeated columns (empty
+		// lists, null lists, null elements), so only flat columns are compared.
+		return corrupt("decoded %d nulls but the statistics say %d", nNulls, c.Stats.NullCount)
+	}
+	return v.Close()
+}
+
+// readPageHeader decodes the page header at off, returning it and its size.
+func readPageHeader(c *Chunk, off, end int64) (*format.PageHeader, int64, error) {
+	// Most headers fit in 1 KiB; ones with large byte-array statistics get a
+	// second, larger read.
+	var (
+		h   format.PageHeader
+		r   *bytes.Reader
+		err error
+	)
+	for _, size := range []int64{1 << 10, 1 << 20} {
+		head := make([]byte, min(size, end-off))
+		n, rerr := c.File.file.ReadAt(head, off)
+		if n == 0 && rerr != nil {
+			return nil, 0, &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: "reading a page header: " + rerr.Error()}
+		}
+		h = format.PageHeader{}
+		r = bytes.NewReader(head[:n])
+		if err = thrift.NewDecoder(new(thrift.CompactProtocol).NewReader(r)).Decode(&h); err == nil || int64(n) < size {
+			break
+		}
+	}
+	if err != nil {
+		return nil, 0, &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: "decoding a page header: " + err.Error()}
+	}
+	if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 {
+		return nil, 0, &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: "negative page size in a page header"}
+	}
+	return &h, r.Size() - int64(r.Len()), nil
+}
+
+// chunkRange is the byte range of the chunk's pages.
+func chunkRange(c *Chunk) (start, end int64) {
+	cm := &c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData
+	start = cm.DataPageOffset
+	if cm.DictionaryPageOffset > 0 && cm.DictionaryPageOffset < start {
+		start = cm.DictionaryPageOffset
+	}
+	return start, start + cm.TotalCompressedSize
+}
+
+// verifyDictionaryCRC checks the CRC of the chunk's dictionary page, if it
+// has one with a CRC.
+func verifyDictionaryCRC(c *Chunk) error {
+	start, end := chunkRange(c)
+	h, hlen, err := readPageHeader(c, start, end)
+	if err != nil {
+		return err
+	}
+	if h.Type != format.DictionaryPage || h.CRC == 0 {
+		return nil
+	}
+	if start+hlen+int64(h.CompressedPageSize) > end {
+		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: "the dictionary page runs past the chunk"}
+	}
+	body := make([]byte, h.CompressedPageSize)
+	if _, err := c.File.file.ReadAt(body, start+hlen); err != nil {
+		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: "reading the dictionary page: " + err.Error()}
+	}
+	if got := crc32.ChecksumIEEE(body); got != uint32(h.CRC) {
+		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path,
+			Reason: fmt.Sprintf("dictionary page CRC mismatch: the header says 0x%08X, the data hashes to 0x%08X", uint32(h.CRC), got)}
+	}
+	return nil
+}
+
+// checkPageHeaders walks the chunk's page headers before anything is
+// decoded: every page must lie inside the chunk and fit in the page size
+// limit (so a corrupt size cannot make the decoder allocate gigabytes), and
+// the data pages' value counts must add up to the chunk's.
+func checkPageHeaders(c *Chunk, limit int64) error {
+	corrupt := func(format string, args ...any) error {
+		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
+	}
+	start, end := chunkRange(c)
+	var values int64
+	for off := start; off < end; {
+		h, hlen, err := readPageHeader(c, off, end)
+		if err != nil {
+			return err
+		}
+		if int64(h.UncompressedPageSize) > limit {
+			return fmt.Errorf("%s: row group %d, column %q: a page of %d MiB exceeds the %d MiB page size limit",
+				c.File.Path, c.RowGroup, c.Column.Path, h.UncompressedPageSize>>20, limit>>20)
+		}
+		off += hlen + int64(h.CompressedPageSize)
+		if off > end {
+			return corrupt("a page at offset %d runs past the end of the chunk", off-hlen-int64(h.CompressedPageSize))
+		}
+		var n int64
+		switch {
+		case h.DataPageHeader.Valid:
+			n = int64(h.DataPageHeader.V.NumValues)
+			values += n
+		case h.DataPageHeaderV2.Valid:
+			n = int64(h.DataPageHeaderV2.V.NumValues)
+			values += n
+		case h.DictionaryPageHeader.Valid:
+			n = int64(h.DictionaryPageHeader.V.NumValues)
+		}
+		// The decoder holds a byte of levels per value, so the value count
+		// is bounded like the size.
+		if n > limit {
+			return fmt.Errorf("%s: row group %d, column %q: a page of %d values exceeds the %d MiB page size limit",
+				c.File.Path, c.RowGroup, c.Column.Path, n, limit>>20)
+		}
+	}
+	if values != c.Stats.NumValues {
+		return corrupt("the page headers count %d values but the chunk metadata says %d", values, c.Stats.NumValues)
+	}
+	return nil
+}

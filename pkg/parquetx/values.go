@@ -1,0 +1,114 @@
+package parquetx
+
+import (
+	"encoding/hex"
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// Number returns a non-null value as a float64 when the column is numeric
+// (integers, floats, decimals stored as integers, dates as days, times and
+// timestamps in their unit), honouring unsigned logical types.
+func (c *Column) Number(v parquet.Value) (float64, bool) {
+	if v.IsNull() {
+		return 0, false
+	}
+	unsigned := len(c.Type.Name) > 4 && c.Type.Name[:4] == "uint"
+	var x float64
+	switch c.Physical {
+	case format.Int32:
+		if unsigned {
+			x = float64(uint32(v.Int32()))
+		} else {
+			x = float64(v.Int32())
+		}
+	case format.Int64:
+		if unsigned {
+			x = float64(uint64(v.Int64()))
+		} else {
+			x = float64(v.Int64())
+		}
+	case format.Float:
+		x = float64(v.Float())
+	case format.Double:
+		x = v.Double()
+	default:
+		return 0, false
+	}
+	if c.Type.Name == "decimal" {
+		x /= math.Pow10(c.Type.Scale)
+	}
+	return x, true
+}
+
+// Numeric reports whether Number gives values for the column.
+func (c *Column) Numeric() bool {
+	switch c.Physical {
+	case format.Int32, format.Int64, format.Float, format.Double:
+		return true
+	}
+	return false
+}
+
+// Text returns a non-null string or binary value as text (binary values
+// that are not UTF-8 are hex-encoded) for patterns and allowed values.
+func (c *Column) Text(v parquet.Value) (string, bool) {
+	if v.IsNull() {
+		return "", false
+	}
+	switch c.Physical {
+	case format.ByteArray, format.FixedLenByteArray:
+		b := v.ByteArray()
+		if c.Type.Name == "string" || c.Type.Name == "json" || utf8.Valid(b) {
+			return string(b), true
+		}
+		return hex.EncodeToString(b), true
+	case format.Boolean:
+		if v.Boolean() {
+			return "true", true
+		}
+		return "false", true
+	}
+	return v.String(), true
+}
+
+// Display converts a value to something readable in a report or JSON:
+// numbers, strings, booleans, RFC 3339 times; nil for null.
+func (c *Column) Display(v parquet.Value) any {
+	if v.IsNull() {
+		return nil
+	}
+	switch c.Type.Name {
+	case "date":
+		return time.Unix(int64(v.Int32())*86400, 0).UTC().Format("2006-01-02")
+	case "timestamp":
+		var t time.Time
+		switch c.Type.Unit {
+		case "ms":
+			t = time.UnixMilli(v.Int64())
+		case "us":
+			t = time.UnixMicro(v.Int64())
+		default:
+			t = time.Unix(0, v.Int64())
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	case "boolean":
+		return v.Boolean()
+	}
+	if x, ok := c.Number(v); ok {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return v.String()
+		}
+		return x
+	}
+	s, _ := c.Text(v)
+	const max = 80
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
