@@ -228,3 +228,14 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCompareProfiles is drift between two stored large profiles, the
+// work of 'mlgate drift REF.json CUR.json' without the process around it.
+func BenchmarkCompareProfiles(b *testing.B) {
+	ref := generate(1, dataset{rows: 200000})
+	cur := generate(2, dataset{rows: 100000, amountShift: 0.3, newCountries: true})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Compare(ref, cur, DefaultConfig())
+	}
+}

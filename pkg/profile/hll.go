@@ -26,6 +26,9 @@ type Distinct struct {
 	sparse    []uint64 // sorted distinct hashes while dense is nil
 	pending   []uint64 // unsorted recent hashes, folded into sparse in batches
 	registers []uint8  // 2^p registers once dense
+	// recent remembers the last hash seen in each of 256 slots, so that the
+	// repeats of a low-cardinality column skip the pending list.
+	recent [256]uint64
 }
 
 // AddHash counts one hashed value.
@@ -34,6 +37,11 @@ func (d *Distinct) AddHash(h uint64) {
 		d.addDense(h)
 		return
 	}
+	slot := &d.recent[h&255]
+	if *slot == h && h != 0 {
+		return
+	}
+	*slot = h
 	d.pending = append(d.pending, h)
 	if len(d.pending) >= sparseLimit {
 		d.flush()

@@ -20,7 +20,9 @@ type TopK struct {
 	Other    int64  `json:"other"`
 	MaxError int64  `json:"maxError"`
 
-	counts map[string]int64
+	// counts is the working form; values are pointers so that counting a
+	// value already present does not allocate its key again.
+	counts map[string]*int64
 }
 
 // Item is one value and its (lower-bound) count.
@@ -35,11 +37,12 @@ func (t *TopK) Add(v []byte) {
 		t.load()
 	}
 	t.N++
-	if c, ok := t.counts[string(v)]; ok {
-		t.counts[string(v)] = c + 1
+	if c := t.counts[string(v)]; c != nil {
+		*c++
 		return
 	}
-	t.counts[string(v)] = 1
+	one := int64(1)
+	t.counts[string(v)] = &one
 	if len(t.counts) > 2*TopKCapacity {
 		t.reduce()
 	}
@@ -53,7 +56,12 @@ func (t *TopK) Merge(o *TopK) {
 	t.N += o.N
 	t.MaxError += o.MaxError
 	for _, it := range o.list() {
-		t.counts[it.Value] += it.Count
+		if c := t.counts[it.Value]; c != nil {
+			*c += it.Count
+		} else {
+			n := it.Count
+			t.counts[it.Value] = &n
+		}
 	}
 	if len(t.counts) > TopKCapacity {
 		t.reduce()
@@ -62,9 +70,10 @@ func (t *TopK) Merge(o *TopK) {
 
 // load rebuilds the working map from the encoded items.
 func (t *TopK) load() {
-	t.counts = make(map[string]int64, len(t.Items))
+	t.counts = make(map[string]*int64, len(t.Items))
 	for _, it := range t.Items {
-		t.counts[it.Value] = it.Count
+		n := it.Count
+		t.counts[it.Value] = &n
 	}
 }
 
@@ -75,7 +84,7 @@ func (t *TopK) list() []Item {
 	}
 	items := make([]Item, 0, len(t.counts))
 	for v, c := range t.counts {
-		items = append(items, Item{Value: v, Count: c})
+		items = append(items, Item{Value: v, Count: *c})
 	}
 	slices.SortFunc(items, func(a, b Item) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -87,18 +96,24 @@ func (t *TopK) list() []Item {
 }
 
 // reduce keeps at most TopKCapacity counters: every counter loses the
-// (capacity+1)-th largest count, which is what bounds the error.
+// (capacity+1)-th largest count, which is what bounds the error. The result
+// depends on the counts only, not on the map's order.
 func (t *TopK) reduce() {
-	items := t.list()
-	if len(items) <= TopKCapacity {
+	if len(t.counts) <= TopKCapacity {
 		return
 	}
-	cut := items[TopKCapacity].Count
+	counts := make([]int64, 0, len(t.counts))
+	for _, c := range t.counts {
+		counts = append(counts, *c)
+	}
+	slices.SortFunc(counts, func(a, b int64) int { return cmp.Compare(b, a) })
+	cut := counts[TopKCapacity]
 	t.MaxError += cut
-	clear(t.counts)
-	for _, it := range items[:TopKCapacity] {
-		if it.Count > cut {
-			t.counts[it.Value] = it.Count - cut
+	for v, c := range t.counts {
+		if *c <= cut {
+			delete(t.counts, v)
+		} else {
+			*c -= cut
 		}
 	}
 }
