@@ -16,11 +16,11 @@ type Moments struct {
 
 // Add folds one finite value in (Welford's update).
 func (m *Moments) Add(x float64) {
-	if m.N == 0 {
-		m.Min, m.Max = x, x
-	} else {
-		m.Min = math.Min(m.Min, x)
-		m.Max = math.Max(m.Max, x)
+	if m.N == 0 || x < m.Min {
+		m.Min = x
+	}
+	if m.N == 0 || x > m.Max {
+		m.Max = x
 	}
 	m.N++
 	d := x - m.Mean

@@ -174,12 +174,17 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 		return nil
 	}
 	raw := v.col.Type.Name == "string" || v.col.Type.Name == "json"
+	boolean := v.col.Physical == format.Boolean
 	for _, val := range b.Values {
 		switch {
 		case val.IsNull():
 			c.AddNull()
 		case raw:
 			c.AddBytes(val.ByteArray())
+		case boolean && val.Boolean():
+			c.AddBytes(trueBytes)
+		case boolean:
+			c.AddBytes(falseBytes)
 		default:
 			s, _ := v.col.Text(val)
 			c.AddBytes([]byte(s))
@@ -187,6 +192,10 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 	}
 	return nil
 }
+
+// Booleans are counted as the categories "true" and "false"; AddBytes only
+// reads these.
+var trueBytes, falseBytes = []byte("true"), []byte("false")
 
 func (v *chunkVisitor) Close() error { return v.done(v.into) }
 

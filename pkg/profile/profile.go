@@ -256,8 +256,10 @@ func (c *Column) check() error {
 		if c.Quantiles.Alpha != Alpha {
 			return fmt.Errorf("quantile sketch accuracy %g, this version uses %g", c.Quantiles.Alpha, Alpha)
 		}
+		t := bucketBounds()
 		for _, st := range []Store{c.Quantiles.Positive, c.Quantiles.Negative} {
-			if len(st.Counts) > MaxBuckets || slices.ContainsFunc(st.Counts, func(n int64) bool { return n < 0 }) {
+			if len(st.Counts) > MaxBuckets || slices.ContainsFunc(st.Counts, func(n int64) bool { return n < 0 }) ||
+				(len(st.Counts) > 0 && (st.Offset <= t.lo || st.Offset+len(st.Counts) > t.lo+len(t.bounds))) {
 				return errors.New("quantile sketch is malformed")
 			}
 		}

@@ -282,3 +282,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestBucketIndexIsExact(t *testing.T) {
+	tb := bucketBounds()
+	check := func(x float64) {
+		i := tb.index(x)
+		if !(x <= tb.bound(i)) || (i-1 > tb.lo && x <= tb.bound(i-1)) {
+			t.Fatalf("index(%g) = %d: bounds %g, %g", x, i, tb.bound(i-1), tb.bound(i))
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for k := 0; k < 200000; k++ {
+		check(math.Exp(r.NormFloat64() * 50))
+	}
+	for i := -3000; i < 3000; i += 7 {
+		b := tb.bound(i)
+		check(b)
+		check(math.Nextafter(b, 0))
+		check(math.Nextafter(b, math.Inf(1)))
+	}
+	for _, x := range []float64{math.SmallestNonzeroFloat64, 1e-310, 1, math.MaxFloat64} {
+		check(x)
+	}
+}

@@ -3,6 +3,7 @@ package profile
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Alpha is the relative accuracy of the quantile sketch: every quantile it
@@ -39,13 +40,55 @@ func NewSketch() Sketch {
 
 func (s *Sketch) logGamma() float64 { return math.Log((1 + s.Alpha) / (1 - s.Alpha)) }
 
+// bucketBounds holds γ^i for every bucket index a float64 can reach at
+// accuracy Alpha: the one definition of the buckets' bounds, used both to
+// place values (exactly: a value goes to the first bucket whose bound is not
+// below it) and to report bounds, so bin counts at bucket bounds are exact.
+// It is computed once, on first use, and never changes.
+var bucketBounds = sync.OnceValue(func() boundTable {
+	lg := math.Log((1 + Alpha) / (1 - Alpha))
+	lo := int(math.Floor(math.Log(math.SmallestNonzeroFloat64)/lg)) - 1
+	hi := int(math.Ceil(math.Log(math.MaxFloat64)/lg)) + 1
+	t := boundTable{lo: lo, invLog2Gamma: math.Ln2 / lg, bounds: make([]float64, hi-lo+1)}
+	for i := range t.bounds {
+		t.bounds[i] = math.Exp(float64(i+lo) * lg)
+	}
+	return t
+})
+
+type boundTable struct {
+	lo           int
+	invLog2Gamma float64 // ln 2 / ln γ: buckets per doubling
+	bounds       []float64
+}
+
+func (t boundTable) bound(i int) float64 { return t.bounds[i-t.lo] }
+
+// index is the bucket of x > 0: the smallest i with x <= γ^i. A cheap
+// estimate of log2(x) from the float's bits lands within a bucket or two of
+// it; comparisons with the table make it exact.
+func (t boundTable) index(x float64) int {
+	frac, exp := math.Frexp(x) // x = frac · 2^exp, frac in [0.5, 1)
+	m := 2 * frac
+	log2 := float64(exp-1) + (-0.34484843*m+2.02466578)*m - 1.67487759
+	i := int(math.Ceil(log2 * t.invLog2Gamma))
+	i = min(max(i, t.lo+1), t.lo+len(t.bounds)-1)
+	for x > t.bound(i) {
+		i++
+	}
+	for i > t.lo && x <= t.bound(i-1) {
+		i--
+	}
+	return i
+}
+
 // Add counts one finite value.
 func (s *Sketch) Add(x float64) {
 	switch {
 	case x > 0:
-		s.Positive.add(int(math.Ceil(math.Log(x)/s.logGamma())), 1)
+		s.Positive.add(bucketBounds().index(x), 1)
 	case x < 0:
-		s.Negative.add(int(math.Ceil(math.Log(-x)/s.logGamma())), 1)
+		s.Negative.add(bucketBounds().index(-x), 1)
 	default:
 		s.Zeros++
 	}
@@ -85,14 +128,14 @@ type Bucket struct {
 
 // Buckets lists the non-empty buckets from the most negative to the largest.
 func (s *Sketch) Buckets() []Bucket {
-	lg := s.logGamma()
-	gamma := math.Exp(lg)
-	rep := func(i int) float64 { return 2 * math.Exp(float64(i)*lg) / (1 + gamma) }
+	t := bucketBounds()
+	gamma := math.Exp(s.logGamma())
+	rep := func(i int) float64 { return 2 * t.bound(i) / (1 + gamma) }
 	var out []Bucket
 	for k := len(s.Negative.Counts) - 1; k >= 0; k-- {
 		if c := s.Negative.Counts[k]; c > 0 {
 			i := s.Negative.Offset + k
-			out = append(out, Bucket{Value: -rep(i), Upper: -math.Exp(float64(i-1) * lg), Count: c})
+			out = append(out, Bucket{Value: -rep(i), Upper: -t.bound(i - 1), Count: c})
 		}
 	}
 	if s.Zeros > 0 {
@@ -101,7 +144,7 @@ func (s *Sketch) Buckets() []Bucket {
 	for k, c := range s.Positive.Counts {
 		if c > 0 {
 			i := s.Positive.Offset + k
-			out = append(out, Bucket{Value: rep(i), Upper: math.Exp(float64(i) * lg), Count: c})
+			out = append(out, Bucket{Value: rep(i), Upper: t.bound(i), Count: c})
 		}
 	}
 	return out

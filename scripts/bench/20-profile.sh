@@ -20,7 +20,7 @@ big="$dir/bench-$rows.parquet"
 small="$dir/current-2000000.parquet"
 [ -f "$big" ] || go run ./internal/benchgen -rows "$rows" -out "$big"
 [ -f "$small" ] || go run ./internal/benchgen -rows 2000000 -seed 2 -shift 0.3 -out "$small"
-echo "table: $rows rows, $(du -m "$big" | cut -f1) MiB"
+echo "table: $rows rows, $(du -mL "$big" | cut -f1) MiB"
 
 # measure LABEL CMD...: wall seconds and peak RSS of one run.
 measure() {
