@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -299,4 +300,55 @@ func TestDriftedColumnsOutputIsEscaped(t *testing.T) {
 	if got := joinOutputList([]string{"a,b", "c%d", "e\nf", "g"}); got != "a%2Cb,c%25d,e%0Af,g" {
 		t.Fatalf("joinOutputList = %q", got)
 	}
+}
+
+// A column name is untrusted text: it must not open HTML, mention anyone or
+// issue workflow commands when it reaches the log, the summary or the outputs.
+func TestDriftEscapesColumnNames(t *testing.T) {
+	dir := t.TempDir()
+	name := "a|b`<img src=x>@org/team\n::error::pwned"
+	write := func(path string, shift float64) {
+		writeParquet(t, path, 3000, 3000, []pqColumn{
+			{name, parquet.Leaf(parquet.DoubleType), func(i int) any { return float64(i%100) + shift }},
+		})
+	}
+	ref, cur := filepath.Join(dir, "ref.parquet"), filepath.Join(dir, "cur.parquet")
+	write(ref, 0)
+	write(cur, 50)
+	env := actionsEnv(t)
+	for _, format := range []string{"text", "markdown"} {
+		r := runCLI(t, env, "drift", "--reference", ref, "--format", format, cur)
+		r.wantCode(t, 1)
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "::error::pwned") {
+				t.Fatalf("%s output lets a column name issue a workflow command:\n%s", format, r.stdout)
+			}
+		}
+		if format == "markdown" && rawOutsideCode(r.stdout) {
+			t.Fatalf("%s output shows the raw column name outside code spans:\n%s", format, r.stdout)
+		}
+	}
+	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	if rawOutsideCode(string(summary)) {
+		t.Fatalf("job summary shows the raw column name:\n%s", summary)
+	}
+	outputs, _ := os.ReadFile(env["GITHUB_OUTPUT"])
+	if !strings.Contains(string(outputs), "drifted-columns") || !strings.Contains(string(outputs), "a|b`<img src=x>@org/team%0A::error::pwned") {
+		t.Fatalf("drifted-columns does not carry the percent-encoded name:\n%s", outputs)
+	}
+}
+
+// rawOutsideCode reports whether markdown shows the test's hostile column name
+// as live markup: outside inline code spans, where GitHub would render it.
+// Workflow-command lines (annotations, which GitHub does not render as
+// markdown) are left out.
+func rawOutsideCode(markdown string) bool {
+	var lines []string
+	for _, l := range strings.Split(markdown, "\n") {
+		if !strings.HasPrefix(l, "::") {
+			lines = append(lines, l)
+		}
+	}
+	outside := regexp.MustCompile("`[^`\n]*`").ReplaceAllString(strings.Join(lines, "\n"), "")
+	return strings.Contains(outside, "<img") || strings.Contains(outside, "@org/team")
 }

@@ -111,6 +111,10 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 		problem(evidence.StatusError, "%s", err)
 		return
 	}
+	if math.IsNaN(res.Statistic) || math.IsInf(res.Statistic, 0) {
+		problem(evidence.StatusError, "%s is not a finite number for this column (values near the float64 limits?)", method.Name())
+		return
+	}
 	threshold := method.DefaultThreshold()
 	if cc.Threshold != nil {
 		threshold = *cc.Threshold

@@ -22,13 +22,14 @@ small="$dir/current-2000000.parquet"
 [ -f "$small" ] || go run ./internal/benchgen -rows 2000000 -seed 2 -shift 0.3 -out "$small"
 echo "table: $rows rows, $(du -mL "$big" | cut -f1) MiB"
 
-# measure LABEL CMD...: wall seconds and peak RSS of one run.
+# measure LABEL CMD...: wall seconds, CPU seconds (user + system) and peak
+# RSS of one run. On a shared machine CPU time is the steadier figure.
 measure() {
   local label=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" >/dev/null
-  read -r secs kb < "$dir/time.txt"
-  printf '%s: %s s, peak RSS %d MiB\n' "$label" "$secs" $((kb / 1024))
+  /usr/bin/time -f "%e %U %S %M" -o "$dir/time.txt" "$@" >/dev/null
+  read -r secs user sys kb < "$dir/time.txt"
+  printf '%s: %s s wall, %s s CPU, peak RSS %d MiB\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" $((kb / 1024))
 }
 
 measure "mlgate profile $rows rows" "$mlgate" profile --out "$dir/reference.profile.json" "$big"
