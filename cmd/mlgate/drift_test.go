@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/profile"
 )
 
@@ -351,4 +353,42 @@ func rawOutsideCode(markdown string) bool {
 	}
 	outside := regexp.MustCompile("`[^`\n]*`").ReplaceAllString(strings.Join(lines, "\n"), "")
 	return strings.Contains(outside, "<img") || strings.Contains(outside, "@org/team")
+}
+
+// Chunks finish in any order across workers; the profile must not show it.
+func TestProfileDoesNotDependOnWorkers(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.parquet")
+	dataset(t, data, 4, 40000, 2500, 0, false)
+	var encoded [][]byte
+	for _, workers := range []int{1, 3, 8} {
+		f, err := parquetx.Open(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _, err := profile.Scan(context.Background(), []*parquetx.File{f}, profile.ScanOptions{Workers: workers})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := profile.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encoded = append(encoded, b)
+	}
+	if !bytes.Equal(encoded[0], encoded[1]) || !bytes.Equal(encoded[0], encoded[2]) {
+		t.Fatal("the profile depends on the number of workers")
+	}
+}
+
+func TestShardWithoutRowGroupsIsEmpty(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.parquet")
+	dataset(t, data, 1, 1000, 1000, 0, false) // one row group
+	out := filepath.Join(dir, "shard.json")
+	runCLI(t, nil, "profile", "--shard", "1/2", "--out", out, data).wantCode(t, 0)
+	if p := readProfile(t, out); p.Rows != 0 || p.Column("amount").Count != 0 {
+		t.Fatalf("shard 1/2 of one row group profiled %d rows", p.Rows)
+	}
 }
