@@ -36,6 +36,19 @@ func (o *profileOutputOptions) output() outputOptions {
 	return outputOptions{Out: o.Evidence, Format: o.Format}
 }
 
+// inputs checks the flags and expands the input paths, refusing outputs that
+// would overwrite one of them.
+func (o *profileOutputOptions) inputs(args []string) ([]string, error) {
+	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
+		return nil, err
+	}
+	paths, err := expandInputs(args)
+	if err != nil {
+		return nil, err
+	}
+	return paths, refuseOverwrite(paths, o.Out, o.Evidence)
+}
+
 func newProfileCmd(e *env) *cobra.Command {
 	var (
 		out   profileOutputOptions
@@ -66,19 +79,12 @@ parallel; 'mlgate profile merge' then combines the shards.`,
   mlgate profile --out current.profile.json --evidence profile.evidence.json data/*.parquet`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := out.output()
-			if err := o.validate(); err != nil {
-				return err
-			}
 			sh, err := parseShard(shard)
 			if err != nil {
 				return err
 			}
-			paths, err := expandInputs(args)
+			paths, err := out.inputs(args)
 			if err != nil {
-				return err
-			}
-			if err := refuseOverwrite(paths, out.Out, out.Evidence); err != nil {
 				return err
 			}
 			started := e.now()
@@ -109,18 +115,11 @@ group, are refused.`,
   mlgate profile merge --out reference.profile.json shards/*.profile.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := out.output()
-			if err := o.validate(); err != nil {
-				return err
-			}
 			if out.Out == "" {
 				return errors.New("profile merge needs --out FILE for the merged profile")
 			}
-			paths, err := expandInputs(args)
+			paths, err := out.inputs(args)
 			if err != nil {
-				return err
-			}
-			if err := refuseOverwrite(paths, out.Out, out.Evidence); err != nil {
 				return err
 			}
 			started := e.now()

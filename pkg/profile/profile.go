@@ -190,15 +190,6 @@ func Read(path string) (*Profile, error) {
 	return p, nil
 }
 
-// IsProfile reports whether data looks like a profile document (its kind),
-// without checking the rest.
-func IsProfile(data []byte) bool {
-	var head struct {
-		Kind string `json:"kind"`
-	}
-	return json.Unmarshal(data, &head) == nil && head.Kind == FormatKind
-}
-
 // Parse decodes and checks a profile.
 func Parse(data []byte) (*Profile, error) {
 	var p Profile
