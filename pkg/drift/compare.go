@@ -98,6 +98,10 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 			ref.Distinct.Estimate())
 		return
 	}
+	if isTime(ref.Type) && cc.Method == "" {
+		problem(evidence.StatusPass, "a %s column moves with time by design: not compared (give it a method in the config to compare it)", ref.Type)
+		return
+	}
 	method := DefaultMethod(ref.Kind, n, refN)
 	if cc.Method != "" {
 		method = methods[cc.Method]
@@ -179,6 +183,16 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 	col.Drifted = distDrifted || nullDrifted || unseenDrifted
 	col.Status = verdict(col.Drifted)
 	r.Details.Columns = append(r.Details.Columns, col)
+}
+
+// isTime reports whether a column type is a date, time or timestamp.
+func isTime(typ string) bool {
+	for _, prefix := range []string{"date", "time", "timestamp"} {
+		if typ == prefix || strings.HasPrefix(typ, prefix+"(") {
+			return true
+		}
+	}
+	return false
 }
 
 // distributionCount is how many values a column's distribution is built on:

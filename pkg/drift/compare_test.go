@@ -239,3 +239,47 @@ func BenchmarkCompareProfiles(b *testing.B) {
 		Compare(ref, cur, DefaultConfig())
 	}
 }
+
+// Far from zero the sketch's 1% relative resolution is coarser than the
+// spread: the shift must still show, through the exact mean difference.
+func TestShiftFarFromZeroIsSeen(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	ref, cur := profile.New(), profile.New()
+	rc := profile.NewColumn("reading", profile.Numeric, "double")
+	cc := profile.NewColumn("reading", profile.Numeric, "double")
+	for i := 0; i < 20000; i++ {
+		rc.AddFloat(1e6 + r.NormFloat64())
+		cc.AddFloat(1e6 + 0.5 + r.NormFloat64())
+	}
+	ref.Columns, cur.Columns = []*profile.Column{rc}, []*profile.Column{cc}
+	ref.Finish()
+	cur.Finish()
+	rep := Compare(ref, cur, DefaultConfig())
+	c := rep.Details.Columns[0]
+	if !c.Drifted || c.Method != "wasserstein" || math.Abs(c.Statistic-0.5) > 0.05 {
+		t.Fatalf("a 0.5 sd shift around 1e6: %+v", c)
+	}
+}
+
+func TestTimeColumnsAreNotComparedByDefault(t *testing.T) {
+	mk := func(offset float64) *profile.Profile {
+		p := profile.New()
+		c := profile.NewColumn("created_at", profile.Numeric, "timestamp(us, utc)")
+		for i := 0; i < 5000; i++ {
+			c.AddFloat(offset + float64(i)*1e6)
+		}
+		p.Columns = []*profile.Column{c}
+		p.Finish()
+		return p
+	}
+	ref, cur := mk(1.7e15), mk(1.8e15)
+	rep := Compare(ref, cur, DefaultConfig())
+	if len(rep.Details.Columns) != 0 || rep.Checks[0].Status != "pass" || !strings.Contains(rep.Checks[0].Message, "moves with time") {
+		t.Fatalf("time column compared by default: %+v", rep.Checks)
+	}
+	cfg, _ := ParseConfig([]byte("columns:\n  created_at: {method: wasserstein}\n"))
+	rep = Compare(ref, cur, cfg)
+	if len(rep.Details.Columns) != 1 || !rep.Details.Columns[0].Drifted {
+		t.Fatalf("time column with a method in the config: %+v", rep.Details.Columns)
+	}
+}

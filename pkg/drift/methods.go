@@ -136,9 +136,15 @@ func (wassersteinMethod) DefaultThreshold() float64       { return 0.1 }
 func (wassersteinMethod) Supports(kind profile.Kind) bool { return kind == profile.Numeric }
 
 // Compute is the Wasserstein-1 distance divided by the reference's standard
-// deviation (at least 0.001), as Evidently norms it.
+// deviation (at least 0.001), as Evidently norms it. From sketches it is never
+// reported below |mean difference|, its exact lower bound from the moments:
+// that keeps shifts visible where the sketch's relative resolution is coarser
+// than the spread (values far from zero, such as timestamps).
 func (wassersteinMethod) Compute(ref, cur *profile.Column) (Result, error) {
 	w := Wasserstein(numericPoints(ref), numericPoints(cur))
+	if ref.Exact == nil || cur.Exact == nil {
+		w = math.Max(w, math.Abs(cur.Moments.Mean-ref.Moments.Mean))
+	}
 	return Result{Statistic: w / math.Max(ref.Moments.StdDev(), 0.001)}, nil
 }
 
