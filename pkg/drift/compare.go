@@ -103,8 +103,8 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 		return
 	}
 	method := DefaultMethod(ref.Kind, n, refN)
-	if cc.Method != "" {
-		method = methods[cc.Method]
+	if m, ok := LookupMethod(cc.Method); ok {
+		method = m
 	}
 	if !method.Supports(ref.Kind) {
 		problem(evidence.StatusError, "method %s does not apply to %s columns", method.Name(), ref.Kind)

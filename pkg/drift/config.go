@@ -117,8 +117,8 @@ func (c Config) check() error {
 	for _, name := range sortedNames(c.Columns) {
 		cc := c.Columns[name]
 		if cc.Method != "" {
-			if _, ok := methods[cc.Method]; !ok {
-				return fmt.Errorf("column %q (line %d): unknown method %q (want one of %v)", name, c.lines[name], cc.Method, MethodNames)
+			if _, ok := LookupMethod(cc.Method); !ok {
+				return fmt.Errorf("column %q (line %d): unknown method %q (want one of %v)", name, c.lines[name], cc.Method, MethodNames())
 			}
 		}
 		if cc.Threshold != nil && (*cc.Threshold < 0 || *cc.Threshold != *cc.Threshold) {

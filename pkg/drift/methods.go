@@ -25,22 +25,28 @@ type Result struct {
 	PValue    *float64
 }
 
-// Methods lists every method by name.
-var methods = map[string]Method{
-	"ks":            ksMethod{},
-	"chisquare":     chiSquareMethod{},
-	"wasserstein":   wassersteinMethod{},
-	"jensenshannon": jensenShannonMethod{},
-	"psi":           psiMethod{},
+// allMethods lists every method, in the order messages and docs name them.
+func allMethods() []Method {
+	return []Method{ksMethod{}, chiSquareMethod{}, wassersteinMethod{}, jensenShannonMethod{}, psiMethod{}}
 }
 
 // MethodNames lists the method names, for messages and docs.
-var MethodNames = []string{"ks", "chisquare", "wasserstein", "jensenshannon", "psi"}
+func MethodNames() []string {
+	var names []string
+	for _, m := range allMethods() {
+		names = append(names, m.Name())
+	}
+	return names
+}
 
 // LookupMethod finds a method by name.
 func LookupMethod(name string) (Method, bool) {
-	m, ok := methods[name]
-	return m, ok
+	for _, m := range allMethods() {
+		if m.Name() == name {
+			return m, true
+		}
+	}
+	return nil, false
 }
 
 // SmallSample is the largest sample judged by a significance test: when both

@@ -174,7 +174,9 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 		return nil
 	}
 	raw := v.col.Type.Name == "string" || v.col.Type.Name == "json"
+	// Booleans are counted as the categories "true" and "false".
 	boolean := v.col.Physical == format.Boolean
+	trueBytes, falseBytes := []byte("true"), []byte("false")
 	for _, val := range b.Values {
 		switch {
 		case val.IsNull():
@@ -192,10 +194,6 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 	}
 	return nil
 }
-
-// Booleans are counted as the categories "true" and "false"; AddBytes only
-// reads these.
-var trueBytes, falseBytes = []byte("true"), []byte("false")
 
 func (v *chunkVisitor) Close() error { return v.done(v.into) }
 
