@@ -89,40 +89,6 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 		return
 	}
 	n, refN := distributionCount(cur), distributionCount(ref)
-	if n == 0 || refN == 0 {
-		problem(evidence.StatusWarn, "no values to compare (current %d, reference %d)", n, refN)
-		return
-	}
-	if ref.Kind == profile.Categorical && len(ref.TopK.Items) == 0 {
-		problem(evidence.StatusPass, "about %d distinct values and none frequent enough to list: nothing to compare (exclude the column in the config)",
-			ref.Distinct.Estimate())
-		return
-	}
-	if isTime(ref.Type) && cc.Method == "" {
-		problem(evidence.StatusPass, "a %s column moves with time by design: not compared (give it a method in the config to compare it)", ref.Type)
-		return
-	}
-	method := DefaultMethod(ref.Kind, n, refN)
-	if m, ok := LookupMethod(cc.Method); ok {
-		method = m
-	}
-	if !method.Supports(ref.Kind) {
-		problem(evidence.StatusError, "method %s does not apply to %s columns", method.Name(), ref.Kind)
-		return
-	}
-	res, err := method.Compute(ref, cur)
-	if err != nil {
-		problem(evidence.StatusError, "%s", err)
-		return
-	}
-	if math.IsNaN(res.Statistic) || math.IsInf(res.Statistic, 0) {
-		problem(evidence.StatusError, "%s is not a finite number for this column (values near the float64 limits?)", method.Name())
-		return
-	}
-	threshold := method.DefaultThreshold()
-	if cc.Threshold != nil {
-		threshold = *cc.Threshold
-	}
 	driftedStatus := evidence.StatusWarn
 	severity := evidence.SeverityWarn
 	if cc.Severity == "error" {
@@ -134,24 +100,54 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 		}
 		return evidence.StatusPass
 	}
-
 	col := evidence.DriftColumn{
-		Column: name, Kind: string(ref.Kind), Method: method.Name(),
-		Statistic: res.Statistic, PValue: res.PValue, Threshold: threshold,
-		N: n, ReferenceN: refN,
+		Column: name, Kind: string(ref.Kind), Method: "none", N: n, ReferenceN: refN,
 		NullRate: cur.NullRate(), ReferenceNullRate: ref.NullRate(),
 	}
-	col.ReferenceHistogram, col.Histogram = histograms(ref, cur)
-	distDrifted := res.Statistic >= threshold
-	if method.Test() {
-		distDrifted = *res.PValue < threshold
+
+	if n > 0 && refN > 0 {
+		col.ReferenceHistogram, col.Histogram = histograms(ref, cur)
 	}
-	r.Checks = append(r.Checks, evidence.Check{
-		ID: id, Title: "distribution of " + name, Status: verdict(distDrifted), Severity: severity,
-		Message:  describe(method, res, threshold, distDrifted, n, refN, ref.IsExact() && cur.IsExact()),
-		Observed: res.Statistic, Expected: map[string]any{"method": method.Name(), "threshold": threshold},
-		Total: n, Location: loc, Source: cfg.source(name),
-	})
+
+	// The distribution, unless there is nothing to compare; the null rate
+	// (and unseen categories) are judged in any case.
+	distDrifted := false
+	if reason := notComparable(ref, cc, n, refN); reason != "" {
+		problem(evidence.StatusPass, "distribution not compared: %s", reason)
+	} else {
+		method := DefaultMethod(ref.Kind, n, refN)
+		if m, ok := LookupMethod(cc.Method); ok {
+			method = m
+		}
+		if !method.Supports(ref.Kind) {
+			problem(evidence.StatusError, "method %s does not apply to %s columns", method.Name(), ref.Kind)
+			return
+		}
+		res, err := method.Compute(ref, cur)
+		if err != nil {
+			problem(evidence.StatusError, "%s", err)
+			return
+		}
+		if math.IsNaN(res.Statistic) || math.IsInf(res.Statistic, 0) {
+			problem(evidence.StatusError, "%s is not a finite number for this column (values near the float64 limits?)", method.Name())
+			return
+		}
+		threshold := method.DefaultThreshold()
+		if cc.Threshold != nil {
+			threshold = *cc.Threshold
+		}
+		col.Method, col.Statistic, col.PValue, col.Threshold = method.Name(), res.Statistic, res.PValue, threshold
+		distDrifted = res.Statistic >= threshold
+		if method.Test() {
+			distDrifted = *res.PValue < threshold
+		}
+		r.Checks = append(r.Checks, evidence.Check{
+			ID: id, Title: "distribution of " + name, Status: verdict(distDrifted), Severity: severity,
+			Message:  describe(method, res, threshold, distDrifted, n, refN, ref.IsExact() && cur.IsExact()),
+			Observed: res.Statistic, Expected: map[string]any{"method": method.Name(), "threshold": threshold},
+			Total: n, Location: loc, Source: cfg.source(name),
+		})
+	}
 
 	nullDrifted := math.Abs(col.NullRate-col.ReferenceNullRate) > cfg.NullRate
 	r.Checks = append(r.Checks, evidence.Check{
@@ -163,7 +159,7 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 	})
 
 	unseenDrifted := false
-	if ref.Kind == profile.Categorical {
+	if ref.Kind == profile.Categorical && n > 0 && refN > 0 {
 		cs := alignCategories(ref, cur)
 		if cs.Unseen {
 			col.UnseenRate = cs.Current[len(cs.Current)-1] / float64(n)
@@ -183,6 +179,24 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 	col.Drifted = distDrifted || nullDrifted || unseenDrifted
 	col.Status = verdict(col.Drifted)
 	r.Details.Columns = append(r.Details.Columns, col)
+}
+
+// notComparable says why a column's distribution is not compared, or "".
+func notComparable(ref *profile.Column, cc ColumnConfig, n, refN int64) string {
+	switch {
+	case n == 0 || refN == 0:
+		return fmt.Sprintf("no values on one side (current %d, reference %d)", n, refN)
+	case ref.Kind == profile.Categorical && len(firstTrusted(ref.TopK)) == 0:
+		return fmt.Sprintf("about %d distinct values and none frequent enough to list (exclude the column in the config)", ref.Distinct.Estimate())
+	case isTime(ref.Type) && cc.Method == "":
+		return fmt.Sprintf("a %s column moves with time by design (give it a method in the config to compare it)", ref.Type)
+	}
+	return ""
+}
+
+func firstTrusted(t *profile.TopK) []profile.Item {
+	items, _ := trusted(t)
+	return items
 }
 
 // isTime reports whether a column type is a date, time or timestamp.
@@ -266,8 +280,14 @@ func histograms(ref, cur *profile.Column) (r, c []float64) {
 }
 
 func (r *Report) judgeDataset(cfg Config) {
-	compared, drifted := len(r.Details.Columns), 0
+	// A column whose distribution was not compared (an id, a time column, no
+	// values) counts only when another check found drift, so columns that
+	// cannot drift by distribution do not dilute the share.
+	compared, drifted := 0, 0
 	for _, c := range r.Details.Columns {
+		if c.Method != "none" || c.Drifted {
+			compared++
+		}
 		if c.Drifted {
 			drifted++
 		}

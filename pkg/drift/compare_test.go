@@ -274,12 +274,52 @@ func TestTimeColumnsAreNotComparedByDefault(t *testing.T) {
 	}
 	ref, cur := mk(1.7e15), mk(1.8e15)
 	rep := Compare(ref, cur, DefaultConfig())
-	if len(rep.Details.Columns) != 0 || rep.Checks[0].Status != "pass" || !strings.Contains(rep.Checks[0].Message, "moves with time") {
+	if c := rep.Details.Columns[0]; c.Method != "none" || c.Drifted || rep.Checks[0].Status != "pass" || !strings.Contains(rep.Checks[0].Message, "moves with time") {
 		t.Fatalf("time column compared by default: %+v", rep.Checks)
 	}
 	cfg, _ := ParseConfig([]byte("columns:\n  created_at: {method: wasserstein}\n"))
 	rep = Compare(ref, cur, cfg)
-	if len(rep.Details.Columns) != 1 || !rep.Details.Columns[0].Drifted {
+	if c := rep.Details.Columns[0]; c.Method != "wasserstein" || !c.Drifted {
 		t.Fatalf("time column with a method in the config: %+v", rep.Details.Columns)
+	}
+}
+
+func TestAllNullColumnDriftsByNullRate(t *testing.T) {
+	ref := generate(1, dataset{rows: 2000})
+	cur := generate(2, dataset{rows: 2000, nullEvery: 1})
+	rep := Compare(ref, cur, DefaultConfig())
+	for _, c := range rep.Details.Columns {
+		if c.Column == "amount" && (!c.Drifted || c.NullRate != 1 || c.Method != "none") {
+			t.Fatalf("amount, all null now: %+v", c)
+		}
+	}
+}
+
+// A categorical column with a few frequent values and a long tail of rare
+// ones has an approximate top-k: only the counts it can vouch for are compared.
+func TestLongTailCategoriesCompareTheirHeavyHitters(t *testing.T) {
+	mk := func(seed uint64, heavyShare float64) *profile.Profile {
+		r := rand.New(rand.NewPCG(seed, 1))
+		c := profile.NewColumn("merchant", profile.Categorical, "string")
+		for i := 0; i < 30000; i++ {
+			if r.Float64() < heavyShare {
+				c.AddBytes(fmt.Appendf(nil, "big-%d", r.IntN(5)))
+			} else {
+				c.AddBytes(fmt.Appendf(nil, "small-%d", r.IntN(1<<20)))
+			}
+		}
+		p := profile.New()
+		p.Columns = []*profile.Column{c}
+		p.Finish()
+		return p
+	}
+	ref := mk(1, 0.6)
+	if ref.Columns[0].IsExact() {
+		t.Fatal("the long-tail column should have an approximate top-k")
+	}
+	same := Compare(ref, mk(2, 0.6), DefaultConfig()).Details.Columns[0]
+	moved := Compare(ref, mk(3, 0.3), DefaultConfig()).Details.Columns[0]
+	if same.Drifted || same.Method != "jensenshannon" || !moved.Drifted {
+		t.Fatalf("same: %+v\nmoved: %+v", same, moved)
 	}
 }

@@ -75,20 +75,22 @@ const (
 func alignCategories(ref, cur *profile.Column) categories {
 	var cs categories
 	index := map[string]int{}
-	for _, it := range ref.TopK.Items {
+	refItems, refOther := trusted(ref.TopK)
+	curItems, curOther := trusted(cur.TopK)
+	for _, it := range refItems {
 		index[it.Value] = len(cs.Labels)
 		cs.Labels = append(cs.Labels, it.Value)
 		cs.Reference = append(cs.Reference, float64(it.Count))
 	}
 	other := -1
-	if ref.TopK.Other > 0 {
+	if refOther > 0 {
 		other = len(cs.Labels)
 		cs.Labels = append(cs.Labels, otherLabel)
-		cs.Reference = append(cs.Reference, float64(ref.TopK.Other))
+		cs.Reference = append(cs.Reference, float64(refOther))
 	}
 	cs.Current = make([]float64, len(cs.Labels))
 	var unseen float64
-	for _, it := range cur.TopK.Items {
+	for _, it := range curItems {
 		switch k, ok := index[it.Value]; {
 		case ok:
 			cs.Current[k] += float64(it.Count)
@@ -101,11 +103,11 @@ func alignCategories(ref, cur *profile.Column) categories {
 	// The current side's own unlisted mass: unknown values, counted as
 	// "other" when the reference has one, else as unseen only if nothing can
 	// have been seen (no reference "other").
-	if cur.TopK.Other > 0 {
+	if curOther > 0 {
 		if other >= 0 {
-			cs.Current[other] += float64(cur.TopK.Other)
+			cs.Current[other] += float64(curOther)
 		} else {
-			unseen += float64(cur.TopK.Other)
+			unseen += float64(curOther)
 		}
 	}
 	cs.UnseenKnown = ref.TopK.Exact()
@@ -116,4 +118,21 @@ func alignCategories(ref, cur *profile.Column) categories {
 		cs.Unseen = true
 	}
 	return cs
+}
+
+// trusted is the top-k items whose count is known well enough to compare:
+// all of them when the summary is exact, else those counted more than its
+// MaxError (true counts lie within [count, count+MaxError]); the others'
+// mass joins "other". Without this an id column's random survivors of the
+// Misra-Gries reduction would look like categories that vanished.
+func trusted(t *profile.TopK) (items []profile.Item, other int64) {
+	other = t.Other
+	for _, it := range t.Items {
+		if it.Count > t.MaxError {
+			items = append(items, it)
+		} else {
+			other += it.Count
+		}
+	}
+	return items, other
 }
