@@ -323,3 +323,27 @@ func TestLongTailCategoriesCompareTheirHeavyHitters(t *testing.T) {
 		t.Fatalf("same: %+v\nmoved: %+v", same, moved)
 	}
 }
+
+// FuzzCompare feeds decoded (possibly hostile) profiles to Compare, which
+// must not panic and must produce finite statistics.
+func FuzzCompare(f *testing.F) {
+	good := generate(1, dataset{rows: 60})
+	seed, err := profile.Marshal(good)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := profile.Parse(data)
+		if err != nil {
+			return
+		}
+		for _, rep := range []*Report{Compare(p, good, DefaultConfig()), Compare(good, p, DefaultConfig()), Compare(p, p, DefaultConfig())} {
+			for _, c := range rep.Details.Columns {
+				if math.IsNaN(c.Statistic) || math.IsInf(c.Statistic, 0) {
+					t.Fatalf("%s: statistic %g", c.Column, c.Statistic)
+				}
+			}
+		}
+	})
+}
