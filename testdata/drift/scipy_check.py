@@ -5,6 +5,7 @@ list of results (same order) to stdout. Each case is {"op": ..., ...}:
 
   ks           a, b            -> [statistic, pvalue]   scipy.stats.ks_2samp
   chisquare    observed, expected -> [statistic, pvalue] scipy.stats.chisquare
+  kolmogorov   x               -> [survival]            scipy.special.kolmogorov
   chi2_contingency a, b       -> [statistic, pvalue]   correction=False
   wasserstein  a, b            -> [distance / max(np.std(a), 0.001)]
   wasserstein_weighted  a, aw, b, bw -> [distance]
@@ -18,7 +19,7 @@ import json
 import sys
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 from scipy.spatial import distance
 
 FLOOR = 0.0001
@@ -44,6 +45,8 @@ def run(case):
     if op == "chisquare":
         res = stats.chisquare(case["observed"], case["expected"])
         return [float(res.statistic), float(res.pvalue)]
+    if op == "kolmogorov":
+        return [float(special.kolmogorov(case["x"]))]
     if op == "chi2_contingency":
         res = stats.chi2_contingency([case["a"], case["b"]], correction=False)
         return [float(res[0]), float(res[1])]
