@@ -2,6 +2,7 @@ package drift
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -43,13 +44,13 @@ func Compare(ref, cur *profile.Profile, cfg Config) *Report {
 	for _, c := range cur.Columns {
 		names[c.Name] = true
 	}
-	for _, name := range sortedNames(names) {
+	for _, name := range slices.Sorted(maps.Keys(names)) {
 		if cfg.Columns[name].Exclude {
 			continue
 		}
 		r.compareColumn(name, ref.Column(name), cur.Column(name), cfg)
 	}
-	for _, name := range sortedNames(cfg.Columns) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Columns)) {
 		if !names[name] {
 			r.Checks = append(r.Checks, evidence.Check{
 				ID: "drift.config." + name, Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,

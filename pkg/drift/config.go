@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 
@@ -114,7 +115,7 @@ func (c Config) check() error {
 	if c.NullRate < 0 || c.NullRate > 1 || c.UnseenRate < 0 || c.UnseenRate > 1 {
 		return errors.New("nullRate and unseenRate are shares: want values in [0, 1]")
 	}
-	for _, name := range sortedNames(c.Columns) {
+	for _, name := range slices.Sorted(maps.Keys(c.Columns)) {
 		cc := c.Columns[name]
 		if cc.Method != "" {
 			if _, ok := LookupMethod(cc.Method); !ok {
@@ -133,12 +134,3 @@ func (c Config) check() error {
 
 // line is the config line of a column's entry, 0 when it has none.
 func (c Config) line(column string) int { return c.lines[column] }
-
-func sortedNames[V any](m map[string]V) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
-}
