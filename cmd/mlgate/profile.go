@@ -106,11 +106,11 @@ func newProfileMergeCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge --out FILE PROFILES...",
 		Short: "Merge the profiles of parts of a dataset (shards, files) into one",
-		Long: `Merge combines profiles of disjoint parts of one dataset. Counts, min/max, the
-quantile and distinct-count sketches and exact values come out exactly as if
-everything had been profiled at once; mean and variance to floating-point rounding;
-top-k within its stated error. Profiles with different columns, or sharing a row
-group, are refused.`,
+		Long: `Merge combines profiles of disjoint parts of one dataset. Counts, moments (kept as
+exact sums), the quantile and distinct-count sketches and exact values come out
+exactly as if everything had been profiled at once; top-k counts of columns with
+more than 256 distinct values within their stated error. Profiles with different
+columns, or sharing a row group, are refused.`,
 		Example: `  # The last job of a sharded matrix
   mlgate profile merge --out reference.profile.json shards/*.profile.json`,
 		Args: cobra.MinimumNArgs(1),

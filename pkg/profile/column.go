@@ -146,7 +146,7 @@ func (c *Column) Merge(o *Column) error {
 	} else {
 		c.Exact = nil
 	}
-	c.Moments.Merge(*o.Moments)
+	c.Moments.Merge(o.Moments)
 	return c.Quantiles.Merge(*o.Quantiles)
 }
 
@@ -158,6 +158,7 @@ func (c *Column) Finish() {
 		return
 	}
 	slices.Sort(c.Exact)
+	c.Moments.finish()
 	c.Bins = c.binEdges()
 }
 
