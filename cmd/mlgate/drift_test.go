@@ -111,7 +111,13 @@ func TestProfileIsDeterministic(t *testing.T) {
 	data := filepath.Join(dir, "data.parquet")
 	dataset(t, data, 1, 30000, 4000, 0, false)
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	runCLI(t, nil, "profile", "--out", a, data).wantCode(t, 0)
+	ev := filepath.Join(dir, "evidence.json")
+	runCLI(t, nil, "profile", "--out", a, "--evidence", ev, data).wantCode(t, 0)
+	doc := readEvidence(t, ev)
+	var details profileDetails
+	if err := doc.DetailsAs(&details); err != nil || doc.Kind != evidence.KindProfile || details.Rows != 30000 || len(details.Columns) != 3 {
+		t.Fatalf("profile evidence: kind %s, details %+v (%v)", doc.Kind, details, err)
+	}
 	runCLI(t, nil, "profile", "--out", b, data).wantCode(t, 0)
 	x, _ := os.ReadFile(a)
 	y, _ := os.ReadFile(b)
