@@ -29,6 +29,7 @@ func (o *driftOptions) AddFlags(cmd *cobra.Command) {
 func newDriftCmd(e *env) *cobra.Command {
 	var (
 		opts driftOptions
+		scan scanOptions
 		out  outputOptions
 	)
 	cmd := &cobra.Command{
@@ -67,15 +68,15 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if len(opts.Reference) == 0 {
 				return errors.New("--reference is empty")
 			}
-			refPaths, err := expandInputs(opts.Reference)
+			refPaths, err := expandDataArgs(opts.Reference)
 			if err != nil {
 				return fmt.Errorf("--reference: %w", err)
 			}
-			curPaths, err := expandInputs(args)
+			curPaths, err := expandDataArgs(args)
 			if err != nil {
 				return err
 			}
-			if err := refuseOverwrite(append(append([]string{opts.Config}, refPaths...), curPaths...), out.Out); err != nil {
+			if err := refuseOverwrite(out.Out, append(append([]string{opts.Config}, refPaths...), curPaths...)...); err != nil {
 				return err
 			}
 			started := e.now()
@@ -85,11 +86,11 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 					return err
 				}
 			}
-			ref, err := loadSource(cmd.Context(), refPaths)
+			ref, err := loadSource(cmd.Context(), refPaths, scan)
 			if err != nil {
 				return err
 			}
-			cur, err := loadSource(cmd.Context(), curPaths)
+			cur, err := loadSource(cmd.Context(), curPaths, scan)
 			if err != nil {
 				return err
 			}
@@ -112,6 +113,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 		},
 	}
 	opts.AddFlags(cmd)
+	scan.AddFlags(cmd)
 	out.AddFlags(cmd)
 	return cmd
 }

@@ -293,7 +293,7 @@ func TestDriftBadInputsExit2(t *testing.T) {
 		"corrupt parquet":   {[]string{"drift", "--reference", corrupt, data}, "PARQUET-1481.parquet"},
 		"overwrite input":   {[]string{"drift", "--reference", data, "--out", data, data}, "refusing to overwrite"},
 		"bad shard":         {[]string{"profile", "--shard", "4/4", data}, "0 <= I < N"},
-		"no glob match":     {[]string{"drift", "--reference", filepath.Join(dir, "*.nothing"), data}, "no file matches"},
+		"no glob match":     {[]string{"drift", "--reference", filepath.Join(dir, "*.nothing"), data}, "matches no files"},
 		"merge no out":      {[]string{"profile", "merge", garbage}, "--out"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -377,7 +377,7 @@ func TestProfileDoesNotDependOnWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, _, err := profile.Scan(context.Background(), []*parquetx.File{f}, profile.ScanOptions{Workers: workers})
+		p, _, err := profile.Scan(context.Background(), []*parquetx.File{f}, profile.ScanOptions{Parquet: parquetx.ScanOptions{Workers: workers}})
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -42,16 +41,20 @@ func (o *profileOutputOptions) inputs(args []string) ([]string, error) {
 	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
 		return nil, err
 	}
-	paths, err := expandInputs(args)
+	paths, err := expandDataArgs(args)
 	if err != nil {
 		return nil, err
 	}
-	return paths, refuseOverwrite(paths, o.Out, o.Evidence)
+	if err := refuseOverwrite(o.Out, paths...); err != nil {
+		return nil, err
+	}
+	return paths, refuseOverwrite(o.Evidence, paths...)
 }
 
 func newProfileCmd(e *env) *cobra.Command {
 	var (
 		out   profileOutputOptions
+		scan  scanOptions
 		shard string
 	)
 	cmd := &cobra.Command{
@@ -88,7 +91,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 				return err
 			}
 			started := e.now()
-			src, err := loadParquet(cmd.Context(), paths, sh)
+			src, err := loadParquet(cmd.Context(), paths, sh, scan)
 			if err != nil {
 				return err
 			}
@@ -96,6 +99,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 		},
 	}
 	out.AddFlags(cmd)
+	scan.AddFlags(cmd)
 	cmd.Flags().StringVar(&shard, "shard", "", "profile only shard `I/N` of the row groups (0 <= I < N)")
 	cmd.AddCommand(newProfileMergeCmd(e))
 	return cmd
@@ -147,7 +151,8 @@ func (e *env) emitProfile(src *profileSource, out profileOutputOptions, started 
 	}
 	doc.Details = profileDetailsOf(src.profile, out.Out)
 	p := src.profile
-	doc.Summary = fmt.Sprintf("profiled %s of %s in %s", plural(len(p.Columns), "column"), plural(int(p.Rows), "row"), plural(len(p.Sources), "file"))
+	doc.Summary = fmt.Sprintf("profiled %d %s of %d %s in %d %s", len(p.Columns), plural(len(p.Columns), "column"),
+		p.Rows, plural(int(p.Rows), "row"), len(p.Sources), plural(len(p.Sources), "file"))
 	if p.Shard != nil {
 		doc.Summary += fmt.Sprintf(" (shard %d/%d)", p.Shard.Index, p.Shard.Count)
 	}
@@ -209,7 +214,7 @@ func (s *profileSource) subject() evidence.Subject {
 
 // loadSource reads paths as Parquet files (profiled) or as profiles (merged
 // when several), whichever they are; mixing both is refused.
-func loadSource(ctx context.Context, paths []string) (*profileSource, error) {
+func loadSource(ctx context.Context, paths []string, scan scanOptions) (*profileSource, error) {
 	var parquetFiles, profiles int
 	for _, p := range paths {
 		isParquet, err := looksLikeParquet(p)
@@ -226,7 +231,7 @@ func loadSource(ctx context.Context, paths []string) (*profileSource, error) {
 	case parquetFiles > 0 && profiles > 0:
 		return nil, fmt.Errorf("%s: give either Parquet files or profiles, not both", strings.Join(paths, ", "))
 	case parquetFiles > 0:
-		return loadParquet(ctx, paths, nil)
+		return loadParquet(ctx, paths, nil, scan)
 	}
 	return loadProfiles(paths)
 }
@@ -244,7 +249,7 @@ func looksLikeParquet(path string) (bool, error) {
 	return string(head) == "PAR1", nil
 }
 
-func loadParquet(ctx context.Context, paths []string, shard *profile.Shard) (*profileSource, error) {
+func loadParquet(ctx context.Context, paths []string, shard *profile.Shard, scan scanOptions) (*profileSource, error) {
 	src := &profileSource{name: datasetName(paths)}
 	var files []*parquetx.File
 	defer func() {
@@ -264,7 +269,7 @@ func loadParquet(ctx context.Context, paths []string, shard *profile.Shard) (*pr
 				Severity: evidence.SeverityWarn, Message: w, Location: &evidence.Location{File: p}})
 		}
 	}
-	prof, skipped, err := profile.Scan(ctx, files, profile.ScanOptions{Shard: shard})
+	prof, skipped, err := profile.Scan(ctx, files, profile.ScanOptions{Shard: shard, Parquet: scan.parquetx()})
 	if err != nil {
 		return nil, err
 	}
@@ -323,51 +328,4 @@ func parseShard(s string) (*profile.Shard, error) {
 		return nil, fmt.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4 for the first of four shards", s)
 	}
 	return &profile.Shard{Index: i, Count: n}, nil
-}
-
-// refuseOverwrite stops a command before it writes over one of its inputs.
-func refuseOverwrite(inputs []string, outputs ...string) error {
-	for _, out := range outputs {
-		if out == "" {
-			continue
-		}
-		ost, err := os.Stat(out)
-		if err != nil {
-			continue // does not exist yet
-		}
-		for _, in := range inputs {
-			if ist, err := os.Stat(in); err == nil && os.SameFile(ist, ost) {
-				return fmt.Errorf("%s is an input: refusing to overwrite it (choose another output path)", out)
-			}
-		}
-	}
-	return nil
-}
-
-// expandInputs keeps paths that exist and expands the others as globs (for
-// quoted patterns such as --reference 'train/*.parquet'), in sorted order.
-func expandInputs(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		if _, err := os.Stat(p); err == nil || !strings.ContainsAny(p, "*?[") {
-			out = append(out, p)
-			continue
-		}
-		matches, err := filepath.Glob(p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		if len(matches) == 0 {
-			return nil, fmt.Errorf("%s: no file matches", p)
-		}
-		out = append(out, matches...)
-	}
-	return out, nil
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }

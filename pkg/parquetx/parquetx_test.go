@@ -5,13 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/mlgate/mlgate/internal/testcorpus"
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
@@ -83,27 +83,8 @@ var corpusExpect = map[string]struct{ err, why string }{
 	"data/large_string_map.brotli.parquet":                {"exceeds the 256 MiB page size limit", "1 GiB values: refused instead of using 2 GB of memory"},
 }
 
-func corpusFiles(t *testing.T) (string, []string) {
-	root := testenv.Shared(t, "corpora", "parquet-testing")
-	var files []string
-	for _, dir := range []string{"data", "bad_data"} {
-		filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
-				rel, _ := filepath.Rel(root, p)
-				files = append(files, filepath.ToSlash(rel))
-			}
-			return nil
-		})
-	}
-	sort.Strings(files)
-	if len(files) == 0 {
-		t.Fatal("no Parquet files in the corpus")
-	}
-	return root, files
-}
-
 func TestCorpus(t *testing.T) {
-	root, files := corpusFiles(t)
+	root, files := testcorpus.ParquetTesting(t)
 	for _, rel := range files {
 		t.Run(rel, func(t *testing.T) {
 			path := filepath.Join(root, rel)

@@ -92,21 +92,24 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 			}
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan *Chunk)
+	// On an error, chunks after the failing one are skipped but earlier
+	// ones still run, so the error reported is the first in file order
+	// whatever the scheduling.
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
+		errAt    = len(units)
+		next     int
 	)
-	fail := func(err error) {
+	take := func() (int, bool) {
 		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
+		defer mu.Unlock()
+		if next >= errAt || ctx.Err() != nil {
+			return 0, false
 		}
-		mu.Unlock()
-		cancel()
+		next++
+		return next - 1, true
 	}
 	for w := 0; w < min(opts.Workers, max(len(units), 1)); w++ {
 		wg.Add(1)
@@ -114,27 +117,26 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 			defer wg.Done()
 			buf := make([]parquet.Value, opts.BatchSize)
 			rows := make([]int64, opts.BatchSize)
-			for c := range work {
-				if err := scanChunk(ctx, c, opts, open, buf, rows); err != nil {
-					fail(err)
+			for {
+				i, ok := take()
+				if !ok {
+					return
+				}
+				if err := scanChunk(ctx, units[i], opts, open, buf, rows); err != nil {
+					mu.Lock()
+					if i < errAt {
+						errAt, firstErr = i, err
+					}
+					mu.Unlock()
 				}
 			}
 		}()
 	}
-feed:
-	for _, u := range units {
-		select {
-		case work <- u:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr
 	}
-	return context.Cause(ctx)
+	return ctx.Err()
 }
 
 // scanChunk visits one chunk and cross-checks what it decoded against the

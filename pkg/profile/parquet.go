@@ -17,8 +17,8 @@ import (
 type ScanOptions struct {
 	// Shard, when set, profiles only the row groups of shard Index of Count.
 	Shard *Shard
-	// Workers is how many column chunks are read at once (GOMAXPROCS when 0).
-	Workers int
+	// Parquet tunes the scan: workers, largest page.
+	Parquet parquetx.ScanOptions
 }
 
 // Skipped is a column that was not profiled, and why.
@@ -80,7 +80,7 @@ func Scan(ctx context.Context, files []*parquetx.File, opts ScanOptions) (*Profi
 	for _, c := range columns {
 		byName[c.name] = c
 	}
-	err = parquetx.Scan(ctx, files, names, parquetx.ScanOptions{Workers: opts.Workers}, func(ch *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
+	err = parquetx.Scan(ctx, files, names, opts.Parquet, func(ch *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
 		pos := order[ch.File][ch.RowGroup]
 		if pos < 0 {
 			return nil, nil

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// scanOptions is the option group of commands that read Parquet data.
+type scanOptions struct {
+	Workers     int
+	MaxPageSize int64
+}
+
+func (o *scanOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&o.Workers, "workers", 0, "column chunks read in parallel (default: the number of CPUs)")
+	cmd.Flags().Int64Var(&o.MaxPageSize, "max-page-size", parquetx.DefaultMaxPageSize>>20, "refuse Parquet pages larger than this many `MiB` uncompressed")
+}
+
+func (o *scanOptions) parquetx() parquetx.ScanOptions {
+	return parquetx.ScanOptions{Workers: o.Workers, MaxPageSize: o.MaxPageSize << 20}
+}
+
+// expandDataArgs turns arguments into Parquet file paths: globs are expanded
+// (for shells that pass them quoted, as GitHub Actions inputs do), folders
+// contribute their *.parquet files, recursively. The result is sorted and
+// without duplicates; a pattern that matches nothing is an error.
+func expandDataArgs(args []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, arg := range args {
+		matches := []string{arg}
+		if strings.ContainsAny(arg, "*?[") {
+			m, err := filepath.Glob(arg)
+			if err != nil {
+				return nil, fmt.Errorf("bad pattern %q: %w", arg, err)
+			}
+			if len(m) == 0 {
+				return nil, fmt.Errorf("%q matches no files", arg)
+			}
+			matches = m
+		}
+		for _, p := range matches {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, fmt.Errorf("data file: %w", err)
+			}
+			if !st.IsDir() {
+				add(p)
+				continue
+			}
+			var found []string
+			err = filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && strings.HasSuffix(q, ".parquet") {
+					found = append(found, q)
+				}
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			if len(found) == 0 {
+				return nil, fmt.Errorf("folder %s holds no .parquet files", p)
+			}
+			sort.Strings(found)
+			for _, q := range found {
+				add(q)
+			}
+		}
+	}
+	return out, nil
+}
+
+// refuseOverwrite fails when out names one of the inputs.
+func refuseOverwrite(out string, inputs ...string) error {
+	if out == "" {
+		return nil
+	}
+	abs, _ := filepath.Abs(out)
+	for _, in := range inputs {
+		if a, _ := filepath.Abs(in); a == abs {
+			return fmt.Errorf("--out %s is one of the inputs; refusing to overwrite it", out)
+		}
+	}
+	return nil
+}

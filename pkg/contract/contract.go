@@ -1,0 +1,102 @@
+package contract
+
+import (
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// APIVersion and Kind identify a contract document.
+const (
+	APIVersion = "mlgate.dev/v1"
+	Kind       = "DataContract"
+)
+
+// Pos is a 1-based line and column in the contract file.
+type Pos struct {
+	Line, Column int
+}
+
+// Rule is one constraint with its optional per-rule severity and mostly (the
+// fraction of rows that must pass), and where it was written.
+type Rule[T any] struct {
+	Value    T
+	Severity evidence.Severity
+	Mostly   float64
+	Pos      Pos
+}
+
+// Contract is a parsed data contract.
+type Contract struct {
+	// File is the path the contract was read from, used in sources.
+	File    string
+	Name    string
+	Dataset Dataset
+	Columns []*Column
+}
+
+// Dataset holds the dataset-level rules.
+type Dataset struct {
+	MinRows *Rule[int64]
+	MaxRows *Rule[int64]
+	// Strict fails columns present in the data but absent from the contract.
+	Strict *Rule[bool]
+	// Unique lists compound keys whose combination must be unique.
+	Unique []*Rule[[]string]
+}
+
+// Column holds the rules of one column, by dotted path.
+type Column struct {
+	Name        string
+	Description string
+	Pos         Pos
+	// Type is the expected type as written ("int64", "timestamp(us, utc)");
+	// TypePos its position. Empty when the contract does not constrain it.
+	Type    *Rule[TypeSpec]
+	Default RuleDefaults
+
+	Nullable        *Rule[bool]
+	MaxNullFraction *Rule[float64]
+	Min             *Rule[float64]
+	Max             *Rule[float64]
+	Allowed         *Rule[[]string]
+	Pattern         *Rule[string]
+	Unique          *Rule[bool]
+	MinLength       *Rule[int64]
+	MaxLength       *Rule[int64]
+}
+
+// RuleDefaults are a column's severity and mostly, inherited by its rules.
+type RuleDefaults struct {
+	Severity evidence.Severity
+	Mostly   float64
+}
+
+// Column returns the column with the given name, or nil.
+func (c *Contract) Column(name string) *Column {
+	for _, col := range c.Columns {
+		if col.Name == name {
+			return col
+		}
+	}
+	return nil
+}
+
+// severityOf and mostlyOf resolve a rule's settings against its column's.
+func severityOf(rule, col evidence.Severity) evidence.Severity {
+	switch {
+	case rule != "":
+		return rule
+	case col != "":
+		return col
+	}
+	return evidence.SeverityError
+}
+
+func mostlyOf(rule, col float64) float64 {
+	switch {
+	case rule > 0:
+		return rule
+	case col > 0:
+		return col
+	}
+	return 1
+}

@@ -1,0 +1,155 @@
+package contract
+
+import (
+	"regexp/syntax"
+)
+
+// seqMatcher matches the common shape of contract patterns without the
+// regexp engine: an anchored sequence of literal bytes and repeated ASCII
+// classes, e.g. ^u[0-9]{12}$ or ^[a-z]+@example\.com$. It is only built when
+// greedy matching is exact: every repeated class is followed by something
+// that cannot start with one of its bytes. Go's regexp runs several times
+// slower on such patterns, and a scan tests every value.
+type seqMatcher struct {
+	items []seqItem
+}
+
+type seqItem struct {
+	class    [256]bool
+	min, max int // max < 0: unbounded
+}
+
+// compileSeq returns a matcher for pattern, or nil when it has another shape.
+func compileSeq(pattern string) *seqMatcher {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 {
+		return nil
+	}
+	subs := re.Sub
+	if subs[0].Op != syntax.OpBeginText || subs[len(subs)-1].Op != syntax.OpEndText {
+		return nil
+	}
+	m := &seqMatcher{}
+	for _, s := range subs[1 : len(subs)-1] {
+		if !m.add(s) {
+			return nil
+		}
+	}
+	// Greedy is exact only if what follows a repetition cannot continue it.
+	for i, it := range m.items {
+		if it.min == it.max {
+			continue
+		}
+		for j := i + 1; j < len(m.items); j++ {
+			for b := 0; b < 256; b++ {
+				if it.class[b] && m.items[j].class[b] {
+					return nil
+				}
+			}
+			if m.items[j].min > 0 {
+				break
+			}
+		}
+	}
+	return m
+}
+
+func (m *seqMatcher) add(re *syntax.Regexp) bool {
+	if re.Flags&syntax.FoldCase != 0 {
+		return false
+	}
+	switch re.Op {
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			if !m.add(sub) {
+				return false
+			}
+		}
+		return true
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			if r >= 0x80 {
+				return false
+			}
+			var it seqItem
+			it.class[r] = true
+			it.min, it.max = 1, 1
+			m.items = append(m.items, it)
+		}
+		return true
+	case syntax.OpCharClass:
+		it, ok := classItem(re)
+		if !ok {
+			return false
+		}
+		it.min, it.max = 1, 1
+		m.items = append(m.items, it)
+		return true
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		sub := re.Sub[0]
+		var it seqItem
+		switch {
+		case sub.Op == syntax.OpCharClass:
+			var ok bool
+			if it, ok = classItem(sub); !ok {
+				return false
+			}
+		case sub.Op == syntax.OpLiteral && len(sub.Rune) == 1 && sub.Rune[0] < 0x80 && sub.Flags&syntax.FoldCase == 0:
+			it.class[sub.Rune[0]] = true
+		default:
+			return false
+		}
+		switch re.Op {
+		case syntax.OpStar:
+			it.min, it.max = 0, -1
+		case syntax.OpPlus:
+			it.min, it.max = 1, -1
+		case syntax.OpQuest:
+			it.min, it.max = 0, 1
+		default:
+			if re.Min > 1000 || re.Max > 1000 {
+				return false
+			}
+			it.min, it.max = re.Min, re.Max
+		}
+		m.items = append(m.items, it)
+		return true
+	}
+	return false
+}
+
+// classItem accepts classes of ASCII characters only, so that matching bytes
+// is the same as matching runes.
+func classItem(re *syntax.Regexp) (seqItem, bool) {
+	var it seqItem
+	for i := 0; i+1 < len(re.Rune); i += 2 {
+		lo, hi := re.Rune[i], re.Rune[i+1]
+		if hi >= 0x80 {
+			return it, false
+		}
+		for r := lo; r <= hi; r++ {
+			it.class[r] = true
+		}
+	}
+	return it, true
+}
+
+// match reports whether the whole of b matches.
+func (m *seqMatcher) match(b []byte) bool {
+	p := 0
+	for i := range m.items {
+		it := &m.items[i]
+		n := 0
+		for p < len(b) && (it.max < 0 || n < it.max) && it.class[b[p]] {
+			p++
+			n++
+		}
+		if n < it.min {
+			return false
+		}
+	}
+	return p == len(b)
+}

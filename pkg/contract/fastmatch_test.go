@@ -1,0 +1,47 @@
+package contract
+
+import (
+	"regexp"
+	"testing"
+)
+
+var seqPatterns = []string{
+	`^u[0-9]{12}$`, `^user[0-9]+@example\.com$`, `^[A-Z]{2}$`, `^[a-z]*-[0-9]?$`, `^x+y*z$`, `^[0-9]{2,4}$`,
+	`^a$`, `^$`,
+}
+
+func TestSeqMatcherShapes(t *testing.T) {
+	for _, p := range seqPatterns {
+		if compileSeq(p) == nil {
+			t.Errorf("%s: not compiled to the fast matcher", p)
+		}
+	}
+	// Shapes where greedy matching could be wrong, or that are not anchored
+	// sequences, must stay with the regexp engine.
+	for _, p := range []string{`^[a-z]+[a-c]$`, `^a*a$`, `u[0-9]`, `^(ab)+$`, `^a|b$`, `(?i)^abc$`, `^é+$`, `^.*$`, `^[0-9]+\d$`} {
+		if compileSeq(p) != nil {
+			t.Errorf("%s: compiled to the fast matcher", p)
+		}
+	}
+}
+
+// FuzzSeqMatcher checks the fast matcher against Go's regexp on arbitrary
+// inputs for every pattern it accepts.
+func FuzzSeqMatcher(f *testing.F) {
+	for _, s := range []string{"u123456789012", "user42@example.com", "FR", "abc-1", "xyyz", "123", "", "a", "u12345678901", "é"} {
+		f.Add(s)
+	}
+	var ms []*seqMatcher
+	var res []*regexp.Regexp
+	for _, p := range seqPatterns {
+		ms = append(ms, compileSeq(p))
+		res = append(res, regexp.MustCompile(p))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i, m := range ms {
+			if got, want := m.match([]byte(s)), res[i].MatchString(s); got != want {
+				t.Fatalf("%s on %q: fast %v, regexp %v", seqPatterns[i], s, got, want)
+			}
+		}
+	})
+}

@@ -1,0 +1,247 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// maxInferredAllowed is the most distinct values a string column may have
+// for Infer to write them as its allowed list.
+const maxInferredAllowed = 20
+
+// Infer writes a contract that describes the dataset formed by files: each
+// column's type and nullability, numeric ranges rounded outward to two
+// significant digits, the allowed values of low-cardinality strings, and
+// uniqueness where the data has no duplicates. The contract validates the
+// data it came from.
+func Infer(ctx context.Context, name string, files []*parquetx.File, opts Options) (*Contract, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no files to infer a contract from")
+	}
+	ref := files[0]
+	c := &Contract{Name: name, Dataset: Dataset{Strict: &Rule[bool]{Value: true}}}
+	var scanned []*parquetx.Column
+	for _, col := range ref.Schema.Columns {
+		if !describable(ref.Schema, col) {
+			continue
+		}
+		for _, f := range files[1:] {
+			other := f.Schema.Lookup(col.Path)
+			if other == nil || other.Type != col.Type {
+				return nil, fmt.Errorf("%s and %s disagree on column %q; infer a contract per schema", ref.Path, f.Path, col.Path)
+			}
+		}
+		cc := &Column{Name: col.Path, Type: &Rule[TypeSpec]{Value: SpecOf(col.Type)}}
+		c.Columns = append(c.Columns, cc)
+		if col.Leaf && !col.InCollection {
+			scanned = append(scanned, col)
+		} else {
+			cc.Nullable = &Rule[bool]{Value: col.Repetition == "optional"}
+		}
+	}
+	profiles := map[string]*profile{}
+	for _, col := range scanned {
+		profiles[col.Path] = &profile{distinct: map[string]bool{}, min: math.Inf(1), max: math.Inf(-1)}
+	}
+	// Every leaf is read, profiled or not, so that a contract is never
+	// inferred from corrupt data.
+	var mu sync.Mutex
+	for _, f := range files {
+		var names []string
+		for _, col := range f.Schema.Leaves {
+			names = append(names, col.Path)
+		}
+		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, opts.Scan, func(ch *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
+			into := profiles[ch.Column.Path]
+			if into == nil {
+				into = &profile{distinct: map[string]bool{}}
+			}
+			return &profileVisitor{col: ch.Column, into: into, mu: &mu, local: &profile{distinct: map[string]bool{}, min: math.Inf(1), max: math.Inf(-1)}}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// Uniqueness: run the engine itself with unique on every candidate.
+	probe := &Contract{File: "(inferred)"}
+	for _, col := range scanned {
+		p := profiles[col.Path]
+		cc := c.Column(col.Path)
+		cc.Nullable = &Rule[bool]{Value: p.nulls > 0}
+		if col.Numeric() && col.Type.Name != "date" && col.Type.Name != "time" && col.Type.Name != "timestamp" && p.values > p.nulls && !math.IsInf(p.min, 0) {
+			integer := col.Type.Name != "float" && col.Type.Name != "double" && col.Type.Name != "decimal"
+			lo, hi := roundDown(p.min, integer), roundUp(p.max, integer)
+			cc.Min, cc.Max = &Rule[float64]{Value: lo}, &Rule[float64]{Value: hi}
+		}
+		if col.Type.Name == "string" && !p.overflow && len(p.distinct) > 0 && p.values-p.nulls >= 2*int64(len(p.distinct)) {
+			cc.Allowed = &Rule[[]string]{Value: sortedKeys(p.distinct)}
+		}
+		fewValues := !p.overflow && len(p.distinct) > 0 && int64(len(p.distinct)) < p.values-p.nulls
+		if uniqueCandidate(col) && p.values-p.nulls > 1 && !fewValues {
+			probe.Columns = append(probe.Columns, &Column{Name: col.Path, Unique: &Rule[bool]{Value: true}})
+		}
+	}
+	if len(probe.Columns) > 0 {
+		plan, err := Compile(probe)
+		if err != nil {
+			return nil, err
+		}
+		res, err := plan.Run(ctx, files, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, chk := range res.Checks {
+			if chk.Location != nil && chk.Failures == 0 && chk.Status == "pass" && len(chk.ID) > len(".unique") && chk.ID[len(chk.ID)-len(".unique"):] == ".unique" {
+				c.Column(chk.Location.Column).Unique = &Rule[bool]{Value: true}
+			}
+		}
+	}
+	return c, nil
+}
+
+// describable reports whether a schema node gets its own contract entry:
+// leaves outside collections, and the top of each list or map (whose
+// elements are not constrained one by one). Structs are described by their
+// leaves' dotted paths.
+func describable(s *parquetx.Schema, col *parquetx.Column) bool {
+	if col.Type.Name == "struct" {
+		return false
+	}
+	if !col.InCollection {
+		return true
+	}
+	parent := s.Lookup(parentPath(col.Path))
+	topOfCollection := col.Type.Name == "list" || col.Type.Name == "map" || col.Repetition == "repeated"
+	return topOfCollection && (parent == nil || !parent.InCollection && parent.Type.Name != "list" && parent.Type.Name != "map")
+}
+
+func parentPath(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '.' {
+			return p[:i]
+		}
+	}
+	return ""
+}
+
+func uniqueCandidate(col *parquetx.Column) bool {
+	switch col.Type.Name {
+	case "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "string", "uuid", "binary":
+		return col.MaxRepetitionLevel == 0
+	}
+	return false
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// profile is what Infer learns about a column.
+type profile struct {
+	values, nulls int64
+	min, max      float64
+	distinct      map[string]bool
+	overflow      bool
+}
+
+func (p *profile) merge(o *profile) {
+	p.values += o.values
+	p.nulls += o.nulls
+	p.min, p.max = math.Min(p.min, o.min), math.Max(p.max, o.max)
+	p.overflow = p.overflow || o.overflow
+	for k := range o.distinct {
+		if p.distinct[k] {
+			continue
+		}
+		if len(p.distinct) >= maxInferredAllowed {
+			p.overflow = true
+			break
+		}
+		p.distinct[k] = true
+	}
+}
+
+type profileVisitor struct {
+	col   *parquetx.Column
+	into  *profile
+	local *profile
+	mu    *sync.Mutex
+}
+
+func (v *profileVisitor) Dictionary([]parquet.Value) (bool, error) { return true, nil }
+
+func (v *profileVisitor) Values(b parquetx.Batch) error {
+	p := v.local
+	for _, val := range b.Values {
+		p.values++
+		if val.IsNull() {
+			p.nulls++
+			continue
+		}
+		if x, ok := v.col.Number(val); ok && !math.IsNaN(x) {
+			p.min, p.max = math.Min(p.min, x), math.Max(p.max, x)
+		}
+		if v.col.Type.Name == "string" && !p.overflow {
+			s, _ := v.col.Text(val)
+			if !p.distinct[s] {
+				if len(p.distinct) >= maxInferredAllowed {
+					p.overflow = true
+				} else {
+					p.distinct[s] = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (v *profileVisitor) Close() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.into.merge(v.local)
+	return nil
+}
+
+// roundDown and roundUp round outward to two significant digits (integers
+// for integer columns), never crossing the value.
+func roundDown(x float64, integer bool) float64 { return roundOut(x, integer, math.Floor) }
+func roundUp(x float64, integer bool) float64   { return roundOut(x, integer, math.Ceil) }
+
+func roundOut(x float64, integer bool, f func(float64) float64) float64 {
+	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+		return x
+	}
+	mag := math.Pow(10, math.Floor(math.Log10(math.Abs(x)))-1)
+	if integer && mag < 1 {
+		mag = 1
+	}
+	r := f(x/mag) * mag
+	down := f(0.5) == 0 // f is math.Floor
+	if down && r > x {
+		r -= mag
+	}
+	if !down && r < x {
+		r += mag
+	}
+	if integer {
+		return math.Round(r)
+	}
+	// Drop binary noise (1.2000000000000002) unless that crosses the value.
+	if clean, err := strconv.ParseFloat(strconv.FormatFloat(r, 'g', 3, 64), 64); err == nil && (down && clean <= x || !down && clean >= x) {
+		r = clean
+	}
+	return r
+}

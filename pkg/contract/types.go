@@ -1,0 +1,185 @@
+package contract
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// TypeSpec is a contract type: a name with the parameters the contract
+// pins. Unset parameters match anything (a plain "timestamp" matches every
+// unit), so contracts can be as strict as their authors want.
+type TypeSpec struct {
+	Name string
+	// Unit (ms, us, ns) and UTC are for time and timestamp; HasUTC says
+	// whether the contract pinned the UTC flag.
+	Unit   string
+	UTC    bool
+	HasUTC bool
+	// Precision and Scale are for decimal; zero Precision matches any.
+	Precision, Scale int
+}
+
+// typeNames are the names a contract may use.
+var typeNames = []string{
+	"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+	"float16", "float", "double", "boolean", "string", "binary", "uuid", "json", "bson",
+	"date", "time", "timestamp", "decimal", "int96", "interval", "null",
+	"geometry", "geography", "variant", "list", "map", "struct",
+}
+
+// ParseType parses "int64", "decimal(10,2)", "timestamp(us, utc)",
+// "timestamp(ms, local)", "time(ns)".
+func ParseType(s string) (TypeSpec, error) {
+	s = strings.TrimSpace(s)
+	name, args, hasArgs := strings.Cut(s, "(")
+	name = strings.ToLower(strings.TrimSpace(name))
+	var params []string
+	if hasArgs {
+		if !strings.HasSuffix(args, ")") {
+			return TypeSpec{}, fmt.Errorf("type %q: missing closing parenthesis", s)
+		}
+		for _, p := range strings.Split(strings.TrimSuffix(args, ")"), ",") {
+			params = append(params, strings.ToLower(strings.TrimSpace(p)))
+		}
+	}
+	known := false
+	for _, n := range typeNames {
+		if n == name {
+			known = true
+		}
+	}
+	if !known {
+		msg := fmt.Sprintf("unknown type %q", name)
+		if sug := suggest(name, typeNames); sug != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", sug)
+		}
+		return TypeSpec{}, fmt.Errorf("%s; valid types: %s", msg, strings.Join(typeNames, ", "))
+	}
+	t := TypeSpec{Name: name}
+	switch name {
+	case "decimal":
+		if !hasArgs {
+			return t, nil
+		}
+		if len(params) != 2 {
+			return TypeSpec{}, fmt.Errorf("type %q: decimal takes (precision, scale)", s)
+		}
+		p, err1 := strconv.Atoi(params[0])
+		sc, err2 := strconv.Atoi(params[1])
+		if err1 != nil || err2 != nil || p < 1 || sc < 0 || sc > p {
+			return TypeSpec{}, fmt.Errorf("type %q: want decimal(precision, scale) with 0 <= scale <= precision", s)
+		}
+		t.Precision, t.Scale = p, sc
+	case "time", "timestamp":
+		if len(params) > 2 {
+			return TypeSpec{}, fmt.Errorf("type %q: %s takes (unit) or (unit, utc|local)", s, name)
+		}
+		for i, p := range params {
+			switch {
+			case i == 0 && (p == "ms" || p == "us" || p == "ns"):
+				t.Unit = p
+			case i == 1 && (p == "utc" || p == "local"):
+				t.UTC, t.HasUTC = p == "utc", true
+			default:
+				return TypeSpec{}, fmt.Errorf("type %q: %q is not a unit (ms, us, ns) or utc|local", s, p)
+			}
+		}
+	default:
+		if hasArgs {
+			return TypeSpec{}, fmt.Errorf("type %q: %s takes no parameters", s, name)
+		}
+	}
+	return t, nil
+}
+
+// String formats the type as a contract writes it.
+func (t TypeSpec) String() string {
+	switch {
+	case t.Name == "decimal" && t.Precision > 0:
+		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
+	case (t.Name == "time" || t.Name == "timestamp") && t.Unit != "":
+		if !t.HasUTC {
+			return fmt.Sprintf("%s(%s)", t.Name, t.Unit)
+		}
+		if t.UTC {
+			return fmt.Sprintf("%s(%s, utc)", t.Name, t.Unit)
+		}
+		return fmt.Sprintf("%s(%s, local)", t.Name, t.Unit)
+	}
+	return t.Name
+}
+
+// SpecOf is the fully pinned spec of a file's type.
+func SpecOf(t parquetx.Type) TypeSpec {
+	s := TypeSpec{Name: t.Name, Precision: t.Precision, Scale: t.Scale}
+	if t.Name == "time" || t.Name == "timestamp" {
+		s.Unit, s.UTC, s.HasUTC = t.Unit, t.UTC, true
+	}
+	return s
+}
+
+// Matches reports whether a file's type satisfies the spec.
+func (t TypeSpec) Matches(ft parquetx.Type) bool {
+	if t.Name != ft.Name {
+		return false
+	}
+	switch {
+	case t.Unit != "" && t.Unit != ft.Unit:
+		return false
+	case t.HasUTC && t.UTC != ft.UTC:
+		return false
+	case t.Precision > 0 && (t.Precision != ft.Precision || t.Scale != ft.Scale):
+		return false
+	}
+	return true
+}
+
+// numeric reports whether min and max apply to the type.
+func (t TypeSpec) numeric() bool {
+	switch t.Name {
+	case "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float", "double", "decimal":
+		return true
+	}
+	return false
+}
+
+// textual reports whether pattern and lengths apply to the type.
+func (t TypeSpec) textual() bool {
+	return t.Name == "string" || t.Name == "binary" || t.Name == "json" || t.Name == "uuid"
+}
+
+// suggest returns the candidate closest to s when it is close enough to be a
+// likely typo, else "".
+func suggest(s string, candidates []string) string {
+	best, bestD := "", len(s)/2+2
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,357 @@
+package contract
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// keyCheck is exact uniqueness of a key of one or more columns (nulls are
+// not keys, as in SQL). Pass 1 hashes every key to 64 bits into 256 buckets
+// by top byte; the buckets are sorted in parallel and equal neighbours are
+// candidate duplicates. Only when there are candidates does pass 2 re-read
+// the key columns and compare the real values of the candidate rows, so a
+// hash collision can never report a false duplicate. Memory is 8 bytes per
+// row plus one row group of key hashes per worker.
+type keyCheck struct {
+	*checkInfo
+	columns []string
+	seed    maphash.Seed
+	// hashOf is hash, or a colliding stand-in in tests of pass 2.
+	hashOf func(parquet.Value) uint64
+
+	mu      sync.Mutex
+	buckets [256][]uint64
+	groups  map[rgID]*rgKeys
+	// Pass 2 state: candidate hashes and, per real key, its occurrences.
+	candidates map[uint64]struct{}
+	seen       map[string]*occurrences
+}
+
+// occurrences counts one key's rows and keeps the first few, so memory is
+// per distinct duplicated key, not per duplicate row.
+type occurrences struct {
+	count int64
+	first []example
+}
+
+func (o *occurrences) add(e example) {
+	o.count++
+	o.first = append(o.first, e)
+	if len(o.first) > 2*(maxExamples+1) {
+		sortExamples(o.first)
+		o.first = o.first[:maxExamples+1]
+	}
+}
+
+func sortExamples(ex []example) {
+	slices.SortFunc(ex, func(a, b example) int {
+		if a.file != b.file {
+			return a.file - b.file
+		}
+		return int(a.row - b.row)
+	})
+}
+
+type rgID struct{ file, rg int }
+
+// rgKeys gathers the key columns of one row group until all have arrived.
+type rgKeys struct {
+	hashes  [][]uint64
+	nulls   [][]bool
+	raw     [][][]byte // pass 2: the value bytes of candidate rows
+	display [][]any
+	left    int
+}
+
+func newKeyCheck(info *checkInfo, columns []string) *keyCheck {
+	k := &keyCheck{checkInfo: info, columns: columns, seed: maphash.MakeSeed(), groups: map[rgID]*rgKeys{}}
+	k.hashOf = k.hash
+	return k
+}
+
+// mix64 is the splitmix64 finaliser: a bijection, so distinct integers never
+// collide.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+func (k *keyCheck) hash(v parquet.Value) uint64 {
+	switch v.Kind() {
+	case parquet.Boolean:
+		if v.Boolean() {
+			return mix64(1)
+		}
+		return mix64(0)
+	case parquet.Int32:
+		return mix64(uint64(uint32(v.Int32())))
+	case parquet.Int64:
+		return mix64(uint64(v.Int64()))
+	case parquet.Float:
+		return mix64(uint64(math.Float32bits(v.Float())))
+	case parquet.Double:
+		return mix64(math.Float64bits(v.Double()))
+	}
+	return maphash.Bytes(k.seed, v.Bytes())
+}
+
+// keyChunk is the key check's part of one chunk visit.
+type keyChunk struct {
+	k       *keyCheck
+	chunk   *parquetx.Chunk
+	fileIdx int
+	colIdx  int
+	pass2   bool
+	hashes  []uint64
+	nulls   []bool
+	raw     [][]byte
+	display []any
+}
+
+func (k *keyCheck) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChunk {
+	col := slices.Index(k.columns, c.Column.Path)
+	n := c.Stats.NumRows
+	kc := &keyChunk{k: k, chunk: c, fileIdx: fileIdx, colIdx: col, pass2: pass2, hashes: make([]uint64, n), nulls: make([]bool, n)}
+	if pass2 {
+		kc.raw = make([][]byte, n)
+		kc.display = make([]any, n)
+	}
+	return kc
+}
+
+func (kc *keyChunk) values(b parquetx.Batch) {
+	for i, v := range b.Values {
+		r := b.Rows[i] - kc.chunk.FirstRow
+		if v.IsNull() {
+			kc.nulls[r] = true
+			continue
+		}
+		h := kc.k.hashOf(v)
+		kc.hashes[r] = h
+		if kc.pass2 && (len(kc.k.columns) > 1 || kc.k.isCandidate(h)) {
+			kc.raw[r] = append([]byte(nil), v.Bytes()...)
+			kc.display[r] = kc.chunk.Column.Display(v)
+		}
+	}
+}
+
+// active reports whether the check reads data in pass 1, or in pass 2 (only
+// when pass 1 found candidate duplicates).
+func (k *keyCheck) active(pass2 bool) bool {
+	return k.broken == "" && (!pass2 || len(k.candidates) > 0)
+}
+
+func (k *keyCheck) isCandidate(h uint64) bool {
+	_, ok := k.candidates[h]
+	return ok
+}
+
+// close hands the chunk to its row group; the last key column combines them.
+func (kc *keyChunk) close() {
+	k := kc.k
+	id := rgID{kc.fileIdx, kc.chunk.RowGroup}
+	k.mu.Lock()
+	g := k.groups[id]
+	if g == nil {
+		n := len(k.columns)
+		g = &rgKeys{hashes: make([][]uint64, n), nulls: make([][]bool, n), raw: make([][][]byte, n), display: make([][]any, n), left: n}
+		k.groups[id] = g
+	}
+	g.hashes[kc.colIdx], g.nulls[kc.colIdx] = kc.hashes, kc.nulls
+	g.raw[kc.colIdx], g.display[kc.colIdx] = kc.raw, kc.display
+	g.left--
+	done := g.left == 0
+	if done {
+		delete(k.groups, id)
+	}
+	k.mu.Unlock()
+	if done {
+		k.combine(kc, g)
+	}
+}
+
+// combine turns one row group's column hashes into key hashes (pass 1) or
+// records the candidate rows' real keys (pass 2).
+func (k *keyCheck) combine(kc *keyChunk, g *rgKeys) {
+	n := len(g.hashes[0])
+	var local [256][]uint64
+	var nonNull int64
+	var found []struct {
+		key string
+		ex  example
+	}
+	for r := 0; r < n; r++ {
+		h, null := uint64(0), false
+		for c := range g.hashes {
+			if g.nulls[c][r] {
+				null = true
+				break
+			}
+			if c == 0 {
+				h = g.hashes[c][r]
+			} else {
+				h = mix64(h*0x9e3779b97f4a7c15 + g.hashes[c][r])
+			}
+		}
+		if null {
+			continue
+		}
+		nonNull++
+		if !kc.pass2 {
+			local[h>>56] = append(local[h>>56], h)
+			continue
+		}
+		if !k.isCandidate(h) {
+			continue
+		}
+		var key strings.Builder
+		var shown []any
+		for c := range g.raw {
+			var l [4]byte
+			binary.LittleEndian.PutUint32(l[:], uint32(len(g.raw[c][r])))
+			key.Write(l[:])
+			key.Write(g.raw[c][r])
+			shown = append(shown, g.display[c][r])
+		}
+		var value any = shown[0]
+		if len(shown) > 1 {
+			value = shown
+		}
+		row := kc.chunk.FirstRow + int64(r)
+		found = append(found, struct {
+			key string
+			ex  example
+		}{key.String(), example{file: kc.fileIdx, fileName: kc.chunk.File.Path, rowGroup: kc.chunk.RowGroup, row: row, value: value}})
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !kc.pass2 {
+		k.total += nonNull
+		for b := range local {
+			k.buckets[b] = append(k.buckets[b], local[b]...)
+		}
+		return
+	}
+	for _, f := range found {
+		o := k.seen[f.key]
+		if o == nil {
+			o = &occurrences{}
+			k.seen[f.key] = o
+		}
+		o.add(f.ex)
+	}
+}
+
+// findCandidates finds the hashes seen twice, bucket by bucket in parallel:
+// each bucket goes through an open-addressing hash set sized for it, which
+// stays in cache and is linear, unlike sorting. It reports whether pass 2 is
+// needed.
+func (k *keyCheck) findCandidates() bool {
+	var mu sync.Mutex
+	k.candidates = map[uint64]struct{}{}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var table []uint64
+			for b := range next {
+				var dups []uint64
+				table, dups = repeated(k.buckets[b], table)
+				k.buckets[b] = nil
+				if len(dups) > 0 {
+					mu.Lock()
+					for _, h := range dups {
+						k.candidates[h] = struct{}{}
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for b := range k.buckets {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	k.seen = map[string]*occurrences{}
+	return len(k.candidates) > 0
+}
+
+// repeated returns the values that occur more than once in hashes, using
+// table (grown as needed and returned for reuse) as a linear-probing set.
+// Zero marks an empty slot, so zero itself is counted apart.
+func repeated(hashes, table []uint64) ([]uint64, []uint64) {
+	size := 1
+	for size < 2*len(hashes) {
+		size <<= 1
+	}
+	if cap(table) < size {
+		table = make([]uint64, size)
+	} else {
+		table = table[:size]
+		clear(table)
+	}
+	mask := uint64(size - 1)
+	var dups []uint64
+	zeros := 0
+	for _, h := range hashes {
+		if h == 0 {
+			if zeros++; zeros == 2 {
+				dups = append(dups, 0)
+			}
+			continue
+		}
+		for i := h & mask; ; i = (i + 1) & mask {
+			if table[i] == 0 {
+				table[i] = h
+				break
+			}
+			if table[i] == h {
+				dups = append(dups, h)
+				break
+			}
+		}
+	}
+	return table, dups
+}
+
+// finish counts the confirmed duplicates: every occurrence after the first.
+func (k *keyCheck) finish() {
+	k.tiers[tierScan] = true
+	for _, o := range k.seen {
+		if o.count < 2 {
+			continue
+		}
+		sortExamples(o.first)
+		k.failures += o.count - 1
+		k.examples = append(k.examples, o.first[1:]...)
+		if len(k.examples) > 4*maxExamples {
+			k.trimExamples()
+		}
+	}
+	k.seen, k.candidates = nil, nil
+}
+
+func (k *keyCheck) message() string {
+	what := "values"
+	if len(k.columns) > 1 {
+		what = fmt.Sprintf("keys (%s)", keyText(k.columns))
+	}
+	return fmt.Sprintf("%d of %d %s are duplicates", k.failures, k.total, what) + mostlyNote(k.failures, k.total, k.mostly)
+}
