@@ -10,6 +10,7 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/drift"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/profile"
 )
 
 // driftOptions are drift's own flags.
@@ -86,11 +87,13 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 					return err
 				}
 			}
-			ref, err := loadSource(cmd.Context(), refPaths, scan)
+			// Columns the config excludes are not even read.
+			read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: scan.parquetx()}
+			ref, err := loadSource(cmd.Context(), refPaths, read)
 			if err != nil {
 				return err
 			}
-			cur, err := loadSource(cmd.Context(), curPaths, scan)
+			cur, err := loadSource(cmd.Context(), curPaths, read)
 			if err != nil {
 				return err
 			}

@@ -403,3 +403,28 @@ func TestShardWithoutRowGroupsIsEmpty(t *testing.T) {
 		t.Fatalf("shard 1/2 of one row group profiled %d rows", p.Rows)
 	}
 }
+
+func TestProfileColumnsAndExcludedColumns(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.parquet")
+	dataset(t, data, 1, 2000, 2000, 0, false)
+	out := filepath.Join(dir, "p.json")
+	runCLI(t, nil, "profile", "--columns", "amount,flag", "--out", out, data).wantCode(t, 0)
+	if p := readProfile(t, out); len(p.Columns) != 2 || p.Column("country") != nil {
+		t.Fatalf("--columns amount,flag profiled %d columns", len(p.Columns))
+	}
+	r := runCLI(t, nil, "profile", "--columns", "nope", data)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, `"nope"`) {
+		t.Fatalf("stderr %q does not name the column", r.stderr)
+	}
+	cfg := filepath.Join(dir, "drift.yaml")
+	os.WriteFile(cfg, []byte("columns:\n  country: {exclude: true}\n"), 0o644)
+	ev := filepath.Join(dir, "drift.json")
+	runCLI(t, nil, "drift", "--reference", data, "--config", cfg, "--out", ev, data).wantCode(t, 0)
+	for _, c := range readEvidence(t, ev).Checks {
+		if strings.Contains(c.ID, "country") {
+			t.Fatalf("excluded column checked: %s", c.ID)
+		}
+	}
+}

@@ -53,9 +53,10 @@ func (o *profileOutputOptions) inputs(args []string) ([]string, error) {
 
 func newProfileCmd(e *env) *cobra.Command {
 	var (
-		out   profileOutputOptions
-		scan  scanOptions
-		shard string
+		out     profileOutputOptions
+		scan    scanOptions
+		shard   string
+		columns []string
 	)
 	cmd := &cobra.Command{
 		Use:   "profile [--out FILE] [--shard I/N] FILES...",
@@ -91,7 +92,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 				return err
 			}
 			started := e.now()
-			src, err := loadParquet(cmd.Context(), paths, sh, scan)
+			src, err := loadParquet(cmd.Context(), paths, profile.ScanOptions{Shard: sh, Columns: columns, Parquet: scan.parquetx()})
 			if err != nil {
 				return err
 			}
@@ -101,6 +102,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 	out.AddFlags(cmd)
 	scan.AddFlags(cmd)
 	cmd.Flags().StringVar(&shard, "shard", "", "profile only shard `I/N` of the row groups (0 <= I < N)")
+	cmd.Flags().StringSliceVar(&columns, "columns", nil, "profile only these `COLUMNS` (dotted paths, comma-separated); default all")
 	cmd.AddCommand(newProfileMergeCmd(e))
 	return cmd
 }
@@ -214,7 +216,7 @@ func (s *profileSource) subject() evidence.Subject {
 
 // loadSource reads paths as Parquet files (profiled) or as profiles (merged
 // when several), whichever they are; mixing both is refused.
-func loadSource(ctx context.Context, paths []string, scan scanOptions) (*profileSource, error) {
+func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
 	var parquetFiles, profiles int
 	for _, p := range paths {
 		isParquet, err := looksLikeParquet(p)
@@ -231,7 +233,7 @@ func loadSource(ctx context.Context, paths []string, scan scanOptions) (*profile
 	case parquetFiles > 0 && profiles > 0:
 		return nil, fmt.Errorf("%s: give either Parquet files or profiles, not both", strings.Join(paths, ", "))
 	case parquetFiles > 0:
-		return loadParquet(ctx, paths, nil, scan)
+		return loadParquet(ctx, paths, opts)
 	}
 	return loadProfiles(paths)
 }
@@ -249,7 +251,7 @@ func looksLikeParquet(path string) (bool, error) {
 	return string(head) == "PAR1", nil
 }
 
-func loadParquet(ctx context.Context, paths []string, shard *profile.Shard, scan scanOptions) (*profileSource, error) {
+func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
 	src := &profileSource{name: datasetName(paths)}
 	var files []*parquetx.File
 	defer func() {
@@ -269,7 +271,7 @@ func loadParquet(ctx context.Context, paths []string, shard *profile.Shard, scan
 				Severity: evidence.SeverityWarn, Message: w, Location: &evidence.Location{File: p}})
 		}
 	}
-	prof, skipped, err := profile.Scan(ctx, files, profile.ScanOptions{Shard: shard, Parquet: scan.parquetx()})
+	prof, skipped, err := profile.Scan(ctx, files, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -50,8 +50,10 @@ func Compare(ref, cur *profile.Profile, cfg Config) *Report {
 		}
 		r.compareColumn(name, ref.Column(name), cur.Column(name), cfg)
 	}
+	// A config entry for a column neither side has is likely a typo; excluded
+	// columns are not even read, so they are not looked for.
 	for _, name := range slices.Sorted(maps.Keys(cfg.Columns)) {
-		if !names[name] {
+		if !names[name] && !cfg.Columns[name].Exclude {
 			r.Checks = append(r.Checks, evidence.Check{
 				ID: "drift.config." + name, Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,
 				Message: fmt.Sprintf("the config names column %q, which neither profile has", name),

@@ -132,5 +132,16 @@ func (c Config) check() error {
 	return nil
 }
 
+// Excluded lists the columns the config excludes, sorted.
+func (c Config) Excluded() []string {
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(c.Columns)) {
+		if c.Columns[name].Exclude {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
 // line is the config line of a column's entry, 0 when it has none.
 func (c Config) line(column string) int { return c.lines[column] }

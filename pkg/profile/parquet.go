@@ -17,6 +17,9 @@ import (
 type ScanOptions struct {
 	// Shard, when set, profiles only the row groups of shard Index of Count.
 	Shard *Shard
+	// Columns, when set, profiles only these columns (dotted paths);
+	// Exclude leaves columns out. Either way unread columns cost nothing.
+	Columns, Exclude []string
 	// Parquet tunes the scan: workers, largest page.
 	Parquet parquetx.ScanOptions
 }
@@ -44,6 +47,9 @@ func Scan(ctx context.Context, files []*parquetx.File, opts ScanOptions) (*Profi
 	columns, skipped, err := leafColumns(files)
 	if err != nil {
 		return nil, nil, err
+	}
+	if columns, err = selectColumns(columns, opts); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", files[0].Path, err)
 	}
 
 	// Number the row groups and pick this shard's.
@@ -137,6 +143,29 @@ func leafColumns(files []*parquetx.File) ([]columnSpec, []Skipped, error) {
 		}
 	}
 	return specs, skipped, nil
+}
+
+// selectColumns applies opts.Columns and opts.Exclude.
+func selectColumns(all []columnSpec, opts ScanOptions) ([]columnSpec, error) {
+	byName := map[string]columnSpec{}
+	for _, c := range all {
+		byName[c.name] = c
+	}
+	var out []columnSpec
+	if len(opts.Columns) > 0 {
+		for _, name := range opts.Columns {
+			c, ok := byName[name]
+			if !ok {
+				return nil, fmt.Errorf("no profilable column %q", name)
+			}
+			if !slices.ContainsFunc(out, func(o columnSpec) bool { return o.name == name }) {
+				out = append(out, c)
+			}
+		}
+	} else {
+		out = all
+	}
+	return slices.DeleteFunc(slices.Clone(out), func(c columnSpec) bool { return slices.Contains(opts.Exclude, c.name) }), nil
 }
 
 // kindOf says how a leaf is profiled: numbers (integers, floats, decimals,
