@@ -1,0 +1,202 @@
+package profile
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// ExactLimit is how many finite values a numeric column keeps verbatim. Up to
+// it the profile is in exact mode and drift statistics are computed on the
+// values themselves; past it only the sketches remain.
+const ExactLimit = 1000
+
+// NumBins is how many equal-frequency histogram bins a numeric column's
+// reference quantiles define (deciles).
+const NumBins = 10
+
+// Kind says how a column is summarised and compared.
+type Kind string
+
+// Column kinds.
+const (
+	Numeric     Kind = "numeric"
+	Categorical Kind = "categorical"
+)
+
+// Column is the profile of one column.
+type Column struct {
+	Name string `json:"name"`
+	Kind Kind   `json:"kind"`
+	// Type is the column's type as the data names it (e.g. "double", "string").
+	Type string `json:"type"`
+	// Count counts every value slot, nulls included; Nulls the null ones.
+	Count int64 `json:"count"`
+	Nulls int64 `json:"nulls"`
+	// NaNs and Infinities are numeric values left out of the distribution.
+	NaNs       int64 `json:"nans"`
+	Infinities int64 `json:"infinities"`
+	// Moments, Quantiles, Exact and Bins describe numeric columns' finite values.
+	Moments   *Moments `json:"moments,omitempty"`
+	Quantiles *Sketch  `json:"quantiles,omitempty"`
+	// Exact holds the finite values, sorted, while there are at most
+	// ExactLimit of them; it is absent (nil) past that.
+	Exact []float64 `json:"exact,omitempty"`
+	// Bins are the inner edges of NumBins equal-frequency bins taken from this
+	// column's quantiles, duplicates removed: bin k holds x with
+	// Bins[k-1] < x <= Bins[k]. Computed by Finish.
+	Bins []float64 `json:"bins,omitempty"`
+	// TopK describes categorical columns' values.
+	TopK     *TopK     `json:"topK,omitempty"`
+	Distinct *Distinct `json:"distinct"`
+}
+
+// NewColumn starts an empty column profile.
+func NewColumn(name string, kind Kind, typ string) *Column {
+	c := &Column{Name: name, Kind: kind, Type: typ, Distinct: &Distinct{}}
+	if kind == Numeric {
+		s := NewSketch()
+		c.Moments, c.Quantiles, c.Exact = &Moments{}, &s, []float64{}
+	} else {
+		c.TopK = &TopK{}
+	}
+	return c
+}
+
+// AddNull counts a null.
+func (c *Column) AddNull() {
+	c.Count++
+	c.Nulls++
+}
+
+// AddFloat counts a numeric value.
+func (c *Column) AddFloat(x float64) {
+	c.Count++
+	switch {
+	case math.IsNaN(x):
+		c.NaNs++
+		return
+	case math.IsInf(x, 0):
+		c.Infinities++
+		return
+	}
+	if x == 0 {
+		x = 0 // -0 and +0 are one value
+	}
+	c.Moments.Add(x)
+	c.Quantiles.Add(x)
+	if c.Exact != nil {
+		if c.Moments.N <= ExactLimit {
+			c.Exact = append(c.Exact, x)
+		} else {
+			c.Exact = nil
+		}
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
+	c.Distinct.AddHash(xxhash.Sum64(b[:]))
+}
+
+// AddBytes counts a categorical value (strings, booleans as "true"/"false").
+func (c *Column) AddBytes(v []byte) {
+	c.Count++
+	c.TopK.Add(v)
+	c.Distinct.AddHash(xxhash.Sum64(v))
+}
+
+// Values is the number of non-null values.
+func (c *Column) Values() int64 { return c.Count - c.Nulls }
+
+// IsExact reports whether the column holds its values (numeric) or exact
+// frequencies (categorical), so statistics over it are exact.
+func (c *Column) IsExact() bool {
+	if c.Kind == Numeric {
+		return c.Exact != nil
+	}
+	return c.TopK.Exact()
+}
+
+// NullRate is the share of value slots that are null.
+func (c *Column) NullRate() float64 {
+	if c.Count == 0 {
+		return 0
+	}
+	return float64(c.Nulls) / float64(c.Count)
+}
+
+// Merge folds o, the profile of another part of the same column, into c.
+func (c *Column) Merge(o *Column) error {
+	if c.Kind != o.Kind {
+		return fmt.Errorf("column %q is %s in one profile and %s in another", c.Name, c.Kind, o.Kind)
+	}
+	c.Count += o.Count
+	c.Nulls += o.Nulls
+	c.NaNs += o.NaNs
+	c.Infinities += o.Infinities
+	c.Distinct.Merge(o.Distinct)
+	if c.Kind == Categorical {
+		c.TopK.Merge(o.TopK)
+		return nil
+	}
+	if c.Exact != nil && o.Exact != nil && c.Moments.N+o.Moments.N <= ExactLimit {
+		c.Exact = append(c.Exact, o.Exact...)
+	} else {
+		c.Exact = nil
+	}
+	c.Moments.Merge(o.Moments)
+	return c.Quantiles.Merge(*o.Quantiles)
+}
+
+// Finish puts the column in its canonical form: exact values sorted, top-k
+// reduced, bins computed. Call it before encoding or comparing.
+func (c *Column) Finish() {
+	if c.Kind == Categorical {
+		c.TopK.finish()
+		return
+	}
+	slices.Sort(c.Exact)
+	c.Moments.finish()
+	c.Bins = c.binEdges()
+}
+
+// binEdges takes the reference's deciles: exact quantiles (numpy's default
+// linear interpolation) in exact mode, else the upper bounds of the sketch
+// buckets holding them, so that bin counts from sketches are exact.
+func (c *Column) binEdges() []float64 {
+	if c.Moments.N == 0 {
+		return nil
+	}
+	edges := make([]float64, 0, NumBins-1)
+	for k := 1; k < NumBins; k++ {
+		q := float64(k) / NumBins
+		var e float64
+		if c.Exact != nil {
+			e = LinearQuantile(c.Exact, q)
+		} else {
+			b, _ := c.Quantiles.Quantile(q)
+			e = b.Upper
+		}
+		if len(edges) == 0 || e > edges[len(edges)-1] {
+			edges = append(edges, e)
+		}
+	}
+	return edges
+}
+
+// LinearQuantile is numpy.quantile's default ("linear") on sorted values.
+func LinearQuantile(sorted []float64, q float64) float64 {
+	h := q * float64(len(sorted)-1)
+	lo := math.Floor(h)
+	i := int(lo)
+	if i+1 >= len(sorted) {
+		return sorted[len(sorted)-1]
+	}
+	a, b, t := sorted[i], sorted[i+1], h-lo
+	if t >= 0.5 { // numpy's _lerp, for bit-identical edges
+		return b - (b-a)*(1-t)
+	}
+	return a + (b-a)*t
+}

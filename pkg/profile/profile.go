@@ -1,0 +1,272 @@
+package profile
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// APIVersion and FormatKind identify the profile format. A profile is not an
+// evidence document: it is the reusable reference that drift reads, versioned
+// on its own so that it can live in a repository or an artifact.
+const (
+	APIVersion = "mlgate.dev/v1"
+	FormatKind = "ColumnProfile"
+)
+
+// maxProfileSize bounds what Read accepts; a profile is kilobytes per column.
+const maxProfileSize = 256 << 20
+
+// Profile is the profile of a dataset: one entry per column, sorted by name.
+type Profile struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// Rows is the number of rows profiled.
+	Rows int64 `json:"rows"`
+	// Shard is set on the profile of one shard of a dataset (--shard I/N).
+	Shard   *Shard    `json:"shard,omitempty"`
+	Sources []Source  `json:"sources"`
+	Columns []*Column `json:"columns"`
+}
+
+// Shard is shard Index (0-based) of Count.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Source is one input file and the row groups of it that were profiled.
+type Source struct {
+	Path      string `json:"path"`
+	Rows      int64  `json:"rows"`
+	RowGroups []int  `json:"rowGroups"`
+}
+
+// New returns an empty profile.
+func New() *Profile {
+	return &Profile{APIVersion: APIVersion, Kind: FormatKind, Sources: []Source{}, Columns: []*Column{}}
+}
+
+// Column finds a column by name.
+func (p *Profile) Column(name string) *Column {
+	for _, c := range p.Columns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Finish sorts columns and sources and finishes every column, so that the
+// same data always encodes to the same bytes.
+func (p *Profile) Finish() {
+	slices.SortFunc(p.Columns, func(a, b *Column) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(p.Sources, func(a, b Source) int { return cmp.Compare(a.Path, b.Path) })
+	for _, c := range p.Columns {
+		c.Finish()
+	}
+}
+
+// Merge combines profiles of disjoint parts of one dataset (shards, files)
+// into the profile of the whole. Parts must have the same columns, and no row
+// group may be profiled twice.
+func Merge(parts ...*Profile) (*Profile, error) {
+	if len(parts) == 0 {
+		return nil, errors.New("no profiles to merge")
+	}
+	out := New()
+	seen := map[string]map[int]bool{}
+	sources := map[string]*Source{}
+	for i, p := range parts {
+		if i > 0 && !sameColumns(parts[0], p) {
+			return nil, fmt.Errorf("profiles have different columns (%s and %s): only parts of one dataset merge", columnNames(parts[0]), columnNames(p))
+		}
+		out.Rows += p.Rows
+		for _, s := range p.Sources {
+			if seen[s.Path] == nil {
+				seen[s.Path] = map[int]bool{}
+				sources[s.Path] = &Source{Path: s.Path, RowGroups: []int{}}
+			}
+			for _, rg := range s.RowGroups {
+				if seen[s.Path][rg] {
+					return nil, fmt.Errorf("row group %d of %s is in more than one profile", rg, s.Path)
+				}
+				seen[s.Path][rg] = true
+			}
+			sources[s.Path].Rows += s.Rows
+			sources[s.Path].RowGroups = append(sources[s.Path].RowGroups, s.RowGroups...)
+		}
+	}
+	for _, s := range sources {
+		slices.Sort(s.RowGroups)
+		out.Sources = append(out.Sources, *s)
+	}
+	for _, c := range parts[0].Columns {
+		merged := NewColumn(c.Name, c.Kind, c.Type)
+		for _, p := range parts {
+			if err := merged.Merge(p.Column(c.Name)); err != nil {
+				return nil, err
+			}
+		}
+		out.Columns = append(out.Columns, merged)
+	}
+	out.Finish()
+	return out, nil
+}
+
+func sameColumns(a, b *Profile) bool {
+	if len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for _, c := range a.Columns {
+		if o := b.Column(c.Name); o == nil || o.Kind != c.Kind {
+			return false
+		}
+	}
+	return true
+}
+
+func columnNames(p *Profile) string {
+	names := make([]string, len(p.Columns))
+	for i, c := range p.Columns {
+		names[i] = c.Name
+	}
+	if len(names) > 6 {
+		names = append(names[:6], "…")
+	}
+	return fmt.Sprintf("%q", names)
+}
+
+// Marshal encodes a finished profile as indented JSON with a trailing newline.
+// Struct fields and sorted slices only: the bytes depend on the data alone.
+func Marshal(p *Profile) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Write encodes p to path, replacing it atomically (through a temporary file
+// beside it), so a reader never sees half a profile.
+func Write(path string, p *Profile) error {
+	data, err := Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode profile: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Read decodes and checks the profile at path.
+func Read(path string) (*Profile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxProfileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(data) > maxProfileSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB, not a profile", path, maxProfileSize>>20)
+	}
+	p, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Parse decodes and checks a profile.
+func Parse(data []byte) (*Profile, error) {
+	var p Profile
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("not a profile: %w", err)
+	}
+	if p.Kind != FormatKind {
+		return nil, fmt.Errorf("kind %q is not a %s (write one with 'mlgate profile --out')", p.Kind, FormatKind)
+	}
+	if p.APIVersion != APIVersion {
+		return nil, fmt.Errorf("apiVersion %q is not supported (want %s)", p.APIVersion, APIVersion)
+	}
+	if p.Sources == nil {
+		p.Sources = []Source{}
+	}
+	for i, c := range p.Columns {
+		if c == nil {
+			return nil, fmt.Errorf("column %d is null", i)
+		}
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.Name, err)
+		}
+	}
+	p.Finish()
+	return &p, nil
+}
+
+// check validates a decoded column, so drift never computes on nonsense.
+func (c *Column) check() error {
+	if c.Count < 0 || c.Nulls < 0 || c.NaNs < 0 || c.Infinities < 0 || c.Nulls > c.Count {
+		return errors.New("negative or inconsistent counts")
+	}
+	if c.Distinct == nil {
+		c.Distinct = &Distinct{}
+	}
+	switch c.Kind {
+	case Categorical:
+		if c.TopK == nil {
+			return errors.New("categorical column without topK")
+		}
+		var listed int64
+		for _, it := range c.TopK.Items {
+			if it.Count <= 0 {
+				return errors.New("topK lists a non-positive count")
+			}
+			listed += it.Count
+		}
+		if c.TopK.N != c.Values() || listed > c.TopK.N || c.TopK.MaxError < 0 {
+			return errors.New("topK counts do not add up to the column's values")
+		}
+	case Numeric:
+		if c.Moments == nil || c.Quantiles == nil {
+			return errors.New("numeric column without moments or quantiles")
+		}
+		if c.Quantiles.Alpha != Alpha {
+			return fmt.Errorf("quantile sketch accuracy %g, this version uses %g", c.Quantiles.Alpha, Alpha)
+		}
+		t := bucketBounds()
+		for _, st := range []Store{c.Quantiles.Positive, c.Quantiles.Negative} {
+			if len(st.Counts) > MaxBuckets || slices.ContainsFunc(st.Counts, func(n int64) bool { return n < 0 }) ||
+				(len(st.Counts) > 0 && (st.Offset <= t.lo || st.Offset+len(st.Counts) > t.lo+len(t.bounds))) {
+				return errors.New("quantile sketch is malformed")
+			}
+		}
+		if c.Quantiles.Count() != c.Moments.N || c.Moments.N+c.NaNs+c.Infinities != c.Values() {
+			return errors.New("numeric counts do not add up")
+		}
+		if c.Moments.N <= ExactLimit && int64(len(c.Exact)) != c.Moments.N {
+			return fmt.Errorf("exact values: %d listed, %d counted", len(c.Exact), c.Moments.N)
+		}
+		if c.Moments.N > ExactLimit {
+			c.Exact = nil
+		} else if c.Exact == nil {
+			c.Exact = []float64{}
+		}
+	default:
+		return fmt.Errorf("unknown kind %q (want numeric or categorical)", c.Kind)
+	}
+	return nil
+}
