@@ -1,5 +1,63 @@
 #!/usr/bin/env bash
-# Runs the main job end to end on generated demo data (filled in as commands land).
+# make demo: the whole mlgate job, end to end, on a generated repository
+# (internal/demogen): validate the new data against its contract, compare it
+# with the reference profile, sign the model and verify it, gate the promotion
+# on metrics and the policy library, attest the decision, and write the report
+# a pull request would get. Everything lands in demo/out (or $1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "demo: not assembled yet"
+root=$PWD
+mlgate="$root/bin/mlgate"
+out=${1:-demo/out}
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# run CMD...: a failed check (exit 1) is part of the story; exit 2 is a real error.
+run() {
+  local code=0
+  "$@" || code=$?
+  if [ "$code" -ge 2 ]; then
+    echo "demo: '$*' could not run (exit $code)" >&2
+    exit "$code"
+  fi
+}
+
+step "Generating the demo repository in $out"
+go run ./internal/demogen -out "$out" -password demo
+cd "$out"
+mkdir -p evidence profiles
+export COSIGN_PASSWORD=demo
+
+step "Profiling the reference data (kept in the repository instead of the data)"
+run "$mlgate" profile --out profiles/reference.json data/reference/*.parquet
+
+step "Validating this week's data against its contract"
+run "$mlgate" validate --contract contracts/features.yaml --out evidence/validation.json data/current/*.parquet
+
+step "Comparing this week's data with the reference profile"
+run "$mlgate" drift --reference profiles/reference.json --out evidence/drift.json data/current/*.parquet
+
+step "Signing the model folder (OpenSSF model signing, cosign key)"
+run "$mlgate" sign --key cosign.key --out evidence/signature.json model
+
+step "Verifying the model as a deploy would"
+run "$mlgate" verify --key cosign.pub --out evidence/verification.json model
+
+step "Gating the promotion: metrics against the baseline, and the policy library"
+run "$mlgate" gate --config gate.yaml --metrics metrics/candidate.json --baseline metrics/baseline.json \
+  --policy "$root/policies" --data mlgate-policy.yaml --model-card model/README.md --model model \
+  --evidence evidence/validation.json --evidence evidence/drift.json --evidence evidence/verification.json \
+  --out evidence/promotion.json --sarif mlgate.sarif --junit mlgate.junit.xml
+
+step "Attesting the decision for this exact model, and checking the attestation"
+run "$mlgate" attest --key cosign.key --decision evidence/promotion.json --bundle model.att \
+  --dataset data/current/part-0.parquet --metrics metrics/candidate.json --policy "$root/policies" model
+run "$mlgate" verify --key cosign.pub --attestation --bundle model.att --out evidence/attestation.json model
+
+step "The report a pull request gets (also written to $out/report.md)"
+run "$mlgate" report --title "Model check (demo)" --out report.md evidence/*.json
+
+echo
+echo "Evidence: $out/evidence/; report: $out/report.md; SARIF: $out/mlgate.sarif; JUnit: $out/mlgate.junit.xml"
