@@ -278,7 +278,7 @@ func TestGateCannotRun(t *testing.T) {
 		"bad metrics":       {[]string{"gate", "-c", gate, "-m", labels}, labels + ": no numeric metrics"},
 		"policy compile":    {[]string{"gate", "-c", gate, "-m", metrics, "-p", badPolicy}, "bad.rego:4: var x is unsafe"},
 		"bad evidence":      {[]string{"gate", "-c", gate, "-m", metrics, "-e", notEvidence}, notEvidence + `: unknown kind "Nope"`},
-		"overwrite input":   {[]string{"gate", "-c", gate, "-m", metrics, "--out", metrics}, "refusing to write " + metrics},
+		"overwrite input":   {[]string{"gate", "-c", gate, "-m", metrics, "--out", metrics}, "refusing to overwrite " + metrics},
 		"outputs collide":   {[]string{"gate", "-c", gate, "-m", metrics, "--out", filepath.Join(dir, "o.json"), "--sarif", filepath.Join(dir, "o.json")}, "must be different files"},
 		"data alone":        {[]string{"gate", "-c", gate, "-m", metrics, "-d", fixture("settings.yaml")}, "--data is given without --policy"},
 		"positional":        {[]string{"gate", "-c", gate, "-m", metrics, "extra"}, "unknown command"},

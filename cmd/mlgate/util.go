@@ -35,7 +35,7 @@ func refuseOverwrite(out string, inputs ...string) error {
 	}
 	for _, in := range inputs {
 		if in != "" && sameFile(in, out) {
-			return fmt.Errorf("refusing to write %s: it is also an input", out)
+			return fmt.Errorf("refusing to overwrite %s: it is also an input", out)
 		}
 	}
 	return nil
