@@ -37,7 +37,7 @@ step "Validating this week's data against its contract"
 run "$mlgate" validate --contract contracts/features.yaml --out evidence/validation.json data/current/*.parquet
 
 step "Comparing this week's data with the reference profile"
-run "$mlgate" drift --reference profiles/reference.json --out evidence/drift.json data/current/*.parquet
+run "$mlgate" drift --reference profiles/reference.json --config drift.yaml --out evidence/drift.json data/current/*.parquet
 
 step "Signing the model folder (OpenSSF model signing, cosign key)"
 run "$mlgate" sign --key cosign.key --out evidence/signature.json model

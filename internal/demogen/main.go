@@ -8,6 +8,7 @@
 //	metrics/baseline.json          the production model's evaluation
 //	contracts/features.yaml        the data contract of the feature table
 //	gate.yaml                      the promotion gate
+//	drift.yaml                     drift settings (the id column is left out)
 //	cosign.key, cosign.pub         a cosign key pair (password in -password)
 //	mlgate-policy.yaml             settings of the policy library (the expected signer)
 //
@@ -84,6 +85,7 @@ func generate(out string, rows int, password string) error {
 		"metrics/candidate.json":  `{"eval": {"auc": 0.912, "accuracy": 0.874, "log_loss": 0.291}, "latency_ms": {"p95": 41.0}}` + "\n",
 		"metrics/baseline.json":   `{"eval": {"auc": 0.905, "accuracy": 0.871, "log_loss": 0.298}, "latency_ms": {"p95": 39.5}}` + "\n",
 		"gate.yaml":               gateFile,
+		"drift.yaml":              driftConfig,
 		"contracts/features.yaml": contractFile,
 		"cosign.key":              string(keys.PrivateBytes),
 		"mlgate-policy.yaml":      fmt.Sprintf(policySettings, fingerprint),
@@ -228,6 +230,11 @@ columns:
     nullable: false
   - name: applied_at
     type: timestamp(ms, utc)
+`
+
+// driftConfig leaves out the id column: ids of new rows are new by design.
+const driftConfig = `columns:
+  id: {exclude: true}
 `
 
 // policySettings configures the policy library (policies/README.md): the

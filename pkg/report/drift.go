@@ -59,8 +59,13 @@ func driftText(b *strings.Builder, doc *evidence.Document) bool {
 // driftVerdict says how many columns drifted against the dataset threshold;
 // reference is already escaped and drifted is the emphasised verdict.
 func driftVerdict(d evidence.DriftDetails, reference, drifted string) string {
-	n := 0
+	// The share is of the columns compared: a column whose method is "none"
+	// (a timestamp, an id with no heavy hitters) only has its null rate judged.
+	n, compared := 0, 0
 	for _, c := range d.Columns {
+		if c.Method != "none" {
+			compared++
+		}
 		if c.Drifted {
 			n++
 		}
@@ -70,7 +75,7 @@ func driftVerdict(d evidence.DriftDetails, reference, drifted string) string {
 		verdict = drifted
 	}
 	return fmt.Sprintf("%d of %s drifted (%s; the dataset drifts at %s): %s, against reference %s",
-		n, plural(len(d.Columns), "column", "columns"), percent(d.DriftedShare),
+		n, plural(compared, "compared column", "compared columns"), percent(d.DriftedShare),
 		percent(d.ShareThreshold), verdict, reference)
 }
 

@@ -207,17 +207,30 @@ func chartLabel(name string) string {
 	return b.String()
 }
 
-// policyTable lists policy results: title, message, remediation.
+// policyTable lists the policy results that did not pass (title, message,
+// remediation), then folds away the titles of those that passed: a reviewer
+// needs the remedy only for what is wrong.
 func policyTable(b *strings.Builder, policies []evidence.PolicyResult) {
-	rows := make([][]string, 0, len(policies))
+	var bad, good [][]string
 	for _, p := range policies {
 		title := Escape(policyTitle(p))
 		if p.Exempted {
 			title += " (exempted)"
 		}
-		rows = append(rows, []string{StatusIcon(p.Status), title, Escape(p.Message), Escape(p.Remediation)})
+		if p.Status == evidence.StatusPass {
+			good = append(good, []string{StatusIcon(p.Status), title, Escape(p.Message)})
+			continue
+		}
+		bad = append(bad, []string{StatusIcon(p.Status), title, Escape(p.Message), Escape(p.Remediation)})
 	}
-	mdTable(b, []string{"", "Policy", "Message", "Remediation"}, rows)
+	if len(bad) > 0 {
+		mdTable(b, []string{"", "Policy", "Message", "Remediation"}, bad)
+	}
+	if len(good) > 0 {
+		details(b, plural(len(good), "policy passed", "policies passed"), func(b *strings.Builder) {
+			mdTable(b, []string{"", "Policy", "Message"}, good)
+		})
+	}
 }
 
 func policyTitle(p evidence.PolicyResult) string {
