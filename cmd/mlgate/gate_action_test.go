@@ -10,64 +10,6 @@ import (
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
-// Inputs reach scripts only through env: an expression inside run: would be
-// pasted into the script before bash parses it (script injection).
-func TestGateActionPassesInputsThroughEnv(t *testing.T) {
-	a := actionFile(t, "gate")
-	if a.Runs.Using != "composite" {
-		t.Fatalf("using %q", a.Runs.Using)
-	}
-	envOf := map[string]string{}
-	for _, s := range a.Runs.Steps {
-		if strings.Contains(s.Run, "${{") {
-			t.Errorf("step %q has an expression inside run:", s.ID)
-		}
-		for k, v := range s.Env {
-			envOf[v] = k
-		}
-	}
-	for name := range a.Inputs {
-		want := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-		if name == "version" {
-			want = "MLGATE_VERSION" // read by the shared installer, actions/setup/install.sh
-		}
-		if envOf["${{ inputs."+name+" }}"] != want {
-			t.Errorf("input %s is not passed as %s", name, want)
-		}
-	}
-}
-
-// actionlint checks a workflow that uses the action, inputs included; a
-// misspelt input proves it really reads the action.
-func TestGateActionlint(t *testing.T) {
-	actionlint := testenv.Tool(t, "actionlint")
-	root := testenv.RepoRoot(t)
-	workflow, err := os.ReadFile(filepath.Join(root, "testdata", "gate", "workflow.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	action, _ := os.ReadFile(filepath.Join(root, "actions", "gate", "action.yml"))
-	lint := func(wf string) (string, error) {
-		project := t.TempDir()
-		for _, d := range []string{".git", ".github/workflows", "actions/gate"} {
-			os.MkdirAll(filepath.Join(project, d), 0o755)
-		}
-		os.WriteFile(filepath.Join(project, "actions/gate/action.yml"), action, 0o644)
-		os.WriteFile(filepath.Join(project, ".github/workflows/promote.yml"), []byte(wf), 0o644)
-		cmd := exec.Command(actionlint, "-no-color")
-		cmd.Dir = project
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	if out, err := lint(string(workflow)); err != nil {
-		t.Fatalf("actionlint: %v\n%s", err, out)
-	}
-	out, err := lint(strings.Replace(string(workflow), "fail-on-block:", "fail-on-blok:", 1))
-	if err == nil || !strings.Contains(out, `input "fail-on-blok" is not defined in action "mlgate gate"`) {
-		t.Fatalf("actionlint missed a wrong input: %v\n%s", err, out)
-	}
-}
-
 // The gate step's script, run by bash as the runner would with the real
 // binary: list inputs become repeated flags, fail-on-block decides the exit.
 func TestGateActionScript(t *testing.T) {

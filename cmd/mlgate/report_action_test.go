@@ -1,104 +1,14 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/githubfake"
 	"github.com/mlgate/mlgate/internal/testenv"
 )
-
-// Inputs reach scripts only through env: an expression inside run: would be
-// pasted into the script before bash sees it, a script injection.
-func TestReportActionPassesInputsThroughEnv(t *testing.T) {
-	_, a := readAction(t, "report")
-	if a.Runs.Using != "composite" {
-		t.Fatalf("runs.using = %q", a.Runs.Using)
-	}
-	used := map[string]bool{}
-	inputRef := regexp.MustCompile(`inputs\.([a-z-]+)`)
-	for _, s := range a.Runs.Steps {
-		if strings.Contains(s.Run, "${{") {
-			t.Errorf("step %q has an expression inside run:", s.ID)
-		}
-		for _, v := range s.Env {
-			for _, m := range inputRef.FindAllStringSubmatch(v, -1) {
-				used[m[1]] = true
-			}
-		}
-	}
-	for name := range a.Inputs {
-		if !used[name] {
-			t.Errorf("input %q is never passed to a step", name)
-		}
-	}
-}
-
-func TestReportActionLints(t *testing.T) {
-	actionlint := testenv.Tool(t, "actionlint")
-	actionPath, _ := readAction(t, "report")
-	dir := t.TempDir()
-	data, _ := os.ReadFile(actionPath)
-	os.MkdirAll(filepath.Join(dir, "actions", "report"), 0o755)
-	os.WriteFile(filepath.Join(dir, "actions", "report", "action.yml"), data, 0o644)
-	os.MkdirAll(filepath.Join(dir, ".github", "workflows"), 0o755)
-	workflow := `name: pr
-on: pull_request
-permissions:
-  pull-requests: write
-jobs:
-  report:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - id: report
-        uses: ./actions/report
-        with:
-          evidence: evidence/*.json
-          mode: hide-previous
-      - run: echo "$STATUS"
-        env:
-          STATUS: ${{ steps.report.outputs.status }}
-`
-	os.WriteFile(filepath.Join(dir, ".github", "workflows", "pr.yml"), []byte(workflow), 0o644)
-	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v\n%s", err, out)
-	}
-	cmd := exec.Command(actionlint, "-no-color")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("actionlint: %v\n%s", err, out)
-	}
-	// The example workflows in the action's README lint clean too.
-	readme, err := os.ReadFile(filepath.Join(filepath.Dir(actionPath), "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	examples := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
-	if len(examples) < 4 {
-		t.Fatalf("%d yaml examples in the README, want at least 4", len(examples))
-	}
-	for i, ex := range examples {
-		os.WriteFile(filepath.Join(dir, ".github", "workflows", fmt.Sprintf("readme-%d.yml", i)), []byte(ex[1]), 0o644)
-	}
-	cmd = exec.Command(actionlint, "-no-color")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("actionlint on the README's workflows: %v\n%s", err, out)
-	}
-	// actionlint must see the action's inputs: a wrong one is reported.
-	os.WriteFile(filepath.Join(dir, ".github", "workflows", "pr.yml"), []byte(strings.Replace(workflow, "mode:", "moed:", 1)), 0o644)
-	cmd = exec.Command(actionlint, "-no-color")
-	cmd.Dir = dir
-	if out, err := cmd.Output(); err == nil || !strings.Contains(string(out), "moed") {
-		t.Fatalf("actionlint did not check the inputs against action.yml:\n%s", out)
-	}
-}
 
 // TestReportActionScript runs the action's Report step with bash and the real
 // mlgate binary, as the runner would.

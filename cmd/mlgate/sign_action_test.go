@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/mlgate/mlgate/internal/testenv"
 )
 
 var signInputRef = regexp.MustCompile(`^\$\{\{ inputs\.([a-z-]+) \}\}$`)
@@ -95,44 +93,6 @@ func TestSignVerifyActionsRunTheirScripts(t *testing.T) {
 	// Keyless with no identity to require cannot run.
 	r, _ = runSignActionStep(t, verify, "verify", runnerTemp, map[string]string{"path": model})
 	r.wantCode(t, 2)
-}
-
-// TestSignActionsLint runs actionlint over an example workflow that uses both
-// actions, laid out as in a repository (actionlint checks local actions' inputs
-// only for workflows under .github/workflows), and checks that a wrong input
-// is caught, so the lint really reads the actions.
-func TestSignActionsLint(t *testing.T) {
-	actionlint := testenv.Tool(t, "actionlint")
-	repo := testenv.RepoRoot(t)
-	workflow, err := os.ReadFile(filepath.Join(repo, "testdata", "signing", "workflow.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lint := func(wf string) (string, error) {
-		dir := t.TempDir()
-		for _, name := range []string{"sign", "verify"} {
-			data, err := os.ReadFile(filepath.Join(repo, "actions", name, "action.yml"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeTestFile(t, filepath.Join(dir, "actions", name, "action.yml"), string(data))
-		}
-		writeTestFile(t, filepath.Join(dir, ".github", "workflows", "release-model.yml"), wf)
-		if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil { // marks the project root
-			t.Fatal(err)
-		}
-		cmd := exec.Command(actionlint, "-no-color", filepath.Join(".github", "workflows", "release-model.yml"))
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	if out, err := lint(string(workflow)); err != nil {
-		t.Fatalf("actionlint: %v\n%s", err, out)
-	}
-	bad := strings.Replace(string(workflow), "path: model\n", "model-path: model\n", 1)
-	if out, err := lint(bad); err == nil || !strings.Contains(out, `input "model-path" is not defined`) {
-		t.Fatalf("actionlint did not check the action's inputs: %v\n%s", err, out)
-	}
 }
 
 func writeTestFile(t *testing.T, p, content string) {
