@@ -63,19 +63,11 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := refuseOverwrite(o.Out, paths...); err != nil {
 				return err
 			}
-			var files []*parquetx.File
-			defer func() {
-				for _, f := range files {
-					f.Close()
-				}
-			}()
-			for _, p := range paths {
-				f, err := parquetx.Open(p)
-				if err != nil {
-					return err
-				}
-				files = append(files, f)
+			files, err := parquetx.OpenAll(paths)
+			if err != nil {
+				return err
 			}
+			defer parquetx.CloseAll(files)
 			c, err := contract.Infer(cmd.Context(), o.Name, files, contract.Options{Scan: o.scan.parquetx()})
 			if err != nil {
 				return err

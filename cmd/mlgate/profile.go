@@ -253,18 +253,13 @@ func looksLikeParquet(path string) (bool, error) {
 
 func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
 	src := &profileSource{name: datasetName(paths)}
-	var files []*parquetx.File
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
-	for _, p := range paths {
-		f, err := parquetx.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
+	files, err := parquetx.OpenAll(paths)
+	if err != nil {
+		return nil, err
+	}
+	defer parquetx.CloseAll(files)
+	for i, f := range files {
+		p := paths[i]
 		src.files = append(src.files, evidence.File{Path: p, Size: f.Size})
 		for _, w := range f.Warnings {
 			src.checks = append(src.checks, evidence.Check{ID: "profile.file", Status: evidence.StatusWarn,

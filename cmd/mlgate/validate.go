@@ -94,11 +94,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	doc := evidence.New(evidence.KindDataValidation, subject, e.tool(), started)
 	details := evidence.ValidationDetails{Contract: o.Contract}
 	files, err := o.open(paths, doc)
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
+	defer parquetx.CloseAll(files)
 	if err == nil {
 		var res *contract.Result
 		res, err = plan.Run(cmd.Context(), files, contract.Options{Scan: o.scan.parquetx(), VerifyAll: o.VerifyAll})

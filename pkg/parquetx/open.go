@@ -75,6 +75,28 @@ func (f *File) Close() error {
 	return f.closer.Close()
 }
 
+// OpenAll opens the files of a dataset. On an error it closes those it had
+// opened; otherwise the caller closes them with CloseAll.
+func OpenAll(paths []string) ([]*File, error) {
+	files := make([]*File, 0, len(paths))
+	for _, p := range paths {
+		f, err := Open(p)
+		if err != nil {
+			CloseAll(files)
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// CloseAll closes files that were only read, so their close errors say nothing.
+func CloseAll(files []*File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
 // Open opens path and validates its footer. Every error names the file; a
 // *CorruptError means the file is malformed.
 func Open(path string) (*File, error) {
