@@ -52,6 +52,18 @@ func actionFile(t *testing.T, name string) compositeAction {
 	return a
 }
 
+// stepScript returns the run: script of step id in actions/NAME.
+func stepScript(t *testing.T, name, id string) string {
+	t.Helper()
+	for _, s := range actionFile(t, name).Runs.Steps {
+		if s.ID == id {
+			return s.Run
+		}
+	}
+	t.Fatalf("actions/%s has no step %q", name, id)
+	return ""
+}
+
 // binaryDir builds mlgate once per test run and returns the folder holding it,
 // for tests that run an action's script with the real binary on PATH.
 func binaryDir(t *testing.T) string {

@@ -16,12 +16,7 @@ func TestGateActionScript(t *testing.T) {
 	bin := binaryDir(t)
 	root := testenv.RepoRoot(t)
 	temp := t.TempDir()
-	var script string
-	for _, s := range actionFile(t, "gate").Runs.Steps {
-		if s.ID == "gate" {
-			script = s.Run
-		}
-	}
+	script := stepScript(t, "gate", "gate")
 	run := func(metrics, failOnBlock string, extra ...string) (string, int) {
 		outputs := filepath.Join(temp, "output")
 		os.WriteFile(outputs, nil, 0o644)

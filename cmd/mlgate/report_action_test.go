@@ -14,13 +14,7 @@ import (
 // mlgate binary, as the runner would.
 func TestReportActionScript(t *testing.T) {
 	bash := testenv.Tool(t, "bash")
-	_, a := readAction(t, "report")
-	var script string
-	for _, s := range a.Runs.Steps {
-		if s.ID == "report" {
-			script = s.Run
-		}
-	}
+	script := stepScript(t, "report", "report")
 	bin := binaryDir(t)
 	evidenceDir := filepath.Dir(writeReportEvidence(t, true)[0])
 	f := githubfake.New(t)

@@ -15,16 +15,7 @@ import (
 // come from mlgate, and a hostile file name is not executed.
 func TestValidateDataActionScript(t *testing.T) {
 	bash := testenv.Tool(t, "bash")
-	_, a := readAction(t, "validate-data")
-	var script string
-	for _, s := range a.Runs.Steps {
-		if s.ID == "validate" {
-			script = s.Run
-		}
-	}
-	if script == "" {
-		t.Fatal("no validate step")
-	}
+	script := stepScript(t, "validate-data", "validate")
 	bin := binaryDir(t)
 	runnerTemp := t.TempDir()
 	work := t.TempDir()
