@@ -12,10 +12,12 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/signing"
 
-	// HashiCorp Vault keys (hashivault://) are built in: its client is small.
-	// AWS, GCP and Azure KMS keys work through sigstore's KMS plugin protocol
-	// (a sigstore-kms-<scheme> program on PATH), to keep the cloud SDKs out
-	// of the binary.
+	// The KMS providers cosign links, so awskms://, gcpkms://, azurekms:// and
+	// hashivault:// keys work as they do with cosign. Any other scheme goes
+	// through sigstore's KMS plugin protocol (a sigstore-kms-<scheme> program).
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/aws"
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/azure"
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/gcp"
 	_ "github.com/sigstore/sigstore/pkg/signature/kms/hashivault"
 )
 
