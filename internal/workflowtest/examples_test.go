@@ -114,35 +114,22 @@ func (e examplesEnv) act(t *testing.T, repo, workflow, event, eventJSON string, 
 // @octokit/webhooks-examples, moved to repository o/r and number.
 func pullRequestEvent(t *testing.T, number int) string {
 	t.Helper()
-	index := filepath.Join(testenv.NodeModule(t, "@octokit/webhooks-examples"), "api.github.com", "index.json")
-	data, err := os.ReadFile(index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []struct {
-		Name     string           `json:"name"`
-		Examples []map[string]any `json:"examples"`
-	}
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range all {
-		for _, ex := range e.Examples {
-			if e.Name != "pull_request" || ex["action"] != "opened" {
-				continue
-			}
-			pr := ex["pull_request"].(map[string]any)
-			ex["number"], pr["number"] = number, number
-			for _, repo := range []any{ex["repository"], pr["base"].(map[string]any)["repo"], pr["head"].(map[string]any)["repo"]} {
-				r := repo.(map[string]any)
-				r["full_name"], r["name"] = "o/r", "r"
-				r["owner"].(map[string]any)["login"] = "o"
-			}
-			out, _ := json.Marshal(ex)
-			return string(out)
+	for _, raw := range testenv.WebhookExamples(t, "pull_request") {
+		var ex map[string]any
+		if json.Unmarshal(raw, &ex) != nil || ex["action"] != "opened" {
+			continue
 		}
+		pr := ex["pull_request"].(map[string]any)
+		ex["number"], pr["number"] = number, number
+		for _, repo := range []any{ex["repository"], pr["base"].(map[string]any)["repo"], pr["head"].(map[string]any)["repo"]} {
+			r := repo.(map[string]any)
+			r["full_name"], r["name"] = "o/r", "r"
+			r["owner"].(map[string]any)["login"] = "o"
+		}
+		out, _ := json.Marshal(ex)
+		return string(out)
 	}
-	t.Fatalf("no opened pull_request example in %s", index)
+	t.Fatal("no opened pull_request example in @octokit/webhooks-examples")
 	return ""
 }
 
