@@ -2,6 +2,7 @@ package workflowtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -253,7 +254,6 @@ func TestExampleReleaseVerify(t *testing.T) {
 	// The release pipeline's earlier stages: the model was signed, passed the
 	// gate, and the decision was attested for these exact bytes.
 	repo := e.userRepo(t, "example-release-verify.yml", func(dir string) {
-		os.MkdirAll(filepath.Join(dir, "evidence"), 0o755)
 		run(t, dir, e.mlgate, "sign", "--key", "cosign.key", "model")
 		run(t, dir, e.mlgate, "verify", "--key", "cosign.pub", "--out", "evidence/verification.json", "model")
 		run(t, dir, e.mlgate, "gate", "--config", "gate.yaml", "--metrics", "metrics/candidate.json",
@@ -322,9 +322,11 @@ func TestExampleShardedProfile(t *testing.T) {
 	if want, _ := os.ReadFile(whole); string(merged) != string(want) {
 		t.Errorf("the merged profile differs from the whole dataset's profile")
 	}
+	// Each matrix job, in its own workspace, uploaded its own shard only.
 	for i := 0; i < 4; i++ {
-		if _, err := os.Stat(filepath.Join(artifacts, "profile-shard-"+string(rune('0'+i)), "shard-"+string(rune('0'+i))+".profile.json")); err != nil {
-			t.Errorf("shard %d was not uploaded: %v", i, err)
+		entries, _ := os.ReadDir(filepath.Join(artifacts, fmt.Sprintf("profile-shard-%d", i)))
+		if len(entries) != 1 || entries[0].Name() != fmt.Sprintf("shard-%d.profile.json", i) {
+			t.Errorf("artifact profile-shard-%d holds %v, want shard-%d.profile.json", i, entries, i)
 		}
 	}
 	if r.outputs["drift/drift/drifted"] != "false" || r.outputs["drift/drift/drifted-columns"] != "country,id,income" {
