@@ -189,6 +189,29 @@ func TestExamplePRModelCheck(t *testing.T) {
 	if !strings.Contains(summary, "loan-default-gbt") || !strings.Contains(summary, "eval.auc") {
 		t.Errorf("the job summary lacks the gate's report:\n%s", summary)
 	}
+
+	// The next push brings a worse candidate: the gate blocks it, the report
+	// still runs and updates the same comment (and fails, as the evidence did),
+	// and the last step says why the job failed.
+	os.WriteFile(filepath.Join(repo, "metrics", "candidate.json"),
+		[]byte(`{"eval": {"auc": 0.87, "accuracy": 0.85, "log_loss": 0.33}, "latency_ms": {"p95": 41.0}}`+"\n"), 0o644)
+	commit(t, repo, "a worse candidate")
+	r = e.act(t, repo, "example-pr-model-check.yml", "pull_request", pullRequestEvent(t, number), gh, actOptions{})
+	if r.ok {
+		t.Fatalf("a blocked model passed the check:\n%s", r.log)
+	}
+	// The report step has no id: act names it by its index, 6.
+	if r.outputs["model-check/gate/promote"] != "false" || r.outputs["model-check/6/status"] != "fail" ||
+		r.steps["model-check/Block the merge when the gate says no"] != "failure" {
+		t.Errorf("blocked candidate: outputs %v, steps %v", r.outputs, r.steps)
+	}
+	if !strings.Contains(r.log, "the promotion gate blocked this model") {
+		t.Errorf("the job does not say why it failed:\n%s", r.log)
+	}
+	bodies = gh.Bodies(number)
+	if len(bodies) != 2 || !strings.Contains(bodies[1], "Promote: **no**") || !strings.Contains(bodies[1], "eval.auc") {
+		t.Errorf("want the same report comment updated to a blocked promotion, got %d comments:\n%s", len(bodies), strings.Join(bodies, "\n----\n"))
+	}
 }
 
 // driftReference profiles only the columns the team watches for drift; two of
@@ -210,8 +233,10 @@ func TestExampleScheduledDrift(t *testing.T) {
 	if !r.ok {
 		t.Fatalf("the drift check failed under act:\n%s", r.log)
 	}
-	if r.outputs["drift/drift/drifted"] != "true" || r.outputs["drift/drift/drifted-columns"] != "country,income" {
-		t.Errorf("drift outputs %v, want drifted true on country,income", r.outputs)
+	// fail-on-drift is false: the step warns and the workflow decides.
+	if r.outputs["drift/drift/status"] != "warn" || r.outputs["drift/drift/drifted"] != "true" ||
+		r.outputs["drift/drift/drifted-columns"] != "country,income" {
+		t.Errorf("drift outputs %v, want a warning, drifted true on country,income", r.outputs)
 	}
 	issues := gh.Issues
 	if len(issues) != 1 {
