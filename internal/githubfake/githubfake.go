@@ -1,5 +1,6 @@
 // Package githubfake is an in-memory stand-in for the parts of GitHub's REST
-// and GraphQL APIs that mlgate uses, for tests: it keeps comments and issues,
+// and GraphQL APIs that mlgate and its example workflows use, for tests: it
+// keeps comments, issues, workflow dispatches and releases,
 // pages lists with Link headers as GitHub does, refuses writes like a fork's
 // read-only token, and answers scripted faults (5xx, rate limits).
 package githubfake
@@ -46,7 +47,26 @@ type Server struct {
 	ListHides func(*Comment) bool
 	requests  []string
 	// Minimized lists the node ids hidden through GraphQL.
-	Minimized []string
+	Minimized  []string
+	dispatches []Dispatch
+	releases   []Release
+}
+
+// Dispatch is a recorded workflow_dispatch request
+// (POST /repos/o/r/actions/workflows/{file}/dispatches).
+type Dispatch struct {
+	Workflow string         `json:"-"`
+	Ref      string         `json:"ref"`
+	Inputs   map[string]any `json:"inputs"`
+}
+
+// Release is a created release (POST /repos/o/r/releases).
+type Release struct {
+	ID      int64  `json:"id"`
+	TagName string `json:"tag_name"`
+	Name    string `json:"name"`
+	Body    string `json:"body"`
+	Author  User   `json:"author"`
 }
 
 // BotLogin is the login GitHub gives the built-in GITHUB_TOKEN.
@@ -158,7 +178,22 @@ func (f *Server) Count(prefix string) int {
 	return n
 }
 
+// Dispatches lists the workflow dispatches received, oldest first.
+func (f *Server) Dispatches() []Dispatch {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Dispatch(nil), f.dispatches...)
+}
+
+// Releases lists the releases created, oldest first.
+func (f *Server) Releases() []Release {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Release(nil), f.releases...)
+}
+
 var (
+	dispatchPath = regexp.MustCompile(`^/repos/o/r/actions/workflows/([^/]+)/dispatches$`)
 	commentsPath = regexp.MustCompile(`^/repos/o/r/issues/(\d+)/comments$`)
 	commentPath  = regexp.MustCompile(`^/repos/o/r/issues/comments/(\d+)$`)
 	issuePath    = regexp.MustCompile(`^/repos/o/r/issues/(\d+)$`)
@@ -229,6 +264,10 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		f.editIssue(w, r, number)
 	case p == "/graphql" && r.Method == http.MethodPost:
 		f.serveGraphQL(w, r)
+	case dispatchPath.MatchString(p) && r.Method == http.MethodPost:
+		f.dispatch(w, r, dispatchPath.FindStringSubmatch(p)[1])
+	case p == "/repos/o/r/releases" && r.Method == http.MethodPost:
+		f.createRelease(w, r, login)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 	}
@@ -351,6 +390,37 @@ func (f *Server) editIssue(w http.ResponseWriter, r *http.Request, number int) {
 		}
 	}
 	writeJSON(w, http.StatusOK, issueJSON(is))
+}
+
+// dispatch records a workflow_dispatch request and answers 204, as GitHub
+// does; a body without a ref is refused with 422.
+func (f *Server) dispatch(w http.ResponseWriter, r *http.Request, workflow string) {
+	d := Dispatch{Workflow: workflow}
+	if err := json.NewDecoder(r.Body).Decode(&d); err != nil || d.Ref == "" {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "Invalid request: ref is required"})
+		return
+	}
+	f.mu.Lock()
+	f.dispatches = append(f.dispatches, d)
+	f.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// createRelease records a release and answers 201; a body without a
+// tag_name is refused with 422.
+func (f *Server) createRelease(w http.ResponseWriter, r *http.Request, login string) {
+	var rel Release
+	if err := json.NewDecoder(r.Body).Decode(&rel); err != nil || rel.TagName == "" {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "Invalid request: tag_name is required"})
+		return
+	}
+	f.mu.Lock()
+	f.nextID++
+	rel.ID, rel.Author = f.nextID, User{login}
+	f.releases = append(f.releases, rel)
+	f.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]any{"id": rel.ID, "tag_name": rel.TagName, "name": rel.Name, "body": rel.Body,
+		"author": rel.Author, "html_url": "https://github.com/o/r/releases/tag/" + rel.TagName})
 }
 
 func (f *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {

@@ -1,12 +1,11 @@
 package workflowtest
 
 import (
-	"bufio"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -15,11 +14,20 @@ import (
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
-// actRun is what one workflow run under act printed, parsed.
+// actRun is what one workflow run under act printed, parsed from act's JSON log.
 type actRun struct {
-	log     string
-	outputs map[string]string // "job/step-output" as act logs them: name=value
-	ok      bool
+	log       string            // the messages, one a line
+	outputs   map[string]string // "jobID/stepID/name" (outer step of a composite) -> value
+	steps     map[string]string // "jobID/step name" -> success or failure, for the steps that ran
+	summaries map[string]string // jobID -> the job summary, every step's in order
+	ok        bool
+}
+
+// actOptions is what a run gets beyond its workflow and event.
+type actOptions struct {
+	env     map[string]string // --env, for the steps
+	secrets map[string]string // -s
+	local   map[string]string // --local-repository: "owner/repo@ref" -> folder
 }
 
 // snapshot copies the working tree (tracked and untracked, not ignored files)
@@ -62,36 +70,59 @@ func snapshot(t *testing.T) string {
 	return dst
 }
 
-var setOutput = regexp.MustCompile(`\[([^\]]+)\]\s+⚙\s+::set-output:: ([A-Za-z0-9_-]+)=(.*)$`)
-
-// runAct runs one workflow of the snapshot under act in host mode (the jobs run
-// on this machine, as on a self-hosted runner), with an event payload and extra
-// environment for the steps.
-func runAct(t *testing.T, repo, workflow, event, eventJSON string, env map[string]string) actRun {
+// runAct runs one workflow of repo under act in host mode (the jobs run on
+// this machine, as on a self-hosted runner), offline, with an event payload,
+// and its own action cache and tool cache.
+func runAct(t *testing.T, repo, workflow, event, eventJSON string, o actOptions) actRun {
 	t.Helper()
 	act := testenv.Tool(t, "act")
-	eventFile := filepath.Join(t.TempDir(), "event.json")
+	tmp := t.TempDir()
+	eventFile := filepath.Join(tmp, "event.json")
 	if err := os.WriteFile(eventFile, []byte(eventJSON), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{event, "-W", filepath.Join(".github", "workflows", workflow), "-e", eventFile,
-		"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode"}
-	for _, k := range sortedKeys(env) {
-		args = append(args, "--env", k+"="+env[k])
+		"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--json",
+		"--action-cache-path", filepath.Join(tmp, "act-cache")}
+	for _, k := range sortedKeys(o.env) {
+		args = append(args, "--env", k+"="+o.env[k])
+	}
+	for _, k := range sortedKeys(o.local) {
+		args = append(args, "--local-repository", k+"="+o.local[k])
+	}
+	env := os.Environ()
+	for _, k := range sortedKeys(o.secrets) {
+		// -s NAME takes the value from act's environment, off the command line.
+		args = append(args, "-s", k)
+		env = append(env, k+"="+o.secrets[k])
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, act, args...)
-	cmd.Dir = repo
+	cmd.Dir, cmd.Env = repo, env
 	out, err := cmd.CombinedOutput()
-	run := actRun{log: string(out), outputs: map[string]string{}, ok: err == nil}
-	sc := bufio.NewScanner(strings.NewReader(run.log))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if m := setOutput.FindStringSubmatch(sc.Text()); m != nil {
-			run.outputs[m[1]+"/"+m[2]] = m[3]
+	run := actRun{outputs: map[string]string{}, steps: map[string]string{}, summaries: map[string]string{}, ok: err == nil}
+	var log strings.Builder
+	for _, line := range strings.Split(string(out), "\n") {
+		var e struct {
+			JobID, Msg, Command, Name, Arg, Content, Step, Stage, StepResult string
+			StepID                                                           []string
+		}
+		if json.Unmarshal([]byte(line), &e) != nil {
+			log.WriteString(line + "\n") // not act's JSON: act's own error output
+			continue
+		}
+		log.WriteString(strings.TrimSuffix(e.Msg, "\n") + "\n")
+		switch {
+		case e.Command == "set-output":
+			run.outputs[e.JobID+"/"+strings.Join(e.StepID, "/")+"/"+e.Name] = e.Arg
+		case e.Command == "summary":
+			run.summaries[e.JobID] += e.Content
+		case e.StepResult != "" && e.Stage == "Main" && len(e.StepID) == 1:
+			run.steps[e.JobID+"/"+e.Step] = e.StepResult
 		}
 	}
+	run.log = log.String()
 	return run
 }
 
@@ -109,11 +140,11 @@ func TestSelfTestWorkflowUnderAct(t *testing.T) {
 		t.Skip("act runs are not short")
 	}
 	repo := snapshot(t)
-	run := runAct(t, repo, "actions-selftest.yml", "workflow_dispatch", `{}`, nil)
+	run := runAct(t, repo, "actions-selftest.yml", "workflow_dispatch", `{}`, actOptions{})
 	if !run.ok {
 		t.Fatalf("workflow failed under act:\n%s", run.log)
 	}
-	if got := run.outputs["actions self-test/setup/source"]; got != "source" {
+	if got := run.outputs["setup/setup/source"]; got != "source" {
 		t.Errorf("setup output source = %q, want source (outputs %v)", got, run.outputs)
 	}
 	if !strings.Contains(run.log, "mlgate devel (") {

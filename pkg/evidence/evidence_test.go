@@ -85,6 +85,16 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 }
 
+func TestWriteCreatesTheFolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "evidence", "run", "ev.json")
+	if err := Write(path, sampleDoc()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestReadRejectsBadDocuments(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]struct{ body, want string }{

@@ -36,9 +36,14 @@ func Write(path string, d *Document) error {
 	return WriteFileAtomic(path, data)
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same folder.
+// WriteFileAtomic writes data to path through a temporary file in the same
+// folder, creating the folder when it is missing (out: evidence/drift.json in
+// a fresh checkout).
 func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)

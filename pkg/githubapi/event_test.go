@@ -1,7 +1,6 @@
 package githubapi
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,33 +13,13 @@ import (
 // @octokit/webhooks-examples, each written to its own file.
 func webhookExamples(t *testing.T, event string) []string {
 	t.Helper()
-	index := filepath.Join(testenv.NodeModule(t, "@octokit/webhooks-examples"), "api.github.com", "index.json")
-	data, err := os.ReadFile(index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []struct {
-		Name     string            `json:"name"`
-		Examples []json.RawMessage `json:"examples"`
-	}
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
 	var paths []string
-	for _, e := range all {
-		if e.Name != event {
-			continue
+	for i, ex := range testenv.WebhookExamples(t, event) {
+		p := filepath.Join(t.TempDir(), event+"-"+string(rune('a'+i))+".json")
+		if err := os.WriteFile(p, ex, 0o644); err != nil {
+			t.Fatal(err)
 		}
-		for i, ex := range e.Examples {
-			p := filepath.Join(t.TempDir(), event+"-"+string(rune('a'+i))+".json")
-			if err := os.WriteFile(p, ex, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			paths = append(paths, p)
-		}
-	}
-	if len(paths) == 0 {
-		t.Fatalf("no %s examples in %s", event, index)
+		paths = append(paths, p)
 	}
 	return paths
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"slices"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
 // APIVersion and FormatKind identify the profile format. A profile is not an
@@ -156,17 +158,13 @@ func Marshal(p *Profile) ([]byte, error) {
 }
 
 // Write encodes p to path, replacing it atomically (through a temporary file
-// beside it), so a reader never sees half a profile.
+// beside it), so a reader never sees half a profile; a missing folder is created.
 func Write(path string, p *Profile) error {
 	data, err := Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode profile: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return evidence.WriteFileAtomic(path, data)
 }
 
 // Read decodes and checks the profile at path.
