@@ -8,48 +8,13 @@ import (
 	"sync"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
-// compositeAction is the part of an action.yml the action tests read.
-type compositeAction struct {
-	Inputs map[string]struct {
-		Required bool   `yaml:"required"`
-		Default  string `yaml:"default"`
-	} `yaml:"inputs"`
-	Runs struct {
-		Using string `yaml:"using"`
-		Steps []struct {
-			Name string            `yaml:"name"`
-			ID   string            `yaml:"id"`
-			Run  string            `yaml:"run"`
-			Env  map[string]string `yaml:"env"`
-		} `yaml:"steps"`
-	} `yaml:"runs"`
-}
-
-// readAction loads actions/NAME/action.yml and returns its path too.
-func readAction(t *testing.T, name string) (string, compositeAction) {
+// actionFile loads actions/NAME/action.yml.
+func actionFile(t *testing.T, name string) testenv.Action {
 	t.Helper()
-	path := filepath.Join(testenv.RepoRoot(t), "actions", name, "action.yml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a compositeAction
-	if err := yaml.Unmarshal(data, &a); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return path, a
-}
-
-// actionFile is readAction without the path.
-func actionFile(t *testing.T, name string) compositeAction {
-	t.Helper()
-	_, a := readAction(t, name)
-	return a
+	return testenv.ReadAction(t, filepath.Join(testenv.RepoRoot(t), "actions", name, "action.yml"))
 }
 
 // stepScript returns the run: script of step id in actions/NAME.

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mlgate/mlgate/internal/testenv"
 )
 
 var signInputRef = regexp.MustCompile(`^\$\{\{ inputs\.([a-z-]+) \}\}$`)
@@ -15,7 +17,7 @@ var signInputRef = regexp.MustCompile(`^\$\{\{ inputs\.([a-z-]+) \}\}$`)
 // with the inputs substituted (or their defaults), RUNNER_TEMP holding the
 // mlgate binary the build step makes, and the Actions files.
 
-func runSignActionStep(t *testing.T, a compositeAction, stepID, runnerTemp string, inputs map[string]string) (cliResult, map[string]string) {
+func runSignActionStep(t *testing.T, a testenv.Action, stepID, runnerTemp string, inputs map[string]string) (cliResult, map[string]string) {
 	t.Helper()
 	env := actionsEnv(t)
 	env["RUNNER_TEMP"] = runnerTemp

@@ -9,41 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/mlgate/mlgate/internal/testenv"
 )
-
-// action is the part of an action.yml these tests read.
-type action struct {
-	Inputs map[string]struct {
-		Required bool   `yaml:"required"`
-		Default  string `yaml:"default"`
-	} `yaml:"inputs"`
-	Runs struct {
-		Using string `yaml:"using"`
-		Steps []struct {
-			Uses             string            `yaml:"uses"`
-			Run              string            `yaml:"run"`
-			Env              map[string]string `yaml:"env"`
-			With             map[string]string `yaml:"with"`
-			WorkingDirectory string            `yaml:"working-directory"`
-		} `yaml:"steps"`
-	} `yaml:"runs"`
-}
-
-func readActionFile(t *testing.T, path string) action {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a action
-	if err := yaml.Unmarshal(data, &a); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return a
-}
 
 var inputRef = regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}`)
 
@@ -53,7 +20,7 @@ var inputRef = regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}`)
 // and none is pasted into a script.
 func TestEveryInputReachesTheScriptThroughEnv(t *testing.T) {
 	for _, f := range actionFiles(t) {
-		a := readActionFile(t, f)
+		a := testenv.ReadAction(t, f)
 		if a.Runs.Using != "composite" {
 			t.Errorf("%s: runs.using %q, want composite", f, a.Runs.Using)
 		}
@@ -109,7 +76,7 @@ func lintRepo(t *testing.T, workflows map[string]string) (string, error) {
 
 // usingWorkflow is a workflow that uses the local action with its required
 // inputs set, plus extra lines under with:.
-func usingWorkflow(name string, a action, extra string) string {
+func usingWorkflow(name string, a testenv.Action, extra string) string {
 	var with []string
 	for in, spec := range a.Inputs {
 		if spec.Required {
@@ -142,7 +109,7 @@ func TestActionlintReadsEveryAction(t *testing.T) {
 		if filepath.Dir(f) == root {
 			continue // the umbrella action is used by actions-selftest.yml
 		}
-		a := readActionFile(t, f)
+		a := testenv.ReadAction(t, f)
 		workflows["use-"+name+".yml"] = usingWorkflow(name, a, "          no-such-input: x")
 		readme, err := os.ReadFile(filepath.Join(filepath.Dir(f), "README.md"))
 		if err != nil {
