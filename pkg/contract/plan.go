@@ -63,6 +63,9 @@ type run struct {
 	keyCols []map[string][]*keyCheck
 	out     []evidence.Check
 	decided map[string]int
+	// err is the first error met while registering checks (a page index
+	// that crashed the decoder).
+	err error
 }
 
 // Run validates the dataset formed by files. A *parquetx.CorruptError (or
@@ -87,6 +90,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	var later []func() evidence.Check
 	for _, col := range p.contract.Columns {
 		later = append(later, r.columnChecks(col)...)
+	}
+	if r.err != nil {
+		return nil, r.err
 	}
 	for _, key := range p.contract.Dataset.Unique {
 		id := "dataset.unique." + strings.Join(key.Value, ",")
@@ -241,8 +247,8 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	return out
 }
 
-// register decides what it can of a value check from the schema and footer
-// statistics, and queues the other chunks for the dictionary or a scan.
+// register decides what it can of a value check from the schema, footer
+// statistics and page index, and queues the other chunks for the dictionary or a scan.
 func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 	info := vc.info()
 	for i, fc := range usable {
@@ -268,7 +274,13 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			continue
 		}
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
-			st := f.Stats(rg, fc)
+			st, err := f.Stats(rg, fc)
+			if err != nil {
+				if r.err == nil {
+					r.err = err
+				}
+				return
+			}
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.

@@ -88,7 +88,11 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 		}
 		for rg := range f.meta.RowGroups {
 			for _, c := range cols {
-				units = append(units, &Chunk{File: f, RowGroup: rg, Column: c, FirstRow: f.RowGroupStart[rg], Stats: f.Stats(rg, c)})
+				st, err := f.Stats(rg, c)
+				if err != nil {
+					return err
+				}
+				units = append(units, &Chunk{File: f, RowGroup: rg, Column: c, FirstRow: f.RowGroupStart[rg], Stats: st})
 			}
 		}
 	}
