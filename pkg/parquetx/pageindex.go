@@ -35,20 +35,10 @@ func (f *File) withPageIndex(st ChunkStats, col *Column) (ChunkStats, error) {
 		return st, nil
 	}
 	out := st
-	if wantNulls && len(ci.NullCounts) == len(rows) {
-		var sum int64
-		for i, n := range ci.NullCounts {
-			// In a flat column each row is one value, so a page holds at most
-			// its row count of nulls, and a null page exactly that many.
-			if n < 0 || (col.MaxRepetitionLevel == 0 && (n > rows[i] || (ci.NullPages[i] && n != rows[i]))) {
-				return st, nil
-			}
-			sum += n
+	if wantNulls {
+		if sum, ok := pageNulls(col, &ci, rows, st.NumValues); ok {
+			out.NullCount, out.HasNullCount = sum, true
 		}
-		if sum > st.NumValues {
-			return st, nil
-		}
-		out.NullCount, out.HasNullCount = sum, true
 	}
 	if !st.HasMin || !st.HasMax {
 		lo, hi, ok := f.pageBounds(st, col, &ci)
@@ -60,6 +50,24 @@ func (f *File) withPageIndex(st ChunkStats, col *Column) (ChunkStats, error) {
 		}
 	}
 	return out, nil
+}
+
+// pageNulls sums the pages' null counts, when every page has one that fits:
+// in a flat column each row is one value, so a page holds at most its row
+// count of nulls, and a null page exactly that many; the sum cannot exceed
+// the chunk's value count.
+func pageNulls(col *Column, ci *format.ColumnIndex, rows []int64, numValues int64) (int64, bool) {
+	if len(ci.NullCounts) != len(rows) {
+		return 0, false
+	}
+	var sum int64
+	for i, n := range ci.NullCounts {
+		if n < 0 || (col.MaxRepetitionLevel == 0 && (n > rows[i] || (ci.NullPages[i] && n != rows[i]))) {
+			return 0, false
+		}
+		sum += n
+	}
+	return sum, sum <= numValues
 }
 
 // exactBounds says whether page index bounds are values of the column: byte
