@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -24,6 +25,9 @@ type ScanOptions struct {
 	MaxPageSize int64
 	// BatchSize is the number of values per Values call; 4096 when 0.
 	BatchSize int
+	// PagesDecoded, when set, counts the data pages read, so tests can
+	// prove that metadata decided a check without decoding.
+	PagesDecoded *atomic.Int64
 }
 
 // DefaultMaxPageSize is the largest uncompressed page Scan decodes by default.
@@ -205,6 +209,9 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 		}
 		if err != nil {
 			return corrupt("%v", err)
+		}
+		if opts.PagesDecoded != nil {
+			opts.PagesDecoded.Add(1)
 		}
 		vr := page.Values()
 		for {

@@ -1,0 +1,146 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync/atomic"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// writeWithoutChunkStats writes rows in small pages, then rewrites the footer
+// without the column chunks' statistics, like a writer that keeps only the
+// page index; keepPageIndex false drops the page index too. Rows go in two
+// row groups of small pages.
+func writeWithoutChunkStats(t *testing.T, path string, rows []txRow, keepPageIndex bool) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[txRow](&buf, parquet.MaxRowsPerRowGroup(500), parquet.PageBufferSize(256))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	start := len(data) - 8 - n
+	var md format.FileMetaData
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), data[start:len(data)-8], &md); err != nil {
+		t.Fatal(err)
+	}
+	indexed := 0
+	for i := range md.RowGroups {
+		for j := range md.RowGroups[i].Columns {
+			cc := &md.RowGroups[i].Columns[j]
+			// parquet-go always writes null_count; a negative one is not
+			// trusted, which is as good as absent.
+			cc.MetaData.Statistics = format.Statistics{NullCount: -1}
+			if cc.ColumnIndexLength > 0 {
+				indexed++
+			}
+			if !keepPageIndex {
+				cc.ColumnIndexOffset, cc.ColumnIndexLength, cc.OffsetIndexOffset, cc.OffsetIndexLength = 0, 0, 0, 0
+			}
+		}
+	}
+	if indexed == 0 {
+		t.Fatal("parquet-go wrote no page index")
+	}
+	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append(append([]byte{}, data[:start]...), footer...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(footer)))
+	out = append(out, "PAR1"...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runCounting(t *testing.T, contract string, path string, verifyAll bool) (*Result, int64) {
+	t.Helper()
+	plan, err := Compile(parseString(t, "c.yaml", contract))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages atomic.Int64
+	res, err := plan.Run(context.Background(), openAll(t, path), Options{Scan: parquetx.ScanOptions{PagesDecoded: &pages}, VerifyAll: verifyAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, pages.Load()
+}
+
+// TestPageIndexDecidesWithoutDecoding: with no chunk statistics in the
+// footer, the page index alone proves bounds and null counts, no data page
+// is decoded, and the outcome is the one a full scan gives.
+func TestPageIndexDecidesWithoutDecoding(t *testing.T) {
+	rows := fixtureRows(1000)
+	// The same name in two folders, so that examples compare by base name.
+	indexed := writeWithoutChunkStats(t, filepath.Join(t.TempDir(), "tx.parquet"), rows, true)
+	bare := writeWithoutChunkStats(t, filepath.Join(t.TempDir(), "tx.parquet"), rows, false)
+
+	provable := "columns:\n" +
+		"  - name: amount\n    min: 0\n    max: 3000\n    max_null_fraction: 0.05\n" +
+		"  - name: score\n    min: 0\n    max: 99\n" +
+		"  - name: id\n    min: 0\n"
+	res, pages := runCounting(t, provable, indexed, false)
+	if pages != 0 {
+		t.Errorf("%d data pages decoded for checks the page index proves", pages)
+	}
+	for _, id := range []string{"column.amount.min", "column.amount.max", "column.amount.max_null_fraction", "column.score.min", "column.score.max", "column.id.min"} {
+		if c := checkByID(t, res, id); c.DecidedBy != tierMetadata || c.Status != "pass" {
+			t.Errorf("%s: %s by %s (%s), want a pass by metadata", id, c.Status, c.DecidedBy, c.Message)
+		}
+	}
+	if c := checkByID(t, res, "column.amount.max_null_fraction"); c.Failures != 10 || c.Total != 1000 {
+		t.Errorf("amount nulls: %d of %d, want 10 of 1000 from the page index", c.Failures, c.Total)
+	}
+	// Without the page index every check is scanned.
+	if _, pages := runCounting(t, provable, bare, false); pages == 0 {
+		t.Fatal("without a page index nothing was decoded")
+	}
+
+	// Failing checks still reach the scan for their examples; every check
+	// ends as a full scan of the file without a page index says.
+	all := provable +
+		"  - name: email\n    nullable: false\n" +
+		"  - name: customer\n    max: 200\n"
+	got, _ := runCounting(t, all, indexed, false)
+	want, _ := runCounting(t, all, bare, true)
+	if len(got.Checks) != len(want.Checks) {
+		t.Fatalf("%d checks, want %d", len(got.Checks), len(want.Checks))
+	}
+	for i, c := range got.Checks {
+		w := want.Checks[i]
+		c.DecidedBy, w.DecidedBy = "", ""
+		for j := range c.Examples {
+			c.Examples[j].File = filepath.Base(c.Examples[j].File)
+		}
+		for j := range w.Examples {
+			w.Examples[j].File = filepath.Base(w.Examples[j].File)
+		}
+		if c.Location != nil && c.Location.File != "" {
+			c.Location.File = filepath.Base(c.Location.File)
+			w.Location.File = filepath.Base(w.Location.File)
+		}
+		if !reflect.DeepEqual(c, w) {
+			t.Errorf("with the page index:\n%+v\nfull scan:\n%+v", c, w)
+		}
+	}
+	if c := checkByID(t, got, "column.email.nullable"); c.Status != "fail" || len(c.Examples) != 1 || c.Examples[0].Row != 50 {
+		t.Errorf("email.nullable: %s %+v, want a failure with row 50", c.Status, c.Examples)
+	}
+}
