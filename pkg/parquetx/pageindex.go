@@ -8,48 +8,106 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// withPageIndex fills the bounds and null count that the chunk's footer
-// statistics lack from its page index (column index and offset index), so
-// that checks they prove need no decoding. A page index that contradicts the
-// footer or itself is not trusted; one that crashes the decoder is an error.
-func (f *File) withPageIndex(st ChunkStats, col *Column) (ChunkStats, error) {
-	wantNulls := !st.HasNullCount && col.MaxDefinitionLevel > 0
-	if !wantNulls && st.HasMin && st.HasMax {
-		return st, nil
-	}
-	cc := &f.meta.RowGroups[st.RowGroup].Columns[col.Index]
+// PageStats is what a trusted page index says about one data page of a
+// chunk. Bounds are set only when every page that is not all null has
+// trusted ones.
+type PageStats struct {
+	// FirstRow is the page's first row within the row group; Rows its row count.
+	FirstRow, Rows int64
+	NullCount      int64
+	HasNullCount   bool
+	// NullPage is true when every value of the page is null.
+	NullPage  bool
+	Min, Max  parquet.Value
+	HasBounds bool
+}
+
+// Pages returns the chunk's page index, or nil when it has none or it cannot
+// be trusted: one that contradicts the footer or itself is ignored, one that
+// crashes the decoder is a *CorruptError.
+func (f *File) Pages(rg int, col *Column) ([]PageStats, error) {
+	st := chunkStats(f.meta, f.mirror, col, rg, col.Index)
+	cc := &f.meta.RowGroups[rg].Columns[col.Index]
 	if cc.ColumnIndexLength <= 0 || cc.OffsetIndexLength <= 0 {
-		return st, nil
+		return nil, nil
 	}
 	var ci format.ColumnIndex
 	var oi format.OffsetIndex
 	ok, err := f.readIndex(st, col, cc.ColumnIndexOffset, cc.ColumnIndexLength, &ci)
 	if err != nil || !ok {
-		return st, err
+		return nil, err
 	}
 	if ok, err = f.readIndex(st, col, cc.OffsetIndexOffset, cc.OffsetIndexLength, &oi); err != nil || !ok {
-		return st, err
+		return nil, err
 	}
 	rows, ok := f.pageRows(st, col, &ci, &oi)
 	if !ok {
+		return nil, nil
+	}
+	pages := make([]PageStats, len(rows))
+	for i := range pages {
+		pages[i] = PageStats{FirstRow: oi.PageLocations[i].FirstRowIndex, Rows: rows[i], NullPage: ci.NullPages[i]}
+	}
+	if _, ok := pageNulls(col, &ci, rows, st.NumValues); ok {
+		for i := range pages {
+			pages[i].NullCount, pages[i].HasNullCount = ci.NullCounts[i], true
+		}
+	}
+	if mins, maxs, ok := f.pageBounds(st, col, &ci); ok {
+		for i := range pages {
+			pages[i].Min, pages[i].Max, pages[i].HasBounds = mins[i], maxs[i], !pages[i].NullPage
+		}
+	}
+	return pages, nil
+}
+
+// withPageIndex fills the bounds and null count that the chunk's footer
+// statistics lack from its page index, so that checks they prove need no
+// decoding: the smallest page minimum, the largest page maximum, and the sum
+// of the page null counts.
+func (f *File) withPageIndex(st ChunkStats, col *Column) (ChunkStats, error) {
+	wantNulls := !st.HasNullCount && col.MaxDefinitionLevel > 0
+	if !wantNulls && st.HasMin && st.HasMax {
 		return st, nil
 	}
+	pages, err := f.Pages(st.RowGroup, col)
+	if err != nil || len(pages) == 0 {
+		return st, err
+	}
 	out := st
-	if wantNulls {
-		if sum, ok := pageNulls(col, &ci, rows, st.NumValues); ok {
-			out.NullCount, out.HasNullCount = sum, true
+	if wantNulls && pages[0].HasNullCount {
+		out.NullCount, out.HasNullCount = 0, true
+		for _, p := range pages {
+			out.NullCount += p.NullCount
 		}
 	}
-	if !st.HasMin || !st.HasMax {
-		lo, hi, ok := f.pageBounds(st, col, &ci)
-		if ok && !st.HasMin {
-			out.Min, out.HasMin, out.MinExact = lo, true, exactBounds(col)
+	cmp := f.compare(st.RowGroup, col)
+	var lo, hi parquet.Value
+	bounded := false
+	for _, p := range pages {
+		if !p.HasBounds {
+			continue
 		}
-		if ok && !st.HasMax {
-			out.Max, out.HasMax, out.MaxExact = hi, true, exactBounds(col)
+		if !bounded || cmp(p.Min, lo) < 0 {
+			lo = p.Min
 		}
+		if !bounded || cmp(p.Max, hi) > 0 {
+			hi = p.Max
+		}
+		bounded = true
+	}
+	if bounded && !st.HasMin {
+		out.Min, out.HasMin, out.MinExact = lo, true, exactBounds(col)
+	}
+	if bounded && !st.HasMax {
+		out.Max, out.HasMax, out.MaxExact = hi, true, exactBounds(col)
 	}
 	return out, nil
+}
+
+// compare orders values of the chunk's column as its type defines.
+func (f *File) compare(rg int, col *Column) func(a, b parquet.Value) int {
+	return f.pq.RowGroups()[rg].ColumnChunks()[col.Index].Type().Compare
 }
 
 // pageNulls sums the pages' null counts, when every page has one that fits:
@@ -143,17 +201,17 @@ func (f *File) pageRows(st ChunkStats, col *Column, ci *format.ColumnIndex, oi *
 	return rows, true
 }
 
-// pageBounds is the smallest page minimum and the largest page maximum, under
-// the same trust rules as the footer's bounds. Every page that is not all
-// nulls must have bounds that decode (no NaN), with min <= max, in the
-// boundary order the index declares.
-func (f *File) pageBounds(st ChunkStats, col *Column, ci *format.ColumnIndex) (lo, hi parquet.Value, ok bool) {
+// pageBounds decodes each page's min and max under the same trust rules as
+// the footer's bounds. Every page that is not all nulls must have bounds that
+// decode (no NaN), with min <= max, in the boundary order the index declares.
+func (f *File) pageBounds(st ChunkStats, col *Column, ci *format.ColumnIndex) (mins, maxs []parquet.Value, ok bool) {
 	if !boundsOrderKnown(f.meta, col, col.Index, true) {
-		return lo, hi, false
+		return nil, nil, false
 	}
-	cmp := f.pq.RowGroups()[st.RowGroup].ColumnChunks()[col.Index].Type().Compare
-	var prevMin, prevMax parquet.Value
-	seen := false
+	cmp := f.compare(st.RowGroup, col)
+	mins = make([]parquet.Value, len(ci.NullPages))
+	maxs = make([]parquet.Value, len(ci.NullPages))
+	prev := -1
 	for i := range ci.NullPages {
 		if ci.NullPages[i] {
 			continue
@@ -161,27 +219,21 @@ func (f *File) pageBounds(st ChunkStats, col *Column, ci *format.ColumnIndex) (l
 		mn, ok1 := decodeBound(col, ci.MinValues[i])
 		mx, ok2 := decodeBound(col, ci.MaxValues[i])
 		if !ok1 || !ok2 || cmp(mn, mx) > 0 {
-			return lo, hi, false
+			return nil, nil, false
 		}
-		if seen {
+		if prev >= 0 {
 			switch ci.BoundaryOrder {
 			case format.Ascending:
-				if cmp(mn, prevMin) < 0 || cmp(mx, prevMax) < 0 {
-					return lo, hi, false
+				if cmp(mn, mins[prev]) < 0 || cmp(mx, maxs[prev]) < 0 {
+					return nil, nil, false
 				}
 			case format.Descending:
-				if cmp(mn, prevMin) > 0 || cmp(mx, prevMax) > 0 {
-					return lo, hi, false
+				if cmp(mn, mins[prev]) > 0 || cmp(mx, maxs[prev]) > 0 {
+					return nil, nil, false
 				}
 			}
 		}
-		if !seen || cmp(mn, lo) < 0 {
-			lo = mn
-		}
-		if !seen || cmp(mx, hi) > 0 {
-			hi = mx
-		}
-		prevMin, prevMax, seen = mn, mx, true
+		mins[i], maxs[i], prev = mn, mx, i
 	}
-	return lo, hi, seen
+	return mins, maxs, true
 }
