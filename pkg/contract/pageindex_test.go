@@ -14,6 +14,7 @@ import (
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
@@ -118,8 +119,11 @@ func TestPageIndexDecidesWithoutDecoding(t *testing.T) {
 	all := provable +
 		"  - name: email\n    nullable: false\n" +
 		"  - name: customer\n    max: 200\n"
-	got, _ := runCounting(t, all, indexed, false)
-	want, _ := runCounting(t, all, bare, true)
+	got, gotPages := runCounting(t, all, indexed, false)
+	want, wantPages := runCounting(t, all, bare, true)
+	if gotPages == 0 || gotPages >= wantPages {
+		t.Errorf("%d pages decoded with the page index, %d without: only the pages that may fail should be", gotPages, wantPages)
+	}
 	if len(got.Checks) != len(want.Checks) {
 		t.Fatalf("%d checks, want %d", len(got.Checks), len(want.Checks))
 	}
@@ -142,5 +146,41 @@ func TestPageIndexDecidesWithoutDecoding(t *testing.T) {
 	}
 	if c := checkByID(t, got, "column.email.nullable"); c.Status != "fail" || len(c.Examples) != 1 || c.Examples[0].Row != 50 {
 		t.Errorf("email.nullable: %s %+v, want a failure with row 50", c.Status, c.Examples)
+	}
+}
+
+// TestPageIndexSkipsPassingPages: on a real file whose footer proves a
+// failure, only the pages whose index cannot prove the check are decoded,
+// and the outcome (counts, examples with rows) is the one of a full scan.
+func TestPageIndexSkipsPassingPages(t *testing.T) {
+	for _, name := range []string{"alltypes_tiny_pages_plain.parquet", "alltypes_tiny_pages.parquet"} {
+		t.Run(name, func(t *testing.T) { skipsPassingPages(t, name) })
+	}
+}
+
+func skipsPassingPages(t *testing.T, name string) {
+	path := filepath.Join(testenv.Shared(t, "corpora", "parquet-testing", "data"), name)
+	contract := "columns:\n  - name: id\n    max: 7000\n    min: 100\n"
+	got, gotPages := runCounting(t, contract, path, false)
+	want, wantPages := runCounting(t, contract, path, true)
+	f := openAll(t, path)[0]
+	var pages int
+	index, err := f.Pages(0, f.Schema.Lookup("id"))
+	if err != nil || len(index) == 0 {
+		t.Fatalf("no page index (%v)", err)
+	}
+	pages += len(index)
+	t.Logf("%d of the %d pages of id decoded (%d in the whole file)", gotPages, pages, wantPages)
+	if gotPages == 0 || gotPages*2 > int64(pages) {
+		t.Errorf("%d of the %d pages decoded: the page index should spare most", gotPages, pages)
+	}
+	if !reflect.DeepEqual(got.Checks, want.Checks) {
+		t.Errorf("with the page index:\n%+v\nfull scan:\n%+v", got.Checks, want.Checks)
+	}
+	if c := checkByID(t, got, "column.id.min"); c.Failures != 100 || c.Total != 7300 || c.Status != "fail" {
+		t.Errorf("id.min: %d of %d", c.Failures, c.Total)
+	}
+	if c := checkByID(t, got, "column.id.max"); c.Failures != 299 || c.Total != 7300 || c.Status != "fail" || len(c.Examples) != 5 {
+		t.Errorf("id.max: %d of %d, examples %+v", c.Failures, c.Total, c.Examples)
 	}
 }

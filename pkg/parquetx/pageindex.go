@@ -20,6 +20,8 @@ type PageStats struct {
 	NullPage  bool
 	Min, Max  parquet.Value
 	HasBounds bool
+	// span is where the offset index locates the page.
+	span pageSpan
 }
 
 // Pages returns the chunk's page index, or nil when it has none or it cannot
@@ -46,7 +48,8 @@ func (f *File) Pages(rg int, col *Column) ([]PageStats, error) {
 	}
 	pages := make([]PageStats, len(rows))
 	for i := range pages {
-		pages[i] = PageStats{FirstRow: oi.PageLocations[i].FirstRowIndex, Rows: rows[i], NullPage: ci.NullPages[i]}
+		l := oi.PageLocations[i]
+		pages[i] = PageStats{FirstRow: l.FirstRowIndex, Rows: rows[i], NullPage: ci.NullPages[i], span: pageSpan{l.Offset, int64(l.CompressedPageSize)}}
 	}
 	if _, ok := pageNulls(col, &ci, rows, st.NumValues); ok {
 		for i := range pages {
