@@ -184,3 +184,51 @@ func skipsPassingPages(t *testing.T, name string) {
 		t.Errorf("id.max: %d of %d, examples %+v", c.Failures, c.Total, c.Examples)
 	}
 }
+
+// TestMisplacedOffsetIndexFallsBackToAFullScan: an offset index that passes
+// its own checks but locates a page elsewhere than its header lies is not
+// used for seeking; the chunk is scanned whole, with the same outcome.
+func TestMisplacedOffsetIndexFallsBackToAFullScan(t *testing.T) {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[txRow](&buf, parquet.MaxRowsPerRowGroup(1000), parquet.PageBufferSize(256))
+	if _, err := w.Write(fixtureRows(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	good := filepath.Join(t.TempDir(), "tx.parquet")
+	if err := os.WriteFile(good, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := openAll(t, good)[0]
+	cc := f.Metadata().RowGroups[0].Columns[f.Schema.Lookup("customer").Index]
+	at, n := cc.OffsetIndexOffset, int(cc.OffsetIndexLength)
+	var oi format.OffsetIndex
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), data[at:at+int64(n)], &oi); err != nil {
+		t.Fatal(err)
+	}
+	last := &oi.PageLocations[len(oi.PageLocations)-1]
+	last.Offset, last.CompressedPageSize = last.Offset+1, last.CompressedPageSize-1
+	moved, err := thrift.Marshal(new(thrift.CompactProtocol), &oi)
+	if err != nil || len(moved) != n {
+		t.Fatalf("re-encoding the offset index: %d bytes for %d (%v)", len(moved), n, err)
+	}
+	bad := append([]byte{}, data...)
+	copy(bad[at:], moved)
+	misplaced := filepath.Join(t.TempDir(), "tx.parquet")
+	if err := os.WriteFile(misplaced, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	contract := "columns:\n  - name: customer\n    max: 200\n"
+	goodRes, goodPages := runCounting(t, contract, good, false)
+	badRes, badPages := runCounting(t, contract, misplaced, false)
+	if badPages != int64(len(oi.PageLocations)) || goodPages >= badPages {
+		t.Errorf("%d pages decoded with the misplaced index (want all %d), %d with the good one", badPages, len(oi.PageLocations), goodPages)
+	}
+	g, b := checkByID(t, goodRes, "column.customer.max"), checkByID(t, badRes, "column.customer.max")
+	if g.Failures != b.Failures || g.Total != b.Total || g.Failures != 196 || !reflect.DeepEqual(g.Examples[0].Row, b.Examples[0].Row) {
+		t.Errorf("good index %d of %d, misplaced %d of %d", g.Failures, g.Total, b.Failures, b.Total)
+	}
+}
