@@ -470,7 +470,9 @@ func (v *chunkVisitor) SelectPages(pages []parquetx.PageStats) []bool {
 	}
 	if !some {
 		for j := range v.state {
-			v.state[j].done, v.state[j].tier = true, tierMetadata
+			if !v.state[j].done {
+				v.state[j].done, v.state[j].tier = true, tierMetadata
+			}
 		}
 	}
 	return need

@@ -147,15 +147,17 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 	return ctx.Err()
 }
 
+// corrupt reports that the chunk's data is malformed.
+func (c *Chunk) corrupt(format string, args ...any) error {
+	return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
+}
+
 // scanChunk visits one chunk and cross-checks what it decoded against the
 // footer. A panic in the decoder becomes a CorruptError.
 func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, buf []parquet.Value, rows []int64) (err error) {
-	corrupt := func(format string, args ...any) error {
-		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
-	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = corrupt("the Parquet reader crashed on it (%v)", r)
+			err = c.corrupt("the Parquet reader crashed on it (%v)", r)
 		}
 	}()
 	if ctx.Err() != nil {
@@ -181,7 +183,7 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			}
 			dict, err := fp.ReadDictionary()
 			if err != nil {
-				return corrupt("reading the dictionary: %v", err)
+				return c.corrupt("reading the dictionary: %v", err)
 			}
 			if dict != nil {
 				values := make([]parquet.Value, dict.Len())
@@ -219,7 +221,7 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			break
 		}
 		if err != nil {
-			return corrupt("%v", err)
+			return c.corrupt("%v", err)
 		}
 		if err := n.read(c, page, c.FirstRow, v, opts, buf, rows); err != nil {
 			return err
@@ -227,13 +229,13 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 	}
 	switch {
 	case n.values != c.Stats.NumValues:
-		return corrupt("decoded %d values but the metadata says %d", n.values, c.Stats.NumValues)
+		return c.corrupt("decoded %d values but the metadata says %d", n.values, c.Stats.NumValues)
 	case n.rows != c.Stats.NumRows:
-		return corrupt("decoded %d rows but the row group says %d", n.rows, c.Stats.NumRows)
+		return c.corrupt("decoded %d rows but the row group says %d", n.rows, c.Stats.NumRows)
 	case c.Stats.HasNullCount && c.Column.MaxRepetitionLevel == 0 && n.nulls != c.Stats.NullCount:
 		// Writers disagree on how to count nulls in repeated columns (empty
 		// lists, null lists, null elements), so only flat columns are compared.
-		return corrupt("decoded %d nulls but the statistics say %d", n.nulls, c.Stats.NullCount)
+		return c.corrupt("decoded %d nulls but the statistics say %d", n.nulls, c.Stats.NullCount)
 	}
 	return v.Close()
 }
@@ -251,9 +253,6 @@ type PageSelector interface {
 // no trusted page index or every page is needed. Each decoded page is checked
 // against its index entry instead of the chunk's totals.
 func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelector, pages parquet.Pages, dataPages []pageSpan, opts ScanOptions, buf []parquet.Value, rows []int64) (bool, error) {
-	corrupt := func(format string, args ...any) error {
-		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
-	}
 	fp, ok := pages.(*parquet.FilePages)
 	fc, ok2 := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index].(*parquet.FileColumnChunk)
 	if !ok || !ok2 {
@@ -281,13 +280,13 @@ func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelecto
 	// parquet-go seeks pages through its own copy of the offset index, and
 	// a page past the dictionary still needs the dictionary.
 	if _, err := fc.OffsetIndex(); err != nil {
-		return false, corrupt("reading the offset index: %v", err)
+		return false, c.corrupt("reading the offset index: %v", err)
 	}
 	if err := verifyDictionaryCRC(c); err != nil {
 		return false, err
 	}
 	if _, err := fp.ReadDictionary(); err != nil {
-		return false, corrupt("reading the dictionary: %v", err)
+		return false, c.corrupt("reading the dictionary: %v", err)
 	}
 	for i, p := range index {
 		if !need[i] {
@@ -297,18 +296,18 @@ func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelecto
 			return true, nil
 		}
 		if err := fp.SeekToRow(p.FirstRow); err != nil {
-			return false, corrupt("seeking page %d: %v", i, err)
+			return false, c.corrupt("seeking page %d: %v", i, err)
 		}
 		page, err := fp.ReadPage()
 		if err != nil {
-			return false, corrupt("%v", err)
+			return false, c.corrupt("%v", err)
 		}
 		var n pageCount
 		if err := n.read(c, page, c.FirstRow+p.FirstRow, v, opts, buf, rows); err != nil {
 			return false, err
 		}
 		if n.rows != p.Rows || (p.HasNullCount && n.nulls != p.NullCount) {
-			return false, corrupt("page %d decoded %d rows and %d nulls but the page index says %d and %d", i, n.rows, n.nulls, p.Rows, p.NullCount)
+			return false, c.corrupt("page %d decoded %d rows and %d nulls but the page index says %d and %d", i, n.rows, n.nulls, p.Rows, p.NullCount)
 		}
 	}
 	return true, nil
@@ -321,9 +320,6 @@ type pageCount struct{ values, nulls, rows int64 }
 // releases the page.
 func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVisitor, opts ScanOptions, buf []parquet.Value, rows []int64) error {
 	defer parquet.Release(page)
-	corrupt := func(format string, args ...any) error {
-		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
-	}
 	if opts.PagesDecoded != nil {
 		opts.PagesDecoded.Add(1)
 	}
@@ -335,11 +331,11 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 			val := buf[i]
 			if maxRep == 0 || val.RepetitionLevel() == 0 {
 				if n.values == 0 && val.RepetitionLevel() != 0 {
-					return corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+					return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
 				}
 				n.rows++
 			} else if n.values == 0 {
-				return corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+				return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
 			}
 			if val.IsNull() {
 				n.nulls++
@@ -356,7 +352,7 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 			return nil
 		}
 		if err != nil {
-			return corrupt("%v", err)
+			return c.corrupt("%v", err)
 		}
 	}
 }
@@ -435,9 +431,6 @@ type pageSpan struct{ offset, size int64 }
 // the data pages' value counts must add up to the chunk's. It returns where
 // the data pages lie.
 func checkPageHeaders(c *Chunk, limit int64) ([]pageSpan, error) {
-	corrupt := func(format string, args ...any) error {
-		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
-	}
 	start, end := chunkRange(c)
 	var values int64
 	var spans []pageSpan
@@ -452,7 +445,7 @@ func checkPageHeaders(c *Chunk, limit int64) ([]pageSpan, error) {
 		}
 		off += hlen + int64(h.CompressedPageSize)
 		if off > end {
-			return nil, corrupt("a page at offset %d runs past the end of the chunk", off-hlen-int64(h.CompressedPageSize))
+			return nil, c.corrupt("a page at offset %d runs past the end of the chunk", off-hlen-int64(h.CompressedPageSize))
 		}
 		var n int64
 		switch {
@@ -475,7 +468,7 @@ func checkPageHeaders(c *Chunk, limit int64) ([]pageSpan, error) {
 		}
 	}
 	if values != c.Stats.NumValues {
-		return nil, corrupt("the page headers count %d values but the chunk metadata says %d", values, c.Stats.NumValues)
+		return nil, c.corrupt("the page headers count %d values but the chunk metadata says %d", values, c.Stats.NumValues)
 	}
 	return spans, nil
 }
