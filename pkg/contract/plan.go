@@ -63,6 +63,9 @@ type run struct {
 	keyCols []map[string][]*keyCheck
 	out     []evidence.Check
 	decided map[string]int
+	// err is the first error met while registering checks (a page index
+	// that crashed the decoder).
+	err error
 }
 
 // Run validates the dataset formed by files. A *parquetx.CorruptError (or
@@ -87,6 +90,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	var later []func() evidence.Check
 	for _, col := range p.contract.Columns {
 		later = append(later, r.columnChecks(col)...)
+	}
+	if r.err != nil {
+		return nil, r.err
 	}
 	for _, key := range p.contract.Dataset.Unique {
 		id := "dataset.unique." + strings.Join(key.Value, ",")
@@ -241,8 +247,8 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	return out
 }
 
-// register decides what it can of a value check from the schema and footer
-// statistics, and queues the other chunks for the dictionary or a scan.
+// register decides what it can of a value check from the schema, footer
+// statistics and page index, and queues the other chunks for the dictionary or a scan.
 func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 	info := vc.info()
 	for i, fc := range usable {
@@ -268,15 +274,17 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			continue
 		}
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
-			st := f.Stats(rg, fc)
+			st, err := f.Stats(rg, fc)
+			if err != nil {
+				if r.err == nil {
+					r.err = err
+				}
+				return
+			}
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, ok := vc.fromStats(fc, st); ok && (failures == 0 || info.mostly < 1) {
-				total := st.NumValues
-				if _, isNull := vc.(*notNullCheck); !isNull {
-					total, _ = nonNull(fc, st)
-				}
+			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1) {
 				info.add(tierMetadata, failures, total, nil)
 				continue
 			}
@@ -288,6 +296,20 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			byCol[fc.Path] = append(byCol[fc.Path], vc)
 		}
 	}
+}
+
+// proven is a check's failure count and values tested on a chunk (or page)
+// when its statistics decide it.
+func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failures, total int64, ok bool) {
+	failures, ok = vc.fromStats(col, st)
+	if !ok {
+		return 0, 0, false
+	}
+	total = st.NumValues
+	if _, isNull := vc.(*notNullCheck); !isNull {
+		total, _ = nonNull(col, st)
+	}
+	return failures, total, true
 }
 
 // addKey registers a uniqueness check over key columns.
@@ -416,6 +438,44 @@ func (v *chunkVisitor) Dictionary(entries []parquet.Value) (bool, error) {
 		}
 	}
 	return open, nil
+}
+
+// SelectPages skips the pages of a flat column whose page index proves every
+// pending check with no failure (so no example is lost), counting their
+// values as tested.
+func (v *chunkVisitor) SelectPages(pages []parquetx.PageStats) []bool {
+	need := make([]bool, len(pages))
+	some := false
+	for i, p := range pages {
+		need[i] = len(v.keys) > 0 || v.verify
+		st := parquetx.ChunkStats{NumRows: p.Rows, NumValues: p.Rows, NullCount: p.NullCount, HasNullCount: p.HasNullCount,
+			Min: p.Min, Max: p.Max, HasMin: p.HasBounds, HasMax: p.HasBounds}
+		for j, c := range v.checks {
+			if v.state[j].done {
+				continue
+			}
+			if failures, _, ok := proven(c, v.chunk.Column, st); !ok || failures > 0 {
+				need[i] = true
+			}
+		}
+		if !need[i] {
+			for j, c := range v.checks {
+				if !v.state[j].done {
+					_, total, _ := proven(c, v.chunk.Column, st)
+					v.state[j].total += total
+				}
+			}
+		}
+		some = some || need[i]
+	}
+	if !some {
+		for j := range v.state {
+			if !v.state[j].done {
+				v.state[j].done, v.state[j].tier = true, tierMetadata
+			}
+		}
+	}
+	return need
 }
 
 func (v *chunkVisitor) Values(b parquetx.Batch) error {

@@ -61,7 +61,7 @@ func ExampleScan() {
 	}
 	defer f.Close()
 	col := f.Schema.Lookup("amount")
-	st := f.Stats(0, col)
+	st, _ := f.Stats(0, col)
 	fmt.Printf("%s %s, %d rows in %d row groups; row group 0: %d nulls (trusted %v)\n",
 		col.Path, col.Type, f.NumRows, f.NumRowGroups(), st.NullCount, st.HasNullCount)
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -51,6 +52,10 @@ type File struct {
 	file   io.ReaderAt
 	closer io.Closer
 	pq     *parquet.File
+	// stats caches Stats by row group and leaf index, since reading the
+	// page index costs I/O.
+	statsMu sync.Mutex
+	stats   map[[2]int]ChunkStats
 }
 
 // Metadata returns the decoded footer. Callers must not modify it.
@@ -62,9 +67,26 @@ func (f *File) NumRowGroups() int { return len(f.meta.RowGroups) }
 // RowGroupRows is the row count of row group rg.
 func (f *File) RowGroupRows(rg int) int64 { return f.meta.RowGroups[rg].NumRows }
 
-// Stats returns the trusted footer statistics of leaf column col in row group rg.
-func (f *File) Stats(rg int, col *Column) ChunkStats {
-	return chunkStats(f.meta, f.mirror, col, rg, col.Index)
+// Stats returns the trusted statistics of leaf column col in row group rg:
+// the footer's, completed from the chunk's page index where the footer lacks
+// a bound or the null count. The error is a *CorruptError when the page
+// index crashes the decoder.
+func (f *File) Stats(rg int, col *Column) (ChunkStats, error) {
+	key := [2]int{rg, col.Index}
+	f.statsMu.Lock()
+	defer f.statsMu.Unlock()
+	if st, ok := f.stats[key]; ok {
+		return st, nil
+	}
+	st, err := f.withPageIndex(chunkStats(f.meta, f.mirror, col, rg, col.Index), col)
+	if err != nil {
+		return ChunkStats{}, err
+	}
+	if f.stats == nil {
+		f.stats = map[[2]int]ChunkStats{}
+	}
+	f.stats[key] = st
+	return st, nil
 }
 
 // Close releases the file.
@@ -241,7 +263,7 @@ func (f *File) checkMetadata() error {
 			if col.MaxRepetitionLevel == 0 && cm.NumValues != g.NumRows {
 				return corrupt(rg, col.Path, "%d values for %d rows in a non-repeated column", cm.NumValues, g.NumRows)
 			}
-			st := f.Stats(rg, col)
+			st := chunkStats(f.meta, f.mirror, col, rg, ci)
 			if st.HasNullCount && col.MaxDefinitionLevel == 0 && st.NullCount > 0 {
 				return corrupt(rg, col.Path, "the statistics count %d nulls in a REQUIRED column", st.NullCount)
 			}

@@ -154,23 +154,23 @@ func TestStatsTrust(t *testing.T) {
 		{"utf8_partial_truncation", false, true},
 		{"utf8_no_truncation", true, true},
 	} {
-		st := f.Stats(0, f.Schema.Lookup(tc.col))
+		st, _ := f.Stats(0, f.Schema.Lookup(tc.col))
 		if !st.HasMin || !st.HasMax || st.MinExact != tc.minExact || st.MaxExact != tc.maxExact {
 			t.Errorf("%s: %+v", tc.col, st)
 		}
 	}
 	// A NaN max is not a bound.
 	f = open("nan_in_stats.parquet")
-	if st := f.Stats(0, f.Schema.Lookup("x")); st.HasMax || !st.HasMin || st.Min.Double() != 1 {
+	if st, _ := f.Stats(0, f.Schema.Lookup("x")); st.HasMax || !st.HasMin || st.Min.Double() != 1 {
 		t.Errorf("nan_in_stats: %+v", st)
 	}
 	// Deprecated min/max on byte arrays and absent null counts are not trusted.
 	f = open("alltypes_plain.parquet")
-	if st := f.Stats(0, f.Schema.Lookup("string_col")); st.HasMin || st.HasMax || st.HasNullCount {
+	if st, _ := f.Stats(0, f.Schema.Lookup("string_col")); st.HasMin || st.HasMax || st.HasNullCount {
 		t.Errorf("alltypes_plain string_col: %+v", st)
 	}
 	f = open("single_nan.parquet")
-	if st := f.Stats(0, f.Schema.Lookup("mycol")); !st.HasNullCount || st.NullCount != 1 {
+	if st, _ := f.Stats(0, f.Schema.Lookup("mycol")); !st.HasNullCount || st.NullCount != 1 {
 		t.Errorf("single_nan: %+v", st)
 	}
 }

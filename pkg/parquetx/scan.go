@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -24,6 +25,9 @@ type ScanOptions struct {
 	MaxPageSize int64
 	// BatchSize is the number of values per Values call; 4096 when 0.
 	BatchSize int
+	// PagesDecoded, when set, counts the data pages read, so tests can
+	// prove that metadata decided a check without decoding.
+	PagesDecoded *atomic.Int64
 }
 
 // DefaultMaxPageSize is the largest uncompressed page Scan decodes by default.
@@ -88,7 +92,11 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 		}
 		for rg := range f.meta.RowGroups {
 			for _, c := range cols {
-				units = append(units, &Chunk{File: f, RowGroup: rg, Column: c, FirstRow: f.RowGroupStart[rg], Stats: f.Stats(rg, c)})
+				st, err := f.Stats(rg, c)
+				if err != nil {
+					return err
+				}
+				units = append(units, &Chunk{File: f, RowGroup: rg, Column: c, FirstRow: f.RowGroupStart[rg], Stats: st})
 			}
 		}
 	}
@@ -139,15 +147,17 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 	return ctx.Err()
 }
 
+// corrupt reports that the chunk's data is malformed.
+func (c *Chunk) corrupt(format string, args ...any) error {
+	return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
+}
+
 // scanChunk visits one chunk and cross-checks what it decoded against the
 // footer. A panic in the decoder becomes a CorruptError.
 func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, buf []parquet.Value, rows []int64) (err error) {
-	corrupt := func(format string, args ...any) error {
-		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
-	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = corrupt("the Parquet reader crashed on it (%v)", r)
+			err = c.corrupt("the Parquet reader crashed on it (%v)", r)
 		}
 	}()
 	if ctx.Err() != nil {
@@ -157,7 +167,8 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 	if err != nil || v == nil {
 		return err
 	}
-	if err := checkPageHeaders(c, opts.MaxPageSize); err != nil {
+	dataPages, err := checkPageHeaders(c, opts.MaxPageSize)
+	if err != nil {
 		return err
 	}
 	chunk := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index]
@@ -172,7 +183,7 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			}
 			dict, err := fp.ReadDictionary()
 			if err != nil {
-				return corrupt("reading the dictionary: %v", err)
+				return c.corrupt("reading the dictionary: %v", err)
 			}
 			if dict != nil {
 				values := make([]parquet.Value, dict.Len())
@@ -189,8 +200,18 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			}
 		}
 	}
-	var nValues, nNulls, nRows int64
-	maxRep := c.Column.MaxRepetitionLevel
+	if sel, ok := v.(PageSelector); ok && c.Column.MaxRepetitionLevel == 0 {
+		done, err := scanSelected(ctx, c, v, sel, pages, dataPages, opts, buf, rows)
+		switch {
+		case err != nil:
+			return err
+		case done && ctx.Err() != nil:
+			return nil
+		case done:
+			return v.Close()
+		}
+	}
+	var n pageCount
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -200,56 +221,140 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			break
 		}
 		if err != nil {
-			return corrupt("%v", err)
+			return c.corrupt("%v", err)
 		}
-		vr := page.Values()
-		for {
-			n, err := vr.ReadValues(buf)
-			for i := 0; i < n; i++ {
-				val := buf[i]
-				if maxRep == 0 || val.RepetitionLevel() == 0 {
-					if nValues == 0 && val.RepetitionLevel() != 0 {
-						parquet.Release(page)
-						return corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
-					}
-					nRows++
-				} else if nValues == 0 {
-					parquet.Release(page)
-					return corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
-				}
-				if val.IsNull() {
-					nNulls++
-				}
-				nValues++
-				rows[i] = c.FirstRow + nRows - 1
-			}
-			if n > 0 {
-				if verr := v.Values(Batch{Values: buf[:n], Rows: rows[:n]}); verr != nil {
-					parquet.Release(page)
-					return verr
-				}
-			}
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				parquet.Release(page)
-				return corrupt("%v", err)
-			}
+		if err := n.read(c, page, c.FirstRow, v, opts, buf, rows); err != nil {
+			return err
 		}
-		parquet.Release(page)
 	}
 	switch {
-	case nValues != c.Stats.NumValues:
-		return corrupt("decoded %d values but the metadata says %d", nValues, c.Stats.NumValues)
-	case nRows != c.Stats.NumRows:
-		return corrupt("decoded %d rows but the row group says %d", nRows, c.Stats.NumRows)
-	case c.Stats.HasNullCount && maxRep == 0 && nNulls != c.Stats.NullCount:
+	case n.values != c.Stats.NumValues:
+		return c.corrupt("decoded %d values but the metadata says %d", n.values, c.Stats.NumValues)
+	case n.rows != c.Stats.NumRows:
+		return c.corrupt("decoded %d rows but the row group says %d", n.rows, c.Stats.NumRows)
+	case c.Stats.HasNullCount && c.Column.MaxRepetitionLevel == 0 && n.nulls != c.Stats.NullCount:
 		// Writers disagree on how to count nulls in repeated columns (empty
 		// lists, null lists, null elements), so only flat columns are compared.
-		return corrupt("decoded %d nulls but the statistics say %d", nNulls, c.Stats.NullCount)
+		return c.corrupt("decoded %d nulls but the statistics say %d", n.nulls, c.Stats.NullCount)
 	}
 	return v.Close()
+}
+
+// PageSelector is a ChunkVisitor that can tell from the page index which
+// pages of a chunk need decoding. Scan asks it for flat columns with a
+// trusted page index; a visitor skipping a page accounts for it from its
+// PageStats, since its values never reach Values.
+type PageSelector interface {
+	SelectPages(pages []PageStats) (need []bool)
+}
+
+// scanSelected decodes only the pages sel needs, seeking to each through the
+// offset index. It returns false, having decoded nothing, when the chunk has
+// no trusted page index or every page is needed. Each decoded page is checked
+// against its index entry instead of the chunk's totals.
+func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelector, pages parquet.Pages, dataPages []pageSpan, opts ScanOptions, buf []parquet.Value, rows []int64) (bool, error) {
+	fp, ok := pages.(*parquet.FilePages)
+	fc, ok2 := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index].(*parquet.FileColumnChunk)
+	if !ok || !ok2 {
+		return false, nil
+	}
+	index, err := c.File.Pages(c.RowGroup, c.Column)
+	if err != nil || len(index) != len(dataPages) {
+		return false, err
+	}
+	// The offset index must locate the very pages the headers describe, or
+	// the seeks below would land elsewhere.
+	for i, p := range index {
+		if p.span != dataPages[i] {
+			return false, nil
+		}
+	}
+	need := sel.SelectPages(index)
+	all := true
+	for _, n := range need {
+		all = all && n
+	}
+	if all {
+		return false, nil
+	}
+	// parquet-go seeks pages through its own copy of the offset index, and
+	// a page past the dictionary still needs the dictionary.
+	if _, err := fc.OffsetIndex(); err != nil {
+		return false, c.corrupt("reading the offset index: %v", err)
+	}
+	if err := verifyDictionaryCRC(c); err != nil {
+		return false, err
+	}
+	if _, err := fp.ReadDictionary(); err != nil {
+		return false, c.corrupt("reading the dictionary: %v", err)
+	}
+	for i, p := range index {
+		if !need[i] {
+			continue
+		}
+		if ctx.Err() != nil {
+			return true, nil
+		}
+		if err := fp.SeekToRow(p.FirstRow); err != nil {
+			return false, c.corrupt("seeking page %d: %v", i, err)
+		}
+		page, err := fp.ReadPage()
+		if err != nil {
+			return false, c.corrupt("%v", err)
+		}
+		var n pageCount
+		if err := n.read(c, page, c.FirstRow+p.FirstRow, v, opts, buf, rows); err != nil {
+			return false, err
+		}
+		if n.rows != p.Rows || (p.HasNullCount && n.nulls != p.NullCount) {
+			return false, c.corrupt("page %d decoded %d rows and %d nulls but the page index says %d and %d", i, n.rows, n.nulls, p.Rows, p.NullCount)
+		}
+	}
+	return true, nil
+}
+
+// pageCount counts what the pages of a chunk (or one page) decoded.
+type pageCount struct{ values, nulls, rows int64 }
+
+// read passes one page's values to v, numbering rows from firstRow, and
+// releases the page.
+func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVisitor, opts ScanOptions, buf []parquet.Value, rows []int64) error {
+	defer parquet.Release(page)
+	if opts.PagesDecoded != nil {
+		opts.PagesDecoded.Add(1)
+	}
+	maxRep := c.Column.MaxRepetitionLevel
+	vr := page.Values()
+	for {
+		k, err := vr.ReadValues(buf)
+		for i := 0; i < k; i++ {
+			val := buf[i]
+			if maxRep == 0 || val.RepetitionLevel() == 0 {
+				if n.values == 0 && val.RepetitionLevel() != 0 {
+					return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+				}
+				n.rows++
+			} else if n.values == 0 {
+				return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+			}
+			if val.IsNull() {
+				n.nulls++
+			}
+			n.values++
+			rows[i] = firstRow + n.rows - 1
+		}
+		if k > 0 {
+			if verr := v.Values(Batch{Values: buf[:k], Rows: rows[:k]}); verr != nil {
+				return verr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return c.corrupt("%v", err)
+		}
+	}
 }
 
 // readPageHeader decodes the page header at off, returning it and its size.
@@ -317,49 +422,53 @@ func verifyDictionaryCRC(c *Chunk) error {
 	return nil
 }
 
+// pageSpan is where a data page lies in the file, header included.
+type pageSpan struct{ offset, size int64 }
+
 // checkPageHeaders walks the chunk's page headers before anything is
 // decoded: every page must lie inside the chunk and fit in the page size
 // limit (so a corrupt size cannot make the decoder allocate gigabytes), and
-// the data pages' value counts must add up to the chunk's.
-func checkPageHeaders(c *Chunk, limit int64) error {
-	corrupt := func(format string, args ...any) error {
-		return &CorruptError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, Reason: fmt.Sprintf(format, args...)}
-	}
+// the data pages' value counts must add up to the chunk's. It returns where
+// the data pages lie.
+func checkPageHeaders(c *Chunk, limit int64) ([]pageSpan, error) {
 	start, end := chunkRange(c)
 	var values int64
+	var spans []pageSpan
 	for off := start; off < end; {
 		h, hlen, err := readPageHeader(c, off, end)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if int64(h.UncompressedPageSize) > limit {
-			return fmt.Errorf("%s: row group %d, column %q: a page of %d MiB exceeds the %d MiB page size limit",
+			return nil, fmt.Errorf("%s: row group %d, column %q: a page of %d MiB exceeds the %d MiB page size limit",
 				c.File.Path, c.RowGroup, c.Column.Path, h.UncompressedPageSize>>20, limit>>20)
 		}
 		off += hlen + int64(h.CompressedPageSize)
 		if off > end {
-			return corrupt("a page at offset %d runs past the end of the chunk", off-hlen-int64(h.CompressedPageSize))
+			return nil, c.corrupt("a page at offset %d runs past the end of the chunk", off-hlen-int64(h.CompressedPageSize))
 		}
 		var n int64
 		switch {
 		case h.DataPageHeader.Valid:
 			n = int64(h.DataPageHeader.V.NumValues)
 			values += n
+			spans = append(spans, pageSpan{off - hlen - int64(h.CompressedPageSize), hlen + int64(h.CompressedPageSize)})
 		case h.DataPageHeaderV2.Valid:
 			n = int64(h.DataPageHeaderV2.V.NumValues)
 			values += n
+			spans = append(spans, pageSpan{off - hlen - int64(h.CompressedPageSize), hlen + int64(h.CompressedPageSize)})
 		case h.DictionaryPageHeader.Valid:
 			n = int64(h.DictionaryPageHeader.V.NumValues)
 		}
 		// The decoder holds a byte of levels per value, so the value count
 		// is bounded like the size.
 		if n > limit {
-			return fmt.Errorf("%s: row group %d, column %q: a page of %d values exceeds the %d MiB page size limit",
+			return nil, fmt.Errorf("%s: row group %d, column %q: a page of %d values exceeds the %d MiB page size limit",
 				c.File.Path, c.RowGroup, c.Column.Path, n, limit>>20)
 		}
 	}
 	if values != c.Stats.NumValues {
-		return corrupt("the page headers count %d values but the chunk metadata says %d", values, c.Stats.NumValues)
+		return nil, c.corrupt("the page headers count %d values but the chunk metadata says %d", values, c.Stats.NumValues)
 	}
-	return nil
+	return spans, nil
 }
