@@ -1,6 +1,9 @@
 package workflowtest
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -48,18 +51,10 @@ func buildRelease(t *testing.T) release {
 		t.Skip("scripts/dist.sh and install.sh are tested on Linux and macOS hosts")
 	}
 	repo := snapshot(t)
-	cmd := exec.Command("bash", "scripts/dist.sh", setupVersion, runtime.GOOS+"/"+runtime.GOARCH)
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("scripts/dist.sh: %v\n%s", err, out)
-	}
+	run(t, repo, "bash", "scripts/dist.sh", setupVersion, runtime.GOOS+"/"+runtime.GOARCH)
 	r := release{files: map[string][]byte{}, asset: fmt.Sprintf("mlgate_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH),
 		mlgate: filepath.Join(t.TempDir(), "mlgate")}
-	cmd = exec.Command("go", "build", "-o", r.mlgate, "./cmd/mlgate")
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	run(t, repo, "go", "build", "-o", r.mlgate, "./cmd/mlgate")
 	for _, name := range []string{r.asset, "checksums.txt"} {
 		data, err := os.ReadFile(filepath.Join(repo, "dist", name))
 		if err != nil {
@@ -206,6 +201,25 @@ func runInstall(t *testing.T, dir, cache string, env ...string) install {
 	return r
 }
 
+// tarGz is a gzipped tar holding one file.
+func tarGz(t *testing.T, name, content string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content))}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write([]byte(content))
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
@@ -263,6 +277,10 @@ func TestSetupRefusesUntrustedRelease(t *testing.T) {
 		{"asset differs from the pin", func(r *release) string {
 			return sha256Hex([]byte("another build"))
 		}, []string{`::error::.* but this action pins`}},
+		{"asset without mlgate", func(r *release) string {
+			r.files[r.asset] = tarGz(t, "README.md", "no binary here\n")
+			return sha256Hex(r.files[r.asset])
+		}, []string{`::error::.*cannot extract mlgate from ` + regexp.QuoteMeta(rel.asset)}},
 		{"signed by another workflow", func(r *release) string {
 			r.sign(t, other)
 			return pin
@@ -309,11 +327,7 @@ func TestSetupRefusesUntrustedRelease(t *testing.T) {
 // TestSetupUsesPath: with use-path, an mlgate already on PATH is taken as is.
 func TestSetupUsesPath(t *testing.T) {
 	bin := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(bin, "mlgate"), "./cmd/mlgate")
-	cmd.Dir = testenv.RepoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	run(t, testenv.RepoRoot(t), "go", "build", "-o", filepath.Join(bin, "mlgate"), "./cmd/mlgate")
 	dir := setupAction(t, "", "")
 	r := runInstall(t, dir, t.TempDir(), "MLGATE_USE_PATH=true", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	if r.code != 0 || r.outputs["source"] != "path" || r.outputs["path"] != filepath.Join(bin, "mlgate") {
