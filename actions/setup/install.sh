@@ -9,7 +9,8 @@
 #   4. a build from the action's own source with Go (no release pinned, or
 #      MLGATE_VERSION=source).
 # Inputs (environment): MLGATE_VERSION, MLGATE_USE_PATH, MLGATE_DOWNLOAD_URL,
-# MLGATE_CACHE_DIR. Writes the outputs path, version and source.
+# MLGATE_TRUSTED_ROOT (a Sigstore trusted_root.json; default: Sigstore's public
+# trust root), MLGATE_CACHE_DIR. Writes the outputs path, version and source.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,32 +67,44 @@ fi
 
 sha256() { if command -v sha256sum >/dev/null; then sha256sum "$1" | awk '{print $1}'; else shasum -a 256 "$1" | awk '{print $1}'; fi; }
 
-# 3. The release asset, pinned by checksum.
+# 3. The release asset, pinned by checksum. Everything is checked in a
+# temporary folder; only a binary that passed every check reaches the cache.
+refuse() { echo "::error::mlgate setup: $1"; exit 2; }
+fetch() { # name: downloads BASE/VERSION/name into $tmp
+  echo "downloading $base/$version/$1"
+  curl -fsSL --retry 3 -o "$tmp/$1" "$base/$version/$1" || refuse "cannot download $base/$version/$1"
+}
 if [ -n "$pinned" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  url="$base/$version/$asset"
-  echo "downloading $url"
-  curl -fsSL --retry 3 -o "$tmp/$asset" "$url"
+  fetch "$asset"
   got=$(sha256 "$tmp/$asset")
-  if [ "$got" != "$pinned" ]; then
-    echo "::error::mlgate setup: $asset has sha256 $got, but this action pins $pinned; refusing it"
-    exit 2
-  fi
-  mkdir -p "$dir"
+  [ "$got" = "$pinned" ] || refuse "$asset has sha256 $got, but this action pins $pinned; refusing it"
+  mkdir "$tmp/bin"
   case "$asset" in
-    *.zip) unzip -q -o "$tmp/$asset" -d "$dir" ;;
-    *) tar -xzf "$tmp/$asset" -C "$dir" mlgate ;;
-  esac
+    *.zip) unzip -q -o "$tmp/$asset" "mlgate$exe" -d "$tmp/bin" ;;
+    *) tar -xzf "$tmp/$asset" -C "$tmp/bin" "mlgate$exe" ;;
+  esac || refuse "cannot extract mlgate$exe from $asset"
   # The pinned binary now checks the release's signed checksums file, so a
   # release whose signature does not come from this repository's release
-  # workflow is refused even when the pin was updated carelessly.
-  curl -fsSL --retry 3 -o "$tmp/checksums.txt" "$base/$version/checksums.txt"
-  curl -fsSL --retry 3 -o "$tmp/checksums.txt.sigstore.json" "$base/$version/checksums.txt.sigstore.json"
-  "$dir/mlgate$exe" verify --bundle "$tmp/checksums.txt.sigstore.json" \
-    --certificate-identity-regexp '^https://github.com/mlgate/mlgate/\.github/workflows/release\.yml@refs/tags/' \
-    --certificate-oidc-issuer https://token.actions.githubusercontent.com "$tmp/checksums.txt" >/dev/null
-  grep -q "^$pinned  $asset\$" "$tmp/checksums.txt" || { echo "::error::mlgate setup: $asset is not in the signed checksums.txt"; rm -rf "$dir"; exit 2; }
+  # workflow on this tag is refused even when the pin was updated carelessly.
+  fetch checksums.txt
+  fetch checksums.txt.sigstore.json
+  identity="https://github.com/mlgate/mlgate/.github/workflows/release.yml@refs/tags/$version"
+  trust=()
+  [ -z "${MLGATE_TRUSTED_ROOT:-}" ] || trust=(--trusted-root "$MLGATE_TRUSTED_ROOT")
+  # GITHUB_ACTIONS=false: the check must not set this step's outputs or summary.
+  # ${trust[@]+...}: an empty array is "unbound" to set -u in bash 3.2 (macOS).
+  if ! GITHUB_ACTIONS=false "$tmp/bin/mlgate$exe" verify ${trust[@]+"${trust[@]}"} --bundle "$tmp/checksums.txt.sigstore.json" \
+    --certificate-identity "$identity" --certificate-oidc-issuer https://token.actions.githubusercontent.com \
+    "$tmp/checksums.txt" > "$tmp/verify.log" 2>&1; then
+    cat "$tmp/verify.log"
+    refuse "the release's checksums.txt could not be verified as signed by $identity (see above); refusing it"
+  fi
+  listed=$(awk -v a="$asset" '$2 == a || $2 == "*" a {print $1}' "$tmp/checksums.txt")
+  [ "$listed" = "$pinned" ] || refuse "$asset with sha256 $pinned is not in the signed checksums.txt"
+  mkdir -p "$dir"
+  mv -f "$tmp/bin/mlgate$exe" "$dir/mlgate$exe"
   finish "$dir" "$version" release
 fi
 

@@ -1,6 +1,6 @@
 // Package sigstoretest runs a local stand-in for the services keyless signing
 // talks to, for offline tests: a GitHub Actions ID-token endpoint, a Fulcio
-// that certifies any key for a fixed GitHub workflow identity, and a Rekor
+// that certifies any key for one GitHub workflow identity, and a Rekor
 // whose entries are signed by sigstore-go's VirtualSigstore log key. These are
 // the only simulated parts of mlgate's signing tests: the clients (sigstore-go's
 // Fulcio and Rekor clients, mlgate's token fetch) and the verification are real.
@@ -51,6 +51,23 @@ const (
 	RequestToken = "actions-request-token"
 )
 
+// Workflow is the GitHub workflow run whose identity the fake Fulcio certifies.
+type Workflow struct {
+	Repository string // owner/name
+	Path       string // .github/workflows/NAME.yml
+	Ref        string
+	SHA        string
+	Trigger    string
+}
+
+// Default is the run New certifies: Identity, from the constants above.
+var Default = Workflow{Repository: Repository, Path: ".github/workflows/release.yml", Ref: Ref, SHA: SHA, Trigger: Trigger}
+
+// Identity is the certificate identity (URI SAN) Fulcio gives the run.
+func (w Workflow) Identity() string {
+	return "https://github.com/" + w.Repository + "/" + w.Path + "@" + w.Ref
+}
+
 // Sigstore is the running stand-in.
 type Sigstore struct {
 	// OIDCRequestURL is ACTIONS_ID_TOKEN_REQUEST_URL; it wants RequestToken
@@ -67,12 +84,19 @@ type Sigstore struct {
 	rootCert  *x509.Certificate
 	interCert *x509.Certificate
 	interKey  *ecdsa.PrivateKey
+	workflow  Workflow
 	mu        sync.Mutex
 	logIndex  int64
 }
 
-// New starts the stand-in services for one test.
+// New starts the stand-in services for one test, certifying Default.
 func New(t *testing.T) *Sigstore {
+	t.Helper()
+	return NewFor(t, Default)
+}
+
+// NewFor starts the stand-in services for one test, certifying the run w.
+func NewFor(t *testing.T, w Workflow) *Sigstore {
 	t.Helper()
 	vs, err := ca.NewVirtualSigstore()
 	if err != nil {
@@ -86,7 +110,7 @@ func New(t *testing.T) *Sigstore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sigstore{virtual: vs, rootCert: rootCert, interCert: interCert, interKey: interKey}
+	s := &Sigstore{virtual: vs, rootCert: rootCert, interCert: interCert, interKey: interKey, workflow: w}
 	oidc := httptest.NewServer(http.HandlerFunc(s.serveToken))
 	fulcio := httptest.NewServer(http.HandlerFunc(s.serveFulcio))
 	rekor := httptest.NewServer(http.HandlerFunc(s.serveRekor))
@@ -125,17 +149,22 @@ func New(t *testing.T) *Sigstore {
 	return s
 }
 
-// IDToken is the (unsigned) JWT the fake Actions endpoint hands out; the fake
-// Fulcio, like the real one, takes the subject from it.
-func IDToken() string {
+// IDToken is the (unsigned) JWT New's Actions endpoint hands out.
+func IDToken() string { return Default.IDToken() }
+
+// IDToken is the (unsigned) JWT the fake Actions endpoint hands out for a run
+// of w; the fake Fulcio, like the real one, takes the subject from it.
+func (w Workflow) IDToken() string {
 	enc := base64.RawURLEncoding
 	header := enc.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
 	claims, _ := json.Marshal(map[string]any{
-		"iss": Issuer, "aud": "sigstore", "sub": "repo:" + Repository + ":ref:" + Ref,
-		"repository": Repository, "ref": Ref, "sha": SHA, "event_name": Trigger,
+		"iss": Issuer, "aud": "sigstore", "sub": w.subject(),
+		"repository": w.Repository, "ref": w.Ref, "sha": w.SHA, "event_name": w.Trigger,
 	})
 	return header + "." + enc.EncodeToString(claims) + ".sig"
 }
+
+func (w Workflow) subject() string { return "repo:" + w.Repository + ":ref:" + w.Ref }
 
 // serveToken behaves like the Actions ID-token endpoint.
 func (s *Sigstore) serveToken(w http.ResponseWriter, r *http.Request) {
@@ -147,13 +176,13 @@ func (s *Sigstore) serveToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "want audience=sigstore and the runner's api-version", http.StatusBadRequest)
 		return
 	}
-	json.NewEncoder(w).Encode(map[string]string{"value": IDToken()})
+	json.NewEncoder(w).Encode(map[string]string{"value": s.workflow.IDToken()})
 }
 
 // serveFulcio certifies the posted key after checking its proof of
 // possession, with Fulcio's GitHub workflow extensions.
 func (s *Sigstore) serveFulcio(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/api/v2/signingCert" || r.Header.Get("Authorization") != "Bearer "+IDToken() {
+	if r.URL.Path != "/api/v2/signingCert" || r.Header.Get("Authorization") != "Bearer "+s.workflow.IDToken() {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -177,7 +206,7 @@ func (s *Sigstore) serveFulcio(w http.ResponseWriter, r *http.Request) {
 	pop, _ := base64.StdEncoding.DecodeString(req.PublicKeyRequest.ProofOfPossession)
 	v, err := signature.LoadVerifier(pub, crypto.SHA256)
 	if err == nil {
-		err = v.VerifySignature(bytes.NewReader(pop), bytes.NewReader([]byte("repo:"+Repository+":ref:"+Ref)))
+		err = v.VerifySignature(bytes.NewReader(pop), bytes.NewReader([]byte(s.workflow.subject())))
 	}
 	if err != nil {
 		http.Error(w, "proof of possession: "+err.Error(), http.StatusBadRequest)
@@ -203,7 +232,8 @@ func (s *Sigstore) issue(pub crypto.PublicKey) ([]byte, error) {
 		val, _ := asn1.MarshalWithParams(v, "utf8")
 		return pkix.Extension{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, n}, Value: val}
 	}
-	san, _ := url.Parse(Identity)
+	wf := s.workflow
+	san, _ := url.Parse(wf.Identity())
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
 		NotBefore:    time.Now().Add(-time.Minute), NotAfter: time.Now().Add(10 * time.Minute),
@@ -211,8 +241,8 @@ func (s *Sigstore) issue(pub crypto.PublicKey) ([]byte, error) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
 		URIs:        []*url.URL{san},
 		ExtraExtensions: []pkix.Extension{
-			ext(8, Issuer), ext(12, "https://github.com/"+Repository), ext(13, SHA), ext(14, Ref),
-			ext(18, Identity), ext(20, Trigger),
+			ext(8, Issuer), ext(12, "https://github.com/"+wf.Repository), ext(13, wf.SHA), ext(14, wf.Ref),
+			ext(18, wf.Identity()), ext(20, wf.Trigger),
 		},
 	}
 	return x509.CreateCertificate(nil, tmpl, s.interCert, pub, s.interKey)
