@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -98,7 +100,7 @@ func (e *env) publish(doc *evidence.Document, evidencePath string, extra map[str
 	for k, v := range extra {
 		outputs[k] = v
 	}
-	for _, k := range sortedKeys(outputs) {
+	for _, k := range slices.Sorted(maps.Keys(outputs)) {
 		if err := rt.SetOutput(k, outputs[k]); err != nil {
 			return err
 		}

@@ -4,17 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 )
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // sameFile reports whether two paths name the same file (also through links),
 // so that an output never overwrites an input the user gave.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"crypto/sha256"
+	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/parquetx"
+	"github.com/mlgate/mlgate/pkg/signing"
 )
 
 type validateOptions struct {
@@ -93,7 +92,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	}
 	doc := evidence.New(evidence.KindDataValidation, subject, e.tool(), started)
 	details := evidence.ValidationDetails{Contract: o.Contract}
-	files, err := o.open(paths, doc)
+	files, err := o.open(cmd.Context(), paths, doc)
 	defer parquetx.CloseAll(files)
 	if err == nil {
 		var res *contract.Result
@@ -115,7 +114,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 
 // open opens every file, recording each in the subject; it stops at the
 // first that cannot be read.
-func (o *validateOptions) open(paths []string, doc *evidence.Document) ([]*parquetx.File, error) {
+func (o *validateOptions) open(ctx context.Context, paths []string, doc *evidence.Document) ([]*parquetx.File, error) {
 	var files []*parquetx.File
 	for _, p := range paths {
 		ef := evidence.File{Path: p}
@@ -123,11 +122,11 @@ func (o *validateOptions) open(paths []string, doc *evidence.Document) ([]*parqu
 			ef.Size = st.Size()
 		}
 		if o.Digest {
-			sum, err := sha256File(p)
+			sum, _, err := signing.FileDigest(ctx, p)
 			if err != nil {
 				return files, err
 			}
-			ef.Digest = map[string]string{"sha256": sum}
+			ef.Digest = map[string]string{"sha256": hex.EncodeToString(sum)}
 		}
 		doc.Subject.Files = append(doc.Subject.Files, ef)
 		f, err := parquetx.Open(p)
@@ -137,19 +136,6 @@ func (o *validateOptions) open(paths []string, doc *evidence.Document) ([]*parqu
 		files = append(files, f)
 	}
 	return files, nil
-}
-
-func sha256File(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // integrityCheck reports data that could not be read or contradicts its

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,5 +261,24 @@ func TestFeaturesContractMatchesGeneratedData(t *testing.T) {
 	}
 	if doc.Status != evidence.StatusPass || d.Rows != 20000 || d.DecidedBy["metadata"] == 0 || d.DecidedBy["dictionary"] == 0 || d.DecidedBy["scan"] == 0 {
 		t.Fatalf("status %s, details %+v: every tier should take part", doc.Status, d)
+	}
+}
+
+// --digest records each file's SHA-256 in the evidence subject.
+func TestValidateDigestRecordsFileHashes(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTable(t, dir, "f.parquet", 50, 50, 3)
+	contractPath := filepath.Join(dir, "contract.yaml")
+	os.WriteFile(contractPath, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: id\n"), 0o644)
+	out := filepath.Join(dir, "ev.json")
+	runCLI(t, nil, "validate", "--digest", "--contract", contractPath, "--out", out, data).wantCode(t, 0)
+	raw, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(raw)
+	doc := readEvidence(t, out)
+	if len(doc.Subject.Files) != 1 || doc.Subject.Files[0].Digest["sha256"] != hex.EncodeToString(want[:]) {
+		t.Fatalf("subject files %+v, want sha256 %x", doc.Subject.Files, want)
 	}
 }

@@ -3,11 +3,12 @@ package workflowtest
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,14 +86,14 @@ func runAct(t *testing.T, repo, workflow, event, eventJSON string, o actOptions)
 	args := []string{event, "-W", filepath.Join(".github", "workflows", workflow), "-e", eventFile,
 		"-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--json",
 		"--action-cache-path", filepath.Join(tmp, "act-cache")}
-	for _, k := range sortedKeys(o.env) {
+	for _, k := range slices.Sorted(maps.Keys(o.env)) {
 		args = append(args, "--env", k+"="+o.env[k])
 	}
-	for _, k := range sortedKeys(o.local) {
+	for _, k := range slices.Sorted(maps.Keys(o.local)) {
 		args = append(args, "--local-repository", k+"="+o.local[k])
 	}
 	env := os.Environ()
-	for _, k := range sortedKeys(o.secrets) {
+	for _, k := range slices.Sorted(maps.Keys(o.secrets)) {
 		// -s NAME takes the value from act's environment, off the command line.
 		args = append(args, "-s", k)
 		env = append(env, k+"="+o.secrets[k])
@@ -125,15 +126,6 @@ func runAct(t *testing.T, repo, workflow, event, eventJSON string, o actOptions)
 	}
 	run.log = log.String()
 	return run
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func TestSelfTestWorkflowUnderAct(t *testing.T) {

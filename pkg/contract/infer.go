@@ -3,8 +3,9 @@ package contract
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -82,7 +83,7 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 			cc.Min, cc.Max = &Rule[float64]{Value: lo}, &Rule[float64]{Value: hi}
 		}
 		if col.Type.Name == "string" && !p.overflow && len(p.distinct) > 0 && p.values-p.nulls >= 2*int64(len(p.distinct)) {
-			cc.Allowed = &Rule[[]string]{Value: sortedKeys(p.distinct)}
+			cc.Allowed = &Rule[[]string]{Value: slices.Sorted(maps.Keys(p.distinct))}
 		}
 		fewValues := !p.overflow && len(p.distinct) > 0 && int64(len(p.distinct)) < p.values-p.nulls
 		if uniqueCandidate(col) && p.values-p.nulls > 1 && !fewValues {
@@ -138,15 +139,6 @@ func uniqueCandidate(col *parquetx.Column) bool {
 		return col.MaxRepetitionLevel == 0
 	}
 	return false
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // profile is what Infer learns about a column.
