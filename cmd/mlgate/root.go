@@ -129,6 +129,7 @@ func run(args []string, e *env) (code int) {
 	if err == nil {
 		return exitOK
 	}
+	err = pageLimitHint(err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {

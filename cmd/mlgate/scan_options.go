@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,16 @@ type scanOptions struct {
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.Workers, "workers", 0, "column chunks read in parallel (default: the number of CPUs)")
 	cmd.Flags().Int64Var(&o.MaxPageSize, "max-page-size", parquetx.DefaultMaxPageSize>>20, "refuse Parquet pages larger than this many `MiB` uncompressed")
+}
+
+// pageLimitHint names the flag that lifts the page size limit when the limit
+// is what stopped a read: the file may be valid.
+func pageLimitHint(err error) error {
+	var pe *parquetx.PageLimitError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w (the file may be valid: --max-page-size %d reads this page)", err, pe.NeededMiB())
+	}
+	return err
 }
 
 func (o *scanOptions) parquetx() parquetx.ScanOptions {

@@ -105,6 +105,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 		}
 	}
 	if err != nil {
+		err = pageLimitHint(err)
 		doc.Add(integrityCheck(err))
 		doc.Summary = "could not validate: " + err.Error()
 	}

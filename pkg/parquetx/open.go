@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
@@ -157,7 +158,21 @@ func OpenReader(name string, r io.ReaderAt, size int64) (file *File, err error) 
 	if err != nil {
 		return nil, &CorruptError{File: path, RowGroup: -1, Reason: err.Error()}
 	}
-	pq, err := parquet.OpenFile(r, size, &parquet.FileConfig{SkipPageIndex: true, SkipBloomFilters: true})
+	info, err := checkFooter(footer)
+	if err != nil {
+		return nil, &CorruptError{File: path, RowGroup: -1, Reason: err.Error()}
+	}
+	pr, psize := r, size
+	if info.patched != nil {
+		// parquet-go reads the data through a file whose footer is the
+		// patched one.
+		dataEnd := size - 8 - int64(len(footer))
+		footer = info.patched
+		tail := binary.LittleEndian.AppendUint32(slices.Clone(footer), uint32(len(footer)))
+		p := &patchedFile{r: r, dataEnd: dataEnd, tail: append(tail, "PAR1"...)}
+		pr, psize = p, p.size()
+	}
+	pq, err := parquet.OpenFile(pr, psize, &parquet.FileConfig{SkipPageIndex: true, SkipBloomFilters: true})
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -213,6 +228,9 @@ func readFooter(r io.ReaderAt, size int64) ([]byte, error) {
 	if n <= 0 || n > size-12 {
 		return nil, fmt.Errorf("footer length %d does not fit in a %d-byte file", n, size)
 	}
+	if n > MaxFooterSize {
+		return nil, fmt.Errorf("the footer is %d MiB, more than %d MiB", n>>20, MaxFooterSize>>20)
+	}
 	footer := make([]byte, n)
 	if _, err := r.ReadAt(footer, size-8-n); err != nil {
 		return nil, err
@@ -253,10 +271,7 @@ func (f *File) checkMetadata() error {
 			if cm.NumValues < 0 {
 				return corrupt(rg, col.Path, "negative value count %d", cm.NumValues)
 			}
-			start := cm.DataPageOffset
-			if cm.DictionaryPageOffset > 0 && cm.DictionaryPageOffset < start {
-				start = cm.DictionaryPageOffset
-			}
+			start := chunkStart(cm)
 			if start < 4 || cm.TotalCompressedSize < 0 || start+cm.TotalCompressedSize > f.Size-8 {
 				return corrupt(rg, col.Path, "chunk bytes [%d, %d) lie outside the file's data", start, start+cm.TotalCompressedSize)
 			}

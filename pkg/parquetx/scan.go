@@ -3,10 +3,12 @@ package parquetx
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -167,9 +169,14 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 	if err != nil || v == nil {
 		return err
 	}
-	dataPages, err := checkPageHeaders(c, opts.MaxPageSize)
+	dict, dataPages, err := checkPageHeaders(c, opts.MaxPageSize)
 	if err != nil {
 		return err
+	}
+	if dict != nil {
+		if err := checkPageBody(c, dict, opts.MaxPageSize); err != nil {
+			return err
+		}
 	}
 	chunk := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index]
 	pages := chunk.Pages()
@@ -211,14 +218,28 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			return v.Close()
 		}
 	}
+	codec := c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData.Codec
 	var n pageCount
-	for {
+	for k := 0; ; k++ {
 		if ctx.Err() != nil {
 			return nil
+		}
+		if k < len(dataPages) {
+			if err := checkPageBody(c, &dataPages[k], opts.MaxPageSize); err != nil {
+				return err
+			}
 		}
 		page, err := pages.ReadPage()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err != nil && k < len(dataPages) && dataPages[k].emptyV2(codec) {
+			// parquet-go consumed the page before failing on it, so the
+			// next ReadPage reads the next one.
+			if err := n.readNulls(c, &dataPages[k], c.FirstRow, v, buf, rows); err != nil {
+				return err
+			}
+			continue
 		}
 		if err != nil {
 			return c.corrupt("%v", err)
@@ -252,7 +273,7 @@ type PageSelector interface {
 // offset index. It returns false, having decoded nothing, when the chunk has
 // no trusted page index or every page is needed. Each decoded page is checked
 // against its index entry instead of the chunk's totals.
-func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelector, pages parquet.Pages, dataPages []pageSpan, opts ScanOptions, buf []parquet.Value, rows []int64) (bool, error) {
+func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelector, pages parquet.Pages, dataPages []pageInfo, opts ScanOptions, buf []parquet.Value, rows []int64) (bool, error) {
 	fp, ok := pages.(*parquet.FilePages)
 	fc, ok2 := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index].(*parquet.FileColumnChunk)
 	if !ok || !ok2 {
@@ -265,7 +286,7 @@ func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelecto
 	// The offset index must locate the very pages the headers describe, or
 	// the seeks below would land elsewhere.
 	for i, p := range index {
-		if p.span != dataPages[i] {
+		if p.span != dataPages[i].pageSpan {
 			return false, nil
 		}
 	}
@@ -295,6 +316,9 @@ func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelecto
 		if ctx.Err() != nil {
 			return true, nil
 		}
+		if err := checkPageBody(c, &dataPages[i], opts.MaxPageSize); err != nil {
+			return false, err
+		}
 		if err := fp.SeekToRow(p.FirstRow); err != nil {
 			return false, c.corrupt("seeking page %d: %v", i, err)
 		}
@@ -323,30 +347,11 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 	if opts.PagesDecoded != nil {
 		opts.PagesDecoded.Add(1)
 	}
-	maxRep := c.Column.MaxRepetitionLevel
 	vr := page.Values()
 	for {
 		k, err := vr.ReadValues(buf)
-		for i := 0; i < k; i++ {
-			val := buf[i]
-			if maxRep == 0 || val.RepetitionLevel() == 0 {
-				if n.values == 0 && val.RepetitionLevel() != 0 {
-					return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
-				}
-				n.rows++
-			} else if n.values == 0 {
-				return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
-			}
-			if val.IsNull() {
-				n.nulls++
-			}
-			n.values++
-			rows[i] = firstRow + n.rows - 1
-		}
-		if k > 0 {
-			if verr := v.Values(Batch{Values: buf[:k], Rows: rows[:k]}); verr != nil {
-				return verr
-			}
+		if verr := n.visit(c, buf[:k], firstRow, v, rows); verr != nil {
+			return verr
 		}
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -355,6 +360,124 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 			return c.corrupt("%v", err)
 		}
 	}
+}
+
+// visit counts a batch of values and passes it to v.
+func (n *pageCount) visit(c *Chunk, vals []parquet.Value, firstRow int64, v ChunkVisitor, rows []int64) error {
+	maxRep := c.Column.MaxRepetitionLevel
+	for i, val := range vals {
+		if maxRep == 0 || val.RepetitionLevel() == 0 {
+			if n.values == 0 && val.RepetitionLevel() != 0 {
+				return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+			}
+			n.rows++
+		} else if n.values == 0 {
+			return c.corrupt("the first value's repetition level is %d, not 0", val.RepetitionLevel())
+		}
+		if val.IsNull() {
+			n.nulls++
+		}
+		n.values++
+		rows[i] = firstRow + n.rows - 1
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	return v.Values(Batch{Values: vals, Rows: rows[:len(vals)]})
+}
+
+// readNulls reads a v2 data page without a data section, whose values are
+// all null, from its levels.
+func (n *pageCount) readNulls(c *Chunk, p *pageInfo, firstRow int64, v ChunkVisitor, buf []parquet.Value, rows []int64) error {
+	h := &p.header.DataPageHeaderV2.V
+	count := int(h.NumValues)
+	if h.NumNulls != h.NumValues {
+		return c.corrupt("a data page holds %d values, %d of them null, but no data", h.NumValues, h.NumNulls)
+	}
+	body := make([]byte, p.size-p.hlen)
+	if _, err := c.File.file.ReadAt(body, p.offset+p.hlen); err != nil {
+		return c.corrupt("reading a page: %v", err)
+	}
+	repBytes := int(h.RepetitionLevelsByteLength)
+	rep, err := decodeLevels(body[:repBytes], c.Column.MaxRepetitionLevel, count)
+	if err != nil {
+		return c.corrupt("decoding repetition levels: %v", err)
+	}
+	def, err := decodeLevels(body[repBytes:], c.Column.MaxDefinitionLevel, count)
+	if err != nil {
+		return c.corrupt("decoding definition levels: %v", err)
+	}
+	for start := 0; start < count; start += len(buf) {
+		k := min(len(buf), count-start)
+		for i := range k {
+			d := int(def[start+i])
+			if d >= c.Column.MaxDefinitionLevel {
+				return c.corrupt("a page without data defines a value (definition level %d)", d)
+			}
+			buf[i] = parquet.Value{}.Level(int(rep[start+i]), d, c.Column.Index)
+		}
+		if err := n.visit(c, buf[:k], firstRow, v, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeLevels decodes count levels of at most maxLevel from RLE/bit-packed
+// hybrid data (zeros when maxLevel is 0), never producing more than count.
+func decodeLevels(src []byte, maxLevel, count int) ([]uint8, error) {
+	out := make([]uint8, 0, count)
+	if maxLevel == 0 {
+		return out[:count], nil
+	}
+	width := bits.Len(uint(maxLevel))
+	for len(out) < count {
+		h, k := binary.Uvarint(src)
+		if k <= 0 {
+			return nil, fmt.Errorf("%d levels for %d values", len(out), count)
+		}
+		src = src[k:]
+		if h&1 == 0 { // a run of one value
+			run := min(h>>1, uint64(count-len(out)))
+			vb := (width + 7) / 8
+			if len(src) < vb {
+				return nil, errors.New("a run ends early")
+			}
+			var val uint64
+			for i := range vb {
+				val |= uint64(src[i]) << (8 * i)
+			}
+			src = src[vb:]
+			if val > uint64(maxLevel) {
+				return nil, fmt.Errorf("level %d exceeds the maximum %d", val, maxLevel)
+			}
+			for range run {
+				out = append(out, uint8(val))
+			}
+			continue
+		}
+		groups := h >> 1 // bit-packed groups of 8 values
+		if groups > uint64(len(src)) {
+			return nil, errors.New("bit-packed levels run past the data")
+		}
+		nbytes := int(groups) * width
+		if nbytes > len(src) {
+			return nil, errors.New("bit-packed levels run past the data")
+		}
+		for i := 0; i < int(groups)*8 && len(out) < count; i++ {
+			var val uint64
+			for b := range width {
+				bit := i*width + b
+				val |= uint64(src[bit/8]>>(bit%8)&1) << b
+			}
+			if val > uint64(maxLevel) {
+				return nil, fmt.Errorf("level %d exceeds the maximum %d", val, maxLevel)
+			}
+			out = append(out, uint8(val))
+		}
+		src = src[nbytes:]
+	}
+	return out, nil
 }
 
 // readPageHeader decodes the page header at off, returning it and its size.
@@ -390,11 +513,19 @@ func readPageHeader(c *Chunk, off, end int64) (*format.PageHeader, int64, error)
 // chunkRange is the byte range of the chunk's pages.
 func chunkRange(c *Chunk) (start, end int64) {
 	cm := &c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData
-	start = cm.DataPageOffset
-	if cm.DictionaryPageOffset > 0 && cm.DictionaryPageOffset < start {
-		start = cm.DictionaryPageOffset
-	}
+	start = chunkStart(cm)
 	return start, start + cm.TotalCompressedSize
+}
+
+// chunkStart is the offset of the chunk's first page: its dictionary page
+// when that comes first, or when a chunk without values (data_page_offset 0,
+// as Arrow writes it) has only a dictionary.
+func chunkStart(cm *format.ColumnMetaData) int64 {
+	start := cm.DataPageOffset
+	if d := cm.DictionaryPageOffset; d > 0 && (d < start || start == 0 && cm.NumValues == 0) {
+		start = d
+	}
+	return start
 }
 
 // verifyDictionaryCRC checks the CRC of the chunk's dictionary page, if it
@@ -425,50 +556,94 @@ func verifyDictionaryCRC(c *Chunk) error {
 // pageSpan is where a data page lies in the file, header included.
 type pageSpan struct{ offset, size int64 }
 
+// pageInfo is one page of a chunk as its header describes it.
+type pageInfo struct {
+	pageSpan
+	header *format.PageHeader
+	hlen   int64
+}
+
+// emptyV2 reports a compressed v2 data page whose data section is empty (a
+// page of nulls), which parquet-go wrongly hands to the decompressor.
+func (p *pageInfo) emptyV2(codec format.CompressionCodec) bool {
+	v2 := &p.header.DataPageHeaderV2
+	return v2.Valid && codec != format.Uncompressed && !(v2.V.IsCompressed.Valid && !v2.V.IsCompressed.V) &&
+		int64(p.header.CompressedPageSize) == int64(v2.V.RepetitionLevelsByteLength)+int64(v2.V.DefinitionLevelsByteLength)
+}
+
+// PageLimitError says that a page is larger than the page size limit. The
+// file may well be valid: a larger limit reads it.
+type PageLimitError struct {
+	File     string
+	RowGroup int
+	Column   string
+	// What is "page", "compressed page" or "values"; Size its size in
+	// bytes (or its value count), Limit the limit in bytes.
+	What        string
+	Size, Limit int64
+}
+
+func (e *PageLimitError) Error() string {
+	if e.What == "values" {
+		return fmt.Sprintf("%s: row group %d, column %q: a page of %d values exceeds the %d MiB page size limit", e.File, e.RowGroup, e.Column, e.Size, e.Limit>>20)
+	}
+	return fmt.Sprintf("%s: row group %d, column %q: a %s of %d MiB exceeds the %d MiB page size limit", e.File, e.RowGroup, e.Column, e.What, e.Size>>20, e.Limit>>20)
+}
+
+// NeededMiB is the smallest limit, in MiB, that admits the page.
+func (e *PageLimitError) NeededMiB() int64 { return (e.Size + 1<<20 - 1) >> 20 }
+
 // checkPageHeaders walks the chunk's page headers before anything is
 // decoded: every page must lie inside the chunk and fit in the page size
-// limit (so a corrupt size cannot make the decoder allocate gigabytes), and
-// the data pages' value counts must add up to the chunk's. It returns where
-// the data pages lie.
-func checkPageHeaders(c *Chunk, limit int64) ([]pageSpan, error) {
+// limit, decompressed and compressed (so a corrupt size cannot make the
+// decoder allocate gigabytes), and the data pages' value counts must add up
+// to the chunk's. It returns the dictionary page (or nil) and the data pages.
+func checkPageHeaders(c *Chunk, limit int64) (dict *pageInfo, data []pageInfo, err error) {
 	start, end := chunkRange(c)
 	var values int64
-	var spans []pageSpan
+	tooBig := func(what string, size int64) error {
+		return &PageLimitError{File: c.File.Path, RowGroup: c.RowGroup, Column: c.Column.Path, What: what, Size: size, Limit: limit}
+	}
 	for off := start; off < end; {
 		h, hlen, err := readPageHeader(c, off, end)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if int64(h.UncompressedPageSize) > limit {
-			return nil, fmt.Errorf("%s: row group %d, column %q: a page of %d MiB exceeds the %d MiB page size limit",
-				c.File.Path, c.RowGroup, c.Column.Path, h.UncompressedPageSize>>20, limit>>20)
+			return nil, nil, tooBig("page", int64(h.UncompressedPageSize))
 		}
-		off += hlen + int64(h.CompressedPageSize)
+		if int64(h.CompressedPageSize) > limit {
+			return nil, nil, tooBig("compressed page", int64(h.CompressedPageSize))
+		}
+		p := pageInfo{pageSpan: pageSpan{off, hlen + int64(h.CompressedPageSize)}, header: h, hlen: hlen}
+		off += p.size
 		if off > end {
-			return nil, c.corrupt("a page at offset %d runs past the end of the chunk", off-hlen-int64(h.CompressedPageSize))
+			return nil, nil, c.corrupt("a page at offset %d runs past the end of the chunk", p.offset)
 		}
 		var n int64
 		switch {
 		case h.DataPageHeader.Valid:
 			n = int64(h.DataPageHeader.V.NumValues)
 			values += n
-			spans = append(spans, pageSpan{off - hlen - int64(h.CompressedPageSize), hlen + int64(h.CompressedPageSize)})
+			data = append(data, p)
 		case h.DataPageHeaderV2.Valid:
 			n = int64(h.DataPageHeaderV2.V.NumValues)
 			values += n
-			spans = append(spans, pageSpan{off - hlen - int64(h.CompressedPageSize), hlen + int64(h.CompressedPageSize)})
+			data = append(data, p)
 		case h.DictionaryPageHeader.Valid:
 			n = int64(h.DictionaryPageHeader.V.NumValues)
+			if dict == nil {
+				dict = &p
+			}
 		}
 		// The decoder holds a byte of levels per value, so the value count
 		// is bounded like the size.
 		if n > limit {
-			return nil, fmt.Errorf("%s: row group %d, column %q: a page of %d values exceeds the %d MiB page size limit",
-				c.File.Path, c.RowGroup, c.Column.Path, n, limit>>20)
+			return nil, nil, tooBig("values", n)
 		}
 	}
 	if values != c.Stats.NumValues {
-		return nil, c.corrupt("the page headers count %d values but the chunk metadata says %d", values, c.Stats.NumValues)
+		return nil, nil, c.corrupt("the page headers count %d values but the chunk metadata says %d", values, c.Stats.NumValues)
 	}
-	return spans, nil
+	return dict, data, nil
 }
