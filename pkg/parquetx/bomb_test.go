@@ -1,0 +1,132 @@
+package parquetx
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/mlgate/mlgate/internal/parquetbomb"
+)
+
+// bombs are the hostile inputs of issue #11 and #20, each with the text of
+// the error that refuses it.
+func bombs() []struct {
+	name, want string
+	data       []byte
+} {
+	return []struct {
+		name, want string
+		data       []byte
+	}{
+		{"schema-60000-deep", "schema nests 60000 levels deep, more than 64", parquetbomb.DeepSchema(60000)},
+		{"schema-40000-deep", "schema nests 40000 levels deep, more than 64", parquetbomb.DeepSchema(40000)},
+		{"zstd-page-1GiB", "decompresses to more than the 4096 bytes its header declares", parquetbomb.Page(format.Zstd, 1024, parquetbomb.ZstdRLE(1<<30))},
+		{"lz4-not-lz4", "does not decompress (LZ4_RAW)", parquetbomb.Page(format.Lz4Raw, 1024, bytes.Repeat([]byte{0xff}, 64))},
+	}
+}
+
+// openAndScan opens data and scans every leaf column, returning the first error.
+func openAndScan(data []byte) error {
+	f, err := OpenReader("bomb.parquet", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var cols []string
+	for _, l := range f.Schema.Leaves {
+		cols = append(cols, l.Path)
+	}
+	return Scan(context.Background(), []*File{f}, cols, ScanOptions{Workers: 1}, func(*Chunk) (ChunkVisitor, error) {
+		return stopper{new(int)}, nil
+	})
+}
+
+// allocated is the memory allocated while fn runs.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestBombsAreRefusedWithBoundedMemory(t *testing.T) {
+	const budget = 500 << 20
+	for _, b := range bombs() {
+		t.Run(b.name, func(t *testing.T) {
+			var err error
+			used := allocated(func() { err = openAndScan(b.data) })
+			if err == nil || !strings.Contains(err.Error(), b.want) || !strings.Contains(err.Error(), "bomb.parquet") {
+				t.Fatalf("want an error naming the file and saying %q, got %v", b.want, err)
+			}
+			if _, ok := err.(*CorruptError); !ok {
+				t.Errorf("want a *CorruptError, got %T", err)
+			}
+			if used > budget {
+				t.Fatalf("allocated %d MiB refusing a %d KiB file, more than %d MiB", used>>20, len(b.data)>>10, budget>>20)
+			}
+		})
+	}
+}
+
+// The footer walker refuses what made parquet-go's decoder allocate or
+// recurse without bound.
+func TestFooterWalkerBounds(t *testing.T) {
+	nested := bytes.Repeat([]byte{0x1c}, 100_000)                // field 1, a struct, 100,000 deep
+	hugeList := []byte{0x29, 0xfc, 0xff, 0xff, 0xff, 0xff, 0x07} // schema: list<struct> of 2^31-1 elements
+	for _, tc := range []struct {
+		name   string
+		footer []byte
+		want   string
+	}{
+		{"nested structs", nested, "nests structures more than 32 deep"},
+		{"list of 2^31", hugeList, "declares 2147483647 elements in 0 remaining bytes"},
+		{"too many elements", append([]byte{0x29, 0xfc, 0xa1, 0x8d, 0x06}, bytes.Repeat([]byte{0}, 100_001)...), "100001 elements, more than 100000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			used := allocated(func() { _, err = checkFooter(tc.footer) })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want %q, got %v", tc.want, err)
+			}
+			if used > 10<<20 {
+				t.Fatalf("allocated %d MiB", used>>20)
+			}
+		})
+	}
+}
+
+func TestSchemaShape(t *testing.T) {
+	for _, tc := range []struct {
+		children      []int32
+		depth, leaves int
+	}{
+		{[]int32{2, 0, 0}, 1, 2},
+		{[]int32{2, 1, 0, 0}, 2, 2},
+		{[]int32{1, 1, 1, 0}, 3, 1},
+		{[]int32{3, 2, 0, 0, 1, 0, 0}, 2, 4},
+	} {
+		if d, l := schemaShape(tc.children); d != tc.depth || l != tc.leaves {
+			t.Errorf("%v: depth %d leaves %d, want %d %d", tc.children, d, l, tc.depth, tc.leaves)
+		}
+	}
+}
+
+// BenchmarkBombs reports the time and memory it takes to refuse each bomb.
+func BenchmarkBombs(b *testing.B) {
+	for _, bomb := range bombs() {
+		b.Run(bomb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := openAndScan(bomb.data); err == nil {
+					b.Fatal("accepted")
+				}
+			}
+			b.ReportMetric(float64(len(bomb.data)), "file-bytes")
+		})
+	}
+}
