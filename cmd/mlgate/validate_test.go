@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go/format"
+
 	"github.com/mlgate/mlgate/internal/benchgen"
+	"github.com/mlgate/mlgate/internal/parquetbomb"
 	"github.com/mlgate/mlgate/internal/testcorpus"
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -279,5 +282,38 @@ func TestValidateDigestRecordsFileHashes(t *testing.T) {
 	doc := readEvidence(t, out)
 	if len(doc.Subject.Files) != 1 || doc.Subject.Files[0].Digest["sha256"] != hex.EncodeToString(want[:]) {
 		t.Fatalf("subject files %+v, want sha256 %x", doc.Subject.Files, want)
+	}
+}
+
+// Hostile files are refused with exit 2 and a file.integrity check naming
+// the file and the problem (the memory bound is tested in pkg/parquetx).
+func TestValidateRefusesBombs(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.yaml")
+	os.WriteFile(empty, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns: []\n"), 0o644)
+	for name, tc := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"deep.parquet": {parquetbomb.DeepSchema(60000), "schema nests 60000 levels deep, more than 64"},
+		"zstd.parquet": {parquetbomb.Page(format.Zstd, 1024, parquetbomb.ZstdRLE(1<<30)), "decompresses to more than the 4096 bytes its header declares"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			os.WriteFile(path, tc.data, 0o644)
+			out := filepath.Join(dir, name+".json")
+			r := runCLI(t, nil, "validate", "--contract", empty, "--verify-all", "--out", out, path)
+			r.wantCode(t, 2)
+			doc := readEvidence(t, out)
+			var found bool
+			for _, c := range doc.Checks {
+				if c.ID == "file.integrity" && c.Status == evidence.StatusError && strings.Contains(c.Message, path+": ") && strings.Contains(c.Message, tc.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no file.integrity error naming %s and saying %q: %+v", path, tc.want, doc.Checks)
+			}
+		})
 	}
 }
