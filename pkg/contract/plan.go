@@ -285,6 +285,12 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
 			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1) {
+				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
+					if r.err == nil {
+						r.err = err
+					}
+					return
+				}
 				info.add(tierMetadata, failures, total, nil)
 				continue
 			}

@@ -57,6 +57,9 @@ type File struct {
 	// page index costs I/O.
 	statsMu sync.Mutex
 	stats   map[[2]int]ChunkStats
+	// pagesChecked records the chunks CheckPages passed, by row group,
+	// leaf index and limit.
+	pagesChecked map[[3]int64]bool
 }
 
 // Metadata returns the decoded footer. Callers must not modify it.

@@ -192,3 +192,35 @@ func TestSchemaTypesAndPaths(t *testing.T) {
 		t.Fatalf("nested key: %+v", c)
 	}
 }
+
+// CheckPages finds a corrupt page layout without decoding, so a chunk that
+// metadata decides is still checked.
+func TestCheckPages(t *testing.T) {
+	root := testenv.Shared(t, "corpora", "parquet-testing")
+	f, err := Open(filepath.Join(root, "bad_data", "ARROW-RS-GH-6229-LEVELS.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var found error
+	for rg := range f.NumRowGroups() {
+		for _, c := range f.Schema.Leaves {
+			if err := f.CheckPages(rg, c, 0); err != nil && found == nil {
+				found = err
+			}
+		}
+	}
+	if found == nil || !strings.Contains(found.Error(), "page headers count 21 values") {
+		t.Fatalf("want the page count mismatch, got %v", found)
+	}
+	g, err := Open(filepath.Join(root, "data", "alltypes_plain.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, c := range g.Schema.Leaves {
+		if err := g.CheckPages(0, c, 0); err != nil {
+			t.Fatalf("%s: %v", c.Path, err)
+		}
+	}
+}
