@@ -2,7 +2,9 @@
 // files without trusting them, and reads them in the three tiers the
 // validation engine and the profiler need, cheapest first.
 //
-//   - Open reads and checks the footer: magic bytes, the Thrift metadata,
+//   - Open reads and checks the footer: magic bytes, the Thrift metadata
+//     (first walked by a bounded reader of its own, so schema depth, element
+//     counts, list lengths and nesting are bounded before parquet-go sees it),
 //     physical types, column chunk bounds, per-chunk value counts and null
 //     counts against the schema's repetition. A panic inside parquet-go is
 //     recovered into an error that names the file. Hard corruption is a
@@ -19,8 +21,10 @@
 //     chunk and returns a ChunkVisitor that first sees the dictionary of a
 //     fully dictionary-encoded chunk (and may stop there), then the decoded
 //     values page by page with their absolute row numbers. Memory is bounded
-//     by workers × page size, never by file size, and pages whose declared
-//     uncompressed size exceeds opts.MaxPageSize are refused. While it reads,
+//     by workers × page size, never by file size: pages whose declared size,
+//     compressed or not, exceeds opts.MaxPageSize are refused (a
+//     *PageLimitError), and a page must decompress to its declared size
+//     before parquet-go decodes it. While it reads,
 //     Scan cross-checks what it decoded against the metadata (value, null and
 //     row counts, leading repetition levels) and parquet-go verifies page
 //     CRCs, so data that parquet-go would return silently wrong is reported.
