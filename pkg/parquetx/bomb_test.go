@@ -130,3 +130,20 @@ func BenchmarkBombs(b *testing.B) {
 		})
 	}
 }
+
+// The page size limit applies to the compressed size too, and its error is
+// a *PageLimitError telling the limit that would read the page.
+func TestPageLimitCoversCompressedSize(t *testing.T) {
+	data := parquetbomb.Page(format.Gzip, 16, make([]byte, 2<<20))
+	f, err := OpenReader("big.parquet", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Scan(context.Background(), []*File{f}, []string{"x"}, ScanOptions{MaxPageSize: 1 << 20}, func(*Chunk) (ChunkVisitor, error) {
+		return stopper{new(int)}, nil
+	})
+	pe, ok := err.(*PageLimitError)
+	if !ok || pe.What != "compressed page" || pe.NeededMiB() != 2 || !strings.Contains(err.Error(), "big.parquet") {
+		t.Fatalf("want a PageLimitError for the compressed page, got %#v (%v)", err, err)
+	}
+}
