@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/mlgate/mlgate/internal/parquetbomb"
@@ -145,5 +147,27 @@ func TestPageLimitCoversCompressedSize(t *testing.T) {
 	pe, ok := err.(*PageLimitError)
 	if !ok || pe.What != "compressed page" || pe.NeededMiB() != 2 || !strings.Contains(err.Error(), "big.parquet") {
 		t.Fatalf("want a PageLimitError for the compressed page, got %#v (%v)", err, err)
+	}
+}
+
+// Valid pages of every codec pass the decompressed-size check.
+func TestEveryCodecPassesThePageCheck(t *testing.T) {
+	for _, codec := range []compress.Codec{&parquet.Uncompressed, &parquet.Snappy, &parquet.Gzip, &parquet.Brotli, &parquet.Zstd, &parquet.Lz4Raw} {
+		t.Run(codec.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			w := parquet.NewGenericWriter[scanRow](&buf, parquet.Compression(codec), parquet.PageBufferSize(4<<10))
+			for i := range 5000 {
+				s := strings.Repeat("v", i%50)
+				if _, err := w.Write([]scanRow{{ID: int64(i), Name: &s, Tags: []int32{int32(i)}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := openAndScan(buf.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
