@@ -99,16 +99,22 @@ func (c *Column) Display(v parquet.Value) any {
 	case "boolean":
 		return v.Boolean()
 	}
-	if x, ok := c.Number(v); ok {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return v.String()
-		}
-		return x
+	if e, ok := c.Exact(v); ok {
+		return e.Value() // NaN and infinities are encoded by the evidence writer
 	}
 	s, _ := c.Text(v)
-	const max = 80
-	if len(s) > max {
-		s = s[:max] + "…"
+	return Shorten(s, 80)
+}
+
+// Shorten cuts s to at most max bytes plus an ellipsis, never inside a
+// UTF-8 character.
+func Shorten(s string, max int) string {
+	if len(s) <= max {
+		return s
 	}
-	return s
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
