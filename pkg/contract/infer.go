@@ -201,7 +201,7 @@ func roundExact(x parquetx.Exact, down bool) (Number, bool) {
 		if down {
 			r = roundDown(x.F, false)
 		}
-		n, err := ParseNumber(strconv.FormatFloat(r, 'g', -1, 64))
+		n, err := ParseNumber(strconv.FormatFloat(r+0, 'g', -1, 64)) // +0 turns -0 into 0
 		return n, err == nil
 	}
 	u := x.Int.Big()

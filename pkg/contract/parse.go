@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -192,6 +193,13 @@ func (p *contractParser) exact(n ast.Node, what string) (Number, error) {
 	case *ast.FloatNode:
 		if x, err := ParseNumber(v.GetToken().Value); err == nil {
 			return x, nil
+		}
+	case *ast.StringNode:
+		// The YAML parser leaves integers beyond 64 bits as plain strings.
+		if v.Token.Type == token.StringType {
+			if x, err := ParseNumber(v.Value); err == nil {
+				return x, nil
+			}
 		}
 	}
 	return Number{}, p.errorf(n, "%s must be a finite number", what)
