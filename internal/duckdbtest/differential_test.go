@@ -135,7 +135,6 @@ func ruleQueries(file string, r rule) []query {
 	}
 }
 
-
 // numericColumns are profiled as numbers; decimal and integer columns exactly.
 var numericColumns = []string{"id", "snow", "big", "i64", "f", "f32", "d18", "d38", "st.a", "dup", "zeros", "zu"}
 
