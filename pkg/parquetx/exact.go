@@ -245,10 +245,10 @@ func (e Exact) Value() any {
 		return e.F
 	case e.Scale > 0:
 		return json.Number(e.Text())
+	case e.Int.Hi == int64(e.Int.Lo)>>63:
+		return int64(e.Int.Lo)
 	case e.Int.Hi == 0:
 		return e.Int.Lo
-	case e.Int.Hi == -1 && e.Int.Lo>>63 == 1:
-		return int64(e.Int.Lo)
 	}
 	return json.Number(e.Text())
 }
