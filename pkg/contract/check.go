@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
@@ -348,17 +349,30 @@ func (c *boundCheck) message() string {
 type allowedCheck struct {
 	*checkInfo
 	text map[string]bool
-	// ints[s] holds the allowed values as integers scaled by 10^s; f64 and
-	// f32 their float keys (parquetx.FloatKey) cast to DOUBLE and FLOAT.
-	ints     [maxScale + 1]map[parquetx.Int128]bool
+	// ints[s] holds the allowed numbers as integers scaled by 10^s, made on
+	// first use; f64 and f32 their float keys (parquetx.FloatKey) cast to
+	// DOUBLE and FLOAT.
+	numbers  []Number
+	ints     [maxScale + 1]atomic.Pointer[map[parquetx.Int128]bool]
 	f64, f32 map[uint64]bool
+}
+
+func (c *allowedCheck) atScale(s int) map[parquetx.Int128]bool {
+	if m := c.ints[s].Load(); m != nil {
+		return *m
+	}
+	m := map[parquetx.Int128]bool{}
+	for _, n := range c.numbers {
+		if il := newIntLimit(n.Rat, s); il.exact {
+			m[il.floor] = true
+		}
+	}
+	c.ints[s].Store(&m)
+	return m
 }
 
 func newAllowedCheck(info *checkInfo, values []string) *allowedCheck {
 	c := &allowedCheck{checkInfo: info, text: map[string]bool{}, f64: map[uint64]bool{}, f32: map[uint64]bool{}}
-	for s := range c.ints {
-		c.ints[s] = map[parquetx.Int128]bool{}
-	}
 	for _, v := range values {
 		c.text[v] = true
 		if f, ok := specialFloat(v); ok {
@@ -372,11 +386,7 @@ func newAllowedCheck(info *checkInfo, values []string) *allowedCheck {
 		f64, _ := n.Rat.Float64()
 		f32, _ := n.Rat.Float32()
 		c.f64[parquetx.FloatKey(f64)], c.f32[parquetx.FloatKey(float64(f32))] = true, true
-		for s := range c.ints {
-			if il := newIntLimit(n.Rat, s); il.exact {
-				c.ints[s][il.floor] = true
-			}
-		}
+		c.numbers = append(c.numbers, n)
 	}
 	return c
 }
@@ -407,7 +417,7 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 		case x.Float:
 			in = c.f64[parquetx.FloatKey(x.F)]
 		case x.Scale <= maxScale:
-			in = c.ints[x.Scale][x.Int]
+			in = c.atScale(x.Scale)[x.Int]
 		}
 		if in {
 			return pass

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync/atomic"
 
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
@@ -76,9 +77,11 @@ type limit struct {
 	n Number
 	// f64 and f32 are the limit cast to DOUBLE and FLOAT, as SQL casts a
 	// literal to the column's type.
-	f64  float64
-	f32  float64
-	ints [maxScale + 1]intLimit
+	f64 float64
+	f32 float64
+	// ints[s] is the limit for integers scaled by 10^s, made on first use
+	// (columns meet one or two scales of the 39).
+	ints [maxScale + 1]atomic.Pointer[intLimit]
 }
 
 func newLimit(n Number) *limit {
@@ -86,10 +89,16 @@ func newLimit(n Number) *limit {
 	l.f64, _ = n.Rat.Float64()
 	f32, _ := n.Rat.Float32()
 	l.f32 = float64(f32)
-	for s := range l.ints {
-		l.ints[s] = newIntLimit(n.Rat, s)
-	}
 	return l
+}
+
+func (l *limit) atScale(s int) *intLimit {
+	if il := l.ints[s].Load(); il != nil {
+		return il
+	}
+	il := newIntLimit(l.n.Rat, s)
+	l.ints[s].Store(&il)
+	return &il
 }
 
 // cmp compares a column value with the limit: -1, 0, +1; NaN is greater
@@ -108,7 +117,7 @@ func (l *limit) cmp(col *parquetx.Column, e parquetx.Exact) int {
 		}
 		return 0
 	}
-	il := &l.ints[e.Scale]
+	il := l.atScale(e.Scale)
 	if c := e.Int.Cmp(il.floor); c > 0 {
 		return 1
 	}
