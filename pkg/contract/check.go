@@ -187,7 +187,7 @@ type valueCheck interface {
 func anyColumn(*parquetx.Column) string { return "" }
 
 func numericOnly(col *parquetx.Column) string {
-	if col.Numeric() {
+	if col.ExactNumeric() {
 		return ""
 	}
 	return fmt.Sprintf("min and max apply to numeric columns, and %s is %s", col.Path, col.Type)
@@ -247,50 +247,59 @@ func (c *notNullCheck) message() string {
 	return fmt.Sprintf("%d of %d values are null", c.failures, c.total) + mostlyNote(c.failures, c.total, c.mostly)
 }
 
-// boundCheck is min (lower) or max (upper) of a numeric column.
+// boundCheck is min (lower) or max (upper) of a numeric column, compared
+// exactly: integers and decimals as integers (never through float64), floats
+// against the limit cast to the column's type. NaN is greater than every
+// number, as in SQL engines: it fails every max and passes every min.
 type boundCheck struct {
 	*checkInfo
-	limit float64
+	limit *limit
 	upper bool
-	// worst holds the float64 bits of the most extreme failing value, set
-	// lock-free from the scan's goroutines (failures are rare).
-	worst atomic.Uint64
+
+	worstMu sync.Mutex
+	worst   *parquetx.Exact // the most extreme failing value
 }
 
-func newBoundCheck(info *checkInfo, limit float64, upper bool) *boundCheck {
-	c := &boundCheck{checkInfo: info, limit: limit, upper: upper}
-	c.worst.Store(math.Float64bits(math.NaN()))
-	return c
+func newBoundCheck(info *checkInfo, n Number, upper bool) *boundCheck {
+	return &boundCheck{checkInfo: info, limit: newLimit(n), upper: upper}
 }
 
-func (c *boundCheck) noteFailure(x float64) {
-	for {
-		old := c.worst.Load()
-		w := math.Float64frombits(old)
-		if !math.IsNaN(w) && ((c.upper && x <= w) || (!c.upper && x >= w)) {
-			return
-		}
-		if c.worst.CompareAndSwap(old, math.Float64bits(x)) {
-			return
-		}
+func (c *boundCheck) noteFailure(x parquetx.Exact) {
+	c.worstMu.Lock()
+	defer c.worstMu.Unlock()
+	if c.worst == nil || (c.upper && compareExact(x, *c.worst) > 0) || (!c.upper && compareExact(x, *c.worst) < 0) {
+		c.worst = &x
 	}
 }
 
 // observed is the most extreme failing value, for the evidence.
 func (c *boundCheck) observed() any {
-	w := math.Float64frombits(c.worst.Load())
-	if math.IsNaN(w) {
+	if c.worst == nil {
 		return nil
 	}
 	if c.upper {
-		return map[string]any{"max": w}
+		return map[string]any{"max": c.worst.Value()}
 	}
-	return map[string]any{"min": w}
+	return map[string]any{"min": c.worst.Value()}
 }
 
-func (c *boundCheck) info() *checkInfo                    { return c.checkInfo }
-func (c *boundCheck) perValue() bool                      { return true }
-func (c *boundCheck) rejects(col *parquetx.Column) string { return numericOnly(col) }
+// fails says whether a value breaks the bound.
+func (c *boundCheck) fails(col *parquetx.Column, e parquetx.Exact) bool {
+	d := c.limit.cmp(col, e)
+	return (c.upper && d > 0) || (!c.upper && d < 0)
+}
+
+func (c *boundCheck) info() *checkInfo { return c.checkInfo }
+func (c *boundCheck) perValue() bool   { return true }
+func (c *boundCheck) rejects(col *parquetx.Column) string {
+	if col.Type.Name == "decimal" && (col.Type.Scale > maxScale || col.Type.Precision > maxScale) {
+		return fmt.Sprintf("min and max compare decimals of precision up to %d, and %s is %s", maxScale, col.Path, col.Type)
+	}
+	return numericOnly(col)
+}
+
+// fromStats decides a chunk whose bound is within the limit. A float
+// column's max cannot be decided so: writers leave NaN out of statistics.
 func (c *boundCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
 	if _, known := nonNull(col, st); !known {
 		return 0, false
@@ -302,21 +311,21 @@ func (c *boundCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (in
 	if !has {
 		return 0, false
 	}
-	x, ok := col.Number(bound)
-	if !ok {
+	x, ok := col.Exact(bound)
+	if !ok || (x.Float && (c.upper || math.IsNaN(x.F))) {
 		return 0, false
 	}
-	if (c.upper && x <= c.limit) || (!c.upper && x >= c.limit) {
+	if !c.fails(col, x) {
 		return 0, true
 	}
 	return 0, false
 }
 func (c *boundCheck) test(col *parquetx.Column, v parquet.Value) verdict {
-	x, ok := col.Number(v)
+	x, ok := col.Exact(v)
 	if !ok {
 		return skip
 	}
-	if (c.upper && x > c.limit) || (!c.upper && x < c.limit) {
+	if c.fails(col, x) {
 		c.noteFailure(x)
 		return fail
 	}
@@ -327,18 +336,59 @@ func (c *boundCheck) message() string {
 	if c.upper {
 		what, extreme = "above the maximum", "largest"
 	}
-	msg := fmt.Sprintf("%d of %d values are %s %s", c.failures, c.total, what, num(c.limit))
-	if w := math.Float64frombits(c.worst.Load()); !math.IsNaN(w) {
-		msg += fmt.Sprintf(", the %s %s", extreme, num(w))
+	msg := fmt.Sprintf("%d of %d values are %s %s", c.failures, c.total, what, c.limit.n.Text)
+	if c.worst != nil {
+		msg += fmt.Sprintf(", the %s %s", extreme, c.worst.Text())
 	}
 	return msg + mostlyNote(c.failures, c.total, c.mostly)
 }
 
-// allowedCheck requires values from a list; numeric columns compare numbers.
+// allowedCheck requires values from a list. Numeric columns compare numbers
+// exactly as bounds do (a float column's value equals the literal cast to
+// its type; NaN equals NaN and -0.0 equals 0.0).
 type allowedCheck struct {
 	*checkInfo
-	text    map[string]bool
-	numbers map[float64]bool
+	text map[string]bool
+	// ints[s] holds the allowed numbers as integers scaled by 10^s, made on
+	// first use; f64 and f32 their float keys (parquetx.FloatKey) cast to
+	// DOUBLE and FLOAT.
+	numbers  []Number
+	ints     [maxScale + 1]atomic.Pointer[map[parquetx.Int128]bool]
+	f64, f32 map[uint64]bool
+}
+
+func (c *allowedCheck) atScale(s int) map[parquetx.Int128]bool {
+	if m := c.ints[s].Load(); m != nil {
+		return *m
+	}
+	m := map[parquetx.Int128]bool{}
+	for _, n := range c.numbers {
+		if il := newIntLimit(n.Rat, s); il.exact {
+			m[il.floor] = true
+		}
+	}
+	c.ints[s].Store(&m)
+	return m
+}
+
+func newAllowedCheck(info *checkInfo, values []string) *allowedCheck {
+	c := &allowedCheck{checkInfo: info, text: map[string]bool{}, f64: map[uint64]bool{}, f32: map[uint64]bool{}}
+	for _, v := range values {
+		c.text[v] = true
+		if f, ok := specialFloat(v); ok {
+			c.f64[parquetx.FloatKey(f)], c.f32[parquetx.FloatKey(f)] = true, true
+			continue
+		}
+		n, err := ParseNumber(v)
+		if err != nil {
+			continue
+		}
+		f64, _ := n.Rat.Float64()
+		f32, _ := n.Rat.Float32()
+		c.f64[parquetx.FloatKey(f64)], c.f32[parquetx.FloatKey(float64(f32))] = true, true
+		c.numbers = append(c.numbers, n)
+	}
+	return c
 }
 
 func (c *allowedCheck) info() *checkInfo                    { return c.checkInfo }
@@ -359,8 +409,17 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 		}
 		return fail
 	}
-	if x, ok := col.Number(v); ok {
-		if c.numbers[x] {
+	if x, ok := col.Exact(v); ok {
+		var in bool
+		switch {
+		case x.Float && col.Type.Name == "float":
+			in = c.f32[parquetx.FloatKey(x.F)]
+		case x.Float:
+			in = c.f64[parquetx.FloatKey(x.F)]
+		case x.Scale <= maxScale:
+			in = c.atScale(x.Scale)[x.Int]
+		}
+		if in {
 			return pass
 		}
 		return fail

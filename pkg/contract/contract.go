@@ -55,8 +55,8 @@ type Column struct {
 
 	Nullable        *Rule[bool]
 	MaxNullFraction *Rule[float64]
-	Min             *Rule[float64]
-	Max             *Rule[float64]
+	Min             *Rule[Number]
+	Max             *Rule[Number]
 	Allowed         *Rule[[]string]
 	Pattern         *Rule[string]
 	Unique          *Rule[bool]

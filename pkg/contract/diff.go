@@ -172,8 +172,9 @@ func (d *differ) column(o, n *Column) {
 	}
 	ruleChange(d, p+"nullable", notNull(o.Nullable), notNull(n.Nullable), defs, func(bool) string { return "false" }, eq[bool], func(bool, bool) bool { return false })
 	ruleChange(d, p+"max_null_fraction", o.MaxNullFraction, n.MaxNullFraction, defs, num, eq[float64], func(o, n float64) bool { return n > o })
-	ruleChange(d, p+"min", o.Min, n.Min, defs, num, eq[float64], func(o, n float64) bool { return n < o })
-	ruleChange(d, p+"max", o.Max, n.Max, defs, num, eq[float64], func(o, n float64) bool { return n > o })
+	sameNumber := func(a, b Number) bool { return a.Cmp(b) == 0 }
+	ruleChange(d, p+"min", o.Min, n.Min, defs, yamlExact, sameNumber, func(o, n Number) bool { return n.Cmp(o) < 0 })
+	ruleChange(d, p+"max", o.Max, n.Max, defs, yamlExact, sameNumber, func(o, n Number) bool { return n.Cmp(o) > 0 })
 	ruleChange(d, p+"allowed", o.Allowed, n.Allowed, defs, yamlList, func(a, b []string) bool { return setEqual(a, b) },
 		func(o, n []string) bool { return !subset(n, o) })
 	ruleChange(d, p+"pattern", o.Pattern, n.Pattern, defs, yamlString, eq[string], func(string, string) bool { return true })

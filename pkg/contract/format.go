@@ -53,8 +53,8 @@ func Marshal(c *Contract) []byte {
 		}
 		writeRule(&b, in, "nullable", col.Nullable, strconv.FormatBool)
 		writeRule(&b, in, "max_null_fraction", col.MaxNullFraction, yamlNumber)
-		writeRule(&b, in, "min", col.Min, yamlNumber)
-		writeRule(&b, in, "max", col.Max, yamlNumber)
+		writeRule(&b, in, "min", col.Min, yamlExact)
+		writeRule(&b, in, "max", col.Max, yamlExact)
 		writeRule(&b, in, "allowed", col.Allowed, yamlList)
 		writeRule(&b, in, "pattern", col.Pattern, yamlString)
 		writeRule(&b, in, "min_length", col.MinLength, func(v int64) string { return strconv.FormatInt(v, 10) })

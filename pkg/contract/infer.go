@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/big"
 	"slices"
 	"strconv"
 	"sync"
@@ -50,7 +51,7 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 	}
 	profiles := map[string]*profile{}
 	for _, col := range scanned {
-		profiles[col.Path] = &profile{distinct: map[string]bool{}, min: math.Inf(1), max: math.Inf(-1)}
+		profiles[col.Path] = &profile{distinct: map[string]bool{}}
 	}
 	// Every leaf is read, profiled or not, so that a contract is never
 	// inferred from corrupt data.
@@ -65,7 +66,7 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 			if into == nil {
 				into = &profile{distinct: map[string]bool{}}
 			}
-			return &profileVisitor{col: ch.Column, into: into, mu: &mu, local: &profile{distinct: map[string]bool{}, min: math.Inf(1), max: math.Inf(-1)}}, nil
+			return &profileVisitor{col: ch.Column, into: into, mu: &mu, local: &profile{distinct: map[string]bool{}}}, nil
 		})
 		if err != nil {
 			return nil, err
@@ -77,10 +78,14 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 		p := profiles[col.Path]
 		cc := c.Column(col.Path)
 		cc.Nullable = &Rule[bool]{Value: p.nulls > 0}
-		if col.Numeric() && col.Type.Name != "date" && col.Type.Name != "time" && col.Type.Name != "timestamp" && p.values > p.nulls && !math.IsInf(p.min, 0) {
-			integer := col.Type.Name != "float" && col.Type.Name != "double" && col.Type.Name != "decimal"
-			lo, hi := roundDown(p.min, integer), roundUp(p.max, integer)
-			cc.Min, cc.Max = &Rule[float64]{Value: lo}, &Rule[float64]{Value: hi}
+		if col.ExactNumeric() && col.Type.Name != "date" && col.Type.Name != "time" && col.Type.Name != "timestamp" && p.min != nil {
+			// Infinite ends get no bound, and NaN (above every max) none above.
+			if lo, ok := roundExact(*p.min, true); ok {
+				cc.Min = &Rule[Number]{Value: lo}
+			}
+			if hi, ok := roundExact(*p.max, false); ok && !p.nan {
+				cc.Max = &Rule[Number]{Value: hi}
+			}
 		}
 		if col.Type.Name == "string" && !p.overflow && len(p.distinct) > 0 && p.values-p.nulls >= 2*int64(len(p.distinct)) {
 			cc.Allowed = &Rule[[]string]{Value: slices.Sorted(maps.Keys(p.distinct))}
@@ -144,15 +149,19 @@ func uniqueCandidate(col *parquetx.Column) bool {
 // profile is what Infer learns about a column.
 type profile struct {
 	values, nulls int64
-	min, max      float64
-	distinct      map[string]bool
-	overflow      bool
+	// min and max are the extremes of the numbers other than NaN.
+	min, max *parquetx.Exact
+	nan      bool
+	distinct map[string]bool
+	overflow bool
 }
 
 func (p *profile) merge(o *profile) {
 	p.values += o.values
 	p.nulls += o.nulls
-	p.min, p.max = math.Min(p.min, o.min), math.Max(p.max, o.max)
+	p.note(o.min)
+	p.note(o.max)
+	p.nan = p.nan || o.nan
 	p.overflow = p.overflow || o.overflow
 	for k := range o.distinct {
 		if p.distinct[k] {
@@ -164,6 +173,52 @@ func (p *profile) merge(o *profile) {
 		}
 		p.distinct[k] = true
 	}
+}
+
+// note widens min and max to x.
+func (p *profile) note(x *parquetx.Exact) {
+	if x == nil {
+		return
+	}
+	if p.min == nil || compareExact(*x, *p.min) < 0 {
+		v := *x
+		p.min = &v
+	}
+	if p.max == nil || compareExact(*x, *p.max) > 0 {
+		v := *x
+		p.max = &v
+	}
+}
+
+// roundExact rounds a bound outward to two significant digits, exactly for
+// integers and decimals; false for an infinity.
+func roundExact(x parquetx.Exact, down bool) (Number, bool) {
+	if x.Float {
+		if math.IsInf(x.F, 0) || math.IsNaN(x.F) {
+			return Number{}, false
+		}
+		r := roundUp(x.F, false)
+		if down {
+			r = roundDown(x.F, false)
+		}
+		n, err := ParseNumber(strconv.FormatFloat(r+0, 'g', -1, 64)) // +0 turns -0 into 0
+		return n, err == nil
+	}
+	u := x.Int.Big()
+	digits := len(new(big.Int).Abs(u).String())
+	if digits > 2 {
+		m := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits-2)), nil)
+		q, r := new(big.Int).DivMod(u, m, new(big.Int)) // Euclidean: q is the floor
+		if !down && r.Sign() != 0 {
+			q.Add(q, big.NewInt(1))
+		}
+		u = q.Mul(q, m)
+	}
+	v, ok := parquetx.Int128FromBig(u)
+	if !ok {
+		v = x.Int // rounding would leave 128 bits: keep the value itself
+	}
+	return NumberOfExact(parquetx.Exact{Int: v, Scale: x.Scale}), true
 }
 
 type profileVisitor struct {
@@ -183,8 +238,12 @@ func (v *profileVisitor) Values(b parquetx.Batch) error {
 			p.nulls++
 			continue
 		}
-		if x, ok := v.col.Number(val); ok && !math.IsNaN(x) {
-			p.min, p.max = math.Min(p.min, x), math.Max(p.max, x)
+		if x, ok := v.col.Exact(val); ok {
+			if x.Float && math.IsNaN(x.F) {
+				p.nan = true
+			} else {
+				p.note(&x)
+			}
 		}
 		if v.col.Type.Name == "string" && !p.overflow {
 			s, _ := v.col.Text(val)

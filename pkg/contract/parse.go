@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -174,6 +175,34 @@ func (p *contractParser) number(n ast.Node, what string) (float64, error) {
 		}
 	}
 	return 0, p.errorf(n, "%s must be a number", what)
+}
+
+// exact reads a limit from its YAML text, without a float64 on the way.
+func (p *contractParser) exact(n ast.Node, what string) (Number, error) {
+	switch v := unwrap(n).(type) {
+	case *ast.IntegerNode:
+		if x, err := ParseNumber(v.GetToken().Value); err == nil {
+			return x, nil
+		}
+		switch x := v.Value.(type) { // hexadecimal, octal
+		case int64:
+			return ParseNumber(strconv.FormatInt(x, 10))
+		case uint64:
+			return ParseNumber(strconv.FormatUint(x, 10))
+		}
+	case *ast.FloatNode:
+		if x, err := ParseNumber(v.GetToken().Value); err == nil {
+			return x, nil
+		}
+	case *ast.StringNode:
+		// The YAML parser leaves integers beyond 64 bits as plain strings.
+		if v.Token.Type == token.StringType {
+			if x, err := ParseNumber(v.Value); err == nil {
+				return x, nil
+			}
+		}
+	}
+	return Number{}, p.errorf(n, "%s must be a finite number", what)
 }
 
 func (p *contractParser) integer(n ast.Node, what string) (int64, error) {
@@ -443,8 +472,8 @@ func (p *contractParser) column(n ast.Node) (*Column, error) {
 			return v, err
 		}
 	}
-	num := func(key string) func(ast.Node) (float64, error) {
-		return func(n ast.Node) (float64, error) { return p.number(n, what(key)) }
+	num := func(key string) func(ast.Node) (Number, error) {
+		return func(n ast.Node) (Number, error) { return p.exact(n, what(key)) }
 	}
 	for _, e := range entries {
 		switch e.key {
@@ -529,7 +558,7 @@ func (p *contractParser) checkColumn(col *Column) error {
 	errAt := func(at Pos, format string, args ...any) error {
 		return &Error{File: p.file, Pos: at, Msg: fmt.Sprintf("column %q: ", col.Name) + fmt.Sprintf(format, args...)}
 	}
-	if col.Min != nil && col.Max != nil && col.Min.Value > col.Max.Value {
+	if col.Min != nil && col.Max != nil && col.Min.Value.Cmp(col.Max.Value) > 0 {
 		return errAt(col.Max.Pos, "min %v is greater than max %v", col.Min.Value, col.Max.Value)
 	}
 	if col.MinLength != nil && col.MaxLength != nil && col.MinLength.Value > col.MaxLength.Value {
@@ -543,7 +572,7 @@ func (p *contractParser) checkColumn(col *Column) error {
 	}
 	t := col.Type.Value
 	if !t.numeric() {
-		for _, r := range []*Rule[float64]{col.Min, col.Max} {
+		for _, r := range []*Rule[Number]{col.Min, col.Max} {
 			if r != nil {
 				return errAt(r.Pos, "min and max apply to numeric types, not %s", t)
 			}
@@ -565,8 +594,9 @@ func (p *contractParser) checkColumn(col *Column) error {
 		}
 	}
 	if col.Allowed != nil && t.numeric() {
+		float := t.Name == "float" || t.Name == "double"
 		for _, v := range col.Allowed.Value {
-			if _, err := strconv.ParseFloat(v, 64); err != nil {
+			if _, err := ParseNumber(v); err != nil && !(float && isSpecialFloat(v)) {
 				return errAt(col.Allowed.Pos, "allowed value %q is not a number but the column is %s", v, t)
 			}
 		}

@@ -2,9 +2,9 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -203,19 +203,13 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		checks = append(checks, c)
 	}
 	if rule := col.Min; rule != nil {
-		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": rule.Value}), rule.Value, false))
+		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}), rule.Value, false))
 	}
 	if rule := col.Max; rule != nil {
-		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": rule.Value}), rule.Value, true))
+		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}), rule.Value, true))
 	}
 	if rule := col.Allowed; rule != nil {
-		c := &allowedCheck{checkInfo: info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}), text: map[string]bool{}, numbers: map[float64]bool{}}
-		for _, v := range rule.Value {
-			c.text[v] = true
-			if x, err := strconv.ParseFloat(v, 64); err == nil {
-				c.numbers[x] = true
-			}
-		}
+		c := newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}), rule.Value)
 		checks = append(checks, c)
 	}
 	if rule := col.Pattern; rule != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
-	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -102,11 +101,23 @@ func (k *keyCheck) hash(v parquet.Value) uint64 {
 	case parquet.Int64:
 		return mix64(uint64(v.Int64()))
 	case parquet.Float:
-		return mix64(uint64(math.Float32bits(v.Float())))
+		return mix64(parquetx.FloatKey(float64(v.Float())))
 	case parquet.Double:
-		return mix64(math.Float64bits(v.Double()))
+		return mix64(parquetx.FloatKey(v.Double()))
 	}
 	return maphash.Bytes(k.seed, v.Bytes())
+}
+
+// keyBytes is the value's bytes for comparing keys, with floats compared as
+// SQL does: -0.0 equals 0.0 and NaN equals NaN.
+func keyBytes(v parquet.Value) []byte {
+	switch v.Kind() {
+	case parquet.Float:
+		return binary.LittleEndian.AppendUint64(nil, parquetx.FloatKey(float64(v.Float())))
+	case parquet.Double:
+		return binary.LittleEndian.AppendUint64(nil, parquetx.FloatKey(v.Double()))
+	}
+	return append([]byte(nil), v.Bytes()...)
 }
 
 // keyChunk is the key check's part of one chunk visit.
@@ -143,7 +154,7 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 		h := kc.k.hashOf(v)
 		kc.hashes[r] = h
 		if kc.pass2 && (len(kc.k.columns) > 1 || kc.k.isCandidate(h)) {
-			kc.raw[r] = append([]byte(nil), v.Bytes()...)
+			kc.raw[r] = keyBytes(v)
 			kc.display[r] = kc.chunk.Column.Display(v)
 		}
 	}

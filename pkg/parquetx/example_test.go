@@ -25,8 +25,8 @@ func (s *sum) Dictionary([]parquet.Value) (bool, error) { return true, nil }
 
 func (s *sum) Values(b parquetx.Batch) error {
 	for _, v := range b.Values {
-		if x, ok := s.col.Number(v); ok { // false for nulls
-			s.local += x
+		if x, ok := s.col.Exact(v); ok { // false for nulls
+			s.local += x.Float64()
 		}
 	}
 	return nil

@@ -115,12 +115,17 @@ func chunkStats(md *format.FileMetaData, mirror *mirrorFileMetaData, col *Column
 // boundsOrderKnown says whether min/max were written in an order a reader can
 // use for the column: the deprecated fields used signed comparison, which is
 // wrong for byte arrays and unsigned integers; a ColumnOrder other than
-// TypeDefinedOrder must be ignored; INT96, decimal and interval bounds are
-// not decoded here.
+// TypeDefinedOrder must be ignored; INT96 and interval bounds are not decoded
+// here, nor decimal bounds of variable length (decimals order signed, and a
+// shortened BYTE_ARRAY bound would not).
 func boundsOrderKnown(md *format.FileMetaData, col *Column, ci int, modern bool) bool {
 	switch col.Type.Name {
-	case "int96", "decimal", "interval", "float16", "null", "geometry", "geography", "uuid", "bson":
+	case "int96", "interval", "float16", "null", "geometry", "geography", "uuid", "bson":
 		return false
+	case "decimal":
+		if col.Physical == format.ByteArray {
+			return false
+		}
 	}
 	switch col.Physical {
 	case format.ByteArray, format.FixedLenByteArray:

@@ -2,57 +2,12 @@ package parquetx
 
 import (
 	"encoding/hex"
-	"math"
 	"time"
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 )
-
-// Number returns a non-null value as a float64 when the column is numeric
-// (integers, floats, decimals stored as integers, dates as days, times and
-// timestamps in their unit), honouring unsigned logical types.
-func (c *Column) Number(v parquet.Value) (float64, bool) {
-	if v.IsNull() {
-		return 0, false
-	}
-	unsigned := len(c.Type.Name) > 4 && c.Type.Name[:4] == "uint"
-	var x float64
-	switch c.Physical {
-	case format.Int32:
-		if unsigned {
-			x = float64(uint32(v.Int32()))
-		} else {
-			x = float64(v.Int32())
-		}
-	case format.Int64:
-		if unsigned {
-			x = float64(uint64(v.Int64()))
-		} else {
-			x = float64(v.Int64())
-		}
-	case format.Float:
-		x = float64(v.Float())
-	case format.Double:
-		x = v.Double()
-	default:
-		return 0, false
-	}
-	if c.Type.Name == "decimal" {
-		x /= math.Pow10(c.Type.Scale)
-	}
-	return x, true
-}
-
-// Numeric reports whether Number gives values for the column.
-func (c *Column) Numeric() bool {
-	switch c.Physical {
-	case format.Int32, format.Int64, format.Float, format.Double:
-		return true
-	}
-	return false
-}
 
 // Text returns a non-null string or binary value as text (binary values
 // that are not UTF-8 are hex-encoded) for patterns and allowed values.
@@ -99,16 +54,22 @@ func (c *Column) Display(v parquet.Value) any {
 	case "boolean":
 		return v.Boolean()
 	}
-	if x, ok := c.Number(v); ok {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return v.String()
-		}
-		return x
+	if e, ok := c.Exact(v); ok {
+		return e.Value() // NaN and infinities are encoded by the evidence writer
 	}
 	s, _ := c.Text(v)
-	const max = 80
-	if len(s) > max {
-		s = s[:max] + "…"
+	return Shorten(s, 80)
+}
+
+// Shorten cuts s to at most max bytes plus an ellipsis, never inside a
+// UTF-8 character.
+func Shorten(s string, max int) string {
+	if len(s) <= max {
+		return s
 	}
-	return s
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
 // ExactLimit is how many finite values a numeric column keeps verbatim. Up to
@@ -97,6 +99,31 @@ func (c *Column) AddFloat(x float64) {
 	}
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
+	c.Distinct.AddHash(xxhash.Sum64(b[:]))
+}
+
+// AddExact counts a numeric value of any type: floats as AddFloat does,
+// integers and decimals exactly (moments from exact integer sums, distinct
+// values hashed from the integer itself, never a rounded float).
+func (c *Column) AddExact(e parquetx.Exact) {
+	if e.Float {
+		c.AddFloat(e.F)
+		return
+	}
+	c.Count++
+	x := e.Float64()
+	c.Moments.AddInt(e.Int, e.Scale, x)
+	c.Quantiles.Add(x)
+	if c.Exact != nil {
+		if c.Moments.N <= ExactLimit {
+			c.Exact = append(c.Exact, x)
+		} else {
+			c.Exact = nil
+		}
+	}
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], e.Int.Lo)
+	binary.LittleEndian.PutUint64(b[8:], uint64(e.Int.Hi))
 	c.Distinct.AddHash(xxhash.Sum64(b[:]))
 }
 

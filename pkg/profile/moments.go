@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
 // Moments are the count, extremes, mean and variance of the finite values of
@@ -17,8 +20,59 @@ type Moments struct {
 	Min, Max float64
 	// Mean and Variance (sample variance, n-1) are derived by finish.
 	Mean, Variance float64
+	// Integers and decimals are summed as integers (the unscaled values of
+	// decimals, Scale their scale), and their extremes kept exactly; Min and
+	// Max are then the nearest float64s.
+	Integer        bool
+	Scale          int
+	minInt, maxInt parquetx.Int128
 
 	sum, squares exactSum
+}
+
+// AddInt folds one integer (or decimal's unscaled value) in, exactly: the
+// value is split into 32-bit limbs, each an exact float64, so the exact
+// float sums hold the integer sum and the sum of squares without rounding.
+func (m *Moments) AddInt(x parquetx.Int128, scale int, nearest float64) {
+	if m.N == 0 || x.Cmp(m.minInt) < 0 {
+		m.minInt, m.Min = x, nearest
+	}
+	if m.N == 0 || x.Cmp(m.maxInt) > 0 {
+		m.maxInt, m.Max = x, nearest
+	}
+	m.Integer, m.Scale = true, scale
+	m.N++
+	var l [4]float64
+	n := limbs(x, &l)
+	for i := range n {
+		m.sum.add(math.Ldexp(l[i], 32*i))
+		for j := i; j < n; j++ {
+			p := l[i] * l[j]
+			lo := math.FMA(l[i], l[j], -p)
+			shift := 32 * (i + j)
+			if i != j {
+				shift++ // the cross terms count twice
+			}
+			m.squares.add(math.Ldexp(p, shift))
+			m.squares.add(math.Ldexp(lo, shift))
+		}
+	}
+}
+
+// limbs splits x into 32-bit limbs, least significant first, the last one
+// signed: x = Σ l[i]·2^(32i). It returns how many are used.
+func limbs(x parquetx.Int128, l *[4]float64) int {
+	const mask = 1<<32 - 1
+	if v := int64(x.Lo); x.Hi == v>>63 {
+		l[0], l[1] = float64(v&mask), float64(v>>32)
+		return 2
+	}
+	if x.Hi == 0 {
+		l[0], l[1], l[2] = float64(x.Lo&mask), float64(x.Lo>>32), 0
+		return 3
+	}
+	l[0], l[1], l[2], l[3] = float64(x.Lo&mask), float64(x.Lo>>32), float64(uint64(x.Hi)&mask), float64(x.Hi>>32)
+	return 4
 }
 
 // Add folds one finite value in.
@@ -48,6 +102,13 @@ func (m *Moments) Merge(o *Moments) {
 	if m.N == 0 || o.Max > m.Max {
 		m.Max = o.Max
 	}
+	if o.Integer && (m.N == 0 || o.minInt.Cmp(m.minInt) < 0) {
+		m.minInt = o.minInt
+	}
+	if o.Integer && (m.N == 0 || o.maxInt.Cmp(m.maxInt) > 0) {
+		m.maxInt = o.maxInt
+	}
+	m.Integer, m.Scale = m.Integer || o.Integer, max(m.Scale, o.Scale)
 	m.N += o.N
 	m.sum.merge(&o.sum)
 	m.squares.merge(&o.squares)
@@ -72,7 +133,8 @@ func (m *Moments) finish() {
 	n := new(big.Float).SetPrec(prec).SetInt64(m.N)
 	s := m.sum.float(prec)
 	mean := new(big.Float).SetPrec(prec).Quo(s, n)
-	m.Mean, _ = mean.Float64()
+	unit := new(big.Float).SetPrec(prec).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(m.Scale)), nil))
+	m.Mean, _ = new(big.Float).SetPrec(prec).Quo(mean, unit).Float64()
 	if m.N < 2 {
 		return
 	}
@@ -80,6 +142,8 @@ func (m *Moments) finish() {
 	ss := new(big.Float).SetPrec(prec).Mul(s, mean)
 	ss.Sub(m.squares.float(prec), ss)
 	ss.Quo(ss, new(big.Float).SetPrec(prec).SetInt64(m.N-1))
+	ss.Quo(ss, unit)
+	ss.Quo(ss, unit)
 	v, _ := ss.Float64()
 	m.Variance = math.Max(v, 0)
 	if math.IsInf(m.Variance, 0) || math.IsNaN(m.Variance) {
@@ -97,12 +161,32 @@ type momentsJSON struct {
 	Variance   float64 `json:"variance"`
 	Sum        string  `json:"sum"`
 	SumSquares string  `json:"sumSquares"`
+	// MinExact and MaxExact are the exact extremes of integer and decimal
+	// columns, as decimal text; Scale the scale of the sums.
+	MinExact string `json:"minExact,omitempty"`
+	MaxExact string `json:"maxExact,omitempty"`
+	Scale    int    `json:"scale,omitempty"`
+}
+
+// MinText and MaxText are the extremes exactly, as decimal text.
+func (m *Moments) MinText() string { return m.extremeText(m.minInt, m.Min) }
+func (m *Moments) MaxText() string { return m.extremeText(m.maxInt, m.Max) }
+
+func (m *Moments) extremeText(x parquetx.Int128, f float64) string {
+	if m.Integer {
+		return parquetx.Exact{Int: x, Scale: m.Scale}.Text()
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // MarshalJSON encodes the moments with their exact sums.
 func (m *Moments) MarshalJSON() ([]byte, error) {
-	return json.Marshal(momentsJSON{N: m.N, Min: m.Min, Max: m.Max, Mean: m.Mean, Variance: m.Variance,
-		Sum: m.sum.text(), SumSquares: m.squares.text()})
+	j := momentsJSON{N: m.N, Min: m.Min, Max: m.Max, Mean: m.Mean, Variance: m.Variance,
+		Sum: m.sum.text(), SumSquares: m.squares.text()}
+	if m.Integer && m.N > 0 {
+		j.MinExact, j.MaxExact, j.Scale = m.MinText(), m.MaxText(), m.Scale
+	}
+	return json.Marshal(j)
 }
 
 // UnmarshalJSON decodes the moments; Mean and Variance are derived again.
@@ -114,7 +198,20 @@ func (m *Moments) UnmarshalJSON(b []byte) error {
 	if in.N < 0 {
 		return fmt.Errorf("moments: negative count")
 	}
-	*m = Moments{N: in.N, Min: in.Min, Max: in.Max}
+	*m = Moments{N: in.N, Min: in.Min, Max: in.Max, Scale: in.Scale}
+	if in.Scale < 0 || in.Scale > 76 {
+		return fmt.Errorf("moments: scale %d out of range", in.Scale)
+	}
+	if in.MinExact != "" || in.MaxExact != "" {
+		var err error
+		m.Integer = true
+		if m.minInt, err = parseUnscaled(in.MinExact, in.Scale); err != nil {
+			return fmt.Errorf("moments minExact: %w", err)
+		}
+		if m.maxInt, err = parseUnscaled(in.MaxExact, in.Scale); err != nil {
+			return fmt.Errorf("moments maxExact: %w", err)
+		}
+	}
 	if err := m.sum.parse(in.Sum); err != nil {
 		return fmt.Errorf("moments sum: %w", err)
 	}
@@ -123,4 +220,25 @@ func (m *Moments) UnmarshalJSON(b []byte) error {
 	}
 	m.finish()
 	return nil
+}
+
+// parseUnscaled reads decimal text with scale digits after the point as its
+// unscaled 128-bit integer.
+func parseUnscaled(text string, scale int) (parquetx.Int128, error) {
+	if len(text) > 100 {
+		return parquetx.Int128{}, fmt.Errorf("%q is too long", text)
+	}
+	r, ok := new(big.Rat).SetString(text)
+	if !ok {
+		return parquetx.Int128{}, fmt.Errorf("%q is not a number", text)
+	}
+	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)))
+	if !r.IsInt() {
+		return parquetx.Int128{}, fmt.Errorf("%q has more than %d decimals", text, scale)
+	}
+	x, ok := parquetx.Int128FromBig(r.Num())
+	if !ok {
+		return parquetx.Int128{}, fmt.Errorf("%q is beyond 128 bits", text)
+	}
+	return x, nil
 }

@@ -94,7 +94,7 @@ func Scan(ctx context.Context, files []*parquetx.File, opts ScanOptions) (*Profi
 		spec := byName[ch.Column.Path]
 		return &chunkVisitor{col: ch.Column, into: NewColumn(spec.name, spec.kind, spec.typ), done: func(c *Column) error {
 			return mergers[spec.name].add(pos, c)
-		}}, nil
+		}, elementLevel: ch.File.Schema.ElementLevel(ch.Column)}, nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -173,7 +173,7 @@ func selectColumns(all []columnSpec, opts ScanOptions) ([]columnSpec, error) {
 // booleans as categorical. INT96 and other exotic types are left out.
 func kindOf(c *parquetx.Column) (Kind, bool) {
 	switch {
-	case c.Numeric():
+	case c.ExactNumeric():
 		return Numeric, true
 	case c.Physical == format.ByteArray || c.Physical == format.FixedLenByteArray || c.Physical == format.Boolean:
 		return Categorical, true
@@ -186,6 +186,15 @@ type chunkVisitor struct {
 	col  *parquetx.Column
 	into *Column
 	done func(*Column) error
+	// elementLevel is the definition level from which a value of a leaf in a
+	// list or map exists: below it the list is empty or null, which is no
+	// element at all (and no null element), as SQL's unnest sees it.
+	elementLevel int
+}
+
+// absent reports whether a null stands for no value (an empty or null list).
+func (v *chunkVisitor) absent(val parquet.Value) bool {
+	return val.IsNull() && val.DefinitionLevel() < v.elementLevel
 }
 
 func (v *chunkVisitor) Dictionary([]parquet.Value) (bool, error) { return true, nil }
@@ -194,9 +203,9 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 	c := v.into
 	if c.Kind == Numeric {
 		for _, val := range b.Values {
-			if x, ok := v.col.Number(val); ok {
-				c.AddFloat(x)
-			} else {
+			if x, ok := v.col.Exact(val); ok {
+				c.AddExact(x)
+			} else if !v.absent(val) {
 				c.AddNull()
 			}
 		}
@@ -208,6 +217,7 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 	trueBytes, falseBytes := []byte("true"), []byte("false")
 	for _, val := range b.Values {
 		switch {
+		case val.IsNull() && v.absent(val):
 		case val.IsNull():
 			c.AddNull()
 		case raw:
