@@ -92,6 +92,17 @@ func (o *Output) Set() bool { return o != nil && o.Path != "" }
 // IsStdout reports whether the output goes to standard output.
 func (o *Output) IsStdout() bool { return o != nil && o.Path == Stdout }
 
+// UsesStdout reports whether an output of the plan goes to standard output,
+// so that the command prints its human summary elsewhere.
+func (p *Plan) UsesStdout() bool {
+	for _, o := range p.outputs {
+		if o.IsStdout() {
+			return true
+		}
+	}
+	return false
+}
+
 // Check refuses the plan when an output would replace something it must not.
 // It must pass before any output is written.
 func (p *Plan) Check() error {
@@ -286,9 +297,11 @@ func (o *Output) temp(data []byte, perm fs.FileMode) (string, error) {
 	return f.Name(), nil
 }
 
-// same reports whether two paths name one file: by cleaned absolute path, by
-// path with symlinks resolved (also for files that do not exist yet), or by
-// identity (hard links, bind mounts).
+// SameFile reports whether two paths name one file: by cleaned absolute path,
+// by path with symlinks resolved (also for files that do not exist yet), or
+// by identity (hard links, bind mounts).
+func SameFile(a, b string) bool { return same(a, b) }
+
 func same(a, b string) bool {
 	if abs(a) == abs(b) || resolve(a) == resolve(b) {
 		return true
