@@ -133,8 +133,13 @@ func (p *Plan) Check() error {
 				return fmt.Errorf("%s %s is the runner's %s file %s: refusing to write over it", o.What, o.Path, r.what, r.path)
 			}
 		}
-		if err := o.checkTarget(); err != nil {
-			return err
+	}
+	// Only then what is at each path: a clash is the clearer message.
+	for _, o := range p.outputs {
+		if o.Path != "" && o.Path != Stdout {
+			if err := o.checkTarget(); err != nil {
+				return err
+			}
 		}
 	}
 	p.checked = true
