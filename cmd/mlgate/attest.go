@@ -74,6 +74,26 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	}
 	ctx := cmd.Context()
 	started := e.now()
+	dir, err := isDir(path)
+	if err != nil {
+		return err
+	}
+	if o.Bundle == "" {
+		o.Bundle = filepath.Clean(path) + ".promotion.sigstore.json"
+	}
+	p := e.plan()
+	p.Input("model", path)
+	p.Input("--decision", o.Decision)
+	p.Input("--key", keyFile(o.signer.Key))
+	p.Input("--identity-token", existingFile(o.signer.IDToken))
+	p.Input("--dataset", o.Datasets...)
+	p.Input("--metrics", o.Metrics...)
+	p.Input("--policy", o.Policies...)
+	bundle := planBundle(p, o.Bundle, o.Overwrite, path, dir)
+	o.output.planAs(p, "--out")
+	if err := p.Check(); err != nil {
+		return err
+	}
 	decision, err := evidence.Read(o.Decision)
 	if err != nil {
 		return err
@@ -81,12 +101,10 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	if decision.Kind != evidence.KindPromotionDecision && decision.Kind != evidence.KindMetricGate {
 		return fmt.Errorf("--decision %s is %s evidence, want PromotionDecision or MetricGate", o.Decision, decision.Kind)
 	}
-	dir, err := isDir(path)
+	// The key is unlocked before the model is hashed (see sign).
+	signer, err := o.signer.keySigner(ctx, e)
 	if err != nil {
 		return err
-	}
-	if o.Bundle == "" {
-		o.Bundle = filepath.Clean(path) + ".promotion.sigstore.json"
 	}
 	name, digest, err := modelDigest(ctx, path, dir, &o.model, o.Bundle)
 	if err != nil {
@@ -123,15 +141,16 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	if err != nil {
 		return err
 	}
-	signer, err := o.signer.signer(ctx, e)
-	if err != nil {
-		return err
+	if signer == nil {
+		if signer, err = o.signer.signer(ctx, e); err != nil {
+			return err
+		}
 	}
 	signed, err := signer.SignStatement(ctx, statement)
 	if err != nil {
 		return err
 	}
-	if err := writeBundle(o.Bundle, signed.Bundle, o.Overwrite); err != nil {
+	if err := bundle.Write(signed.Bundle); err != nil {
 		return err
 	}
 	subject := evidence.Subject{Name: name, Digest: map[string]string{"sha256": hex.EncodeToString(digest)}}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,6 +9,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
@@ -19,8 +21,8 @@ func newContractCmd(e *env) *cobra.Command {
 columns, types, nullability, ranges, allowed values, patterns and keys.
 'mlgate validate' checks data against one.`,
 		Example: `  # write a contract from existing data, then validate new data with it
-  mlgate contract infer --out contract.yaml data/*.parquet
-  mlgate validate --contract contract.yaml new/*.parquet
+  mlgate contract infer --out contract.yaml 'data/*.parquet'
+  mlgate validate --contract contract.yaml 'new/*.parquet'
 
   # gate a pull request that edits a contract: exit 1 on a breaking change
   git show origin/main:contract.yaml > /tmp/old.yaml
@@ -35,9 +37,10 @@ columns, types, nullability, ranges, allowed values, patterns and keys.
 }
 
 type inferOptions struct {
-	Out  string
-	Name string
-	scan scanOptions
+	Out       string
+	Name      string
+	Overwrite bool
+	scan      scanOptions
 }
 
 func newContractInferCmd(e *env) *cobra.Command {
@@ -60,7 +63,11 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err != nil {
 				return err
 			}
-			if err := refuseOverwrite(o.Out, paths...); err != nil {
+			p := e.plan()
+			p.Input("data file", paths...)
+			out := p.Output("--out", cmp.Or(o.Out, outfile.Stdout))
+			out.Protected, out.Overwrite = true, o.Overwrite
+			if err := p.Check(); err != nil {
 				return err
 			}
 			files, err := parquetx.OpenAll(paths)
@@ -72,19 +79,18 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err != nil {
 				return err
 			}
-			data := contract.Marshal(c)
-			if o.Out == "" {
-				_, err := e.stdout.Write(data)
+			if err := out.Write(contract.Marshal(c)); err != nil {
 				return err
 			}
-			if err := evidence.WriteFileAtomic(o.Out, data); err != nil {
-				return err
+			if out.IsStdout() {
+				return nil
 			}
 			fmt.Fprintf(e.stderr, "wrote %s: %d columns\n", actions.SafeLog(o.Out), len(c.Columns))
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the contract to `FILE` instead of standard output")
+	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing contract file (it may have been edited by hand)")
 	cmd.Flags().StringVar(&o.Name, "name", "", "the dataset name to record in metadata.name")
 	o.scan.AddFlags(cmd)
 	return cmd
@@ -112,7 +118,10 @@ Exit status: 0 no breaking change, 1 a breaking change, 2 a contract could not b
 			if err := output.validate(); err != nil {
 				return err
 			}
-			if err := refuseOverwrite(output.Out, args...); err != nil {
+			p := e.plan()
+			p.Input("contract", args...)
+			output.planAs(p, "--out")
+			if err := p.Check(); err != nil {
 				return err
 			}
 			started := e.now()

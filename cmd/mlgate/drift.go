@@ -10,6 +10,7 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/drift"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/profile"
 )
 
@@ -48,19 +49,19 @@ and the dataset drifts when at least half of the compared columns drifted.
 In GitHub Actions the step outputs drifted=true|false and drifted-columns (comma-
 separated; commas, percent signs and newlines in names are percent-encoded).`,
 		Example: `  # Current data against a reference profile kept in the repository
-  mlgate drift --reference reference.profile.json data/*.parquet
+  mlgate drift --reference reference.profile.json 'data/*.parquet'
 
   # Reference and current as Parquet files, evidence for the gate and the report
-  mlgate drift --reference train/*.parquet --out drift.json serving/*.parquet
+  mlgate drift --reference 'train/*.parquet' --out drift.json 'serving/*.parquet'
 
   # Two stored profiles (fast: no data is read)
   mlgate drift --reference reference.profile.json current.profile.json
 
   # Per-column methods and thresholds, excluded columns, a stricter dataset rule
-  mlgate drift --reference reference.profile.json --config drift.yaml data/*.parquet
+  mlgate drift --reference reference.profile.json --config drift.yaml 'data/*.parquet'
 
   # Only warn, and let the workflow decide with the drifted output
-  mlgate drift --reference reference.profile.json --fail-on-drift=false data/*.parquet`,
+  mlgate drift --reference reference.profile.json --fail-on-drift=false 'data/*.parquet'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
@@ -77,7 +78,15 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err != nil {
 				return err
 			}
-			if err := refuseOverwrite(out.Out, append(append([]string{opts.Config}, refPaths...), curPaths...)...); err != nil {
+			if err := refuseBothSides(refPaths, curPaths); err != nil {
+				return err
+			}
+			p := e.plan()
+			p.Input("--config", opts.Config)
+			p.Input("--reference", refPaths...)
+			p.Input("current data", curPaths...)
+			out.planAs(p, "--out")
+			if err := p.Check(); err != nil {
 				return err
 			}
 			started := e.now()
@@ -108,7 +117,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 				doc.Add(c)
 			}
 			doc.Details = rep.Details
-			doc.Summary = rep.Summary
+			doc.Summary = fmt.Sprintf("%s (reference: %s; current: %s)", rep.Summary, fileList(refPaths), fileList(curPaths))
 			return e.emit(doc, out, map[string]string{
 				"drifted":         strconv.FormatBool(rep.Details.Drifted),
 				"drifted-columns": joinOutputList(rep.DriftedColumns()),
@@ -119,6 +128,30 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 	scan.AddFlags(cmd)
 	out.AddFlags(cmd)
 	return cmd
+}
+
+// refuseBothSides refuses a file given as reference and as current data: an
+// unquoted glob after --reference (--reference train/*.parquet cur.parquet)
+// is expanded by the shell, and all but its first file become current data.
+func refuseBothSides(refPaths, curPaths []string) error {
+	for _, c := range curPaths {
+		for _, r := range refPaths {
+			if outfile.SameFile(c, r) {
+				return fmt.Errorf("%s is given both as reference (--reference %s) and as current data: quote a --reference glob so the shell does not expand it", c, r)
+			}
+		}
+	}
+	return nil
+}
+
+// fileList names the files of one side for the summary, the first few when
+// there are many.
+func fileList(paths []string) string {
+	const show = 5
+	if len(paths) <= show {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:show-1], ", "), len(paths)-show+1)
 }
 
 // outputListEscaper percent-encodes what would break a comma-separated step

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/metrics"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/policy"
 	"github.com/mlgate/mlgate/pkg/report"
 )
@@ -190,6 +191,8 @@ func githubContext(getenv func(string) string) (*policy.GitHub, error) {
 type reportFileOptions struct {
 	SARIF string
 	JUnit string
+	// sarif and junit are the planned outputs (see checkOutputs).
+	sarif, junit *outfile.Output
 }
 
 func (o *reportFileOptions) AddFlags(cmd *cobra.Command) {
@@ -199,17 +202,17 @@ func (o *reportFileOptions) AddFlags(cmd *cobra.Command) {
 
 func (o *reportFileOptions) write(doc *evidence.Document) error {
 	for _, w := range []struct {
-		path   string
+		out    *outfile.Output
 		render func([]*evidence.Document) ([]byte, error)
-	}{{o.SARIF, report.SARIF}, {o.JUnit, report.JUnit}} {
-		if w.path == "" {
+	}{{o.sarif, report.SARIF}, {o.junit, report.JUnit}} {
+		if !w.out.Set() {
 			continue
 		}
 		data, err := w.render([]*evidence.Document{doc})
 		if err != nil {
 			return err
 		}
-		if err := evidence.WriteFileAtomic(w.path, data); err != nil {
+		if err := w.out.Write(data); err != nil {
 			return err
 		}
 	}
@@ -269,7 +272,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if o.metrics.Config == "" {
 		return errors.New("--config is required: the gate file with the metric rules")
 	}
-	if err := checkOutputs(o); err != nil {
+	if err := checkOutputs(e, o); err != nil {
 		return err
 	}
 	engine := o.inputs.loadPolicies(ctx)
@@ -390,26 +393,20 @@ func severityOf(s evidence.Status) evidence.Severity {
 	return evidence.SeverityError
 }
 
-// checkOutputs stops the gate from writing over a file it reads, or two
-// outputs over each other.
-func checkOutputs(o *gateOptions) error {
-	inputs := append([]string{o.metrics.Config, o.inputs.ModelCard}, o.metrics.Metrics...)
-	inputs = append(inputs, o.metrics.Baseline...)
-	inputs = append(inputs, o.inputs.Evidence...)
-	inputs = append(inputs, o.inputs.Data...)
-	outputs := []string{o.output.Out, o.files.SARIF, o.files.JUnit}
-	for i, out := range outputs {
-		if out == "" {
-			continue
-		}
-		if err := refuseOverwrite(out, inputs...); err != nil {
-			return err
-		}
-		for _, other := range outputs[i+1:] {
-			if other != "" && sameFile(out, other) {
-				return fmt.Errorf("--out, --sarif and --junit must be different files: %s is given twice", out)
-			}
-		}
-	}
-	return nil
+// checkOutputs plans the gate's outputs: none may be a file or lie in a
+// folder it reads (policies, the model), or be another of its outputs.
+func checkOutputs(e *env, o *gateOptions) error {
+	p := e.plan()
+	p.Input("--config", o.metrics.Config)
+	p.Input("--metrics", o.metrics.Metrics...)
+	p.Input("--baseline", o.metrics.Baseline...)
+	p.Input("--policy", o.inputs.Policies...)
+	p.Input("--data", o.inputs.Data...)
+	p.Input("--evidence", o.inputs.Evidence...)
+	p.Input("--model-card", o.inputs.ModelCard)
+	p.Input("--model", o.inputs.Model)
+	o.output.planAs(p, "--out")
+	o.files.sarif = p.Output("--sarif", o.files.SARIF)
+	o.files.junit = p.Output("--junit", o.files.JUnit)
+	return p.Check()
 }

@@ -29,6 +29,12 @@ func (o *githubOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.APIURL, "api-url", "", "GitHub REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; GHES: https://HOST/api/v3)")
 	f.StringVar(&o.Repo, "repo", "", "repository `OWNER/NAME` (default $GITHUB_REPOSITORY)")
 	f.IntVar(&o.Number, "pr-number", 0, "pull request `NUMBER` (default: from the event in $GITHUB_EVENT_PATH)")
+	checkFlags(cmd, func() error {
+		if f.Changed("pr-number") && o.Number <= 0 {
+			return fmt.Errorf("--pr-number %d: want a pull request number, 1 or more", o.Number)
+		}
+		return nil
+	})
 	f.StringVar(&o.Author, "comment-author", "", "`LOGIN` whose comments are ours (default: the token's user, or github-actions[bot] for GITHUB_TOKEN)")
 }
 

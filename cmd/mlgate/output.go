@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -10,17 +11,34 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/report"
 )
+
+// runnerFiles are the GitHub Actions runner's own files: no output may be one.
+var runnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_EVENT_PATH"}
+
+// plan starts a run's output plan (see pkg/outfile): the command declares its
+// inputs and outputs on it and checks it before any work.
+func (e *env) plan() *outfile.Plan {
+	p := outfile.NewPlan(e.stdout)
+	for _, k := range runnerFiles {
+		p.Reserve(k, e.getenv(k))
+	}
+	return p
+}
 
 // outputOptions is the option group every evidence-writing command shares.
 type outputOptions struct {
 	Out    string
 	Format string
+	// plan and file are set by plan: emit writes only a planned output.
+	plan *outfile.Plan
+	file *outfile.Output
 }
 
 func (o *outputOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (JSON) to `FILE`")
+	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (JSON) to `FILE` (- for standard output)")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
 }
 
@@ -32,30 +50,52 @@ func (o *outputOptions) validate() error {
 	return fmt.Errorf("--format %q: want text, json or markdown", o.Format)
 }
 
+// planAs declares the evidence output (named by its flag) on the run's plan.
+func (o *outputOptions) planAs(p *outfile.Plan, flag string) {
+	o.plan, o.file = p, p.Output(flag, o.Out)
+}
+
+// summaryWriter is where the human summary goes: standard error when an
+// output of the run took standard output.
+func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
+	if p != nil && p.UsesStdout() {
+		return e.stderr
+	}
+	return e.stdout
+}
+
 // emit finishes a command: it writes the evidence to --out, prints the summary in
 // --format, and inside GitHub Actions annotates failed checks, appends the job
 // summary and sets the step outputs status, evidence and failures (plus extra).
 // It returns the error that carries the exit code for the document's status.
 func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]string) error {
 	doc.Finish(e.now())
+	data, err := evidence.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	evidencePath := o.Out
 	if o.Out != "" {
-		if err := evidence.Write(o.Out, doc); err != nil {
+		if o.file == nil {
+			return fmt.Errorf("internal error: %s was not declared on the output plan", o.Out)
+		}
+		if err := o.file.Write(data); err != nil {
 			return err
 		}
+		if o.file.IsStdout() {
+			evidencePath = ""
+		}
 	}
+	w := e.summaryWriter(o.plan)
 	switch o.Format {
 	case "json":
-		data, err := evidence.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		e.stdout.Write(data)
+		w.Write(data)
 	case "markdown":
-		fmt.Fprint(e.stdout, report.Markdown(doc))
+		fmt.Fprint(w, report.Markdown(doc))
 	default:
-		fmt.Fprint(e.stdout, actions.SafeLog(report.Text(doc)))
+		fmt.Fprint(w, actions.SafeLog(report.Text(doc)))
 	}
-	if err := e.publish(doc, o.Out, extra); err != nil {
+	if err := e.publish(doc, evidencePath, extra); err != nil {
 		fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 	}
 	switch {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/profile"
 )
@@ -20,24 +21,25 @@ import (
 // profileOutputOptions is where profile and profile merge write: the profile
 // itself (--out) and, separately, the evidence of the step (--evidence).
 type profileOutputOptions struct {
-	Out      string
-	Evidence string
-	Format   string
+	Out       string
+	Evidence  string
+	Format    string
+	Overwrite bool
+	// profile and evidence are the planned outputs (see inputs).
+	profile  *outfile.Output
+	evidence outputOptions
 }
 
 func (o *profileOutputOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the profile (JSON, kind ColumnProfile) to `FILE`")
+	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the profile (JSON, kind ColumnProfile) to `FILE` (- for standard output)")
+	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing profile file")
 	cmd.Flags().StringVar(&o.Evidence, "evidence", "", "write the evidence document (kind Profile) to `FILE`")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
 }
 
-func (o *profileOutputOptions) output() outputOptions {
-	return outputOptions{Out: o.Evidence, Format: o.Format}
-}
-
-// inputs checks the flags and expands the input paths, refusing outputs that
-// would overwrite one of them.
-func (o *profileOutputOptions) inputs(args []string) ([]string, error) {
+// inputs checks the flags, expands the input paths and plans the outputs,
+// refusing one that would overwrite an input or the other output.
+func (o *profileOutputOptions) inputs(e *env, args []string) ([]string, error) {
 	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
 		return nil, err
 	}
@@ -45,10 +47,13 @@ func (o *profileOutputOptions) inputs(args []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := refuseOverwrite(o.Out, paths...); err != nil {
-		return nil, err
-	}
-	return paths, refuseOverwrite(o.Evidence, paths...)
+	p := e.plan()
+	p.Input("input", paths...)
+	o.profile = p.Output("--out", o.Out)
+	o.profile.Protected, o.profile.Overwrite = true, o.Overwrite
+	o.evidence = outputOptions{Out: o.Evidence, Format: o.Format}
+	o.evidence.planAs(p, "--evidence")
+	return paths, p.Check()
 }
 
 func newProfileCmd(e *env) *cobra.Command {
@@ -71,23 +76,23 @@ exactly. The same data always gives the same bytes.
 files in path order), so a GitHub Actions matrix can profile a large dataset in
 parallel; 'mlgate profile merge' then combines the shards.`,
 		Example: `  # Profile a dataset into a reference kept in the repository
-  mlgate profile --out reference.profile.json data/*.parquet
+  mlgate profile --out reference.profile.json 'data/*.parquet'
 
   # One shard of four, e.g. in a matrix job (strategy.job-index / job-total)
-  mlgate profile --shard 2/4 --out shard-2.profile.json data/*.parquet
+  mlgate profile --shard 2/4 --out shard-2.profile.json 'data/*.parquet'
 
   # Combine the shards: the same profile as profiling everything at once
-  mlgate profile merge --out reference.profile.json shard-*.profile.json
+  mlgate profile merge --out reference.profile.json 'shard-*.profile.json'
 
   # Also keep the step's evidence for the gate and the report
-  mlgate profile --out current.profile.json --evidence profile.evidence.json data/*.parquet`,
+  mlgate profile --out current.profile.json --evidence profile.evidence.json 'data/*.parquet'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sh, err := parseShard(shard)
 			if err != nil {
 				return err
 			}
-			paths, err := out.inputs(args)
+			paths, err := out.inputs(e, args)
 			if err != nil {
 				return err
 			}
@@ -118,13 +123,13 @@ exactly as if everything had been profiled at once; top-k counts of columns with
 more than 256 distinct values within their stated error. Profiles with different
 columns, or sharing a row group, are refused.`,
 		Example: `  # The last job of a sharded matrix
-  mlgate profile merge --out reference.profile.json shards/*.profile.json`,
+  mlgate profile merge --out reference.profile.json 'shards/*.profile.json'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out.Out == "" {
 				return errors.New("profile merge needs --out FILE for the merged profile")
 			}
-			paths, err := out.inputs(args)
+			paths, err := out.inputs(e, args)
 			if err != nil {
 				return err
 			}
@@ -142,8 +147,12 @@ columns, or sharing a row group, are refused.`,
 
 // emitProfile writes the profile and finishes the step with its evidence.
 func (e *env) emitProfile(src *profileSource, out profileOutputOptions, started time.Time) error {
-	if out.Out != "" {
-		if err := profile.Write(out.Out, src.profile); err != nil {
+	if out.profile.Set() {
+		data, err := profile.Marshal(src.profile)
+		if err != nil {
+			return err
+		}
+		if err := out.profile.Write(data); err != nil {
 			return fmt.Errorf("writing the profile: %w", err)
 		}
 	}
@@ -162,7 +171,7 @@ func (e *env) emitProfile(src *profileSource, out profileOutputOptions, started 
 	if out.Out != "" {
 		extra["profile"] = out.Out
 	}
-	return e.emit(doc, out.output(), extra)
+	return e.emit(doc, out.evidence, extra)
 }
 
 // profileDetails is the details of a Profile evidence document: where the

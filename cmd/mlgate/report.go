@@ -31,7 +31,7 @@ type reportOptions struct {
 
 func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVarP(&o.Out, "out", "o", "", "write the markdown report to `FILE`")
+	f.StringVarP(&o.Out, "out", "o", "", "write the markdown report to `FILE` (- for standard output)")
 	f.StringVar(&o.Format, "format", "text", "how to print the report: text or markdown")
 	f.StringVar(&o.Title, "title", "", "report `TITLE` (default \"mlgate report\")")
 	f.StringVar(&o.ID, "id", "mlgate", "report `ID`: one comment or issue per id, so several reports can share a pull request")
@@ -65,28 +65,28 @@ use the two-stage workflow_run pattern to comment on such pull requests.
 Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
 2 when the report could not be made or (with --require-post) posted.`,
 		Example: `  # Print the report for all evidence of a job
-  mlgate report evidence/*.json
+  mlgate report 'evidence/*.json'
 
   # Write it as markdown
-  mlgate report --out report.md evidence/*.json
+  mlgate report --out report.md 'evidence/*.json'
 
   # In a pull_request workflow: one sticky comment, updated on every push
-  mlgate report --pr --title "Model fraud-detector" evidence/*.json
+  mlgate report --pr --title "Model fraud-detector" 'evidence/*.json'
 
   # Separate comments for separate reports on one pull request
   mlgate report --pr --id drift evidence/drift.json
 
   # Post a fresh comment each run and hide the older ones as outdated
-  mlgate report --pr --mode hide-previous evidence/*.json
+  mlgate report --pr --mode hide-previous 'evidence/*.json'
 
   # Second stage of the fork pattern (workflow_run): the number comes from the first stage
-  mlgate report --pr --pr-number "$(cat pr-number)" evidence/*.json
+  mlgate report --pr --pr-number "$(cat pr-number)" 'evidence/*.json'
 
   # Nightly drift check: one labelled issue, opened on drift, closed when it clears
   mlgate report --issue --id nightly-drift --label drift evidence/drift.json
 
   # GitHub Enterprise Server
-  mlgate report --pr --api-url https://github.example.com/api/v3 evidence/*.json`,
+  mlgate report --pr --api-url https://github.example.com/api/v3 'evidence/*.json'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReport(cmd, e, o, args)
@@ -96,7 +96,7 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
 	return cmd
 }
 
-func (o *reportOptions) validate(inputs []string) (githubapi.Mode, error) {
+func (o *reportOptions) validate() (githubapi.Mode, error) {
 	if o.Format != "text" && o.Format != "markdown" {
 		return "", fmt.Errorf("--format %q: want text or markdown", o.Format)
 	}
@@ -106,15 +106,18 @@ func (o *reportOptions) validate(inputs []string) (githubapi.Mode, error) {
 	if o.PR && o.Issue {
 		return "", errors.New("--pr and --issue post to different places: choose one")
 	}
-	if err := refuseOverwrite(o.Out, inputs...); err != nil {
-		return "", err
-	}
 	return githubapi.ParseMode(o.Mode)
 }
 
 func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) error {
-	mode, err := o.validate(args)
+	mode, err := o.validate()
 	if err != nil {
+		return err
+	}
+	p := e.plan()
+	p.Input("evidence", args...)
+	out := p.Output("--out", o.Out)
+	if err := p.Check(); err != nil {
 		return err
 	}
 	docs, err := evidence.ReadAll(args)
@@ -123,15 +126,15 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	}
 	opts := report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: runURL(e)}
 	full := report.Build(docs, opts)
-	if o.Out != "" {
-		if err := evidence.WriteFileAtomic(o.Out, []byte(full)); err != nil {
+	if out.Set() {
+		if err := out.Write([]byte(full)); err != nil {
 			return err
 		}
 	}
-	if o.Format == "markdown" {
-		fmt.Fprint(e.stdout, full)
+	if w := e.summaryWriter(p); o.Format == "markdown" {
+		fmt.Fprint(w, full)
 	} else {
-		fmt.Fprint(e.stdout, actions.SafeLog(reportText(docs)))
+		fmt.Fprint(w, actions.SafeLog(reportText(docs)))
 	}
 
 	// The job summary comes first: it is where the report is when posting

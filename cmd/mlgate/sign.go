@@ -82,8 +82,21 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 	if o.Bundle == "" {
 		o.Bundle = defaultBundle(path, dir)
 	}
-	// Hash first, then unlock the key: an encrypted key's scrypt and the
-	// hashing buffers are never in memory together.
+	p := e.plan()
+	p.Input("model", path)
+	p.Input("--key", keyFile(o.signer.Key))
+	p.Input("--identity-token", existingFile(o.signer.IDToken))
+	bundle := planBundle(p, o.Bundle, o.Overwrite, path, dir)
+	o.output.planAs(p, "--out")
+	if err := p.Check(); err != nil {
+		return err
+	}
+	// A key is loaded and unlocked before hashing, so that a wrong password
+	// fails at once, not after hours of hashing.
+	signer, err := o.signer.keySigner(ctx, e)
+	if err != nil {
+		return err
+	}
 	details := evidence.SignatureDetails{Bundle: o.Bundle}
 	subject := evidence.Subject{Name: filepath.Base(filepath.Clean(path))}
 	var manifest *signing.Manifest
@@ -104,9 +117,10 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 		details.Format, details.Files = "sigstore-bundle", 1
 	}
 	subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
-	signer, err := o.signer.signer(ctx, e)
-	if err != nil {
-		return err
+	if signer == nil {
+		if signer, err = o.signer.signer(ctx, e); err != nil {
+			return err
+		}
 	}
 	var signed *signing.Signed
 	message := "signed " + path
@@ -119,7 +133,7 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeBundle(o.Bundle, signed.Bundle, o.Overwrite); err != nil {
+	if err := bundle.Write(signed.Bundle); err != nil {
 		return err
 	}
 	details.Digest = subject.Digest

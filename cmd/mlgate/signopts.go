@@ -2,14 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/signing"
 
 	// The KMS providers cosign links, so awskms://, gcpkms://, azurekms:// and
@@ -57,6 +59,15 @@ func (o *signerOptions) signer(ctx context.Context, e *env) (*signing.Signer, er
 	return nil, errors.New("say how to sign: --key REF or --keyless")
 }
 
+// keySigner is the signer of --key, loaded and unlocked, before any hashing;
+// nil for keyless signing, whose short-lived token is fetched when signing.
+func (o *signerOptions) keySigner(ctx context.Context, e *env) (*signing.Signer, error) {
+	if o.Keyless {
+		return nil, nil
+	}
+	return o.signer(ctx, e)
+}
+
 func (o *signerOptions) idToken(ctx context.Context, e *env) (string, error) {
 	if o.IDToken != "" {
 		if data, err := os.ReadFile(o.IDToken); err == nil {
@@ -79,15 +90,26 @@ type modelOptions struct {
 	Workers       int
 }
 
-func (o *modelOptions) AddFlags(cmd *cobra.Command, signing bool) {
+func (o *modelOptions) AddFlags(cmd *cobra.Command, signs bool) {
 	f := cmd.Flags()
-	if signing {
+	if signs {
 		f.StringVar(&o.Method, "method", "files", "how to hash a model folder: files (one digest per file) or shards (one per --shard-size bytes, parallel within large files)")
 		f.Int64Var(&o.ShardSize, "shard-size", 1_000_000_000, "shard size in bytes for --method shards")
 	}
 	f.StringSliceVar(&o.IgnorePaths, "ignore-paths", nil, "model-relative `PATHS` to leave out (.git and the bundle itself are always left out)")
 	f.BoolVar(&o.AllowSymlinks, "allow-symlinks", false, "follow symlinks inside the model instead of refusing them")
 	f.IntVar(&o.Workers, "workers", 0, "files or shards hashed at once (default: one per CPU)")
+	checkFlags(cmd, func() error {
+		if signs {
+			if o.Method != signing.MethodFiles && o.Method != signing.MethodShards {
+				return fmt.Errorf("--method %q: want %s or %s", o.Method, signing.MethodFiles, signing.MethodShards)
+			}
+			if o.ShardSize <= 0 {
+				return fmt.Errorf("--shard-size %d: want a size in bytes, 1 or more", o.ShardSize)
+			}
+		}
+		return checkWorkers(cmd, o.Workers)
+	})
 }
 
 func (o *modelOptions) hashOptions(extraIgnore ...string) signing.HashOptions {
@@ -97,15 +119,32 @@ func (o *modelOptions) hashOptions(extraIgnore ...string) signing.HashOptions {
 	}
 }
 
-// writeBundle writes a bundle without replacing an existing file unless
-// asked: a signature someone made is not lost by accident.
-func writeBundle(path string, data []byte, overwrite bool) error {
-	if !overwrite {
-		if _, err := os.Stat(path); err == nil {
-			return fmt.Errorf("bundle %s already exists: pass --overwrite to replace it", path)
-		}
+// planBundle declares a bundle output: an existing file is replaced only with
+// --overwrite, and only when it is a Sigstore bundle, so a signature someone
+// made (or a model file) is not lost by accident. A model folder may hold its
+// bundle, which hashing leaves out.
+func planBundle(p *outfile.Plan, path string, overwrite bool, model string, dir bool) *outfile.Output {
+	b := p.Output("bundle", path)
+	b.Protected, b.Overwrite, b.Replaces = true, overwrite, isBundle
+	if dir {
+		b.Within = model
 	}
-	return evidence.WriteFileAtomic(path, data)
+	return b
+}
+
+// isBundle accepts a file that is a Sigstore bundle.
+func isBundle(path string) error {
+	data, err := signing.ReadBundle(path)
+	if err != nil {
+		return err
+	}
+	var probe struct {
+		MediaType string `json:"mediaType"`
+	}
+	if json.Unmarshal(data, &probe) != nil || !strings.HasPrefix(probe.MediaType, "application/vnd.dev.sigstore.bundle") {
+		return errors.New("it is not a Sigstore bundle")
+	}
+	return nil
 }
 
 // modelArg checks a command's output options and its model path, and says

@@ -3,30 +3,51 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
 )
 
-// sameFile reports whether two paths name the same file (also through links),
-// so that an output never overwrites an input the user gave.
-func sameFile(a, b string) bool {
-	if filepath.Clean(a) == filepath.Clean(b) {
-		return true
+// checkFlags adds a check of flag values that runs before the command does
+// any work (cobra's PreRunE), after the checks added before it.
+func checkFlags(cmd *cobra.Command, check func() error) {
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if prev != nil {
+			if err := prev(c, args); err != nil {
+				return err
+			}
+		}
+		return check()
 	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
-// refuseOverwrite fails when the output file out names one of the inputs, so
-// that nothing the user gave is overwritten.
-func refuseOverwrite(out string, inputs ...string) error {
-	if out == "" {
-		return nil
-	}
-	for _, in := range inputs {
-		if in != "" && sameFile(in, out) {
-			return fmt.Errorf("refusing to overwrite %s: it is also an input", out)
-		}
+// maxWorkers bounds --workers: more goroutines than this only cost memory.
+const maxWorkers = 1024
+
+// checkWorkers range-checks a --workers flag given explicitly (its default
+// 0 means one per CPU).
+func checkWorkers(cmd *cobra.Command, workers int) error {
+	if cmd.Flags().Changed("workers") && (workers < 1 || workers > maxWorkers) {
+		return fmt.Errorf("--workers %d: want 1 to %d", workers, maxWorkers)
 	}
 	return nil
+}
+
+// keyFile returns a key reference when it names a file (not env://VAR or a
+// KMS URI), so it is declared as an input of the run.
+func keyFile(ref string) string {
+	if strings.Contains(ref, "://") {
+		return ""
+	}
+	return ref
+}
+
+// existingFile returns path when it names an existing file (a flag that takes
+// a file or a literal value, like --identity-token), else "".
+func existingFile(path string) string {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		return path
+	}
+	return ""
 }

@@ -74,7 +74,11 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := refuseOverwrite(o.output.Out, append(paths, o.Contract)...); err != nil {
+	p := e.plan()
+	p.Input("--contract", o.Contract)
+	p.Input("data file", paths...)
+	o.output.planAs(p, "--out")
+	if err := p.Check(); err != nil {
 		return err
 	}
 	started := e.now()

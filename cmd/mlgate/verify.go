@@ -88,6 +88,16 @@ func runVerify(cmd *cobra.Command, e *env, o *verifyOptions, path string) error 
 		}
 		o.Bundle = defaultBundle(path, dir)
 	}
+	p := e.plan()
+	p.Input("model", path)
+	p.Input("--bundle", o.Bundle)
+	p.Input("--key", keyFile(o.trust.Key))
+	p.Input("--trusted-root", o.trust.TrustedRoot)
+	p.Input("--certificate-chain", o.trust.CertificateChain)
+	o.output.planAs(p, "--out")
+	if err := p.Check(); err != nil {
+		return err
+	}
 	data, err := signing.ReadBundle(o.Bundle)
 	if err != nil {
 		return err

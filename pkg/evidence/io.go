@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/mlgate/mlgate/pkg/outfile"
 )
 
 // maxDocumentSize bounds what Read accepts, so a wrong file given as evidence
@@ -25,44 +26,20 @@ func Marshal(d *Document) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Write stores the document at path atomically (a temporary file renamed into
-// place), so a reader never sees half a document and a failed write leaves any
-// previous file as it was.
+// Write stores the document at path through the one output writer
+// (pkg/outfile), for callers with no other inputs or outputs to declare; the
+// commands plan their outputs themselves.
 func Write(path string, d *Document) error {
 	data, err := Marshal(d)
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, data)
-}
-
-// WriteFileAtomic writes data to path through a temporary file in the same
-// folder, creating the folder when it is missing (out: evidence/drift.json in
-// a fresh checkout).
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	p := outfile.NewPlan(nil)
+	out := p.Output("evidence", path)
+	if err := p.Check(); err != nil {
+		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return out.Write(data)
 }
 
 // Read loads and validates one evidence document. Errors name the file.

@@ -9,8 +9,6 @@ import (
 	"io"
 	"os"
 	"slices"
-
-	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
 // APIVersion and FormatKind identify the profile format. A profile is not an
@@ -155,16 +153,6 @@ func Marshal(p *Profile) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// Write encodes p to path, replacing it atomically (through a temporary file
-// beside it), so a reader never sees half a profile; a missing folder is created.
-func Write(path string, p *Profile) error {
-	data, err := Marshal(p)
-	if err != nil {
-		return fmt.Errorf("encode profile: %w", err)
-	}
-	return evidence.WriteFileAtomic(path, data)
 }
 
 // Read decodes and checks the profile at path.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -59,21 +57,6 @@ func TestSameDataSameBytes(t *testing.T) {
 	d, _ := Marshal(p)
 	if !bytes.Equal(a, d) {
 		t.Fatal("decode then encode changed the profile")
-	}
-}
-
-func TestWriteIntoANewFolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "profiles", "reference.json")
-	if err := Write(path, build(1, 0, 500)); err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(path)
-	want, _ := Marshal(build(1, 0, 500))
-	if err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("written profile differs (%v)", err)
-	}
-	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
-		t.Fatalf("temporary files left: %v", entries)
 	}
 }
 
