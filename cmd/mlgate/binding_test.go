@@ -153,6 +153,9 @@ func TestGateBindsVerificationToTheCandidate(t *testing.T) {
 
 	r, out := gateModel(t, modelB, "--evidence", verifyA)
 	r.wantCode(t, 1)
+	if !strings.Contains(r.stdout, "FAIL evidence.subject: Verification evidence "+verifyA+" is about another model") {
+		t.Fatalf("the terminal output does not say why:\n%s", r.stdout)
+	}
 	doc := readEvidence(t, out)
 	if c := check(t, doc, "evidence.subject"); c.Status != evidence.StatusFail || !strings.Contains(c.Message, "is about another model") {
 		t.Fatalf("subject check %+v", c)

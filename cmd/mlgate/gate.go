@@ -469,6 +469,7 @@ func checkOutputs(o *gateOptions) error {
 	inputs = append(inputs, o.metrics.Baseline...)
 	inputs = append(inputs, o.inputs.Evidence...)
 	inputs = append(inputs, o.inputs.Data...)
+	inputs = append(inputs, o.Datasets...)
 	outputs := []string{o.output.Out, o.files.SARIF, o.files.JUnit}
 	for i, out := range outputs {
 		if out == "" {
