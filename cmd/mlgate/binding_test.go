@@ -374,3 +374,24 @@ func TestVerifyAttestationRefusesUnattestedIgnorePaths(t *testing.T) {
 	}
 	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--bundle", bundle, model).wantCode(t, 1)
 }
+
+// TestSingleFileModelChain: a single-file model is bound by its sha256
+// through sign, verify, gate, attest and verify --attestation.
+func TestSingleFileModelChain(t *testing.T) {
+	key, pub := testKey(t)
+	model := filepath.Join(t.TempDir(), "model.onnx")
+	appendTo(t, model, "onnx weights")
+	verified := signAndVerify(t, key, pub, model)
+	r, decision := gateModel(t, model, "--evidence", verified)
+	r.wantCode(t, 0)
+	if d := readEvidence(t, decision); d.Subject.Hashing.Method != evidence.HashingBlob || d.Subject.Digest["sha256"] != sha256File(t, model) {
+		t.Fatalf("subject %+v", d.Subject)
+	}
+	bundle := filepath.Join(t.TempDir(), "promotion.sigstore.json")
+	runCLI(t, keyEnv(), "attest", "--key", key, "--decision", decision, "--bundle", bundle, model).wantCode(t, 0)
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--bundle", bundle, model).wantCode(t, 0)
+	appendTo(t, model, "!")
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--bundle", bundle, model).wantCode(t, 1)
+	r, _ = gateModel(t, model, "--evidence", verified)
+	r.wantCode(t, 1)
+}
