@@ -42,7 +42,12 @@ subject digest 'mlgate sign' gives a folder, or a file's sha256) with a SLSA
 verification summary predicate (https://slsa.dev/verification_summary/v1)
 carrying the gate's decision, and the model's lineage: the digests of the
 validated datasets, the metrics files and the policies that decided, and the
-code commit. 'mlgate verify --attestation' checks it before a deploy.`,
+code commit. 'mlgate verify --attestation' checks it before a deploy.
+
+Only a decision that promotes this exact model is signed: attest refuses one
+that does not promote, whose status disagrees with its checks, or whose
+subject (digest and files under its recorded hashing; 'mlgate gate --model')
+is not MODEL.`,
 		Example: `  # after 'mlgate gate --out decision.json', in the same job
   mlgate attest --keyless --decision decision.json --bundle promotion.sigstore.json \
     --dataset data/train.parquet --metrics metrics.json --policy policies/ model/
