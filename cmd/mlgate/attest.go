@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,17 +16,18 @@ import (
 )
 
 type attestOptions struct {
-	signer     signerOptions
-	model      modelOptions
-	output     outputOptions
-	Decision   string
-	Bundle     string
-	Overwrite  bool
-	Datasets   []string
-	Metrics    []string
-	Policies   []string
-	Repository string
-	Commit     string
+	signer      signerOptions
+	model       modelOptions
+	output      outputOptions
+	Decision    string
+	Bundle      string
+	Overwrite   bool
+	Datasets    []string
+	Metrics     []string
+	Policies    []string
+	Repository  string
+	Commit      string
+	ResourceURI string
 }
 
 func newAttestCmd(e *env) *cobra.Command {
@@ -39,7 +42,12 @@ subject digest 'mlgate sign' gives a folder, or a file's sha256) with a SLSA
 verification summary predicate (https://slsa.dev/verification_summary/v1)
 carrying the gate's decision, and the model's lineage: the digests of the
 validated datasets, the metrics files and the policies that decided, and the
-code commit. 'mlgate verify --attestation' checks it before a deploy.`,
+code commit. 'mlgate verify --attestation' checks it before a deploy.
+
+Only a decision that promotes this exact model is signed: attest refuses one
+that does not promote, whose status disagrees with its checks, or whose
+subject (digest and files under its recorded hashing; 'mlgate gate --model')
+is not MODEL.`,
 		Example: `  # after 'mlgate gate --out decision.json', in the same job
   mlgate attest --keyless --decision decision.json --bundle promotion.sigstore.json \
     --dataset data/train.parquet --metrics metrics.json --policy policies/ model/
@@ -64,6 +72,7 @@ code commit. 'mlgate verify --attestation' checks it before a deploy.`,
 	f.StringSliceVar(&o.Policies, "policy", nil, "policy `FILES` or folders that decided")
 	f.StringVar(&o.Repository, "repository", "", "code repository (default: $GITHUB_REPOSITORY)")
 	f.StringVar(&o.Commit, "commit", "", "code commit (default: $GITHUB_SHA)")
+	f.StringVar(&o.ResourceURI, "resource-uri", "", "the model as a `URI` in the attestation (default: git+https://github.com/REPO@SHA#PATH in GitHub Actions, else a file: URI)")
 	_ = cmd.MarkFlagRequired("decision")
 	return cmd
 }
@@ -94,19 +103,23 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	if err := p.Check(); err != nil {
 		return err
 	}
-	decision, err := evidence.Read(o.Decision)
+	if dir && signing.BundleInside(path, o.Bundle) != "" {
+		return fmt.Errorf("--bundle %s lies inside the model %s: write the attestation outside the model it attests", o.Bundle, path)
+	}
+	decision, decisionDigest, err := evidence.ReadDigest(o.Decision)
 	if err != nil {
 		return err
 	}
-	if decision.Kind != evidence.KindPromotionDecision && decision.Kind != evidence.KindMetricGate {
-		return fmt.Errorf("--decision %s is %s evidence, want PromotionDecision or MetricGate", o.Decision, decision.Kind)
+	pd, err := attestable(decision, o.Decision)
+	if err != nil {
+		return err
 	}
 	// The key is unlocked before the model is hashed (see sign).
 	signer, err := o.signer.keySigner(ctx, e)
 	if err != nil {
 		return err
 	}
-	name, digest, err := modelDigest(ctx, path, dir, &o.model, o.Bundle)
+	subject, err := o.bindDecision(ctx, decision, path)
 	if err != nil {
 		return err
 	}
@@ -126,17 +139,25 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 			*group.into = append(*group.into, refs...)
 		}
 	}
-	var pd evidence.PromotionDetails
-	if decision.DetailsAs(&pd) == nil {
-		lineage.Evidence = pd.Evidence
+	lineage.Evidence = pd.Evidence
+	// The VSA's inputs are what the verification read: the decision and the
+	// evidence documents it was made on, each by digest.
+	inputs := []signing.Ref{{Name: o.Decision, Digest: map[string]string{"sha256": decisionDigest}}}
+	for _, r := range pd.Evidence {
+		inputs = append(inputs, signing.Ref{Name: r.Path, Digest: r.Digest})
 	}
-	decisionRefs, err := fileRefs(o.Decision)
+	resource := o.ResourceURI
+	if resource == "" {
+		resource = artifactURI(e.getenv, path)
+	}
+	digest, err := hex.DecodeString(subject.Digest["sha256"])
 	if err != nil {
 		return err
 	}
 	statement, err := signing.Promotion{
-		ModelName: name, ModelDigest: digest, Decision: decision, DecisionRef: decisionRefs[0],
-		Verifier: e.tool(), Time: e.now(), Lineage: lineage,
+		ModelName: subject.Name, ModelDigest: digest, Hashing: subject.Hashing, ResourceURI: resource,
+		Policy:   signing.Ref{URI: artifactURI(e.getenv, pd.Config.Path), Digest: pd.Config.Digest},
+		Decision: decision, Inputs: inputs, Verifier: e.tool(), Time: e.now(), Lineage: lineage,
 	}.Statement()
 	if err != nil {
 		return err
@@ -153,40 +174,103 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	if err := bundle.Write(signed.Bundle); err != nil {
 		return err
 	}
-	subject := evidence.Subject{Name: name, Digest: map[string]string{"sha256": hex.EncodeToString(digest)}}
-	doc := evidence.New(evidence.KindAttestation, subject, e.tool(), started)
-	result := signing.ResultPassed
-	if decision.Status.Failed() {
-		result = signing.ResultFailed
-	}
+	doc := evidence.New(evidence.KindAttestation, *subject, e.tool(), started)
 	doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusPass,
-		Message: fmt.Sprintf("attested that %s %s the gate (%s), signed by %s", name, map[bool]string{true: "passed", false: "did not pass"}[result == signing.ResultPassed], decision.Summary, signerName(signed.Signer))})
+		Message: fmt.Sprintf("attested that %s passed the gate (%s), signed by %s", subject.Name, decision.Summary, signerName(signed.Signer))})
 	doc.Details = evidence.SignatureDetails{
 		Format: "in-toto/dsse", Bundle: o.Bundle, Digest: subject.Digest,
 		Signer: &signed.Signer, Tlog: signed.Tlog, PredicateType: signing.VSAPredicateType,
 	}
-	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, bundle %s", result, name, o.Bundle)
+	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, bundle %s", signing.ResultPassed, subject.Name, o.Bundle)
 	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle, "digest": "sha256:" + subject.Digest["sha256"]})
 }
 
-// modelDigest is the digest an attestation covers: a folder's model-signing
-// subject digest (files method, leaving out .git, model.sig and the bundle),
-// or a file's sha256.
-func modelDigest(ctx context.Context, path string, dir bool, o *modelOptions, bundle string) (string, []byte, error) {
-	if !dir {
-		d, _, err := signing.FileDigest(ctx, path)
-		if err != nil {
-			return "", nil, fmt.Errorf("model %s: %w", path, err)
+// attestable refuses a decision that does not say, consistently, that the
+// model passed: only a promoting decision whose status is its checks' status,
+// and which records the model's digest and hashing and the gate file, is signed.
+func attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, error) {
+	if d.Kind != evidence.KindPromotionDecision && d.Kind != evidence.KindMetricGate {
+		return nil, fmt.Errorf("--decision %s is %s evidence, want PromotionDecision or MetricGate", path, d.Kind)
+	}
+	var pd evidence.PromotionDetails
+	if err := d.DetailsAs(&pd); err != nil {
+		return nil, fmt.Errorf("decision %s: %w", path, err)
+	}
+	statuses := make([]evidence.Status, 0, len(d.Checks))
+	for _, c := range d.Checks {
+		statuses = append(statuses, c.Status)
+	}
+	switch worst := evidence.Worst(statuses...); {
+	case !pd.Promote:
+		return nil, fmt.Errorf("decision %s does not promote the model (promote is false, status %s): only a passed gate is attested", path, d.Status)
+	case d.Status != worst:
+		return nil, fmt.Errorf("decision %s has status %s but its checks say %s", path, d.Status, worst)
+	case d.Subject.Hashing == nil || d.Subject.Digest["sha256"] == "":
+		return nil, fmt.Errorf("decision %s records no model digest and hashing: run the gate with --model (decisions of earlier mlgate versions are not accepted)", path)
+	case pd.Config == nil || len(pd.Config.Digest) == 0:
+		return nil, fmt.Errorf("decision %s does not record the gate file that decided", path)
+	}
+	for _, r := range pd.Evidence {
+		if len(r.Digest) == 0 {
+			return nil, fmt.Errorf("decision %s does not record the digest of its evidence %s", path, r.Path)
 		}
-		return filepath.Base(path), d, nil
 	}
-	opts := o.hashOptions("model.sig", signing.BundleInside(path, bundle))
-	opts.Method = signing.MethodFiles
-	m, err := signing.HashModel(ctx, path, opts)
+	return &pd, nil
+}
+
+// bindDecision hashes the model the way the decision's subject was hashed, as
+// long as that hashing ignores no more than attest would, and requires the
+// same digest and files: the attestation is about the model that was decided.
+func (o *attestOptions) bindDecision(ctx context.Context, d *evidence.Document, path string) (*evidence.Subject, error) {
+	h := *d.Subject.Hashing
+	allowed := map[string]bool{}
+	for _, p := range modelHashing(true, o.model.IgnorePaths...).IgnorePaths {
+		allowed[p] = true
+	}
+	for _, p := range h.IgnorePaths {
+		if !allowed[p] {
+			return nil, fmt.Errorf("decision %s hashed the model ignoring %s, which attest does not ignore (give --ignore-paths to accept it)", o.Decision, p)
+		}
+	}
+	if h.AllowSymlinks && !o.model.AllowSymlinks {
+		return nil, fmt.Errorf("decision %s hashed the model following symlinks: give --allow-symlinks to accept it", o.Decision)
+	}
+	subject, err := hashSubject(ctx, path, h, o.model.Workers)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return m.Name, m.RootDigest(), nil
+	want, got := d.Subject.Digest["sha256"], subject.Digest["sha256"]
+	if want != got {
+		return nil, fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s is sha256:%s", o.Decision, short(want), path, short(got))
+	}
+	if diff := fileDiff(d.Subject.Files, subject.Files); diff != "" {
+		return nil, fmt.Errorf("decision %s does not list exactly the files of %s: %s", o.Decision, path, diff)
+	}
+	return subject, nil
+}
+
+// artifactURI names a file of the run as a URI: in GitHub Actions, the file
+// in the repository at the commit (git+https://github.com/OWNER/REPO@SHA#PATH);
+// elsewhere, or for a file outside the workspace, a file: URI.
+func artifactURI(getenv func(string) string, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	repo, sha, ws := getenv("GITHUB_REPOSITORY"), getenv("GITHUB_SHA"), getenv("GITHUB_WORKSPACE")
+	if getenv("GITHUB_ACTIONS") == "true" && repo != "" && sha != "" {
+		rel := filepath.Clean(path)
+		if ws != "" {
+			if r, err := filepath.Rel(ws, abs); err == nil {
+				rel = r
+			}
+		}
+		if !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			server := firstSet(getenv("GITHUB_SERVER_URL"), "https://github.com")
+			return "git+" + strings.TrimSuffix(server, "/") + "/" + repo + "@" + sha + "#" + filepath.ToSlash(rel)
+		}
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 }
 
 // fileRefs records a file, or every file under a folder, with its sha256.

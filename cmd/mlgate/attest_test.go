@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,19 +12,6 @@ import (
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
-
-func writeDecision(t *testing.T, status evidence.Status) string {
-	t.Helper()
-	doc := evidence.New(evidence.KindPromotionDecision, evidence.Subject{Name: "fraud-model"}, evidence.Tool{Name: "mlgate", Version: "test"}, testNow())
-	doc.Add(evidence.Check{ID: "metric.auc", Status: status, Message: "auc 0.91 >= 0.90"})
-	doc.Details = evidence.PromotionDetails{Promote: !status.Failed(), Evidence: []evidence.EvidenceRef{{Kind: evidence.KindDataValidation, Subject: "train", Status: evidence.StatusPass}}}
-	doc.Finish(testNow())
-	p := filepath.Join(t.TempDir(), "decision.json")
-	if err := evidence.Write(p, doc); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // TestAttestAndVerifyPromotion: attest records that the model passed the gate
 // with its lineage; verify --attestation accepts exactly that model, and
@@ -37,7 +25,9 @@ func TestAttestAndVerifyPromotion(t *testing.T) {
 	env["GITHUB_SHA"], env["GITHUB_REPOSITORY"] = sigstoretest.SHA, sigstoretest.Repository
 	bundle := filepath.Join(t.TempDir(), "promotion.sigstore.json")
 	out := filepath.Join(t.TempDir(), "attest.json")
-	runCLI(t, env, "attest", "--key", key, "--decision", writeDecision(t, evidence.StatusPass),
+	r, decision := gateModel(t, model, "--evidence", upstream(t, nil)[0])
+	r.wantCode(t, 0)
+	runCLI(t, env, "attest", "--key", key, "--decision", decision,
 		"--metrics", metrics, "--bundle", bundle, "--out", out, model).wantCode(t, 0)
 	doc := readEvidence(t, out)
 	var d evidence.SignatureDetails
@@ -87,11 +77,32 @@ func TestAttestAndVerifyPromotion(t *testing.T) {
 	appendTo(t, filepath.Join(model, "weights", "layer-0.bin"), "retrained")
 	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--bundle", bundle, model).wantCode(t, 1)
 
-	// A decision that failed is attested as FAILED and does not pass verify.
+	// A FAILED attestation (attest refuses to sign one; another signer may
+	// not) does not pass verify.
 	model2 := writeModel(t)
+	_, decision2 := gateModel(t, model2)
+	failedDecision := readEvidence(t, decision2)
+	failedDecision.Add(evidence.Check{ID: "metric.auc", Status: evidence.StatusFail, Message: "auc 0.80 < 0.90"})
+	digest, _ := hex.DecodeString(failedDecision.Subject.Digest["sha256"])
+	statement, err := signing.Promotion{ModelName: "model", ModelDigest: digest, Hashing: failedDecision.Subject.Hashing,
+		ResourceURI: "file:///model", Policy: signing.Ref{URI: "file:///gate.yaml", Digest: map[string]string{"sha256": "ab"}},
+		Decision: failedDecision, Time: testNow()}.Statement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := signing.NewKeySigner(context.Background(), key, func() ([]byte, error) { return []byte(testKeyPassword), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := signer.SignStatement(context.Background(), statement)
+	if err != nil {
+		t.Fatal(err)
+	}
 	failed := filepath.Join(t.TempDir(), "failed.sigstore.json")
-	runCLI(t, env, "attest", "--key", key, "--decision", writeDecision(t, evidence.StatusFail), "--bundle", failed, model2).wantCode(t, 0)
-	r := runCLI(t, nil, "verify", "--attestation", "--key", pub, "--bundle", failed, model2)
+	if err := os.WriteFile(failed, signed.Bundle, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "verify", "--attestation", "--key", pub, "--bundle", failed, model2)
 	r.wantCode(t, 1)
 	if !strings.Contains(r.stdout, "did not pass the gate") {
 		t.Fatalf("stdout %s", r.stdout)

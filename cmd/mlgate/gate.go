@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/policy"
 	"github.com/mlgate/mlgate/pkg/report"
+	"github.com/mlgate/mlgate/pkg/signing"
 )
 
 // metricOptions is the metric part of a gate: the gate file and the metric files.
@@ -79,33 +81,35 @@ func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 }
 
 // fill adds the model, the evidence and the GitHub context to the input and
-// returns references to the evidence read.
-func (o *policyInputOptions) fill(e *env, in *policy.Input) ([]evidence.EvidenceRef, error) {
+// returns the evidence read, with references naming each by path and digest.
+func (o *policyInputOptions) fill(e *env, in *policy.Input) ([]evidence.EvidenceRef, []*evidence.Document, error) {
 	if o.Model != "" {
 		if err := in.Model.ListModelFiles(o.Model); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if o.ModelCard != "" {
 		if err := in.Model.LoadModelCard(o.ModelCard); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	refs := []evidence.EvidenceRef{}
+	var docs []*evidence.Document
 	for _, p := range o.Evidence {
-		d, err := evidence.Read(p)
+		d, digest, err := evidence.ReadDigest(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		in.AddEvidence(d)
-		refs = append(refs, evidence.EvidenceRef{Kind: d.Kind, Subject: d.Subject.Name, Status: d.Status, Path: p})
+		docs = append(docs, d)
+		refs = append(refs, evidence.EvidenceRef{Kind: d.Kind, Subject: d.Subject.Name, Status: d.Status, Path: p, Digest: map[string]string{"sha256": digest}})
 	}
 	gh, err := githubContext(e.getenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in.GitHub = gh
-	return refs, nil
+	return refs, docs, nil
 }
 
 // loadPolicies starts loading and compiling the policies in the background,
@@ -220,10 +224,11 @@ func (o *reportFileOptions) write(doc *evidence.Document) error {
 }
 
 type gateOptions struct {
-	metrics metricOptions
-	inputs  policyInputOptions
-	files   reportFileOptions
-	output  outputOptions
+	metrics  metricOptions
+	inputs   policyInputOptions
+	files    reportFileOptions
+	output   outputOptions
+	Datasets []string
 }
 
 func newGateCmd(e *env) *cobra.Command {
@@ -236,6 +241,11 @@ gate file's rules (absolute bounds, change against the baseline, non-inferiority
 an optional paired bootstrap) and the Rego policies must not deny: policies see
 the model card, the metrics, every evidence document of earlier steps and the
 GitHub context (see 'mlgate policy eval' for the input document).
+
+Evidence is bound to the candidate: with --model the gate hashes the model
+and every Verification or Signature must cover exactly its files; with
+--dataset every DataValidation must name exactly those files by sha256
+(validate --digest). Without --policy, a failed evidence document blocks.
 
 It writes a PromotionDecision evidence document; in GitHub Actions it also sets
 the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
@@ -261,6 +271,7 @@ the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
 	o.inputs.AddFlags(cmd)
 	o.files.AddFlags(cmd)
 	o.output.AddFlags(cmd)
+	cmd.Flags().StringArrayVar(&o.Datasets, "dataset", nil, "dataset `PATH` (Parquet file or folder) the DataValidation evidence must be about; repeatable")
 	return cmd
 }
 
@@ -284,7 +295,15 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if len(o.metrics.Metrics) == 0 && !allBootstrap(gate) {
 		return errors.New("--metrics is required: the candidate's metrics file")
 	}
-	refs, err := o.inputs.fill(e, in)
+	refs, docs, err := o.inputs.fill(e, in)
+	if err != nil {
+		return err
+	}
+	subject, bound, err := o.bind(ctx, in, refs, docs)
+	if err != nil {
+		return err
+	}
+	config, err := fileRef(ctx, o.metrics.Config)
 	if err != nil {
 		return err
 	}
@@ -296,7 +315,10 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if err != nil {
 		return err
 	}
-	doc := decide(e, in, candidate, refs, policies, started)
+	doc := decide(e, subject, in, candidate, refs, bound, policies, started)
+	details := doc.Details.(evidence.PromotionDetails)
+	details.Config = config
+	doc.Details = details
 	doc.Finish(e.now())
 	if err := o.files.write(doc); err != nil {
 		return err
@@ -314,11 +336,12 @@ func allBootstrap(g *metrics.Gate) bool {
 	return true
 }
 
-// decide builds the PromotionDecision: one check per metric rule (at the gate
-// file's rule, located in the metrics file that reported the value) and per
-// policy result, and the details the report renders.
-func decide(e *env, in *policy.Input, candidate metrics.Set, refs []evidence.EvidenceRef, policies []evidence.PolicyResult, started time.Time) *evidence.Document {
-	doc := evidence.New(evidence.KindPromotionDecision, decisionSubject(in), e.tool(), started)
+// decide builds the PromotionDecision about the subject the gate computed: one
+// check per metric rule (at the gate file's rule, located in the metrics file
+// that reported the value), the evidence checks, one per policy result, and
+// the details the report renders.
+func decide(e *env, subject evidence.Subject, in *policy.Input, candidate metrics.Set, refs []evidence.EvidenceRef, bound []evidence.Check, policies []evidence.PolicyResult, started time.Time) *evidence.Document {
+	doc := evidence.New(evidence.KindPromotionDecision, subject, e.tool(), started)
 	var metricFailed, policyFailed int
 	for _, r := range in.Metrics.Results {
 		c := evidence.Check{
@@ -334,6 +357,13 @@ func decide(e *env, in *policy.Input, candidate metrics.Set, refs []evidence.Evi
 		doc.Add(c)
 		if r.Status.Failed() {
 			metricFailed++
+		}
+	}
+	var evidenceFailed int
+	for _, c := range bound {
+		doc.Add(c)
+		if c.Status.Failed() {
+			evidenceFailed++
 		}
 	}
 	for _, p := range policies {
@@ -356,34 +386,76 @@ func decide(e *env, in *policy.Input, candidate metrics.Set, refs []evidence.Evi
 		verdict = "do not promote"
 	}
 	doc.Summary = fmt.Sprintf("%s: %d of %d metric rules failed", verdict, metricFailed, len(in.Metrics.Results))
+	if len(bound) > 0 {
+		doc.Summary += fmt.Sprintf(", %d of %d evidence checks failed", evidenceFailed, len(bound))
+	}
 	if policies != nil {
 		doc.Summary += fmt.Sprintf(", %d of %d policy results failed", policyFailed, len(policies))
 	}
 	return doc
 }
 
-// decisionSubject names what the decision is about: the model, bound to the
-// digests of the one verified artifact when a Verification was given, so the
-// decision cannot be carried over to other bytes.
-func decisionSubject(in *policy.Input) evidence.Subject {
+// bind computes what the decision is about and checks the evidence against
+// it: the candidate model hashed here (never a digest copied from evidence),
+// each model document bound to it, each DataValidation bound to the dataset
+// files, and, when no policy judges the evidence, each failed document
+// blocking promotion.
+func (o *gateOptions) bind(ctx context.Context, in *policy.Input, refs []evidence.EvidenceRef, docs []*evidence.Document) (evidence.Subject, []evidence.Check, error) {
 	subject := evidence.Subject{Name: in.Model.Name}
-	for _, f := range in.Model.Files {
-		subject.Files = append(subject.Files, evidence.File{Path: f.Path, Size: f.Size})
-	}
-	if verified := in.Evidence[evidence.KindVerification]; len(verified) == 1 {
-		v := verified[0].Subject
-		subject.Digest = v.Digest
-		if len(subject.Files) == 0 {
-			subject.Files = v.Files
+	var candidate *evidence.Subject
+	if o.inputs.Model != "" {
+		dir, err := isDir(o.inputs.Model)
+		if err != nil {
+			return subject, nil, err
 		}
-		if subject.Name == "" {
-			subject.Name = v.Name
+		if candidate, err = hashSubject(ctx, o.inputs.Model, modelHashing(dir), 0); err != nil {
+			return subject, nil, err
 		}
+		subject = *candidate
+		subject.Name = in.Model.Name
 	}
 	if subject.Name == "" {
 		subject.Name = "candidate model"
 	}
-	return subject
+	var dataset []evidence.File
+	if len(o.Datasets) > 0 {
+		paths, err := expandDataArgs(o.Datasets)
+		if err != nil {
+			return subject, nil, err
+		}
+		for _, p := range paths {
+			ref, err := fileRef(ctx, p)
+			if err != nil {
+				return subject, nil, err
+			}
+			dataset = append(dataset, evidence.File{Path: p, Digest: ref.Digest})
+		}
+	}
+	var checks []evidence.Check
+	for i, d := range docs {
+		path := refs[i].Path
+		switch {
+		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
+			checks = append(checks, bindModel(ctx, o.inputs.Model, candidate, path, d))
+		case d.Kind == evidence.KindDataValidation && dataset != nil:
+			checks = append(checks, bindData(dataset, path, d))
+		}
+		if d.Status.Failed() && len(o.inputs.Policies) == 0 {
+			checks = append(checks, evidence.Check{ID: "evidence.status", Title: "Evidence status", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+				Message:  fmt.Sprintf("%s evidence %s failed (%s) and no policy judges it", d.Kind, path, d.Summary),
+				Location: &evidence.Location{File: path}})
+		}
+	}
+	return subject, checks, nil
+}
+
+// fileRef names a file by its path and sha256.
+func fileRef(ctx context.Context, path string) (*evidence.FileRef, error) {
+	sum, _, err := signing.FileDigest(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return &evidence.FileRef{Path: path, Digest: map[string]string{"sha256": hex.EncodeToString(sum)}}, nil
 }
 
 func severityOf(s evidence.Status) evidence.Severity {
@@ -405,6 +477,7 @@ func checkOutputs(e *env, o *gateOptions) error {
 	p.Input("--evidence", o.inputs.Evidence...)
 	p.Input("--model-card", o.inputs.ModelCard)
 	p.Input("--model", o.inputs.Model)
+	p.Input("--dataset", o.Datasets...)
 	o.output.planAs(p, "--out")
 	o.files.sarif = p.Output("--sarif", o.files.SARIF)
 	o.files.junit = p.Output("--junit", o.files.JUnit)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"os"
@@ -42,8 +43,12 @@ func upstream(t *testing.T, change func(*evidence.Document)) []string {
 		{Column: "amount", Kind: "numeric", Method: "psi", Statistic: 0.04, Threshold: 0.2, N: 20000, ReferenceN: 20000, Status: evidence.StatusPass},
 	}}
 
-	ver := evidence.New(evidence.KindVerification, evidence.Subject{Name: "model", Digest: map[string]string{"sha256": strings.Repeat("c", 64)},
-		Files: []evidence.File{{Path: "model.safetensors"}, {Path: "config.json"}}}, tool, start)
+	// The Verification is about the fixture model, hashed as verify records it.
+	model, err := hashSubject(context.Background(), fixture("model"), modelHashing(true), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver := evidence.New(evidence.KindVerification, *model, tool, start)
 	ver.Add(evidence.Check{ID: "signature", Status: evidence.StatusPass, Message: "verified"})
 	ver.Details = evidence.SignatureDetails{Format: "model-signing/v1.0", Bundle: "model.sig", Digest: map[string]string{"sha256": strings.Repeat("b", 64)}, Files: 2,
 		Signer: &evidence.Signer{Identity: "https://github.com/acme/fraud-model/.github/workflows/release.yml@refs/heads/main", Issuer: "https://token.actions.githubusercontent.com"}}
@@ -117,7 +122,7 @@ func TestGatePromotes(t *testing.T) {
 	r.wantCode(t, 0)
 	doc := readEvidence(t, out)
 	if doc.Kind != evidence.KindPromotionDecision || doc.Status != evidence.StatusPass || doc.Subject.Name != "fraud-model" ||
-		doc.Subject.Digest["sha256"] != strings.Repeat("c", 64) {
+		doc.Subject.Digest["sha256"] != readEvidence(t, upstream(t, nil)[2]).Subject.Digest["sha256"] || check(t, doc, "evidence.subject").Status != evidence.StatusPass {
 		t.Fatalf("%s %s %q", doc.Kind, doc.Status, doc.Subject.Name)
 	}
 	var details evidence.PromotionDetails

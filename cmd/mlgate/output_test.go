@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
 // copyFile copies src into dir (so a test may offer it as a victim) and
@@ -249,4 +251,19 @@ func TestDriftNamesBothSides(t *testing.T) {
 	if !strings.Contains(r.stderr, b) || !strings.Contains(r.stderr, "both") {
 		t.Fatalf("stderr:\n%s", r.stderr)
 	}
+}
+
+// writeDecision writes a small decision document: the output tests need a
+// file to name, since outputs are refused before the decision is read.
+func writeDecision(t *testing.T, status evidence.Status) string {
+	t.Helper()
+	doc := evidence.New(evidence.KindPromotionDecision, evidence.Subject{Name: "fraud-model"}, evidence.Tool{Name: "mlgate", Version: "test"}, testNow())
+	doc.Add(evidence.Check{ID: "metric.auc", Status: status, Message: "auc 0.91 >= 0.90"})
+	doc.Details = evidence.PromotionDetails{Promote: !status.Failed()}
+	doc.Finish(testNow())
+	p := filepath.Join(t.TempDir(), "decision.json")
+	if err := evidence.Write(p, doc); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

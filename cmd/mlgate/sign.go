@@ -108,13 +108,16 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 		}
 		digest = manifest.RootDigest()
 		details.Format, details.Files = "model-signing/v1.0", countFiles(manifest)
-		subject.Name, subject.Files = manifest.Name, manifestFiles(manifest)
+		subject.Name, subject.Files, subject.Hashing = manifest.Name, manifestFiles(manifest), hashingOf(manifest)
 	} else {
-		digest, _, err = signing.FileDigest(ctx, path)
+		var size int64
+		digest, size, err = signing.FileDigest(ctx, path)
 		if err != nil {
 			return fmt.Errorf("model %s: %w", path, err)
 		}
 		details.Format, details.Files = "sigstore-bundle", 1
+		subject.Hashing = &evidence.Hashing{Method: evidence.HashingBlob}
+		subject.Files = []evidence.File{{Path: subject.Name, Size: size, Digest: map[string]string{"sha256": hex.EncodeToString(digest)}}}
 	}
 	subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
 	if signer == nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -110,7 +112,7 @@ func runVerify(cmd *cobra.Command, e *env, o *verifyOptions, path string) error 
 	details := evidence.SignatureDetails{Bundle: o.Bundle}
 	switch {
 	case o.Attestation:
-		err = verifyAttestation(ctx, o, path, dir, data, trust, doc, &details)
+		err = verifyAttestation(ctx, o, path, data, trust, doc, &details)
 	case isMessageSignature(data):
 		err = verifyFile(ctx, path, dir, data, trust, doc, &details)
 	default:
@@ -149,11 +151,13 @@ func verifyFile(ctx context.Context, path string, dir bool, data []byte, trust s
 	if dir {
 		return fmt.Errorf("bundle holds a single-file signature but %s is a folder", path)
 	}
-	digest, _, err := signing.FileDigest(ctx, path)
+	digest, size, err := signing.FileDigest(ctx, path)
 	if err != nil {
 		return fmt.Errorf("model %s: %w", path, err)
 	}
 	doc.Subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
+	doc.Subject.Hashing = &evidence.Hashing{Method: evidence.HashingBlob}
+	doc.Subject.Files = []evidence.File{{Path: doc.Subject.Name, Size: size, Digest: doc.Subject.Digest}}
 	details.Format, details.Files = "sigstore-bundle", 1
 	v, err := signing.VerifyBundle(data, trust, &signing.Artifact{Digest: digest, Open: func() (io.Reader, error) {
 		if st, err := os.Stat(path); err == nil && st.Size() > signing.MaxEd25519File {
@@ -185,7 +189,7 @@ func verifyModelDir(ctx context.Context, o *verifyOptions, path string, data []b
 		doc.Subject.Name = filepath.Base(filepath.Clean(path))
 	}
 	doc.Subject.Digest = map[string]string{"sha256": hex.EncodeToString(res.Signed.RootDigest())}
-	doc.Subject.Files = manifestFiles(res.Local)
+	doc.Subject.Files, doc.Subject.Hashing = manifestFiles(res.Local), hashingOf(res.Local)
 	doc.Add(signatureCheck(res.Verified))
 	for _, p := range res.Problems {
 		doc.Add(evidence.Check{ID: "file." + p.Kind, Title: "Model file", Status: evidence.StatusFail, Severity: evidence.SeverityError,
@@ -199,18 +203,16 @@ func verifyModelDir(ctx context.Context, o *verifyOptions, path string, data []b
 }
 
 // verifyAttestation checks a promotion attestation: signed by whom trust
-// says, over this exact model's digest, and recording a passed gate.
-func verifyAttestation(ctx context.Context, o *verifyOptions, path string, dir bool, data []byte, trust signing.Trust, doc *evidence.Document, details *evidence.SignatureDetails) error {
-	name, digest, err := modelDigest(ctx, path, dir, &o.model, o.Bundle)
+// says, recording a passed gate, over this exact model's digest recomputed the
+// way the attestation records, ignoring nothing it did not ignore.
+func verifyAttestation(ctx context.Context, o *verifyOptions, path string, data []byte, trust signing.Trust, doc *evidence.Document, details *evidence.SignatureDetails) error {
+	details.Format, details.PredicateType = "in-toto/dsse", signing.VSAPredicateType
+	v, err := signing.VerifyBundle(data, trust, nil)
 	if err != nil {
 		return err
 	}
-	doc.Subject.Name = name
-	doc.Subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
-	details.Format, details.PredicateType = "in-toto/dsse", signing.VSAPredicateType
-	v, err := signing.VerifyBundle(data, trust, &signing.Artifact{Digest: digest})
-	if err != nil {
-		return err
+	if v.Payload == nil || v.PayloadType != signing.InTotoPayloadType {
+		return &signing.FailedError{Err: errors.New("the bundle does not hold an in-toto attestation")}
 	}
 	details.Signer, details.Tlog = &v.Signer, v.Tlog
 	doc.Add(signatureCheck(v))
@@ -218,7 +220,37 @@ func verifyAttestation(ctx context.Context, o *verifyOptions, path string, dir b
 	if err != nil {
 		return &signing.FailedError{Err: err}
 	}
-	c := evidence.Check{ID: "promotion", Title: "Promotion", Status: evidence.StatusPass,
+	if p.Hashing == nil {
+		return &signing.FailedError{Err: errors.New("the attestation does not record how the model was hashed (made by an earlier mlgate): attest the model again")}
+	}
+	ignore, err := signing.CleanIgnorePaths(o.model.IgnorePaths)
+	if err != nil {
+		return err
+	}
+	if rel := signing.BundleInside(path, o.Bundle); rel != "" {
+		ignore = append(ignore, rel)
+	}
+	for _, q := range ignore {
+		if !slices.Contains(p.Hashing.IgnorePaths, q) {
+			doc.Add(evidence.Check{ID: "file." + signing.ProblemIgnore, Title: "Model file", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+				Message:  fmt.Sprintf("%s is ignored here but was not ignored when the model was attested (attested ignore list: %s)", q, strings.Join(p.Hashing.IgnorePaths, ", ")),
+				Location: &evidence.Location{File: q}})
+		}
+	}
+	subject, err := hashSubject(ctx, path, *p.Hashing, o.model.Workers)
+	if err != nil {
+		return err
+	}
+	doc.Subject = *subject
+	got := subject.Digest["sha256"]
+	c := evidence.Check{ID: "subject", Title: "Attested model", Status: evidence.StatusPass, Observed: "sha256:" + got, Expected: "sha256:" + p.SubjectDigest,
+		Message: fmt.Sprintf("the attestation is about this model (sha256:%s)", short(got))}
+	if got != p.SubjectDigest {
+		c.Status, c.Severity = evidence.StatusFail, evidence.SeverityError
+		c.Message = fmt.Sprintf("the attestation is about another model: it attests sha256:%s, %s is sha256:%s", short(p.SubjectDigest), path, short(got))
+	}
+	doc.Add(c)
+	c = evidence.Check{ID: "promotion", Title: "Promotion", Status: evidence.StatusPass,
 		Message: fmt.Sprintf("the gate passed this model (%s)", p.Result), Observed: p.Result, Expected: signing.ResultPassed}
 	if p.Result != signing.ResultPassed {
 		c.Status, c.Severity = evidence.StatusFail, evidence.SeverityError

@@ -73,6 +73,14 @@ type PromotionDetails struct {
 	Policies []PolicyResult `json:"policies,omitempty"`
 	// Evidence lists the evidence documents the decision read, by kind and subject.
 	Evidence []EvidenceRef `json:"evidence,omitempty"`
+	// Config is the gate file that decided, with its digest.
+	Config *FileRef `json:"config,omitempty"`
+}
+
+// FileRef names a file by path and digest.
+type FileRef struct {
+	Path   string            `json:"path"`
+	Digest map[string]string `json:"digest"`
 }
 
 // MetricResult is one metric rule's outcome.
@@ -122,6 +130,9 @@ type EvidenceRef struct {
 	Subject string `json:"subject"`
 	Status  Status `json:"status"`
 	Path    string `json:"path,omitempty"`
+	// Digest is the document's own digest as read, so an attestation can
+	// name it among its inputs.
+	Digest map[string]string `json:"digest,omitempty"`
 }
 
 // SignatureDetails is the details of Signature, Verification and Attestation documents.

@@ -6,6 +6,7 @@ package evidence
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -75,6 +76,40 @@ type Subject struct {
 	// Files lists the inputs that form the subject when there are several (a dataset of
 	// Parquet files, a model directory), each with its own digest.
 	Files []File `json:"files,omitempty"`
+	// Hashing says how a model's Digest was computed, so a consumer can
+	// recompute it over the model it has and bind the evidence to it.
+	Hashing *Hashing `json:"hashing,omitempty"`
+}
+
+// Hashing is how a model's subject digest was computed: the model-signing
+// method (files or shards, with its shard size) over every file but the
+// ignored paths, or HashingBlob, the sha256 of a single file.
+type Hashing struct {
+	Method        string   `json:"method"`
+	ShardSize     int64    `json:"shardSize,omitempty"`
+	IgnorePaths   []string `json:"ignorePaths,omitempty"`
+	AllowSymlinks bool     `json:"allowSymlinks,omitempty"`
+}
+
+// HashingBlob is the hashing method of a single-file model: its sha256.
+const HashingBlob = "blob"
+
+// Equal reports whether two hashings compute the same digest of the same
+// model (the ignore lists compared as sets).
+func (h *Hashing) Equal(o *Hashing) bool {
+	if h == nil || o == nil {
+		return h == o
+	}
+	if h.Method != o.Method || h.ShardSize != o.ShardSize || h.AllowSymlinks != o.AllowSymlinks {
+		return false
+	}
+	return slices.Equal(sortedSet(h.IgnorePaths), sortedSet(o.IgnorePaths))
+}
+
+func sortedSet(xs []string) []string {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // File is one input file and its digest.

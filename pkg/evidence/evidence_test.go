@@ -136,3 +136,101 @@ func TestSchemaAcceptsEveryKind(t *testing.T) {
 		}
 	}
 }
+
+// TestReadRefusesClaimsBetterThanTheChecks: a document's status and a
+// decision's promote are recomputed from the checks; one that claims better
+// is refused with its file named, one that claims worse is kept.
+func TestReadRefusesClaimsBetterThanTheChecks(t *testing.T) {
+	dir := t.TempDir()
+	decision := func(status Status, promote bool, checks ...Status) *Document {
+		d := New(KindPromotionDecision, Subject{Name: "m"}, Tool{Name: "mlgate", Version: "test"}, time.Now())
+		for i, s := range checks {
+			d.Add(Check{ID: "metric." + string(rune('a'+i)), Status: s, Message: "m"})
+		}
+		d.Status = status
+		d.Details = PromotionDetails{Promote: promote}
+		return d
+	}
+	lying := sampleDoc()
+	lying.Status = StatusPass // 1 of 3 checks failed
+	warned := sampleDoc()
+	warned.Status = StatusWarn
+	worse := sampleDoc()
+	worse.Status = StatusError
+	cases := map[string]struct {
+		doc  *Document
+		want string // "" accepts
+	}{
+		"status pass over a failed check":  {lying, "claims status pass but its checks say fail (1 of 3 checks failed)"},
+		"status warn over a failed check":  {warned, "claims status warn but its checks say fail"},
+		"status worse than its checks":     {worse, ""},
+		"promote with a failed check":      {decision(StatusFail, true, StatusPass, StatusFail), "says promote but its status is fail (1 of 2 checks failed)"},
+		"promote, status pass, no checks":  {decision(StatusPass, true), "says promote but has no checks"},
+		"promote with status error":        {decision(StatusError, true, StatusPass), "says promote but its status is error"},
+		"no promote with a failed check":   {decision(StatusFail, false, StatusFail), ""},
+		"promote with passed checks":       {decision(StatusPass, true, StatusPass, StatusWarn), "claims status pass but its checks say warn"},
+		"promote with passed and warnings": {decision(StatusWarn, true, StatusPass, StatusWarn), ""},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+			if err := Write(p, c.doc); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Read(p)
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused a consistent document: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.want)):
+				t.Fatalf("error %v, want one naming %s and saying %q", err, p, c.want)
+			}
+		})
+	}
+}
+
+func TestHashingEqual(t *testing.T) {
+	a := &Hashing{Method: "files", IgnorePaths: []string{".git", "model.sig"}}
+	if !a.Equal(&Hashing{Method: "files", IgnorePaths: []string{"model.sig", ".git", ".git"}}) {
+		t.Fatal("ignore lists are sets")
+	}
+	for _, b := range []*Hashing{nil, {Method: "shards", IgnorePaths: a.IgnorePaths}, {Method: "files", IgnorePaths: []string{".git"}},
+		{Method: "files", IgnorePaths: a.IgnorePaths, AllowSymlinks: true}} {
+		if a.Equal(b) {
+			t.Errorf("%+v equals %+v", a, b)
+		}
+	}
+}
+
+// FuzzParse: any bytes parse or are refused, never panic; what parses claims
+// no better than its checks, and survives a write and a second parse.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.json")
+	for _, p := range seeds {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	if len(seeds) == 0 {
+		f.Fatal("no seed documents in testdata")
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := Parse(data)
+		if err != nil {
+			return
+		}
+		for _, c := range d.Checks {
+			if c.Status.rank() > d.Status.rank() {
+				t.Fatalf("parsed status %s over a %s check", d.Status, c.Status)
+			}
+		}
+		again, err := Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse(again); err != nil {
+			t.Fatalf("a parsed document does not parse again: %v\n%s", err, again)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package evidence
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,27 +46,36 @@ func Write(path string, d *Document) error {
 
 // Read loads and validates one evidence document. Errors name the file.
 func Read(path string) (*Document, error) {
+	d, _, err := ReadDigest(path)
+	return d, err
+}
+
+// ReadDigest is Read that also returns the hex sha256 of the bytes it parsed,
+// so a decision can name each document it read by digest.
+func ReadDigest(path string) (*Document, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading evidence: %w", err)
+		return nil, "", fmt.Errorf("reading evidence: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxDocumentSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading evidence %s: %w", path, err)
+		return nil, "", fmt.Errorf("reading evidence %s: %w", path, err)
 	}
 	if len(data) > maxDocumentSize {
-		return nil, fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxDocumentSize>>20)
+		return nil, "", fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxDocumentSize>>20)
 	}
 	d, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("evidence %s: %w", path, err)
+		return nil, "", fmt.Errorf("evidence %s: %w", path, err)
 	}
-	return d, nil
+	sum := sha256.Sum256(data)
+	return d, hex.EncodeToString(sum[:]), nil
 }
 
 // Parse decodes and validates a document: it must be JSON of apiVersion
-// mlgate.dev/v1, of a known kind, and valid against the evidence JSON Schema.
+// mlgate.dev/v1, of a known kind, valid against the evidence JSON Schema, and
+// claim no better than its checks (see Reconcile).
 func Parse(data []byte) (*Document, error) {
 	var probe struct {
 		APIVersion string `json:"apiVersion"`
@@ -86,7 +97,48 @@ func Parse(data []byte) (*Document, error) {
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, err
 	}
+	if err := Reconcile(&d); err != nil {
+		return nil, err
+	}
 	return &d, nil
+}
+
+// Reconcile recomputes a document's status from its checks, and a decision's
+// promote from its checks, and refuses a document that claims better: the
+// status and the verdict are never taken on the document's word.
+func Reconcile(d *Document) error {
+	statuses := make([]Status, 0, len(d.Checks))
+	var failed int
+	for _, c := range d.Checks {
+		statuses = append(statuses, c.Status)
+		if c.Status.Failed() {
+			failed++
+		}
+	}
+	worst := Worst(statuses...)
+	if d.Status.rank() < worst.rank() {
+		return fmt.Errorf("%s evidence claims status %s but its checks say %s (%d of %d checks failed)", d.Kind, d.Status, worst, failed, len(d.Checks))
+	}
+	if d.Kind != KindPromotionDecision && d.Kind != KindMetricGate {
+		return nil
+	}
+	var pd struct {
+		Promote bool `json:"promote"`
+	}
+	if d.Details != nil {
+		if err := d.DetailsAs(&pd); err != nil {
+			return fmt.Errorf("%s details: %w", d.Kind, err)
+		}
+	}
+	switch {
+	case !pd.Promote:
+		return nil
+	case len(d.Checks) == 0:
+		return fmt.Errorf("%s says promote but has no checks: nothing was decided", d.Kind)
+	case failed > 0 || d.Status.Failed():
+		return fmt.Errorf("%s says promote but its status is %s (%d of %d checks failed)", d.Kind, d.Status, failed, len(d.Checks))
+	}
+	return nil
 }
 
 // ReadAll reads several documents, stopping at the first bad one.

@@ -56,6 +56,12 @@ func promotionText(b *strings.Builder, doc *evidence.Document) bool {
 		}
 		textTable(b, []string{"Metric", "Baseline", "Candidate", "Change", "Relative", "Threshold", "Status"}, rows)
 	}
+	// The gate's evidence checks (binding, failed evidence) say why in a line each.
+	for _, c := range doc.Checks {
+		if strings.HasPrefix(c.ID, "evidence.") {
+			fmt.Fprintf(b, "%s %s: %s\n", statusWord(c.Status), Plain(c.ID), Plain(c.Message))
+		}
+	}
 	policyText(b, doc)
 	return true
 }

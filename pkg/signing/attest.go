@@ -3,6 +3,7 @@ package signing
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -22,9 +23,11 @@ const (
 // can require it by name.
 const PromotedLevel = "MLGATE_PROMOTION_PASSED"
 
-// Ref names one input by location and digest.
+// Ref names one input by location (or name) and digest: an in-toto
+// ResourceDescriptor.
 type Ref struct {
-	URI    string            `json:"uri"`
+	URI    string            `json:"uri,omitempty"`
+	Name   string            `json:"name,omitempty"`
 	Digest map[string]string `json:"digest"`
 }
 
@@ -49,13 +52,20 @@ type Code struct {
 type Promotion struct {
 	ModelName   string
 	ModelDigest []byte
-	// Decision is the gate's evidence (PromotionDecision or MetricGate) and
-	// where it was read, with its digest.
-	Decision    *evidence.Document
-	DecisionRef Ref
-	Verifier    evidence.Tool
-	Time        time.Time
-	Lineage     Lineage
+	// Hashing is how ModelDigest was computed, so a verifier recomputes it
+	// the same way and ignores no more than was ignored here.
+	Hashing *evidence.Hashing
+	// ResourceURI names the model as a URI (the VSA's resourceUri).
+	ResourceURI string
+	// Policy is the gate file that decided, by URI and digest.
+	Policy Ref
+	// Decision is the gate's evidence (PromotionDecision or MetricGate);
+	// Inputs are the decision and every evidence document it read, by digest.
+	Decision *evidence.Document
+	Inputs   []Ref
+	Verifier evidence.Tool
+	Time     time.Time
+	Lineage  Lineage
 }
 
 type vsaPredicate struct {
@@ -73,14 +83,16 @@ type vsaPredicate struct {
 	MLGate             *vsaMLGate `json:"mlgate,omitempty"`
 }
 
-// vsaMLGate is mlgate's extension of the VSA: the decision and the lineage.
+// vsaMLGate is mlgate's extension of the VSA: the decision, how the model
+// digest was computed, and the lineage.
 type vsaMLGate struct {
 	Decision struct {
 		Kind    evidence.Kind   `json:"kind"`
 		Status  evidence.Status `json:"status"`
 		Summary string          `json:"summary"`
 	} `json:"decision"`
-	Lineage Lineage `json:"lineage"`
+	Hashing *evidence.Hashing `json:"hashing,omitempty"`
+	Lineage Lineage           `json:"lineage"`
 }
 
 // Statement renders the promotion as an in-toto statement over the model's
@@ -89,21 +101,26 @@ func (p Promotion) Statement() ([]byte, error) {
 	if p.Decision == nil {
 		return nil, fmt.Errorf("a promotion attestation needs the gate's decision")
 	}
+	if u, err := url.Parse(p.ResourceURI); err != nil || u.Scheme == "" {
+		return nil, fmt.Errorf("resource URI %q is not a URI", p.ResourceURI)
+	}
+	if u, err := url.Parse(p.Policy.URI); err != nil || u.Scheme == "" || len(p.Policy.Digest) == 0 {
+		return nil, fmt.Errorf("policy %q needs a URI and a digest", p.Policy.URI)
+	}
 	var pred vsaPredicate
 	pred.Verifier.ID = "https://github.com/mlgate/mlgate"
 	pred.Verifier.Version = map[string]string{p.Verifier.Name: p.Verifier.Version}
 	pred.TimeVerified = p.Time.UTC().Format(time.RFC3339)
-	pred.ResourceURI = p.ModelName
-	pred.Policy = p.DecisionRef
-	pred.VerificationResult, pred.VerifiedLevels = ResultFailed, []string{}
+	pred.ResourceURI = p.ResourceURI
+	pred.Policy = p.Policy
+	// The spec: verifiedLevels is the levels verified, or FAILED.
+	pred.VerificationResult, pred.VerifiedLevels = ResultFailed, []string{ResultFailed}
 	if !p.Decision.Status.Failed() {
 		pred.VerificationResult, pred.VerifiedLevels = ResultPassed, []string{PromotedLevel}
 	}
 	pred.SlsaVersion = "1.0"
-	for _, group := range [][]Ref{p.Lineage.Datasets, p.Lineage.Metrics, p.Lineage.Policies} {
-		pred.InputAttestations = append(pred.InputAttestations, group...)
-	}
-	ext := &vsaMLGate{Lineage: p.Lineage}
+	pred.InputAttestations = p.Inputs
+	ext := &vsaMLGate{Lineage: p.Lineage, Hashing: p.Hashing}
 	ext.Decision.Kind, ext.Decision.Status, ext.Decision.Summary = p.Decision.Kind, p.Decision.Status, p.Decision.Summary
 	pred.MLGate = ext
 	return encodeStatement(p.ModelName, p.ModelDigest, VSAPredicateType, pred)
@@ -115,7 +132,11 @@ type PromotionSummary struct {
 	SubjectDigest string
 	Result        string
 	Levels        []string
+	ResourceURI   string
+	Policy        Ref
+	Inputs        []Ref
 	Decision      evidence.Status
+	Hashing       *evidence.Hashing
 	Lineage       Lineage
 }
 
@@ -138,9 +159,10 @@ func ParsePromotion(payload []byte) (*PromotionSummary, error) {
 	out := &PromotionSummary{
 		SubjectName: st.Subject[0].Name, SubjectDigest: st.Subject[0].Digest["sha256"],
 		Result: pred.VerificationResult, Levels: pred.VerifiedLevels,
+		ResourceURI: pred.ResourceURI, Policy: pred.Policy, Inputs: pred.InputAttestations,
 	}
 	if pred.MLGate != nil {
-		out.Decision, out.Lineage = pred.MLGate.Decision.Status, pred.MLGate.Lineage
+		out.Decision, out.Lineage, out.Hashing = pred.MLGate.Decision.Status, pred.MLGate.Lineage, pred.MLGate.Hashing
 	}
 	return out, nil
 }

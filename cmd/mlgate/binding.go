@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/signing"
+)
+
+// A model's evidence is bound to the model by its subject digest and the
+// hashing that computed it; the gate and attest recompute both over the model
+// they have and never take a digest on the evidence's word.
+
+// minShardSize bounds the shard size a document may ask a consumer to rehash
+// with, so evidence cannot make the gate list billions of shards.
+const minShardSize = 1 << 20
+
+// modelHashing is how the gate and attest hash a model: model-signing's files
+// method over every file but .git, a model.sig bundle and extra paths, or, for a
+// single file, its sha256.
+func modelHashing(dir bool, extraIgnore ...string) evidence.Hashing {
+	if !dir {
+		return evidence.Hashing{Method: evidence.HashingBlob}
+	}
+	ignore, _ := signing.CleanIgnorePaths(append(append(signing.DefaultIgnorePaths(), "model.sig"), extraIgnore...))
+	return evidence.Hashing{Method: signing.MethodFiles, IgnorePaths: ignore}
+}
+
+// hashingOf records how a manifest was hashed.
+func hashingOf(m *signing.Manifest) *evidence.Hashing {
+	return &evidence.Hashing{Method: m.Method, ShardSize: m.ShardSize, IgnorePaths: m.IgnorePaths, AllowSymlinks: m.AllowSymlinks}
+}
+
+// hashSubject computes a model's subject under a hashing: its name, digest,
+// files and the hashing itself, ready for an evidence document.
+func hashSubject(ctx context.Context, path string, h evidence.Hashing, workers int) (*evidence.Subject, error) {
+	dir, err := isDir(path)
+	if err != nil {
+		return nil, err
+	}
+	if h.Method == evidence.HashingBlob {
+		if dir {
+			return nil, fmt.Errorf("model %s is a folder, but the digest to compare is of a single file", path)
+		}
+		sum, size, err := signing.FileDigest(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", path, err)
+		}
+		digest := map[string]string{"sha256": hex.EncodeToString(sum)}
+		name := filepath.Base(filepath.Clean(path))
+		return &evidence.Subject{Name: name, Digest: digest, Hashing: &h,
+			Files: []evidence.File{{Path: name, Digest: digest, Size: size}}}, nil
+	}
+	if !dir {
+		return nil, fmt.Errorf("model %s is a single file, but the digest to compare is of a folder (%s method)", path, h.Method)
+	}
+	if h.Method == signing.MethodShards && h.ShardSize < minShardSize {
+		return nil, fmt.Errorf("shard size %d is below %d bytes: refusing to rehash %s with it", h.ShardSize, minShardSize, path)
+	}
+	m, err := signing.HashModel(ctx, path, signing.HashOptions{
+		Method: h.Method, ShardSize: h.ShardSize, IgnorePaths: h.IgnorePaths, AllowSymlinks: h.AllowSymlinks, Workers: workers,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &evidence.Subject{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())},
+		Files: manifestFiles(m), Hashing: hashingOf(m)}, nil
+}
+
+// bindModel decides whether a model's evidence document (a Verification, a
+// Signature) is about exactly the candidate: its digest, recomputed over the
+// candidate under the document's hashing, must match, and the files it lists
+// must be the candidate's files, no more, no fewer. The candidate's own subject
+// is reused when the hashing is the same.
+func bindModel(ctx context.Context, model string, candidate *evidence.Subject, path string, doc *evidence.Document) evidence.Check {
+	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+		Location: &evidence.Location{File: path}}
+	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
+	want := doc.Subject.Digest["sha256"]
+	switch {
+	case candidate == nil:
+		c.Message = what + " cannot be bound to a candidate: give the model (--model) so the gate can hash it"
+		return c
+	case want == "" || doc.Subject.Hashing == nil:
+		c.Message = what + " does not record its subject's digest and hashing (written by an older mlgate?): verify the model again"
+		return c
+	}
+	got := candidate
+	if !doc.Subject.Hashing.Equal(candidate.Hashing) {
+		var err error
+		if got, err = hashSubject(ctx, model, *doc.Subject.Hashing, 0); err != nil {
+			c.Message = fmt.Sprintf("%s cannot be bound to the candidate: %v", what, err)
+			return c
+		}
+		// The document's hashing may leave out files the candidate has.
+		if missing := missingFiles(candidate.Files, got.Files); len(missing) > 0 {
+			c.Message = fmt.Sprintf("%s does not cover the candidate's %s (it ignores %s)", what, strings.Join(missing, ", "), strings.Join(doc.Subject.Hashing.IgnorePaths, ", "))
+			return c
+		}
+	}
+	c.Expected, c.Observed = "sha256:"+got.Digest["sha256"], "sha256:"+want
+	if want != got.Digest["sha256"] {
+		c.Message = fmt.Sprintf("%s is about another model: digest sha256:%s, the candidate %s is sha256:%s", what, short(want), model, short(got.Digest["sha256"]))
+		return c
+	}
+	if diff := fileDiff(doc.Subject.Files, got.Files); diff != "" {
+		c.Message = fmt.Sprintf("%s does not list exactly the candidate's files: %s", what, diff)
+		return c
+	}
+	c.Status, c.Severity = evidence.StatusPass, ""
+	c.Message = fmt.Sprintf("%s covers exactly the candidate %s (sha256:%s, %d files)", what, model, short(want), len(got.Files))
+	return c
+}
+
+// bindData decides whether a DataValidation is about exactly the given
+// dataset files: it must name each by sha256, and nothing else.
+func bindData(dataset []evidence.File, path string, doc *evidence.Document) evidence.Check {
+	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+		Location: &evidence.Location{File: path}}
+	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
+	want := map[string]string{} // sha256 -> dataset path
+	for _, f := range dataset {
+		want[f.Digest["sha256"]] = f.Path
+	}
+	var extra []string
+	seen := map[string]bool{}
+	for _, f := range doc.Subject.Files {
+		d := f.Digest["sha256"]
+		if d == "" {
+			c.Message = fmt.Sprintf("%s does not record the sha256 of %s: validate with --digest", what, f.Path)
+			return c
+		}
+		if _, ok := want[d]; !ok {
+			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, short(d)))
+		}
+		seen[d] = true
+	}
+	var missing []string
+	for _, f := range dataset {
+		if !seen[f.Digest["sha256"]] {
+			missing = append(missing, f.Path)
+		}
+	}
+	switch {
+	case len(extra) > 0:
+		c.Message = fmt.Sprintf("%s validated files that are not the dataset given: %s", what, strings.Join(extra, ", "))
+	case len(missing) > 0:
+		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(missing, ", "))
+	default:
+		c.Status, c.Severity = evidence.StatusPass, ""
+		c.Message = fmt.Sprintf("%s covers exactly the %d dataset files, by sha256", what, len(dataset))
+	}
+	return c
+}
+
+// missingFiles lists the paths in have that are not in covered.
+func missingFiles(have, covered []evidence.File) []string {
+	in := map[string]bool{}
+	for _, f := range covered {
+		in[f.Path] = true
+	}
+	var out []string
+	for _, f := range have {
+		if !in[f.Path] {
+			out = append(out, f.Path)
+		}
+	}
+	return out
+}
+
+// fileDiff says how a document's file list differs from the computed one
+// (by path, and by digest where both have one), or "" when they agree.
+func fileDiff(listed, computed []evidence.File) string {
+	byPath := map[string]evidence.File{}
+	for _, f := range computed {
+		byPath[f.Path] = f
+	}
+	var problems []string
+	seen := map[string]bool{}
+	for _, f := range listed {
+		seen[f.Path] = true
+		g, ok := byPath[f.Path]
+		switch {
+		case !ok:
+			problems = append(problems, f.Path+" is not in the candidate")
+		case f.Digest["sha256"] != "" && g.Digest["sha256"] != "" && f.Digest["sha256"] != g.Digest["sha256"]:
+			problems = append(problems, f.Path+" has another digest")
+		}
+	}
+	for _, f := range computed {
+		if !seen[f.Path] {
+			problems = append(problems, f.Path+" is not listed")
+		}
+	}
+	slices.Sort(problems)
+	if len(problems) > 5 {
+		problems = append(problems[:5], fmt.Sprintf("and %d more", len(problems)-5))
+	}
+	return strings.Join(problems, "; ")
+}
+
+// short abbreviates a hex digest for messages.
+func short(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
+}
