@@ -54,6 +54,7 @@ code commit. 'mlgate verify --attestation' checks it before a deploy.`,
 	}
 	o.signer.AddFlags(cmd)
 	o.model.AddFlags(cmd, false)
+	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.Decision, "decision", "", "the gate's evidence `FILE` (PromotionDecision or MetricGate)")

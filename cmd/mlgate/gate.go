@@ -221,6 +221,7 @@ type gateOptions struct {
 	inputs  policyInputOptions
 	files   reportFileOptions
 	output  outputOptions
+	trust   evidenceTrustOptions
 }
 
 func newGateCmd(e *env) *cobra.Command {
@@ -258,6 +259,7 @@ the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
 	o.inputs.AddFlags(cmd)
 	o.files.AddFlags(cmd)
 	o.output.AddFlags(cmd)
+	o.trust.AddFlags(cmd)
 	return cmd
 }
 
@@ -280,6 +282,9 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	}
 	if len(o.metrics.Metrics) == 0 && !allBootstrap(gate) {
 		return errors.New("--metrics is required: the candidate's metrics file")
+	}
+	if _, err := o.trust.verify(ctx, o.inputs.Evidence); err != nil {
+		return err
 	}
 	refs, err := o.inputs.fill(e, in)
 	if err != nil {

@@ -17,14 +17,19 @@ import (
 type outputOptions struct {
 	Out    string
 	Format string
+	sign   evidenceSignOptions
 }
 
 func (o *outputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (JSON) to `FILE`")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
+	o.sign.AddFlags(cmd)
 }
 
 func (o *outputOptions) validate() error {
+	if o.sign.Sign && o.Out == "" {
+		return fmt.Errorf("--sign-evidence signs the evidence file: give --out FILE")
+	}
 	switch o.Format {
 	case "text", "json", "markdown":
 		return nil
@@ -40,6 +45,9 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 	doc.Finish(e.now())
 	if o.Out != "" {
 		if err := evidence.Write(o.Out, doc); err != nil {
+			return err
+		}
+		if err := o.sign.signEvidence(e, o.Out); err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,7 @@ type reportOptions struct {
 	Label       string
 	RequirePost bool
 	GitHub      githubOptions
+	trust       evidenceTrustOptions
 }
 
 func (o *reportOptions) AddFlags(cmd *cobra.Command) {
@@ -41,6 +42,7 @@ func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Label, "label", "mlgate", "`LABEL` of the issue --issue keeps")
 	f.BoolVar(&o.RequirePost, "require-post", false, "exit 2 when the comment or issue cannot be posted (by default a read-only token only warns)")
 	o.GitHub.AddFlags(cmd)
+	o.trust.AddFlags(cmd)
 }
 
 func newReportCmd(e *env) *cobra.Command {
@@ -115,6 +117,9 @@ func (o *reportOptions) validate(inputs []string) (githubapi.Mode, error) {
 func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) error {
 	mode, err := o.validate(args)
 	if err != nil {
+		return err
+	}
+	if _, err := o.trust.verify(cmd.Context(), args); err != nil {
 		return err
 	}
 	docs, err := evidence.ReadAll(args)

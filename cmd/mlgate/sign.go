@@ -57,6 +57,7 @@ Files are hashed in parallel and streamed: a model is never loaded into memory.`
 	}
 	o.signer.AddFlags(cmd)
 	o.model.AddFlags(cmd, true)
+	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Bundle, "bundle", "", "write the Sigstore bundle to `FILE` (default: PATH/model.sig for a folder, PATH.sigstore.json for a file)")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing bundle file")
