@@ -189,6 +189,11 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 	opts.MaxBytes = githubapi.BodyBudget(o.ID)
 	body := report.Build(docs, opts)
 	ctx := cmd.Context()
+	if o.PR && o.GitHub.Number != 0 {
+		if err := client.CheckRunPullRequest(ctx, target.event, target.repo, target.number); err != nil {
+			return "", redact(err, token)
+		}
+	}
 	if o.PR {
 		res, err := client.StickyComment(ctx, target.repo, target.number, o.ID, body, mode)
 		if err != nil {
