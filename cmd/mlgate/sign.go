@@ -78,6 +78,9 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 	if err != nil {
 		return err
 	}
+	if o.model.ShardSize <= 0 {
+		return fmt.Errorf("--shard-size %d: a shard must be at least one byte", o.model.ShardSize)
+	}
 	ctx := cmd.Context()
 	started := e.now()
 	if o.Bundle == "" {
