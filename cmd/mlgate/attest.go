@@ -62,6 +62,7 @@ is not MODEL.`,
 	}
 	o.signer.AddFlags(cmd)
 	o.model.AddFlags(cmd, false)
+	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.Decision, "decision", "", "the gate's evidence `FILE` (PromotionDecision or MetricGate)")

@@ -228,6 +228,7 @@ type gateOptions struct {
 	inputs   policyInputOptions
 	files    reportFileOptions
 	output   outputOptions
+	trust    evidenceTrustOptions
 	Datasets []string
 }
 
@@ -272,6 +273,7 @@ the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
 	o.files.AddFlags(cmd)
 	o.output.AddFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Datasets, "dataset", nil, "dataset `PATH` (Parquet file or folder) the DataValidation evidence must be about; repeatable")
+	o.trust.AddFlags(cmd)
 	return cmd
 }
 
@@ -294,6 +296,9 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	}
 	if len(o.metrics.Metrics) == 0 && !allBootstrap(gate) {
 		return errors.New("--metrics is required: the candidate's metrics file")
+	}
+	if _, err := o.trust.verify(ctx, o.inputs.Evidence); err != nil {
+		return err
 	}
 	refs, docs, err := o.inputs.fill(e, in)
 	if err != nil {

@@ -35,14 +35,19 @@ type outputOptions struct {
 	// plan and file are set by plan: emit writes only a planned output.
 	plan *outfile.Plan
 	file *outfile.Output
+	sign evidenceSignOptions
 }
 
 func (o *outputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (JSON) to `FILE` (- for standard output)")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
+	o.sign.AddFlags(cmd)
 }
 
 func (o *outputOptions) validate() error {
+	if o.sign.Sign && o.Out == "" {
+		return fmt.Errorf("--sign-evidence signs the evidence file: give --out FILE")
+	}
 	switch o.Format {
 	case "text", "json", "markdown":
 		return nil
@@ -84,6 +89,8 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 		}
 		if o.file.IsStdout() {
 			evidencePath = ""
+		} else if err := o.sign.signEvidence(e, o.Out); err != nil {
+			return err
 		}
 	}
 	w := e.summaryWriter(o.plan)

@@ -27,6 +27,7 @@ type reportOptions struct {
 	Label       string
 	RequirePost bool
 	GitHub      githubOptions
+	trust       evidenceTrustOptions
 }
 
 func (o *reportOptions) AddFlags(cmd *cobra.Command) {
@@ -41,6 +42,7 @@ func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Label, "label", "mlgate", "`LABEL` of the issue --issue keeps")
 	f.BoolVar(&o.RequirePost, "require-post", false, "exit 2 when the comment or issue cannot be posted (by default a read-only token only warns)")
 	o.GitHub.AddFlags(cmd)
+	o.trust.AddFlags(cmd)
 }
 
 func newReportCmd(e *env) *cobra.Command {
@@ -120,6 +122,9 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	if err := p.Check(); err != nil {
 		return err
 	}
+	if _, err := o.trust.verify(cmd.Context(), args); err != nil {
+		return err
+	}
 	docs, err := evidence.ReadAll(args)
 	if err != nil {
 		return err
@@ -187,6 +192,11 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 	opts.MaxBytes = githubapi.BodyBudget(o.ID)
 	body := report.Build(docs, opts)
 	ctx := cmd.Context()
+	if o.PR && o.GitHub.Number != 0 {
+		if err := client.CheckRunPullRequest(ctx, target.event, target.repo, target.number); err != nil {
+			return "", redact(err, token)
+		}
+	}
 	if o.PR {
 		res, err := client.StickyComment(ctx, target.repo, target.number, o.ID, body, mode)
 		if err != nil {

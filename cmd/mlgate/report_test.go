@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mlgate/mlgate/internal/githubfake"
+	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -204,5 +206,60 @@ func TestReportPRNeedsANumber(t *testing.T) {
 	r.wantCode(t, 2)
 	if !strings.Contains(r.stderr, "GITHUB_TOKEN") {
 		t.Fatalf("stderr: %s", r.stderr)
+	}
+}
+
+// TestReportWorkflowRunChecksPRNumber: in the second stage of the fork
+// pattern (workflow_run) the number the first stage saved is accepted only
+// for the pull request whose head commit and head repository are the run's;
+// anything else exits 2 and posts nothing. The event is @octokit/webhooks-
+// examples' workflow_run from a fork (GitHub lists no pull request for it);
+// GitHub's API is the githubfake stand-in (TestRunPullRequestMatchesOpenAPI
+// checks the request against GitHub's REST description).
+func TestReportWorkflowRunChecksPRNumber(t *testing.T) {
+	payload := testenv.WebhookExamples(t, "workflow_run")[0]
+	var run struct {
+		WorkflowRun struct {
+			HeadSHA        string `json:"head_sha"`
+			HeadRepository struct {
+				ID       int64  `json:"id"`
+				FullName string `json:"full_name"`
+			} `json:"head_repository"`
+			PullRequests []json.RawMessage `json:"pull_requests"`
+		} `json:"workflow_run"`
+	}
+	if err := json.Unmarshal(payload, &run); err != nil {
+		t.Fatal(err)
+	}
+	wr := run.WorkflowRun
+	if len(wr.PullRequests) != 0 || wr.HeadRepository.ID == 0 {
+		t.Fatalf("the first example is no longer a run from a fork: %+v", wr)
+	}
+	f := githubfake.New(t)
+	env := reportPREnv(t, f, "ghs-installation")
+	event := filepath.Join(t.TempDir(), "workflow_run.json")
+	if err := os.WriteFile(event, payload, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["GITHUB_EVENT_NAME"], env["GITHUB_EVENT_PATH"] = "workflow_run", event
+	f.AddPull(7, githubfake.Pull{HeadSHA: wr.HeadSHA, HeadRepoID: wr.HeadRepository.ID, HeadRepoName: wr.HeadRepository.FullName})
+	f.AddPull(8, githubfake.Pull{HeadSHA: strings.Repeat("f", 40), HeadRepoID: wr.HeadRepository.ID, HeadRepoName: wr.HeadRepository.FullName})
+	f.AddPull(9, githubfake.Pull{HeadSHA: wr.HeadSHA, HeadRepoID: 4242, HeadRepoName: "mallory/Hello-World"})
+
+	runCLI(t, env, append([]string{"report", "--pr", "--pr-number", "7"}, writeReportEvidence(t, false)...)...).wantCode(t, 0)
+	if len(f.Bodies(7)) != 1 {
+		t.Fatalf("pull request 7: %d comments, want 1", len(f.Bodies(7)))
+	}
+	for number, want := range map[string]string{"8": "is at commit", "9": "comes from mallory/Hello-World", "10": "checking pull request #10"} {
+		r := runCLI(t, env, append([]string{"report", "--pr", "--pr-number", number}, writeReportEvidence(t, false)...)...)
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("pull request %s: stderr does not say %q:\n%s", number, want, r.stderr)
+		}
+	}
+	for _, n := range []int{8, 9, 10} {
+		if len(f.Bodies(n)) != 0 {
+			t.Errorf("pull request %d got a comment", n)
+		}
 	}
 }

@@ -57,6 +57,7 @@ Files are hashed in parallel and streamed: a model is never loaded into memory.`
 	}
 	o.signer.AddFlags(cmd)
 	o.model.AddFlags(cmd, true)
+	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Bundle, "bundle", "", "write the Sigstore bundle to `FILE` (default: PATH/model.sig for a folder, PATH.sigstore.json for a file)")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing bundle file")
@@ -76,6 +77,9 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 	dir, err := modelArg(o.output, path)
 	if err != nil {
 		return err
+	}
+	if o.model.ShardSize <= 0 {
+		return fmt.Errorf("--shard-size %d: a shard must be at least one byte", o.model.ShardSize)
 	}
 	ctx := cmd.Context()
 	started := e.now()

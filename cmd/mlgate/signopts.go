@@ -96,7 +96,7 @@ func (o *modelOptions) AddFlags(cmd *cobra.Command, signs bool) {
 		f.StringVar(&o.Method, "method", "files", "how to hash a model folder: files (one digest per file) or shards (one per --shard-size bytes, parallel within large files)")
 		f.Int64Var(&o.ShardSize, "shard-size", 1_000_000_000, "shard size in bytes for --method shards")
 	}
-	f.StringSliceVar(&o.IgnorePaths, "ignore-paths", nil, "model-relative `PATHS` to leave out (.git and the bundle itself are always left out)")
+	f.StringSliceVar(&o.IgnorePaths, "ignore-paths", nil, "model-relative `PATHS` to leave out (.git, .gitattributes, .github, .gitignore and the bundle itself are always left out, as model_signing does)")
 	f.BoolVar(&o.AllowSymlinks, "allow-symlinks", false, "follow symlinks inside the model instead of refusing them")
 	f.IntVar(&o.Workers, "workers", 0, "files or shards hashed at once (default: one per CPU)")
 	checkFlags(cmd, func() error {

@@ -50,6 +50,24 @@ type Server struct {
 	Minimized  []string
 	dispatches []Dispatch
 	releases   []Release
+	pulls      map[int]Pull
+}
+
+// Pull is a pull request's head, served at GET /repos/o/r/pulls/{n}.
+type Pull struct {
+	HeadSHA      string
+	HeadRepoID   int64
+	HeadRepoName string // owner/name
+}
+
+// AddPull adds pull request number with its head.
+func (f *Server) AddPull(number int, p Pull) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pulls == nil {
+		f.pulls = map[int]Pull{}
+	}
+	f.pulls[number] = p
 }
 
 // Dispatch is a recorded workflow_dispatch request
@@ -197,6 +215,7 @@ var (
 	commentsPath = regexp.MustCompile(`^/repos/o/r/issues/(\d+)/comments$`)
 	commentPath  = regexp.MustCompile(`^/repos/o/r/issues/comments/(\d+)$`)
 	issuePath    = regexp.MustCompile(`^/repos/o/r/issues/(\d+)$`)
+	pullPath     = regexp.MustCompile(`^/repos/o/r/pulls/(\d+)$`)
 )
 
 // Route names the API route of a request path, with its parameters as
@@ -209,6 +228,8 @@ func Route(path string) string {
 		return "/repos/{o}/{r}/issues/comments/{id}"
 	case issuePath.MatchString(path):
 		return "/repos/{o}/{r}/issues/{n}"
+	case pullPath.MatchString(path):
+		return "/repos/{o}/{r}/pulls/{n}"
 	}
 	return path
 }
@@ -262,6 +283,20 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case issuePath.MatchString(p) && r.Method == http.MethodPatch:
 		number, _ := strconv.Atoi(issuePath.FindStringSubmatch(p)[1])
 		f.editIssue(w, r, number)
+	case pullPath.MatchString(p) && r.Method == http.MethodGet:
+		number, _ := strconv.Atoi(pullPath.FindStringSubmatch(p)[1])
+		f.mu.Lock()
+		pr, ok := f.pulls[number]
+		f.mu.Unlock()
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+			return
+		}
+		owner, _, _ := strings.Cut(pr.HeadRepoName, "/")
+		writeJSON(w, http.StatusOK, map[string]any{"number": number, "state": "open", "head": map[string]any{
+			"sha": pr.HeadSHA, "ref": "main", "label": owner + ":main",
+			"repo": map[string]any{"id": pr.HeadRepoID, "full_name": pr.HeadRepoName, "name": strings.TrimPrefix(pr.HeadRepoName, owner+"/")},
+		}})
 	case p == "/graphql" && r.Method == http.MethodPost:
 		f.serveGraphQL(w, r)
 	case dispatchPath.MatchString(p) && r.Method == http.MethodPost:

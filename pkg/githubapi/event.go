@@ -23,6 +23,24 @@ type Event struct {
 	// FromFork says the pull request's head lives in another repository, so
 	// the pull_request workflow's token is read-only.
 	FromFork bool
+	// HeadRepo is, for workflow_run, the repository the run's commit came
+	// from (a fork's, for pull requests from forks).
+	HeadRepo *EventRepo
+	// RunPullRequests are, for workflow_run, the pull requests GitHub lists
+	// for the run: this repository's only, never a fork's.
+	RunPullRequests []RunPullRequest
+}
+
+// EventRepo is a repository named in an event.
+type EventRepo struct {
+	ID       int64
+	FullName string
+}
+
+// RunPullRequest is a pull request listed in a workflow_run event.
+type RunPullRequest struct {
+	Number  int
+	HeadSHA string
 }
 
 // eventPayload holds the fields read from the four events mlgate understands.
@@ -48,7 +66,10 @@ type eventPayload struct {
 		HeadRepository *payloadRepo `json:"head_repository"`
 		PullRequests   []struct {
 			Number int `json:"number"`
-			Base   struct {
+			Head   struct {
+				SHA string `json:"sha"`
+			} `json:"head"`
+			Base struct {
 				Repo *payloadRepo `json:"repo"`
 			} `json:"base"`
 		} `json:"pull_requests"`
@@ -103,10 +124,16 @@ func ReadEvent(name, path string) (*Event, error) {
 		if wr := p.WorkflowRun; wr != nil {
 			ev.HeadSHA = wr.HeadSHA
 			ev.FromFork = !sameRepo(wr.HeadRepository, p.Repository)
+			if h := wr.HeadRepository; h != nil {
+				ev.HeadRepo = &EventRepo{ID: h.ID, FullName: h.FullName}
+			}
 			for _, pr := range wr.PullRequests {
-				if sameRepo(pr.Base.Repo, p.Repository) {
+				if !sameRepo(pr.Base.Repo, p.Repository) {
+					continue
+				}
+				ev.RunPullRequests = append(ev.RunPullRequests, RunPullRequest{Number: pr.Number, HeadSHA: pr.Head.SHA})
+				if ev.Number == 0 {
 					ev.Number, ev.PullRequest = pr.Number, true
-					break
 				}
 			}
 		}

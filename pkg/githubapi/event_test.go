@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/githubfake"
 	"github.com/mlgate/mlgate/internal/testenv"
 )
 
@@ -105,5 +106,33 @@ func TestReadEventErrorsNameTheFile(t *testing.T) {
 	}
 	if _, err := ReadEvent("pull_request", filepath.Join(t.TempDir(), "missing.json")); err == nil {
 		t.Fatal("a missing payload should be an error")
+	}
+}
+
+// TestCheckRunPullRequestListed: a number the workflow_run event lists with
+// the run's head commit is accepted without asking GitHub; one listed at
+// another commit, or a number outside workflow_run's check, is asked of
+// GitHub (the stand-in here) and refused when its head differs.
+func TestCheckRunPullRequestListed(t *testing.T) {
+	payload := `{"repository":{"id":7,"full_name":"o/r"},"workflow_run":{"event":"pull_request","head_sha":"abc",
+		"head_repository":{"id":7,"full_name":"o/r"},"pull_requests":[{"number":34,"head":{"sha":"abc"},"base":{"repo":{"id":7}}},
+		{"number":35,"head":{"sha":"old"},"base":{"repo":{"id":7}}}]}}`
+	p := filepath.Join(t.TempDir(), "e.json")
+	os.WriteFile(p, []byte(payload), 0o644)
+	ev, err := ReadEvent("workflow_run", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := githubfake.New(t)
+	c, _ := client(t, f, "ghs-installation")
+	if err := c.CheckRunPullRequest(ctx, ev, repo, 34); err != nil {
+		t.Fatal(err)
+	}
+	f.AddPull(35, githubfake.Pull{HeadSHA: "new", HeadRepoID: 7, HeadRepoName: "o/r"})
+	if err := c.CheckRunPullRequest(ctx, ev, repo, 35); err == nil || !strings.Contains(err.Error(), "is at commit new") {
+		t.Fatalf("err = %v", err)
+	}
+	if err := c.CheckRunPullRequest(ctx, &Event{Name: "workflow_run"}, repo, 34); err == nil {
+		t.Fatal("an event without a head commit was accepted")
 	}
 }

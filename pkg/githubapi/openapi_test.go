@@ -2,6 +2,7 @@ package githubapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -95,7 +96,7 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 			answer, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			v.mu.Lock()
-			if resp.StatusCode >= 300 {
+			if resp.StatusCode >= 300 && !onlyResponseViolations(answer) {
 				v.rejected = append(v.rejected, fmt.Sprintf("%s %s %s: %d %s", req.Method, req.URL.RequestURI(), body, resp.StatusCode, answer))
 			}
 			v.checked[req.Method+" "+githubfake.Route(req.URL.Path)] = true
@@ -152,6 +153,12 @@ func TestRequestsMatchGitHubOpenAPI(t *testing.T) {
 			_, err := bot.StickyIssue(ctx, repo, "drift", "mlgate", "No drift", "all clear", false)
 			return err
 		},
+		func() error {
+			// workflow_run from a fork: the pull request is fetched to check it.
+			f.AddPull(11, githubfake.Pull{HeadSHA: "abc", HeadRepoID: 5, HeadRepoName: "fork/r"})
+			ev := &Event{Name: "workflow_run", HeadSHA: "abc", HeadRepo: &EventRepo{ID: 5, FullName: "fork/r"}}
+			return bot.CheckRunPullRequest(ctx, ev, repo, 11)
+		},
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
@@ -178,6 +185,7 @@ func TestRequestsMatchGitHubOpenAPI(t *testing.T) {
 		"GET /user", "GET /repos/{o}/{r}/issues/{n}/comments", "POST /repos/{o}/{r}/issues/{n}/comments",
 		"PATCH /repos/{o}/{r}/issues/comments/{id}", "DELETE /repos/{o}/{r}/issues/comments/{id}",
 		"GET /repos/o/r/issues", "POST /repos/o/r/issues", "PATCH /repos/{o}/{r}/issues/{n}",
+		"GET /repos/{o}/{r}/pulls/{n}",
 	} {
 		if !vt.checked[want] {
 			t.Errorf("no %s request was validated", want)
@@ -197,4 +205,24 @@ func TestRequestsMatchGitHubOpenAPI(t *testing.T) {
 	if len(vt.rejected) != 1 {
 		t.Fatal("prism accepted a comment without its required body")
 	}
+}
+
+// onlyResponseViolations says prism's answer faults only the response it
+// generated itself (its examples of pulls/{n} break the description's
+// requested_teams schema), not the request.
+func onlyResponseViolations(answer []byte) bool {
+	var v struct {
+		Validation []struct {
+			Location []string `json:"location"`
+		} `json:"validation"`
+	}
+	if json.Unmarshal(answer, &v) != nil || len(v.Validation) == 0 {
+		return false
+	}
+	for _, x := range v.Validation {
+		if len(x.Location) == 0 || x.Location[0] != "response" {
+			return false
+		}
+	}
+	return true
 }

@@ -146,7 +146,10 @@ func ParsePromotion(payload []byte) (*PromotionSummary, error) {
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, fmt.Errorf("attestation is not an in-toto statement: %w", err)
 	}
-	if st.Type != StatementType || st.PredicateType != VSAPredicateType {
+	if st.Type != StatementType {
+		return nil, fmt.Errorf("attestation is an in-toto statement of type %q; mlgate reads %q (in-toto Statement v1)", st.Type, StatementType)
+	}
+	if st.PredicateType != VSAPredicateType {
 		return nil, fmt.Errorf("attestation has predicate type %q, want %q", st.PredicateType, VSAPredicateType)
 	}
 	if len(st.Subject) != 1 {

@@ -41,7 +41,7 @@ func HashModel(ctx context.Context, root string, opts HashOptions) (*Manifest, e
 		return nil, fmt.Errorf("hashing method %q: want %s or %s", opts.Method, MethodFiles, MethodShards)
 	}
 	if opts.Method == MethodShards && opts.ShardSize <= 0 {
-		opts.ShardSize = DefaultShardSize
+		return nil, fmt.Errorf("shard size %d: a shard must be at least one byte", opts.ShardSize)
 	}
 	ignore, err := CleanIgnorePaths(opts.IgnorePaths)
 	if err != nil {

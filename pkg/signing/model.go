@@ -8,13 +8,15 @@ import (
 	"strings"
 )
 
-// defaultIgnorePaths are left out of a model signature unless asked otherwise:
-// the git metadata (as model_signing's --ignore-git-paths does for .git).
-var defaultIgnorePaths = []string{".git"}
-
-// gitPaths are what model_signing ignores by default at verify time for
-// signatures that did not record their ignore list.
+// gitPaths are the git metadata model_signing (1.x, --ignore-git-paths, on by
+// default) leaves out of a signature and records as ignored, and ignores at
+// verify time for signatures that did not record their ignore list.
 var gitPaths = []string{".git", ".gitattributes", ".github", ".gitignore"}
+
+// defaultIgnorePaths are left out of a model signature unless asked
+// otherwise: model_signing's default, so its verifiers accept mlgate's
+// signatures of repositories that carry these files (most on Hugging Face).
+var defaultIgnorePaths = gitPaths
 
 // DefaultIgnorePaths returns the paths ignored unless the user says otherwise.
 func DefaultIgnorePaths() []string { return append([]string(nil), defaultIgnorePaths...) }
@@ -100,7 +102,7 @@ func VerifyModel(ctx context.Context, model string, bundleJSON []byte, trust Tru
 	allowed = append(allowed, defaultIgnorePaths...)
 	ignore := append(append([]string{}, userIgnore...), allowed...)
 	if signed.Recorded {
-		ignore = append(ignore, signed.IgnorePaths...)
+		ignore = append(ignore, InsideIgnorePaths(signed.IgnorePaths)...)
 	} else {
 		ignore = append(ignore, gitPaths...)
 	}

@@ -41,6 +41,20 @@ func CleanIgnorePaths(entries []string) ([]string, error) {
 	return out, nil
 }
 
+// InsideIgnorePaths keeps the signed ignore entries that lie inside the model.
+// model_signing joins each entry to the model folder and ignores the files
+// under the result, so an entry outside the model ("../..", "/etc") ignores
+// nothing; it is dropped here too rather than failing the verification.
+func InsideIgnorePaths(entries []string) []string {
+	var out []string
+	for _, e := range entries {
+		if clean, err := CleanIgnorePaths([]string{e}); err == nil {
+			out = append(out, clean...)
+		}
+	}
+	return out
+}
+
 // ignored reports whether the model-relative name is, or lies under, an ignored path.
 func ignored(name string, ignore []string) bool {
 	for _, p := range ignore {

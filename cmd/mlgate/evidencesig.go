@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/signing"
+)
+
+// evidenceSignOptions sign a command's evidence document as an in-toto
+// attestation (--sign-evidence), so it can cross jobs and forks: the bundle
+// is written beside the evidence, OUT.sigstore.json.
+type evidenceSignOptions struct {
+	Sign bool
+	// shared is the signer of sign and attest: their evidence is signed
+	// as their model is (--key or --keyless).
+	shared *signerOptions
+	// own is the signer of other commands: --sign-evidence-key, else keyless.
+	own signerOptions
+}
+
+func (o *evidenceSignOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	if o.shared != nil {
+		f.BoolVar(&o.Sign, "sign-evidence", false, "also sign the evidence (--out) as an in-toto attestation, with --key or --keyless, into OUT.sigstore.json")
+		return
+	}
+	f.BoolVar(&o.Sign, "sign-evidence", false, "also sign the evidence (--out) as an in-toto attestation into OUT.sigstore.json: keyless (GitHub Actions OIDC, Fulcio, Rekor), or with --sign-evidence-key")
+	f.StringVar(&o.own.Key, "sign-evidence-key", "", "sign the evidence with the key `REF` (a cosign key file, password in COSIGN_PASSWORD; env://VAR; a KMS URI)")
+	f.StringVar(&o.own.IDToken, "identity-token", "", "OIDC token, or a file holding it, for keyless evidence signing (default: $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token)")
+	f.StringVar(&o.own.FulcioURL, "fulcio-url", signing.DefaultFulcioURL, "Fulcio instance for keyless evidence signing")
+	f.StringVar(&o.own.RekorURL, "rekor-url", signing.DefaultRekorURL, "Rekor instance for keyless evidence signing")
+}
+
+// signEvidence signs the evidence written at path, when asked.
+func (o *evidenceSignOptions) signEvidence(e *env, path string) error {
+	if !o.Sign {
+		return nil
+	}
+	so := o.shared
+	if so == nil {
+		so = &o.own
+		so.Keyless = so.Key == ""
+	}
+	// emit has no command context; signing is bounded by the clients' own
+	// timeouts and retries.
+	ctx := context.Background()
+	signer, err := so.signer(ctx, e)
+	if err != nil {
+		return fmt.Errorf("signing evidence %s: %w", path, err)
+	}
+	signed, err := signer.SignEvidence(ctx, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "mlgate: signed evidence %s (%s) into %s\n", actions.SafeLog(path), actions.SafeLog(signerName(signed.Signer)), actions.SafeLog(signing.EvidenceBundlePath(path)))
+	return nil
+}
+
+// evidenceTrustOptions say whose signed evidence the gate and the report
+// accept. Given, every evidence file must carry a valid signature of that
+// key or identity beside it (FILE.sigstore.json); without them evidence is
+// read unsigned, as before.
+type evidenceTrustOptions struct {
+	trust trustOptions
+}
+
+func (o *evidenceTrustOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	t := &o.trust
+	f.StringVar(&t.Key, "evidence-key", "", "accept only evidence signed with the public key `REF` (a PEM file, env://VAR or a KMS URI)")
+	f.StringVar(&t.Identity, "evidence-identity", "", "accept only evidence signed keyless by this identity (certificate SAN)")
+	f.StringVar(&t.IdentityRegexp, "evidence-identity-regexp", "", "accept only evidence signed keyless by an identity matching this regular expression")
+	f.StringVar(&t.Issuer, "evidence-issuer", "", "the OIDC issuer keyless evidence signatures must carry, e.g. https://token.actions.githubusercontent.com")
+	f.StringVar(&t.IssuerRegexp, "evidence-issuer-regexp", "", "a regular expression the evidence signatures' OIDC issuer must match")
+	f.StringVar(&t.TrustedRoot, "evidence-trusted-root", "", "Sigstore trusted root `FILE` for keyless evidence signatures (default: fetched from Sigstore's TUF repository)")
+	cmd.MarkFlagsMutuallyExclusive("evidence-key", "evidence-identity", "evidence-identity-regexp")
+	cmd.MarkFlagsMutuallyExclusive("evidence-issuer", "evidence-issuer-regexp")
+}
+
+func (o *evidenceTrustOptions) enabled() bool {
+	t := o.trust
+	return t.Key != "" || t.Identity != "" || t.IdentityRegexp != "" || t.Issuer != "" || t.IssuerRegexp != ""
+}
+
+// verify checks the signature of every evidence file, when the flags ask
+// for signed evidence, and fails closed naming the first file that is not
+// signed so. It returns the signers, one per file.
+func (o *evidenceTrustOptions) verify(ctx context.Context, paths []string) ([]evidence.Signer, error) {
+	if !o.enabled() {
+		return nil, nil
+	}
+	t := o.trust
+	if t.Key == "" && (t.Identity == "" && t.IdentityRegexp == "" || t.Issuer == "" && t.IssuerRegexp == "") {
+		return nil, errors.New("signed evidence needs --evidence-key, or --evidence-identity[-regexp] with --evidence-issuer[-regexp]")
+	}
+	trust, err := t.trust(ctx)
+	if err != nil {
+		return nil, err
+	}
+	signers := make([]evidence.Signer, 0, len(paths))
+	for _, p := range paths {
+		_, v, err := signing.ReadSignedEvidence(p, trust)
+		if err != nil {
+			return nil, err
+		}
+		signers = append(signers, v.Signer)
+	}
+	return signers, nil
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
+)
+
+// signedGateArgs is a passing gate over the fixtures that reads evidence.
+func signedGateArgs(evidence ...string) []string {
+	args := []string{"gate", "-c", fixture("gate.yaml"), "-m", fixture("metrics.json"), "-b", fixture("baseline.json")}
+	for _, e := range evidence {
+		args = append(args, "--evidence", e)
+	}
+	return args
+}
+
+// otherPublicKey writes a fresh ECDSA public key: a signer the gate does not trust.
+func otherPublicKey(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "other.pub")
+	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// copyTo copies the evidence and its bundle into a fresh folder, as an
+// artifact downloaded by another job would arrive.
+func copyTo(t *testing.T, evidencePath string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, p := range []string{evidencePath, signing.EvidenceBundlePath(evidencePath)} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, filepath.Base(evidencePath))
+}
+
+// alter changes the evidence file while keeping it a valid evidence document.
+func alter(t *testing.T, p string) {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	altered := strings.Replace(string(data), `"status": "pass"`, `"status": "warn"`, 1)
+	if altered == string(data) {
+		t.Fatal("nothing to alter")
+	}
+	if err := os.WriteFile(p, []byte(altered), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSignedEvidenceWithKey: evidence signed by one job (sign --sign-evidence)
+// is accepted by the gate and the report of another job that trusts the key,
+// and refused (exit 2, the file named) when altered, unsigned, signed by
+// another key, or when its bundle belongs to another document.
+func TestSignedEvidenceWithKey(t *testing.T) {
+	key, pub := testKey(t)
+	out := filepath.Join(t.TempDir(), "signature.json")
+	r := runCLI(t, keyEnv(), "sign", "--key", key, "--sign-evidence", "--out", out, writeModel(t))
+	r.wantCode(t, 0)
+	if _, err := os.Stat(out + ".sigstore.json"); err != nil {
+		t.Fatalf("no evidence bundle: %v\n%s", err, r.stderr)
+	}
+	// The other commands sign with --sign-evidence-key.
+	vout := filepath.Join(t.TempDir(), "verify.json")
+	model := writeModel(t)
+	runCLI(t, keyEnv(), "sign", "--key", key, model).wantCode(t, 0)
+	runCLI(t, keyEnv(), "verify", "--key", pub, "--sign-evidence", "--sign-evidence-key", key, "--out", vout, model).wantCode(t, 0)
+
+	ev := copyTo(t, out)
+	ver := copyTo(t, vout)
+	runCLI(t, nil, append(signedGateArgs(ev, ver), "--evidence-key", pub)...).wantCode(t, 0)
+	runCLI(t, nil, "report", "--evidence-key", pub, ev, ver).wantCode(t, 0)
+
+	refused := func(name, want string, args ...string) {
+		t.Helper()
+		r := runCLI(t, nil, args...)
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: stderr does not say %q:\n%s", name, want, r.stderr)
+		}
+	}
+	refused("other key", ev, append(signedGateArgs(ev), "--evidence-key", otherPublicKey(t))...)
+
+	altered := copyTo(t, out)
+	alter(t, altered)
+	refused("altered", altered, append(signedGateArgs(altered), "--evidence-key", pub)...)
+	refused("altered, report", altered, "report", "--evidence-key", pub, altered)
+
+	unsigned := copyTo(t, out)
+	os.Remove(signing.EvidenceBundlePath(unsigned))
+	refused("unsigned", "is not signed", append(signedGateArgs(unsigned), "--evidence-key", pub)...)
+
+	// The bundle of one document does not vouch for another.
+	swapped := copyTo(t, out)
+	data, _ := os.ReadFile(signing.EvidenceBundlePath(vout))
+	os.WriteFile(signing.EvidenceBundlePath(swapped), data, 0o644)
+	refused("swapped bundle", swapped, append(signedGateArgs(swapped), "--evidence-key", pub)...)
+
+	// Without trust flags evidence is read as before.
+	runCLI(t, nil, signedGateArgs(altered)...).wantCode(t, 0)
+	refused("needs --out", "--out", "verify", "--key", pub, "--sign-evidence", model)
+}
+
+// TestSignedEvidenceKeyless: evidence signed keyless in one GitHub Actions
+// job is accepted by a gate that requires that workflow's identity, and
+// refused when a fork's workflow signed it. Fulcio, Rekor and the Actions
+// token endpoint are local stand-ins (sigstoretest: a test CA and
+// sigstore-go's VirtualSigstore log key are the only simulated parts); the
+// signing clients and the verification are the real ones.
+func TestSignedEvidenceKeyless(t *testing.T) {
+	signKeyless := func(s *sigstoretest.Sigstore) string {
+		env := actionsEnv(t)
+		env["ACTIONS_ID_TOKEN_REQUEST_URL"] = s.OIDCRequestURL
+		env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = sigstoretest.RequestToken
+		out := filepath.Join(t.TempDir(), "signature.json")
+		runCLI(t, env, "sign", "--keyless", "--fulcio-url", s.FulcioURL, "--rekor-url", s.RekorURL,
+			"--sign-evidence", "--out", out, writeModel(t)).wantCode(t, 0)
+		return copyTo(t, out)
+	}
+	s := sigstoretest.New(t)
+	ev := signKeyless(s)
+	trust := func(identity string) []string {
+		return []string{"--evidence-trusted-root", s.TrustedRootPath, "--evidence-identity", identity, "--evidence-issuer", sigstoretest.Issuer}
+	}
+	runCLI(t, nil, append(signedGateArgs(ev), trust(sigstoretest.Identity)...)...).wantCode(t, 0)
+	runCLI(t, nil, append([]string{"report", "--evidence-trusted-root", s.TrustedRootPath,
+		"--evidence-identity-regexp", `^https://github\.com/acme/models/`, "--evidence-issuer", sigstoretest.Issuer}, ev)...).wantCode(t, 0)
+
+	r := runCLI(t, nil, append(signedGateArgs(ev), trust("https://github.com/acme/models/.github/workflows/other.yml@refs/heads/main")...)...)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, ev) {
+		t.Errorf("stderr does not name %s:\n%s", ev, r.stderr)
+	}
+	altered := copyTo(t, ev)
+	alter(t, altered)
+	runCLI(t, nil, append(signedGateArgs(altered), trust(sigstoretest.Identity)...)...).wantCode(t, 2)
+
+	// A fork's pull_request workflow signs with its own identity: refused.
+	fork := sigstoretest.Default
+	fork.Repository, fork.Ref, fork.Trigger = "mallory/models", "refs/heads/main", "pull_request"
+	sf := sigstoretest.NewFor(t, fork)
+	forged := signKeyless(sf)
+	runCLI(t, nil, append(signedGateArgs(forged), "--evidence-trusted-root", sf.TrustedRootPath,
+		"--evidence-identity-regexp", `^https://github\.com/acme/models/`, "--evidence-issuer", sigstoretest.Issuer)...).wantCode(t, 2)
+}
+
+// TestCosignVerifiesSignedEvidence: the official cosign CLI verifies mlgate's
+// evidence attestations (the evidence file is the blob: its sha256 is the
+// statement's first subject) with a key and, against the stand-in trusted
+// root (see TestSignedEvidenceKeyless), keyless; and refuses altered evidence.
+func TestCosignVerifiesSignedEvidence(t *testing.T) {
+	cosign := testenv.Tool(t, "cosign")
+	key, pub := testKey(t)
+	cosignVerify := func(ev string, trust ...string) error {
+		args := append([]string{"verify-blob-attestation", "--bundle", signing.EvidenceBundlePath(ev),
+			"--type", signing.EvidencePredicateType}, trust...)
+		cmd := exec.Command(cosign, append(args, ev)...)
+		cmd.Env = append(os.Environ(), "TUF_ROOT="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return &cosignError{err: err, out: string(out)}
+		}
+		return nil
+	}
+	check := func(t *testing.T, ev string, trust ...string) {
+		if err := cosignVerify(ev, trust...); err != nil {
+			t.Fatalf("cosign verify-blob-attestation refused mlgate's evidence attestation: %v", err)
+		}
+		altered := copyTo(t, ev)
+		alter(t, altered)
+		if err := cosignVerify(altered, trust...); err == nil {
+			t.Fatal("cosign verify-blob-attestation accepted altered evidence")
+		}
+	}
+	t.Run("key", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "signature.json")
+		runCLI(t, keyEnv(), "sign", "--key", key, "--sign-evidence", "--out", out, writeModel(t)).wantCode(t, 0)
+		// A key bundle has no log entry; cosign wants a trusted root all the same.
+		emptyRoot := testenv.Shared(t, "corpora", "sigstore", "trust-roots", "empty.trusted_root.json")
+		check(t, out, "--key", pub, "--insecure-ignore-tlog", "--trusted-root", emptyRoot)
+	})
+	t.Run("keyless", func(t *testing.T) {
+		s := sigstoretest.New(t)
+		env := actionsEnv(t)
+		env["ACTIONS_ID_TOKEN_REQUEST_URL"] = s.OIDCRequestURL
+		env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = sigstoretest.RequestToken
+		out := filepath.Join(t.TempDir(), "signature.json")
+		runCLI(t, env, "sign", "--keyless", "--fulcio-url", s.FulcioURL, "--rekor-url", s.RekorURL,
+			"--sign-evidence", "--out", out, writeModel(t)).wantCode(t, 0)
+		check(t, out, "--trusted-root", s.TrustedRootPath, "--insecure-ignore-sct",
+			"--certificate-identity", sigstoretest.Identity, "--certificate-oidc-issuer", sigstoretest.Issuer)
+	})
+}
+
+type cosignError struct {
+	err error
+	out string
+}
+
+func (e *cosignError) Error() string { return e.err.Error() + "\n" + e.out }

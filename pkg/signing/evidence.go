@@ -1,0 +1,165 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/mlgate/mlgate/pkg/outfile"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// EvidencePredicateType is the in-toto predicate type of a signed evidence
+// document: the predicate is the document itself.
+const EvidencePredicateType = "https://mlgate.dev/evidence/v1"
+
+// EvidenceBundleSuffix names an evidence document's signature: the bundle of
+// evidence.json is evidence.json.sigstore.json, beside it, so it travels with
+// the document (one artifact) and a consumer finds it without being told.
+const EvidenceBundleSuffix = ".sigstore.json"
+
+// EvidenceBundlePath is where the signature of the evidence at path is.
+func EvidenceBundlePath(path string) string { return path + EvidenceBundleSuffix }
+
+// maxEvidenceSize bounds a signed evidence document, as evidence.Read does.
+const maxEvidenceSize = 64 << 20
+
+// EvidenceStatement renders an evidence document (its exact bytes, as
+// written) as an in-toto statement. Its first subject is the document itself
+// (name: the file's base name, digest: the sha256 of its bytes), so
+// 'cosign verify-blob-attestation --bundle ev.json.sigstore.json ev.json'
+// verifies it; the other subjects are what the evidence is about: the
+// subject's digest and the digests of its files.
+func EvidenceStatement(name string, doc []byte) ([]byte, error) {
+	d, err := evidence.Parse(doc)
+	if err != nil {
+		return nil, fmt.Errorf("signing evidence %s: %w", name, err)
+	}
+	var pred bytes.Buffer
+	if err := json.Compact(&pred, doc); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(doc)
+	subjects := []subject{{Name: filepath.Base(name), Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}}}
+	if len(d.Subject.Digest) > 0 {
+		subjects = append(subjects, subject{Name: d.Subject.Name, Digest: d.Subject.Digest})
+	}
+	for _, f := range d.Subject.Files {
+		if len(f.Digest) > 0 {
+			subjects = append(subjects, subject{Name: f.Path, Digest: f.Digest})
+		}
+	}
+	st := statement{Type: StatementType, Subject: subjects, PredicateType: EvidencePredicateType, Predicate: pred.Bytes()}
+	return json.Marshal(st)
+}
+
+// SignEvidence signs the evidence document at path and writes its bundle
+// beside it (EvidenceBundlePath). It signs the bytes it read, so what is
+// signed is exactly what a consumer reads back.
+func (s *Signer) SignEvidence(ctx context.Context, path string) (*Signed, error) {
+	doc, err := readEvidenceFile(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := EvidenceStatement(path, doc)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := s.SignStatement(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("signing evidence %s: %w", path, err)
+	}
+	bundlePath := EvidenceBundlePath(path)
+	if st, err := os.Lstat(bundlePath); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("evidence bundle %s exists and is not a regular file: not replacing it", bundlePath)
+	}
+	plan := outfile.NewPlan(nil)
+	plan.Input("evidence", path)
+	out := plan.Output("evidence bundle", bundlePath)
+	if err := plan.Check(); err != nil {
+		return nil, err
+	}
+	if err := out.Write(signed.Bundle); err != nil {
+		return nil, err
+	}
+	return signed, nil
+}
+
+// ReadSignedEvidence reads the evidence document at path and accepts it only
+// when the bundle beside it verifies against trust, carries the mlgate
+// evidence predicate, names the document's sha256 as a subject and holds the
+// document itself as predicate. The document returned is parsed from the very
+// bytes that were checked. Errors name the file.
+func ReadSignedEvidence(path string, trust Trust) (*evidence.Document, *Verified, error) {
+	doc, err := readEvidenceFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := VerifyEvidence(path, doc, trust)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := evidence.Parse(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("evidence %s: %w", path, err)
+	}
+	return d, v, nil
+}
+
+// VerifyEvidence checks the signature of the evidence bytes doc read from
+// path (see ReadSignedEvidence).
+func VerifyEvidence(path string, doc []byte, trust Trust) (*Verified, error) {
+	bundlePath := EvidenceBundlePath(path)
+	data, err := ReadBundle(bundlePath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("evidence %s is not signed: no bundle %s", path, bundlePath)
+		}
+		return nil, fmt.Errorf("evidence %s: %w", path, err)
+	}
+	sum := sha256.Sum256(doc)
+	v, err := VerifyBundle(data, trust, &Artifact{Digest: sum[:]})
+	if err != nil {
+		return nil, fmt.Errorf("evidence %s: signature %s does not verify: %w", path, bundlePath, err)
+	}
+	if v.PayloadType != InTotoPayloadType {
+		return nil, fmt.Errorf("evidence %s: bundle %s holds no in-toto attestation", path, bundlePath)
+	}
+	var st statement
+	if err := json.Unmarshal(v.Payload, &st); err != nil {
+		return nil, fmt.Errorf("evidence %s: bundle %s: attestation is not an in-toto statement: %w", path, bundlePath, err)
+	}
+	if st.Type != StatementType || st.PredicateType != EvidencePredicateType {
+		return nil, fmt.Errorf("evidence %s: bundle %s attests %q (statement %q), not mlgate evidence (%s)", path, bundlePath, st.PredicateType, st.Type, EvidencePredicateType)
+	}
+	// The digest subject already binds the bytes; the predicate must be the
+	// same document too, so nothing else rides along under the signature.
+	var want, got bytes.Buffer
+	if json.Compact(&want, doc) != nil || json.Compact(&got, st.Predicate) != nil || !bytes.Equal(want.Bytes(), got.Bytes()) {
+		return nil, fmt.Errorf("evidence %s: the signed document in %s differs from the file", path, bundlePath)
+	}
+	return v, nil
+}
+
+func readEvidenceFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading evidence: %w", err)
+	}
+	defer f.Close()
+	doc, err := io.ReadAll(io.LimitReader(f, maxEvidenceSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading evidence %s: %w", path, err)
+	}
+	if len(doc) > maxEvidenceSize {
+		return nil, fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxEvidenceSize>>20)
+	}
+	return doc, nil
+}
