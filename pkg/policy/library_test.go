@@ -131,7 +131,7 @@ const settings = `{"config": {"signing": {"identity_regexp": "^https://github\\.
 func TestLibraryOnScenarios(t *testing.T) {
 	dataFile := filepath.Join(t.TempDir(), "settings.json")
 	os.WriteFile(dataFile, []byte(settings), 0o644)
-	e, err := Load(context.Background(), []string{libraryDir(t)}, []string{dataFile})
+	e, err := Load(context.Background(), []string{libraryDir(t)}, []string{dataFile}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
