@@ -16,13 +16,20 @@ import data.mlgate.lib
 # Extensions that are always pickle-based (plain pickle, joblib, dill).
 pickle_extensions := {"pkl", "pickle", "joblib", "dill", "sav"}
 
-# Extensions PyTorch checkpoints use, and other frameworks too (OpenVINO
-# weights are .bin): judged by content when the gate read the file, else
-# refused.
-maybe_pickle_extensions := {"pt", "pth", "bin", "ckpt"}
+# Extensions torch.load reads (it unpickles them): refused unless the gate
+# recognised a format without pickle in their content.
+torch_extensions := {"pt", "pth", "ckpt"}
 
-# Formats the gate recognises in a file's content that hold a pickle.
+# .bin is PyTorch's too, but also raw weights (OpenVINO): refused when the
+# content holds a pickle or was not read.
+maybe_pickle_extensions := {"bin"}
+
+# Formats the gate recognises in a file's content that hold a pickle
+# (recognised by opcode structure, whatever the protocol or header).
 pickle_formats := {"pickle", "pytorch"}
+
+# Formats the gate recognises that cannot hold a pickle.
+safe_formats := {"safetensors", "gguf", "numpy", "onnx"}
 
 extension(path) := lower(ext) if {
 	parts := split(path, ".")
@@ -48,6 +55,11 @@ pickled(f) if {
 	f.format == ""
 }
 
+pickled(f) if {
+	extension(f.path) in torch_extensions
+	not f.format in safe_formats
+}
+
 # METADATA
 # title: No pickle-based model files
 deny_pickle contains msg if {
@@ -58,7 +70,15 @@ deny_pickle contains msg if {
 
 describe(f) := sprintf("its content is %s", [f.format]) if f.format in pickle_formats
 
-describe(f) := sprintf(".%s file", [extension(f.path)]) if not f.format in pickle_formats
+describe(f) := sprintf(".%s file", [extension(f.path)]) if {
+	not f.format in pickle_formats
+	f.format in {"", "other"}
+}
+
+describe(f) := sprintf(".%s file whose content is %s", [extension(f.path), f.format]) if {
+	not f.format in pickle_formats
+	not f.format in {"", "other"}
+}
 
 # METADATA
 # title: Model files are known

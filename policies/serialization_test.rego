@@ -24,10 +24,19 @@ test_content_decides_ambiguous_extensions if {
 		"pytorch_model.bin": "pytorch",
 		"weights.dat": "pickle",
 		"model.safetensors": "safetensors",
+		"converted.pt": "safetensors",
 	})
 	denials == {
 		"pytorch_model.bin is pickle-based (its content is pytorch), which can run code when loaded",
 		"weights.dat is pickle-based (its content is pickle), which can run code when loaded",
+	}
+}
+
+test_unknown_content_under_torch_extensions_is_denied if {
+	denials := serialization.deny_pickle with input as sniffed({"model.pt": "other", "model.ckpt": "zip", "raw.bin": "other"})
+	denials == {
+		"model.pt is pickle-based (.pt file), which can run code when loaded",
+		"model.ckpt is pickle-based (.ckpt file whose content is zip), which can run code when loaded",
 	}
 }
 

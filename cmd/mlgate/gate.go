@@ -70,6 +70,8 @@ type policyInputOptions struct {
 	Evidence  []string
 	ModelCard string
 	Model     string
+	Sandbox   policy.Options
+	memoryMiB int64
 }
 
 func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
@@ -78,6 +80,9 @@ func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&o.Evidence, "evidence", "e", nil, "evidence `FILE` of an earlier step (validate, drift, verify, ...); repeatable")
 	cmd.Flags().StringVar(&o.ModelCard, "model-card", "", "model card (README.md with YAML front matter) or metadata `FILE` (YAML, JSON)")
 	cmd.Flags().StringVar(&o.Model, "model", "", "model file or folder `PATH`, listed for the policies (names, sizes, formats)")
+	cmd.Flags().BoolVar(&o.Sandbox.AllowNetwork, "allow-network", false, "let policies use http.send and DNS lookups (denied by default)")
+	cmd.Flags().DurationVar(&o.Sandbox.Timeout, "policy-timeout", policy.DefaultTimeout, "time limit for evaluating each policy rule")
+	cmd.Flags().Int64Var(&o.memoryMiB, "policy-memory", policy.DefaultMemory>>20, "memory limit in `MiB` a policy rule's evaluation may add")
 }
 
 // fill adds the model, the evidence and the GitHub context to the input and
@@ -123,12 +128,17 @@ func (o *policyInputOptions) loadPolicies(ctx context.Context) func() (*policy.E
 		}
 		return func() (*policy.Engine, error) { return nil, err }
 	}
+	if o.Sandbox.Timeout <= 0 || o.memoryMiB <= 0 {
+		err := fmt.Errorf("--policy-timeout %s and --policy-memory %d: both must be positive", o.Sandbox.Timeout, o.memoryMiB)
+		return func() (*policy.Engine, error) { return nil, err }
+	}
+	o.Sandbox.Memory = o.memoryMiB << 20
 	done := make(chan struct{})
 	var engine *policy.Engine
 	var err error
 	go func() {
 		defer close(done)
-		engine, err = policy.Load(ctx, o.Policies, o.Data)
+		engine, err = policy.Load(ctx, o.Policies, o.Data, o.Sandbox)
 	}()
 	return func() (*policy.Engine, error) {
 		<-done

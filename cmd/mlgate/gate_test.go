@@ -269,6 +269,10 @@ func TestGateCannotRun(t *testing.T) {
 	badPolicy := write("bad.rego", "package bad\n\ndeny contains msg if {\n\tmsg := x\n}\n")
 	notEvidence := write("notevidence.json", `{"apiVersion": "mlgate.dev/v1", "kind": "Nope"}`)
 	labels := write("labels.json", `{"model": "fraud", "stage": "candidate"}`)
+	// A pull request's module in the library's package, exempting its deny
+	// rules (issue #10), and a policy phoning out.
+	exempt := write("exempt.rego", "package mlgate.signature\n\nexception contains name if {\n\tsome name in {\"missing\", \"identity\"}\n}\n")
+	phone := write("phone.rego", "package phone\n\ndeny contains \"x\" if {\n\thttp.send({\"method\": \"GET\", \"url\": \"http://127.0.0.1:9\"}).status_code != 200\n}\n")
 	badGate := write("gate.yaml", "apiVersion: mlgate.dev/v1\nkind: PromotionGate\nmetrics:\n  - name: a\n    mni: 1\n")
 	metrics := fixture("metrics.json")
 	gate := fixture("gate.yaml")
@@ -282,6 +286,9 @@ func TestGateCannotRun(t *testing.T) {
 		"missing metrics":   {[]string{"gate", "-c", gate, "-m", filepath.Join(dir, "absent.json")}, "absent.json: no such file"},
 		"bad metrics":       {[]string{"gate", "-c", gate, "-m", labels}, labels + ": no numeric metrics"},
 		"policy compile":    {[]string{"gate", "-c", gate, "-m", metrics, "-p", badPolicy}, "bad.rego:4: var x is unsafe"},
+		"reserved package":  {[]string{"gate", "-c", gate, "-m", metrics, "-p", library, "-p", exempt}, exempt + ":1: package mlgate.signature is reserved for mlgate's policy library"},
+		"network":           {[]string{"gate", "-c", gate, "-m", metrics, "-p", phone}, phone + ":4: undefined function http.send"},
+		"policy memory":     {[]string{"gate", "-c", gate, "-m", metrics, "-p", phone, "--policy-memory", "0"}, "--policy-memory 0: both must be positive"},
 		"bad evidence":      {[]string{"gate", "-c", gate, "-m", metrics, "-e", notEvidence}, notEvidence + `: unknown kind "Nope"`},
 		"overwrite input":   {[]string{"gate", "-c", gate, "-m", metrics, "--out", metrics}, metrics + ": refusing to overwrite an input"},
 		"outputs collide":   {[]string{"gate", "-c", gate, "-m", metrics, "--out", filepath.Join(dir, "o.json"), "--sarif", filepath.Join(dir, "o.json")}, "are the same file"},

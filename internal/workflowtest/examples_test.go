@@ -99,7 +99,8 @@ func (e examplesEnv) act(t *testing.T, repo, workflow, event, eventJSON string, 
 	o := actOptions{
 		env: map[string]string{"GITHUB_API_URL": gh.URL()},
 		secrets: map[string]string{"GITHUB_TOKEN": "ghs-installation",
-			"MLGATE_SIGNING_KEY": string(key), "MLGATE_SIGNING_KEY_PASSWORD": "demo"},
+			"MLGATE_SIGNING_KEY": string(key), "MLGATE_SIGNING_KEY_PASSWORD": "demo",
+			"MLGATE_PR_SIGNING_KEY": string(key), "MLGATE_PR_SIGNING_KEY_PASSWORD": "demo"},
 		local: map[string]string{"mlgate/mlgate@v1": e.action},
 	}
 	for k, v := range more.env {
@@ -134,12 +135,27 @@ func pullRequestEvent(t *testing.T, number int) string {
 	return ""
 }
 
+// onBase sets the pull request's base commit in an event payload.
+func onBase(t *testing.T, eventJSON, sha string) string {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(eventJSON), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["pull_request"].(map[string]any)["base"].(map[string]any)["sha"] = sha
+	out, _ := json.Marshal(ev)
+	return string(out)
+}
+
 func TestExamplePRModelCheck(t *testing.T) {
 	e := newExamplesEnv(t)
 	repo := e.userRepo(t, "example-pr-model-check.yml", func(dir string) {
 		os.MkdirAll(filepath.Join(dir, "profiles"), 0o755)
 		run(t, dir, e.mlgate, "profile", "--out", "profiles/reference.json", "data/reference/part-0.parquet")
 	})
+	// The base branch's commit: the workflow reads its configuration from
+	// there (trusted/), whatever the pull request changes.
+	base := strings.TrimSpace(run(t, repo, "git", "rev-parse", "HEAD"))
 	gh := githubfake.New(t)
 	const number = 7
 	// A reviewer's comment, and the report of an earlier push, which the run
@@ -147,7 +163,7 @@ func TestExamplePRModelCheck(t *testing.T) {
 	gh.AddComment(number, "octocat", "Looks good, waiting for the model check.")
 	gh.AddComment(number, githubfake.BotLogin, `<!-- mlgate:report {"id":"mlgate","v":1} -->`+"\nreport of the previous push")
 
-	r := e.act(t, repo, "example-pr-model-check.yml", "pull_request", pullRequestEvent(t, number), gh, actOptions{})
+	r := e.act(t, repo, "example-pr-model-check.yml", "pull_request", onBase(t, pullRequestEvent(t, number), base), gh, actOptions{})
 	if !r.ok {
 		t.Fatalf("the model check failed under act:\n%s", r.log)
 	}
@@ -190,13 +206,22 @@ func TestExamplePRModelCheck(t *testing.T) {
 		t.Errorf("the job summary lacks the gate's report:\n%s", summary)
 	}
 
-	// The next push brings a worse candidate: the gate blocks it, the report
-	// still runs and updates the same comment (and fails, as the evidence did),
-	// and the last step says why the job failed.
-	os.WriteFile(filepath.Join(repo, "metrics", "candidate.json"),
-		[]byte(`{"eval": {"auc": 0.87, "accuracy": 0.85, "log_loss": 0.33}, "latency_ms": {"p95": 41.0}}`+"\n"), 0o644)
-	commit(t, repo, "a worse candidate")
-	r = e.act(t, repo, "example-pr-model-check.yml", "pull_request", pullRequestEvent(t, number), gh, actOptions{})
+	// The next push brings a worse candidate and loosens, in the same pull
+	// request, the gate, the baseline and the policy settings: the gate (reading the base commit's) blocks it, the report
+	// still runs and updates the same comment (and fails, as the evidence
+	// did), and the last step says why the job failed.
+	for name, content := range map[string]string{
+		"metrics/candidate.json": `{"eval": {"auc": 0.87, "accuracy": 0.85, "log_loss": 0.33}, "latency_ms": {"p95": 41.0}}`,
+		"metrics/baseline.json":  `{"eval": {"auc": 0.5, "accuracy": 0.5, "log_loss": 0.9}, "latency_ms": {"p95": 99.0}}`,
+		"gate.yaml":              "apiVersion: mlgate.dev/v1\nkind: PromotionGate\nmetrics:\n  - name: eval.auc\n    min: 0.5\n",
+		"mlgate-policy.yaml":     "config: {}",
+	} {
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(content+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(t, repo, "a worse candidate, and a gate loosened to let it through")
+	r = e.act(t, repo, "example-pr-model-check.yml", "pull_request", onBase(t, pullRequestEvent(t, number), base), gh, actOptions{})
 	if r.ok {
 		t.Fatalf("a blocked model passed the check:\n%s", r.log)
 	}

@@ -20,7 +20,7 @@ func benchEval(b *testing.B, shape gatebench.Shape) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := Load(context.Background(), []string{f.Policies}, nil)
+	e, err := Load(context.Background(), []string{f.Policies}, nil, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func BenchmarkLoad50Policies(b *testing.B) {
 		b.Fatal(err)
 	}
 	gatebench.ReportCPU(b, func() {
-		if _, err := Load(context.Background(), []string{f.Policies}, nil); err != nil {
+		if _, err := Load(context.Background(), []string{f.Policies}, nil, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	})

@@ -3,9 +3,12 @@
 // evaluates them on the documented input (input.go) as many times as needed.
 // Rules follow conftest's conventions: deny and violation rules (and
 // deny_NAME, violation_NAME) fail, warn rules warn, each result is a string or
-// an object with msg, and exception rules exempt named rules. METADATA
+// an object with msg, and exception rules exempt named rules of their own
+// package (the results stay visible as warnings marked exempted). METADATA
 // annotations give every result its title, description, severity and
-// remediation. Anything that prevents a decision fails closed.
+// remediation. Policies run sandboxed (sandbox.go): no network, bounded time
+// and memory, and the mlgate.* packages only as shipped. Anything that
+// prevents a decision fails closed.
 package policy
 
 import (
@@ -39,6 +42,7 @@ type Engine struct {
 	decisions  []*decision
 	exceptions []*exception
 	files      []string
+	limits     Options
 }
 
 // decision is one decision rule of a package (all definitions of one name).
@@ -64,9 +68,10 @@ type metadata struct {
 
 // Load reads the Rego policies under paths (files or folders; *_test.rego
 // files are skipped) and the data documents in dataPaths (JSON or YAML, merged
-// under data), compiles them and prepares one query per decision rule.
-// Errors name the file and line.
-func Load(ctx context.Context, paths, dataPaths []string) (*Engine, error) {
+// under data), compiles them in the sandbox opts describes and prepares one
+// query per decision rule. Modules in the reserved mlgate packages must be the
+// shipped library's files. Errors name the file and line.
+func Load(ctx context.Context, paths, dataPaths []string, opts Options) (*Engine, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no policy paths given")
 	}
@@ -81,7 +86,7 @@ func Load(ctx context.Context, paths, dataPaths []string) (*Engine, error) {
 		return nil, fmt.Errorf("no Rego policies found in %s", strings.Join(paths, ", "))
 	}
 	modules := make(map[string]*ast.Module, len(res.Modules))
-	e := &Engine{}
+	e := &Engine{limits: opts.withDefaults()}
 	// Modules are keyed by the file's path as given (the loader's own keys
 	// drop a leading slash), and a file reached through two paths
 	// (policies/ and ./policies/x.rego) is one policy, not a duplicate package.
@@ -100,6 +105,9 @@ func Load(ctx context.Context, paths, dataPaths []string) (*Engine, error) {
 			continue
 		}
 		seen[key] = true
+		if err := checkReserved(f); err != nil {
+			return nil, err
+		}
 		modules[f.Name] = f.Parsed
 		e.files = append(e.files, f.Name)
 	}
@@ -112,6 +120,7 @@ func Load(ctx context.Context, paths, dataPaths []string) (*Engine, error) {
 		return nil, err
 	}
 	compiler := ast.NewCompiler().
+		WithCapabilities(e.limits.capabilities()).
 		WithEnablePrintStatements(false).
 		WithStrict(true).
 		WithSchemas(schemas)
@@ -148,6 +157,17 @@ func loadData(paths []string) (storage.Store, error) {
 	}
 	if len(res.Modules) > 0 {
 		return nil, errors.New("policy data: --data takes JSON or YAML documents; give Rego files with --policy")
+	}
+	// Data under data.mlgate would sit beside (and could shadow) the library's rules.
+	if _, ok := res.Documents[reservedRoot]; ok {
+		culprit := strings.Join(paths, ", ")
+		for _, p := range paths {
+			if one, err := loader.NewFileLoader().All([]string{p}); err == nil && one.Documents[reservedRoot] != nil {
+				culprit = p
+				break
+			}
+		}
+		return nil, fmt.Errorf("policy data %s: the top-level key %q is reserved for mlgate's policy library; put settings under config", culprit, reservedRoot)
 	}
 	return inmem.NewFromObject(res.Documents), nil
 }

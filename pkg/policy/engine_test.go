@@ -11,7 +11,7 @@ import (
 
 func load(t *testing.T, paths ...string) *Engine {
 	t.Helper()
-	e, err := Load(context.Background(), paths, nil)
+	e, err := Load(context.Background(), paths, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestConventions(t *testing.T) {
 	}
 	for _, how := range []string{"exempt", "exempt_conftest"} {
 		exempted := byMessage(eval(t, e, map[string]any{"legacy": true, how: true}))["legacy format"]
-		if exempted.Status != evidence.StatusPass || !exempted.Exempted {
+		if exempted.Status != evidence.StatusWarn || !exempted.Exempted {
 			t.Errorf("%s: %+v", how, exempted)
 		}
 	}
@@ -93,13 +93,13 @@ func TestQuietRulesPass(t *testing.T) {
 // Fail closed: errors, undefined decisions and broken policies never pass.
 func TestFailClosed(t *testing.T) {
 	t.Run("compile error names file and line", func(t *testing.T) {
-		_, err := Load(context.Background(), []string{"testdata/broken"}, nil)
+		_, err := Load(context.Background(), []string{"testdata/broken"}, nil, Options{})
 		if err == nil || !strings.Contains(err.Error(), "broken.rego:5: var unknown_var is unsafe") {
 			t.Fatalf("error %v", err)
 		}
 	})
 	t.Run("a field the input does not have is a compile error", func(t *testing.T) {
-		_, err := Load(context.Background(), []string{"testdata/typo"}, nil)
+		_, err := Load(context.Background(), []string{"testdata/typo"}, nil, Options{})
 		if err == nil || !strings.Contains(err.Error(), "typo.rego:4: undefined ref: input.modle.name") {
 			t.Fatalf("error %v", err)
 		}
@@ -133,19 +133,19 @@ func TestFailClosed(t *testing.T) {
 		}
 	})
 	t.Run("no decision rules", func(t *testing.T) {
-		_, err := Load(context.Background(), []string{"testdata/empty"}, nil)
+		_, err := Load(context.Background(), []string{"testdata/empty"}, nil, Options{})
 		if err == nil || !strings.Contains(err.Error(), "no deny, violation or warn rules") {
 			t.Fatalf("error %v", err)
 		}
 	})
 	t.Run("no policies", func(t *testing.T) {
-		_, err := Load(context.Background(), []string{t.TempDir()}, nil)
+		_, err := Load(context.Background(), []string{t.TempDir()}, nil, Options{})
 		if err == nil || !strings.Contains(err.Error(), "no Rego policies found") {
 			t.Fatalf("error %v", err)
 		}
 	})
 	t.Run("missing path", func(t *testing.T) {
-		_, err := Load(context.Background(), []string{"testdata/absent"}, nil)
+		_, err := Load(context.Background(), []string{"testdata/absent"}, nil, Options{})
 		if err == nil || !strings.Contains(err.Error(), "testdata/absent") {
 			t.Fatalf("error %v", err)
 		}

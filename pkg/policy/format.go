@@ -14,7 +14,7 @@ import (
 // by these rather than by extension where they can: a .bin file is a pickled
 // PyTorch checkpoint in one repository and raw OpenVINO weights in another.
 const (
-	FormatPickle      = "pickle"      // a pickle stream (protocol 2 or later)
+	FormatPickle      = "pickle"      // a pickle opcode stream (any protocol, header or not)
 	FormatPyTorch     = "pytorch"     // a PyTorch zip archive, which holds a pickle
 	FormatZip         = "zip"         // another zip archive
 	FormatSafetensors = "safetensors" // a safetensors file
@@ -32,12 +32,10 @@ func Sniff(path string) string {
 		return ""
 	}
 	defer f.Close()
-	head := make([]byte, 16)
+	head := make([]byte, pickleWindow)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
 	switch {
-	case len(head) >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5:
-		return FormatPickle
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return sniffZip(path)
 	case bytes.HasPrefix(head, []byte("GGUF")):
@@ -48,6 +46,8 @@ func Sniff(path string) string {
 		return FormatSafetensors
 	case len(head) >= 1 && head[0] == 0x08 && strings.EqualFold(filepath.Ext(path), ".onnx"):
 		return FormatONNX // field 1 (ir_version), varint
+	case looksPickle(head):
+		return FormatPickle
 	}
 	return FormatOther
 }

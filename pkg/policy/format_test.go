@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
@@ -62,5 +64,76 @@ func TestSniff(t *testing.T) {
 		if got := Sniff(filepath.Join(dir, name)); got != format {
 			t.Errorf("%s: %q, want %q", name, got, format)
 		}
+	}
+}
+
+// makePickles writes the pickles of issue #10 that passed by extension and
+// header alone, each under a name that does not say pickle, and proves Python
+// loads every one (the truncated one runs its call before failing).
+const makePickles = `
+import os, pickle, pickletools, sys
+d = sys.argv[1]
+obj = {"coef": [0.1, 0.2], "name": "clf"}
+for proto in range(6):
+    open(os.path.join(d, "p%d.dat" % proto), "wb").write(pickle.dumps(obj, protocol=proto))
+    assert pickle.loads(open(os.path.join(d, "p%d.dat" % proto), "rb").read()) == obj
+headerless = pickle.dumps(obj, protocol=4)[2:]
+open(os.path.join(d, "noheader.dat"), "wb").write(headerless)
+assert pickle.loads(headerless) == obj
+truncated = b"cbuiltins\nprint\n(S'LOADED'\ntR"
+open(os.path.join(d, "truncated.dat"), "wb").write(truncated)
+try:
+    pickle.loads(truncated)
+except Exception:
+    pass
+os.makedirs(os.path.join(d, ".cache"))
+open(os.path.join(d, ".cache", "clf.bin"), "wb").write(pickle.dumps(obj, protocol=1) + b"\0" * 100)
+assert pickle.loads(open(os.path.join(d, ".cache", "clf.bin"), "rb").read()) == obj
+`
+
+func TestSniffPicklesByOpcodes(t *testing.T) {
+	python := "/usr/bin/python3"
+	if _, err := exec.LookPath(python); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("%s is required in CI: %v", python, err)
+		}
+		t.Skipf("skipped: no %s to write pickles", python)
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(python, "-c", makePickles, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "LOADED") {
+		t.Fatalf("Python did not run the truncated pickle's call: %s", out)
+	}
+	// Text and raw weights that happen to start with opcode bytes are not pickles.
+	for name, content := range map[string]string{
+		"README.md": "# Model\n\nhello world\n", "vocab.txt": "hello\nlist\n(\n", "config.json": `{"a": 1}`,
+		"numbers.txt": "I42\n", "weights.raw": "\x00\x00\x00?\x00\x00\xc0?",
+	} {
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	var m Model
+	if err := m.ListModelFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range m.Files {
+		got[f.Path] = f.Format
+	}
+	want := map[string]string{
+		"p0.dat": FormatPickle, "p1.dat": FormatPickle, "p2.dat": FormatPickle, "p3.dat": FormatPickle,
+		"p4.dat": FormatPickle, "p5.dat": FormatPickle, "noheader.dat": FormatPickle, "truncated.dat": FormatPickle,
+		".cache/clf.bin": FormatPickle,
+		"README.md":      FormatOther, "vocab.txt": FormatOther, "config.json": FormatOther, "numbers.txt": FormatOther, "weights.raw": FormatOther,
+	}
+	for name, format := range want {
+		if got[name] != format {
+			t.Errorf("%s: %q, want %q", name, got[name], format)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("listed %v", got)
 	}
 }

@@ -220,10 +220,7 @@ func (m *Model) ListModelFiles(root string) error {
 			return err
 		}
 		if d.IsDir() {
-			if p != root && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir // .git, .cache
-			}
-			return nil
+			return nil // hidden folders too: Python loads a pickle from .cache as well
 		}
 		info, err := d.Info()
 		if err != nil {

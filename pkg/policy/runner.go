@@ -52,7 +52,7 @@ func RunTests(ctx context.Context, paths []string, opts TestOptions, out io.Writ
 		timeout = 5 * time.Second
 	}
 	runner := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithEnablePrintStatements(true)).
+		SetCompiler(ast.NewCompiler().WithEnablePrintStatements(true).WithCapabilities(Options{}.capabilities())).
 		SetStore(store).
 		CapturePrintOutput(true).
 		SetTimeout(timeout).

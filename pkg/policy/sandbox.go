@@ -1,0 +1,192 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/loader"
+
+	"github.com/mlgate/mlgate/policies"
+)
+
+// Defaults of Options: generous for real policies, small enough that a policy
+// looping on purpose stops the run instead of the machine.
+const (
+	DefaultTimeout = 10 * time.Second
+	DefaultMemory  = 1 << 30
+)
+
+// Options is the sandbox policies run in. Policies come from repositories
+// and pull requests, so by default they reach no network and each evaluation
+// is bounded in time and memory.
+type Options struct {
+	// AllowNetwork restores http.send and the net.* lookups. opa.runtime
+	// (which exposes the environment, and so CI secrets) stays out regardless.
+	AllowNetwork bool
+	// Timeout bounds each evaluation of a rule (DefaultTimeout when zero).
+	Timeout time.Duration
+	// Memory bounds the heap an evaluation may add, in bytes (DefaultMemory
+	// when zero). OPA has no memory limit of its own: a watchdog polls the
+	// heap and cancels the evaluation.
+	Memory int64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Memory <= 0 {
+		o.Memory = DefaultMemory
+	}
+	return o
+}
+
+// capabilities are OPA's built-ins minus those that reach outside the
+// process: a policy calling one does not compile.
+func (o Options) capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	kept := caps.Builtins[:0]
+	for _, b := range caps.Builtins {
+		if !allowedBuiltin(b, o.AllowNetwork) {
+			continue
+		}
+		kept = append(kept, b)
+	}
+	caps.Builtins = kept
+	return caps
+}
+
+// allowedBuiltin leaves out opa.runtime always and, without network, http.send
+// and the net.* built-ins that do lookups (the CIDR helpers are pure and stay).
+func allowedBuiltin(b *ast.Builtin, network bool) bool {
+	switch {
+	case b.Name == "opa.runtime":
+		return false
+	case network:
+		return true
+	case b.Name == "http.send":
+		return false
+	case strings.HasPrefix(b.Name, "net.") && b.Nondeterministic:
+		return false
+	}
+	return true
+}
+
+// reservedRoot is the package root of the shipped policy library.
+const reservedRoot = "mlgate"
+
+var (
+	shippedOnce sync.Once
+	shipped     map[string]bool // contents of the library's policy files
+)
+
+// shippedFiles indexes the embedded library by content.
+func shippedFiles() map[string]bool {
+	shippedOnce.Do(func() {
+		shipped = map[string]bool{}
+		_ = fs.WalkDir(policies.Library, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := policies.Library.ReadFile(p)
+			if err == nil {
+				shipped[string(data)] = true
+			}
+			return err
+		})
+	})
+	return shipped
+}
+
+// checkReserved refuses a module in package mlgate or mlgate.* that is not a
+// file of the shipped library, byte for byte: a look-alike could add
+// exceptions to (or redefine) the library's rules.
+func checkReserved(f *loader.RegoFile) error {
+	path := f.Parsed.Package.Path
+	if len(path) < 2 || ast.Compare(path[1].Value, ast.String(reservedRoot)) != 0 {
+		return nil
+	}
+	if shippedFiles()[string(f.Raw)] {
+		return nil
+	}
+	line := 1
+	if loc := f.Parsed.Package.Location; loc != nil {
+		line = loc.Row
+	}
+	return fmt.Errorf("%s:%d: package %s is reserved for mlgate's policy library: only its shipped files load there; put your own policies in another package",
+		f.Name, line, strings.TrimPrefix(path.String(), "data."))
+}
+
+// Errors a bounded evaluation ends with.
+var (
+	errTimeout = errors.New("timeout")
+	errMemory  = errors.New("memory")
+)
+
+// bounded runs eval with the deadline and a heap watchdog: when the heap
+// grows by more than the memory bound it cancels the context. The error
+// returned says which bound stopped it, or is eval's own.
+func (o Options) bounded(ctx context.Context, eval func(context.Context) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	ctx, stop := context.WithTimeoutCause(ctx, o.Timeout, errTimeout)
+	defer stop()
+	done := make(chan struct{})
+	defer close(done)
+	go watchHeap(o.Memory, done, func() { cancel(errMemory) })
+	err := eval(ctx)
+	if err == nil {
+		return nil
+	}
+	switch cause := context.Cause(ctx); cause {
+	case errTimeout:
+		return fmt.Errorf("stopped after the time limit of %s", o.Timeout)
+	case errMemory:
+		return fmt.Errorf("stopped at the memory limit of %d MiB", o.Memory>>20)
+	}
+	return err
+}
+
+// heapSample is the runtime metric the watchdog reads: live and not yet
+// swept heap objects, cheap to read (no stop-the-world).
+const heapSample = "/memory/classes/heap/objects:bytes"
+
+func heapBytes() int64 {
+	s := []metrics.Sample{{Name: heapSample}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}
+
+// watchHeap calls over once when the heap exceeds its size at the start plus
+// limit, polling until done is closed. Garbage counts until it is swept, so a
+// heap over the ceiling is collected once before it counts as an overrun.
+func watchHeap(limit int64, done <-chan struct{}, over func()) {
+	ceiling := heapBytes() + limit
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			if heapBytes() <= ceiling {
+				continue
+			}
+			if runtime.GC(); heapBytes() > ceiling {
+				over()
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package policy
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// writePolicy writes one policy file in a fresh folder and returns its path.
+func writePolicy(t *testing.T, name, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The attack of issue #10: a pull request adds a module to the library's
+// package whose exception exempts the library's own deny rules.
+func TestReservedPackagesAreTheShippedLibrary(t *testing.T) {
+	evil := writePolicy(t, "exempt.rego", "package mlgate.signature\n\nexception contains name if {\n\tsome name in {\"missing\", \"unconfigured\", \"failed\", \"identity\"}\n}\n")
+	_, err := Load(context.Background(), []string{libraryDir(t), evil}, nil, Options{})
+	if err == nil || !strings.Contains(err.Error(), evil+":1: package mlgate.signature is reserved for mlgate's policy library") {
+		t.Fatalf("error %v", err)
+	}
+	// A library file changed by one byte is a look-alike too, as is the bare root.
+	shipped, err := os.ReadFile(filepath.Join(libraryDir(t), "serialization.rego"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := writePolicy(t, "serialization.rego", strings.Replace(string(shipped), `"pkl",`, "", 1))
+	root := writePolicy(t, "root.rego", "package mlgate\n\ndeny contains \"x\" if false\n")
+	for _, p := range []string{edited, root} {
+		if _, err := Load(context.Background(), []string{p}, nil, Options{}); err == nil || !strings.Contains(err.Error(), "is reserved for mlgate's policy library") {
+			t.Fatalf("%s: error %v", p, err)
+		}
+	}
+	// A byte-identical copy of the library loads wherever it lives, and a
+	// package merely starting with the same letters is the user's.
+	copyDir := t.TempDir()
+	entries, _ := os.ReadDir(libraryDir(t))
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join(libraryDir(t), e.Name()))
+		os.WriteFile(filepath.Join(copyDir, e.Name()), data, 0o644)
+	}
+	own := writePolicy(t, "own.rego", "package mlgatex.signature\n\nexception contains \"identity\" if true\n\ndeny contains \"x\" if false\n")
+	if _, err := Load(context.Background(), []string{copyDir, own}, nil, Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Data documents cannot put values beside the library's rules either.
+func TestReservedDataKey(t *testing.T) {
+	data := writePolicy(t, "settings.json", `{"mlgate": {"signature": {"exception": ["identity"]}}}`)
+	_, err := Load(context.Background(), []string{libraryDir(t)}, []string{data}, Options{})
+	if err == nil || !strings.Contains(err.Error(), data+`: the top-level key "mlgate" is reserved`) {
+		t.Fatalf("error %v", err)
+	}
+}
+
+// Exempted results are warnings marked exempted, never passes; an exception
+// reaches only the rules of its own package.
+func TestExemptedResultsWarn(t *testing.T) {
+	other := writePolicy(t, "other.rego", "package other\n\nexception contains \"legacy\" if true\n\ndeny contains \"x\" if false\n")
+	e := load(t, "testdata/conventions", other)
+	results := byMessage(eval(t, e, map[string]any{"legacy": true}))
+	if r := results["legacy format"]; r.Status != evidence.StatusFail || r.Exempted {
+		t.Fatalf("another package's exception applied: %+v", r)
+	}
+	results = byMessage(eval(t, e, map[string]any{"legacy": true, "exempt": true}))
+	if r := results["legacy format"]; r.Status != evidence.StatusWarn || !r.Exempted {
+		t.Fatalf("exempted result: %+v", r)
+	}
+}
+
+// Policies reach no network unless allowed: a local server sees no request
+// from http.send or net.lookup_ip_addr, which do not even compile; with
+// AllowNetwork the same policy reaches it (so the server would have counted).
+// opa.runtime, which exposes the environment, never compiles.
+func TestNoNetworkByDefault(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`{"allowed": false}`))
+	}))
+	defer srv.Close()
+	fetch := writePolicy(t, "fetch.rego", "package fetch\n\ndeny contains \"remote says no\" if {\n\tresp := http.send({\"method\": \"GET\", \"url\": \""+srv.URL+"\"})\n\tnot resp.body.allowed\n}\n")
+	lookup := writePolicy(t, "lookup.rego", "package lookup\n\ndeny contains \"resolved\" if {\n\tcount(net.lookup_ip_addr(\""+strings.TrimPrefix(srv.URL, "http://")+"\")) > 0\n}\n")
+	runtime := writePolicy(t, "env.rego", "package env\n\ndeny contains k if {\n\tsome k, _ in opa.runtime().env\n}\n")
+	cases := map[string]string{fetch: "fetch.rego:4: undefined function http.send", lookup: "lookup.rego:4: undefined function net.lookup_ip_addr", runtime: "env.rego:4: undefined function opa.runtime"}
+	for p, want := range cases {
+		if _, err := Load(context.Background(), []string{p}, nil, Options{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the server received %d requests", n)
+	}
+	if _, err := Load(context.Background(), []string{runtime}, nil, Options{AllowNetwork: true}); err == nil {
+		t.Fatal("opa.runtime compiled with AllowNetwork")
+	}
+	e, err := Load(context.Background(), []string{fetch}, nil, Options{AllowNetwork: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := eval(t, e, map[string]any{}); len(r) != 1 || r[0].Message != "remote says no" || hits.Load() != 1 {
+		t.Fatalf("with AllowNetwork: %+v, %d requests", r, hits.Load())
+	}
+	if _, err := Load(context.Background(), []string{lookup}, nil, Options{AllowNetwork: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testBudget is the time left before the test's deadline, for bounds that
+// must not be what stops a test.
+func testBudget(t *testing.T) time.Duration {
+	if d, ok := t.Deadline(); ok {
+		return time.Until(d) / 2
+	}
+	return 10 * time.Minute
+}
+
+// An evaluation that allocates without end is stopped at the memory bound
+// (numbers.range(1, 3e8) reached 11.7 GB unbounded) and is an error result at
+// the rule's line.
+func TestMemoryBound(t *testing.T) {
+	p := writePolicy(t, "huge.rego", "package huge\n\ndeny contains \"huge\" if {\n\tcount(numbers.range(1, 3e8)) > 0\n}\n")
+	e, err := Load(context.Background(), []string{p}, nil, Options{Memory: 64 << 20, Timeout: testBudget(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := eval(t, e, map[string]any{})
+	if len(r) != 1 || r[0].Status != evidence.StatusError || !strings.Contains(r[0].Message, "stopped at the memory limit of 64 MiB") ||
+		r[0].Source == nil || r[0].Source.File != p || r[0].Source.Line != 3 {
+		t.Fatalf("%+v %v", r, r[0].Source)
+	}
+}
+
+// An evaluation that runs without end is stopped at the deadline, also an
+// error result at the rule's line. (8e9 iterations cannot finish in 100ms on
+// any machine; nothing here measures how long it took.)
+func TestTimeBound(t *testing.T) {
+	p := writePolicy(t, "slow.rego", "package slow\n\nnums := numbers.range(1, 2000)\n\ndeny contains \"never\" if {\n\tsome a in nums\n\tsome b in nums\n\tsome c in nums\n\ta + b + c < 0\n}\n")
+	e, err := Load(context.Background(), []string{p}, nil, Options{Timeout: 100 * time.Millisecond, Memory: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := eval(t, e, map[string]any{})
+	if len(r) != 1 || r[0].Status != evidence.StatusError || !strings.Contains(r[0].Message, "stopped after the time limit of 100ms") ||
+		r[0].Source == nil || r[0].Source.File != p || r[0].Source.Line != 5 {
+		t.Fatalf("%+v %v", r, r[0].Source)
+	}
+}
