@@ -38,25 +38,33 @@ func (o *outputOptions) validate() error {
 // It returns the error that carries the exit code for the document's status.
 func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]string) error {
 	doc.Finish(e.now())
+	var writeErr error
 	if o.Out != "" {
-		if err := evidence.Write(o.Out, doc); err != nil {
-			return err
-		}
+		writeErr = evidence.Write(o.Out, doc)
 	}
+	// stdout is the step log: JSON keeps its value, text and markdown are
+	// neutralised for the runner.
 	switch o.Format {
 	case "json":
 		data, err := evidence.Marshal(doc)
 		if err != nil {
 			return err
 		}
-		e.stdout.Write(data)
+		e.stdout.Write(actions.SafeJSON(data))
 	case "markdown":
-		fmt.Fprint(e.stdout, report.Markdown(doc))
+		fmt.Fprint(e.stdout, actions.SafeLog(report.Markdown(doc)))
 	default:
 		fmt.Fprint(e.stdout, actions.SafeLog(report.Text(doc)))
 	}
+	if writeErr != nil {
+		// The evidence file is missing: the step outputs still say so.
+		doc.Status, o.Out = evidence.StatusError, ""
+	}
 	if err := e.publish(doc, o.Out, extra); err != nil {
 		fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+	}
+	if writeErr != nil {
+		return writeErr
 	}
 	switch {
 	case doc.Status == evidence.StatusError:

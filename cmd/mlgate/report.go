@@ -117,6 +117,13 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	if err != nil {
 		return err
 	}
+	if o.PR || o.Issue {
+		// Masked before anything read from evidence is printed: a
+		// "stop-commands" smuggled past the escaping could not unmask it.
+		if tok, err := o.GitHub.token(e); err == nil {
+			e.actions.Mask(tok)
+		}
+	}
 	docs, err := evidence.ReadAll(args)
 	if err != nil {
 		return err
@@ -129,7 +136,7 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 		}
 	}
 	if o.Format == "markdown" {
-		fmt.Fprint(e.stdout, full)
+		fmt.Fprint(e.stdout, actions.SafeLog(full))
 	} else {
 		fmt.Fprint(e.stdout, actions.SafeLog(reportText(docs)))
 	}

@@ -31,6 +31,8 @@ type Runtime struct {
 	enabled bool
 	// random feeds the file-command delimiters (crypto/rand in production).
 	random io.Reader
+	// outputs holds the names of the step outputs set so far.
+	outputs map[string]bool
 }
 
 // New builds a runtime from an environment (os.Getenv in production) and the
@@ -70,8 +72,19 @@ func (r *Runtime) Input(name string) string {
 
 // SetOutput sets a step output. Outside Actions it does nothing.
 func (r *Runtime) SetOutput(name, value string) error {
-	return r.fileCommand("GITHUB_OUTPUT", name, value)
+	err := r.fileCommand("GITHUB_OUTPUT", name, value)
+	if err == nil && r.enabled {
+		if r.outputs == nil {
+			r.outputs = map[string]bool{}
+		}
+		r.outputs[name] = true
+	}
+	return err
 }
+
+// OutputSet reports whether the step output name was set, so a failing
+// command can still set its status on the way out.
+func (r *Runtime) OutputSet(name string) bool { return r.outputs[name] }
 
 // SetEnv exports an environment variable to later steps.
 func (r *Runtime) SetEnv(name, value string) error {
