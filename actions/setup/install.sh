@@ -2,7 +2,10 @@
 # Installs mlgate for this runner and puts it on PATH. Every mlgate action calls
 # this script, so the binary is resolved the same way everywhere:
 #   1. an mlgate already on PATH, when MLGATE_USE_PATH=true;
-#   2. a binary of the requested version already in the runner tool cache;
+#   2. a binary of the requested version already in the runner tool cache,
+#      only when it is a regular file with the pinned binary SHA-256 (a
+#      self-hosted runner's cache is shared by jobs: anything else there is
+#      reinstalled over, never run);
 #   3. the release asset for the runner's OS and architecture, checked against
 #      the SHA-256 pinned in checksums.txt beside this script, then used to verify
 #      the release's signed checksums file;
@@ -18,11 +21,20 @@ src=$(cd "$here/../.." && pwd)
 version=${MLGATE_VERSION:-}
 [ -n "$version" ] || version=$(sed -n 's/^default-version: *//p' "$here/checksums.txt" | head -n 1)
 [ -n "$version" ] || version=source
+# The version names a cache folder and a download: only vX.Y.Z[-pre] or source.
+if [ "$version" != source ] && ! printf '%s' "$version" | grep -Eq '^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$'; then
+  echo "::error::mlgate setup: version must be vX.Y.Z, vX.Y.Z-PRE or source"
+  exit 2
+fi
 base=${MLGATE_DOWNLOAD_URL:-https://github.com/mlgate/mlgate/releases/download}
 cache=${MLGATE_CACHE_DIR:-${RUNNER_TOOL_CACHE:-$HOME/.cache}/mlgate}
 
-output() { # name value
-  if [ -n "${GITHUB_OUTPUT:-}" ]; then printf '%s=%s\n' "$1" "$2" >> "$GITHUB_OUTPUT"; fi
+output() { # name value, in a heredoc with a random delimiter
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    local delim
+    delim="ghadelimiter_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    printf '%s<<%s\n%s\n%s\n' "$1" "$delim" "$2" "$delim" >> "$GITHUB_OUTPUT"
+  fi
 }
 finish() { # dir version source
   if [ -n "${GITHUB_PATH:-}" ]; then printf '%s\n' "$1" >> "$GITHUB_PATH"; fi
@@ -54,18 +66,24 @@ fi
 
 asset="mlgate_${os}_${arch}.tar.gz"
 [ "$os" = windows ] && asset="mlgate_${os}_${arch}.zip"
-pinned=""
+# Pins: VERSION ASSET ARCHIVE_SHA256 BINARY_SHA256.
+pinned="" pinned_bin=""
 if [ "$version" != source ]; then
-  pinned=$(awk -v v="$version" -v a="$asset" '$1 == v && $2 == a {print $3}' "$here/checksums.txt")
-fi
-
-# 2. The cache.
-dir="$cache/$version/$os-$arch"
-if [ "$version" != source ] && [ -x "$dir/mlgate$exe" ]; then
-  finish "$dir" "$version" cache
+  read -r pinned pinned_bin < <(awk -v v="$version" -v a="$asset" '$1 == v && $2 == a {print $3, $4; exit}' "$here/checksums.txt") || true
+  if [ -n "$pinned" ] && ! printf '%s' "$pinned_bin" | grep -Eq '^[0-9a-f]{64}$'; then
+    echo "::error::mlgate setup: the pin for $version $asset has no binary SHA-256 (want VERSION ASSET ARCHIVE_SHA256 BINARY_SHA256)"
+    exit 2
+  fi
 fi
 
 sha256() { if command -v sha256sum >/dev/null; then sha256sum "$1" | awk '{print $1}'; else shasum -a 256 "$1" | awk '{print $1}'; fi; }
+
+# 2. The cache: only a regular file (no symlink) whose SHA-256 is pinned.
+dir="$cache/$version/$os-$arch"
+if [ -n "$pinned" ] && [ -f "$dir/mlgate$exe" ] && [ ! -L "$dir/mlgate$exe" ] && [ ! -L "$dir" ] &&
+  [ "$(sha256 "$dir/mlgate$exe")" = "$pinned_bin" ]; then
+  finish "$dir" "$version" cache
+fi
 
 # 3. The release asset, pinned by checksum. Everything is checked in a
 # temporary folder; only a binary that passed every check reaches the cache.
@@ -103,6 +121,12 @@ if [ -n "$pinned" ]; then
   fi
   listed=$(awk -v a="$asset" '$2 == a || $2 == "*" a {print $1}' "$tmp/checksums.txt")
   [ "$listed" = "$pinned" ] || refuse "$asset with sha256 $pinned is not in the signed checksums.txt"
+  got=$(sha256 "$tmp/bin/mlgate$exe")
+  [ "$got" = "$pinned_bin" ] || refuse "mlgate$exe in $asset has sha256 $got, but this action pins $pinned_bin; refusing it"
+  # Whatever was planted at the cache path (a file, a symlink, a folder
+  # symlink) is removed, then the checked binary takes its place.
+  [ ! -L "$dir" ] || rm -f "$dir"
+  rm -rf "$dir/mlgate$exe"
   mkdir -p "$dir"
   mv -f "$tmp/bin/mlgate$exe" "$dir/mlgate$exe"
   finish "$dir" "$version" release
@@ -117,7 +141,9 @@ if ! command -v go >/dev/null 2>&1; then
   exit 2
 fi
 dir="$cache/source/$os-$arch"
+[ ! -L "$dir" ] || rm -f "$dir"
 mkdir -p "$dir"
+rm -rf "$dir/mlgate$exe"
 echo "building mlgate from $src"
 (cd "$src" && go build -trimpath -o "$dir/mlgate$exe" ./cmd/mlgate)
 finish "$dir" "$("$dir/mlgate$exe" version | awk '{print $2}')" source

@@ -112,7 +112,7 @@ func (o *githubOptions) client(e *env) (*githubapi.Client, string, error) {
 		apiURL = e.getenv("GITHUB_API_URL")
 	}
 	c, err := githubapi.New(githubapi.Options{
-		Token: tok, APIURL: apiURL, GraphQLURL: e.getenv("GITHUB_GRAPHQL_URL"), Author: o.Author,
+		Token: tok, APIURL: apiURL, Author: o.Author,
 	})
 	return c, tok, err
 }

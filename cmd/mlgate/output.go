@@ -80,30 +80,39 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 		return err
 	}
 	evidencePath := o.Out
+	var writeErr error
 	if o.Out != "" {
 		if o.file == nil {
 			return fmt.Errorf("internal error: %s was not declared on the output plan", o.Out)
 		}
-		if err := o.file.Write(data); err != nil {
-			return err
-		}
-		if o.file.IsStdout() {
-			evidencePath = ""
-		} else if err := o.sign.signEvidence(e, o.Out); err != nil {
-			return err
+		if writeErr = o.file.Write(data); writeErr == nil {
+			if o.file.IsStdout() {
+				evidencePath = ""
+			} else {
+				writeErr = o.sign.signEvidence(e, o.Out)
+			}
 		}
 	}
+	// stdout is the step log: JSON keeps its value, text and markdown are
+	// neutralised for the runner.
 	w := e.summaryWriter(o.plan)
 	switch o.Format {
 	case "json":
-		w.Write(data)
+		w.Write(actions.SafeJSON(data))
 	case "markdown":
-		fmt.Fprint(w, report.Markdown(doc))
+		fmt.Fprint(w, actions.SafeLog(report.Markdown(doc)))
 	default:
 		fmt.Fprint(w, actions.SafeLog(report.Text(doc)))
 	}
+	if writeErr != nil {
+		// The evidence file is missing: the step outputs still say so.
+		doc.Status, evidencePath = evidence.StatusError, ""
+	}
 	if err := e.publish(doc, evidencePath, extra); err != nil {
 		fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+	}
+	if writeErr != nil {
+		return writeErr
 	}
 	switch {
 	case doc.Status == evidence.StatusError:

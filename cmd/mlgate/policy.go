@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/policy"
 )
@@ -52,7 +54,13 @@ does and with its output. Exit 0 when every test passes (and coverage reaches
 			if o.Threshold > 0 {
 				o.Coverage = true
 			}
-			sum, err := policy.RunTests(cmd.Context(), args, o.TestOptions, e.stdout)
+			// OPA's reporter prints test names, values and Rego print()
+			// output of the policies under test: all of it is untrusted.
+			log := actions.NewLogWriter(e.stdout)
+			sum, err := policy.RunTests(cmd.Context(), args, o.TestOptions, log)
+			if ferr := log.Flush(); err == nil {
+				err = ferr
+			}
 			if err != nil {
 				return err
 			}
@@ -150,10 +158,14 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 		return err
 	}
 	out := evalOutput{Input: input, Rules: append([]string{}, rules...), Results: append([]evidence.PolicyResult{}, results...)}
-	enc := json.NewEncoder(e.stdout)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	if _, err := e.stdout.Write(actions.SafeJSON(buf.Bytes())); err != nil {
 		return err
 	}
 	worst := evidence.StatusPass

@@ -122,6 +122,13 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	if err := p.Check(); err != nil {
 		return err
 	}
+	if o.PR || o.Issue {
+		// Masked before anything read from evidence is printed: a
+		// "stop-commands" smuggled past the escaping could not unmask it.
+		if tok, err := o.GitHub.token(e); err == nil {
+			e.actions.Mask(tok)
+		}
+	}
 	if _, err := o.trust.verify(cmd.Context(), args); err != nil {
 		return err
 	}
@@ -137,7 +144,7 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 		}
 	}
 	if w := e.summaryWriter(p); o.Format == "markdown" {
-		fmt.Fprint(w, full)
+		fmt.Fprint(w, actions.SafeLog(full))
 	} else {
 		fmt.Fprint(w, actions.SafeLog(reportText(docs)))
 	}

@@ -117,8 +117,16 @@ The gate and the report take any number of evidence files.`,
 func run(args []string, e *env) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(e.stderr, "mlgate: internal error: %v\nPlease report this at https://github.com/mlgate/mlgate/issues\n", r)
+			// A panic message may quote input: it goes through SafeLog too.
+			fmt.Fprintf(e.stderr, "mlgate: internal error: %s\nPlease report this at https://github.com/mlgate/mlgate/issues\n", actions.SafeLog(fmt.Sprint(r)))
 			code = exitCantRun
+		}
+		// Every exit path sets the status output, so later steps never read
+		// an empty one as "not failed".
+		if code == exitCantRun && e.actions.Enabled() && !e.actions.OutputSet("status") {
+			if err := e.actions.SetOutput("status", string(evidence.StatusError)); err != nil {
+				fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+			}
 		}
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -136,8 +137,8 @@ func (s *server) requests() int {
 }
 
 // setupAction lays out actions/setup as a release of the action has it:
-// install.sh beside a checksums.txt pinning sha for the asset (no pin if sha
-// is empty), and no Go source to fall back on.
+// install.sh beside a checksums.txt pinning the asset with pin, "ARCHIVE_SHA256
+// BINARY_SHA256" (no pin if empty), and no Go source to fall back on.
 func setupAction(t *testing.T, asset, sha string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "actions", "setup")
@@ -191,10 +192,18 @@ func runInstall(t *testing.T, dir, cache string, env ...string) install {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(out)
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok {
-			r.outputs[k] = v
+	// name<<DELIM, value lines, DELIM: as the runner reads GITHUB_OUTPUT.
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for i := 0; i < len(lines); i++ {
+		k, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok || !strings.HasPrefix(delim, "ghadelimiter_") || len(delim) < len("ghadelimiter_")+32 {
+			t.Fatalf("GITHUB_OUTPUT line %q is not a heredoc with a random delimiter", lines[i])
 		}
+		var v []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			v = append(v, lines[i])
+		}
+		r.outputs[k] = strings.Join(v, "\n")
 	}
 	data, _ = os.ReadFile(ghPath)
 	r.path = strings.TrimSpace(string(data))
@@ -220,6 +229,34 @@ func tarGz(t *testing.T, name, content string) []byte {
 	return buf.Bytes()
 }
 
+// pinFor is the checksums.txt pin of the release's asset: the archive's
+// SHA-256 and the SHA-256 of the mlgate binary inside it.
+func pinFor(t *testing.T, r release) string {
+	return sha256Hex(r.files[r.asset]) + " " + binarySHA(t, r.files[r.asset])
+}
+
+func binarySHA(t *testing.T, tgz []byte) string {
+	t.Helper()
+	gz, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("no mlgate in the archive: %v", err)
+		}
+		if h.Name == "mlgate" {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sha256Hex(data)
+		}
+	}
+}
+
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
@@ -231,7 +268,7 @@ func sha256Hex(data []byte) string {
 func TestSetupInstallsPinnedRelease(t *testing.T) {
 	rel := buildRelease(t)
 	srv := serve(t, rel)
-	dir := setupAction(t, rel.asset, sha256Hex(rel.files[rel.asset]))
+	dir := setupAction(t, rel.asset, pinFor(t, rel))
 	cache := t.TempDir()
 	env := []string{"MLGATE_VERSION=" + setupVersion, "MLGATE_DOWNLOAD_URL=" + srv.URL, "MLGATE_TRUSTED_ROOT=" + rel.root}
 
@@ -299,7 +336,7 @@ func TestSetupRefusesUntrustedRelease(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := rel.copy()
-			dir := setupAction(t, r.asset, c.change(&r))
+			dir := setupAction(t, r.asset, c.change(&r)+" "+binarySHA(t, rel.files[rel.asset]))
 			cache := t.TempDir()
 			got := runInstall(t, dir, cache, "MLGATE_VERSION="+setupVersion, "MLGATE_DOWNLOAD_URL="+serve(t, r).URL,
 				"MLGATE_TRUSTED_ROOT="+r.root)
@@ -349,5 +386,66 @@ func TestSetupBuildsFromSourceWhenNotPinned(t *testing.T) {
 	}
 	if out, err := exec.Command(r.outputs["path"], "version").CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "mlgate ") {
 		t.Errorf("%s version: %v, %q", r.outputs["path"], err, out)
+	}
+}
+
+// TestSetupNeverRunsAPlantedCache: on a self-hosted runner one job can write
+// the tool cache that later jobs use. A binary or a symlink planted where the
+// pinned version's binary goes is never run: it is reinstalled over.
+func TestSetupNeverRunsAPlantedCache(t *testing.T) {
+	rel := buildRelease(t)
+	srv := serve(t, rel)
+	dir := setupAction(t, rel.asset, pinFor(t, rel))
+	env := []string{"MLGATE_VERSION=" + setupVersion, "MLGATE_DOWNLOAD_URL=" + srv.URL, "MLGATE_TRUSTED_ROOT=" + rel.root}
+	for _, how := range []string{"file", "symlink"} {
+		t.Run(how, func(t *testing.T) {
+			cache := t.TempDir()
+			marker := filepath.Join(t.TempDir(), "ran")
+			planted := filepath.Join(t.TempDir(), "evil")
+			script := "#!/bin/sh\ntouch " + marker + "\necho mlgate " + setupVersion + " planted\n"
+			if err := os.WriteFile(planted, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			bin := filepath.Join(cache, setupVersion, runtime.GOOS+"-"+runtime.GOARCH, "mlgate")
+			os.MkdirAll(filepath.Dir(bin), 0o755)
+			if how == "file" {
+				os.WriteFile(bin, []byte(script), 0o755)
+			} else if err := os.Symlink(planted, bin); err != nil {
+				t.Fatal(err)
+			}
+			r := runInstall(t, dir, cache, env...)
+			if r.code != 0 || r.outputs["source"] != "release" || r.outputs["path"] != bin {
+				t.Fatalf("exit %d, outputs %v, want a fresh install at %s:\n%s", r.code, r.outputs, bin, r.log)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Fatal("the planted binary ran")
+			}
+			if st, err := os.Lstat(bin); err != nil || !st.Mode().IsRegular() || binarySHA(t, rel.files[rel.asset]) != fileSHA(t, bin) {
+				t.Fatalf("%s is not the pinned binary: %v", bin, err)
+			}
+			if data, _ := os.ReadFile(planted); string(data) != script {
+				t.Fatal("the symlink's target was written through")
+			}
+		})
+	}
+}
+
+func fileSHA(t *testing.T, path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256Hex(data)
+}
+
+// TestSetupRefusesBadVersions: the version names a cache folder and a
+// download path, so only vX.Y.Z[-pre] and source pass.
+func TestSetupRefusesBadVersions(t *testing.T) {
+	dir := setupAction(t, "", "")
+	for _, v := range []string{"../../x", "v1.2.3/../..", "1.2.3", "v1.2", "v1.2.3 ", "latest", "v1.2.3-a/b"} {
+		r := runInstall(t, dir, t.TempDir(), "MLGATE_VERSION="+v)
+		if r.code != 2 || !strings.Contains(r.log, "::error::mlgate setup: version must be") {
+			t.Errorf("version %q: exit %d\n%s", v, r.code, r.log)
+		}
 	}
 }

@@ -31,6 +31,8 @@ type Runtime struct {
 	enabled bool
 	// random feeds the file-command delimiters (crypto/rand in production).
 	random io.Reader
+	// outputs holds the names of the step outputs set so far.
+	outputs map[string]bool
 }
 
 // New builds a runtime from an environment (os.Getenv in production) and the
@@ -70,8 +72,19 @@ func (r *Runtime) Input(name string) string {
 
 // SetOutput sets a step output. Outside Actions it does nothing.
 func (r *Runtime) SetOutput(name, value string) error {
-	return r.fileCommand("GITHUB_OUTPUT", name, value)
+	err := r.fileCommand("GITHUB_OUTPUT", name, value)
+	if err == nil && r.enabled {
+		if r.outputs == nil {
+			r.outputs = map[string]bool{}
+		}
+		r.outputs[name] = true
+	}
+	return err
 }
+
+// OutputSet reports whether the step output name was set, so a failing
+// command can still set its status on the way out.
+func (r *Runtime) OutputSet(name string) bool { return r.outputs[name] }
 
 // SetEnv exports an environment variable to later steps.
 func (r *Runtime) SetEnv(name, value string) error {
@@ -181,14 +194,15 @@ type Annotation struct {
 }
 
 // Annotate emits an annotation; its message and properties are escaped so that
-// untrusted text cannot end the command or start another. Outside Actions it does nothing.
+// untrusted text cannot end the command or start another, and invisible
+// characters are marked (the runner's matching would look through them). Outside Actions it does nothing.
 func (r *Runtime) Annotate(a Annotation) {
 	if !r.enabled {
 		return
 	}
 	fields := githubactions.CommandProperties{}
 	if a.File != "" {
-		fields["file"] = a.File
+		fields["file"] = Visible(a.File)
 	}
 	if a.Line > 0 {
 		fields["line"] = strconv.Itoa(a.Line)
@@ -197,23 +211,24 @@ func (r *Runtime) Annotate(a Annotation) {
 		fields["col"] = strconv.Itoa(a.Column)
 	}
 	if a.Title != "" {
-		fields["title"] = a.Title
+		fields["title"] = Visible(a.Title)
 	}
 	gha := r.gha.WithFieldsMap(fields)
+	msg := Visible(a.Message)
 	switch a.Level {
 	case LevelError:
-		gha.Errorf("%s", a.Message)
+		gha.Errorf("%s", msg)
 	case LevelWarning:
-		gha.Warningf("%s", a.Message)
+		gha.Warningf("%s", msg)
 	default:
-		gha.Noticef("%s", a.Message)
+		gha.Noticef("%s", msg)
 	}
 }
 
 // Group runs fn inside a collapsible log group.
 func (r *Runtime) Group(title string, fn func()) {
 	if r.enabled {
-		r.gha.Group(title)
+		r.gha.Group(Visible(title))
 		defer r.gha.EndGroup()
 	}
 	fn()
@@ -230,20 +245,4 @@ func (r *Runtime) Mask(secret string) {
 			r.gha.AddMask(line)
 		}
 	}
-}
-
-// SafeLog neutralises workflow commands in untrusted text bound for the log: a
-// line that starts with "::" (or the legacy "##[") would otherwise be run by
-// the runner. A zero-width space after the first character breaks the command.
-func SafeLog(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		trimmed := strings.TrimLeft(l, " \t\r")
-		for _, prefix := range []string{"::", "##["} {
-			if strings.HasPrefix(trimmed, prefix) {
-				lines[i] = strings.Replace(l, prefix, prefix[:1]+"\u200b"+prefix[1:], 1)
-			}
-		}
-	}
-	return strings.Join(lines, "\n")
 }

@@ -12,6 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,8 +37,6 @@ type Options struct {
 	// APIURL is the REST API root: https://api.github.com, or
 	// https://HOST/api/v3 on GitHub Enterprise Server (GITHUB_API_URL in Actions).
 	APIURL string
-	// GraphQLURL is the GraphQL endpoint; derived from APIURL when empty.
-	GraphQLURL string
 	// Author is the login whose comments are ours. When empty it is asked of
 	// GET /user, falling back to ActionsBot for installation tokens.
 	Author string
@@ -48,7 +48,18 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock used to read x-ratelimit-reset; time.Now when nil.
 	Now func() time.Time
+	// RequestTimeout bounds each attempt, answer included, inside the retry
+	// budget; DefaultRequestTimeout when zero.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is how long one request may take: a server that
+// accepts the connection and says nothing cannot hold the step until the
+// job's timeout.
+const DefaultRequestTimeout = 30 * time.Second
+
+// MaxAnswerBytes caps one answer's body.
+const MaxAnswerBytes = 32 << 20
 
 // Client talks to one GitHub (github.com or a GHES host).
 type Client struct {
@@ -69,22 +80,25 @@ func New(opts Options) (*Client, error) {
 		apiURL = DefaultAPIURL
 	}
 	base, err := url.Parse(apiURL)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return nil, fmt.Errorf("API URL %q is not an http(s) URL", apiURL)
+	if err != nil || base.Host == "" || base.User != nil || !(base.Scheme == "https" || base.Scheme == "http" && loopback(base.Hostname())) {
+		return nil, fmt.Errorf("API URL %q is not an https URL (http only for loopback)", apiURL)
 	}
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
 	}
-	graphqlURL := opts.GraphQLURL
-	if graphqlURL == "" {
-		graphqlURL = GraphQLURL(base)
-	}
+	// GraphQL goes to the API's own host, never to a URL from elsewhere
+	// (GITHUB_GRAPHQL_URL may name another host than --api-url).
+	graphqlURL := GraphQLURL(base)
 	transport := http.DefaultTransport
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
 		transport = opts.HTTPClient.Transport
 	}
-	rt := newRetryTransport(acceptJSON{transport}, opts.Retry, opts.Sleep, opts.Now)
-	httpClient := &http.Client{Transport: rt}
+	timeout := opts.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	rt := newRetryTransport(boundedTransport{acceptJSON{transport}, timeout}, opts.Retry, opts.Sleep, opts.Now)
+	httpClient := &http.Client{Transport: rt, CheckRedirect: sameHostRedirect}
 	if opts.HTTPClient != nil {
 		httpClient.Timeout = opts.HTTPClient.Timeout
 	}
@@ -104,6 +118,72 @@ func (a acceptJSON) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Accept", "application/json")
 	return a.next.RoundTrip(req)
+}
+
+// loopback reports whether host is this machine (tests, local fakes).
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sameHostRedirect refuses a redirect to another host or from https to
+// http: the token is added to every request this client sends, so a
+// redirect elsewhere would hand it over.
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+		return fmt.Errorf("refusing a redirect from %s to another host or scheme (%s://%s)", first.Host, req.URL.Scheme, req.URL.Host)
+	}
+	if len(via) >= 5 {
+		return errors.New("more than 5 redirects")
+	}
+	return nil
+}
+
+// boundedTransport gives each attempt its own deadline, covering the answer's
+// body, and caps the body at MaxAnswerBytes.
+type boundedTransport struct {
+	next    http.RoundTripper
+	timeout time.Duration
+}
+
+func (b boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), b.timeout)
+	resp, err := b.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
+			return nil, fmt.Errorf("%s %s: no answer within %s: %w", req.Method, req.URL.Redacted(), b.timeout, err)
+		}
+		return nil, err
+	}
+	resp.Body = &boundedBody{r: io.LimitReader(resp.Body, MaxAnswerBytes+1), c: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// boundedBody ends the attempt's deadline when closed and fails past the cap.
+type boundedBody struct {
+	r      io.Reader
+	c      io.Closer
+	cancel context.CancelFunc
+	n      int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.n > MaxAnswerBytes {
+		return n, fmt.Errorf("answer larger than %d MiB: refused", MaxAnswerBytes>>20)
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error {
+	defer b.cancel()
+	return b.c.Close()
 }
 
 // GraphQLURL derives the GraphQL endpoint from the REST root: github.com and

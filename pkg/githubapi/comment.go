@@ -222,15 +222,26 @@ func ours(body, login, id, author string) bool {
 	return ok && got == id && strings.EqualFold(login, author)
 }
 
-// listAll reads every page of a list endpoint, starting at page 1.
+// MaxPages bounds a list: 100 pages of 100 items.
+const MaxPages = 100
+
+// listAll reads every page of a list endpoint, starting at page 1. A server
+// that always names a next page, or one that does not move forward, is an
+// error rather than an endless loop.
 func listAll[T any](list func(page int) ([]T, *github.Response, error)) ([]T, error) {
 	var all []T
-	for page := 1; page != 0; {
+	for page, n := 1, 1; page != 0; n++ {
+		if n > MaxPages {
+			return nil, fmt.Errorf("more than %d pages: refusing to read on", MaxPages)
+		}
 		items, resp, err := list(page)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, items...)
+		if resp.NextPage != 0 && resp.NextPage <= page {
+			return nil, fmt.Errorf("page %d names page %d as the next one: refusing to loop", page, resp.NextPage)
+		}
 		page = resp.NextPage
 	}
 	return all, nil

@@ -2,6 +2,8 @@ package report
 
 import (
 	"net/url"
+
+	"github.com/mlgate/mlgate/pkg/actions"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -52,8 +54,10 @@ func Code(s string) string {
 // Workflow commands are neutralised by actions.SafeLog on the whole output.
 func Plain(s string) string { return oneLine(s) }
 
-// oneLine replaces line breaks with spaces and every other control, format or
-// bidi character with U+FFFD. Tabs become spaces.
+// oneLine replaces line breaks with spaces and shows every other control,
+// format, bidi or default-ignorable character as a visible mark such as
+// ⟨U+200B⟩ (actions.Mark), so "acc\u200buracy" cannot pass for "accuracy".
+// Tabs become spaces.
 func oneLine(s string) string {
 	clean := true
 	for _, r := range s {
@@ -76,7 +80,7 @@ func oneLine(s string) string {
 		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029':
 			b.WriteByte(' ')
 		case unsafeRune(r):
-			b.WriteRune('\uFFFD')
+			b.WriteString(actions.Mark(r))
 		default:
 			b.WriteRune(r)
 		}
@@ -86,9 +90,14 @@ func oneLine(s string) string {
 }
 
 // unsafeRune reports whether r must not reach a report verbatim: C0/C1
-// controls, invalid UTF-8, line and paragraph separators, and the bidi
-// embedding, override and isolate controls of "Trojan Source" attacks.
+// controls, invalid UTF-8, line and paragraph separators, the bidi
+// embedding, override and isolate controls of "Trojan Source" attacks, and
+// every other invisible character (actions.Invisible), zero-width joiner
+// included: in untrusted text it only hides things.
 func unsafeRune(r rune) bool {
+	if actions.Invisible(r) || r == '\u200d' {
+		return true
+	}
 	switch {
 	case r == unicode.ReplacementChar:
 		return true
@@ -114,8 +123,35 @@ func SafeURL(u string) string {
 }
 
 // urlEscaper percent-encodes what could end a markdown link or a table cell.
-var urlEscaper = strings.NewReplacer("(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20",
+var urlEscaper = strings.NewReplacer("@", "%40", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", " ", "%20",
 	`"`, "%22", "'", "%27", "`", "%60", "|", "%7C", "[", "%5B", "]", "%5D")
+
+// knownHosts are where links mlgate labels itself (a transparency-log
+// entry) may go without showing the host.
+var knownHosts = map[string]bool{
+	"search.sigstore.dev": true, "search.sigstage.dev": true,
+	"rekor.sigstore.dev": true, "rekor.sigstage.dev": true, "github.com": true,
+}
+
+// knownHost: the hosts above, and Rekor log shards (log2025-1.rekor.sigstore.dev).
+func knownHost(host string) bool {
+	return knownHosts[host] || strings.HasSuffix(host, ".rekor.sigstore.dev") || strings.HasSuffix(host, ".rekor.sigstage.dev")
+}
+
+// KnownLink is Link for a label that vouches for where it leads: when the
+// URL's host is not one mlgate knows, the host is shown beside the link so
+// the label cannot pass another site off as the transparency log.
+func KnownLink(label, u string) string {
+	safe := SafeURL(u)
+	if safe == "" {
+		return label
+	}
+	parsed, _ := url.Parse(safe)
+	if host := strings.ToLower(parsed.Hostname()); !knownHost(host) || parsed.Port() != "" {
+		return "[" + label + "](" + safe + ") (on " + Code(parsed.Host) + ")"
+	}
+	return "[" + label + "](" + safe + ")"
+}
 
 // Link renders a markdown link to an untrusted URL with our own label, or the
 // label alone when the URL is not safe.

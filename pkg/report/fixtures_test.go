@@ -159,6 +159,8 @@ var hostile = []string{
 	"[click](javascript:alert(1))",
 	"**bold** _it_ ~~s~~ $x$",
 	"\x1b[31mred\x1b[0m",
+	"acc\u200buracy\u00ad and \U000e0041 tag \u2060 joiner",
+	"##[set-output name=status;]pass",
 }
 
 // hostileDocs puts the hostile strings wherever producers copy user text.
@@ -180,13 +182,16 @@ func hostileDocs() []*evidence.Document {
 	}
 	h := hostile[0] + hostile[1]
 	docs := []*evidence.Document{
-		newDoc(evidence.KindDataValidation, h, evidence.ValidationDetails{Contract: h, Rows: 2}, checks...),
+		newDoc(evidence.KindDataValidation, h, evidence.ValidationDetails{Contract: h, Rows: 2,
+			DecidedBy: map[string]int{h: 1, "<img src=x> @org/team": 2, "acc\u200buracy": 3}}, checks...),
 		newDoc(evidence.KindDriftReport, h, evidence.DriftDetails{Reference: h, DriftedShare: 1, ShareThreshold: 0.5, Drifted: true, Columns: cols}),
 		newDoc(evidence.KindPromotionDecision, h, evidence.PromotionDetails{Metrics: metrics, Policies: policies,
 			Evidence: []evidence.EvidenceRef{{Kind: evidence.KindDriftReport, Subject: h, Path: h, Status: evidence.StatusFail}}}),
 		newDoc(evidence.KindSignature, h, evidence.SignatureDetails{Format: h, Bundle: h, Digest: map[string]string{"sha256": h},
-			Signer: &evidence.Signer{Identity: h, Issuer: h, GitHub: map[string]string{"ref": h}},
+			Signer: &evidence.Signer{Identity: h, Issuer: h, GitHub: map[string]string{"ref": h, h: h, "![x](https://evil.example/i.png) @org/team </details>": "v"}},
 			Tlog:   &evidence.TlogEntry{LogIndex: 1, URL: "javascript:alert(1)//" + h}}),
+		newDoc(evidence.KindSignature, h, evidence.SignatureDetails{Format: h,
+			Tlog: &evidence.TlogEntry{LogIndex: 2, URL: "https://rekor.evil.example/entry?h=" + h}}),
 		newDoc(evidence.KindContractDiff, h, evidence.ContractDiffDetails{Old: h, New: h,
 			Changes: []evidence.ContractChange{{Path: h, Change: h, Message: h, Breaking: true}}}),
 	}

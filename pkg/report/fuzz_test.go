@@ -3,8 +3,36 @@ package report
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/evidence"
 )
+
+// FuzzMapKeys puts the input in the evidence's map keys (signer.github,
+// decidedBy) and checks the report stays inert.
+func FuzzMapKeys(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		docs := []*evidence.Document{
+			newDoc(evidence.KindSignature, "m", evidence.SignatureDetails{Format: "f",
+				Signer: &evidence.Signer{Identity: "i", GitHub: map[string]string{s: "v", "ref": s}}}),
+			newDoc(evidence.KindDataValidation, "d", evidence.ValidationDetails{Contract: "c", DecidedBy: map[string]int{s: 1}}),
+		}
+		for _, d := range docs {
+			d.Finish(time.Now())
+		}
+		checkInert(t, Build(docs, Options{}))
+		for _, d := range docs {
+			if text := Text(d); strings.ContainsFunc(text, func(r rune) bool { return r != '\n' && actions.Invisible(r) }) {
+				t.Fatalf("text report of key %q keeps an invisible character: %q", s, text)
+			}
+		}
+	})
+}
 
 // FuzzEscape checks that no input escapes its table cell or code span: no raw
 // line break, pipe, angle bracket, mention, issue reference or bidi control.
@@ -19,6 +47,13 @@ func FuzzEscape(f *testing.F) {
 			}
 			if countCells("|"+out+"|") != 1 {
 				t.Fatalf("%s(%q) = %q splits a table cell", name, s, out)
+			}
+		}
+		for name, out := range map[string]string{"Escape": Escape(s), "Code": Code(s), "Plain": Plain(s)} {
+			// Only the zero-width characters the escaping adds itself remain.
+			own := strings.NewReplacer("@\u200d", "", "#\u200d", "", "\\\u200b\\|", "").Replace(out)
+			if i := strings.IndexFunc(own, func(r rune) bool { return actions.Invisible(r) || r == '\u200d' }); i >= 0 {
+				t.Fatalf("%s(%q) = %q keeps an invisible character at %d", name, s, out, i)
 			}
 		}
 		esc := Escape(s)

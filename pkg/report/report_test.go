@@ -181,7 +181,7 @@ func TestEscape(t *testing.T) {
 		"<img onerror=x>": "&lt;img onerror=x&gt;",
 		"#123":            "#\u200d123",
 		"x\ny":            "x y",
-		"rtl\u202Eabc":    "rtl\uFFFDabc",
+		"rtl\u202Eabc":    "rtl⟨U\\+202E⟩abc",
 		"::error::x":      "&#58;&#58;error&#58;&#58;x",
 		"`a`":             "\\`a\\`",
 		"plain text 42":   "plain text 42",
@@ -195,13 +195,14 @@ func TestEscape(t *testing.T) {
 
 func TestCode(t *testing.T) {
 	cases := map[string]string{
-		"amount":     "`amount`",
-		"a`b":        "`aˋb`",
-		"a|b":        "`a\\|b`",
-		"a\\|b":      "`a\\\u200b\\|b`",
-		"x\n::e::":   "`x ::e::`",
-		"":           "` `",
-		"bidi\u2066": "`bidi\uFFFD`",
+		"amount":                     "`amount`",
+		"a`b":                        "`aˋb`",
+		"a|b":                        "`a\\|b`",
+		"a\\|b":                      "`a\\\u200b\\|b`",
+		"x\n::e::":                   "`x ::e::`",
+		"":                           "` `",
+		"bidi\u2066":                 "`bidi⟨U+2066⟩`",
+		"acc\u200buracy\u00ad\u200d": "`acc⟨U+200B⟩uracy⟨U+00AD⟩⟨U+200D⟩`",
 	}
 	for in, want := range cases {
 		if got := Code(in); got != want {

@@ -13,7 +13,8 @@ import (
 // rekorSearch is where a log index is looked up when the entry carries no URL.
 const rekorSearch = "https://search.sigstore.dev/?logIndex="
 
-// signatureField is one row of a signature's key/value table.
+// signatureField is one row of a signature's key/value table. The name may
+// hold a key from the evidence (GitHub claims): it is escaped when shown.
 type signatureField struct{ name, markdown, text string }
 
 // signatureFields lists what a release engineer checks: the digest, who signed
@@ -48,7 +49,7 @@ func signatureFields(doc *evidence.Document, d evidence.SignatureDetails) []sign
 		}
 		sort.Strings(claims)
 		for _, k := range claims {
-			add("GitHub "+Plain(k), Code(s.GitHub[k]), Plain(s.GitHub[k]))
+			add("GitHub "+k, Code(s.GitHub[k]), Plain(s.GitHub[k]))
 		}
 	}
 	if t := d.Tlog; t != nil {
@@ -65,7 +66,7 @@ func signatureFields(doc *evidence.Document, d evidence.SignatureDetails) []sign
 		if safe := SafeURL(u); safe != "" {
 			text += " " + safe
 		}
-		add("Transparency log", Link(label, u)+when, text)
+		add("Transparency log", KnownLink(label, u)+when, text)
 	} else if doc.Kind != evidence.KindVerification {
 		add("Transparency log", "not recorded", "not recorded")
 	}
@@ -83,7 +84,7 @@ func signatureMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	fields := signatureFields(doc, d)
 	rows := make([][]string, 0, len(fields))
 	for _, f := range fields {
-		rows = append(rows, []string{f.name, f.markdown})
+		rows = append(rows, []string{Escape(f.name), f.markdown})
 	}
 	mdTable(b, []string{"Field", "Value"}, rows)
 	return true
@@ -95,7 +96,7 @@ func signatureText(b *strings.Builder, doc *evidence.Document) bool {
 		return false
 	}
 	for _, f := range signatureFields(doc, d) {
-		fmt.Fprintf(b, "  %-18s %s\n", f.name+":", f.text)
+		fmt.Fprintf(b, "  %-18s %s\n", Plain(f.name)+":", f.text)
 	}
 	checksText(b, doc.Checks)
 	return true

@@ -77,7 +77,7 @@ func contractLine(doc *evidence.Document, show func(string) string, sep string) 
 		return ""
 	}
 	line := "Contract " + show(d.Contract) + sep + Count(d.Rows) + " rows"
-	if tiers := tierList(d.DecidedBy); tiers != "" {
+	if tiers := tierList(d.DecidedBy, show); tiers != "" {
 		line += sep + "decided by " + tiers
 	}
 	return line
@@ -115,7 +115,8 @@ func exampleList(examples []evidence.Example, show func(string) string) string {
 }
 
 // tierList says how many checks each tier decided, e.g. "metadata 30, scan 11".
-func tierList(m map[string]int) string {
+// Tier names are map keys from the evidence: they pass show like any value.
+func tierList(m map[string]int, show func(string) string) string {
 	tiers := make([]string, 0, len(m))
 	for t := range m {
 		tiers = append(tiers, t)
@@ -123,7 +124,7 @@ func tierList(m map[string]int) string {
 	sort.Strings(tiers)
 	parts := make([]string, 0, len(tiers))
 	for _, t := range tiers {
-		parts = append(parts, fmt.Sprintf("%s %d", Plain(t), m[t]))
+		parts = append(parts, fmt.Sprintf("%s %d", show(t), m[t]))
 	}
 	return strings.Join(parts, ", ")
 }
