@@ -74,7 +74,7 @@ for pkg in $(go list ${FUZZPKGS:-./...}); do
       echo "### $target in $pkg"
       echo
       if [ -n "$input" ] && [ -f "$dir/$input" ]; then
-        echo "Failing input, $(basename "$pkg")/$input (add it to the corpus with the fix):"
+        echo "Failing input, ${dir#"$PWD"/}/$input (add it to the corpus with the fix):"
         block "$dir/$input"
       else
         echo "No failing input was written (the run timed out or the worker died before minimising)."
