@@ -1,7 +1,6 @@
 package workflowtest
 
 import (
-	"context"
 	"encoding/json"
 	"maps"
 	"os"
@@ -30,6 +29,9 @@ type actOptions struct {
 	env     map[string]string // --env, for the steps
 	secrets map[string]string // -s
 	local   map[string]string // --local-repository: "owner/repo@ref" -> folder
+	// mlgate, when set, is put first on PATH with MLGATE_USE_PATH=true, so
+	// that the actions take it instead of building mlgate from source.
+	mlgate string
 }
 
 // snapshot copies the working tree (tracked and untracked, not ignored files)
@@ -93,15 +95,19 @@ func runAct(t *testing.T, repo, workflow, event, eventJSON string, o actOptions)
 		args = append(args, "--local-repository", k+"="+o.local[k])
 	}
 	env := os.Environ()
+	if o.mlgate != "" {
+		args = append(args, "--env", "MLGATE_USE_PATH=true")
+		env = append(env, "PATH="+filepath.Dir(o.mlgate)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
 	for _, k := range slices.Sorted(maps.Keys(o.secrets)) {
 		// -s NAME takes the value from act's environment, off the command line.
 		args = append(args, "-s", k)
 		env = append(env, k+"="+o.secrets[k])
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, act, args...)
-	cmd.Dir, cmd.Env = repo, env
+	// act gets the test's own deadline; WaitDelay stops waiting for steps that
+	// act leaves behind holding its output open.
+	cmd := exec.CommandContext(testenv.Context(t), act, args...)
+	cmd.Dir, cmd.Env, cmd.WaitDelay = repo, env, 30*time.Second
 	out, err := cmd.CombinedOutput()
 	run := actRun{outputs: map[string]string{}, steps: map[string]string{}, summaries: map[string]string{}, ok: err == nil}
 	var log strings.Builder

@@ -24,7 +24,8 @@ import (
 //     composite actions in testdata/, copying files through a shared folder.
 
 // examplesEnv is what every example run shares: this checkout as mlgate@v1
-// and an mlgate binary built once, used to prepare the users' repositories.
+// and the package's shared mlgate build (mlgateBinary), used to prepare the
+// users' repositories and taken by the actions from PATH.
 type examplesEnv struct {
 	mlgate string // path of the binary
 	action string // snapshot of this checkout, served as mlgate/mlgate@v1
@@ -36,9 +37,7 @@ func newExamplesEnv(t *testing.T) examplesEnv {
 		t.Skip("act runs are not short")
 	}
 	testenv.Tool(t, "act")
-	bin := filepath.Join(t.TempDir(), "mlgate")
-	run(t, testenv.RepoRoot(t), "go", "build", "-trimpath", "-o", bin, "./cmd/mlgate")
-	return examplesEnv{mlgate: bin, action: snapshot(t)}
+	return examplesEnv{mlgate: mlgateBinary(t), action: snapshot(t)}
 }
 
 // run runs a command in dir and fails the test when it fails.
@@ -101,7 +100,8 @@ func (e examplesEnv) act(t *testing.T, repo, workflow, event, eventJSON string, 
 		secrets: map[string]string{"GITHUB_TOKEN": "ghs-installation",
 			"MLGATE_SIGNING_KEY": string(key), "MLGATE_SIGNING_KEY_PASSWORD": "demo",
 			"MLGATE_PR_SIGNING_KEY": string(key), "MLGATE_PR_SIGNING_KEY_PASSWORD": "demo"},
-		local: map[string]string{"mlgate/mlgate@v1": e.action},
+		local:  map[string]string{"mlgate/mlgate@v1": e.action},
+		mlgate: e.mlgate,
 	}
 	for k, v := range more.env {
 		o.env[k] = v
@@ -109,7 +109,12 @@ func (e examplesEnv) act(t *testing.T, repo, workflow, event, eventJSON string, 
 	for k, v := range more.local {
 		o.local[k] = v
 	}
-	return runAct(t, repo, workflow, event, eventJSON, o)
+	r := runAct(t, repo, workflow, event, eventJSON, o)
+	// Every action took the shared binary: none built mlgate again.
+	if strings.Contains(r.log, "building mlgate from") || !strings.Contains(r.log, " from path: ") {
+		t.Errorf("the actions did not take mlgate from PATH (MLGATE_USE_PATH=true):\n%s", r.log)
+	}
+	return r
 }
 
 // pullRequestEvent is the first "opened" pull_request payload of

@@ -54,8 +54,7 @@ func buildRelease(t *testing.T) release {
 	repo := snapshot(t)
 	run(t, repo, "bash", "scripts/dist.sh", setupVersion, runtime.GOOS+"/"+runtime.GOARCH)
 	r := release{files: map[string][]byte{}, asset: fmt.Sprintf("mlgate_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH),
-		mlgate: filepath.Join(t.TempDir(), "mlgate")}
-	run(t, repo, "go", "build", "-o", r.mlgate, "./cmd/mlgate")
+		mlgate: mlgateBinary(t)}
 	for _, name := range []string{r.asset, "checksums.txt"} {
 		data, err := os.ReadFile(filepath.Join(repo, "dist", name))
 		if err != nil {
@@ -363,8 +362,7 @@ func TestSetupRefusesUntrustedRelease(t *testing.T) {
 
 // TestSetupUsesPath: with use-path, an mlgate already on PATH is taken as is.
 func TestSetupUsesPath(t *testing.T) {
-	bin := t.TempDir()
-	run(t, testenv.RepoRoot(t), "go", "build", "-o", filepath.Join(bin, "mlgate"), "./cmd/mlgate")
+	bin := filepath.Dir(mlgateBinary(t))
 	dir := setupAction(t, "", "")
 	r := runInstall(t, dir, t.TempDir(), "MLGATE_USE_PATH=true", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	if r.code != 0 || r.outputs["source"] != "path" || r.outputs["path"] != filepath.Join(bin, "mlgate") {

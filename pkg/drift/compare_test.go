@@ -214,6 +214,11 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("share: 0.3\ncolumns:\n  a:\n    method: psi\n    threshold: 0.1\n"))
 	f.Add([]byte("columns:\n  b: {exclude: true}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Bounded: a call past 10s of wall time on a loaded machine takes the
+		// fuzzing worker down.
+		if len(data) > 64<<10 {
+			t.Skip()
+		}
 		cfg, err := ParseConfig(data)
 		if err != nil {
 			return
@@ -334,6 +339,11 @@ func FuzzCompare(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Bounded: a call past 10s of wall time on a loaded machine takes the
+		// fuzzing worker down.
+		if len(data) > 64<<10 {
+			t.Skip()
+		}
 		p, err := profile.Parse(data)
 		if err != nil {
 			return

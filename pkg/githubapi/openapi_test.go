@@ -50,7 +50,7 @@ func startPrism(t *testing.T) string {
 		<-exited
 	})
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.After(3 * time.Minute)
+	ctx := testenv.Context(t)
 	for {
 		if resp, err := http.Get(base + "/zen"); err == nil {
 			resp.Body.Close()
@@ -59,8 +59,8 @@ func startPrism(t *testing.T) string {
 		select {
 		case <-exited:
 			t.Fatalf("prism exited:\n%s", logs.String())
-		case <-deadline:
-			t.Fatalf("prism did not start within 3 minutes:\n%s", logs.String())
+		case <-ctx.Done():
+			t.Fatalf("prism did not start before the test's deadline:\n%s", logs.String())
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

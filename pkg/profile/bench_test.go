@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -49,6 +50,31 @@ func BenchmarkMerge(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := Merge(parts...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseMergeWide reads and merges a profile of 20,000 columns: the
+// column lookups inside Merge were once linear, which made this quadratic
+// (seconds; the fuzzer's workers hung on such inputs).
+func BenchmarkParseMergeWide(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"apiVersion":"mlgate.dev/v1","kind":"ColumnProfile","columns":[`)
+	for i := 0; i < 20000; i++ {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		fmt.Fprintf(&buf, `{"name":"c%05d","kind":"categorical","topK":{"n":0,"items":[]},"distinct":{"precision":12}}`, i)
+	}
+	buf.WriteString("]}")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := Parse(buf.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Merge(p, p); err != nil {
 			b.Fatal(err)
 		}
 	}

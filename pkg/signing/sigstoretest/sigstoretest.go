@@ -120,7 +120,8 @@ func NewFor(t *testing.T, w Workflow) *Sigstore {
 
 	cas := []root.CertificateAuthority{&root.FulcioCertificateAuthority{
 		Root: rootCert, Intermediates: []*x509.Certificate{interCert},
-		ValidityPeriodStart: time.Now().Add(-time.Hour), ValidityPeriodEnd: time.Now().Add(time.Hour),
+		// A day either side of now: no run on a loaded machine outlasts it.
+		ValidityPeriodStart: time.Now().Add(-24 * time.Hour), ValidityPeriodEnd: time.Now().Add(24 * time.Hour),
 		URI: fulcio.URL,
 	}}
 	// VirtualSigstore keys its log by the hex ID but stores the hex text as the

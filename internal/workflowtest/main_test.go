@@ -1,0 +1,50 @@
+package workflowtest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestMain removes the shared mlgate build when the tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
+	}
+	os.Exit(code)
+}
+
+var sharedDir string
+
+// sharedBuild builds mlgate from this checkout once for the whole package.
+var sharedBuild = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "workflowtest-mlgate-")
+	if err != nil {
+		return "", err
+	}
+	sharedDir = dir
+	bin := filepath.Join(dir, "mlgate")
+	out, err := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/mlgate/mlgate/cmd/mlgate").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build ./cmd/mlgate: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// mlgateBinary is an mlgate built from this checkout, shared by every test of
+// the package: the act runs take it from PATH (MLGATE_USE_PATH=true) instead
+// of each building mlgate again, which under load beside other packages' tests
+// is what made them slow. Only TestSelfTestWorkflowUnderAct and
+// TestSetupBuildsFromSourceWhenNotPinned build from source, as they test that.
+func mlgateBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := sharedBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
