@@ -118,7 +118,7 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 	if reason := notComparable(ref, cc, n, refN); reason != "" {
 		problem(evidence.StatusPass, "distribution not compared: %s", reason)
 	} else {
-		method := DefaultMethod(ref.Kind, n, refN)
+		method := DefaultMethod(ref, cur)
 		if m, ok := LookupMethod(cc.Method); ok {
 			method = m
 		}
@@ -161,8 +161,23 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 		Failures: cur.Nulls, Total: cur.Count, Location: loc, Source: cfg.source(name),
 	})
 
+	// NaN is judged like null: a pipeline that starts writing NaN for
+	// missing values moves this rate, not the distribution of finite values.
+	nanDrifted := false
+	if ref.Kind == profile.Numeric && (ref.NaNs > 0 || cur.NaNs > 0) {
+		col.NaNRate, col.ReferenceNaNRate = nanRate(cur), nanRate(ref)
+		nanDrifted = math.Abs(col.NaNRate-col.ReferenceNaNRate) > cfg.NaNRate
+		r.Checks = append(r.Checks, evidence.Check{
+			ID: id + ".nans", Title: "NaN rate of " + name, Status: verdict(nanDrifted), Severity: severity,
+			Message: fmt.Sprintf("NaN rate %s, reference %s (drifts beyond ±%s)",
+				percent(col.NaNRate), percent(col.ReferenceNaNRate), percent(cfg.NaNRate)),
+			Observed: col.NaNRate, Expected: map[string]any{"reference": col.ReferenceNaNRate, "maxChange": cfg.NaNRate},
+			Failures: cur.NaNs, Total: cur.Count, Location: loc, Source: cfg.source(name),
+		})
+	}
+
 	unseenDrifted := false
-	if ref.Kind == profile.Categorical && n > 0 && refN > 0 {
+	if asCategories(ref, cur) && n > 0 && refN > 0 {
 		cs := alignCategories(ref, cur)
 		if cs.Unseen {
 			col.UnseenRate = cs.Current[len(cs.Current)-1] / float64(n)
@@ -179,7 +194,7 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 			Total: n, Location: loc, Source: cfg.source(name),
 		})
 	}
-	col.Drifted = distDrifted || nullDrifted || unseenDrifted
+	col.Drifted = distDrifted || nullDrifted || nanDrifted || unseenDrifted
 	col.Status = verdict(col.Drifted)
 	r.Details.Columns = append(r.Details.Columns, col)
 }
@@ -210,6 +225,14 @@ func isTime(typ string) bool {
 		}
 	}
 	return false
+}
+
+// nanRate is the share of value slots that are NaN.
+func nanRate(c *profile.Column) float64 {
+	if c.Count == 0 {
+		return 0
+	}
+	return float64(c.NaNs) / float64(c.Count)
 }
 
 // distributionCount is how many values a column's distribution is built on:
@@ -255,8 +278,8 @@ func percent(x float64) string {
 // bins for numbers; for categories, the reference's most frequent ones, then
 // the rest of the reference's, then unseen ones.
 func histograms(ref, cur *profile.Column) (r, c []float64) {
-	if ref.Kind == profile.Numeric {
-		return numericShares(ref, ref.Bins), numericShares(cur, ref.Bins)
+	if !asCategories(ref, cur) {
+		return binnedShares(ref, cur)
 	}
 	cs := alignCategories(ref, cur)
 	fold := func(counts []float64) []float64 {

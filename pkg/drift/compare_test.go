@@ -133,21 +133,47 @@ func render(r *Report) string {
 	return b.String()
 }
 
-func TestDefaultMethodBySampleSize(t *testing.T) {
+func TestDefaultMethodByKindSizeAndValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	normal := func(n int) *profile.Column {
+		return numericColumn(sample(r, "normal", n, 0))
+	}
+	ints := func(n, k int) *profile.Column {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(r.IntN(k))
+		}
+		return numericColumn(v)
+	}
 	for _, tc := range []struct {
-		kind   profile.Kind
-		n, ref int64
-		want   string
+		name     string
+		ref, cur *profile.Column
+		want     string
 	}{
-		{profile.Numeric, 1000, 1000, "ks"},
-		{profile.Numeric, 1001, 10, "wasserstein"},
-		{profile.Categorical, 10, 1000, "chisquare"},
-		{profile.Categorical, 10, 1001, "jensenshannon"},
+		{"numeric, both at most 1000", normal(1000), normal(1000), "ks"},
+		{"numeric, one side larger", normal(10), normal(1001), "wasserstein"},
+		{"numeric, five values, small", ints(300, 5), ints(300, 5), "chisquare"},
+		{"numeric, five values, large", ints(300, 5), ints(3000, 5), "jensenshannon"},
+		{"numeric, two values, small", ints(300, 2), ints(200, 2), "ztest"},
+		{"numeric, constant", ints(300, 1), ints(200, 1), "ztest"},
+		{"categorical, small", categoricalColumn(r, 1000, 7), categoricalColumn(r, 10, 7), "chisquare"},
+		{"categorical, two values", categoricalColumn(r, 500, 2), categoricalColumn(r, 500, 2), "ztest"},
+		{"categorical, large", categoricalColumn(r, 1001, 7), categoricalColumn(r, 10, 7), "jensenshannon"},
 	} {
-		if got := DefaultMethod(tc.kind, tc.n, tc.ref).Name(); got != tc.want {
-			t.Errorf("%s n=%d ref=%d: %s, want %s", tc.kind, tc.n, tc.ref, got, tc.want)
+		if got := DefaultMethod(tc.ref, tc.cur).Name(); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 		}
 	}
+}
+
+// categoricalColumn draws n values of k categories, the first most frequent.
+func categoricalColumn(r *rand.Rand, n, k int) *profile.Column {
+	c := profile.NewColumn("c", profile.Categorical, "string")
+	for i := 0; i < n; i++ {
+		c.AddBytes(fmt.Appendf(nil, "v%d", min(int(r.ExpFloat64()*float64(k)/3), k-1)))
+	}
+	c.Finish()
+	return c
 }
 
 func TestParseConfigRejectsMistakes(t *testing.T) {

@@ -21,6 +21,9 @@ type Config struct {
 	// NullRate: a column's null rate drifts when it moves by more than this
 	// (absolute difference of shares).
 	NullRate float64 `yaml:"nullRate"`
+	// NaNRate: a numeric column's NaN rate drifts when it moves by more than
+	// this, judged like the null rate.
+	NaNRate float64 `yaml:"nanRate"`
 	// UnseenRate: a categorical column drifts when more than this share of its
 	// current values are categories the reference never had.
 	UnseenRate float64 `yaml:"unseenRate"`
@@ -44,7 +47,7 @@ type ColumnConfig struct {
 
 // DefaultConfig is the documented defaults.
 func DefaultConfig() Config {
-	return Config{Share: 0.5, NullRate: 0.05, UnseenRate: 0.01}
+	return Config{Share: 0.5, NullRate: 0.05, NaNRate: 0.05, UnseenRate: 0.01}
 }
 
 // maxConfigSize bounds a config file.
@@ -112,8 +115,8 @@ func (c Config) check() error {
 	if c.Share <= 0 || c.Share > 1 {
 		return fmt.Errorf("share %g: want a share in (0, 1]", c.Share)
 	}
-	if c.NullRate < 0 || c.NullRate > 1 || c.UnseenRate < 0 || c.UnseenRate > 1 {
-		return errors.New("nullRate and unseenRate are shares: want values in [0, 1]")
+	if c.NullRate < 0 || c.NullRate > 1 || c.NaNRate < 0 || c.NaNRate > 1 || c.UnseenRate < 0 || c.UnseenRate > 1 {
+		return errors.New("nullRate, nanRate and unseenRate are shares: want values in [0, 1]")
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Columns)) {
 		cc := c.Columns[name]

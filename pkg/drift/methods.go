@@ -27,7 +27,7 @@ type Result struct {
 
 // allMethods lists every method, in the order messages and docs name them.
 func allMethods() []Method {
-	return []Method{ksMethod{}, chiSquareMethod{}, wassersteinMethod{}, jensenShannonMethod{}, psiMethod{}}
+	return []Method{ksMethod{}, chiSquareMethod{}, zTestMethod{}, wassersteinMethod{}, jensenShannonMethod{}, psiMethod{}, hellingerMethod{}, linfMethod{}}
 }
 
 // MethodNames lists the method names, for messages and docs.
@@ -50,22 +50,42 @@ func LookupMethod(name string) (Method, bool) {
 }
 
 // SmallSample is the largest sample judged by a significance test: when both
-// sides have at most this many values, KS (numeric) or chi-square
-// (categorical) at p < 0.05; larger samples are judged by effect size.
+// sides have at most this many values, KS (numeric), Z (two categories) or
+// chi-square (categories) at p < 0.05; larger samples are judged by effect
+// size, since p-values shrink with n.
 const SmallSample = 1000
 
-// DefaultMethod picks the method for a column by kind and sample size.
-func DefaultMethod(kind profile.Kind, n, referenceN int64) Method {
-	small := max(n, referenceN) <= SmallSample
-	switch {
-	case kind == profile.Numeric && small:
+// DefaultMethod picks a column's method as Evidently does by default: by
+// sample size, and by whether the column is compared as categories
+// (categorical, or numeric with at most FewValues values) and how many
+// categories the two sides hold together.
+func DefaultMethod(ref, cur *profile.Column) Method {
+	small := max(distributionCount(cur), distributionCount(ref)) <= SmallSample
+	switch categorical := asCategories(ref, cur); {
+	case !categorical && small:
 		return ksMethod{}
-	case kind == profile.Numeric:
+	case !categorical:
 		return wassersteinMethod{}
-	case small:
-		return chiSquareMethod{}
+	case !small:
+		return jensenShannonMethod{}
+	case len(alignCategories(ref, cur).Labels) <= 2:
+		return zTestMethod{}
 	}
-	return jensenShannonMethod{}
+	return chiSquareMethod{}
+}
+
+// supportsCategories is Supports for methods over category counts: any
+// kind, since numeric columns with few values are compared as categories;
+// categoryView refuses the others.
+func supportsCategories(profile.Kind) bool { return true }
+
+// categoryView is the category view for a method that needs one, or an
+// error naming the method when the column is numeric with many values.
+func categoryView(m Method, ref, cur *profile.Column) (categories, error) {
+	if !asCategories(ref, cur) {
+		return categories{}, fmt.Errorf("%s compares categories, and this numeric column has more than %d distinct values (use ks, wasserstein, psi, jensenshannon, hellinger or linf)", m.Name(), FewValues)
+	}
+	return alignCategories(ref, cur), nil
 }
 
 type ksMethod struct{}
@@ -88,7 +108,7 @@ type chiSquareMethod struct{}
 func (chiSquareMethod) Name() string                    { return "chisquare" }
 func (chiSquareMethod) Test() bool                      { return true }
 func (chiSquareMethod) DefaultThreshold() float64       { return 0.05 }
-func (chiSquareMethod) Supports(kind profile.Kind) bool { return kind == profile.Categorical }
+func (chiSquareMethod) Supports(kind profile.Kind) bool { return supportsCategories(kind) }
 
 // MinExpected is the smallest expected count a chi-square cell may have
 // (Cochran's rule): rarer categories are pooled into one cell, so a single
@@ -102,8 +122,11 @@ const MinExpected = 5
 // alone: with a reference of similar size, treating its shares as exact
 // rejects a third of the time on identical distributions. Unseen categories
 // are left to the unseen-rate check.
-func (chiSquareMethod) Compute(ref, cur *profile.Column) (Result, error) {
-	cs := alignCategories(ref, cur)
+func (m chiSquareMethod) Compute(ref, cur *profile.Column) (Result, error) {
+	cs, err := categoryView(m, ref, cur)
+	if err != nil {
+		return Result{}, err
+	}
 	k := len(cs.Labels)
 	if cs.Unseen {
 		k--
@@ -115,6 +138,10 @@ func (chiSquareMethod) Compute(ref, cur *profile.Column) (Result, error) {
 	}
 	if ct == 0 {
 		p := 0.0 // no current value is a reference category: all unseen
+		return Result{Statistic: 0, PValue: &p}, nil
+	}
+	if k == 1 {
+		p := 1.0 // one category on both sides: nothing can differ
 		return Result{Statistic: 0, PValue: &p}, nil
 	}
 	smaller := min(rt, ct) / (rt + ct)
@@ -130,8 +157,41 @@ func (chiSquareMethod) Compute(ref, cur *profile.Column) (Result, error) {
 	if poolR+poolC > 0 {
 		r, c = append(r, poolR), append(c, poolC)
 	}
+	if len(r) == 1 {
+		p := 1.0 // every category pooled into one cell: no evidence either way
+		return Result{Statistic: 0, PValue: &p}, nil
+	}
 	stat, p := ChiSquareHomogeneity(r, c)
 	return Result{Statistic: stat, PValue: &p}, nil
+}
+
+type zTestMethod struct{}
+
+func (zTestMethod) Name() string                    { return "ztest" }
+func (zTestMethod) Test() bool                      { return true }
+func (zTestMethod) DefaultThreshold() float64       { return 0.05 }
+func (zTestMethod) Supports(kind profile.Kind) bool { return supportsCategories(kind) }
+
+// Compute is the two-proportion Z-test on the share of the first category
+// (Evidently's z_stat_test, two-sided), for columns with two categories on
+// both sides together. Unseen values count as the other category here, since
+// with two categories a new one is the whole story. One category on both
+// sides gives statistic 0 and p = 1: a constant column has not drifted.
+func (m zTestMethod) Compute(ref, cur *profile.Column) (Result, error) {
+	cs, err := categoryView(m, ref, cur)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(cs.Labels) > 2 {
+		return Result{}, fmt.Errorf("ztest compares two categories; this column has %d (use chisquare or jensenshannon)", len(cs.Labels))
+	}
+	var rt, ct float64
+	for i := range cs.Labels {
+		rt += cs.Reference[i]
+		ct += cs.Current[i]
+	}
+	z, p := TwoProportionZ(cs.Reference[0], rt, cs.Current[0], ct)
+	return Result{Statistic: z, PValue: &p}, nil
 }
 
 type wassersteinMethod struct{}
@@ -147,8 +207,9 @@ func (wassersteinMethod) Supports(kind profile.Kind) bool { return kind == profi
 // that keeps shifts visible where the sketch's relative resolution is coarser
 // than the spread (values far from zero, such as timestamps).
 func (wassersteinMethod) Compute(ref, cur *profile.Column) (Result, error) {
-	w := Wasserstein(numericPoints(ref), numericPoints(cur))
-	if ref.Exact == nil || cur.Exact == nil {
+	sketch := useSketch(ref, cur)
+	w := Wasserstein(numericPoints(ref, sketch), numericPoints(cur, sketch))
+	if sketch {
 		w = math.Max(w, math.Abs(cur.Moments.Mean-ref.Moments.Mean))
 	}
 	return Result{Statistic: w / math.Max(ref.Moments.StdDev(), 0.001)}, nil
@@ -178,11 +239,43 @@ func (psiMethod) Compute(ref, cur *profile.Column) (Result, error) {
 	return Result{Statistic: PSI(r, c)}, nil
 }
 
+type hellingerMethod struct{}
+
+func (hellingerMethod) Name() string               { return "hellinger" }
+func (hellingerMethod) Test() bool                 { return false }
+func (hellingerMethod) DefaultThreshold() float64  { return 0.1 }
+func (hellingerMethod) Supports(profile.Kind) bool { return true }
+
+// Compute is the Hellinger distance of the binned shares (Evidently's
+// hellinger: 0 for equal, 1 for disjoint distributions).
+func (hellingerMethod) Compute(ref, cur *profile.Column) (Result, error) {
+	r, c := binnedShares(ref, cur)
+	return Result{Statistic: Hellinger(r, c)}, nil
+}
+
+type linfMethod struct{}
+
+func (linfMethod) Name() string               { return "linf" }
+func (linfMethod) Test() bool                 { return false }
+func (linfMethod) DefaultThreshold() float64  { return 0.1 }
+func (linfMethod) Supports(profile.Kind) bool { return true }
+
+// Compute is the L-infinity distance of the binned shares: the largest
+// change of any one category's (or bin's) share, as TFDV's drift comparator
+// judges categorical features.
+func (linfMethod) Compute(ref, cur *profile.Column) (Result, error) {
+	r, c := binnedShares(ref, cur)
+	return Result{Statistic: LInfinity(r, c)}, nil
+}
+
 // binnedShares is both sides' shares over the reference's bins: its decile
-// bins for numbers, its categories (plus other and unseen) for categories.
+// bins for numbers, its categories (plus other and unseen) for columns
+// compared by categories.
 func binnedShares(ref, cur *profile.Column) (r, c []float64) {
-	if ref.Kind == profile.Numeric {
-		return numericShares(ref, ref.Bins), numericShares(cur, ref.Bins)
+	if !asCategories(ref, cur) {
+		sketch := useSketch(ref, cur)
+		edges := binEdges(ref, sketch)
+		return numericShares(ref, edges, sketch), numericShares(cur, edges, sketch)
 	}
 	cs := alignCategories(ref, cur)
 	return toShares(cs.Reference), toShares(cs.Current)

@@ -210,7 +210,7 @@ func numericColumn(values []float64) *profile.Column {
 func binEdgesOf(values []float64) []float64 { return numericColumn(values).Bins }
 
 func binShares(values, edges []float64) []float64 {
-	return numericShares(numericColumn(values), edges)
+	return numericShares(numericColumn(values), edges, false)
 }
 
 // The KS p-value falls back to the Kolmogorov limit when the exact count

@@ -1,18 +1,28 @@
 package drift
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/mlgate/mlgate/pkg/profile"
 )
 
-// The functions below read one side of a comparison from its profile column:
-// the exact values when the profile holds them, else the sketch.
+// The functions below read both sides of a comparison from their profile
+// columns by one rule: the exact values when both sides hold them, else both
+// sides' sketches. A profile keeps its sketch in exact mode too, so a small
+// exact reference against a large sketched current is compared sketch to
+// sketch: every value moves by at most profile.Alpha·|x| to its bucket, the
+// same way on both sides, and identical data compares as identical.
+
+// useSketch reports whether a comparison must go through the sketches.
+func useSketch(ref, cur *profile.Column) bool { return ref.Exact == nil || cur.Exact == nil }
 
 // numericPoints is the column's finite values as weighted points: each exact
 // value with weight 1, or each sketch bucket's representative with its count.
-func numericPoints(c *profile.Column) []Point {
-	if c.Exact != nil {
+func numericPoints(c *profile.Column, sketch bool) []Point {
+	if !sketch {
 		ps := make([]Point, len(c.Exact))
 		for i, x := range c.Exact {
 			ps[i] = Point{X: x, W: 1}
@@ -27,13 +37,23 @@ func numericPoints(c *profile.Column) []Point {
 	return ps
 }
 
+// binEdges is the reference's decile edges for a comparison: its exact
+// quantiles when both sides are exact, else its sketch's bucket bounds, so
+// that counting either side by bucket is exact.
+func binEdges(ref *profile.Column, sketch bool) []float64 {
+	if sketch && ref.Exact != nil {
+		return ref.Quantiles.BinEdges(profile.NumBins)
+	}
+	return ref.Bins
+}
+
 // numericShares is the share of the column's finite values in each bin
 // (Bins[k-1] < x <= Bins[k]; len(edges)+1 bins). From a sketch a bucket falls
-// in the bin of its upper bound, which is exact when the edges are bucket
-// bounds (a sketched reference's edges are).
-func numericShares(c *profile.Column, edges []float64) []float64 {
+// in the bin of its upper bound: every bucket is closed above, so this is
+// exact when the edges are bucket bounds, as binEdges makes them.
+func numericShares(c *profile.Column, edges []float64, sketch bool) []float64 {
 	counts := make([]float64, len(edges)+1)
-	if c.Exact != nil {
+	if !sketch {
 		for _, x := range c.Exact {
 			counts[sort.SearchFloat64s(edges, x)]++
 		}
@@ -58,13 +78,51 @@ func toShares(counts []float64) []float64 {
 	return counts
 }
 
-// categories lines up the two sides of a categorical column: Labels are the
-// reference's listed values, then "(other)" when the reference has unlisted
-// mass, then "(unseen)" for current values the reference never had.
+// FewValues is the most distinct values a numeric reference column may have
+// to be compared as categories (as Evidently and TFDV do): a score that takes
+// values 0 to 4 is a rating, not a continuum.
+const FewValues = 5
+
+// fewValued reports whether a numeric column holds at most FewValues distinct
+// finite values, read the same way as the comparison reads it.
+func fewValued(c *profile.Column, sketch bool) bool {
+	if c.Kind != profile.Numeric || c.Moments.N == 0 {
+		return false
+	}
+	if !sketch {
+		distinct := 0
+		for i, x := range c.Exact {
+			if i == 0 || x != c.Exact[i-1] {
+				distinct++
+			}
+		}
+		return distinct <= FewValues
+	}
+	// A bucket may hold several close values, so the distinct count must
+	// agree: both bound the number of categories the comparison would see.
+	return len(c.Quantiles.Buckets()) <= FewValues && c.Distinct.Estimate() <= FewValues
+}
+
+// asCategories reports whether a column pair is compared by categories:
+// categorical columns, and numeric ones whose reference has few values.
+func asCategories(ref, cur *profile.Column) bool {
+	return ref.Kind == profile.Categorical || fewValued(ref, useSketch(ref, cur))
+}
+
+// categories lines up the two sides of a column compared by categories:
+// Labels are the reference's listed values, then "(other)" when the
+// reference has unlisted mass, then "(unseen)" for current values the
+// reference provably never had.
 type categories struct {
-	Labels              []string
-	Reference, Current  []float64 // counts per label
+	Labels             []string
+	Reference, Current []float64 // counts per label
+	// Unseen says the last label is "(unseen)"; UnseenKnown that the
+	// reference lists every value it has, so unseen values can be told.
 	Unseen, UnseenKnown bool
+	// Unlisted is current mass whose values the current summary did not
+	// keep: neither seen nor unseen can be proven, so it is left out of the
+	// comparison rather than guessed.
+	Unlisted float64
 }
 
 const (
@@ -72,11 +130,23 @@ const (
 	unseenLabel = "(unseen)"
 )
 
+// alignCategories builds the category view of either kind of column.
 func alignCategories(ref, cur *profile.Column) categories {
+	if ref.Kind == profile.Numeric {
+		return alignNumericValues(ref, cur)
+	}
+	refItems, refOther := trusted(ref.TopK)
+	// Every listed current value is matched by name, trusted or not: its
+	// count is a lower bound, and its name is known either way.
+	return align(refItems, refOther, ref.TopK.Exact(), cur.TopK.Items, cur.TopK.Other)
+}
+
+// align matches current items to the reference's: a match adds to the
+// reference category; a miss goes to "(other)" when the reference has one,
+// else (the reference lists everything) it is proven unseen.
+func align(refItems []profile.Item, refOther int64, refExact bool, curItems []profile.Item, curOther int64) categories {
 	var cs categories
 	index := map[string]int{}
-	refItems, refOther := trusted(ref.TopK)
-	curItems, curOther := trusted(cur.TopK)
 	for _, it := range refItems {
 		index[it.Value] = len(cs.Labels)
 		cs.Labels = append(cs.Labels, it.Value)
@@ -100,17 +170,17 @@ func alignCategories(ref, cur *profile.Column) categories {
 			unseen += float64(it.Count)
 		}
 	}
-	// The current side's own unlisted mass: unknown values, counted as
-	// "other" when the reference has one, else as unseen only if nothing can
-	// have been seen (no reference "other").
+	// The current side's unlisted mass joins "(other)" when the reference
+	// has one (neither side knows those values); otherwise it may hold seen
+	// and unseen values alike, and is set aside.
 	if curOther > 0 {
 		if other >= 0 {
 			cs.Current[other] += float64(curOther)
 		} else {
-			unseen += float64(curOther)
+			cs.Unlisted = float64(curOther)
 		}
 	}
-	cs.UnseenKnown = ref.TopK.Exact()
+	cs.UnseenKnown = refExact
 	if unseen > 0 {
 		cs.Labels = append(cs.Labels, unseenLabel)
 		cs.Reference = append(cs.Reference, 0)
@@ -118,6 +188,34 @@ func alignCategories(ref, cur *profile.Column) categories {
 		cs.Unseen = true
 	}
 	return cs
+}
+
+// alignNumericValues is the category view of a few-valued numeric column:
+// each distinct value (exact mode) or each sketch bucket (sketch mode) is a
+// category. Both are complete lists, so unseen values are always known.
+func alignNumericValues(ref, cur *profile.Column) categories {
+	sketch := useSketch(ref, cur)
+	items := func(c *profile.Column) []profile.Item {
+		var out []profile.Item
+		if !sketch {
+			for i, x := range c.Exact {
+				if i > 0 && x == c.Exact[i-1] {
+					out[len(out)-1].Count++
+					continue
+				}
+				out = append(out, profile.Item{Value: strconv.FormatFloat(x, 'g', -1, 64), Count: 1})
+			}
+			return out
+		}
+		for _, b := range c.Quantiles.Buckets() {
+			out = append(out, profile.Item{Value: "≈" + strconv.FormatFloat(b.Value, 'g', -1, 64), Count: b.Count})
+		}
+		return out
+	}
+	refItems := items(ref)
+	// Most frequent first, as categorical top-k lists are.
+	slices.SortStableFunc(refItems, func(a, b profile.Item) int { return cmp.Compare(b.Count, a.Count) })
+	return align(refItems, 0, true, items(cur), 0)
 }
 
 // trusted is the top-k items whose count is known well enough to compare:

@@ -279,3 +279,38 @@ func PSI(reference, current []float64) float64 {
 	}
 	return psi
 }
+
+// TwoProportionZ is the two-sided two-proportion Z-test of x1 successes in n1
+// against x2 in n2, with the pooled proportion (statsmodels'
+// proportions_ztest, Evidently's z_stat_test). When the pooled proportion is
+// 0 or 1 both samples agree exactly: z = 0, p = 1.
+func TwoProportionZ(x1, n1, x2, n2 float64) (z, p float64) {
+	pooled := (x1 + x2) / (n1 + n2)
+	if pooled <= 0 || pooled >= 1 {
+		return 0, 1
+	}
+	z = (x1/n1 - x2/n2) / math.Sqrt(pooled*(1-pooled)*(1/n1+1/n2))
+	return z, math.Erfc(math.Abs(z) / math.Sqrt2)
+}
+
+// Hellinger is the Hellinger distance of two share vectors:
+// sqrt(Σ(√p−√q)²)/√2, in [0, 1].
+func Hellinger(p, q []float64) float64 {
+	p, q = normalise(p), normalise(q)
+	s := 0.0
+	for i := range p {
+		d := math.Sqrt(p[i]) - math.Sqrt(q[i])
+		s += d * d
+	}
+	return math.Sqrt(s) / math.Sqrt2
+}
+
+// LInfinity is the largest absolute difference of two share vectors.
+func LInfinity(p, q []float64) float64 {
+	p, q = normalise(p), normalise(q)
+	m := 0.0
+	for i := range p {
+		m = math.Max(m, math.Abs(p[i]-q[i]))
+	}
+	return m
+}

@@ -60,6 +60,10 @@ type DriftColumn struct {
 	NullRate          float64 `json:"nullRate"`
 	ReferenceNullRate float64 `json:"referenceNullRate"`
 	UnseenRate        float64 `json:"unseenRate,omitempty"`
+	// NaN rates of numeric columns, judged like null rates; present when
+	// either side has NaN.
+	NaNRate          float64 `json:"nanRate,omitempty"`
+	ReferenceNaNRate float64 `json:"referenceNaNRate,omitempty"`
 	// Histogram and ReferenceHistogram are bin shares over the same bins,
 	// for a small visual.
 	Histogram          []float64 `json:"histogram,omitempty"`

@@ -190,22 +190,17 @@ func (c *Column) Finish() {
 }
 
 // binEdges takes the reference's deciles: exact quantiles (numpy's default
-// linear interpolation) in exact mode, else the upper bounds of the sketch
-// buckets holding them, so that bin counts from sketches are exact.
+// linear interpolation) in exact mode, else the sketch's bucket edges.
 func (c *Column) binEdges() []float64 {
 	if c.Moments.N == 0 {
 		return nil
 	}
+	if c.Exact == nil {
+		return c.Quantiles.BinEdges(NumBins)
+	}
 	edges := make([]float64, 0, NumBins-1)
 	for k := 1; k < NumBins; k++ {
-		q := float64(k) / NumBins
-		var e float64
-		if c.Exact != nil {
-			e = LinearQuantile(c.Exact, q)
-		} else {
-			b, _ := c.Quantiles.Quantile(q)
-			e = b.Upper
-		}
+		e := LinearQuantile(c.Exact, float64(k)/NumBins)
 		if len(edges) == 0 || e > edges[len(edges)-1] {
 			edges = append(edges, e)
 		}

@@ -82,13 +82,26 @@ func (t boundTable) index(x float64) int {
 	return i
 }
 
+// negativeIndex is the bucket of -x for x > 0: the smallest i with x < γ^i,
+// so that negative buckets are (-γ^i, -γ^(i-1)] and every bucket, whatever
+// its sign, is closed above. Bins (Bins[k-1] < x <= Bins[k]) can then count
+// a bucket by its upper bound exactly, -1.0 included.
+func negativeIndex(x float64) int {
+	t := bucketBounds()
+	i := t.index(x)
+	if x == t.bound(i) {
+		i++
+	}
+	return i
+}
+
 // Add counts one finite value.
 func (s *Sketch) Add(x float64) {
 	switch {
 	case x > 0:
 		s.Positive.add(bucketBounds().index(x), 1)
 	case x < 0:
-		s.Negative.add(bucketBounds().index(-x), 1)
+		s.Negative.add(negativeIndex(-x), 1)
 	default:
 		s.Zeros++
 	}
@@ -120,7 +133,9 @@ func (s *Sketch) Merge(o Sketch) error {
 
 // Bucket is one non-empty bucket in value order: Value is its representative
 // (within Alpha of every value in it) and Upper its upper bound, so that
-// "x <= Upper" holds for exactly the values counted in this bucket and below.
+// "x <= Upper" holds for exactly the values counted in this bucket and below
+// (for either sign: positive buckets are (γ^(i-1), γ^i], negative ones
+// (-γ^i, -γ^(i-1)]).
 type Bucket struct {
 	Value, Upper float64
 	Count        int64
@@ -167,6 +182,24 @@ func (s *Sketch) Quantile(q float64) (Bucket, bool) {
 		}
 	}
 	return buckets[len(buckets)-1], true
+}
+
+// BinEdges is the inner edges of n equal-frequency bins: the upper bounds of
+// the buckets holding each k/n quantile, duplicates removed. Since every edge
+// is a bucket bound, a bin count taken from any sketch (a bucket falls in the
+// bin of its upper bound) is exact.
+func (s *Sketch) BinEdges(n int) []float64 {
+	var edges []float64
+	for k := 1; k < n; k++ {
+		b, ok := s.Quantile(float64(k) / float64(n))
+		if !ok {
+			return nil
+		}
+		if len(edges) == 0 || b.Upper > edges[len(edges)-1] {
+			edges = append(edges, b.Upper)
+		}
+	}
+	return edges
 }
 
 func (st *Store) total() int64 {

@@ -14,6 +14,8 @@ list of results (same order) to stdout. Each case is {"op": ..., ...}:
                                   bins from a's deciles (numpy linear),
                                   right-closed, empty shares floored at 1e-4
   psi_edges    a, b, edges     -> [psi, cur shares...] with the given edges
+  ztest        x1, n1, x2, n2  -> [z, pvalue]  two-proportion, pooled, two-sided
+  hellinger_linf p, q          -> [hellinger, linf]  over normalised shares
 """
 import json
 import sys
@@ -66,6 +68,18 @@ def run(case):
         a, b, edges = np.asarray(case["a"]), np.asarray(case["b"]), np.asarray(case["edges"])
         r, c = shares(a, edges), shares(b, edges)
         return [psi(r, c)] + c.tolist()
+    if op == "ztest":
+        x1, n1, x2, n2 = case["x1"], case["n1"], case["x2"], case["n2"]
+        pooled = (x1 + x2) / (n1 + n2)
+        if pooled in (0, 1):
+            return [0.0, 1.0]
+        z = (x1 / n1 - x2 / n2) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        return [float(z), float(2 * stats.norm.sf(abs(z)))]
+    if op == "hellinger_linf":
+        p, q = np.asarray(case["p"], float), np.asarray(case["q"], float)
+        p, q = p / p.sum(), q / q.sum()
+        h = distance.euclidean(np.sqrt(p), np.sqrt(q)) / np.sqrt(2)
+        return [float(h), float(distance.chebyshev(p, q))]
     raise SystemExit("unknown op " + op)
 
 
