@@ -11,7 +11,8 @@
 #      the release's signed checksums file;
 #   4. a build from the action's own source with Go (no release pinned, or
 #      MLGATE_VERSION=source).
-# Inputs (environment): MLGATE_VERSION, MLGATE_USE_PATH, MLGATE_DOWNLOAD_URL,
+# Inputs (environment): MLGATE_VERSION, MLGATE_USE_PATH (the input) or
+# MLGATE_JOB_USE_PATH (the job's env), MLGATE_DOWNLOAD_URL,
 # MLGATE_TRUSTED_ROOT (a Sigstore trusted_root.json; default: Sigstore's public
 # trust root), MLGATE_CACHE_DIR. Writes the outputs path, version and source.
 set -euo pipefail
@@ -60,7 +61,7 @@ exe=""
 [ "$os" = windows ] && exe=.exe
 
 # 1. What is already on PATH.
-if [ "${MLGATE_USE_PATH:-false}" = true ] && command -v mlgate >/dev/null 2>&1; then
+if { [ "${MLGATE_USE_PATH:-false}" = true ] || [ "${MLGATE_JOB_USE_PATH:-false}" = true ]; } && command -v mlgate >/dev/null 2>&1; then
   finish "$(dirname "$(command -v mlgate)")" "$(mlgate version | awk '{print $2}')" path
 fi
 
