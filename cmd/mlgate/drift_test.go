@@ -278,6 +278,8 @@ func TestDriftBadInputsExit2(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data.parquet")
 	dataset(t, data, 1, 500, 500, 0, false)
+	current := filepath.Join(dir, "current.parquet")
+	dataset(t, current, 2, 500, 500, 0, false)
 	garbage := filepath.Join(dir, "garbage.json")
 	os.WriteFile(garbage, []byte(`{"kind": "ColumnProfile", "apiVersion": "mlgate.dev/v1", "columns": [{"name": "x", "kind": "numeric"}]}`), 0o644)
 	badConfig := filepath.Join(dir, "drift.yaml")
@@ -289,9 +291,9 @@ func TestDriftBadInputsExit2(t *testing.T) {
 	}{
 		"missing reference": {[]string{"drift", "--reference", filepath.Join(dir, "nope.json"), data}, "nope.json"},
 		"bad profile":       {[]string{"drift", "--reference", garbage, data}, "garbage.json"},
-		"bad config":        {[]string{"drift", "--reference", data, "--config", badConfig, data}, "kolmogorov"},
+		"bad config":        {[]string{"drift", "--reference", data, "--config", badConfig, current}, "kolmogorov"},
 		"corrupt parquet":   {[]string{"drift", "--reference", corrupt, data}, "PARQUET-1481.parquet"},
-		"overwrite input":   {[]string{"drift", "--reference", data, "--out", data, data}, "refusing to overwrite"},
+		"overwrite input":   {[]string{"drift", "--reference", data, "--out", data, current}, "data.parquet"},
 		"bad shard":         {[]string{"profile", "--shard", "4/4", data}, "0 <= I < N"},
 		"no glob match":     {[]string{"drift", "--reference", filepath.Join(dir, "*.nothing"), data}, "matches no files"},
 		"merge no out":      {[]string{"profile", "merge", garbage}, "--out"},

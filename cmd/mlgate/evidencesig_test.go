@@ -17,9 +17,11 @@ import (
 	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
 
-// signedGateArgs is a passing gate over the fixtures that reads evidence.
-func signedGateArgs(evidence ...string) []string {
-	args := []string{"gate", "-c", fixture("gate.yaml"), "-m", fixture("metrics.json"), "-b", fixture("baseline.json")}
+// signedGateArgs is a passing gate over the fixtures that reads evidence
+// about writeModel's model (the gate binds each Signature and Verification
+// to the candidate it hashes).
+func signedGateArgs(t *testing.T, evidence ...string) []string {
+	args := []string{"gate", "-c", fixture("gate.yaml"), "-m", fixture("metrics.json"), "-b", fixture("baseline.json"), "--model", writeModel(t)}
 	for _, e := range evidence {
 		args = append(args, "--evidence", e)
 	}
@@ -97,7 +99,7 @@ func TestSignedEvidenceWithKey(t *testing.T) {
 
 	ev := copyTo(t, out)
 	ver := copyTo(t, vout)
-	runCLI(t, nil, append(signedGateArgs(ev, ver), "--evidence-key", pub)...).wantCode(t, 0)
+	runCLI(t, nil, append(signedGateArgs(t, ev, ver), "--evidence-key", pub)...).wantCode(t, 0)
 	runCLI(t, nil, "report", "--evidence-key", pub, ev, ver).wantCode(t, 0)
 
 	refused := func(name, want string, args ...string) {
@@ -108,25 +110,25 @@ func TestSignedEvidenceWithKey(t *testing.T) {
 			t.Errorf("%s: stderr does not say %q:\n%s", name, want, r.stderr)
 		}
 	}
-	refused("other key", ev, append(signedGateArgs(ev), "--evidence-key", otherPublicKey(t))...)
+	refused("other key", ev, append(signedGateArgs(t, ev), "--evidence-key", otherPublicKey(t))...)
 
 	altered := copyTo(t, out)
 	alter(t, altered)
-	refused("altered", altered, append(signedGateArgs(altered), "--evidence-key", pub)...)
+	refused("altered", altered, append(signedGateArgs(t, altered), "--evidence-key", pub)...)
 	refused("altered, report", altered, "report", "--evidence-key", pub, altered)
 
 	unsigned := copyTo(t, out)
 	os.Remove(signing.EvidenceBundlePath(unsigned))
-	refused("unsigned", "is not signed", append(signedGateArgs(unsigned), "--evidence-key", pub)...)
+	refused("unsigned", "is not signed", append(signedGateArgs(t, unsigned), "--evidence-key", pub)...)
 
 	// The bundle of one document does not vouch for another.
 	swapped := copyTo(t, out)
 	data, _ := os.ReadFile(signing.EvidenceBundlePath(vout))
 	os.WriteFile(signing.EvidenceBundlePath(swapped), data, 0o644)
-	refused("swapped bundle", swapped, append(signedGateArgs(swapped), "--evidence-key", pub)...)
+	refused("swapped bundle", swapped, append(signedGateArgs(t, swapped), "--evidence-key", pub)...)
 
 	// Without trust flags evidence is read as before.
-	runCLI(t, nil, signedGateArgs(altered)...).wantCode(t, 0)
+	runCLI(t, nil, signedGateArgs(t, altered)...).wantCode(t, 0)
 	refused("needs --out", "--out", "verify", "--key", pub, "--sign-evidence", model)
 }
 
@@ -151,25 +153,25 @@ func TestSignedEvidenceKeyless(t *testing.T) {
 	trust := func(identity string) []string {
 		return []string{"--evidence-trusted-root", s.TrustedRootPath, "--evidence-identity", identity, "--evidence-issuer", sigstoretest.Issuer}
 	}
-	runCLI(t, nil, append(signedGateArgs(ev), trust(sigstoretest.Identity)...)...).wantCode(t, 0)
+	runCLI(t, nil, append(signedGateArgs(t, ev), trust(sigstoretest.Identity)...)...).wantCode(t, 0)
 	runCLI(t, nil, append([]string{"report", "--evidence-trusted-root", s.TrustedRootPath,
 		"--evidence-identity-regexp", `^https://github\.com/acme/models/`, "--evidence-issuer", sigstoretest.Issuer}, ev)...).wantCode(t, 0)
 
-	r := runCLI(t, nil, append(signedGateArgs(ev), trust("https://github.com/acme/models/.github/workflows/other.yml@refs/heads/main")...)...)
+	r := runCLI(t, nil, append(signedGateArgs(t, ev), trust("https://github.com/acme/models/.github/workflows/other.yml@refs/heads/main")...)...)
 	r.wantCode(t, 2)
 	if !strings.Contains(r.stderr, ev) {
 		t.Errorf("stderr does not name %s:\n%s", ev, r.stderr)
 	}
 	altered := copyTo(t, ev)
 	alter(t, altered)
-	runCLI(t, nil, append(signedGateArgs(altered), trust(sigstoretest.Identity)...)...).wantCode(t, 2)
+	runCLI(t, nil, append(signedGateArgs(t, altered), trust(sigstoretest.Identity)...)...).wantCode(t, 2)
 
 	// A fork's pull_request workflow signs with its own identity: refused.
 	fork := sigstoretest.Default
 	fork.Repository, fork.Ref, fork.Trigger = "mallory/models", "refs/heads/main", "pull_request"
 	sf := sigstoretest.NewFor(t, fork)
 	forged := signKeyless(sf)
-	runCLI(t, nil, append(signedGateArgs(forged), "--evidence-trusted-root", sf.TrustedRootPath,
+	runCLI(t, nil, append(signedGateArgs(t, forged), "--evidence-trusted-root", sf.TrustedRootPath,
 		"--evidence-identity-regexp", `^https://github\.com/acme/models/`, "--evidence-issuer", sigstoretest.Issuer)...).wantCode(t, 2)
 }
 
