@@ -107,16 +107,16 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	if dir && signing.BundleInside(path, o.Bundle) != "" {
 		return fmt.Errorf("--bundle %s lies inside the model %s: write the attestation outside the model it attests", o.Bundle, path)
 	}
+	// The key is unlocked before anything is read or hashed (see sign).
+	signer, err := o.signer.keySigner(ctx, e)
+	if err != nil {
+		return err
+	}
 	decision, decisionDigest, err := evidence.ReadDigest(o.Decision)
 	if err != nil {
 		return err
 	}
 	pd, err := attestable(decision, o.Decision)
-	if err != nil {
-		return err
-	}
-	// The key is unlocked before the model is hashed (see sign).
-	signer, err := o.signer.keySigner(ctx, e)
 	if err != nil {
 		return err
 	}

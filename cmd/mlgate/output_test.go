@@ -117,7 +117,19 @@ func TestRunnerFilesAreNotOutputs(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "d.parquet")
 	dataset(t, data, 1, 300, 100, 0, false)
-	wantRefused(t, env, env["GITHUB_OUTPUT"], []string{"GITHUB_OUTPUT", "--evidence"}, "profile", "--evidence", env["GITHUB_OUTPUT"], data)
+	out := env["GITHUB_OUTPUT"]
+	before, _ := os.ReadFile(out)
+	r := runCLI(t, env, "profile", "--evidence", out, data)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, "GITHUB_OUTPUT") || !strings.Contains(r.stderr, "--evidence") {
+		t.Fatalf("stderr does not name GITHUB_OUTPUT and --evidence:\n%s", r.stderr)
+	}
+	// The runner's file is only appended to (status=error, as on every exit
+	// path), never replaced by the profile.
+	after, _ := os.ReadFile(out)
+	if !bytes.HasPrefix(after, before) || bytes.Contains(after, []byte("ColumnProfile")) {
+		t.Fatalf("GITHUB_OUTPUT was replaced or holds the profile:\n%s", after)
+	}
 }
 
 func TestContractAndProfileNeedOverwrite(t *testing.T) {
@@ -219,7 +231,9 @@ func TestKeyUnlockedBeforeHashing(t *testing.T) {
 	} {
 		right := runCLI(t, keyEnv(), cmd...)
 		right.wantCode(t, 2)
-		if !strings.Contains(right.stderr, "link") {
+		// attest refuses this hand-written decision (no model digest) once
+		// the key is unlocked; sign goes on to hash and meets the symlink.
+		if !strings.Contains(right.stderr, "link") && !(cmd[0] == "attest" && strings.Contains(right.stderr, "records no model digest")) {
 			t.Fatalf("%s with the right password: want the model's symlink reported:\n%s", cmd[0], right.stderr)
 		}
 		wrong := runCLI(t, map[string]string{"COSIGN_PASSWORD": "wrong"}, cmd...)
