@@ -23,7 +23,7 @@ version=${MLGATE_VERSION:-}
 [ -n "$version" ] || version=$(sed -n 's/^default-version: *//p' "$here/checksums.txt" | head -n 1)
 [ -n "$version" ] || version=source
 # The version names a cache folder and a download: only vX.Y.Z[-pre] or source.
-if [ "$version" != source ] && ! printf '%s' "$version" | grep -Eq '^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$'; then
+if [ "$version" != source ] && ! printf '%s' "$version" | grep -Eq '^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'; then
   echo "::error::mlgate setup: version must be vX.Y.Z, vX.Y.Z-PRE or source"
   exit 2
 fi

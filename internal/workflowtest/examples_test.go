@@ -230,8 +230,8 @@ func TestExamplePRModelCheck(t *testing.T) {
 	if r.ok {
 		t.Fatalf("a blocked model passed the check:\n%s", r.log)
 	}
-	// The report step has no id: act names it by its index, 6.
-	if r.outputs["model-check/gate/promote"] != "false" || r.outputs["model-check/6/status"] != "fail" ||
+	// The report step has no id: act names it by its index, 7.
+	if r.outputs["model-check/gate/promote"] != "false" || r.outputs["model-check/7/status"] != "fail" ||
 		r.steps["model-check/Block the merge when the gate says no"] != "failure" {
 		t.Errorf("blocked candidate: outputs %v, steps %v", r.outputs, r.steps)
 	}
@@ -289,7 +289,7 @@ func TestExampleScheduledDrift(t *testing.T) {
 	// After retraining, the reference is the profile of the new training data
 	// (this week's data): the drift ends, the issue is closed and nothing more
 	// is dispatched.
-	run(t, repo, e.mlgate, "profile", "--out", "profiles/reference.json", "data/current/part-0.parquet")
+	run(t, repo, e.mlgate, "profile", "--overwrite", "--out", "profiles/reference.json", "data/current/part-0.parquet")
 	commit(t, repo, "retrained: a new reference profile")
 	r = e.act(t, repo, "example-scheduled-drift.yml", "workflow_dispatch", `{}`, gh, actOptions{})
 	if !r.ok {

@@ -192,7 +192,10 @@ func runInstall(t *testing.T, dir, cache string, env ...string) install {
 	}
 	data, _ := os.ReadFile(out)
 	// name<<DELIM, value lines, DELIM: as the runner reads GITHUB_OUTPUT.
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var lines []string // a refused install writes no outputs
+	if text := strings.TrimSpace(string(data)); text != "" {
+		lines = strings.Split(text, "\n")
+	}
 	for i := 0; i < len(lines); i++ {
 		k, delim, ok := strings.Cut(lines[i], "<<")
 		if !ok || !strings.HasPrefix(delim, "ghadelimiter_") || len(delim) < len("ghadelimiter_")+32 {
