@@ -90,13 +90,7 @@ func (c *Column) AddFloat(x float64) {
 	}
 	c.Moments.Add(x)
 	c.Quantiles.Add(x)
-	if c.Exact != nil {
-		if c.Moments.N <= ExactLimit {
-			c.Exact = append(c.Exact, x)
-		} else {
-			c.Exact = nil
-		}
-	}
+	c.keepExact(x)
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
 	c.Distinct.AddHash(xxhash.Sum64(b[:]))
@@ -114,17 +108,24 @@ func (c *Column) AddExact(e parquetx.Exact) {
 	x := e.Float64()
 	c.Moments.AddInt(e.Int, e.Scale, x)
 	c.Quantiles.Add(x)
-	if c.Exact != nil {
-		if c.Moments.N <= ExactLimit {
-			c.Exact = append(c.Exact, x)
-		} else {
-			c.Exact = nil
-		}
-	}
+	c.keepExact(x)
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], e.Int.Lo)
 	binary.LittleEndian.PutUint64(b[8:], uint64(e.Int.Hi))
 	c.Distinct.AddHash(xxhash.Sum64(b[:]))
+}
+
+// keepExact keeps x verbatim while the column is in exact mode, and leaves
+// exact mode once it holds more than ExactLimit values.
+func (c *Column) keepExact(x float64) {
+	if c.Exact == nil {
+		return
+	}
+	if c.Moments.N <= ExactLimit {
+		c.Exact = append(c.Exact, x)
+	} else {
+		c.Exact = nil
+	}
 }
 
 // AddBytes counts a categorical value (strings, booleans as "true"/"false").
