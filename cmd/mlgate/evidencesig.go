@@ -88,10 +88,10 @@ func (o *evidenceTrustOptions) enabled() bool {
 	return t.Key != "" || t.Identity != "" || t.IdentityRegexp != "" || t.Issuer != "" || t.IssuerRegexp != ""
 }
 
-// verify checks the signature of every evidence file, when the flags ask
-// for signed evidence, and fails closed naming the first file that is not
-// signed so. It returns the signers, one per file.
-func (o *evidenceTrustOptions) verify(ctx context.Context, paths []string) ([]evidence.Signer, error) {
+// verifier says how evidence is read: nil (unsigned, as before) without
+// the flags, else a verifier that accepts only evidence signed so, checked
+// over the very bytes the command then uses (evidence.Load).
+func (o *evidenceTrustOptions) verifier(ctx context.Context) (evidence.Verifier, error) {
 	if !o.enabled() {
 		return nil, nil
 	}
@@ -103,13 +103,5 @@ func (o *evidenceTrustOptions) verify(ctx context.Context, paths []string) ([]ev
 	if err != nil {
 		return nil, err
 	}
-	signers := make([]evidence.Signer, 0, len(paths))
-	for _, p := range paths {
-		_, v, err := signing.ReadSignedEvidence(p, trust)
-		if err != nil {
-			return nil, err
-		}
-		signers = append(signers, v.Signer)
-	}
-	return signers, nil
+	return signing.EvidenceVerifier{Trust: trust}, nil
 }

@@ -144,7 +144,7 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 		if _, _, err := o.metrics.evaluate(in); err != nil {
 			return err
 		}
-		if _, _, err := o.inputs.fill(e, in); err != nil {
+		if _, _, err := o.inputs.fill(e, in, nil); err != nil {
 			return err
 		}
 		input = in

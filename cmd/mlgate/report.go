@@ -129,12 +129,17 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 			e.actions.Mask(tok)
 		}
 	}
-	if _, err := o.trust.verify(cmd.Context(), args); err != nil {
-		return err
-	}
-	docs, err := evidence.ReadAll(args)
+	verifier, err := o.trust.verifier(cmd.Context())
 	if err != nil {
 		return err
+	}
+	loaded, err := evidence.LoadAll(args, verifier)
+	if err != nil {
+		return err
+	}
+	docs := make([]*evidence.Document, 0, len(loaded))
+	for _, l := range loaded {
+		docs = append(docs, l.Document)
 	}
 	opts := report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: runURL(e)}
 	full := report.Build(docs, opts)

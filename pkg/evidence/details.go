@@ -137,6 +137,9 @@ type EvidenceRef struct {
 	// Digest is the document's own digest as read, so an attestation can
 	// name it among its inputs.
 	Digest map[string]string `json:"digest,omitempty"`
+	// Signer is who signed the document, when the reader required
+	// signed evidence: the key or certificate identity that vouched for it.
+	Signer *Signer `json:"signer,omitempty"`
 }
 
 // SignatureDetails is the details of Signature, Verification and Attestation documents.

@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mlgate/mlgate/pkg/outfile"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 )
 
 // EvidencePredicateType is the in-toto predicate type of a signed evidence
@@ -92,29 +92,30 @@ func (s *Signer) SignEvidence(ctx context.Context, path string) (*Signed, error)
 	return signed, nil
 }
 
-// ReadSignedEvidence reads the evidence document at path and accepts it only
-// when the bundle beside it verifies against trust, carries the mlgate
-// evidence predicate, names the document's sha256 as a subject and holds the
-// document itself as predicate. The document returned is parsed from the very
-// bytes that were checked. Errors name the file.
-func ReadSignedEvidence(path string, trust Trust) (*evidence.Document, *Verified, error) {
-	doc, err := readEvidenceFile(path)
+// EvidenceVerifier accepts evidence only when the bundle beside it
+// (EvidenceBundlePath) verifies against Trust, carries the mlgate evidence
+// predicate, names the document's sha256 as a subject and holds the document
+// itself as predicate. It is the evidence.Verifier of signed evidence: with
+// evidence.Load the document used is parsed from the very bytes checked.
+type EvidenceVerifier struct{ Trust Trust }
+
+// VerifyEvidence implements evidence.Verifier.
+func (ev EvidenceVerifier) VerifyEvidence(path string, data []byte) (*evidence.Signer, error) {
+	v, err := VerifyEvidence(path, data, ev.Trust)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	v, err := VerifyEvidence(path, doc, trust)
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := evidence.Parse(doc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("evidence %s: %w", path, err)
-	}
-	return d, v, nil
+	return &v.Signer, nil
+}
+
+// ReadSignedEvidence loads the evidence at path, read once, accepted only
+// when signed as EvidenceVerifier requires. Errors name the file.
+func ReadSignedEvidence(path string, trust Trust) (*evidence.Loaded, error) {
+	return evidence.Load(path, EvidenceVerifier{trust})
 }
 
 // VerifyEvidence checks the signature of the evidence bytes doc read from
-// path (see ReadSignedEvidence).
+// path (see EvidenceVerifier).
 func VerifyEvidence(path string, doc []byte, trust Trust) (*Verified, error) {
 	bundlePath := EvidenceBundlePath(path)
 	data, err := ReadBundle(bundlePath)
