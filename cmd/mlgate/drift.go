@@ -30,9 +30,10 @@ func (o *driftOptions) AddFlags(cmd *cobra.Command) {
 
 func newDriftCmd(e *env) *cobra.Command {
 	var (
-		opts driftOptions
-		scan scanOptions
-		out  outputOptions
+		opts  driftOptions
+		scan  scanOptions
+		out   outputOptions
+		trust evidenceTrustOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "drift --reference REF [--config FILE] [--out FILE] FILES...",
@@ -96,13 +97,17 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 					return err
 				}
 			}
-			// Columns the config excludes are not even read.
-			read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: scan.parquetx()}
-			ref, err := loadSource(cmd.Context(), refPaths, read)
+			verifier, err := trust.verifier(cmd.Context())
 			if err != nil {
 				return err
 			}
-			cur, err := loadSource(cmd.Context(), curPaths, read)
+			// Columns the config excludes are not even read.
+			read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: scan.parquetx()}
+			ref, err := loadSource(cmd.Context(), refPaths, read, verifier)
+			if err != nil {
+				return err
+			}
+			cur, err := loadSource(cmd.Context(), curPaths, read, verifier)
 			if err != nil {
 				return err
 			}
@@ -127,6 +132,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 	opts.AddFlags(cmd)
 	scan.AddFlags(cmd)
 	out.AddFlags(cmd)
+	trust.AddFlags(cmd)
 	return cmd
 }
 

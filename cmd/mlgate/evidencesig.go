@@ -39,6 +39,12 @@ func (o *evidenceSignOptions) AddFlags(cmd *cobra.Command) {
 
 // signEvidence signs the evidence written at path, when asked.
 func (o *evidenceSignOptions) signEvidence(e *env, path string) error {
+	return o.signDocument(e, path, signing.EvidenceSubjects)
+}
+
+// signDocument signs the document written at path (evidence, a profile),
+// when asked; about names what it is about.
+func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Subjects) error {
 	if !o.Sign {
 		return nil
 	}
@@ -54,7 +60,7 @@ func (o *evidenceSignOptions) signEvidence(e *env, path string) error {
 	if err != nil {
 		return fmt.Errorf("signing evidence %s: %w", path, err)
 	}
-	signed, err := signer.SignEvidence(ctx, path)
+	signed, err := signer.SignDocument(ctx, path, about)
 	if err != nil {
 		return err
 	}

@@ -295,3 +295,51 @@ type cosignError struct {
 }
 
 func (e *cosignError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// TestSignedProfilesForDriftAndPolicyEval: a profile signed where it was
+// made (profile --sign-evidence) is accepted by drift requiring that key, and
+// refused, naming the file, when altered, unsigned or signed by another key;
+// policy eval takes the same trust flags for its evidence.
+func TestSignedProfilesForDriftAndPolicyEval(t *testing.T) {
+	key, pub := testKey(t)
+	dir := t.TempDir()
+	ref, cur := filepath.Join(dir, "ref.parquet"), filepath.Join(dir, "cur.parquet")
+	dataset(t, ref, 1, 2000, 2000, 0, false)
+	dataset(t, cur, 2, 2000, 2000, 0, false)
+	rp, cp := filepath.Join(dir, "ref.profile.json"), filepath.Join(dir, "cur.profile.json")
+	pe := filepath.Join(dir, "profile.evidence.json")
+	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--out", rp, "--evidence", pe, ref).wantCode(t, 0)
+	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--out", cp, cur).wantCode(t, 0)
+	for _, p := range []string{rp, cp, pe} {
+		if _, err := os.Stat(signing.EvidenceBundlePath(p)); err != nil {
+			t.Fatalf("%s is not signed: %v", p, err)
+		}
+	}
+	drift := func(reference, current string, trust ...string) cliResult {
+		return runCLI(t, nil, append([]string{"drift", "--reference", reference}, append(trust, current)...)...)
+	}
+	drift(rp, cp, "--evidence-key", pub).wantCode(t, 0)
+	// Current data as Parquet: only the profile is evidence.
+	drift(rp, cur, "--evidence-key", pub).wantCode(t, 0)
+
+	refused := func(name string, r cliResult, want string) {
+		t.Helper()
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: stderr does not say %q:\n%s", name, want, r.stderr)
+		}
+	}
+	refused("other key", drift(rp, cp, "--evidence-key", otherPublicKey(t)), rp)
+	unsigned := filepath.Join(t.TempDir(), "unsigned.profile.json")
+	runCLI(t, nil, "profile", "--out", unsigned, cur).wantCode(t, 0)
+	refused("unsigned current", drift(rp, unsigned, "--evidence-key", pub), "is not signed")
+	altered := copyTo(t, rp)
+	data, _ := os.ReadFile(altered)
+	os.WriteFile(altered, []byte(strings.Replace(string(data), `"rows": 2000`, `"rows": 1999`, 1)), 0o644)
+	refused("altered reference", drift(altered, cp, "--evidence-key", pub), altered)
+	drift(altered, cp).wantCode(t, 0) // without trust flags, as before
+
+	runCLI(t, nil, "policy", "eval", "--evidence", pe, "--evidence-key", pub).wantCode(t, 0)
+	refused("policy eval, other key", runCLI(t, nil, "policy", "eval", "--evidence", pe, "--evidence-key", otherPublicKey(t)), pe)
+	refused("needs --out", runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, cur), "--out")
+}

@@ -31,27 +31,48 @@ func EvidenceBundlePath(path string) string { return path + EvidenceBundleSuffix
 // maxEvidenceSize bounds a signed evidence document, as evidence.Read does.
 const maxEvidenceSize = 64 << 20
 
-// EvidenceStatement renders an evidence document (its exact bytes, as
-// written) as an in-toto statement. Its first subject is the document itself
-// (name: the file's base name, digest: the sha256 of its bytes), so
-// 'cosign verify-blob-attestation --bundle ev.json.sigstore.json ev.json'
-// verifies it; the other subjects are what the evidence is about: the
-// subject's digest and the digests of its files.
-func EvidenceStatement(name string, doc []byte) ([]byte, error) {
+// Subjects says what a document is about: the subjects of its statement
+// after the document itself.
+type Subjects func(doc []byte) ([]evidence.File, error)
+
+// EvidenceSubjects is what an evidence document is about: its subject's
+// digest and the digests of its files.
+func EvidenceSubjects(doc []byte) ([]evidence.File, error) {
 	d, err := evidence.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	var about []evidence.File
+	if len(d.Subject.Digest) > 0 {
+		about = append(about, evidence.File{Path: d.Subject.Name, Digest: d.Subject.Digest})
+	}
+	return append(about, d.Subject.Files...), nil
+}
+
+// EvidenceStatement renders an evidence document (its exact bytes, as
+// written) as an in-toto statement; see DocumentStatement.
+func EvidenceStatement(name string, doc []byte) ([]byte, error) {
+	return DocumentStatement(name, doc, EvidenceSubjects)
+}
+
+// DocumentStatement renders a JSON document mlgate wrote (evidence, a
+// profile) as an in-toto statement whose predicate is the document itself.
+// Its first subject is the document (name: the file's base name, digest: the
+// sha256 of its bytes), so 'cosign verify-blob-attestation --bundle
+// ev.json.sigstore.json ev.json' verifies it; the others are what about says
+// it is about, those with a digest.
+func DocumentStatement(name string, doc []byte, about Subjects) ([]byte, error) {
+	files, err := about(doc)
 	if err != nil {
 		return nil, fmt.Errorf("signing evidence %s: %w", name, err)
 	}
 	var pred bytes.Buffer
 	if err := json.Compact(&pred, doc); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("signing evidence %s: %w", name, err)
 	}
 	sum := sha256.Sum256(doc)
 	subjects := []subject{{Name: filepath.Base(name), Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}}}
-	if len(d.Subject.Digest) > 0 {
-		subjects = append(subjects, subject{Name: d.Subject.Name, Digest: d.Subject.Digest})
-	}
-	for _, f := range d.Subject.Files {
+	for _, f := range files {
 		if len(f.Digest) > 0 {
 			subjects = append(subjects, subject{Name: f.Path, Digest: f.Digest})
 		}
@@ -64,11 +85,17 @@ func EvidenceStatement(name string, doc []byte) ([]byte, error) {
 // beside it (EvidenceBundlePath). It signs the bytes it read, so what is
 // signed is exactly what a consumer reads back.
 func (s *Signer) SignEvidence(ctx context.Context, path string) (*Signed, error) {
+	return s.SignDocument(ctx, path, EvidenceSubjects)
+}
+
+// SignDocument is SignEvidence for any JSON document mlgate writes (a
+// profile): about names what it is about.
+func (s *Signer) SignDocument(ctx context.Context, path string, about Subjects) (*Signed, error) {
 	doc, err := readEvidenceFile(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := EvidenceStatement(path, doc)
+	st, err := DocumentStatement(path, doc, about)
 	if err != nil {
 		return nil, err
 	}
