@@ -256,8 +256,9 @@ GitHub context (see 'mlgate policy eval' for the input document).
 
 Evidence is bound to the candidate: with --model the gate hashes the model
 and every Verification or Signature must cover exactly its files; with
---dataset every DataValidation must name exactly those files by sha256
-(validate --digest). Without --policy, a failed evidence document blocks.
+--dataset every DataValidation and DriftReport must name exactly those files
+by sha256 (validate --digest; profile or drift --digest). Without --policy, a
+failed evidence document blocks.
 
 It writes a PromotionDecision evidence document; in GitHub Actions it also sets
 the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
@@ -454,7 +455,7 @@ func (o *gateOptions) bind(ctx context.Context, in *policy.Input, refs []evidenc
 		switch {
 		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
 			checks = append(checks, bindModel(ctx, o.inputs.Model, candidate, path, d))
-		case d.Kind == evidence.KindDataValidation && dataset != nil:
+		case (d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport) && dataset != nil:
 			checks = append(checks, bindData(dataset, path, d))
 		}
 		if d.Status.Failed() && len(o.inputs.Policies) == 0 {

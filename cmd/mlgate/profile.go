@@ -233,8 +233,10 @@ func profileDetailsOf(p *profile.Profile, path string) profileDetails {
 type profileSource struct {
 	profile *profile.Profile
 	files   []evidence.File
-	checks  []evidence.Check
-	name    string
+	// profiles are the profile files read, by digest; nil for Parquet.
+	profiles []evidence.File
+	checks   []evidence.Check
+	name     string
 }
 
 func (s *profileSource) subject() evidence.Subject {
@@ -340,6 +342,7 @@ func loadProfiles(paths []string, v evidence.Verifier) (*profileSource, error) {
 			return nil, err
 		}
 		src.files = append(src.files, evidence.File{Path: p, Size: st.Size(), Digest: map[string]string{"sha256": l.Digest}})
+		src.profiles = append(src.profiles, evidence.File{Path: p, Digest: map[string]string{"sha256": l.Digest}})
 	}
 	if len(parts) == 1 {
 		src.profile = parts[0]
