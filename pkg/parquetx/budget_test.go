@@ -1,0 +1,110 @@
+package parquetx
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+type wideRow struct {
+	A string `parquet:"a"`
+	B string `parquet:"b"`
+	C string `parquet:"c"`
+	D string `parquet:"d"`
+}
+
+// TestScanStaysWithinMemoryBudget writes one row group whose four string
+// chunks are each a single page of about 12 MiB (the layout of writers that
+// put a whole row group in one page), and scans it with four workers under
+// a 16 MiB budget: each chunk costs more than the budget, so the chunks must
+// be read one at a time, the reservations never exceed the budget, and the
+// live heap stays near one chunk's worth.
+func TestScanStaysWithinMemoryBudget(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wide.parquet")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 200_000
+	w := parquet.NewGenericWriter[wideRow](out, parquet.PageBufferSize(64<<20), parquet.MaxRowsPerRowGroup(rows))
+	batch := make([]wideRow, 0, 1000)
+	for i := range rows {
+		s := fmt.Sprintf("%058d", i) // 62 bytes a value with its length
+		batch = append(batch, wideRow{s, s, s, s})
+		if len(batch) == cap(batch) {
+			if _, err := w.Write(batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+
+	scan := func(memory int64) (b *budget, concurrent int64, liveHeap uint64) {
+		var open, most atomic.Int64
+		var mu sync.Mutex
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		b = newBudget(memory)
+		opts := ScanOptions{Workers: 4, Memory: memory, budget: b}
+		err := Scan(context.Background(), []*File{f}, []string{"a", "b", "c", "d"}, opts, func(c *Chunk) (ChunkVisitor, error) {
+			started := false
+			return &funcVisitor{values: func(Batch) {
+				if !started { // the chunk's reservation is held from here to Close
+					started = true
+					n := open.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+				}
+				mu.Lock()
+				metrics.Read(sample)
+				liveHeap = max(liveHeap, sample[0].Value.Uint64())
+				mu.Unlock()
+			}, close: func() { open.Add(-1) }}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, most.Load(), liveHeap
+	}
+	const small = 16 << 20
+	runtime.GC() // the live heap is measured at each collection; twice empties
+	runtime.GC() // the pools the writer filled
+	b, concurrent, live := scan(small)
+	if b.peak > small {
+		t.Errorf("reserved %d bytes at once, over the %d budget", b.peak, small)
+	}
+	if concurrent != 1 {
+		t.Errorf("%d chunks were read at once under a budget smaller than one chunk, want 1", concurrent)
+	}
+	// One chunk's page: ~12 MiB compressed-ish input, the decompressed page
+	// and its decoded values; four chunks at once would be four times that.
+	if live > 64<<20 {
+		t.Errorf("live heap reached %d MiB under a %d MiB budget", live>>20, small>>20)
+	}
+}
+
+// funcVisitor is a ChunkVisitor of two functions.
+type funcVisitor struct {
+	values func(Batch)
+	close  func()
+}
+
+func (v *funcVisitor) Dictionary([]parquet.Value) (bool, error) { return true, nil }
+func (v *funcVisitor) Values(b Batch) error                     { v.values(b); return nil }
+func (v *funcVisitor) Close() error                             { v.close(); return nil }
