@@ -3,7 +3,7 @@ package parquetx
 import "sync"
 
 // DefaultMemory is the memory budget of a scan when ScanOptions.Memory is 0.
-const DefaultMemory = 256 << 20
+const DefaultMemory = 192 << 20
 
 // budget is the scan's memory budget shared by its workers: before reading a
 // chunk a worker reserves what its largest page and dictionary will cost in
