@@ -8,7 +8,8 @@
 # in the same run. Prints CPU time (user + sys), wall time and peak RSS (GNU
 # time) of each and the ratios DuckDB/mlgate. RUNS (default 1) runs each
 # command that many times and keeps the run with the least CPU time; ROWS
-# overrides the size; MEMORY passes --memory (MiB) to mlgate.
+# overrides the size; MEMORY passes --memory (MiB) to mlgate; TABLES="own",
+# "duckdb" or both (the default).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows=${ROWS:-20000000}
@@ -104,7 +105,11 @@ measure() {
 }
 
 echo "machine: $cores cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), load $(cut -d' ' -f1-3 /proc/loadavg) at the start"
-for table in "$own" "$duck"; do
+tables=()
+for t in ${TABLES:-own duckdb}; do
+  case $t in own) tables+=("$own") ;; duckdb) tables+=("$duck") ;; *) echo "bench: TABLES: unknown $t" >&2; exit 2 ;; esac
+done
+for table in "${tables[@]}"; do
   echo "table $table: $(du -m "$table" | cut -f1) MiB, $rows rows"
   contract_sql "$table" > "$out/contract.sql"
   echo "SUMMARIZE SELECT * FROM read_parquet('$table')" > "$out/summarize.sql"
@@ -114,7 +119,7 @@ for table in "$own" "$duck"; do
   measure "duckdb contract SQL" node "$out/duck.mjs" "$npm" "$out/contract.sql" "$cores"
   dv_cpu=$cpu dv_wall=$wall dv_rss=$rss
   echo "    duckdb failure counts: $(cat "$out/last.out")"
-  measure "mlgate profile" "$mlgate" profile --workers "$cores" "${mem[@]}" --out "$out/profile.json" "$table"
+  measure "mlgate profile" "$mlgate" profile --workers "$cores" "${mem[@]}" --overwrite --out "$out/profile.json" "$table"
   mp_cpu=$cpu mp_wall=$wall mp_rss=$rss
   measure "duckdb SUMMARIZE" node "$out/duck.mjs" "$npm" "$out/summarize.sql" "$cores"
   dp_cpu=$cpu dp_wall=$wall dp_rss=$rss
