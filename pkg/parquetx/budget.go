@@ -9,13 +9,14 @@ const DefaultMemory = 192 << 20
 // chunk a worker reserves what its largest page and dictionary will cost in
 // memory (chunkCost) and waits while the other workers hold the rest, so the
 // pages in flight never exceed the budget together, whatever the writer's
-// page and row-group sizes. A chunk dearer than the whole budget is read alone. peak records the most
-// ever reserved at once, for tests.
+// page and row-group sizes. A chunk dearer than the whole budget is read
+// alone. peak (the most ever reserved at once) and waiting are for tests.
 type budget struct {
 	mu         sync.Mutex
 	cond       sync.Cond
 	total      int64
 	used, peak int64
+	waiting    int // workers waiting for a reservation
 }
 
 func newBudget(total int64) *budget {
@@ -31,7 +32,9 @@ func (b *budget) acquire(n int64) int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for b.used+n > b.total {
+		b.waiting++
 		b.cond.Wait()
+		b.waiting--
 	}
 	b.used += n
 	b.peak = max(b.peak, b.used)

@@ -8,8 +8,8 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -56,31 +56,49 @@ func TestScanStaysWithinMemoryBudget(t *testing.T) {
 	}
 	defer f.Close()
 
-	scan := func(memory int64) (b *budget, concurrent int64, liveHeap uint64) {
-		var open, most atomic.Int64
+	// scan runs four workers over the four chunks. Each chunk, on its first
+	// values, waits until every other chunk has either started or is waiting
+	// for the budget, so that chunks the budget admits together do overlap.
+	scan := func(memory int64) (b *budget, concurrent int, liveHeap uint64) {
 		var mu sync.Mutex
+		started, open := 0, 0
 		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		b = newBudget(memory)
 		opts := ScanOptions{Workers: 4, Memory: memory, budget: b}
+		deadline, ok := t.Deadline()
+		if !ok {
+			deadline = time.Now().Add(10 * time.Minute)
+		}
 		err := Scan(context.Background(), []*File{f}, []string{"a", "b", "c", "d"}, opts, func(c *Chunk) (ChunkVisitor, error) {
-			started := false
+			first := true
 			return &funcVisitor{values: func(Batch) {
-				if !started { // the chunk's reservation is held from here to Close
-					started = true
-					n := open.Add(1)
-					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				mu.Lock()
+				defer mu.Unlock()
+				if first { // the chunk's reservation is held from here to Close
+					first = false
+					started++
+					open++
+					concurrent = max(concurrent, open)
+					for {
+						b.mu.Lock()
+						waiting := b.waiting
+						b.mu.Unlock()
+						if started+waiting >= 4 || time.Now().After(deadline) {
+							break
+						}
+						mu.Unlock()
+						time.Sleep(time.Millisecond)
+						mu.Lock()
 					}
 				}
-				mu.Lock()
 				metrics.Read(sample)
 				liveHeap = max(liveHeap, sample[0].Value.Uint64())
-				mu.Unlock()
-			}, close: func() { open.Add(-1) }}, nil
+			}, close: func() { mu.Lock(); open--; mu.Unlock() }}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return b, most.Load(), liveHeap
+		return b, concurrent, liveHeap
 	}
 	const small = 16 << 20
 	runtime.GC() // the live heap is measured at each collection; twice empties
@@ -96,6 +114,9 @@ func TestScanStaysWithinMemoryBudget(t *testing.T) {
 	// and its decoded values; four chunks at once would be four times that.
 	if live > 64<<20 {
 		t.Errorf("live heap reached %d MiB under a %d MiB budget", live>>20, small>>20)
+	}
+	if _, concurrent, _ := scan(1 << 30); concurrent < 2 {
+		t.Errorf("a budget that fits every chunk read %d at once, want several", concurrent)
 	}
 }
 
