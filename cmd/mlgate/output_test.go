@@ -199,6 +199,7 @@ func TestFlagsRangeChecked(t *testing.T) {
 		{"--workers", []string{"validate", "--contract", data, "--workers", "-1", data}},
 		{"--workers", []string{"profile", "--workers", "0", data}},
 		{"--max-page-size", []string{"drift", "--reference", data, "--max-page-size", "0", data}},
+		{"--memory", []string{"profile", "--memory", "8", data}},
 		{"--shard-size", []string{"sign", "--key", key, "--method", "shards", "--shard-size", "0", model}},
 		{"--shard-size", []string{"sign", "--key", key, "--shard-size", "-1", model}},
 		{"--method", []string{"sign", "--key", key, "--method", "bogus", model}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -17,12 +18,17 @@ import (
 type scanOptions struct {
 	Workers     int
 	MaxPageSize int64
+	Memory      int64 // MiB
 }
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.Workers, "workers", 0, "column chunks read in parallel (default: the number of CPUs)")
 	cmd.Flags().Int64Var(&o.MaxPageSize, "max-page-size", parquetx.DefaultMaxPageSize>>20, "refuse Parquet pages larger than this many `MiB` uncompressed")
+	cmd.Flags().Int64Var(&o.Memory, "memory", parquetx.DefaultMemory>>20, "memory budget in `MiB`: the pages being read share it (a page larger than it is read alone) and the Go heap is kept near it")
 	checkFlags(cmd, func() error {
+		if o.Memory < 16 || o.Memory > maxPageMiB {
+			return fmt.Errorf("--memory %d: want 16 to %d MiB", o.Memory, maxPageMiB)
+		}
 		if o.MaxPageSize < 1 || o.MaxPageSize > maxPageMiB {
 			return fmt.Errorf("--max-page-size %d: want 1 to %d MiB", o.MaxPageSize, maxPageMiB)
 		}
@@ -44,8 +50,14 @@ func pageLimitHint(err error) error {
 // in bytes stays far from overflowing.
 const maxPageMiB = 1 << 20
 
+// parquetx is the scan's options. It also sets the Go runtime's soft memory
+// limit to the budget, so that garbage does not pile up beyond it between
+// collections (the pages' own share is enforced by the scan).
 func (o *scanOptions) parquetx() parquetx.ScanOptions {
-	return parquetx.ScanOptions{Workers: o.Workers, MaxPageSize: o.MaxPageSize << 20}
+	if o.Memory > 0 {
+		debug.SetMemoryLimit(o.Memory << 20)
+	}
+	return parquetx.ScanOptions{Workers: o.Workers, MaxPageSize: o.MaxPageSize << 20, Memory: o.Memory << 20}
 }
 
 // expandDataArgs turns arguments into Parquet file paths: globs are expanded

@@ -335,6 +335,9 @@ func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
 			r.keyCols[i][name] = append(r.keyCols[i][name], k)
 		}
 	}
+	if r.opts.keyHash == nil {
+		k.useBitmap(r.files)
+	}
 	return func() evidence.Check { return k.evidenceCheck(k.message()) }
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -31,6 +32,13 @@ type keyCheck struct {
 	mu      sync.Mutex
 	buckets [256][]uint64
 	groups  map[rgID]*rgKeys
+	// bits, when set, holds pass 1 of a key of one integer column whose
+	// statistics bound it to [lo, lo+span): a bit per possible value instead
+	// of a hash per row. Values outside the range (only when statistics
+	// lie) still take the hash path; the two never hold equal values.
+	bits     []uint64
+	lo, span uint64
+	bitDups  []uint64 // hashes of values whose bit was already set
 	// Pass 2 state: candidate hashes and, per real key, its occurrences.
 	candidates map[uint64]struct{}
 	seen       map[string]*occurrences
@@ -76,6 +84,57 @@ func newKeyCheck(info *checkInfo, columns []string) *keyCheck {
 	k := &keyCheck{checkInfo: info, columns: columns, seed: maphash.MakeSeed(), groups: map[rgID]*rgKeys{}}
 	k.hashOf = k.hash
 	return k
+}
+
+// useBitmap switches pass 1 to a bitmap when the key is one Int32 or Int64
+// column and the chunk statistics bound its values to a range of at most 8
+// values per row (at most a byte per row, against 8 for hashes).
+func (k *keyCheck) useBitmap(files []*parquetx.File) {
+	if len(k.columns) != 1 {
+		return
+	}
+	var lo, hi, rows int64
+	first := true
+	for _, f := range files {
+		col := f.Schema.Lookup(k.columns[0])
+		if col == nil {
+			return
+		}
+		for rg := range f.NumRowGroups() {
+			st, err := f.Stats(rg, col)
+			if err != nil || st.NumRows == 0 {
+				if err != nil {
+					return
+				}
+				continue
+			}
+			if !st.HasMin || !st.HasMax || st.Min.Kind() != st.Max.Kind() {
+				return
+			}
+			var a, b int64
+			switch st.Min.Kind() {
+			case parquet.Int32:
+				a, b = int64(st.Min.Int32()), int64(st.Max.Int32())
+			case parquet.Int64:
+				a, b = st.Min.Int64(), st.Max.Int64()
+			default:
+				return
+			}
+			if first || a < lo {
+				lo = a
+			}
+			if first || b > hi {
+				hi = b
+			}
+			first = false
+			rows += st.NumRows
+		}
+	}
+	span := uint64(hi) - uint64(lo) + 1
+	if first || hi < lo || span == 0 || span > 8*uint64(rows) {
+		return
+	}
+	k.lo, k.span, k.bits = uint64(lo), span, make([]uint64, (span+63)/64)
 }
 
 // mix64 is the splitmix64 finaliser: a bijection, so distinct integers never
@@ -131,11 +190,18 @@ type keyChunk struct {
 	nulls   []bool
 	raw     [][]byte
 	display []any
+	// The bitmap path of pass 1: values counted, duplicate hashes, and the
+	// hashes of values outside the bitmap's range.
+	nonNull     int64
+	dups, extra []uint64
 }
 
 func (k *keyCheck) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChunk {
 	col := slices.Index(k.columns, c.Column.Path)
 	n := c.Stats.NumRows
+	if k.bits != nil && !pass2 {
+		return &keyChunk{k: k, chunk: c, fileIdx: fileIdx, colIdx: col}
+	}
 	kc := &keyChunk{k: k, chunk: c, fileIdx: fileIdx, colIdx: col, pass2: pass2, hashes: make([]uint64, n), nulls: make([]bool, n)}
 	if pass2 {
 		kc.raw = make([][]byte, n)
@@ -145,6 +211,10 @@ func (k *keyCheck) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyCh
 }
 
 func (kc *keyChunk) values(b parquetx.Batch) {
+	if kc.hashes == nil {
+		kc.bitmapValues(b)
+		return
+	}
 	for i, v := range b.Values {
 		r := b.Rows[i] - kc.chunk.FirstRow
 		if v.IsNull() {
@@ -157,6 +227,35 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 			kc.raw[r] = keyBytes(v)
 			kc.display[r] = kc.chunk.Column.Display(v)
 		}
+	}
+}
+
+// bitmapValues sets each value's bit; a bit already set is a duplicate.
+func (kc *keyChunk) bitmapValues(b parquetx.Batch) {
+	k := kc.k
+	for _, v := range b.Values {
+		if v.IsNull() {
+			continue
+		}
+		kc.nonNull++
+		var x uint64
+		switch v.Kind() {
+		case parquet.Int32:
+			x = uint64(int64(v.Int32()))
+		case parquet.Int64:
+			x = uint64(v.Int64())
+		default:
+			kc.extra = append(kc.extra, k.hash(v))
+			continue
+		}
+		if off := x - k.lo; off < k.span {
+			bit := uint64(1) << (off & 63)
+			if atomic.OrUint64(&k.bits[off>>6], bit)&bit != 0 {
+				kc.dups = append(kc.dups, k.hash(v))
+			}
+			continue
+		}
+		kc.extra = append(kc.extra, k.hash(v))
 	}
 }
 
@@ -174,6 +273,16 @@ func (k *keyCheck) isCandidate(h uint64) bool {
 // close hands the chunk to its row group; the last key column combines them.
 func (kc *keyChunk) close() {
 	k := kc.k
+	if kc.hashes == nil {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		k.total += kc.nonNull
+		k.bitDups = append(k.bitDups, kc.dups...)
+		for _, h := range kc.extra {
+			k.buckets[h>>56] = append(k.buckets[h>>56], h)
+		}
+		return
+	}
 	id := rgID{kc.fileIdx, kc.chunk.RowGroup}
 	k.mu.Lock()
 	g := k.groups[id]
@@ -274,6 +383,10 @@ func (k *keyCheck) combine(kc *keyChunk, g *rgKeys) {
 func (k *keyCheck) findCandidates() bool {
 	var mu sync.Mutex
 	k.candidates = map[uint64]struct{}{}
+	for _, h := range k.bitDups {
+		k.candidates[h] = struct{}{}
+	}
+	k.bits, k.bitDups = nil, nil
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {

@@ -102,3 +102,38 @@ func runPlan(t *testing.T, plan *Plan, files []*parquetx.File) *Result {
 	}
 	return res
 }
+
+// TestUniqueBitmapMatchesHashes: an integer key whose statistics bound it
+// takes the bitmap path; it must count the same duplicates, with the same
+// examples, as the hash path (forced by a key hash that is the identity),
+// within one file and across two files whose ids overlap.
+func TestUniqueBitmapMatchesHashes(t *testing.T) {
+	dir := t.TempDir()
+	one := writeFixture(t, dir, "a.parquet", fixtureRows(1000), 300)
+	two := writeFixture(t, dir, "b.parquet", fixtureRows(600), 200)
+	plan, err := Compile(parseString(t, "c.yaml", "columns:\n  - name: id\n    unique: true\n  - name: day\n    unique: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, paths := range [][]string{{one}, {one, two}} {
+		files := openAll(t, paths...)
+		k := newKeyCheck(&checkInfo{}, []string{"id"})
+		if k.useBitmap(files); k.bits == nil {
+			t.Fatalf("%d files: the id key did not take the bitmap path", len(files))
+		}
+		bitmap := runPlan(t, plan, files)
+		hashed, err := plan.Run(context.Background(), files, Options{keyHash: func(v parquet.Value) uint64 { return mix64(uint64(v.Int64())) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := render(bitmap, dir), render(hashed, dir); got != want {
+			t.Fatalf("%d files: bitmap and hash paths differ:\n%s\n---\n%s", len(files), got, want)
+		}
+		// Each file holds ids 0 to n-1 but 500, 499 twice: 999 distinct ids
+		// in all, so 1000-999 duplicates in one file, 1600-999 in both.
+		want := map[int]int64{1: 1, 2: 601}[len(files)]
+		if got := checkByID(t, bitmap, "column.id.unique"); got.Failures != want {
+			t.Errorf("%d files: %d duplicate ids, want %d (%s)", len(files), got.Failures, want, got.Message)
+		}
+	}
+}

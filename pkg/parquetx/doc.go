@@ -21,7 +21,9 @@
 //     chunk and returns a ChunkVisitor that first sees the dictionary of a
 //     fully dictionary-encoded chunk (and may stop there), then the decoded
 //     values page by page with their absolute row numbers. Memory is bounded
-//     by workers × page size, never by file size: pages whose declared size,
+//     by opts.Memory, never by file or row-group size: a worker reserves its
+//     chunk's largest page and dictionary from the shared budget before
+//     reading and waits while the others hold it; pages whose declared size,
 //     compressed or not, exceeds opts.MaxPageSize are refused (a
 //     *PageLimitError), and a page must decompress to its declared size
 //     before parquet-go decodes it. While it reads,

@@ -25,11 +25,18 @@ type ScanOptions struct {
 	// MaxPageSize refuses pages whose uncompressed size is larger, so one
 	// huge value cannot exhaust memory; DefaultMaxPageSize when 0.
 	MaxPageSize int64
+	// Memory bounds the bytes the workers' pages take at once (compressed,
+	// decompressed and decoded, and the dictionaries they use): a worker
+	// waits for the others before reading a page that would exceed it. A
+	// page larger than the budget is read alone. DefaultMemory when 0.
+	Memory int64
 	// BatchSize is the number of values per Values call; 4096 when 0.
 	BatchSize int
 	// PagesDecoded, when set, counts the data pages read, so tests can
 	// prove that metadata decided a check without decoding.
 	PagesDecoded *atomic.Int64
+
+	budget *budget // shared by the workers; set by Scan
 }
 
 // DefaultMaxPageSize is the largest uncompressed page Scan decodes by default.
@@ -81,6 +88,12 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 4096
+	}
+	if opts.Memory <= 0 {
+		opts.Memory = DefaultMemory
+	}
+	if opts.budget == nil {
+		opts.budget = newBudget(opts.Memory)
 	}
 	var units []*Chunk
 	for _, f := range files {
@@ -178,6 +191,10 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			return err
 		}
 	}
+	// A worker reads one page at a time, with the dictionary decoded
+	// beside it, so one reservation per chunk covers both; a worker never
+	// waits while holding a reservation, so the workers cannot deadlock.
+	defer opts.budget.release(opts.budget.acquire(chunkCost(dict, dataPages)))
 	chunk := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index]
 	pages := chunk.Pages()
 	defer pages.Close()
@@ -229,22 +246,11 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 				return err
 			}
 		}
-		page, err := pages.ReadPage()
+		err := n.readNext(c, pages, dataPages, k, codec, v, opts, buf, rows)
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil && k < len(dataPages) && dataPages[k].emptyV2(codec) {
-			// parquet-go consumed the page before failing on it, so the
-			// next ReadPage reads the next one.
-			if err := n.readNulls(c, &dataPages[k], c.FirstRow, v, buf, rows); err != nil {
-				return err
-			}
-			continue
-		}
 		if err != nil {
-			return c.corrupt("%v", err)
-		}
-		if err := n.read(c, page, c.FirstRow, v, opts, buf, rows); err != nil {
 			return err
 		}
 	}
@@ -259,6 +265,24 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 		return c.corrupt("decoded %d nulls but the statistics say %d", n.nulls, c.Stats.NullCount)
 	}
 	return v.Close()
+}
+
+// readNext reads data page k of the chunk through pages and passes its
+// values to v; io.EOF when there are no more pages.
+func (n *pageCount) readNext(c *Chunk, pages parquet.Pages, dataPages []pageInfo, k int, codec format.CompressionCodec, v ChunkVisitor, opts ScanOptions, buf []parquet.Value, rows []int64) error {
+	page, err := pages.ReadPage()
+	if errors.Is(err, io.EOF) {
+		return err
+	}
+	if err != nil && k < len(dataPages) && dataPages[k].emptyV2(codec) {
+		// parquet-go consumed the page before failing on it, so the
+		// next ReadPage reads the next one.
+		return n.readNulls(c, &dataPages[k], c.FirstRow, v, buf, rows)
+	}
+	if err != nil {
+		return c.corrupt("%v", err)
+	}
+	return n.read(c, page, c.FirstRow, v, opts, buf, rows)
 }
 
 // CheckPages walks the page headers of leaf col in row group rg without

@@ -22,7 +22,7 @@ type TopK struct {
 
 	// counts is the working form; values are pointers so that counting a
 	// value already present does not allocate its key again.
-	counts map[string]*int64
+	counts map[string]int64
 }
 
 // Item is one value and its (lower-bound) count.
@@ -37,12 +37,11 @@ func (t *TopK) Add(v []byte) {
 		t.load()
 	}
 	t.N++
-	if c := t.counts[string(v)]; c != nil {
-		*c++
+	if _, ok := t.counts[string(v)]; ok {
+		t.counts[string(v)]++ // no allocation: the key exists
 		return
 	}
-	one := int64(1)
-	t.counts[string(v)] = &one
+	t.counts[string(v)] = 1
 	if len(t.counts) > 2*TopKCapacity {
 		t.reduce()
 	}
@@ -56,12 +55,7 @@ func (t *TopK) Merge(o *TopK) {
 	t.N += o.N
 	t.MaxError += o.MaxError
 	for _, it := range o.list() {
-		if c := t.counts[it.Value]; c != nil {
-			*c += it.Count
-		} else {
-			n := it.Count
-			t.counts[it.Value] = &n
-		}
+		t.counts[it.Value] += it.Count
 	}
 	if len(t.counts) > TopKCapacity {
 		t.reduce()
@@ -70,10 +64,9 @@ func (t *TopK) Merge(o *TopK) {
 
 // load rebuilds the working map from the encoded items.
 func (t *TopK) load() {
-	t.counts = make(map[string]*int64, len(t.Items))
+	t.counts = make(map[string]int64, len(t.Items))
 	for _, it := range t.Items {
-		n := it.Count
-		t.counts[it.Value] = &n
+		t.counts[it.Value] = it.Count
 	}
 }
 
@@ -84,7 +77,7 @@ func (t *TopK) list() []Item {
 	}
 	items := make([]Item, 0, len(t.counts))
 	for v, c := range t.counts {
-		items = append(items, Item{Value: v, Count: *c})
+		items = append(items, Item{Value: v, Count: c})
 	}
 	slices.SortFunc(items, func(a, b Item) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -104,16 +97,16 @@ func (t *TopK) reduce() {
 	}
 	counts := make([]int64, 0, len(t.counts))
 	for _, c := range t.counts {
-		counts = append(counts, *c)
+		counts = append(counts, c)
 	}
 	slices.SortFunc(counts, func(a, b int64) int { return cmp.Compare(b, a) })
 	cut := counts[TopKCapacity]
 	t.MaxError += cut
 	for v, c := range t.counts {
-		if *c <= cut {
+		if c <= cut {
 			delete(t.counts, v)
 		} else {
-			*c -= cut
+			t.counts[v] = c - cut
 		}
 	}
 }
