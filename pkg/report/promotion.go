@@ -66,12 +66,12 @@ func promotionText(w *textOut, doc *evidence.Document) bool {
 				status += " " + Plain(m.Message)
 			}
 			rows = append(rows, []string{
-				Plain(m.Name), optNum(m.Baseline), optNum(m.Candidate), changeText(m),
+				Plain(m.Name), optNum(m.Baseline) + " → " + optNum(m.Candidate), changeText(m),
 				bars[i].worse, bars[i].better, Plain(m.Threshold), status,
 			})
 		}
-		w.table([]string{"Metric", "Baseline", "Candidate", "Change", "Worse", "Better", "Threshold", "Status"}, rows,
-			alignLeft, alignRight, alignRight, alignLeft, alignRight)
+		w.table([]string{"Metric", "Baseline → candidate", "Change", "Worse", "Better", "Threshold", "Status"}, rows,
+			alignLeft, alignLeft, alignLeft, alignRight)
 		w.para("", barsLegend(bars))
 	}
 	// The gate's evidence checks (binding, failed evidence) say why in a line each.
@@ -91,7 +91,7 @@ func yesNo(v bool) string {
 	return "no"
 }
 
-// metricsTable lists every metric: baseline, candidate, change, the relative
+// metricsTable lists every metric: baseline and candidate, change, the relative
 // change as a bar either side of the zero line (worse to the left, better to
 // the right, whatever the metric's direction), threshold and status.
 func metricsTable(b *strings.Builder, metrics []evidence.MetricResult) {
@@ -103,12 +103,12 @@ func metricsTable(b *strings.Builder, metrics []evidence.MetricResult) {
 			status += ": " + Escape(m.Message)
 		}
 		rows = append(rows, []string{
-			Code(m.Name), optNum(m.Baseline), optNum(m.Candidate), changeText(m),
+			Code(m.Name), optNum(m.Baseline) + " → " + optNum(m.Candidate), changeText(m),
 			bars[i].worse, bars[i].better, Escape(m.Threshold), status,
 		})
 	}
-	mdTable(b, []string{"Metric", "Baseline", "Candidate", "Change", "Worse", "Better", "Threshold", "Status"}, rows,
-		alignLeft, alignRight, alignRight, alignLeft, alignRight, alignLeft)
+	mdTable(b, []string{"Metric", "Baseline → candidate", "Change", "Worse", "Better", "Threshold", "Status"}, rows,
+		alignLeft, alignLeft, alignLeft, alignRight, alignLeft)
 	b.WriteString(barsLegend(bars) + "\n\n")
 }
 
@@ -154,6 +154,8 @@ const (
 	barWorse  = "▒"
 	// barCells is the length of the longest bar.
 	barCells = 10
+	// nbsp keeps a bar and its label on one line in a narrow table cell.
+	nbsp = "\u00a0"
 )
 
 // metricBar is one metric's relative change drawn in two cells either side
@@ -186,9 +188,9 @@ func metricBars(metrics []evidence.MetricResult, width int) []metricBar {
 		}
 		switch trend(m) {
 		case 1:
-			out[i].better = strings.Repeat(barBetter, cells) + " " + label
+			out[i].better = strings.Repeat(barBetter, cells) + nbsp + label
 		case -1:
-			out[i].worse = label + " " + strings.Repeat(barWorse, cells)
+			out[i].worse = label + nbsp + strings.Repeat(barWorse, cells)
 		default:
 			if *r == 0 {
 				out[i].better = label

@@ -379,9 +379,9 @@ func TestMetricBars(t *testing.T) {
 		{Name: "no-baseline", Direction: "higher"},
 	}, barCells)
 	want := []metricBar{
-		{better: "██ +2%"},
-		{worse: "+10% ▒▒▒▒▒▒▒▒▒▒"},
-		{worse: "-0.01% ▒"},
+		{better: "██\u00a0+2%"},
+		{worse: "+10%\u00a0▒▒▒▒▒▒▒▒▒▒"},
+		{worse: "-0.01%\u00a0▒"},
 		{},
 	}
 	for i := range want {

@@ -57,7 +57,7 @@ func TestBuildTextSameOrderAsMarkdown(t *testing.T) {
 
 func TestTextColour(t *testing.T) {
 	out := BuildText([]*evidence.Document{promotionDoc(false)}, "", TextOptions{Color: true})
-	for _, want := range []string{ansiRed + "FAIL", ansiRed + "-7.5% ▒", ansiGreen + "██"} {
+	for _, want := range []string{ansiRed + "FAIL", ansiRed + "-7.5%\u00a0▒", ansiGreen + "██"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("coloured output lacks %q:\n%s", want, out)
 		}
