@@ -19,6 +19,9 @@ func driftMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
+	if line := notComparedLine(d, Code); line != "" {
+		b.WriteString(line + "\n\n")
+	}
 	moved, stable := splitDrift(d.Columns)
 	header := []string{"Verdict", "Column", "Test", "Statistic", "p-value", "Threshold", "Nulls", "Reference → current"}
 	if len(moved) > 0 {
@@ -40,6 +43,9 @@ func driftText(w *textOut, doc *evidence.Document) bool {
 	var d evidence.DriftDetails
 	if doc.DetailsAs(&d) != nil {
 		return false
+	}
+	if line := notComparedLine(d, Plain); line != "" {
+		w.para("", line)
 	}
 	moved, stable := splitDrift(d.Columns)
 	rows := make([][]string, 0, len(d.Columns))
@@ -68,40 +74,20 @@ func driftTest(c evidence.DriftColumn, show func(string) string) (test, stat, p,
 	return show(c.Method), numfmt.Num(c.Statistic), optNum(c.PValue), numfmt.Num(c.Threshold)
 }
 
-// driftSummary is the dataset verdict, in place of the producer's summary.
-func driftSummary(doc *evidence.Document, show func(string) string) string {
-	var d evidence.DriftDetails
-	if doc.DetailsAs(&d) != nil {
+// notComparedLine says which columns were not compared, so that their
+// dashes are not read as "no change"; "" when all were.
+func notComparedLine(d evidence.DriftDetails, show func(string) string) string {
+	var names []string
+	for _, c := range d.Columns {
+		if c.Method == notCompared {
+			names = append(names, show(c.Column))
+		}
+	}
+	if len(names) == 0 {
 		return ""
 	}
-	return driftVerdict(d, show(d.Reference), "dataset drifted")
-}
-
-// driftVerdict says how many columns drifted against the dataset threshold;
-// reference is already escaped and drifted is the emphasised verdict.
-func driftVerdict(d evidence.DriftDetails, reference, drifted string) string {
-	// The share is of the columns compared: a column whose method is "none"
-	// (a timestamp, an id with no heavy hitters) only has its null rate judged.
-	n, compared := 0, 0
-	for _, c := range d.Columns {
-		if c.Method != notCompared {
-			compared++
-		}
-		if c.Drifted {
-			n++
-		}
-	}
-	verdict := "no dataset drift"
-	if d.Drifted {
-		verdict = drifted
-	}
-	share, limit := numfmt.PercentPair(d.DriftedShare, d.ShareThreshold)
-	line := fmt.Sprintf("%s: %d of %s drifted (%s; the dataset drifts at %s)",
-		verdict, n, plural(compared, "compared column", "compared columns"), share, limit)
-	if skipped := len(d.Columns) - compared; skipped > 0 {
-		line += fmt.Sprintf(", %s not compared", plural(skipped, "column", "columns"))
-	}
-	return line + "; reference " + reference
+	return fmt.Sprintf("%s not compared (only their null rates were judged): %s",
+		plural(len(names), "column", "columns"), strings.Join(names, ", "))
 }
 
 // stableSummary counts the folded columns: "4 stable columns, 2 not compared".

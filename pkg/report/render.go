@@ -77,20 +77,6 @@ type kindRenderer struct {
 	markdown   func(b *strings.Builder, doc *evidence.Document) bool
 	text       func(w *textOut, doc *evidence.Document) bool
 	represents func(doc *evidence.Document, c evidence.Check) bool
-	// summary, when set, replaces the producer's summary with one line built
-	// from the details (show escapes the untrusted parts), so that the
-	// section does not say the same thing twice; "" keeps the producer's.
-	summary func(doc *evidence.Document, show func(string) string) string
-}
-
-// summaryOf is the line under a section's heading.
-func summaryOf(doc *evidence.Document, show, escape func(string) string) string {
-	if f := rendererFor(doc.Kind).summary; f != nil {
-		if s := f(doc, show); s != "" {
-			return s
-		}
-	}
-	return escape(doc.Summary)
 }
 
 func everyCheck(*evidence.Document, evidence.Check) bool { return true }
@@ -102,7 +88,7 @@ func rendererFor(k evidence.Kind) kindRenderer {
 	case evidence.KindContractDiff:
 		return kindRenderer{markdown: contractDiffMarkdown, text: contractDiffText, represents: contractDiffRepresents}
 	case evidence.KindDriftReport:
-		return kindRenderer{markdown: driftMarkdown, text: driftText, summary: driftSummary}
+		return kindRenderer{markdown: driftMarkdown, text: driftText}
 	case evidence.KindMetricGate, evidence.KindPromotionDecision:
 		return kindRenderer{markdown: promotionMarkdown, text: promotionText, represents: promotionRepresents}
 	case evidence.KindPolicyDecision:
@@ -129,7 +115,7 @@ func Markdown(doc *evidence.Document) string {
 // under its summary: the reviewer opens it only to look.
 func writeMarkdown(b *strings.Builder, doc *evidence.Document, heading, suffix string) {
 	fmt.Fprintf(b, "%s %s %s: %s%s\n\n", heading, StatusIcon(doc.Status), docTitle(doc), Code(doc.Subject.Name), suffix)
-	fmt.Fprintf(b, "%s\n\n", summaryOf(doc, Code, Escape))
+	fmt.Fprintf(b, "%s\n\n", Escape(doc.Summary))
 	body := func(b *strings.Builder) {
 		r := rendererFor(doc.Kind)
 		switch {
@@ -158,7 +144,7 @@ func TextWith(doc *evidence.Document, opts TextOptions) string {
 
 func writeText(w *textOut, doc *evidence.Document) {
 	w.para(statusStyle(statusWord(doc.Status)), statusWord(doc.Status)+" "+docTitle(doc)+": "+Plain(doc.Subject.Name))
-	w.para("", summaryOf(doc, Plain, Plain))
+	w.para("", Plain(doc.Summary))
 	if !rendererFor(doc.Kind).text(w, doc) {
 		checksText(w, doc.Checks)
 	}

@@ -184,11 +184,11 @@ func (w *textOut) table(header []string, rows [][]string, align ...alignment) {
 	}
 }
 
-// para writes prose wrapped to the width, styled when colour is on.
+// para writes a line of prose, styled when colour is on. Prose is not
+// wrapped: the terminal wraps it without harm, and a log keeps each message
+// on one line to search.
 func (w *textOut) para(style, s string) {
-	for _, line := range wrap(s, w.opts.width()) {
-		w.WriteString(w.paint(style, line) + "\n")
-	}
+	w.WriteString(w.paint(style, s) + "\n")
 }
 
 func sum(xs []int) int {
