@@ -60,19 +60,24 @@ func promotionText(w *textOut, doc *evidence.Document) bool {
 	if len(d.Metrics) > 0 {
 		bars := metricBars(d.Metrics, min(barCells, max(3, (w.opts.width()-70)/3)))
 		rows := make([][]string, 0, len(d.Metrics))
+		var why []string
 		for i, m := range d.Metrics {
-			status := statusWord(m.Status)
-			if m.Status != evidence.StatusPass && m.Message != "" {
-				status += " " + Plain(m.Message)
-			}
 			rows = append(rows, []string{
 				Plain(m.Name), optNum(m.Baseline) + " → " + optNum(m.Candidate), changeText(m),
-				bars[i].worse, bars[i].better, Plain(m.Threshold), status,
+				bars[i].worse, bars[i].better, Plain(m.Threshold), statusWord(m.Status),
 			})
+			if m.Status != evidence.StatusPass && m.Message != "" {
+				// A line each under the table: a message in a cell would
+				// wrap into a tall narrow column.
+				why = append(why, statusWord(m.Status)+" "+Plain(m.Name)+": "+Plain(m.Message))
+			}
 		}
 		w.table([]string{"Metric", "Baseline → candidate", "Change", "Worse", "Better", "Threshold", "Status"}, rows,
 			alignLeft, alignLeft, alignLeft, alignRight)
 		w.para("", barsLegend(bars))
+		for _, line := range why {
+			w.para(statusStyle(line), line)
+		}
 	}
 	// The gate's evidence checks (binding, failed evidence) say why in a line each.
 	for _, c := range doc.Checks {

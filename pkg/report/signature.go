@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,12 +97,10 @@ func signatureText(w *textOut, doc *evidence.Document) bool {
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
-	fields := signatureFields(doc, d)
-	rows := make([][]string, 0, len(fields))
-	for _, f := range fields {
-		rows = append(rows, []string{Plain(f.name), f.text})
+	// One field a line: digests and paths are too long to share a line.
+	for _, f := range signatureFields(doc, d) {
+		fmt.Fprintf(w, "  %-18s %s\n", Plain(f.name)+":", f.text)
 	}
-	w.table([]string{"Field", "Value"}, rows)
 	checksText(w, doc.Checks)
 	return true
 }

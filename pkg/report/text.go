@@ -96,10 +96,11 @@ func (w *textOut) table(header []string, rows [][]string, align ...alignment) {
 	natural := make([]int, n)
 	longest := make([]int, n)
 	for i, h := range header {
-		natural[i] = runewidth.StringWidth(h)
+		// A header wraps to its cells' width, down to its longest word.
 		for _, word := range strings.Fields(h) {
 			longest[i] = max(longest[i], runewidth.StringWidth(word))
 		}
+		natural[i] = longest[i]
 	}
 	for _, row := range rows {
 		for i := 0; i < n && i < len(row); i++ {
