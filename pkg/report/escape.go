@@ -83,9 +83,9 @@ func escapeWord(w string) string {
 		case '\\', '`', '*', '[', ']', '|', '~', '$':
 			b.WriteByte('\\')
 		case '<':
-			// Only "<" before a letter, "/", "!" or "?" opens HTML or an
+			// Only "<" before an ASCII letter, "/", "!" or "?" opens HTML or an
 			// autolink; "p < 0.05" and "<= 150" stay as they are.
-			if i+1 < len(w) && (isAlnum(w[i+1]) || strings.IndexByte("/!?", w[i+1]) >= 0) {
+			if i+1 < len(w) && strings.IndexByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/!?", w[i+1]) >= 0 {
 				b.WriteByte('\\')
 			}
 		case '_':
