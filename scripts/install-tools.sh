@@ -24,6 +24,19 @@ if [ ! -f scripts/npm/node_modules/.installed ] || ! cmp -s scripts/npm/package.
   cp scripts/npm/package.json scripts/npm/node_modules/.installed
 fi
 
+# Debian's Chromium and a colour emoji font, for the test that renders the
+# golden reports as GitHub shows them (pkg/report TestGoldenReportsInChromium).
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Color Emoji'; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=$(command -v sudo || true)
+  if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
+    echo "installing chromium and fonts-noto-color-emoji"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+  else
+    echo "chromium is missing: install it with 'sudo apt-get install chromium fonts-noto-color-emoji'" >&2
+  fi
+fi
+
 # SciPy from Debian, for the drift statistics cross-check (Debian's own python3).
 if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
   sudo=""

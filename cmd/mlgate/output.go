@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 
@@ -102,7 +103,7 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 	case "markdown":
 		fmt.Fprint(w, actions.SafeLog(report.Markdown(doc)))
 	default:
-		fmt.Fprint(w, actions.SafeLog(report.Text(doc)))
+		e.printText(w, func(opts report.TextOptions) string { return report.TextWith(doc, opts) })
 	}
 	if writeErr != nil {
 		// The evidence file is missing: the step outputs still say so.
@@ -162,4 +163,21 @@ func (e *env) publish(doc *evidence.Document, evidencePath string, extra map[str
 		}
 	}
 	return rt.AddSummary(report.Markdown(doc))
+}
+
+// printText writes a terminal rendering to w, fitted to the terminal's width
+// (COLUMNS, or 100, when stdout is not one). Colour only on a terminal, where
+// there are no workflow commands to neutralise: the text's untrusted parts are
+// already Plain. Anything else (a log, a file, a pipe) gets SafeLog.
+func (e *env) printText(w io.Writer, render func(report.TextOptions) string) {
+	f, _ := e.stdout.(*os.File)
+	opts := report.TerminalOptions(f, e.getenv)
+	if w != e.stdout {
+		opts.Color = false
+	}
+	if opts.Color {
+		fmt.Fprint(w, render(opts))
+		return
+	}
+	fmt.Fprint(w, actions.SafeLog(render(opts)))
 }

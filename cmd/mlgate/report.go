@@ -151,7 +151,7 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	if w := e.summaryWriter(p); o.Format == "markdown" {
 		fmt.Fprint(w, actions.SafeLog(full))
 	} else {
-		fmt.Fprint(w, actions.SafeLog(reportText(docs)))
+		e.printText(w, func(opts report.TextOptions) string { return report.BuildText(docs, o.Title, opts) })
 	}
 
 	// The job summary comes first: it is where the report is when posting
@@ -248,17 +248,6 @@ type redactedError struct {
 
 func (r *redactedError) Error() string { return r.msg }
 func (r *redactedError) Unwrap() error { return r.err }
-
-// reportText is the terminal form: the verdict, then each document.
-func reportText(docs []*evidence.Document) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n\n", strings.ToUpper(string(worstStatus(docs))), plainVerdict(docs))
-	for _, d := range docs {
-		b.WriteString(report.Text(d))
-		b.WriteString("\n")
-	}
-	return b.String()
-}
 
 // plainVerdict counts the documents by status for the terminal.
 func plainVerdict(docs []*evidence.Document) string {

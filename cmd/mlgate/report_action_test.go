@@ -43,7 +43,7 @@ func TestReportActionScript(t *testing.T) {
 	}
 
 	out, code := run(map[string]string{"INPUT_EVIDENCE": evidenceDir + "/*.json\n" + evidenceDir + "/gate.json"}, "GITHUB_EVENT_NAME=push")
-	if code != 1 || !strings.Contains(out, "FAIL: 3 evidence documents") {
+	if code != 1 || !strings.Contains(out, "FAIL: Do not merge or promote: 1 check failed") || strings.Count(out, "PASS Promotion decision") != 2 {
 		t.Fatalf("push run: exit %d\n%s", code, out)
 	}
 	if out, code := run(map[string]string{"INPUT_EVIDENCE": evidenceDir + "/nothing-*.json"}); code != 2 || !strings.Contains(out, "no evidence file matches") {

@@ -51,16 +51,16 @@ func TestReportPrintsAndWritesMarkdown(t *testing.T) {
 		paths := writeReportEvidence(t, fail)
 		out := filepath.Join(t.TempDir(), "report.md")
 		r := runCLI(t, nil, append([]string{"report", "--out", out, "--title", "Model fraud"}, paths...)...)
-		want, verdict := 0, "✅ **Pass**"
+		want, verdict := 0, "## ✅ Ready to merge and promote: all 2 checks passed\n"
 		if fail {
-			want, verdict = 1, "❌ **Fail**: Data validation `transactions`"
+			want, verdict = 1, "## ❌ Do not merge or promote: 1 check failed: `column.amount.max`\n"
 		}
 		r.wantCode(t, want)
 		md, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"## Model fraud\n", verdict, "| `accuracy` | 0.91 | 0.93 |"} {
+		for _, s := range []string{"**Model fraud**", verdict, "| `accuracy` | 0.91 → 0.93 | +0.02 |"} {
 			if !strings.Contains(string(md), s) {
 				t.Errorf("report.md lacks %q:\n%s", s, md)
 			}
@@ -74,7 +74,7 @@ func TestReportPrintsAndWritesMarkdown(t *testing.T) {
 func TestReportMarkdownFormat(t *testing.T) {
 	r := runCLI(t, nil, append([]string{"report", "--format", "markdown"}, writeReportEvidence(t, false)...)...)
 	r.wantCode(t, 0)
-	if !strings.HasPrefix(r.stdout, "## mlgate report\n\n✅ **Pass**") {
+	if !strings.HasPrefix(r.stdout, "## ✅ Ready to merge and promote: all 2 checks passed\n\n**mlgate report**") {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
 }
@@ -141,7 +141,7 @@ func TestReportStickyPRComment(t *testing.T) {
 	if len(bodies) != 1 {
 		t.Fatalf("%d comments, want 1", len(bodies))
 	}
-	if !strings.HasPrefix(bodies[0], `<!-- mlgate:report {"id":"mlgate","v":1} -->`+"\n## mlgate report\n\n✅ **Pass**") {
+	if !strings.HasPrefix(bodies[0], `<!-- mlgate:report {"id":"mlgate","v":1} -->`+"\n## ✅ Ready to merge and promote") {
 		t.Fatalf("comment:\n%s", bodies[0])
 	}
 	if !strings.Contains(first.stdout, "::add-mask::ghs-installation") {
@@ -155,7 +155,7 @@ func TestReportStickyPRComment(t *testing.T) {
 	}
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
 	outputs, _ := os.ReadFile(env["GITHUB_OUTPUT"])
-	if !strings.Contains(string(summary), "## mlgate report") || !strings.Contains(string(outputs), "https://github.com/o/r/pull/7#issuecomment-") {
+	if !strings.Contains(string(summary), "**mlgate report**") || !strings.Contains(string(outputs), "https://github.com/o/r/pull/7#issuecomment-") {
 		t.Errorf("summary:\n%s\noutputs:\n%s", summary, outputs)
 	}
 }
@@ -169,7 +169,7 @@ func TestReportForkFallsBackToSummary(t *testing.T) {
 	if !strings.Contains(r.stderr, "read-only token") || !strings.Contains(r.stdout, "::warning title=mlgate report not posted::") {
 		t.Errorf("no warning:\nstdout %s\nstderr %s", r.stdout, r.stderr)
 	}
-	if summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"]); !strings.Contains(string(summary), "## mlgate report") {
+	if summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"]); !strings.Contains(string(summary), "**mlgate report**") {
 		t.Error("the report is not in the job summary")
 	}
 	strict := runCLI(t, env, append([]string{"report", "--pr", "--require-post"}, writeReportEvidence(t, false)...)...)

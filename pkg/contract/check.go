@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
@@ -149,12 +149,12 @@ func mostlyNote(failures, total int64, mostly float64) string {
 	if mostly >= 1 || total == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%s pass, at least %s required)", percent(float64(total-failures)/float64(total)), percent(mostly))
+	pass, least := numfmt.PercentPair(float64(total-failures)/float64(total), mostly)
+	return fmt.Sprintf(" (%s pass, at least %s required)", pass, least)
 }
 
-func percent(f float64) string {
-	return strconv.FormatFloat(math.Floor(f*10000)/100, 'f', -1, 64) + "%"
-}
+// count formats a number of values or rows (numfmt.Count).
+func count(n int64) string { return numfmt.Count(n) }
 
 func num(f float64) string { return yamlNumber(f) }
 
@@ -242,9 +242,10 @@ func (c *notNullCheck) message() string {
 		if c.total > 0 {
 			frac = float64(c.failures) / float64(c.total)
 		}
-		return fmt.Sprintf("%d of %d values are null (%s, at most %s allowed)", c.failures, c.total, percent(frac), percent(c.maxFraction))
+		share, most := numfmt.PercentPair(frac, c.maxFraction)
+		return fmt.Sprintf("%s of %s values are null (%s, at most %s allowed)", count(c.failures), count(c.total), share, most)
 	}
-	return fmt.Sprintf("%d of %d values are null", c.failures, c.total) + mostlyNote(c.failures, c.total, c.mostly)
+	return fmt.Sprintf("%s of %s values are null", count(c.failures), count(c.total)) + mostlyNote(c.failures, c.total, c.mostly)
 }
 
 // boundCheck is min (lower) or max (upper) of a numeric column, compared
@@ -336,7 +337,7 @@ func (c *boundCheck) message() string {
 	if c.upper {
 		what, extreme = "above the maximum", "largest"
 	}
-	msg := fmt.Sprintf("%d of %d values are %s %s", c.failures, c.total, what, c.limit.n.Text)
+	msg := fmt.Sprintf("%s of %s values are %s %s", count(c.failures), count(c.total), what, c.limit.n.Text)
 	if c.worst != nil {
 		msg += fmt.Sprintf(", the %s %s", extreme, c.worst.Text())
 	}
@@ -437,7 +438,7 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	return fail
 }
 func (c *allowedCheck) message() string {
-	return fmt.Sprintf("%d of %d values are not in the allowed list", c.failures, c.total) + mostlyNote(c.failures, c.total, c.mostly)
+	return fmt.Sprintf("%s of %s values are not in the allowed list", count(c.failures), count(c.total)) + mostlyNote(c.failures, c.total, c.mostly)
 }
 
 // patternCheck requires values to match an RE2 pattern (anywhere, as RE2
@@ -476,7 +477,7 @@ func (c *patternCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	return fail
 }
 func (c *patternCheck) message() string {
-	return fmt.Sprintf("%d of %d values do not match %s", c.failures, c.total, c.re) + mostlyNote(c.failures, c.total, c.mostly)
+	return fmt.Sprintf("%s of %s values do not match %s", count(c.failures), count(c.total), c.re) + mostlyNote(c.failures, c.total, c.mostly)
 }
 
 // lengthCheck is min_length or max_length, in characters for strings and
@@ -518,7 +519,7 @@ func (c *lengthCheck) message() string {
 	if c.binary {
 		unit = "bytes"
 	}
-	return fmt.Sprintf("%d of %d values are %s %d %s", c.failures, c.total, what, c.limit, unit) + mostlyNote(c.failures, c.total, c.mostly)
+	return fmt.Sprintf("%s of %s values are %s %d %s", count(c.failures), count(c.total), what, c.limit, unit) + mostlyNote(c.failures, c.total, c.mostly)
 }
 
 // keyText renders a key (one or several columns) for messages.

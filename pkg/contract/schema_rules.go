@@ -61,9 +61,9 @@ func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
 		rows += f.NumRows
 	}
 	if r.upper {
-		return rows <= r.limit, fmt.Sprintf("%d rows, at most %d allowed", rows, r.limit)
+		return rows <= r.limit, fmt.Sprintf("%s rows, at most %s allowed", count(rows), count(r.limit))
 	}
-	return rows >= r.limit, fmt.Sprintf("%d rows, at least %d required", rows, r.limit)
+	return rows >= r.limit, fmt.Sprintf("%s rows, at least %s required", count(rows), count(r.limit))
 }
 
 // strictRule: no file has a column the contract does not describe.

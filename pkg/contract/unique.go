@@ -477,5 +477,5 @@ func (k *keyCheck) message() string {
 	if len(k.columns) > 1 {
 		what = fmt.Sprintf("keys (%s)", keyText(k.columns))
 	}
-	return fmt.Sprintf("%d of %d %s are duplicates", k.failures, k.total, what) + mostlyNote(k.failures, k.total, k.mostly)
+	return fmt.Sprintf("%s of %s %s are duplicates", count(k.failures), count(k.total), what) + mostlyNote(k.failures, k.total, k.mostly)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 	"github.com/mlgate/mlgate/pkg/profile"
 )
 
@@ -203,9 +204,9 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 func notComparable(ref *profile.Column, cc ColumnConfig, n, refN int64) string {
 	switch {
 	case n == 0 || refN == 0:
-		return fmt.Sprintf("no values on one side (current %d, reference %d)", n, refN)
+		return fmt.Sprintf("no values on one side (current %s, reference %s)", numfmt.Count(n), numfmt.Count(refN))
 	case ref.Kind == profile.Categorical && len(firstTrusted(ref.TopK)) == 0:
-		return fmt.Sprintf("about %d distinct values and none frequent enough to list (exclude the column in the config)", ref.Distinct.Estimate())
+		return fmt.Sprintf("about %s distinct values and none frequent enough to list (exclude the column in the config)", numfmt.Count(int64(ref.Distinct.Estimate())))
 	case isTime(ref.Type) && cc.Method == "":
 		return fmt.Sprintf("a %s column moves with time by design (give it a method in the config to compare it)", ref.Type)
 	}
@@ -267,12 +268,10 @@ func describe(m Method, res Result, threshold float64, drifted bool, n, refN int
 		}
 		test = fmt.Sprintf("%s %.4g %s %g", m.Name(), res.Statistic, op, threshold)
 	}
-	return fmt.Sprintf("%s: %s (n = %d, reference n = %d, %s)", verdict, test, n, refN, mode)
+	return fmt.Sprintf("%s: %s (n = %s, reference n = %s, %s)", verdict, test, numfmt.Count(n), numfmt.Count(refN), mode)
 }
 
-func percent(x float64) string {
-	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", 100*x), "0"), ".0") + "%"
-}
+func percent(x float64) string { return numfmt.Percent(x) }
 
 // histograms is both sides' shares for a small visual: the reference's decile
 // bins for numbers; for categories, the reference's most frequent ones, then
@@ -327,7 +326,8 @@ func (r *Report) judgeDataset(cfg Config) {
 	if d.Drifted {
 		status = evidence.StatusFail
 	}
-	msg := fmt.Sprintf("%d of %d compared columns drifted (%s); the dataset drifts at %s", drifted, compared, percent(d.DriftedShare), percent(cfg.Share))
+	share, limit := numfmt.PercentPair(d.DriftedShare, cfg.Share)
+	msg := fmt.Sprintf("%d of %d compared columns drifted (%s); the dataset drifts at %s", drifted, compared, share, limit)
 	r.Checks = append(r.Checks, evidence.Check{
 		ID: "drift.dataset", Title: "dataset drift", Status: status, Severity: evidence.SeverityError,
 		Message: msg, Observed: d.DriftedShare, Expected: map[string]any{"share": cfg.Share},

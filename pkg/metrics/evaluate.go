@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 )
 
 // Evaluate decides every rule of the gate on the candidate's metrics and the
@@ -175,10 +176,4 @@ func signed(v float64) string {
 	return num(v)
 }
 
-func percent(v float64) string {
-	s := strconv.FormatFloat(v*100, 'g', 4, 64) + "%"
-	if v >= 0 {
-		return "+" + s
-	}
-	return s
-}
+func percent(v float64) string { return numfmt.SignedPercent(v) }

@@ -41,22 +41,19 @@ func orderOf(k evidence.Kind) int {
 	return len(reportOrder)
 }
 
-// Build renders many evidence documents as one pull-request report: a
-// one-line verdict, then one section per document (metrics, data validation,
-// drift, policies, signatures), long parts folded. The output depends only on
-// the documents and the options.
+// Build renders many evidence documents as one pull-request report: a first
+// line that says whether the change can merge (and the model be promoted) and
+// names the checks that decided it, a line listing the sections, then one
+// section per document (metrics, data validation, drift, policies,
+// signatures), passing parts folded. The output depends only on the documents
+// and the options.
 func Build(docs []*evidence.Document, opts Options) string {
 	sorted := inReportOrder(docs)
-
-	title := opts.Title
-	if title == "" {
-		title = "mlgate report"
-	}
-	head := fmt.Sprintf("## %s\n\n%s\n\n", Escape(title), Verdict(docs))
+	head := fmt.Sprintf("## %s\n\n%s\n\n", Verdict(docs), overview(sorted, opts.Title))
 	sections := make([]string, 0, len(sorted))
-	for _, doc := range sorted {
+	for i, doc := range sorted {
 		var b strings.Builder
-		writeMarkdown(&b, doc, "###")
+		writeMarkdown(&b, doc, "###", sameTitleSuffix(sorted, i))
 		sections = append(sections, b.String())
 	}
 	foot := ""
@@ -66,6 +63,23 @@ func Build(docs []*evidence.Document, opts Options) string {
 	return fit(head, sections, foot, opts)
 }
 
+// BuildText is Build for a terminal: the same verdict and the same sections
+// in the same order, as text fitted to the terminal's width.
+func BuildText(docs []*evidence.Document, title string, opts TextOptions) string {
+	w := &textOut{Builder: &strings.Builder{}, opts: opts}
+	worst := worstOf(docs)
+	w.para(ansiBold+statusStyle(statusWord(worst)), statusWord(worst)+": "+verdictText(docs, Plain))
+	if title == "" {
+		title = "mlgate report"
+	}
+	w.para("", Plain(title))
+	for _, doc := range inReportOrder(docs) {
+		w.WriteString("\n")
+		writeText(w, doc)
+	}
+	return w.String()
+}
+
 // inReportOrder sorts a copy of docs by reportOrder, stable within a kind.
 func inReportOrder(docs []*evidence.Document) []*evidence.Document {
 	sorted := append([]*evidence.Document(nil), docs...)
@@ -73,37 +87,112 @@ func inReportOrder(docs []*evidence.Document) []*evidence.Document {
 	return sorted
 }
 
-// Verdict is the report's first line: the overall status with an emoji and
-// the reason, naming the documents that decided it.
-func Verdict(docs []*evidence.Document) string {
+// sameTitleSuffix numbers the second and later sections whose title and
+// subject repeat an earlier one's: " (2)".
+func sameTitleSuffix(sorted []*evidence.Document, i int) string {
+	n := 1
+	for _, d := range sorted[:i] {
+		if docTitle(d) == docTitle(sorted[i]) && d.Subject.Name == sorted[i].Subject.Name {
+			n++
+		}
+	}
+	if n == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d)", n)
+}
+
+// overview is the line under the verdict: the title, then each section's
+// status and title, in the order they follow.
+func overview(sorted []*evidence.Document, title string) string {
+	if title == "" {
+		title = "mlgate report"
+	}
+	parts := make([]string, 0, len(sorted))
+	for _, d := range sorted {
+		parts = append(parts, StatusIcon(d.Status)+" "+strings.ToLower(docTitle(d)))
+	}
+	if len(parts) == 0 {
+		return "**" + Escape(title) + "**"
+	}
+	return "**" + Escape(title) + "**: " + strings.Join(parts, " · ")
+}
+
+func worstOf(docs []*evidence.Document) evidence.Status {
 	if len(docs) == 0 {
-		return "🛑 **No evidence**: nothing was given to report on."
+		return evidence.StatusError
 	}
 	statuses := make([]evidence.Status, 0, len(docs))
 	for _, d := range docs {
 		statuses = append(statuses, d.Status)
 	}
-	worst := evidence.Worst(statuses...)
-	if worst == evidence.StatusPass {
-		return fmt.Sprintf("✅ **Pass**: all %s passed.", plural(len(docs), "evidence document", "evidence documents"))
+	return evidence.Worst(statuses...)
+}
+
+// maxNamed is how many checks the verdict names before "and N more".
+const maxNamed = 4
+
+// Verdict is the report's first line: an icon, whether the change can merge
+// (and the model be promoted, when a promotion decision is among the
+// documents), and the checks that decided it.
+func Verdict(docs []*evidence.Document) string {
+	return StatusIcon(worstOf(docs)) + " " + verdictText(docs, Code)
+}
+
+// verdictText is the verdict without its icon; show formats check names.
+func verdictText(docs []*evidence.Document, show func(string) string) string {
+	if len(docs) == 0 {
+		return "No evidence: nothing was given to report on"
 	}
-	var deciding []string
-	for _, d := range inReportOrder(docs) {
-		if d.Status == worst {
-			deciding = append(deciding, fmt.Sprintf("%s %s (%s)", kindTitle(d.Kind), Code(d.Subject.Name), Escape(d.Summary)))
+	worst := worstOf(docs)
+	what, promote := "merge", false
+	for _, d := range docs {
+		if d.Kind == evidence.KindPromotionDecision {
+			what, promote = "merge and promote", true
 		}
 	}
-	const maxNamed = 3
-	more := ""
-	if len(deciding) > maxNamed {
-		more = fmt.Sprintf(" and %d more", len(deciding)-maxNamed)
-		deciding = deciding[:maxNamed]
+	checks := 0
+	for _, d := range docs {
+		checks += len(d.Checks)
 	}
-	word := map[evidence.Status]string{
-		evidence.StatusWarn: "Warn", evidence.StatusFail: "Fail", evidence.StatusError: "Error",
-	}[worst]
-	if word == "" {
-		word = "Error"
+	if worst == evidence.StatusPass {
+		return fmt.Sprintf("Ready to %s: all %s passed", what, plural(checks, "check", "checks"))
 	}
-	return fmt.Sprintf("%s **%s**: %s%s.", StatusIcon(worst), word, strings.Join(deciding, "; "), more)
+	named := decidingChecks(docs, worst, show)
+	list := strings.Join(named[:min(len(named), maxNamed)], ", ")
+	if len(named) > maxNamed {
+		list += fmt.Sprintf(" and %d more", len(named)-maxNamed)
+	}
+	not := "Do not merge"
+	if promote {
+		not = "Do not merge or promote"
+	}
+	switch worst {
+	case evidence.StatusWarn:
+		return fmt.Sprintf("Can %s, with %s: %s", what, plural(len(named), "warning", "warnings"), list)
+	case evidence.StatusFail:
+		return fmt.Sprintf("%s: %s failed: %s", not, plural(len(named), "check", "checks"), list)
+	}
+	return fmt.Sprintf("%s: %s could not run: %s", not, plural(len(named), "check", "checks"), list)
+}
+
+// decidingChecks names, in report order, the checks whose status is the
+// worst; a document with that status but no such check is named itself.
+func decidingChecks(docs []*evidence.Document, worst evidence.Status, show func(string) string) []string {
+	var named []string
+	for _, d := range inReportOrder(docs) {
+		if d.Status != worst {
+			continue
+		}
+		before := len(named)
+		for _, c := range d.Checks {
+			if c.Status == worst {
+				named = append(named, show(c.ID))
+			}
+		}
+		if len(named) == before {
+			named = append(named, strings.ToLower(docTitle(d))+" "+show(d.Subject.Name))
+		}
+	}
+	return named
 }

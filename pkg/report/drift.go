@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 )
 
 // maxOpenDriftRows is how many stable columns are shown before they are folded.
@@ -18,9 +19,11 @@ func driftMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
-	b.WriteString(driftVerdict(d, Code(d.Reference), "**dataset drifted**") + "\n\n")
+	if line := notComparedLine(d, Code); line != "" {
+		b.WriteString(line + "\n\n")
+	}
 	moved, stable := splitDrift(d.Columns)
-	header := []string{"Verdict", "Column", "Method", "Statistic", "p-value", "Threshold", "Nulls", "Reference → current"}
+	header := []string{"Verdict", "Column", "Test", "Statistic", "p-value", "Threshold", "Nulls", "Reference → current"}
 	if len(moved) > 0 {
 		mdTable(b, header, driftRows(moved))
 	}
@@ -29,54 +32,77 @@ func driftMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	case len(moved) == 0 && len(stable) <= maxOpenDriftRows:
 		mdTable(b, header, driftRows(stable))
 	default:
-		details(b, plural(len(stable), "stable column", "stable columns"), func(b *strings.Builder) {
+		details(b, stableSummary(stable), func(b *strings.Builder) {
 			mdTable(b, header, driftRows(stable))
 		})
 	}
 	return true
 }
 
-func driftText(b *strings.Builder, doc *evidence.Document) bool {
+func driftText(w *textOut, doc *evidence.Document) bool {
 	var d evidence.DriftDetails
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
-	b.WriteString(driftVerdict(d, Plain(d.Reference), "DATASET DRIFTED") + "\n")
+	if line := notComparedLine(d, Plain); line != "" {
+		w.para("", line)
+	}
 	moved, stable := splitDrift(d.Columns)
 	rows := make([][]string, 0, len(d.Columns))
 	for _, c := range append(moved, stable...) {
+		test, stat, p, threshold := driftTest(c, Plain)
 		rows = append(rows, []string{
-			driftWord(c), Plain(c.Column), Plain(c.Method), Num(c.Statistic), optNum(c.PValue),
-			Num(c.Threshold), nullChange(c), sparkPair(c.ReferenceHistogram, c.Histogram),
+			driftWord(c), Plain(c.Column), test, stat, p, threshold, nullChange(c), sparkPair(c.ReferenceHistogram, c.Histogram),
 		})
 	}
 	if len(rows) > 0 {
-		textTable(b, []string{"Verdict", "Column", "Method", "Statistic", "p-value", "Threshold", "Nulls", "Reference -> current"}, rows)
+		w.table([]string{"Verdict", "Column", "Test", "Statistic", "p-value", "Threshold", "Nulls", "Reference → current"}, rows)
 	}
 	return true
 }
 
-// driftVerdict says how many columns drifted against the dataset threshold;
-// reference is already escaped and drifted is the emphasised verdict.
-func driftVerdict(d evidence.DriftDetails, reference, drifted string) string {
-	// The share is of the columns compared: a column whose method is "none"
-	// (a timestamp, an id with no heavy hitters) only has its null rate judged.
-	n, compared := 0, 0
+// notCompared is the method of a column whose distribution was not compared
+// (a timestamp, an id with no frequent values): only its null rate was judged.
+const notCompared = "none"
+
+// driftTest is a column's test, statistic, p-value and threshold, or dashes
+// for a column that was not compared: a statistic of 0 would read as "no change".
+func driftTest(c evidence.DriftColumn, show func(string) string) (test, stat, p, threshold string) {
+	if c.Method == notCompared {
+		return "–", "–", "–", "–"
+	}
+	return show(c.Method), numfmt.Num(c.Statistic), optNum(c.PValue), numfmt.Num(c.Threshold)
+}
+
+// notComparedLine says which columns were not compared, so that their
+// dashes are not read as "no change"; "" when all were.
+func notComparedLine(d evidence.DriftDetails, show func(string) string) string {
+	var names []string
 	for _, c := range d.Columns {
-		if c.Method != "none" {
-			compared++
-		}
-		if c.Drifted {
-			n++
+		if c.Method == notCompared {
+			names = append(names, show(c.Column))
 		}
 	}
-	verdict := "no dataset drift"
-	if d.Drifted {
-		verdict = drifted
+	if len(names) == 0 {
+		return ""
 	}
-	return fmt.Sprintf("%d of %s drifted (%s; the dataset drifts at %s): %s, against reference %s",
-		n, plural(compared, "compared column", "compared columns"), percent(d.DriftedShare),
-		percent(d.ShareThreshold), verdict, reference)
+	return fmt.Sprintf("%s not compared (only their null rates were judged): %s",
+		plural(len(names), "column", "columns"), strings.Join(names, ", "))
+}
+
+// stableSummary counts the folded columns: "4 stable columns, 2 not compared".
+func stableSummary(stable []evidence.DriftColumn) string {
+	skipped := 0
+	for _, c := range stable {
+		if c.Method == notCompared {
+			skipped++
+		}
+	}
+	s := plural(len(stable)-skipped, "stable column", "stable columns")
+	if skipped > 0 {
+		s += fmt.Sprintf(", %d not compared", skipped)
+	}
+	return s
 }
 
 // splitDrift puts the columns that did not pass first, keeping their order.
@@ -94,9 +120,14 @@ func splitDrift(cols []evidence.DriftColumn) (moved, stable []evidence.DriftColu
 func driftRows(cols []evidence.DriftColumn) [][]string {
 	rows := make([][]string, 0, len(cols))
 	for _, c := range cols {
+		test, stat, p, threshold := driftTest(c, Escape)
+		icon := StatusIcon(c.Status)
+		if c.Method == notCompared && c.Status == evidence.StatusPass {
+			icon = "➖"
+		}
 		rows = append(rows, []string{
-			StatusIcon(c.Status) + " " + driftWord(c), Code(c.Column), Escape(c.Method), Num(c.Statistic), optNum(c.PValue),
-			Num(c.Threshold), nullChange(c), sparkPair(c.ReferenceHistogram, c.Histogram),
+			icon + " " + driftWord(c), Code(c.Column), test, stat, p, threshold,
+			nullChange(c), sparkPair(c.ReferenceHistogram, c.Histogram),
 		})
 	}
 	return rows
@@ -108,6 +139,8 @@ func driftWord(c evidence.DriftColumn) string {
 	switch {
 	case c.Drifted:
 		return "drifted"
+	case c.Status == evidence.StatusPass && c.Method == notCompared:
+		return "not compared"
 	case c.Status == evidence.StatusPass:
 		return "stable"
 	}
@@ -117,9 +150,9 @@ func driftWord(c evidence.DriftColumn) string {
 // nullChange shows the null rate before and after, and the unseen share of
 // categorical values when there is one.
 func nullChange(c evidence.DriftColumn) string {
-	s := percent(c.ReferenceNullRate) + " → " + percent(c.NullRate)
+	s := numfmt.Percent(c.ReferenceNullRate) + " → " + numfmt.Percent(c.NullRate)
 	if c.UnseenRate > 0 {
-		s += ", unseen " + percent(c.UnseenRate)
+		s += ", unseen " + numfmt.Percent(c.UnseenRate)
 	}
 	return s
 }

@@ -2,50 +2,138 @@ package report
 
 import (
 	"net/url"
-
-	"github.com/mlgate/mlgate/pkg/actions"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-)
 
-// markdownEscaper escapes every character that markdown or GitHub gives meaning
-// to inside a table cell or a paragraph, HTML included. "@" and "#" are followed
-// by a zero-width joiner: GitHub finds mentions and issue references in the
-// rendered text, after entities and backslash escapes are gone, so only a
-// character between the sign and the name stops them.
-var markdownEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "{", `\{`, "}", `\}`,
-	"[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`, "#", "#\u200d", "+", `\+`,
-	"-", `\-`, ".", `\.`, "!", `\!`, "|", `\|`, "~", `\~`, ">", "&gt;", "<", "&lt;",
-	"&", "&amp;", `"`, "&quot;", "'", "&#39;", "@", "@\u200d", ":", "&#58;",
-	"$", `\$`,
+	"github.com/mlgate/mlgate/pkg/actions"
 )
 
 // Escape makes untrusted text (column, metric and file names, policy messages)
 // safe inside markdown: in a paragraph or a table cell it shows as literal text,
-// cannot break out of the table, open HTML, mention anyone, link an issue,
-// reorder the text around it (bidi controls) or inject workflow commands when
-// the same text reaches a log.
+// cannot break out of the table, open HTML, link, mention anyone, reference an
+// issue, reorder the text around it (bidi controls) or hide characters.
+//
+// It stays readable as raw markdown (a notification e-mail shows the source):
+// only what markdown would act on is escaped, with a backslash, and a word that
+// GitHub would turn into a link, a mention or an issue reference (it holds "@",
+// "#" before a letter or digit, "GH-" before a digit, "://" or "www.") is shown
+// as inline code, where GitHub finds none of them and a copy gives the word back.
 func Escape(s string) string {
-	return markdownEscaper.Replace(oneLine(s))
+	words := strings.Split(oneLine(s), " ")
+	for i, w := range words {
+		if linkish(w) {
+			words[i] = Code(w)
+		} else {
+			words[i] = escapeWord(w)
+		}
+	}
+	return blockSafe(strings.Join(words, " "))
 }
 
-// codeEscaper keeps text inside a code span in a table cell: a look-alike for
-// the backtick, an escaped pipe. A backslash already before a pipe is parted
-// from it by a zero-width space, so it cannot pair with the escape and leave
-// the pipe to split the cell.
-var codeEscaper = strings.NewReplacer(`\|`, "\\\u200b\\|", "`", "ˋ", "|", `\|`)
+// blockSafe escapes the first character when the text would otherwise start
+// a heading, list or thematic break, or a workflow command, at the start of a
+// line. A leading ">" is left: at worst it quotes, and thresholds (">= 0.9")
+// stay readable.
+func blockSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	if strings.ContainsRune("#-+=:", rune(s[0])) {
+		return `\` + s
+	}
+	digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	if digits > 0 && digits < len(s) && (s[digits] == '.' || s[digits] == ')') && (digits+1 == len(s) || s[digits+1] == ' ') {
+		return s[:digits] + `\` + s[digits:]
+	}
+	return s
+}
 
-// Code shows untrusted text as inline code. Backticks inside are replaced by a
-// look-alike so the span cannot be closed early; pipes are escaped for tables.
-// Mentions and HTML are inert inside code spans.
+// linkish reports whether GitHub could autolink, mention or reference w.
+func linkish(w string) bool {
+	lower := strings.ToLower(w)
+	if strings.Contains(lower, "://") || strings.Contains(lower, "www.") {
+		return true
+	}
+	for i := 0; i+1 < len(w); i++ {
+		if (w[i] == '@' || w[i] == '#') && isAlnum(w[i+1]) {
+			return true
+		}
+		if strings.HasPrefix(lower[i:], "gh-") && i+3 < len(w) && w[i+3] >= '0' && w[i+3] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// escapeWord backslash-escapes the characters markdown acts on inside a word:
+// code, emphasis (an underscore inside a word cannot emphasise, so it is left
+// alone), links, HTML, tables, entities, math. ">" is left alone (see
+// blockSafe).
+func escapeWord(w string) string {
+	var b strings.Builder
+	b.Grow(len(w) + 4)
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch c {
+		case '\\', '`', '*', '[', ']', '|', '~', '$':
+			b.WriteByte('\\')
+		case '<':
+			// Only "<" before an ASCII letter, "/", "!" or "?" opens HTML or an
+			// autolink; "p < 0.05" and "<= 150" stay as they are.
+			if i+1 < len(w) && strings.IndexByte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/!?", w[i+1]) >= 0 {
+				b.WriteByte('\\')
+			}
+		case '_':
+			if i == 0 || i == len(w)-1 || !isAlnum(w[i-1]) || !isAlnum(w[i+1]) {
+				b.WriteByte('\\')
+			}
+		case '&':
+			// Only an entity reference would be decoded: "&#x202E;", "&lt;".
+			if i+1 < len(w) && (w[i+1] == '#' || isAlnum(w[i+1])) {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// pipeEscaper escapes pipes for table cells, which GFM splits before it
+// parses code spans. A backslash already before a pipe is parted from it by a
+// zero-width space, so it cannot pair with the escape and leave the pipe to
+// split the cell.
+var pipeEscaper = strings.NewReplacer(`\|`, "\\\u200b\\|", "|", `\|`)
+
+// Code shows untrusted text as inline code, which GitHub shows literally (no
+// HTML, mentions or links) and a reader can copy: the span is opened and
+// closed by one backtick more than the longest run inside, so a backtick in
+// the text stays a backtick. Pipes are escaped for tables.
 func Code(s string) string {
-	s = codeEscaper.Replace(oneLine(s))
+	s = pipeEscaper.Replace(oneLine(s))
 	if strings.TrimSpace(s) == "" {
 		return "` `"
 	}
-	return "`" + s + "`"
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if longest > 0 {
+		// A space each side keeps a leading or trailing backtick off the
+		// fence; markdown strips exactly one space each side.
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
 }
 
 // Plain makes untrusted text safe for a terminal or a log line: control

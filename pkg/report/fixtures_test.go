@@ -79,9 +79,14 @@ func driftDoc(drifted bool) *evidence.Document {
 		checks = append(checks, evidence.Check{ID: "drift.amount", Status: evidence.StatusFail, Message: "ks p < 0.05"})
 		share = 1.0 / 3
 	}
-	return newDoc(evidence.KindDriftReport, "transactions", evidence.DriftDetails{
+	d := newDoc(evidence.KindDriftReport, "transactions", evidence.DriftDetails{
 		Reference: "profiles/reference.json", DriftedShare: share, ShareThreshold: 0.3, Drifted: share > 0.3, Columns: cols,
 	}, checks...)
+	d.Summary = "no dataset drift: 0 of 2 compared columns drifted (0%); the dataset drifts at 30% (reference: profiles/reference.json; current: data/current.parquet)"
+	if drifted {
+		d.Summary = "dataset drifted: 1 of 3 compared columns drifted (33.3%); the dataset drifts at 30% (reference: profiles/reference.json; current: data/current.parquet)"
+	}
+	return d
 }
 
 func promotionDoc(pass bool) *evidence.Document {

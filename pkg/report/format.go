@@ -4,80 +4,18 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 )
-
-// Num formats a measured value for people: about four significant digits,
-// no trailing zeros, scientific notation only for very large or small values.
-func Num(v float64) string {
-	switch a := math.Abs(v); {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 0):
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case a == 0:
-		return "0"
-	case a >= 1e6 || a < 1e-4:
-		return strconv.FormatFloat(v, 'e', 2, 64)
-	case a >= 1000:
-		return trimZeros(strconv.FormatFloat(v, 'f', 1, 64))
-	case a >= 1:
-		return trimZeros(strconv.FormatFloat(v, 'f', 3, 64))
-	}
-	return trimZeros(strconv.FormatFloat(v, 'f', 4, 64))
-}
-
-func trimZeros(s string) string {
-	if !strings.Contains(s, ".") {
-		return s
-	}
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
-}
-
-// Count formats a count with thousands separators: 20,000,000.
-func Count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// signed formats a change with an explicit sign.
-func signed(v float64) string {
-	if v > 0 {
-		return "+" + Num(v)
-	}
-	return Num(v)
-}
-
-// percent formats a share (0.25) as "25.0%".
-func percent(share float64) string {
-	return strconv.FormatFloat(share*100, 'f', 1, 64) + "%"
-}
 
 // optNum formats an optional value, "–" when absent.
 func optNum(v *float64) string {
 	if v == nil {
 		return "–"
 	}
-	return Num(*v)
+	return numfmt.Num(*v)
 }
 
 // sparkBars are the eight block heights of a unicode sparkline.
@@ -137,15 +75,27 @@ func digestList(d map[string]string) []string {
 	return out
 }
 
+// alignment of a table column; left unless said otherwise.
+type alignment byte
+
+const (
+	alignLeft alignment = iota
+	alignRight
+)
+
 // mdTable writes a markdown table; cells must already be escaped.
-func mdTable(b *strings.Builder, header []string, rows [][]string) {
+func mdTable(b *strings.Builder, header []string, rows [][]string, align ...alignment) {
 	b.WriteString("|")
 	for _, h := range header {
 		b.WriteString(" " + h + " |")
 	}
 	b.WriteString("\n|")
-	for range header {
-		b.WriteString("---|")
+	for i := range header {
+		if i < len(align) && align[i] == alignRight {
+			b.WriteString("--:|")
+		} else {
+			b.WriteString("---|")
+		}
 	}
 	b.WriteString("\n")
 	for _, row := range rows {
@@ -161,31 +111,8 @@ func mdTable(b *strings.Builder, header []string, rows [][]string) {
 	b.WriteString("\n")
 }
 
-// textTable writes a terminal table; cells must already be Plain.
-func textTable(b *strings.Builder, header []string, rows [][]string) {
-	t := tablewriter.NewTable(b,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-	)
-	t.Header(anySlice(header)...)
-	for _, row := range rows {
-		// Errors here mean a row of the wrong width: a bug caught by the tests.
-		_ = t.Append(row)
-	}
-	_ = t.Render()
-}
-
-func anySlice(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
-}
-
-// details opens a collapsible block; the summary is our own text.
+// details opens a collapsible block. The summary is our own text: GitHub does
+// not render markdown there, so untrusted text must never reach it.
 func details(b *strings.Builder, summary string, body func(*strings.Builder)) {
 	fmt.Fprintf(b, "<details><summary>%s</summary>\n\n", summary)
 	body(b)
@@ -197,7 +124,7 @@ func statusWord(s evidence.Status) string { return strings.ToUpper(string(s)) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+		return numfmt.Count(int64(n)) + " " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return numfmt.Count(int64(n)) + " " + many
 }

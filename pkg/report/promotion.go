@@ -7,10 +7,11 @@ import (
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 )
 
-// promotionMarkdown shows the decision, a chart of metric changes beside the
-// metrics table, the policy results and the evidence the decision read.
+// promotionMarkdown shows the decision, the metrics table with its bars, the
+// policy results and the evidence the decision read.
 func promotionMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	var d evidence.PromotionDetails
 	if doc.DetailsAs(&d) != nil {
@@ -20,7 +21,6 @@ func promotionMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 		fmt.Fprintf(b, "Promote: **%s**\n\n", yesNo(d.Promote))
 	}
 	if len(d.Metrics) > 0 {
-		b.WriteString(MetricChart(d.Metrics))
 		metricsTable(b, d.Metrics)
 	}
 	if len(d.Policies) > 0 {
@@ -38,31 +38,54 @@ func promotionMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	return true
 }
 
-func promotionText(b *strings.Builder, doc *evidence.Document) bool {
+// promotionRepresents: the metrics and policy tables show the metric and
+// policy checks; the rest (evidence binding) are folded below them.
+func promotionRepresents(doc *evidence.Document, c evidence.Check) bool {
+	var d evidence.PromotionDetails
+	if doc.DetailsAs(&d) != nil {
+		return false
+	}
+	return len(d.Metrics) > 0 && strings.HasPrefix(c.ID, "metric.") ||
+		len(d.Policies) > 0 && strings.HasPrefix(c.ID, "policy.")
+}
+
+func promotionText(w *textOut, doc *evidence.Document) bool {
 	var d evidence.PromotionDetails
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
 	if doc.Kind == evidence.KindPromotionDecision {
-		fmt.Fprintf(b, "promote: %s\n", yesNo(d.Promote))
+		fmt.Fprintf(w, "promote: %s\n", yesNo(d.Promote))
 	}
 	if len(d.Metrics) > 0 {
+		bars := metricBars(d.Metrics, min(barCells, max(3, (w.opts.width()-70)/3)))
 		rows := make([][]string, 0, len(d.Metrics))
-		for _, m := range d.Metrics {
+		var why []string
+		for i, m := range d.Metrics {
 			rows = append(rows, []string{
-				Plain(m.Name), optNum(m.Baseline), optNum(m.Candidate), changeText(m),
-				relativeText(m), Plain(m.Threshold), statusWord(m.Status),
+				Plain(m.Name), optNum(m.Baseline) + " → " + optNum(m.Candidate), changeText(m),
+				bars[i].worse, bars[i].better, Plain(m.Threshold), statusWord(m.Status),
 			})
+			if m.Status != evidence.StatusPass && m.Message != "" {
+				// A line each under the table: a message in a cell would
+				// wrap into a tall narrow column.
+				why = append(why, statusWord(m.Status)+" "+Plain(m.Name)+": "+Plain(m.Message))
+			}
 		}
-		textTable(b, []string{"Metric", "Baseline", "Candidate", "Change", "Relative", "Threshold", "Status"}, rows)
+		w.table([]string{"Metric", "Baseline → candidate", "Change", "Worse", "Better", "Threshold", "Status"}, rows,
+			alignLeft, alignLeft, alignLeft, alignRight)
+		w.para("", barsLegend(bars))
+		for _, line := range why {
+			w.para(statusStyle(line), line)
+		}
 	}
 	// The gate's evidence checks (binding, failed evidence) say why in a line each.
 	for _, c := range doc.Checks {
-		if strings.HasPrefix(c.ID, "evidence.") {
-			fmt.Fprintf(b, "%s %s: %s\n", statusWord(c.Status), Plain(c.ID), Plain(c.Message))
+		if strings.HasPrefix(c.ID, "evidence.") && c.Status != evidence.StatusPass {
+			w.para("", statusWord(c.Status)+" "+Plain(c.ID)+": "+Plain(c.Message))
 		}
 	}
-	policyText(b, doc)
+	policyText(w, doc)
 	return true
 }
 
@@ -73,21 +96,25 @@ func yesNo(v bool) string {
 	return "no"
 }
 
-// metricsTable is the table the issue asks for: metric, baseline, candidate,
-// change, relative change, threshold, status.
+// metricsTable lists every metric: baseline and candidate, change, the relative
+// change as a bar either side of the zero line (worse to the left, better to
+// the right, whatever the metric's direction), threshold and status.
 func metricsTable(b *strings.Builder, metrics []evidence.MetricResult) {
+	bars := metricBars(metrics, barCells)
 	rows := make([][]string, 0, len(metrics))
-	for _, m := range metrics {
+	for i, m := range metrics {
 		status := StatusIcon(m.Status) + " " + string(m.Status)
 		if m.Status != evidence.StatusPass && m.Message != "" {
 			status += ": " + Escape(m.Message)
 		}
 		rows = append(rows, []string{
-			Code(m.Name), optNum(m.Baseline), optNum(m.Candidate), changeText(m),
-			relativeText(m), Escape(m.Threshold), status,
+			Code(m.Name), optNum(m.Baseline) + " → " + optNum(m.Candidate), changeText(m),
+			bars[i].worse, bars[i].better, Escape(m.Threshold), status,
 		})
 	}
-	mdTable(b, []string{"Metric", "Baseline", "Candidate", "Change", "Relative change", "Threshold", "Status"}, rows)
+	mdTable(b, []string{"Metric", "Baseline → candidate", "Change", "Worse", "Better", "Threshold", "Status"}, rows,
+		alignLeft, alignLeft, alignLeft, alignRight, alignLeft)
+	b.WriteString(barsLegend(bars) + "\n\n")
 }
 
 // trend says whether a change is an improvement given the metric's direction:
@@ -112,105 +139,82 @@ func trend(m evidence.MetricResult) int {
 	return 0
 }
 
-// changeText shows the change with a direction-aware arrow: ▲/▼ is where the
-// value went, 🟢/🔴 whether that is better or worse for this metric.
+// changeText is the change with its sign, and its confidence interval when
+// the gate computed one. Whether it is better is the bar's side.
 func changeText(m evidence.MetricResult) string {
 	if m.Change == nil {
 		return "–"
 	}
-	arrow := "="
-	switch {
-	case *m.Change > 0:
-		arrow = "▲"
-	case *m.Change < 0:
-		arrow = "▼"
-	}
-	mark := ""
-	switch trend(m) {
-	case 1:
-		mark = "🟢 "
-	case -1:
-		mark = "🔴 "
-	}
-	s := mark + arrow + " " + signed(*m.Change)
+	s := numfmt.Signed(*m.Change)
 	if iv := m.Interval; iv != nil {
-		s += fmt.Sprintf(" (%s CI %s…%s)", percentLevel(iv.Level), signed(iv.Lower), signed(iv.Upper))
+		s += fmt.Sprintf(" (%s CI %s to %s)", numfmt.Percent(iv.Level), numfmt.Signed(iv.Lower), numfmt.Signed(iv.Upper))
 	}
 	return s
 }
 
-func percentLevel(level float64) string {
-	return trimZeros(strconv.FormatFloat(level*100, 'f', 1, 64)) + "%"
-}
+// Bar glyphs: a full block for better, a medium shade for worse, so the two
+// differ without colour as well as by side.
+const (
+	barBetter = "█"
+	barWorse  = "▒"
+	// barCells is the length of the longest bar.
+	barCells = 10
+	// nbsp keeps a bar and its label on one line in a narrow table cell.
+	nbsp = "\u00a0"
+)
 
-func relativeText(m evidence.MetricResult) string {
-	if m.RelativeChange == nil {
-		return "–"
-	}
-	return fmt.Sprintf("%+.2f%%", *m.RelativeChange*100)
-}
+// metricBar is one metric's relative change drawn in two cells either side
+// of the zero line: worse grows left from it, better grows right.
+type metricBar struct{ worse, better string }
 
-// maxChartBars keeps the chart readable; the table below it lists every metric.
-const maxChartBars = 15
-
-// MetricChart draws the relative change of each metric as a mermaid
-// xychart-beta bar chart, signed so that up is better whatever the metric's
-// direction. It returns "" when no metric has a relative change. Metric names
-// are reduced to characters mermaid shows literally.
-func MetricChart(metrics []evidence.MetricResult) string {
-	var labels, values []string
+// metricBars draws every metric's relative change on one scale, the largest
+// change filling width cells (barCells in markdown, fewer on a narrow
+// terminal); a change too small to see still gets one cell.
+// The cells hold only our own characters and numbers.
+func metricBars(metrics []evidence.MetricResult, width int) []metricBar {
+	top := 0.0
 	for _, m := range metrics {
-		if len(labels) == maxChartBars {
-			break
+		if r := m.RelativeChange; r != nil && !math.IsNaN(*r) && !math.IsInf(*r, 0) {
+			top = math.Max(top, math.Abs(*r))
 		}
-		if m.RelativeChange == nil || math.IsNaN(*m.RelativeChange) || math.IsInf(*m.RelativeChange, 0) {
+	}
+	out := make([]metricBar, len(metrics))
+	for i, m := range metrics {
+		r := m.RelativeChange
+		if r == nil || math.IsNaN(*r) {
 			continue
 		}
-		v := *m.RelativeChange * 100
-		if m.Direction == "lower" {
-			v = -v
+		label := numfmt.SignedPercent(*r)
+		cells := 0
+		if top > 0 && !math.IsInf(*r, 0) && *r != 0 {
+			cells = max(1, int(math.Round(math.Abs(*r)/top*float64(width))))
+		} else if math.IsInf(*r, 0) {
+			cells = width
 		}
-		labels = append(labels, `"`+chartLabel(m.Name)+`"`)
-		values = append(values, strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64))
+		switch trend(m) {
+		case 1:
+			out[i].better = strings.Repeat(barBetter, cells) + nbsp + label
+		case -1:
+			out[i].worse = label + nbsp + strings.Repeat(barWorse, cells)
+		default:
+			if *r == 0 {
+				out[i].better = label
+			} else {
+				out[i].better = label + " (direction unknown)"
+			}
+		}
 	}
-	if len(labels) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("```mermaid\nxychart-beta\n")
-	title := "Change vs baseline, % (up is better)"
-	if len(labels) == maxChartBars {
-		title = fmt.Sprintf("Change vs baseline, %% (up is better; first %d metrics)", maxChartBars)
-	}
-	fmt.Fprintf(&b, "    title %q\n", title)
-	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))
-	b.WriteString("    y-axis \"better (%)\"\n")
-	fmt.Fprintf(&b, "    bar [%s]\n", strings.Join(values, ", "))
-	b.WriteString("```\n\n")
-	return b.String()
+	return out
 }
 
-// chartLabel keeps letters, digits and a few separators, so a label can close
-// neither its quotes nor the chart, and shortens long names.
-func chartLabel(name string) string {
-	const maxLen = 24
-	var b strings.Builder
-	n := 0
-	for _, r := range name {
-		if n == maxLen {
-			b.WriteString("…")
-			break
+// barsLegend says how to read the bars, and their scale.
+func barsLegend(bars []metricBar) string {
+	for _, b := range bars {
+		if b.worse != "" || b.better != "" {
+			return "Bars: change relative to the baseline; " + barWorse + " worse to the left, " + barBetter + " better to the right of the zero line, whatever the metric's direction."
 		}
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
-			r == '_', r == '-', r == '.', r == '/', r == ' ':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('_')
-		}
-		n++
 	}
-	return b.String()
+	return ""
 }
 
 // policyTable lists the policy results that did not pass (title, message,
@@ -257,16 +261,28 @@ func policyMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	return true
 }
 
-func policyText(b *strings.Builder, doc *evidence.Document) bool {
+// policyText lists the policies that did not pass, with their remedy, and
+// counts those that did.
+func policyText(w *textOut, doc *evidence.Document) bool {
 	policies := policyResults(doc)
 	if len(policies) == 0 {
 		return false
 	}
 	rows := make([][]string, 0, len(policies))
+	passed := 0
 	for _, p := range policies {
+		if p.Status == evidence.StatusPass {
+			passed++
+			continue
+		}
 		rows = append(rows, []string{statusWord(p.Status), Plain(policyTitle(p)), Plain(p.Message), Plain(p.Remediation)})
 	}
-	textTable(b, []string{"Status", "Policy", "Message", "Remediation"}, rows)
+	if len(rows) > 0 {
+		w.table([]string{"Status", "Policy", "Message", "Remediation"}, rows)
+	}
+	if passed > 0 {
+		fmt.Fprintf(w, "%s passed\n", plural(passed, "policy", "policies"))
+	}
 	return true
 }
 

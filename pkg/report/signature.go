@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 )
 
 // rekorSearch is where a log index is looked up when the entry carries no URL.
@@ -31,7 +32,8 @@ func signatureFields(doc *evidence.Document, d evidence.SignatureDetails) []sign
 		add("Digest", Code(dg), Plain(dg))
 	}
 	if d.Files > 0 {
-		add("Files", strconv.Itoa(d.Files), strconv.Itoa(d.Files))
+		n := numfmt.Count(int64(d.Files))
+		add("Files", n, n)
 	}
 	if s := d.Signer; s != nil {
 		if s.Identity != "" {
@@ -90,14 +92,15 @@ func signatureMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	return true
 }
 
-func signatureText(b *strings.Builder, doc *evidence.Document) bool {
+func signatureText(w *textOut, doc *evidence.Document) bool {
 	var d evidence.SignatureDetails
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
+	// One field a line: digests and paths are too long to share a line.
 	for _, f := range signatureFields(doc, d) {
-		fmt.Fprintf(b, "  %-18s %s\n", Plain(f.name)+":", f.text)
+		fmt.Fprintf(w, "  %-18s %s\n", Plain(f.name)+":", f.text)
 	}
-	checksText(b, doc.Checks)
+	checksText(w, doc.Checks)
 	return true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 )
 
 // maxExamples bounds the failing values shown per check.
@@ -50,9 +51,9 @@ func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	return true
 }
 
-func validationText(b *strings.Builder, doc *evidence.Document) bool {
+func validationText(w *textOut, doc *evidence.Document) bool {
 	if line := contractLine(doc, Plain, ", "); line != "" {
-		b.WriteString(line + "\n")
+		w.para("", line)
 	}
 	bad, _ := splitChecks(doc.Checks)
 	if len(bad) == 0 {
@@ -65,7 +66,7 @@ func validationText(b *strings.Builder, doc *evidence.Document) bool {
 			Plain(c.Message), exampleList(c.Examples, Plain),
 		})
 	}
-	textTable(b, []string{"Status", "Check", "Column", "Failing", "Message", "Examples"}, rows)
+	w.table([]string{"Status", "Check", "Column", "Failing", "Message", "Examples"}, rows)
 	return true
 }
 
@@ -76,9 +77,9 @@ func contractLine(doc *evidence.Document, show func(string) string, sep string) 
 	if doc.DetailsAs(&d) != nil {
 		return ""
 	}
-	line := "Contract " + show(d.Contract) + sep + Count(d.Rows) + " rows"
+	line := "Contract " + show(d.Contract) + sep + plural(int(d.Rows), "row", "rows")
 	if tiers := tierList(d.DecidedBy, show); tiers != "" {
-		line += sep + "decided by " + tiers
+		line += sep + tiers
 	}
 	return line
 }
@@ -93,9 +94,9 @@ func checkColumn(c evidence.Check) string {
 func failingCount(c evidence.Check) string {
 	switch {
 	case c.Total > 0:
-		return Count(c.Failures) + " of " + Count(c.Total)
+		return numfmt.Count(c.Failures) + " of " + numfmt.Count(c.Total)
 	case c.Failures > 0:
-		return Count(c.Failures)
+		return numfmt.Count(c.Failures)
 	}
 	return "–"
 }
@@ -109,24 +110,58 @@ func exampleList(examples []evidence.Example, show func(string) string) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(examples)-maxExamples))
 			break
 		}
-		parts = append(parts, show(fmt.Sprintf("row %d: %s", ex.Row, exampleValue(ex.Value))))
+		parts = append(parts, "row "+numfmt.Count(ex.Row)+": "+show(exampleValue(ex.Value)))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// tierList says how many checks each tier decided, e.g. "metadata 30, scan 11".
-// Tier names are map keys from the evidence: they pass show like any value.
+// tierWords says in plain words how a tier decided its checks.
+var tierWords = map[string]string{
+	"metadata":   "from the files' statistics",
+	"dictionary": "from the values' dictionaries",
+	"scan":       "by reading every value",
+}
+
+// tierList says how the checks were decided, cheapest first: "37 checks:
+// 31 from the files' statistics, 1 from the values' dictionaries, 5 by
+// reading every value". Tier names are map keys from the evidence: an unknown
+// one passes show like any value.
 func tierList(m map[string]int, show func(string) string) string {
 	tiers := make([]string, 0, len(m))
-	for t := range m {
+	total := 0
+	for t, n := range m {
 		tiers = append(tiers, t)
+		total += n
 	}
-	sort.Strings(tiers)
+	rank := func(t string) int {
+		switch t {
+		case "metadata":
+			return 0
+		case "dictionary":
+			return 1
+		case "scan":
+			return 2
+		}
+		return 3
+	}
+	sort.Slice(tiers, func(i, j int) bool {
+		if rank(tiers[i]) != rank(tiers[j]) {
+			return rank(tiers[i]) < rank(tiers[j])
+		}
+		return tiers[i] < tiers[j]
+	})
 	parts := make([]string, 0, len(tiers))
 	for _, t := range tiers {
-		parts = append(parts, fmt.Sprintf("%s %d", show(t), m[t]))
+		how, ok := tierWords[t]
+		if !ok {
+			how = "by " + show(t)
+		}
+		parts = append(parts, numfmt.Count(int64(m[t]))+" "+how)
 	}
-	return strings.Join(parts, ", ")
+	if len(parts) == 0 {
+		return ""
+	}
+	return plural(total, "check", "checks") + " decided: " + strings.Join(parts, ", ")
 }
 
 // contractDiffMarkdown lists the changes between two contracts, breaking first.
@@ -148,13 +183,13 @@ func contractDiffMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	return true
 }
 
-func contractDiffText(b *strings.Builder, doc *evidence.Document) bool {
+func contractDiffText(w *textOut, doc *evidence.Document) bool {
 	var d evidence.ContractDiffDetails
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
 	changes := breakingFirst(d.Changes)
-	fmt.Fprintf(b, "%s -> %s: %d changes, %d breaking\n", Plain(d.Old), Plain(d.New), len(changes), countBreaking(changes))
+	w.para("", fmt.Sprintf("%s → %s: %s, %d breaking", Plain(d.Old), Plain(d.New), plural(len(changes), "change", "changes"), countBreaking(changes)))
 	if len(changes) > 0 {
 		rows := make([][]string, 0, len(changes))
 		for _, c := range changes {
@@ -164,9 +199,23 @@ func contractDiffText(b *strings.Builder, doc *evidence.Document) bool {
 			}
 			rows = append(rows, []string{kind, Plain(c.Path), Plain(c.Change), Plain(c.Message)})
 		}
-		textTable(b, []string{"Kind", "Path", "Change", "Message"}, rows)
+		w.table([]string{"Kind", "Path", "Change", "Message"}, rows)
 	}
 	return true
+}
+
+// contractDiffRepresents: the changes table shows the check of each change.
+func contractDiffRepresents(doc *evidence.Document, c evidence.Check) bool {
+	var d evidence.ContractDiffDetails
+	if doc.DetailsAs(&d) != nil {
+		return false
+	}
+	for _, ch := range d.Changes {
+		if c.ID == "contract."+ch.Path {
+			return true
+		}
+	}
+	return false
 }
 
 func breakingFirst(changes []evidence.ContractChange) []evidence.ContractChange {
