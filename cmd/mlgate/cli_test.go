@@ -24,13 +24,8 @@ func runCLI(t *testing.T, environ map[string]string, args ...string) cliResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	getenv := func(k string) string { return environ[k] }
-	e := &env{
-		stdout:  &stdout,
-		stderr:  &stderr,
-		getenv:  getenv,
-		now:     time.Now,
-		actions: actions.New(getenv, &stdout),
-	}
+	e := &env{stdout: &stdout, stderr: &stderr, getenv: getenv, now: time.Now}
+	e.actions = actions.New(getenv, stepLog{e})
 	code := run(args, e)
 	return cliResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }

@@ -20,13 +20,29 @@ import (
 var runnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_EVENT_PATH"}
 
 // plan starts a run's output plan (see pkg/outfile): the command declares its
-// inputs and outputs on it and checks it before any work.
+// inputs and outputs on it and checks it before any work. Inside Actions an
+// output on stdout (-) is in the step log, so it passes actions.SafeOutput.
 func (e *env) plan() *outfile.Plan {
-	p := outfile.NewPlan(e.stdout)
+	stdout := e.stdout
+	if e.actions.Enabled() {
+		stdout = safeStdout{e.stdout}
+	}
+	p := outfile.NewPlan(stdout)
 	for _, k := range runnerFiles {
 		p.Reserve(k, e.getenv(k))
 	}
+	e.cur = p
 	return p
+}
+
+// safeStdout passes each output written to stdout through actions.SafeOutput.
+type safeStdout struct{ w io.Writer }
+
+func (s safeStdout) Write(p []byte) (int, error) {
+	if _, err := s.w.Write(actions.SafeOutput(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // outputOptions is the option group every evidence-writing command shares.

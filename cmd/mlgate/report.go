@@ -214,7 +214,7 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 		if err != nil {
 			return "", redact(err, token)
 		}
-		fmt.Fprintf(e.stderr, "mlgate: %s comment %s\n", res.Action, res.URL)
+		fmt.Fprintf(e.stderr, "mlgate: %s comment %s\n", res.Action, actions.SafeLog(res.URL))
 		return res.URL, nil
 	}
 	title := o.Title
@@ -227,7 +227,7 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 		return "", redact(err, token)
 	}
 	if res.Action != "none" {
-		fmt.Fprintf(e.stderr, "mlgate: %s issue %s\n", res.Action, res.URL)
+		fmt.Fprintf(e.stderr, "mlgate: %s issue %s\n", res.Action, actions.SafeLog(res.URL))
 	}
 	return res.URL, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 )
 
 // version is set at release time with -ldflags "-X main.version=v1.2.3".
@@ -34,17 +35,21 @@ type env struct {
 	getenv  func(string) string
 	now     func() time.Time
 	actions *actions.Runtime
+	// cur is the run's output plan once declared (see plan).
+	cur *outfile.Plan
 }
 
 func newEnv() *env {
-	return &env{
-		stdout:  os.Stdout,
-		stderr:  os.Stderr,
-		getenv:  os.Getenv,
-		now:     time.Now,
-		actions: actions.New(os.Getenv, os.Stdout),
-	}
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
+	e.actions = actions.New(os.Getenv, stepLog{e})
+	return e
 }
+
+// stepLog is where workflow commands go: stdout, or stderr once an output of
+// the run took stdout, which then carries that output alone.
+type stepLog struct{ e *env }
+
+func (l stepLog) Write(p []byte) (int, error) { return l.e.summaryWriter(l.e.cur).Write(p) }
 
 func (e *env) tool() evidence.Tool {
 	return evidence.Tool{Name: "mlgate", Version: toolVersion()}

@@ -75,6 +75,12 @@ for (const [key, [name, opts]] of Object.entries(files)) {
   await con.run(`COPY t TO ${q} (FORMAT parquet, ${opts})`);
 }
 
+// The current data of the drift comparison: a subset of t with part of f
+// and id shifted, so that every statistic has something to measure.
+paths.cur = join(req.dir, "cur.parquet");
+await con.run(`COPY (SELECT * REPLACE (CASE WHEN id % 3 = 0 THEN f * 1.5 + 7 ELSE f END AS f, id * 2 AS id)
+  FROM t WHERE id % 4 != 1 AND id >= 2000) TO '${paths.cur.replaceAll("'", "''")}' (FORMAT parquet)`);
+
 function text(v) {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') {

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -36,6 +37,11 @@ func Invisible(r rune) bool {
 // transparent are the kept zero-width characters; command matching looks
 // through them, as ICU does.
 func transparent(r rune) bool { return r == '\u200d' || r == '\ufe0e' || r == '\ufe0f' }
+
+// Ignorable reports whether the runner's command matching may look through r
+// (or a terminal act on it): formats that escape text, such as YAML or JSON
+// strings, write these as escapes so that no command is spelt in the bytes.
+func Ignorable(r rune) bool { return Invisible(r) || transparent(r) }
 
 // Mark is the visible form of an invisible character, e.g. ⟨U+200B⟩.
 func Mark(r rune) string { return fmt.Sprintf("⟨U+%04X⟩", r) }
@@ -152,7 +158,16 @@ func SafeJSON(data []byte) []byte {
 // jsonEscapeRune: the invisible characters that may stand raw in JSON text
 // (controls below 0x20 are escaped by every encoder, or are JSON white space).
 func jsonEscapeRune(r rune) bool {
-	return r >= 0x7f && r != utf8.RuneError && (Invisible(r) || transparent(r))
+	return r >= 0x7f && r != utf8.RuneError && Ignorable(r)
+}
+
+// SafeOutput makes a file-like output safe for the step log when it goes to
+// standard output: JSON keeps its value (SafeJSON), other text passes SafeLog.
+func SafeOutput(data []byte) []byte {
+	if json.Valid(data) {
+		return SafeJSON(data)
+	}
+	return []byte(SafeLog(string(data)))
 }
 
 // LogWriter passes what a library prints (OPA's test reporter, Rego print())

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mlgate/mlgate/pkg/actions"
 )
 
 // Marshal writes a contract as YAML that Parse reads back, in the layout a
@@ -108,7 +110,37 @@ func yamlString(s string) string {
 	if plainScalar.MatchString(s) {
 		return s
 	}
-	return strconv.Quote(s)
+	return runnerNeutral(strconv.Quote(s))
+}
+
+// runnerNeutral keeps a quoted string's value and spells no workflow command
+// in its bytes, so a contract printed into a CI log is still the contract:
+// "[" after "##" and every character the runner's matching looks through
+// (strconv.Quote keeps some, e.g. variation selectors) become escapes.
+func runnerNeutral(quoted string) string {
+	if !strings.Contains(quoted, "##[") && !strings.ContainsFunc(quoted, actions.Ignorable) {
+		return quoted
+	}
+	var b strings.Builder
+	hashes := 0
+	for _, r := range quoted {
+		switch {
+		case r == '[' && hashes >= 2:
+			b.WriteString(`\x5b`)
+		case actions.Ignorable(r) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		case actions.Ignorable(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		if r == '#' {
+			hashes++
+		} else {
+			hashes = 0
+		}
+	}
+	return b.String()
 }
 
 func yamlList(items []string) string {

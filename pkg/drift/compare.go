@@ -92,6 +92,7 @@ func (r *Report) compareColumn(name string, ref, cur *profile.Column, cfg Config
 		problem(evidence.StatusFail, "%s in the reference, %s now: the column changed type (%s → %s)", ref.Kind, cur.Kind, ref.Type, cur.Type)
 		return
 	}
+	ref, cur = exactView(ref, cur)
 	n, refN := distributionCount(cur), distributionCount(ref)
 	driftedStatus := evidence.StatusWarn
 	severity := evidence.SeverityWarn

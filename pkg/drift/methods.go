@@ -208,7 +208,12 @@ func (wassersteinMethod) Supports(kind profile.Kind) bool { return kind == profi
 // than the spread (values far from zero, such as timestamps).
 func (wassersteinMethod) Compute(ref, cur *profile.Column) (Result, error) {
 	sketch := useSketch(ref, cur)
-	w := Wasserstein(numericPoints(ref, sketch), numericPoints(cur, sketch))
+	var w float64
+	if r, c, ok := exactOffsets(ref, cur); ok && !sketch {
+		w = Wasserstein(r, c)
+	} else {
+		w = Wasserstein(numericPoints(ref, sketch), numericPoints(cur, sketch))
+	}
 	if sketch {
 		w = math.Max(w, math.Abs(cur.Moments.Mean-ref.Moments.Mean))
 	}

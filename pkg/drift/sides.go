@@ -2,6 +2,7 @@ package drift
 
 import (
 	"cmp"
+	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -203,7 +204,11 @@ func alignNumericValues(ref, cur *profile.Column) categories {
 					out[len(out)-1].Count++
 					continue
 				}
-				out = append(out, profile.Item{Value: strconv.FormatFloat(x, 'g', -1, 64), Count: 1})
+				label := strconv.FormatFloat(x, 'g', -1, 64)
+				if len(c.ExactText) == len(c.Exact) {
+					label = c.ExactText[i] // the view's Exact are ranks
+				}
+				out = append(out, profile.Item{Value: label, Count: 1})
 			}
 			return out
 		}
@@ -233,4 +238,103 @@ func trusted(t *profile.TopK) (items []profile.Item, other int64) {
 		}
 	}
 	return items, other
+}
+
+// exactView is the pair as the exact comparison reads it. When both sides
+// list their integer or decimal values exactly (profile ExactText), the
+// float64 copies in Exact may have rounded values beyond 2^53 together: the
+// view's Exact holds instead each value's rank among both sides' values and
+// the reference's exact bin edges, and its Bins those edges' ranks. Ranks
+// keep the exact order and equality, so KS, the bins, the distinct count and
+// the value categories are exact; Wasserstein reads the values itself
+// (exactOffsets). Otherwise the columns are returned as they are.
+func exactView(ref, cur *profile.Column) (*profile.Column, *profile.Column) {
+	if useSketch(ref, cur) || ref.Kind != profile.Numeric || cur.Kind != profile.Numeric {
+		return ref, cur
+	}
+	rv, rt, ok := sortedExact(ref)
+	cv, ct, ok2 := sortedExact(cur)
+	if !ok || !ok2 || len(rv) == 0 {
+		return ref, cur
+	}
+	edges := exactEdges(rv)
+	all := slices.Concat(rv, cv, edges)
+	slices.SortFunc(all, (*big.Rat).Cmp)
+	all = slices.CompactFunc(all, func(a, b *big.Rat) bool { return a.Cmp(b) == 0 })
+	ranks := func(xs []*big.Rat) []float64 {
+		out := make([]float64, len(xs))
+		for i, x := range xs {
+			out[i] = float64(sort.Search(len(all), func(k int) bool { return all[k].Cmp(x) >= 0 }))
+		}
+		return out
+	}
+	r, c := *ref, *cur
+	r.Exact, c.Exact, r.Bins = ranks(rv), ranks(cv), ranks(edges)
+	r.ExactText, c.ExactText = rt, ct
+	return &r, &c
+}
+
+// sortedExact is the column's exact values and their text in ascending
+// order (a profile read from a file need not list them sorted).
+func sortedExact(c *profile.Column) ([]*big.Rat, []string, bool) {
+	rats, ok := c.ExactRats()
+	if !ok {
+		return nil, nil, false
+	}
+	idx := make([]int, len(rats))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rats[a].Cmp(rats[b]) })
+	rs, ts := make([]*big.Rat, len(idx)), make([]string, len(idx))
+	for i, j := range idx {
+		rs[i], ts[i] = rats[j], c.ExactText[j]
+	}
+	return rs, ts, true
+}
+
+// exactEdges is profile.Column's exact-mode bin edges (numpy's linear
+// quantiles at the deciles, duplicates removed) computed in exact arithmetic.
+func exactEdges(sorted []*big.Rat) []*big.Rat {
+	n := int64(len(sorted))
+	var edges []*big.Rat
+	for k := int64(1); k < profile.NumBins; k++ {
+		// h = k/NumBins · (n-1): the value at floor(h), plus frac(h) of the step.
+		num := k * (n - 1)
+		lo := num / profile.NumBins
+		e := new(big.Rat).Set(sorted[lo])
+		if rem := num % profile.NumBins; rem != 0 {
+			step := new(big.Rat).Sub(sorted[lo+1], sorted[lo])
+			e.Add(e, step.Mul(step, big.NewRat(rem, profile.NumBins)))
+		}
+		if len(edges) == 0 || e.Cmp(edges[len(edges)-1]) > 0 {
+			edges = append(edges, e)
+		}
+	}
+	return edges
+}
+
+// exactOffsets is the view's values for Wasserstein: each value's distance
+// from the smallest of both sides, computed exactly and then rounded, which
+// the distance does not change (it is translation-invariant), so values
+// beyond 2^53 keep their differences.
+func exactOffsets(ref, cur *profile.Column) (r, c []Point, ok bool) {
+	rv, _, ok := sortedExact(ref)
+	cv, _, ok2 := sortedExact(cur)
+	if !ok || !ok2 || len(rv) == 0 || len(cv) == 0 {
+		return nil, nil, false
+	}
+	origin := rv[0]
+	if cv[0].Cmp(origin) < 0 {
+		origin = cv[0]
+	}
+	points := func(xs []*big.Rat) []Point {
+		out := make([]Point, len(xs))
+		for i, x := range xs {
+			f, _ := new(big.Rat).Sub(x, origin).Float64()
+			out[i] = Point{X: f, W: 1}
+		}
+		return out
+	}
+	return points(rv), points(cv), true
 }

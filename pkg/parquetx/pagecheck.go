@@ -19,8 +19,11 @@ import (
 // decompression bomb or a damaged page) is a *CorruptError.
 //
 // parquet-go decompresses a page into a buffer that grows to whatever the
-// data inflates to, and v0.32.0 offers no hook to bound it: its codecs are
-// chosen from an unexported table. So before parquet-go reads a page, mlgate
+// data inflates to, and neither v0.32.0 nor v0.32.1 offers a hook to bound
+// it: readers take their codec from an unexported table of pointers to the
+// concrete codec values (parquet.Gzip, parquet.Zstd...), whose decoders are
+// unexported fields; compression options exist for writers only, and
+// Column.DecodeDataPage* decompress by the chunk's codec themselves. So before parquet-go reads a page, mlgate
 // decompresses it once more, streaming and stopping one byte past the
 // declared size; parquet-go's own pass is then bounded by the declared size,
 // itself bounded by the page size limit. SNAPPY pages cost nothing extra (the

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/big"
 	"slices"
+	"strings"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -47,6 +49,10 @@ type Column struct {
 	// Exact holds the finite values, sorted, while there are at most
 	// ExactLimit of them; it is absent (nil) past that.
 	Exact []float64 `json:"exact,omitempty"`
+	// ExactText is, for integer and decimal columns, the same values as
+	// decimal text in the same order: float64 rounds integers beyond 2^53
+	// together, so drift compares these instead (see drift's exact view).
+	ExactText []string `json:"exactText,omitempty"`
 	// Bins are the inner edges of NumBins equal-frequency bins taken from this
 	// column's quantiles, duplicates removed: bin k holds x with
 	// Bins[k-1] < x <= Bins[k]. Computed by Finish.
@@ -90,7 +96,7 @@ func (c *Column) AddFloat(x float64) {
 	}
 	c.Moments.Add(x)
 	c.Quantiles.Add(x)
-	c.keepExact(x)
+	c.keepExact(x, "")
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
 	c.Distinct.AddHash(xxhash.Sum64(b[:]))
@@ -108,7 +114,7 @@ func (c *Column) AddExact(e parquetx.Exact) {
 	x := e.Float64()
 	c.Moments.AddInt(e.Int, e.Scale, x)
 	c.Quantiles.Add(x)
-	c.keepExact(x)
+	c.keepExact(x, e.Text())
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], e.Int.Lo)
 	binary.LittleEndian.PutUint64(b[8:], uint64(e.Int.Hi))
@@ -116,16 +122,23 @@ func (c *Column) AddExact(e parquetx.Exact) {
 }
 
 // keepExact keeps x verbatim while the column is in exact mode, and leaves
-// exact mode once it holds more than ExactLimit values.
-func (c *Column) keepExact(x float64) {
+// exact mode once it holds more than ExactLimit values. text is an integer's
+// or decimal's exact form ("" for floats): ExactText is kept while every
+// value has one.
+func (c *Column) keepExact(x float64, text string) {
 	if c.Exact == nil {
 		return
 	}
-	if c.Moments.N <= ExactLimit {
-		c.Exact = append(c.Exact, x)
-	} else {
-		c.Exact = nil
+	if c.Moments.N > ExactLimit {
+		c.Exact, c.ExactText = nil, nil
+		return
 	}
+	if text != "" && (c.ExactText != nil || len(c.Exact) == 0) {
+		c.ExactText = append(c.ExactText, text)
+	} else {
+		c.ExactText = nil
+	}
+	c.Exact = append(c.Exact, x)
 }
 
 // AddBytes counts a categorical value (strings, booleans as "true"/"false").
@@ -170,9 +183,14 @@ func (c *Column) Merge(o *Column) error {
 		return nil
 	}
 	if c.Exact != nil && o.Exact != nil && c.Moments.N+o.Moments.N <= ExactLimit {
+		if c.hasExactText() && o.hasExactText() {
+			c.ExactText = append(c.ExactText, o.ExactText...)
+		} else {
+			c.ExactText = nil
+		}
 		c.Exact = append(c.Exact, o.Exact...)
 	} else {
-		c.Exact = nil
+		c.Exact, c.ExactText = nil, nil
 	}
 	c.Moments.Merge(o.Moments)
 	return c.Quantiles.Merge(*o.Quantiles)
@@ -185,9 +203,72 @@ func (c *Column) Finish() {
 		c.TopK.finish()
 		return
 	}
-	slices.Sort(c.Exact)
+	if c.hasExactText() {
+		c.sortExactText()
+	} else {
+		c.ExactText = nil
+		slices.Sort(c.Exact)
+	}
 	c.Moments.finish()
 	c.Bins = c.binEdges()
+}
+
+// hasExactText reports whether ExactText lists every exact value (an empty
+// column counts as listing them).
+func (c *Column) hasExactText() bool {
+	return c.Exact != nil && len(c.ExactText) == len(c.Exact) && (c.ExactText != nil || len(c.Exact) == 0)
+}
+
+// ExactRats returns the exact values as rationals in ascending order, when
+// the column lists them (ExactText) and all parse.
+func (c *Column) ExactRats() ([]*big.Rat, bool) {
+	if !c.hasExactText() || c.ExactText == nil {
+		return nil, false
+	}
+	out := make([]*big.Rat, len(c.ExactText))
+	for i, s := range c.ExactText {
+		if !plainDecimal(s) {
+			return nil, false
+		}
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			return nil, false
+		}
+		out[i] = r
+	}
+	return out, true
+}
+
+// plainDecimal accepts what parquetx.Exact.Text writes for integers and
+// decimals (at most 128-bit, so 40 digits): an exponent in a profile from
+// elsewhere could make big.Rat build a huge number.
+func plainDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	digits := func(p string) bool {
+		return len(p) > 0 && len(p) <= 40 && strings.Trim(p, "0123456789") == ""
+	}
+	return digits(whole) && (!dot || digits(frac))
+}
+
+// sortExactText sorts the values by their exact order, Exact alongside.
+func (c *Column) sortExactText() {
+	rats, ok := c.ExactRats()
+	if !ok {
+		c.ExactText = nil
+		slices.Sort(c.Exact)
+		return
+	}
+	idx := make([]int, len(rats))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rats[a].Cmp(rats[b]) })
+	exact, text := make([]float64, len(idx)), make([]string, len(idx))
+	for i, j := range idx {
+		exact[i], text[i] = c.Exact[j], c.ExactText[j]
+	}
+	c.Exact, c.ExactText = exact, text
 }
 
 // binEdges takes the reference's deciles: exact quantiles (numpy's default

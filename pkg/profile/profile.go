@@ -305,9 +305,17 @@ func (c *Column) check() error {
 			return fmt.Errorf("exact values: %d listed, %d counted", len(c.Exact), c.Moments.N)
 		}
 		if c.Moments.N > ExactLimit {
-			c.Exact = nil
+			c.Exact, c.ExactText = nil, nil
 		} else if c.Exact == nil {
 			c.Exact = []float64{}
+		}
+		if c.ExactText != nil {
+			if len(c.ExactText) != len(c.Exact) {
+				return fmt.Errorf("exact values: %d listed as text, %d as numbers", len(c.ExactText), len(c.Exact))
+			}
+			if _, ok := c.ExactRats(); !ok {
+				return errors.New("exact values: a text value is not a number")
+			}
 		}
 	default:
 		return fmt.Errorf("unknown kind %q (want numeric or categorical)", c.Kind)

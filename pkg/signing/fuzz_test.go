@@ -2,9 +2,13 @@ package signing
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/mlgate/mlgate/internal/testenv"
 )
 
 // FuzzParseStatement: any signed payload is read or refused with an error,
@@ -63,4 +67,88 @@ func FuzzVerifyBundle(f *testing.F) {
 		}
 		_, _ = VerifyBundle(data, Trust{PublicKey: pub, CARoots: roots}, &Artifact{Digest: make([]byte, 32)})
 	})
+}
+
+// bundleSeeds are every Sigstore bundle in the shared corpus (model_signing
+// signatures of each producer version and mode, sigstore-go's test bundles).
+func bundleSeeds(t testing.TB) [][]byte {
+	root := testenv.Shared(t, "corpora", "sigstore")
+	var seeds [][]byte
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		name := d.Name()
+		if name == "model.sig" || strings.HasSuffix(name, ".sigstore.json") || strings.HasPrefix(name, "bundle-") {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			seeds = append(seeds, data)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seeds) < 20 {
+		t.Fatalf("only %d bundles under %s", len(seeds), root)
+	}
+	return seeds
+}
+
+// FuzzParseBundle: the one bundle reader (signatures, attestations, evidence
+// bundles) reads or refuses any bytes with an error, never a panic (it runs
+// here without ParseBundle's recover), and what it reads survives a round
+// trip through sigstore-go's encoder.
+func FuzzParseBundle(f *testing.F) {
+	for _, s := range bundleSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Bounded: a call past 10s of wall time on a loaded machine takes the
+		// fuzzing worker down.
+		if len(data) > 64<<10 {
+			t.Skip()
+		}
+		p, err := parseBundle(data)
+		if err != nil {
+			return
+		}
+		if (p.Bundle == nil) == (p.Chain == nil) {
+			t.Fatalf("parsed bundle has bundle %v and chain %v", p.Bundle != nil, p.Chain != nil)
+		}
+		if p.Bundle == nil {
+			return
+		}
+		again, err := p.Bundle.MarshalJSON()
+		if err != nil {
+			t.Fatalf("a parsed bundle does not encode: %v", err)
+		}
+		if _, err := parseBundle(again); err != nil {
+			t.Fatalf("a parsed bundle, encoded again, is refused: %v\n%s", err, again)
+		}
+	})
+}
+
+// Every corpus bundle is read; a bundle nested past MaxBundleDepth or larger
+// than MaxBundleSize is refused before a decoder sees it.
+func TestParseBundleBounds(t *testing.T) {
+	for i, s := range bundleSeeds(t) {
+		if _, err := ParseBundle(s); err != nil {
+			t.Errorf("corpus bundle %d refused: %v", i, err)
+		}
+	}
+	deep := strings.Repeat(`{"a":`, 1<<20) + "1" + strings.Repeat("}", 1<<20)
+	for _, c := range []struct{ data, want string }{
+		{deep, "nested deeper than 32"},
+		{`{"mediaType":"` + strings.Repeat("[", MaxBundleDepth+1) + `"}`, "unsupported media type"}, // brackets in strings do not count
+		{`{"x":` + strings.Repeat("[", MaxBundleDepth) + strings.Repeat("]", MaxBundleDepth) + `}`, "nested deeper than 32"},
+		{strings.Repeat(" ", MaxBundleSize+1), "larger than 64 MiB"},
+	} {
+		_, err := ParseBundle([]byte(c.data))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%.40q...: error %v, want %q", c.data, err, c.want)
+		}
+	}
 }

@@ -45,6 +45,14 @@ type Verified struct {
 	MessageDigest []byte
 }
 
+// MaxBundleSize bounds a bundle file and MaxBundleDepth its JSON nesting (a
+// Sigstore bundle nests about 6 deep): both are checked before any decoder
+// runs, so a hostile file costs no more than reading it.
+const (
+	MaxBundleSize  = 64 << 20
+	MaxBundleDepth = 32
+)
+
 // ReadBundle reads a bundle file, bounded in size.
 func ReadBundle(path string) ([]byte, error) {
 	f, err := os.Open(path)
@@ -52,14 +60,84 @@ func ReadBundle(path string) ([]byte, error) {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<20+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxBundleSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", path, err)
 	}
-	if len(data) > 64<<20 {
+	if len(data) > MaxBundleSize {
 		return nil, fmt.Errorf("bundle %s: larger than 64 MiB, not a Sigstore bundle", path)
 	}
 	return data, nil
+}
+
+// ParsedBundle is a bundle as read: sigstore-go's bundle, or for
+// model_signing's "certificate" mode the certificate chain taken out of it
+// (Bundle is then nil).
+type ParsedBundle struct {
+	Bundle *bundle.Bundle
+	Chain  [][]byte
+	// JSON is the bundle as the verifier reads it (legacy fields dropped).
+	JSON []byte
+}
+
+// ParseBundle is the one reader of bundle JSON (signatures, attestations,
+// evidence bundles): bounded in size and depth, never a panic.
+func ParseBundle(data []byte) (p *ParsedBundle, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("malformed bundle: %v", r)
+		}
+	}()
+	return parseBundle(data)
+}
+
+func parseBundle(data []byte) (*ParsedBundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, fmt.Errorf("not a Sigstore bundle: larger than %d MiB", MaxBundleSize>>20)
+	}
+	if err := checkDepth(data, MaxBundleDepth); err != nil {
+		return nil, fmt.Errorf("not a Sigstore bundle: %w", err)
+	}
+	data, chain, err := normalizeBundle(data)
+	if err != nil {
+		return nil, err
+	}
+	if chain != nil {
+		return &ParsedBundle{Chain: chain, JSON: data}, nil
+	}
+	var b bundle.Bundle
+	if err := b.UnmarshalJSON(data); err != nil {
+		return nil, fmt.Errorf("not a Sigstore bundle: %w", err)
+	}
+	return &ParsedBundle{Bundle: &b, JSON: data}, nil
+}
+
+// checkDepth refuses JSON text nested deeper than max, looking only at
+// brackets outside strings (the decoders find any other error).
+func checkDepth(data []byte, max int) error {
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > max {
+				return fmt.Errorf("JSON nested deeper than %d levels", max)
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return nil
 }
 
 // Artifact is what a bundle must have signed: a digest (of the file for a
@@ -83,18 +161,15 @@ func VerifyBundle(data []byte, trust Trust, artifact *Artifact) (v *Verified, er
 			v, err = nil, fmt.Errorf("malformed bundle: %v", r)
 		}
 	}()
-	data, chain, err := normalizeBundle(data)
+	parsed, err := parseBundle(data)
 	if err != nil {
 		return nil, err
 	}
-	if chain != nil {
-		return verifyChainBundle(data, chain, trust)
+	if parsed.Chain != nil {
+		return verifyChainBundle(parsed.JSON, parsed.Chain, trust)
 	}
-	var b bundle.Bundle
-	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, fmt.Errorf("not a Sigstore bundle: %w", err)
-	}
-	material, vopts, popts, err := trust.options(&b)
+	b := parsed.Bundle
+	material, vopts, popts, err := trust.options(b)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +204,7 @@ func VerifyBundle(data []byte, trust Trust, artifact *Artifact) (v *Verified, er
 	default:
 		return nil, errors.New("bundle holds neither a DSSE envelope nor a message signature")
 	}
-	res, err := verifier.Verify(&b, verify.NewPolicy(artifactOpt, popts...))
+	res, err := verifier.Verify(b, verify.NewPolicy(artifactOpt, popts...))
 	if err != nil {
 		return nil, &FailedError{err}
 	}
