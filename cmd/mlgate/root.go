@@ -14,6 +14,7 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // version is set at release time with -ldflags "-X main.version=v1.2.3".
@@ -49,6 +50,9 @@ func newEnv() *env {
 func (e *env) tool() evidence.Tool {
 	return evidence.Tool{Name: "mlgate", Version: toolVersion()}
 }
+
+// run is what every step request carries: the tool and the clock.
+func (e *env) run() steps.Run { return steps.Run{Tool: e.tool(), Now: e.now} }
 
 func toolVersion() string {
 	if version != "" {
