@@ -2,75 +2,24 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // A model's evidence is bound to the model by its subject digest and the
 // hashing that computed it; the gate and attest recompute both over the model
 // they have and never take a digest on the evidence's word.
 
-// minShardSize bounds the shard size a document may ask a consumer to rehash
-// with, so evidence cannot make the gate list billions of shards.
-const minShardSize = 1 << 20
-
-// modelHashing is how the gate and attest hash a model: model-signing's files
-// method over every file but .git, a model.sig bundle and extra paths, or, for a
-// single file, its sha256.
-func modelHashing(dir bool, extraIgnore ...string) evidence.Hashing {
-	if !dir {
-		return evidence.Hashing{Method: evidence.HashingBlob}
-	}
-	ignore, _ := signing.CleanIgnorePaths(append(append(signing.DefaultIgnorePaths(), "model.sig"), extraIgnore...))
-	return evidence.Hashing{Method: signing.MethodFiles, IgnorePaths: ignore}
-}
-
-// hashingOf records how a manifest was hashed.
-func hashingOf(m *signing.Manifest) *evidence.Hashing {
-	return &evidence.Hashing{Method: m.Method, ShardSize: m.ShardSize, IgnorePaths: m.IgnorePaths, AllowSymlinks: m.AllowSymlinks}
-}
-
-// hashSubject computes a model's subject under a hashing: its name, digest,
-// files and the hashing itself, ready for an evidence document.
-func hashSubject(ctx context.Context, path string, h evidence.Hashing, workers int) (*evidence.Subject, error) {
-	dir, err := isDir(path)
-	if err != nil {
-		return nil, err
-	}
-	if h.Method == evidence.HashingBlob {
-		if dir {
-			return nil, fmt.Errorf("model %s is a folder, but the digest to compare is of a single file", path)
-		}
-		sum, size, err := signing.FileDigest(ctx, path)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", path, err)
-		}
-		digest := map[string]string{"sha256": hex.EncodeToString(sum)}
-		name := filepath.Base(filepath.Clean(path))
-		return &evidence.Subject{Name: name, Digest: digest, Hashing: &h,
-			Files: []evidence.File{{Path: name, Digest: digest, Size: size}}}, nil
-	}
-	if !dir {
-		return nil, fmt.Errorf("model %s is a single file, but the digest to compare is of a folder (%s method)", path, h.Method)
-	}
-	if h.Method == signing.MethodShards && h.ShardSize < minShardSize {
-		return nil, fmt.Errorf("shard size %d is below %d bytes: refusing to rehash %s with it", h.ShardSize, minShardSize, path)
-	}
-	m, err := signing.HashModel(ctx, path, signing.HashOptions{
-		Method: h.Method, ShardSize: h.ShardSize, IgnorePaths: h.IgnorePaths, AllowSymlinks: h.AllowSymlinks, Workers: workers,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &evidence.Subject{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())},
-		Files: manifestFiles(m), Hashing: hashingOf(m)}, nil
-}
+// Until gate and attest move to pkg/steps (after the evchain merge).
+var (
+	modelHashing = steps.ModelHashing
+	hashSubject  = steps.HashSubject
+	signerName   = steps.SignerName
+)
 
 // bindModel decides whether a model's evidence document (a Verification, a
 // Signature) is about exactly the candidate: its digest, recomputed over the

@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 
 	// The KMS providers cosign links, so awskms://, gcpkms://, azurekms:// and
 	// hashivault:// keys work as they do with cosign. Any other scheme goes
@@ -112,11 +111,9 @@ func (o *modelOptions) AddFlags(cmd *cobra.Command, signs bool) {
 	})
 }
 
-func (o *modelOptions) hashOptions(extraIgnore ...string) signing.HashOptions {
-	return signing.HashOptions{
-		Method: o.Method, ShardSize: o.ShardSize, AllowSymlinks: o.AllowSymlinks, Workers: o.Workers,
-		IgnorePaths: append(append(signing.DefaultIgnorePaths(), o.IgnorePaths...), extraIgnore...),
-	}
+// hashOptions are the flags' hashing; steps.Sign adds the default ignore paths.
+func (o *modelOptions) hashOptions() signing.HashOptions {
+	return signing.HashOptions{Method: o.Method, ShardSize: o.ShardSize, AllowSymlinks: o.AllowSymlinks, Workers: o.Workers, IgnorePaths: o.IgnorePaths}
 }
 
 // planBundle declares a bundle output: an existing file is replaced only with
@@ -125,26 +122,11 @@ func (o *modelOptions) hashOptions(extraIgnore ...string) signing.HashOptions {
 // bundle, which hashing leaves out.
 func planBundle(p *outfile.Plan, path string, overwrite bool, model string, dir bool) *outfile.Output {
 	b := p.Output("bundle", path)
-	b.Protected, b.Overwrite, b.Replaces = true, overwrite, isBundle
+	b.Protected, b.Overwrite, b.Replaces = true, overwrite, signing.IsBundleFile
 	if dir {
 		b.Within = model
 	}
 	return b
-}
-
-// isBundle accepts a file that is a Sigstore bundle.
-func isBundle(path string) error {
-	data, err := signing.ReadBundle(path)
-	if err != nil {
-		return err
-	}
-	var probe struct {
-		MediaType string `json:"mediaType"`
-	}
-	if json.Unmarshal(data, &probe) != nil || !strings.HasPrefix(probe.MediaType, "application/vnd.dev.sigstore.bundle") {
-		return errors.New("it is not a Sigstore bundle")
-	}
-	return nil
 }
 
 // modelArg checks a command's output options and its model path, and says
@@ -153,17 +135,10 @@ func modelArg(o outputOptions, path string) (bool, error) {
 	if err := o.validate(); err != nil {
 		return false, err
 	}
-	return isDir(path)
+	return steps.IsDir(path)
 }
 
-// isDir reports whether the model path is a folder; errors name the path.
-func isDir(path string) (bool, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return false, fmt.Errorf("model %s: %w", path, errors.Unwrap(err))
-	}
-	return st.IsDir(), nil
-}
+func isDir(path string) (bool, error) { return steps.IsDir(path) }
 
 // trustOptions is the option group of verify: whom a signature must come from.
 type trustOptions struct {
