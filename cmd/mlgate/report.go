@@ -133,7 +133,7 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 		return err
 	}
 	rep, err := steps.Report(cmd.Context(), steps.ReportRequest{Evidence: args,
-		Options: report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: runURL(e)}})
+		Options: report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}})
 	if err != nil {
 		return err
 	}

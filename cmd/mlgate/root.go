@@ -51,6 +51,9 @@ func (e *env) tool() evidence.Tool {
 	return evidence.Tool{Name: "mlgate", Version: toolVersion()}
 }
 
+// github is the run's GitHub context, from the environment.
+func (e *env) github() *actions.Context { return actions.ContextFrom(e.getenv) }
+
 // run is what every step request carries: the tool and the clock.
 func (e *env) run() steps.Run { return steps.Run{Tool: e.tool(), Now: e.now} }
 
