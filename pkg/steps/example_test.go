@@ -11,6 +11,8 @@ import (
 	"github.com/mlgate/mlgate/internal/benchgen"
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/policy"
+	"github.com/mlgate/mlgate/pkg/profile"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
@@ -187,4 +189,156 @@ func ExampleReport() {
 	// Output:
 	// pass PASS: 1 evidence documents: 1 pass
 	// true
+}
+
+// A reference profile of the data, then a drift check of new data against it.
+func ExampleProfile() {
+	ctx := context.Background()
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	ref := filepath.Join(dir, "reference.profile.json")
+	doc, err := steps.Profile(ctx, steps.ProfileRequest{Run: run, Data: []string{features(dir)}, Out: ref})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(doc.Kind, doc.Status, doc.Summary[:strings.Index(doc.Summary, " in ")])
+	// Output: Profile pass profiled 10 columns of 2000 rows
+}
+
+// Two shards of a dataset profiled apart (a CI matrix), then merged.
+func ExampleMerge() {
+	ctx := context.Background()
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	data := features(dir)
+	var shards []string
+	for i := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("shard-%d.json", i))
+		if _, err := steps.Profile(ctx, steps.ProfileRequest{Run: run, Data: []string{data}, Shard: &profile.Shard{Index: i, Count: 2}, Out: out}); err != nil {
+			fmt.Println(err)
+			return
+		}
+		shards = append(shards, out)
+	}
+	doc, err := steps.Merge(ctx, steps.MergeRequest{Run: run, Profiles: shards, Out: filepath.Join(dir, "merged.json")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(doc.Kind, doc.Status, doc.Summary[:strings.Index(doc.Summary, " in ")])
+	// Output: Profile pass profiled 10 columns of 2000 rows
+}
+
+func ExampleDrift() {
+	ctx := context.Background()
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	ref := filepath.Join(dir, "reference.profile.json")
+	if _, err := steps.Profile(ctx, steps.ProfileRequest{Run: run, Data: []string{features(dir)}, Out: ref}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The same data again: nothing drifted.
+	doc, err := steps.Drift(ctx, steps.DriftRequest{Run: run, Reference: []string{ref}, Current: []string{filepath.Join(dir, "features.parquet")}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(doc.Kind, doc.Status, doc.Details.(evidence.DriftDetails).Drifted)
+	// Output: DriftReport pass false
+}
+
+// The metric gate over the candidate's and the baseline's metrics.
+func ExampleGate() {
+	doc, err := steps.Gate(context.Background(), steps.GateRequest{Run: run, PolicyInputs: steps.PolicyInputs{
+		Config:   "../../testdata/gate/gate.yaml",
+		Metrics:  []string{"../../testdata/gate/metrics.json"},
+		Baseline: []string{"../../testdata/gate/baseline.json"},
+	}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(doc.Kind, doc.Status, steps.Promote(doc))
+	fmt.Println(doc.Summary)
+	// Output:
+	// PromotionDecision pass true
+	// promote: 0 of 5 metric rules failed
+}
+
+// What the governance policy library says of a model given without its
+// evidence: each missing piece is denied, with how to provide it.
+func ExamplePolicyEval() {
+	res, err := steps.PolicyEval(context.Background(), steps.PolicyEvalRequest{
+		PolicyInputs: steps.PolicyInputs{Metrics: []string{"../../testdata/gate/metrics.json"}, Model: "../../testdata/gate/model"},
+		Policies:     steps.Policies{Paths: []string{"../../policies"}, Data: []string{"../../testdata/gate/settings.yaml"}, Sandbox: policy.Options{Timeout: policy.DefaultTimeout, Memory: policy.DefaultMemory}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Status(), len(res.Rules) > 0)
+	for _, r := range res.Results {
+		if r.Status.Failed() {
+			fmt.Println(r.Package, r.Rule)
+		}
+	}
+	// Output:
+	// fail true
+	// mlgate.data_validation deny_missing
+	// mlgate.drift deny_missing
+	// mlgate.license deny_missing
+	// mlgate.model_card deny_missing_card
+	// mlgate.signature deny_missing
+}
+
+// The gate decides about a model (hashed, so the decision is bound to it);
+// the attestation signs that exactly this model passed.
+func ExampleAttest() {
+	ctx := context.Background()
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	m := model(dir)
+	decision, err := steps.Gate(ctx, steps.GateRequest{Run: run, PolicyInputs: steps.PolicyInputs{
+		Config: "../../testdata/gate/gate.yaml", Metrics: []string{"../../testdata/gate/metrics.json"},
+		Baseline: []string{"../../testdata/gate/baseline.json"}, Model: m,
+	}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	decisionPath := filepath.Join(dir, "decision.json")
+	if err := evidence.Write(decisionPath, decision); err != nil {
+		fmt.Println(err)
+		return
+	}
+	signer, err := signing.NewKeySigner(ctx, "../../testdata/signing/test.key", func() ([]byte, error) { return []byte("mlgate-test"), nil })
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	doc, err := steps.Attest(ctx, steps.AttestRequest{Run: run, Model: m, Decision: decisionPath, Signer: signer})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(doc.Kind, doc.Status, doc.Subject.Digest["sha256"] == decision.Subject.Digest["sha256"])
+
+	// verify --attestation checks it before a deploy.
+	pub, err := signing.LoadPublicKey(ctx, "../../testdata/signing/test.pub")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	doc, err = steps.Verify(ctx, steps.VerifyRequest{Run: run, Model: m, Bundle: steps.DefaultAttestation(m),
+		Attestation: true, Trust: signing.Trust{PublicKey: pub}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(doc.Kind, doc.Status)
+	// Output:
+	// Attestation pass true
+	// Verification pass
 }
