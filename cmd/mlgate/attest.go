@@ -61,7 +61,7 @@ is not MODEL.`,
 		},
 	}
 	o.signer.AddFlags(cmd)
-	o.model.AddFlags(cmd, false)
+	o.model.AddFlags(cmd)
 	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	f := cmd.Flags()

@@ -55,7 +55,8 @@ Files are hashed in parallel and streamed: a model is never loaded into memory.`
 		},
 	}
 	o.signer.AddFlags(cmd)
-	o.model.AddFlags(cmd, true)
+	o.model.signs = true
+	o.model.AddFlags(cmd)
 	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Bundle, "bundle", "", "write the Sigstore bundle to `FILE` (default: PATH/model.sig for a folder, PATH.sigstore.json for a file)")

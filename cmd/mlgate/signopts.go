@@ -80,8 +80,10 @@ func (o *signerOptions) idToken(ctx context.Context, e *env) (string, error) {
 	return signing.ActionsIDToken(ctx, nil, e.getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), e.getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), signing.SigstoreAudience)
 }
 
-// modelOptions is the option group of commands that hash a model.
+// modelOptions is the option group of commands that hash a model; signs
+// adds the hashing method flags of sign.
 type modelOptions struct {
+	signs         bool
 	Method        string
 	ShardSize     int64
 	IgnorePaths   []string
@@ -89,7 +91,8 @@ type modelOptions struct {
 	Workers       int
 }
 
-func (o *modelOptions) AddFlags(cmd *cobra.Command, signs bool) {
+func (o *modelOptions) AddFlags(cmd *cobra.Command) {
+	signs := o.signs
 	f := cmd.Flags()
 	if signs {
 		f.StringVar(&o.Method, "method", "files", "how to hash a model folder: files (one digest per file) or shards (one per --shard-size bytes, parallel within large files)")

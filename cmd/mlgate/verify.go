@@ -58,7 +58,7 @@ attest' over this exact model, recording that it passed the gate.`,
 		},
 	}
 	o.trust.AddFlags(cmd)
-	o.model.AddFlags(cmd, false)
+	o.model.AddFlags(cmd)
 	o.output.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Bundle, "bundle", "", "the Sigstore bundle `FILE` (default: PATH/model.sig for a folder, PATH.sigstore.json for a file)")
 	cmd.Flags().BoolVar(&o.Attestation, "attestation", false, "the bundle is a promotion attestation (mlgate attest): require that it passed and covers this model")
