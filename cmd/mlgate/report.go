@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -169,11 +167,8 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 			return &exitError{code: exitCantRun, err: err}
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(outputs)) {
-		if err := e.actions.SetOutput(k, outputs[k]); err != nil {
-			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
-			break
-		}
+	if err := e.actions.SetOutputs(outputs); err != nil {
+		fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 	}
 	if rep.Status.Failed() {
 		return checksFailed()
