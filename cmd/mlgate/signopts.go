@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/outfile"
@@ -144,15 +143,7 @@ func modelArg(o outputOptions, path string) (bool, error) {
 func isDir(path string) (bool, error) { return steps.IsDir(path) }
 
 // trustOptions is the option group of verify: whom a signature must come from.
-type trustOptions struct {
-	Key              string
-	Identity         string
-	IdentityRegexp   string
-	Issuer           string
-	IssuerRegexp     string
-	TrustedRoot      string
-	CertificateChain string
-}
+type trustOptions struct{ signing.TrustRefs }
 
 func (o *trustOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -169,41 +160,8 @@ func (o *trustOptions) AddFlags(cmd *cobra.Command) {
 
 // trust loads what the flags say to trust.
 func (o *trustOptions) trust(ctx context.Context) (signing.Trust, error) {
-	t := signing.Trust{
-		Identity: o.Identity, IdentityRegexp: o.IdentityRegexp,
-		Issuer: o.Issuer, IssuerRegexp: o.IssuerRegexp,
+	if o.Key == "" && !o.Keyless() && o.CertificateChain == "" {
+		return signing.Trust{}, errors.New("say whom to trust: --key REF, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --certificate-chain")
 	}
-	keyless := o.Identity != "" || o.IdentityRegexp != ""
-	if o.Key == "" && !keyless && o.CertificateChain == "" {
-		return t, errors.New("say whom to trust: --key REF, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --certificate-chain")
-	}
-	if o.Key != "" {
-		pub, err := signing.LoadPublicKey(ctx, o.Key)
-		if err != nil {
-			return t, err
-		}
-		t.PublicKey = pub
-	}
-	if o.CertificateChain != "" {
-		roots, err := signing.ReadCertificates(o.CertificateChain)
-		if err != nil {
-			return t, err
-		}
-		t.CARoots = roots
-	}
-	switch {
-	case o.TrustedRoot != "":
-		tr, err := root.NewTrustedRootFromPath(o.TrustedRoot)
-		if err != nil {
-			return t, fmt.Errorf("trusted root %s: %w", o.TrustedRoot, err)
-		}
-		t.TrustedRoot = tr
-	case keyless:
-		tr, err := root.FetchTrustedRoot()
-		if err != nil {
-			return t, fmt.Errorf("fetching Sigstore's trusted root (give --trusted-root FILE to verify offline): %w", err)
-		}
-		t.TrustedRoot = tr
-	}
-	return t, nil
+	return o.Load(ctx)
 }
