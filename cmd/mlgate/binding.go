@@ -81,7 +81,7 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 	for _, f := range doc.Subject.Files {
 		d := f.Digest["sha256"]
 		if d == "" {
-			c.Message = fmt.Sprintf("%s does not record the sha256 of %s: validate with --digest", what, f.Path)
+			c.Message = fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
 			return c
 		}
 		if _, ok := want[d]; !ok {
@@ -97,7 +97,7 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 	}
 	switch {
 	case len(extra) > 0:
-		c.Message = fmt.Sprintf("%s validated files that are not the dataset given: %s", what, strings.Join(extra, ", "))
+		c.Message = fmt.Sprintf("%s is about files that are not the dataset given: %s", what, strings.Join(extra, ", "))
 	case len(missing) > 0:
 		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(missing, ", "))
 	default:
@@ -105,6 +105,14 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 		c.Message = fmt.Sprintf("%s covers exactly the %d dataset files, by sha256", what, len(dataset))
 	}
 	return c
+}
+
+// digestStep names the step that records file digests for evidence of kind.
+func digestStep(k evidence.Kind) string {
+	if k == evidence.KindDriftReport {
+		return "profile (or drift) the data"
+	}
+	return "validate"
 }
 
 // missingFiles lists the paths in have that are not in covered.

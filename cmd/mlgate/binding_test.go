@@ -215,7 +215,7 @@ func TestGateBindsDataValidationToTheDataset(t *testing.T) {
 	}{
 		{"the same files", validate("--digest", a, b), []string{a, b}, ""},
 		{"the same folder", validate("--digest", a, b), []string{dir}, ""},
-		{"another file", validate("--digest", a), []string{b}, "validated files that are not the dataset given: " + a},
+		{"another file", validate("--digest", a), []string{b}, "is about files that are not the dataset given: " + a},
 		{"fewer files", validate("--digest", a), []string{a, b}, "does not cover the dataset's " + b},
 		{"no digests", validate(a), []string{a}, "does not record the sha256 of " + a + ": validate with --digest"},
 	}
@@ -394,4 +394,74 @@ func TestSingleFileModelChain(t *testing.T) {
 	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--bundle", bundle, model).wantCode(t, 1)
 	r, _ = gateModel(t, model, "--evidence", verified)
 	r.wantCode(t, 1)
+}
+
+// TestGateBindsDriftToTheDataset: drift evidence names both sides by digest
+// (the profiles read and the data files they describe, as the profiles record
+// them), and gate --dataset binds it to the current data like a
+// DataValidation.
+func TestGateBindsDriftToTheDataset(t *testing.T) {
+	dir := t.TempDir()
+	ref, a, b := filepath.Join(dir, "ref.parquet"), filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
+	dataset(t, ref, 1, 2000, 2000, 0, false)
+	dataset(t, a, 2, 2000, 2000, 0, false)
+	dataset(t, b, 3, 2000, 2000, 0, false)
+	rp, ap := filepath.Join(dir, "ref.profile.json"), filepath.Join(dir, "a.profile.json")
+	runCLI(t, nil, "profile", "--digest", "--out", rp, ref).wantCode(t, 0)
+	runCLI(t, nil, "profile", "--digest", "--out", ap, a).wantCode(t, 0)
+	drift := func(current string, extra ...string) string {
+		out := filepath.Join(t.TempDir(), "drift.json")
+		runCLI(t, nil, append([]string{"drift", "--reference", rp, "--out", out}, append(extra, current)...)...).wantCode(t, 0)
+		return out
+	}
+
+	fromProfiles := drift(ap)
+	doc := readEvidence(t, fromProfiles)
+	var d evidence.DriftDetails
+	if err := doc.DetailsAs(&d); err != nil {
+		t.Fatal(err)
+	}
+	side := func(s *evidence.DriftSide, profile, data string) {
+		t.Helper()
+		if s == nil || len(s.Data) != 1 || s.Data[0].Path != data || s.Data[0].Digest["sha256"] != sha256File(t, data) {
+			t.Fatalf("side %+v does not name %s by digest", s, data)
+		}
+		if profile != "" && (len(s.Profiles) != 1 || s.Profiles[0].Digest["sha256"] != sha256File(t, profile)) {
+			t.Fatalf("side %+v does not name the profile %s by digest", s, profile)
+		}
+	}
+	side(d.ReferenceInputs, rp, ref)
+	side(d.CurrentInputs, ap, a)
+	if len(doc.Subject.Files) != 1 || doc.Subject.Files[0].Digest["sha256"] != sha256File(t, a) {
+		t.Fatalf("drift subject %+v is not the current data by digest", doc.Subject)
+	}
+
+	model := writeModel(t)
+	cases := []struct {
+		name, evidence string
+		dataset        string
+		want           string // "" passes
+	}{
+		{"profiles, the same data", fromProfiles, a, ""},
+		{"Parquet with --digest", drift(a, "--digest"), a, ""},
+		{"another file", fromProfiles, b, "is about files that are not the dataset given: " + a},
+		{"no digests", drift(a), a, "does not record the sha256 of " + a + ": profile (or drift) the data with --digest"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, out := gateModel(t, model, "--evidence", c.evidence, "--dataset", c.dataset)
+			got := check(t, readEvidence(t, out), "evidence.subject")
+			if c.want == "" {
+				r.wantCode(t, 0)
+				if got.Status != evidence.StatusPass {
+					t.Fatalf("check %+v", got)
+				}
+				return
+			}
+			r.wantCode(t, 1)
+			if got.Status != evidence.StatusFail || !strings.Contains(got.Message, c.want) {
+				t.Fatalf("check %q, want %q", got.Message, c.want)
+			}
+		})
+	}
 }

@@ -19,20 +19,23 @@ type driftOptions struct {
 	Reference   []string
 	Config      string
 	FailOnDrift bool
+	Digest      bool
 }
 
 func (o *driftOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&o.Reference, "reference", "r", nil, "the reference: a profile or Parquet files, a `PATH` or a quoted glob (repeatable)")
 	cmd.Flags().StringVarP(&o.Config, "config", "c", "", "YAML `FILE` overriding the dataset rule and each column's method, threshold, severity, or excluding columns")
 	cmd.Flags().BoolVar(&o.FailOnDrift, "fail-on-drift", true, "exit 1 when the dataset drifted; false only warns (exit 0)")
+	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record the sha256 of each Parquet file read (reads every byte); profiles carry theirs (profile --digest)")
 	_ = cmd.MarkFlagRequired("reference")
 }
 
 func newDriftCmd(e *env) *cobra.Command {
 	var (
-		opts driftOptions
-		scan scanOptions
-		out  outputOptions
+		opts  driftOptions
+		scan  scanOptions
+		out   outputOptions
+		trust evidenceTrustOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "drift --reference REF [--config FILE] [--out FILE] FILES...",
@@ -96,20 +99,36 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 					return err
 				}
 			}
-			// Columns the config excludes are not even read.
-			read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: scan.parquetx()}
-			ref, err := loadSource(cmd.Context(), refPaths, read)
+			verifier, err := trust.verifier(cmd.Context())
 			if err != nil {
 				return err
 			}
-			cur, err := loadSource(cmd.Context(), curPaths, read)
+			// Columns the config excludes are not even read.
+			read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: scan.parquetx()}
+			ref, err := loadSource(cmd.Context(), refPaths, read, verifier)
 			if err != nil {
 				return err
+			}
+			cur, err := loadSource(cmd.Context(), curPaths, read, verifier)
+			if err != nil {
+				return err
+			}
+			for _, src := range []*profileSource{ref, cur} {
+				if opts.Digest && src.profiles == nil {
+					if err := src.recordDigests(cmd.Context()); err != nil {
+						return err
+					}
+				}
 			}
 			rep := drift.Compare(ref.profile, cur.profile, cfg)
 			rep.Details.Reference = strings.Join(refPaths, ",")
+			rep.Details.ReferenceInputs = drift.Side(ref.profile, ref.profiles)
+			rep.Details.CurrentInputs = drift.Side(cur.profile, cur.profiles)
 
-			doc := evidence.New(evidence.KindDriftReport, cur.subject(), e.tool(), started)
+			// The evidence is about the current data, named as the
+			// profile records it (by digest with --digest).
+			subject := evidence.Subject{Name: cur.name, Files: rep.Details.CurrentInputs.Data}
+			doc := evidence.New(evidence.KindDriftReport, subject, e.tool(), started)
 			for _, c := range append(append(ref.checks, cur.checks...), rep.Checks...) {
 				if c.ID == "drift.dataset" && !opts.FailOnDrift && c.Status == evidence.StatusFail {
 					c.Status, c.Severity = evidence.StatusWarn, evidence.SeverityWarn
@@ -127,6 +146,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 	opts.AddFlags(cmd)
 	scan.AddFlags(cmd)
 	out.AddFlags(cmd)
+	trust.AddFlags(cmd)
 	return cmd
 }
 

@@ -39,6 +39,12 @@ func (o *evidenceSignOptions) AddFlags(cmd *cobra.Command) {
 
 // signEvidence signs the evidence written at path, when asked.
 func (o *evidenceSignOptions) signEvidence(e *env, path string) error {
+	return o.signDocument(e, path, signing.EvidenceSubjects)
+}
+
+// signDocument signs the document written at path (evidence, a profile),
+// when asked; about names what it is about.
+func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Subjects) error {
 	if !o.Sign {
 		return nil
 	}
@@ -54,7 +60,7 @@ func (o *evidenceSignOptions) signEvidence(e *env, path string) error {
 	if err != nil {
 		return fmt.Errorf("signing evidence %s: %w", path, err)
 	}
-	signed, err := signer.SignEvidence(ctx, path)
+	signed, err := signer.SignDocument(ctx, path, about)
 	if err != nil {
 		return err
 	}
@@ -88,10 +94,10 @@ func (o *evidenceTrustOptions) enabled() bool {
 	return t.Key != "" || t.Identity != "" || t.IdentityRegexp != "" || t.Issuer != "" || t.IssuerRegexp != ""
 }
 
-// verify checks the signature of every evidence file, when the flags ask
-// for signed evidence, and fails closed naming the first file that is not
-// signed so. It returns the signers, one per file.
-func (o *evidenceTrustOptions) verify(ctx context.Context, paths []string) ([]evidence.Signer, error) {
+// verifier says how evidence is read: nil (unsigned, as before) without
+// the flags, else a verifier that accepts only evidence signed so, checked
+// over the very bytes the command then uses (evidence.Load).
+func (o *evidenceTrustOptions) verifier(ctx context.Context) (evidence.Verifier, error) {
 	if !o.enabled() {
 		return nil, nil
 	}
@@ -103,13 +109,5 @@ func (o *evidenceTrustOptions) verify(ctx context.Context, paths []string) ([]ev
 	if err != nil {
 		return nil, err
 	}
-	signers := make([]evidence.Signer, 0, len(paths))
-	for _, p := range paths {
-		_, v, err := signing.ReadSignedEvidence(p, trust)
-		if err != nil {
-			return nil, err
-		}
-		signers = append(signers, v.Signer)
-	}
-	return signers, nil
+	return signing.EvidenceVerifier{Trust: trust}, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
@@ -132,6 +134,61 @@ func TestSignedEvidenceWithKey(t *testing.T) {
 	refused("needs --out", "--out", "verify", "--key", pub, "--sign-evidence", model)
 }
 
+// TestDecisionRecordsWhoVouched: with signed evidence required, the
+// decision lists each evidence input with its digest and the key that signed
+// it, and attest carries that into the attestation's lineage; without the
+// trust flags no signer is claimed.
+func TestDecisionRecordsWhoVouched(t *testing.T) {
+	key, pub := testKey(t)
+	model := writeModel(t)
+	out := filepath.Join(t.TempDir(), "signature.json")
+	runCLI(t, keyEnv(), "sign", "--key", key, "--sign-evidence", "--out", out, model).wantCode(t, 0)
+	ev := copyTo(t, out)
+
+	r, decisionPath := gateModel(t, model, "--evidence", ev, "--evidence-key", pub)
+	r.wantCode(t, 0)
+	pk, err := signing.LoadPublicKey(context.Background(), pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pd evidence.PromotionDetails
+	if err := readEvidence(t, decisionPath).DetailsAs(&pd); err != nil {
+		t.Fatal(err)
+	}
+	if len(pd.Evidence) != 1 || pd.Evidence[0].Digest["sha256"] != sha256File(t, ev) ||
+		pd.Evidence[0].Signer == nil || pd.Evidence[0].Signer.Key != signing.Fingerprint(pk) {
+		t.Fatalf("decision evidence %+v, want %s signed by %s", pd.Evidence, ev, signing.Fingerprint(pk))
+	}
+
+	bundle := filepath.Join(t.TempDir(), "promotion.sigstore.json")
+	runCLI(t, keyEnv(), "attest", "--key", key, "--decision", decisionPath, "--bundle", bundle, model).wantCode(t, 0)
+	data, err := signing.ReadBundle(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := signing.VerifyBundle(data, signing.Trust{PublicKey: pk}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := signing.ParsePromotion(sv.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := got.Lineage.Evidence; len(l) != 1 || l[0].Signer == nil || l[0].Signer.Key != signing.Fingerprint(pk) || l[0].Digest["sha256"] != sha256File(t, ev) {
+		t.Fatalf("attested lineage evidence %+v", l)
+	}
+
+	r, unsignedPath := gateModel(t, model, "--evidence", ev)
+	r.wantCode(t, 0)
+	var unsigned evidence.PromotionDetails
+	if err := readEvidence(t, unsignedPath).DetailsAs(&unsigned); err != nil {
+		t.Fatal(err)
+	}
+	if len(unsigned.Evidence) != 1 || unsigned.Evidence[0].Signer != nil {
+		t.Fatalf("unchecked evidence must name no signer: %+v", unsigned.Evidence)
+	}
+}
+
 // TestSignedEvidenceKeyless: evidence signed keyless in one GitHub Actions
 // job is accepted by a gate that requires that workflow's identity, and
 // refused when a fork's workflow signed it. Fulcio, Rekor and the Actions
@@ -153,7 +210,16 @@ func TestSignedEvidenceKeyless(t *testing.T) {
 	trust := func(identity string) []string {
 		return []string{"--evidence-trusted-root", s.TrustedRootPath, "--evidence-identity", identity, "--evidence-issuer", sigstoretest.Issuer}
 	}
-	runCLI(t, nil, append(signedGateArgs(t, ev), trust(sigstoretest.Identity)...)...).wantCode(t, 0)
+	decisionPath := filepath.Join(t.TempDir(), "decision.json")
+	runCLI(t, nil, append(signedGateArgs(t, ev), append(trust(sigstoretest.Identity), "--out", decisionPath)...)...).wantCode(t, 0)
+	var pd evidence.PromotionDetails
+	if err := readEvidence(t, decisionPath).DetailsAs(&pd); err != nil {
+		t.Fatal(err)
+	}
+	if len(pd.Evidence) != 1 || pd.Evidence[0].Signer == nil || pd.Evidence[0].Signer.Identity != sigstoretest.Identity ||
+		pd.Evidence[0].Signer.Issuer != sigstoretest.Issuer {
+		t.Fatalf("the decision does not record the keyless signer: %+v", pd.Evidence)
+	}
 	runCLI(t, nil, append([]string{"report", "--evidence-trusted-root", s.TrustedRootPath,
 		"--evidence-identity-regexp", `^https://github\.com/acme/models/`, "--evidence-issuer", sigstoretest.Issuer}, ev)...).wantCode(t, 0)
 
@@ -229,3 +295,51 @@ type cosignError struct {
 }
 
 func (e *cosignError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// TestSignedProfilesForDriftAndPolicyEval: a profile signed where it was
+// made (profile --sign-evidence) is accepted by drift requiring that key, and
+// refused, naming the file, when altered, unsigned or signed by another key;
+// policy eval takes the same trust flags for its evidence.
+func TestSignedProfilesForDriftAndPolicyEval(t *testing.T) {
+	key, pub := testKey(t)
+	dir := t.TempDir()
+	ref, cur := filepath.Join(dir, "ref.parquet"), filepath.Join(dir, "cur.parquet")
+	dataset(t, ref, 1, 2000, 2000, 0, false)
+	dataset(t, cur, 2, 2000, 2000, 0, false)
+	rp, cp := filepath.Join(dir, "ref.profile.json"), filepath.Join(dir, "cur.profile.json")
+	pe := filepath.Join(dir, "profile.evidence.json")
+	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--out", rp, "--evidence", pe, ref).wantCode(t, 0)
+	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--out", cp, cur).wantCode(t, 0)
+	for _, p := range []string{rp, cp, pe} {
+		if _, err := os.Stat(signing.EvidenceBundlePath(p)); err != nil {
+			t.Fatalf("%s is not signed: %v", p, err)
+		}
+	}
+	drift := func(reference, current string, trust ...string) cliResult {
+		return runCLI(t, nil, append([]string{"drift", "--reference", reference}, append(trust, current)...)...)
+	}
+	drift(rp, cp, "--evidence-key", pub).wantCode(t, 0)
+	// Current data as Parquet: only the profile is evidence.
+	drift(rp, cur, "--evidence-key", pub).wantCode(t, 0)
+
+	refused := func(name string, r cliResult, want string) {
+		t.Helper()
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: stderr does not say %q:\n%s", name, want, r.stderr)
+		}
+	}
+	refused("other key", drift(rp, cp, "--evidence-key", otherPublicKey(t)), rp)
+	unsigned := filepath.Join(t.TempDir(), "unsigned.profile.json")
+	runCLI(t, nil, "profile", "--out", unsigned, cur).wantCode(t, 0)
+	refused("unsigned current", drift(rp, unsigned, "--evidence-key", pub), "is not signed")
+	altered := copyTo(t, rp)
+	data, _ := os.ReadFile(altered)
+	os.WriteFile(altered, []byte(strings.Replace(string(data), `"rows": 2000`, `"rows": 1999`, 1)), 0o644)
+	refused("altered reference", drift(altered, cp, "--evidence-key", pub), altered)
+	drift(altered, cp).wantCode(t, 0) // without trust flags, as before
+
+	runCLI(t, nil, "policy", "eval", "--evidence", pe, "--evidence-key", pub).wantCode(t, 0)
+	refused("policy eval, other key", runCLI(t, nil, "policy", "eval", "--evidence", pe, "--evidence-key", otherPublicKey(t)), pe)
+	refused("needs --out", runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, cur), "--out")
+}

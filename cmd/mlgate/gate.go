@@ -86,8 +86,9 @@ func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 }
 
 // fill adds the model, the evidence and the GitHub context to the input and
-// returns the evidence read, with references naming each by path and digest.
-func (o *policyInputOptions) fill(e *env, in *policy.Input) ([]evidence.EvidenceRef, []*evidence.Document, error) {
+// returns the evidence read, with references naming each by path and digest
+// (and signer, with a verifier: each file is read once, checked, and used).
+func (o *policyInputOptions) fill(e *env, in *policy.Input, v evidence.Verifier) ([]evidence.EvidenceRef, []*evidence.Document, error) {
 	if o.Model != "" {
 		if err := in.Model.ListModelFiles(o.Model); err != nil {
 			return nil, nil, err
@@ -101,13 +102,13 @@ func (o *policyInputOptions) fill(e *env, in *policy.Input) ([]evidence.Evidence
 	refs := []evidence.EvidenceRef{}
 	var docs []*evidence.Document
 	for _, p := range o.Evidence {
-		d, digest, err := evidence.ReadDigest(p)
+		l, err := evidence.Load(p, v)
 		if err != nil {
 			return nil, nil, err
 		}
-		in.AddEvidence(d)
-		docs = append(docs, d)
-		refs = append(refs, evidence.EvidenceRef{Kind: d.Kind, Subject: d.Subject.Name, Status: d.Status, Path: p, Digest: map[string]string{"sha256": digest}})
+		in.AddEvidence(l.Document)
+		docs = append(docs, l.Document)
+		refs = append(refs, l.Ref())
 	}
 	gh, err := githubContext(e.getenv)
 	if err != nil {
@@ -255,8 +256,9 @@ GitHub context (see 'mlgate policy eval' for the input document).
 
 Evidence is bound to the candidate: with --model the gate hashes the model
 and every Verification or Signature must cover exactly its files; with
---dataset every DataValidation must name exactly those files by sha256
-(validate --digest). Without --policy, a failed evidence document blocks.
+--dataset every DataValidation and DriftReport must name exactly those files
+by sha256 (validate --digest; profile or drift --digest). Without --policy, a
+failed evidence document blocks.
 
 It writes a PromotionDecision evidence document; in GitHub Actions it also sets
 the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
@@ -307,10 +309,11 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if len(o.metrics.Metrics) == 0 && !allBootstrap(gate) {
 		return errors.New("--metrics is required: the candidate's metrics file")
 	}
-	if _, err := o.trust.verify(ctx, o.inputs.Evidence); err != nil {
+	verifier, err := o.trust.verifier(ctx)
+	if err != nil {
 		return err
 	}
-	refs, docs, err := o.inputs.fill(e, in)
+	refs, docs, err := o.inputs.fill(e, in, verifier)
 	if err != nil {
 		return err
 	}
@@ -452,7 +455,7 @@ func (o *gateOptions) bind(ctx context.Context, in *policy.Input, refs []evidenc
 		switch {
 		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
 			checks = append(checks, bindModel(ctx, o.inputs.Model, candidate, path, d))
-		case d.Kind == evidence.KindDataValidation && dataset != nil:
+		case (d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport) && dataset != nil:
 			checks = append(checks, bindData(dataset, path, d))
 		}
 		if d.Status.Failed() && len(o.inputs.Policies) == 0 {

@@ -84,6 +84,7 @@ does and with its output. Exit 0 when every test passes (and coverage reaches
 type policyEvalOptions struct {
 	metrics metricOptions
 	inputs  policyInputOptions
+	trust   evidenceTrustOptions
 	Input   string
 }
 
@@ -122,6 +123,7 @@ The input document is described by pkg/policy/input.schema.json.`,
 	}
 	o.metrics.AddFlags(cmd)
 	o.inputs.AddFlags(cmd)
+	o.trust.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document `FILE` (JSON) instead of building one")
 	for _, builds := range []string{"config", "metrics", "baseline", "evidence", "model-card", "model"} {
 		cmd.MarkFlagsMutuallyExclusive("input", builds)
@@ -144,7 +146,11 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 		if _, _, err := o.metrics.evaluate(in); err != nil {
 			return err
 		}
-		if _, _, err := o.inputs.fill(e, in); err != nil {
+		verifier, err := o.trust.verifier(ctx)
+		if err != nil {
+			return err
+		}
+		if _, _, err := o.inputs.fill(e, in, verifier); err != nil {
 			return err
 		}
 		input = in

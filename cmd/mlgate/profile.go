@@ -25,6 +25,8 @@ type profileOutputOptions struct {
 	Evidence  string
 	Format    string
 	Overwrite bool
+	Digest    bool
+	sign      evidenceSignOptions
 	// profile and evidence are the planned outputs (see inputs).
 	profile  *outfile.Output
 	evidence outputOptions
@@ -35,6 +37,8 @@ func (o *profileOutputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing profile file")
 	cmd.Flags().StringVar(&o.Evidence, "evidence", "", "write the evidence document (kind Profile) to `FILE`")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
+	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record each data file's sha256 in the profile (reads every byte), so drift evidence names the data it is about")
+	o.sign.AddFlags(cmd)
 }
 
 // inputs checks the flags, expands the input paths and plans the outputs,
@@ -51,8 +55,11 @@ func (o *profileOutputOptions) inputs(e *env, args []string) ([]string, error) {
 	p.Input("input", paths...)
 	o.profile = p.Output("--out", o.Out)
 	o.profile.Protected, o.profile.Overwrite = true, o.Overwrite
-	o.evidence = outputOptions{Out: o.Evidence, Format: o.Format}
+	o.evidence = outputOptions{Out: o.Evidence, Format: o.Format, sign: o.sign}
 	o.evidence.planAs(p, "--evidence")
+	if o.sign.Sign && (o.Out == "" || o.Out == "-") {
+		return nil, errors.New("--sign-evidence signs the profile file: give --out FILE")
+	}
 	return paths, p.Check()
 }
 
@@ -101,6 +108,11 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 			if err != nil {
 				return err
 			}
+			if out.Digest {
+				if err := src.recordDigests(cmd.Context()); err != nil {
+					return err
+				}
+			}
 			return e.emitProfile(src, out, started)
 		},
 	}
@@ -134,7 +146,7 @@ columns, or sharing a row group, are refused.`,
 				return err
 			}
 			started := e.now()
-			src, err := loadProfiles(paths)
+			src, err := loadProfiles(paths, nil)
 			if err != nil {
 				return err
 			}
@@ -154,6 +166,12 @@ func (e *env) emitProfile(src *profileSource, out profileOutputOptions, started 
 		}
 		if err := out.profile.Write(data); err != nil {
 			return fmt.Errorf("writing the profile: %w", err)
+		}
+		// A profile is evidence drift reads: signed as such.
+		if !out.profile.IsStdout() {
+			if err := out.sign.signDocument(e, out.Out, profile.Subjects); err != nil {
+				return err
+			}
 		}
 	}
 	doc := evidence.New(evidence.KindProfile, src.subject(), e.tool(), started)
@@ -215,17 +233,38 @@ func profileDetailsOf(p *profile.Profile, path string) profileDetails {
 type profileSource struct {
 	profile *profile.Profile
 	files   []evidence.File
-	checks  []evidence.Check
-	name    string
+	// profiles are the profile files read, by digest; nil for Parquet.
+	profiles []evidence.File
+	checks   []evidence.Check
+	name     string
 }
 
 func (s *profileSource) subject() evidence.Subject {
 	return evidence.Subject{Name: s.name, Files: s.files}
 }
 
+// recordDigests hashes the Parquet files profiled into the profile and the
+// evidence subject, so drift evidence can name its data by digest.
+func (s *profileSource) recordDigests(ctx context.Context) error {
+	for i := range s.profile.Sources {
+		src := &s.profile.Sources[i]
+		ref, err := fileRef(ctx, src.Path)
+		if err != nil {
+			return err
+		}
+		src.Digest = ref.Digest
+		for j := range s.files {
+			if s.files[j].Path == src.Path {
+				s.files[j].Digest = ref.Digest
+			}
+		}
+	}
+	return nil
+}
+
 // loadSource reads paths as Parquet files (profiled) or as profiles (merged
 // when several), whichever they are; mixing both is refused.
-func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
+func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions, v evidence.Verifier) (*profileSource, error) {
 	var parquetFiles, profiles int
 	for _, p := range paths {
 		isParquet, err := looksLikeParquet(p)
@@ -244,7 +283,7 @@ func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions) (
 	case parquetFiles > 0:
 		return loadParquet(ctx, paths, opts)
 	}
-	return loadProfiles(paths)
+	return loadProfiles(paths, v)
 }
 
 func looksLikeParquet(path string) (bool, error) {
@@ -287,20 +326,23 @@ func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) 
 	return src, nil
 }
 
-func loadProfiles(paths []string) (*profileSource, error) {
+// loadProfiles reads profiles, each once; with a verifier each must be
+// signed evidence. The source's files are the profiles, by digest.
+func loadProfiles(paths []string, v evidence.Verifier) (*profileSource, error) {
 	src := &profileSource{name: datasetName(paths)}
 	var parts []*profile.Profile
 	for _, p := range paths {
-		prof, err := profile.Read(p)
+		l, err := profile.Load(p, v)
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, prof)
+		parts = append(parts, l.Profile)
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
-		src.files = append(src.files, evidence.File{Path: p, Size: st.Size()})
+		src.files = append(src.files, evidence.File{Path: p, Size: st.Size(), Digest: map[string]string{"sha256": l.Digest}})
+		src.profiles = append(src.profiles, evidence.File{Path: p, Digest: map[string]string{"sha256": l.Digest}})
 	}
 	if len(parts) == 1 {
 		src.profile = parts[0]

@@ -127,10 +127,11 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 			e.actions.Mask(tok)
 		}
 	}
-	if _, err := o.trust.verify(cmd.Context(), args); err != nil {
+	verifier, err := o.trust.verifier(cmd.Context())
+	if err != nil {
 		return err
 	}
-	rep, err := steps.Report(cmd.Context(), steps.ReportRequest{Evidence: args,
+	rep, err := steps.Report(cmd.Context(), steps.ReportRequest{Evidence: args, Verifier: verifier,
 		Options: report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}})
 	if err != nil {
 		return err

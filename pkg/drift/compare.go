@@ -342,3 +342,15 @@ func (r *Report) judgeDataset(cfg Config) {
 		r.Summary = "no drift: " + msg
 	}
 }
+
+// Side names one side of a comparison for the evidence: the profile files it
+// was read from (by digest; none for Parquet) and the data files the profile
+// describes, with the digests it records. Drift evidence is then about data
+// named by digest, which the gate can bind to the dataset it is given.
+func Side(p *profile.Profile, profiles []evidence.File) *evidence.DriftSide {
+	s := &evidence.DriftSide{Profiles: profiles, Data: []evidence.File{}}
+	for _, src := range p.Sources {
+		s.Data = append(s.Data, evidence.File{Path: src.Path, Digest: src.Digest})
+	}
+	return s
+}

@@ -33,12 +33,26 @@ type ContractChange struct {
 // DriftDetails is the details of a DriftReport document.
 type DriftDetails struct {
 	Reference string `json:"reference"`
+	// ReferenceInputs and CurrentInputs name what each side was, by digest:
+	// the profiles read and the data files they describe.
+	ReferenceInputs *DriftSide `json:"referenceInputs,omitempty"`
+	CurrentInputs   *DriftSide `json:"currentInputs,omitempty"`
 	// DriftedShare is the share of compared columns that drifted, judged
 	// against ShareThreshold for the dataset-level verdict.
 	DriftedShare   float64       `json:"driftedShare"`
 	ShareThreshold float64       `json:"shareThreshold"`
 	Drifted        bool          `json:"drifted"`
 	Columns        []DriftColumn `json:"columns"`
+}
+
+// DriftSide is one side of a drift comparison.
+type DriftSide struct {
+	// Profiles are the profile files read, by the sha256 of their bytes;
+	// none when the side was given as Parquet files.
+	Profiles []File `json:"profiles,omitempty"`
+	// Data are the data files the side describes, with the digest the
+	// profile records (profile --digest) or that drift computed.
+	Data []File `json:"data"`
 }
 
 // DriftColumn is the verdict for one column.
@@ -137,6 +151,9 @@ type EvidenceRef struct {
 	// Digest is the document's own digest as read, so an attestation can
 	// name it among its inputs.
 	Digest map[string]string `json:"digest,omitempty"`
+	// Signer is who signed the document, when the reader required
+	// signed evidence: the key or certificate identity that vouched for it.
+	Signer *Signer `json:"signer,omitempty"`
 }
 
 // SignatureDetails is the details of Signature, Verification and Attestation documents.

@@ -46,31 +46,97 @@ func Write(path string, d *Document) error {
 
 // Read loads and validates one evidence document. Errors name the file.
 func Read(path string) (*Document, error) {
-	d, _, err := ReadDigest(path)
-	return d, err
+	l, err := Load(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return l.Document, nil
 }
 
 // ReadDigest is Read that also returns the hex sha256 of the bytes it parsed,
 // so a decision can name each document it read by digest.
 func ReadDigest(path string) (*Document, string, error) {
+	l, err := Load(path, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	return l.Document, l.Digest, nil
+}
+
+// Loaded is one evidence document as read: the document, the digest and the
+// signer all come from the same bytes, read once.
+type Loaded struct {
+	Path     string
+	Document *Document
+	// Digest is the hex sha256 of the bytes Document was parsed from.
+	Digest string
+	// Signer is who vouched for those bytes, when a Verifier checked them.
+	Signer *Signer
+}
+
+// Ref names the loaded document for a decision: kind, subject, status, path,
+// digest and, when its signature was checked, its signer.
+func (l *Loaded) Ref() EvidenceRef {
+	d := l.Document
+	return EvidenceRef{Kind: d.Kind, Subject: d.Subject.Name, Status: d.Status, Path: l.Path,
+		Digest: map[string]string{"sha256": l.Digest}, Signer: l.Signer}
+}
+
+// Verifier checks the exact bytes of an evidence document read from path
+// before they are parsed, and says who vouched for them (a signature's
+// signer). It must judge only the bytes it is given, never read path again.
+type Verifier interface {
+	VerifyEvidence(path string, data []byte) (*Signer, error)
+}
+
+// Load reads the evidence at path once and returns the document parsed from
+// those bytes, their digest and, with a verifier, who vouched for them. There
+// is no second read a swapped file could change between the check and the use.
+func Load(path string, v Verifier) (*Loaded, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading evidence: %w", err)
+		return nil, fmt.Errorf("reading evidence: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxDocumentSize+1))
+	return LoadFrom(path, f, v)
+}
+
+// LoadFrom is Load from a reader, consumed once; path names it in errors and
+// to the verifier.
+func LoadFrom(path string, r io.Reader, v Verifier) (*Loaded, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxDocumentSize+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("reading evidence %s: %w", path, err)
+		return nil, fmt.Errorf("reading evidence %s: %w", path, err)
 	}
 	if len(data) > maxDocumentSize {
-		return nil, "", fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxDocumentSize>>20)
+		return nil, fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxDocumentSize>>20)
 	}
-	d, err := Parse(data)
-	if err != nil {
-		return nil, "", fmt.Errorf("evidence %s: %w", path, err)
+	l := &Loaded{Path: path}
+	if v != nil {
+		if l.Signer, err = v.VerifyEvidence(path, data); err != nil {
+			return nil, err
+		}
+	}
+	if l.Document, err = Parse(data); err != nil {
+		return nil, fmt.Errorf("evidence %s: %w", path, err)
 	}
 	sum := sha256.Sum256(data)
-	return d, hex.EncodeToString(sum[:]), nil
+	l.Digest = hex.EncodeToString(sum[:])
+	return l, nil
+}
+
+// LoadAll loads several documents with one verifier, stopping at the first
+// bad one.
+func LoadAll(paths []string, v Verifier) ([]*Loaded, error) {
+	out := make([]*Loaded, 0, len(paths))
+	for _, p := range paths {
+		l, err := Load(p, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // Parse decodes and validates a document: it must be JSON of apiVersion

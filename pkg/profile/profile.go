@@ -3,12 +3,16 @@ package profile
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
 // APIVersion and FormatKind identify the profile format. A profile is not an
@@ -45,6 +49,9 @@ type Source struct {
 	Path      string `json:"path"`
 	Rows      int64  `json:"rows"`
 	RowGroups []int  `json:"rowGroups"`
+	// Digest is the file's digest (sha256), when the profile was asked to
+	// record it, so drift evidence can name the data it is about.
+	Digest map[string]string `json:"digest,omitempty"`
 }
 
 // New returns an empty profile.
@@ -91,7 +98,10 @@ func Merge(parts ...*Profile) (*Profile, error) {
 		for _, s := range p.Sources {
 			if seen[s.Path] == nil {
 				seen[s.Path] = map[int]bool{}
-				sources[s.Path] = &Source{Path: s.Path, RowGroups: []int{}}
+				sources[s.Path] = &Source{Path: s.Path, RowGroups: []int{}, Digest: s.Digest}
+			}
+			if d := sources[s.Path].Digest["sha256"]; d != s.Digest["sha256"] {
+				return nil, fmt.Errorf("%s has different digests in the profiles (sha256 %q and %q): they are not parts of one dataset", s.Path, d, s.Digest["sha256"])
 			}
 			for _, rg := range s.RowGroups {
 				if seen[s.Path][rg] {
@@ -158,6 +168,25 @@ func Marshal(p *Profile) ([]byte, error) {
 
 // Read decodes and checks the profile at path.
 func Read(path string) (*Profile, error) {
+	l, err := Load(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return l.Profile, nil
+}
+
+// Loaded is a profile as read: parsed from the bytes whose digest it carries
+// and which the verifier, if any, checked (a profile is signed as evidence).
+type Loaded struct {
+	Profile *Profile
+	// Digest is the hex sha256 of the bytes Profile was parsed from.
+	Digest string
+	Signer *evidence.Signer
+}
+
+// Load reads the profile at path once: a verifier checks those bytes, and
+// the profile and its digest come from the same bytes.
+func Load(path string, v evidence.Verifier) (*Loaded, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -170,11 +199,34 @@ func Read(path string) (*Profile, error) {
 	if len(data) > maxProfileSize {
 		return nil, fmt.Errorf("%s: larger than %d MiB, not a profile", path, maxProfileSize>>20)
 	}
-	p, err := Parse(data)
-	if err != nil {
+	l := &Loaded{}
+	if v != nil {
+		if l.Signer, err = v.VerifyEvidence(path, data); err != nil {
+			return nil, err
+		}
+	}
+	if l.Profile, err = Parse(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return p, nil
+	sum := sha256.Sum256(data)
+	l.Digest = hex.EncodeToString(sum[:])
+	return l, nil
+}
+
+// Subjects is what a profile is about, for its signature: the data files
+// it describes, those whose digest it records.
+func Subjects(doc []byte) ([]evidence.File, error) {
+	p, err := Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	var files []evidence.File
+	for _, s := range p.Sources {
+		if len(s.Digest) > 0 {
+			files = append(files, evidence.File{Path: s.Path, Digest: s.Digest})
+		}
+	}
+	return files, nil
 }
 
 // Parse decodes and checks a profile.

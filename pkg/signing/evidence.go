@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mlgate/mlgate/pkg/outfile"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 )
 
 // EvidencePredicateType is the in-toto predicate type of a signed evidence
@@ -31,27 +31,48 @@ func EvidenceBundlePath(path string) string { return path + EvidenceBundleSuffix
 // maxEvidenceSize bounds a signed evidence document, as evidence.Read does.
 const maxEvidenceSize = 64 << 20
 
-// EvidenceStatement renders an evidence document (its exact bytes, as
-// written) as an in-toto statement. Its first subject is the document itself
-// (name: the file's base name, digest: the sha256 of its bytes), so
-// 'cosign verify-blob-attestation --bundle ev.json.sigstore.json ev.json'
-// verifies it; the other subjects are what the evidence is about: the
-// subject's digest and the digests of its files.
-func EvidenceStatement(name string, doc []byte) ([]byte, error) {
+// Subjects says what a document is about: the subjects of its statement
+// after the document itself.
+type Subjects func(doc []byte) ([]evidence.File, error)
+
+// EvidenceSubjects is what an evidence document is about: its subject's
+// digest and the digests of its files.
+func EvidenceSubjects(doc []byte) ([]evidence.File, error) {
 	d, err := evidence.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	var about []evidence.File
+	if len(d.Subject.Digest) > 0 {
+		about = append(about, evidence.File{Path: d.Subject.Name, Digest: d.Subject.Digest})
+	}
+	return append(about, d.Subject.Files...), nil
+}
+
+// EvidenceStatement renders an evidence document (its exact bytes, as
+// written) as an in-toto statement; see DocumentStatement.
+func EvidenceStatement(name string, doc []byte) ([]byte, error) {
+	return DocumentStatement(name, doc, EvidenceSubjects)
+}
+
+// DocumentStatement renders a JSON document mlgate wrote (evidence, a
+// profile) as an in-toto statement whose predicate is the document itself.
+// Its first subject is the document (name: the file's base name, digest: the
+// sha256 of its bytes), so 'cosign verify-blob-attestation --bundle
+// ev.json.sigstore.json ev.json' verifies it; the others are what about says
+// it is about, those with a digest.
+func DocumentStatement(name string, doc []byte, about Subjects) ([]byte, error) {
+	files, err := about(doc)
 	if err != nil {
 		return nil, fmt.Errorf("signing evidence %s: %w", name, err)
 	}
 	var pred bytes.Buffer
 	if err := json.Compact(&pred, doc); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("signing evidence %s: %w", name, err)
 	}
 	sum := sha256.Sum256(doc)
 	subjects := []subject{{Name: filepath.Base(name), Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}}}
-	if len(d.Subject.Digest) > 0 {
-		subjects = append(subjects, subject{Name: d.Subject.Name, Digest: d.Subject.Digest})
-	}
-	for _, f := range d.Subject.Files {
+	for _, f := range files {
 		if len(f.Digest) > 0 {
 			subjects = append(subjects, subject{Name: f.Path, Digest: f.Digest})
 		}
@@ -64,11 +85,17 @@ func EvidenceStatement(name string, doc []byte) ([]byte, error) {
 // beside it (EvidenceBundlePath). It signs the bytes it read, so what is
 // signed is exactly what a consumer reads back.
 func (s *Signer) SignEvidence(ctx context.Context, path string) (*Signed, error) {
+	return s.SignDocument(ctx, path, EvidenceSubjects)
+}
+
+// SignDocument is SignEvidence for any JSON document mlgate writes (a
+// profile): about names what it is about.
+func (s *Signer) SignDocument(ctx context.Context, path string, about Subjects) (*Signed, error) {
 	doc, err := readEvidenceFile(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := EvidenceStatement(path, doc)
+	st, err := DocumentStatement(path, doc, about)
 	if err != nil {
 		return nil, err
 	}
@@ -92,29 +119,30 @@ func (s *Signer) SignEvidence(ctx context.Context, path string) (*Signed, error)
 	return signed, nil
 }
 
-// ReadSignedEvidence reads the evidence document at path and accepts it only
-// when the bundle beside it verifies against trust, carries the mlgate
-// evidence predicate, names the document's sha256 as a subject and holds the
-// document itself as predicate. The document returned is parsed from the very
-// bytes that were checked. Errors name the file.
-func ReadSignedEvidence(path string, trust Trust) (*evidence.Document, *Verified, error) {
-	doc, err := readEvidenceFile(path)
+// EvidenceVerifier accepts evidence only when the bundle beside it
+// (EvidenceBundlePath) verifies against Trust, carries the mlgate evidence
+// predicate, names the document's sha256 as a subject and holds the document
+// itself as predicate. It is the evidence.Verifier of signed evidence: with
+// evidence.Load the document used is parsed from the very bytes checked.
+type EvidenceVerifier struct{ Trust Trust }
+
+// VerifyEvidence implements evidence.Verifier.
+func (ev EvidenceVerifier) VerifyEvidence(path string, data []byte) (*evidence.Signer, error) {
+	v, err := VerifyEvidence(path, data, ev.Trust)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	v, err := VerifyEvidence(path, doc, trust)
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := evidence.Parse(doc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("evidence %s: %w", path, err)
-	}
-	return d, v, nil
+	return &v.Signer, nil
+}
+
+// ReadSignedEvidence loads the evidence at path, read once, accepted only
+// when signed as EvidenceVerifier requires. Errors name the file.
+func ReadSignedEvidence(path string, trust Trust) (*evidence.Loaded, error) {
+	return evidence.Load(path, EvidenceVerifier{trust})
 }
 
 // VerifyEvidence checks the signature of the evidence bytes doc read from
-// path (see ReadSignedEvidence).
+// path (see EvidenceVerifier).
 func VerifyEvidence(path string, doc []byte, trust Trust) (*Verified, error) {
 	bundlePath := EvidenceBundlePath(path)
 	data, err := ReadBundle(bundlePath)

@@ -22,6 +22,10 @@ type DriftRequest struct {
 	Config string
 	// WarnOnly turns a drifted dataset into a warning instead of a failure.
 	WarnOnly bool
+	// Digest records the sha256 of each Parquet file read (profiles carry
+	// theirs); Verifier, when set, accepts only signed profiles.
+	Digest   bool
+	Verifier evidence.Verifier
 	Scan     parquetx.ScanOptions
 }
 
@@ -37,17 +41,29 @@ func Drift(ctx context.Context, r DriftRequest) (*evidence.Document, error) {
 	}
 	// Columns the config excludes are not even read.
 	read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: r.Scan}
-	ref, err := loadSource(ctx, r.Reference, read)
+	ref, err := loadSource(ctx, r.Reference, read, r.Verifier)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := loadSource(ctx, r.Current, read)
+	cur, err := loadSource(ctx, r.Current, read, r.Verifier)
 	if err != nil {
 		return nil, err
+	}
+	for _, src := range []*profileSource{ref, cur} {
+		if r.Digest && src.profiles == nil {
+			if err := src.recordDigests(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	rep := drift.Compare(ref.profile, cur.profile, cfg)
 	rep.Details.Reference = strings.Join(r.Reference, ",")
-	doc := r.start(evidence.KindDriftReport, cur.subject(), started)
+	rep.Details.ReferenceInputs = drift.Side(ref.profile, ref.profiles)
+	rep.Details.CurrentInputs = drift.Side(cur.profile, cur.profiles)
+	// The evidence is about the current data, named as the profile records
+	// it (by digest with Digest).
+	subject := evidence.Subject{Name: cur.name, Files: rep.Details.CurrentInputs.Data}
+	doc := r.start(evidence.KindDriftReport, subject, started)
 	for _, c := range append(append(ref.checks, cur.checks...), rep.Checks...) {
 		if c.ID == "drift.dataset" && r.WarnOnly && c.Status == evidence.StatusFail {
 			c.Status, c.Severity = evidence.StatusWarn, evidence.SeverityWarn

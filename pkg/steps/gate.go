@@ -25,11 +25,12 @@ type PolicyInputs struct {
 	Config   string
 	Metrics  []string
 	Baseline []string
-	// Evidence are earlier steps' documents; with EvidenceTrust each must
-	// carry a valid signature of that key or identity (FILE.sigstore.json).
-	Evidence      []string
-	EvidenceTrust *signing.Trust
-	ModelCard     string
+	// Evidence are earlier steps' documents; with a Verifier each must be
+	// signed evidence (see signing.EvidenceVerifier), checked over the bytes
+	// used, and the decision names its signer.
+	Evidence  []string
+	Verifier  evidence.Verifier
+	ModelCard string
 	// Model is the model file or folder: listed for the policies, and hashed
 	// by the gate to bind the evidence to it.
 	Model  string
@@ -77,8 +78,8 @@ type GateRequest struct {
 	Run
 	PolicyInputs
 	Policies Policies
-	// Datasets are the Parquet files (or folders) every DataValidation must
-	// name exactly, by sha256.
+	// Datasets are the Parquet files (or folders) every DataValidation and
+	// DriftReport must name exactly, by sha256.
 	Datasets []string
 }
 
@@ -160,17 +161,10 @@ func (p PolicyInputs) metrics(in *policy.Input) (*metrics.Gate, metrics.Set, err
 	return gate, candidate, nil
 }
 
-// fill verifies (when asked) and reads the evidence, and adds it, the model
-// and the GitHub context to the input; it returns the evidence read, with
-// references naming each by path and digest.
+// fill adds the model, the evidence and the GitHub context to the input and
+// returns the evidence read, with references naming each by path and digest
+// (and signer, with a verifier: each file is read once, checked, and used).
 func (p PolicyInputs) fill(ctx context.Context, in *policy.Input) ([]evidence.EvidenceRef, []*evidence.Document, error) {
-	if p.EvidenceTrust != nil {
-		for _, path := range p.Evidence {
-			if _, _, err := signing.ReadSignedEvidence(path, *p.EvidenceTrust); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
 	if p.Model != "" {
 		if err := in.Model.ListModelFiles(p.Model); err != nil {
 			return nil, nil, err
@@ -184,13 +178,13 @@ func (p PolicyInputs) fill(ctx context.Context, in *policy.Input) ([]evidence.Ev
 	refs := []evidence.EvidenceRef{}
 	var docs []*evidence.Document
 	for _, path := range p.Evidence {
-		d, digest, err := evidence.ReadDigest(path)
+		l, err := evidence.Load(path, p.Verifier)
 		if err != nil {
 			return nil, nil, err
 		}
-		in.AddEvidence(d)
-		docs = append(docs, d)
-		refs = append(refs, evidence.EvidenceRef{Kind: d.Kind, Subject: d.Subject.Name, Status: d.Status, Path: path, Digest: map[string]string{"sha256": digest}})
+		in.AddEvidence(l.Document)
+		docs = append(docs, l.Document)
+		refs = append(refs, l.Ref())
 	}
 	gh, err := policyGitHub(p.GitHub)
 	if err != nil {
@@ -341,7 +335,7 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		switch {
 		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
 			checks = append(checks, bindModel(ctx, r.Model, candidate, path, d))
-		case d.Kind == evidence.KindDataValidation && dataset != nil:
+		case (d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport) && dataset != nil:
 			checks = append(checks, bindData(dataset, path, d))
 		}
 		if d.Status.Failed() && len(r.Policies.Paths) == 0 {

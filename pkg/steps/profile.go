@@ -22,6 +22,9 @@ type ProfileRequest struct {
 	// Columns limits the profile to these dotted paths (nil: all).
 	Columns []string
 	Scan    parquetx.ScanOptions
+	// Digest records each data file's sha256 in the profile (reads every
+	// byte), so drift evidence names the data it is about.
+	Digest bool
 	// Out is where the profile goes ("" keeps it in the evidence only);
 	// WriteProfile writes it (a new file at Out when nil).
 	Out          string
@@ -35,6 +38,11 @@ func Profile(ctx context.Context, r ProfileRequest) (*evidence.Document, error) 
 	src, err := loadParquet(ctx, r.Data, profile.ScanOptions{Shard: r.Shard, Columns: r.Columns, Parquet: r.Scan})
 	if err != nil {
 		return nil, err
+	}
+	if r.Digest {
+		if err := src.recordDigests(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return finishProfile(r.Run, src, r.Out, r.WriteProfile, started)
 }
@@ -50,7 +58,7 @@ type MergeRequest struct {
 // Merge combines the profiles as if the whole dataset had been profiled at once.
 func Merge(_ context.Context, r MergeRequest) (*evidence.Document, error) {
 	started := r.now()
-	src, err := loadProfiles(r.Profiles)
+	src, err := loadProfiles(r.Profiles, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -123,17 +131,38 @@ func profileDetailsOf(p *profile.Profile, path string) profileDetails {
 type profileSource struct {
 	profile *profile.Profile
 	files   []evidence.File
-	checks  []evidence.Check
-	name    string
+	// profiles are the profile files read, by digest; nil for Parquet.
+	profiles []evidence.File
+	checks   []evidence.Check
+	name     string
 }
 
 func (s *profileSource) subject() evidence.Subject {
 	return evidence.Subject{Name: s.name, Files: s.files}
 }
 
+// recordDigests hashes the Parquet files profiled into the profile and the
+// evidence subject, so drift evidence can name its data by digest.
+func (s *profileSource) recordDigests(ctx context.Context) error {
+	for i := range s.profile.Sources {
+		src := &s.profile.Sources[i]
+		ref, err := fileRef(ctx, src.Path)
+		if err != nil {
+			return err
+		}
+		src.Digest = ref.Digest
+		for j := range s.files {
+			if s.files[j].Path == src.Path {
+				s.files[j].Digest = ref.Digest
+			}
+		}
+	}
+	return nil
+}
+
 // loadSource reads paths as Parquet files (profiled) or as profiles (merged
 // when several), whichever they are; mixing both is refused.
-func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
+func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions, v evidence.Verifier) (*profileSource, error) {
 	var parquetFiles, profiles int
 	for _, p := range paths {
 		isParquet, err := looksLikeParquet(p)
@@ -152,7 +181,7 @@ func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions) (
 	case parquetFiles > 0:
 		return loadParquet(ctx, paths, opts)
 	}
-	return loadProfiles(paths)
+	return loadProfiles(paths, v)
 }
 
 func looksLikeParquet(path string) (bool, error) {
@@ -195,20 +224,23 @@ func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) 
 	return src, nil
 }
 
-func loadProfiles(paths []string) (*profileSource, error) {
+// loadProfiles reads profiles, each once; with a verifier each must be
+// signed evidence. The source's files are the profiles, by digest.
+func loadProfiles(paths []string, v evidence.Verifier) (*profileSource, error) {
 	src := &profileSource{name: datasetName(paths)}
 	var parts []*profile.Profile
 	for _, p := range paths {
-		prof, err := profile.Read(p)
+		l, err := profile.Load(p, v)
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, prof)
+		parts = append(parts, l.Profile)
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
-		src.files = append(src.files, evidence.File{Path: p, Size: st.Size()})
+		src.files = append(src.files, evidence.File{Path: p, Size: st.Size(), Digest: map[string]string{"sha256": l.Digest}})
+		src.profiles = append(src.profiles, evidence.File{Path: p, Digest: map[string]string{"sha256": l.Digest}})
 	}
 	if len(parts) == 1 {
 		src.profile = parts[0]

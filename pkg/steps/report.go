@@ -8,15 +8,14 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/githubapi"
 	"github.com/mlgate/mlgate/pkg/report"
-	"github.com/mlgate/mlgate/pkg/signing"
 )
 
 // ReportRequest asks for one report over evidence documents.
 type ReportRequest struct {
 	Evidence []string
-	// Trust, when set, requires every evidence file to carry a valid
-	// signature of that key or identity beside it (FILE.sigstore.json).
-	Trust *signing.Trust
+	// Verifier, when set, accepts only signed evidence (see
+	// signing.EvidenceVerifier), checked over the bytes the report uses.
+	Verifier evidence.Verifier
 	// Options title the report and say where the full one is (Build sets
 	// MaxBytes per place).
 	Options report.Options
@@ -32,20 +31,15 @@ type Rendered struct {
 // Report reads (and, with Trust, verifies) the evidence. It writes nothing:
 // Markdown, Text and Post render and deliver it.
 func Report(_ context.Context, r ReportRequest) (*Rendered, error) {
-	if r.Trust != nil {
-		for _, p := range r.Evidence {
-			if _, _, err := signing.ReadSignedEvidence(p, *r.Trust); err != nil {
-				return nil, err
-			}
-		}
-	}
-	docs, err := evidence.ReadAll(r.Evidence)
+	loaded, err := evidence.LoadAll(r.Evidence, r.Verifier)
 	if err != nil {
 		return nil, err
 	}
-	statuses := make([]evidence.Status, 0, len(docs))
-	for _, d := range docs {
-		statuses = append(statuses, d.Status)
+	docs := make([]*evidence.Document, 0, len(loaded))
+	statuses := make([]evidence.Status, 0, len(loaded))
+	for _, l := range loaded {
+		docs = append(docs, l.Document)
+		statuses = append(statuses, l.Document.Status)
 	}
 	return &Rendered{Docs: docs, Status: evidence.Worst(statuses...), Options: r.Options}, nil
 }
