@@ -128,10 +128,3 @@ Exit status: 0 no breaking change, 1 a breaking change, 2 a contract could not b
 	output.AddFlags(cmd)
 	return cmd
 }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/parquetx"
-	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // scanOptions is the option group of commands that read Parquet data.
@@ -44,6 +43,3 @@ const maxPageMiB = 1 << 20
 func (o *scanOptions) parquetx() parquetx.ScanOptions {
 	return parquetx.ScanOptions{Workers: o.Workers, MaxPageSize: o.MaxPageSize << 20}
 }
-
-// expandDataArgs is steps.DataFiles (kept for the commands not moved yet).
-func expandDataArgs(args []string) ([]string, error) { return steps.DataFiles(args) }

@@ -140,8 +140,6 @@ func modelArg(o outputOptions, path string) (bool, error) {
 	return steps.IsDir(path)
 }
 
-func isDir(path string) (bool, error) { return steps.IsDir(path) }
-
 // trustOptions is the option group of verify: whom a signature must come from.
 type trustOptions struct{ signing.TrustRefs }
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -116,14 +115,9 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer := r.Signer
-	if signer == nil {
-		if r.NewSigner == nil {
-			return nil, errors.New("no signer: give a key or sign keyless")
-		}
-		if signer, err = r.NewSigner(ctx); err != nil {
-			return nil, err
-		}
+	signer, err := signerOf(ctx, r.Signer, r.NewSigner)
+	if err != nil {
+		return nil, err
 	}
 	signed, err := signer.SignStatement(ctx, statement)
 	if err != nil {

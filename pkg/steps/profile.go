@@ -73,7 +73,7 @@ func finishProfile(run Run, src *profileSource, out string, sink Sink, started t
 			return nil, err
 		}
 		if err := sinkOr(sink, "profile", out)(data); err != nil {
-			return nil, fmt.Errorf("writing the profile: %w", err)
+			return nil, err
 		}
 	}
 	doc := run.start(evidence.KindProfile, src.subject(), started)
@@ -90,16 +90,17 @@ func finishProfile(run Run, src *profileSource, out string, sink Sink, started t
 	return run.finish(doc), nil
 }
 
-// profileDetails is the details of a Profile evidence document: where the
+// ProfileDetails is the details of a Profile evidence document: where the
 // profile went, and a line per column that policies and reports can read.
-type profileDetails struct {
+type ProfileDetails struct {
 	Profile string          `json:"profile,omitempty"`
 	Rows    int64           `json:"rows"`
 	Shard   *profile.Shard  `json:"shard,omitempty"`
-	Columns []columnSummary `json:"columns"`
+	Columns []ColumnSummary `json:"columns"`
 }
 
-type columnSummary struct {
+// ColumnSummary is one column of a Profile document.
+type ColumnSummary struct {
 	Name     string   `json:"name"`
 	Kind     string   `json:"kind"`
 	Type     string   `json:"type"`
@@ -113,10 +114,10 @@ type columnSummary struct {
 	Exact    bool     `json:"exact"`
 }
 
-func profileDetailsOf(p *profile.Profile, path string) profileDetails {
-	d := profileDetails{Profile: path, Rows: p.Rows, Shard: p.Shard, Columns: []columnSummary{}}
+func profileDetailsOf(p *profile.Profile, path string) ProfileDetails {
+	d := ProfileDetails{Profile: path, Rows: p.Rows, Shard: p.Shard, Columns: []ColumnSummary{}}
 	for _, c := range p.Columns {
-		s := columnSummary{Name: c.Name, Kind: string(c.Kind), Type: c.Type, Count: c.Count,
+		s := ColumnSummary{Name: c.Name, Kind: string(c.Kind), Type: c.Type, Count: c.Count,
 			NullRate: c.NullRate(), Distinct: c.Distinct.Estimate(), Exact: c.IsExact()}
 		if m := c.Moments; m != nil && m.N > 0 {
 			sd := m.StdDev()

@@ -64,14 +64,9 @@ func Sign(ctx context.Context, r SignRequest) (*evidence.Document, error) {
 		subject.Files = []evidence.File{{Path: subject.Name, Size: size, Digest: map[string]string{"sha256": hex.EncodeToString(digest)}}}
 	}
 	subject.Digest = map[string]string{"sha256": hex.EncodeToString(digest)}
-	signer := r.Signer
-	if signer == nil {
-		if r.NewSigner == nil {
-			return nil, errors.New("no signer: give a key or sign keyless")
-		}
-		if signer, err = r.NewSigner(ctx); err != nil {
-			return nil, err
-		}
+	signer, err := signerOf(ctx, r.Signer, r.NewSigner)
+	if err != nil {
+		return nil, err
 	}
 	var signed *signing.Signed
 	message := "signed " + r.Model
@@ -95,4 +90,15 @@ func Sign(ctx context.Context, r SignRequest) (*evidence.Document, error) {
 	doc.Details = details
 	doc.Summary = fmt.Sprintf("signed %s, bundle %s", subject.Name, r.Bundle)
 	return r.finish(doc), nil
+}
+
+// signerOf is the ready signer, or the one made now (keyless, after hashing).
+func signerOf(ctx context.Context, ready *signing.Signer, make func(context.Context) (*signing.Signer, error)) (*signing.Signer, error) {
+	switch {
+	case ready != nil:
+		return ready, nil
+	case make == nil:
+		return nil, errors.New("no signer: give a key or sign keyless")
+	}
+	return make(ctx)
 }
