@@ -37,6 +37,10 @@ func TestReadEventPullRequest(t *testing.T) {
 			if ev.Repo != "Codertocat/Hello-World" || ev.Number != 2 || !ev.PullRequest || len(ev.HeadSHA) != 40 || ev.FromFork {
 				t.Fatalf("%s %s: %+v", name, filepath.Base(p), ev)
 			}
+			// The payload's pull request, as the gate's policies see it.
+			if pr := ev.PayloadPullRequest; pr == nil || pr.Number != 2 || pr.Labels == nil {
+				t.Fatalf("%s %s: payload pull request %+v", name, filepath.Base(p), pr)
+			}
 		}
 	}
 }
