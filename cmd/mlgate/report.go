@@ -191,7 +191,7 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 	res, err := rep.Post(cmd.Context(), steps.PostRequest{Client: client, Repo: target.repo, Number: target.number, Event: target.event,
 		CheckNumber: o.PR && o.GitHub.Number != 0, ID: o.ID, Mode: mode, Issue: o.Issue, Label: o.Label, Title: o.Title})
 	if err != nil {
-		return "", redact(err, token)
+		return "", githubapi.Redact(err, token)
 	}
 	if res.Action != "none" {
 		kind := "comment"
@@ -202,20 +202,3 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 	}
 	return res.URL, nil
 }
-
-// redact removes the token from an error's text, keeping it matchable with
-// errors.Is/As through the wrapped original.
-func redact(err error, token string) error {
-	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), token, "***"), err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (r *redactedError) Error() string { return r.msg }
-func (r *redactedError) Unwrap() error { return r.err }

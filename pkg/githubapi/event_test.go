@@ -1,6 +1,7 @@
 package githubapi
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,3 +141,22 @@ func TestCheckRunPullRequestListed(t *testing.T) {
 		t.Fatal("an event without a head commit was accepted")
 	}
 }
+
+func TestRedactKeepsTheErrorMatchable(t *testing.T) {
+	base := &forbiddenProbe{}
+	err := Redact(base, "s3cret")
+	if strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "***") {
+		t.Fatalf("redacted: %q", err)
+	}
+	var p *forbiddenProbe
+	if !errors.As(err, &p) {
+		t.Fatal("the original error is no longer reachable")
+	}
+	if Redact(nil, "s3cret") != nil {
+		t.Fatal("nil became an error")
+	}
+}
+
+type forbiddenProbe struct{}
+
+func (*forbiddenProbe) Error() string { return "403 for token s3cret" }
