@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
-	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 type attestOptions struct {
@@ -61,7 +55,7 @@ is not MODEL.`,
 		},
 	}
 	o.signer.AddFlags(cmd)
-	o.model.AddFlags(cmd, false)
+	o.model.AddFlags(cmd)
 	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	f := cmd.Flags()
@@ -83,13 +77,12 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 		return err
 	}
 	ctx := cmd.Context()
-	started := e.now()
-	dir, err := isDir(path)
+	dir, err := steps.IsDir(path)
 	if err != nil {
 		return err
 	}
 	if o.Bundle == "" {
-		o.Bundle = filepath.Clean(path) + ".promotion.sigstore.json"
+		o.Bundle = steps.DefaultAttestation(path)
 	}
 	p := e.plan()
 	p.Input("model", path)
@@ -104,201 +97,18 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	if err := p.Check(); err != nil {
 		return err
 	}
-	if dir && signing.BundleInside(path, o.Bundle) != "" {
-		return fmt.Errorf("--bundle %s lies inside the model %s: write the attestation outside the model it attests", o.Bundle, path)
-	}
+	r := steps.AttestRequest{Run: e.run(), Model: path, Decision: o.Decision, Bundle: o.Bundle, WriteBundle: bundle.Write,
+		NewSigner:   func(ctx context.Context) (*signing.Signer, error) { return o.signer.signer(ctx, e) },
+		IgnorePaths: o.model.IgnorePaths, AllowSymlinks: o.model.AllowSymlinks, Workers: o.model.Workers,
+		Datasets: o.Datasets, Metrics: o.Metrics, Policies: o.Policies,
+		Repository: o.Repository, Commit: o.Commit, ResourceURI: o.ResourceURI, GitHub: e.github()}
 	// The key is unlocked before anything is read or hashed (see sign).
-	signer, err := o.signer.keySigner(ctx, e)
+	if r.Signer, err = o.signer.keySigner(ctx, e); err != nil {
+		return err
+	}
+	doc, err := steps.Attest(ctx, r)
 	if err != nil {
 		return err
 	}
-	decision, decisionDigest, err := evidence.ReadDigest(o.Decision)
-	if err != nil {
-		return err
-	}
-	pd, err := attestable(decision, o.Decision)
-	if err != nil {
-		return err
-	}
-	subject, err := o.bindDecision(ctx, decision, path)
-	if err != nil {
-		return err
-	}
-	lineage := signing.Lineage{Code: &signing.Code{Repository: firstSet(o.Repository, e.getenv("GITHUB_REPOSITORY")), Commit: firstSet(o.Commit, e.getenv("GITHUB_SHA"))}}
-	if lineage.Code.Repository == "" && lineage.Code.Commit == "" {
-		lineage.Code = nil
-	}
-	for _, group := range []struct {
-		paths []string
-		into  *[]signing.Ref
-	}{{o.Datasets, &lineage.Datasets}, {o.Metrics, &lineage.Metrics}, {o.Policies, &lineage.Policies}} {
-		for _, p := range group.paths {
-			refs, err := fileRefs(p)
-			if err != nil {
-				return err
-			}
-			*group.into = append(*group.into, refs...)
-		}
-	}
-	lineage.Evidence = pd.Evidence
-	// The VSA's inputs are what the verification read: the decision and the
-	// evidence documents it was made on, each by digest.
-	inputs := []signing.Ref{{Name: o.Decision, Digest: map[string]string{"sha256": decisionDigest}}}
-	for _, r := range pd.Evidence {
-		inputs = append(inputs, signing.Ref{Name: r.Path, Digest: r.Digest})
-	}
-	resource := o.ResourceURI
-	if resource == "" {
-		resource = artifactURI(e.getenv, path)
-	}
-	digest, err := hex.DecodeString(subject.Digest["sha256"])
-	if err != nil {
-		return err
-	}
-	statement, err := signing.Promotion{
-		ModelName: subject.Name, ModelDigest: digest, Hashing: subject.Hashing, ResourceURI: resource,
-		Policy:   signing.Ref{URI: artifactURI(e.getenv, pd.Config.Path), Digest: pd.Config.Digest},
-		Decision: decision, Inputs: inputs, Verifier: e.tool(), Time: e.now(), Lineage: lineage,
-	}.Statement()
-	if err != nil {
-		return err
-	}
-	if signer == nil {
-		if signer, err = o.signer.signer(ctx, e); err != nil {
-			return err
-		}
-	}
-	signed, err := signer.SignStatement(ctx, statement)
-	if err != nil {
-		return err
-	}
-	if err := bundle.Write(signed.Bundle); err != nil {
-		return err
-	}
-	doc := evidence.New(evidence.KindAttestation, *subject, e.tool(), started)
-	doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusPass,
-		Message: fmt.Sprintf("attested that %s passed the gate (%s), signed by %s", subject.Name, decision.Summary, signerName(signed.Signer))})
-	doc.Details = evidence.SignatureDetails{
-		Format: "in-toto/dsse", Bundle: o.Bundle, Digest: subject.Digest,
-		Signer: &signed.Signer, Tlog: signed.Tlog, PredicateType: signing.VSAPredicateType,
-	}
-	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, bundle %s", signing.ResultPassed, subject.Name, o.Bundle)
-	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle, "digest": "sha256:" + subject.Digest["sha256"]})
-}
-
-// attestable refuses a decision that does not say, consistently, that the
-// model passed: only a promoting decision whose status is its checks' status,
-// and which records the model's digest and hashing and the gate file, is signed.
-func attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, error) {
-	if d.Kind != evidence.KindPromotionDecision && d.Kind != evidence.KindMetricGate {
-		return nil, fmt.Errorf("--decision %s is %s evidence, want PromotionDecision or MetricGate", path, d.Kind)
-	}
-	var pd evidence.PromotionDetails
-	if err := d.DetailsAs(&pd); err != nil {
-		return nil, fmt.Errorf("decision %s: %w", path, err)
-	}
-	statuses := make([]evidence.Status, 0, len(d.Checks))
-	for _, c := range d.Checks {
-		statuses = append(statuses, c.Status)
-	}
-	switch worst := evidence.Worst(statuses...); {
-	case !pd.Promote:
-		return nil, fmt.Errorf("decision %s does not promote the model (promote is false, status %s): only a passed gate is attested", path, d.Status)
-	case d.Status != worst:
-		return nil, fmt.Errorf("decision %s has status %s but its checks say %s", path, d.Status, worst)
-	case d.Subject.Hashing == nil || d.Subject.Digest["sha256"] == "":
-		return nil, fmt.Errorf("decision %s records no model digest and hashing: run the gate with --model (decisions of earlier mlgate versions are not accepted)", path)
-	case pd.Config == nil || len(pd.Config.Digest) == 0:
-		return nil, fmt.Errorf("decision %s does not record the gate file that decided", path)
-	}
-	for _, r := range pd.Evidence {
-		if len(r.Digest) == 0 {
-			return nil, fmt.Errorf("decision %s does not record the digest of its evidence %s", path, r.Path)
-		}
-	}
-	return &pd, nil
-}
-
-// bindDecision hashes the model the way the decision's subject was hashed, as
-// long as that hashing ignores no more than attest would, and requires the
-// same digest and files: the attestation is about the model that was decided.
-func (o *attestOptions) bindDecision(ctx context.Context, d *evidence.Document, path string) (*evidence.Subject, error) {
-	h := *d.Subject.Hashing
-	allowed := map[string]bool{}
-	for _, p := range modelHashing(true, o.model.IgnorePaths...).IgnorePaths {
-		allowed[p] = true
-	}
-	for _, p := range h.IgnorePaths {
-		if !allowed[p] {
-			return nil, fmt.Errorf("decision %s hashed the model ignoring %s, which attest does not ignore (give --ignore-paths to accept it)", o.Decision, p)
-		}
-	}
-	if h.AllowSymlinks && !o.model.AllowSymlinks {
-		return nil, fmt.Errorf("decision %s hashed the model following symlinks: give --allow-symlinks to accept it", o.Decision)
-	}
-	subject, err := hashSubject(ctx, path, h, o.model.Workers)
-	if err != nil {
-		return nil, err
-	}
-	want, got := d.Subject.Digest["sha256"], subject.Digest["sha256"]
-	if want != got {
-		return nil, fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s is sha256:%s", o.Decision, short(want), path, short(got))
-	}
-	if diff := fileDiff(d.Subject.Files, subject.Files); diff != "" {
-		return nil, fmt.Errorf("decision %s does not list exactly the files of %s: %s", o.Decision, path, diff)
-	}
-	return subject, nil
-}
-
-// artifactURI names a file of the run as a URI: in GitHub Actions, the file
-// in the repository at the commit (git+https://github.com/OWNER/REPO@SHA#PATH);
-// elsewhere, or for a file outside the workspace, a file: URI.
-func artifactURI(getenv func(string) string, path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
-	repo, sha, ws := getenv("GITHUB_REPOSITORY"), getenv("GITHUB_SHA"), getenv("GITHUB_WORKSPACE")
-	if getenv("GITHUB_ACTIONS") == "true" && repo != "" && sha != "" {
-		rel := filepath.Clean(path)
-		if ws != "" {
-			if r, err := filepath.Rel(ws, abs); err == nil {
-				rel = r
-			}
-		}
-		if !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			server := firstSet(getenv("GITHUB_SERVER_URL"), "https://github.com")
-			return "git+" + strings.TrimSuffix(server, "/") + "/" + repo + "@" + sha + "#" + filepath.ToSlash(rel)
-		}
-	}
-	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
-}
-
-// fileRefs records a file, or every file under a folder, with its sha256.
-func fileRefs(path string) ([]signing.Ref, error) {
-	var refs []signing.Ref
-	err := filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("lineage input %s: %w", path, err)
-		}
-		if d.IsDir() {
-			return nil
-		}
-		sum, _, err := signing.FileDigest(context.Background(), p)
-		if err != nil {
-			return fmt.Errorf("lineage input %s: %w", p, err)
-		}
-		refs = append(refs, signing.Ref{URI: filepath.ToSlash(p), Digest: map[string]string{"sha256": hex.EncodeToString(sum)}})
-		return nil
-	})
-	return refs, err
-}
-
-func firstSet(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle, "digest": "sha256:" + doc.Subject.Digest["sha256"]})
 }

@@ -8,9 +8,8 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/contract"
-	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
-	"github.com/mlgate/mlgate/pkg/parquetx"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 func newContractCmd(e *env) *cobra.Command {
@@ -59,7 +58,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
   mlgate contract infer --name transactions --out contract.yaml data/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			paths, err := expandDataArgs(args)
+			paths, err := steps.DataFiles(args)
 			if err != nil {
 				return err
 			}
@@ -70,12 +69,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := p.Check(); err != nil {
 				return err
 			}
-			files, err := parquetx.OpenAll(paths)
-			if err != nil {
-				return err
-			}
-			defer parquetx.CloseAll(files)
-			c, err := contract.Infer(cmd.Context(), o.Name, files, contract.Options{Scan: o.scan.parquetx()})
+			c, err := steps.Infer(cmd.Context(), steps.InferRequest{Name: o.Name, Data: paths, Scan: o.scan.parquetx()})
 			if err != nil {
 				return err
 			}
@@ -124,50 +118,13 @@ Exit status: 0 no breaking change, 1 a breaking change, 2 a contract could not b
 			if err := p.Check(); err != nil {
 				return err
 			}
-			started := e.now()
-			old, err := contract.Load(args[0])
+			doc, err := steps.Diff(cmd.Context(), steps.DiffRequest{Run: e.run(), Old: args[0], New: args[1]})
 			if err != nil {
 				return err
 			}
-			new, err := contract.Load(args[1])
-			if err != nil {
-				return err
-			}
-			changes := contract.Diff(old, new)
-			doc := evidence.New(evidence.KindContractDiff, evidence.Subject{Name: args[1]}, e.tool(), started)
-			details := evidence.ContractDiffDetails{Old: args[0], New: args[1], Changes: []evidence.ContractChange{}}
-			breaking := 0
-			for _, ch := range changes {
-				details.Changes = append(details.Changes, evidence.ContractChange{Path: ch.Path, Change: ch.Kind, Breaking: ch.Breaking, Message: ch.Message})
-				st := evidence.StatusPass
-				if ch.Breaking {
-					st = evidence.StatusFail
-					breaking++
-				}
-				doc.Add(evidence.Check{
-					ID: ch.Path + "." + ch.Kind, Status: st, Severity: evidence.SeverityError, Message: ch.Message,
-					Source: &evidence.Source{File: ch.File, Line: ch.Pos.Line, Column: ch.Pos.Column},
-				})
-			}
-			doc.Details = details
-			switch {
-			case len(changes) == 0:
-				doc.Summary = "no changes"
-			case breaking == 0:
-				doc.Summary = fmt.Sprintf("%d compatible %s", len(changes), plural(len(changes), "change"))
-			default:
-				doc.Summary = fmt.Sprintf("%d breaking of %d %s", breaking, len(changes), plural(len(changes), "change"))
-			}
-			return e.emit(doc, output, map[string]string{"breaking": fmt.Sprint(breaking)})
+			return e.emit(doc, output, map[string]string{"breaking": fmt.Sprint(steps.Breaking(doc))})
 		},
 	}
 	output.AddFlags(cmd)
 	return cmd
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/drift"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
-	"github.com/mlgate/mlgate/pkg/profile"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // driftOptions are drift's own flags.
@@ -73,11 +73,11 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if len(opts.Reference) == 0 {
 				return errors.New("--reference is empty")
 			}
-			refPaths, err := expandDataArgs(opts.Reference)
+			refPaths, err := steps.DataFiles(opts.Reference)
 			if err != nil {
 				return fmt.Errorf("--reference: %w", err)
 			}
-			curPaths, err := expandDataArgs(args)
+			curPaths, err := steps.DataFiles(args)
 			if err != nil {
 				return err
 			}
@@ -92,51 +92,16 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err := p.Check(); err != nil {
 				return err
 			}
-			started := e.now()
-			cfg := drift.DefaultConfig()
-			if opts.Config != "" {
-				if cfg, err = drift.ReadConfig(opts.Config); err != nil {
-					return err
-				}
-			}
 			verifier, err := trust.verifier(cmd.Context())
 			if err != nil {
 				return err
 			}
-			// Columns the config excludes are not even read.
-			read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: scan.parquetx()}
-			ref, err := loadSource(cmd.Context(), refPaths, read, verifier)
+			doc, err := steps.Drift(cmd.Context(), steps.DriftRequest{Run: e.run(), Reference: refPaths, Current: curPaths, Config: opts.Config,
+				WarnOnly: !opts.FailOnDrift, Digest: opts.Digest, Verifier: verifier, Scan: scan.parquetx()})
 			if err != nil {
 				return err
 			}
-			cur, err := loadSource(cmd.Context(), curPaths, read, verifier)
-			if err != nil {
-				return err
-			}
-			for _, src := range []*profileSource{ref, cur} {
-				if opts.Digest && src.profiles == nil {
-					if err := src.recordDigests(cmd.Context()); err != nil {
-						return err
-					}
-				}
-			}
-			rep := drift.Compare(ref.profile, cur.profile, cfg)
-			rep.Details.Reference = strings.Join(refPaths, ",")
-			rep.Details.ReferenceInputs = drift.Side(ref.profile, ref.profiles)
-			rep.Details.CurrentInputs = drift.Side(cur.profile, cur.profiles)
-
-			// The evidence is about the current data, named as the
-			// profile records it (by digest with --digest).
-			subject := evidence.Subject{Name: cur.name, Files: rep.Details.CurrentInputs.Data}
-			doc := evidence.New(evidence.KindDriftReport, subject, e.tool(), started)
-			for _, c := range append(append(ref.checks, cur.checks...), rep.Checks...) {
-				if c.ID == "drift.dataset" && !opts.FailOnDrift && c.Status == evidence.StatusFail {
-					c.Status, c.Severity = evidence.StatusWarn, evidence.SeverityWarn
-				}
-				doc.Add(c)
-			}
-			doc.Details = rep.Details
-			doc.Summary = fmt.Sprintf("%s (reference: %s; current: %s)", rep.Summary, fileList(refPaths), fileList(curPaths))
+			rep := drift.Report{Details: doc.Details.(evidence.DriftDetails)}
 			return e.emit(doc, out, map[string]string{
 				"drifted":         strconv.FormatBool(rep.Details.Drifted),
 				"drifted-columns": joinOutputList(rep.DriftedColumns()),
@@ -162,16 +127,6 @@ func refuseBothSides(refPaths, curPaths []string) error {
 		}
 	}
 	return nil
-}
-
-// fileList names the files of one side for the summary, the first few when
-// there are many.
-func fileList(paths []string) string {
-	const show = 5
-	if len(paths) <= show {
-		return strings.Join(paths, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(paths[:show-1], ", "), len(paths)-show+1)
 }
 
 // outputListEscaper percent-encodes what would break a comma-separated step

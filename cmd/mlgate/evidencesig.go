@@ -10,6 +10,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // evidenceSignOptions sign a command's evidence document as an in-toto
@@ -64,7 +65,7 @@ func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Su
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "mlgate: signed evidence %s (%s) into %s\n", actions.SafeLog(path), actions.SafeLog(signerName(signed.Signer)), actions.SafeLog(signing.EvidenceBundlePath(path)))
+	fmt.Fprintf(e.stderr, "mlgate: signed evidence %s (%s) into %s\n", actions.SafeLog(path), actions.SafeLog(steps.SignerName(signed.Signer)), actions.SafeLog(signing.EvidenceBundlePath(path)))
 	return nil
 }
 

@@ -2,22 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/metrics"
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/policy"
 	"github.com/mlgate/mlgate/pkg/report"
-	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // metricOptions is the metric part of a gate: the gate file and the metric files.
@@ -31,35 +26,6 @@ func (o *metricOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.Config, "config", "c", "", "gate `FILE` (kind PromotionGate) with the metric rules")
 	cmd.Flags().StringArrayVarP(&o.Metrics, "metrics", "m", nil, "candidate metrics `FILE` (JSON, YAML, CSV, DVC, MLflow runs/get); repeatable")
 	cmd.Flags().StringArrayVarP(&o.Baseline, "baseline", "b", nil, "baseline metrics `FILE`, same formats; repeatable")
-}
-
-// evaluate reads the gate and the metrics and decides the metric rules into
-// the input; it returns the gate and the candidate's metrics (whose sources
-// locate each value). With no --config it only reads the metrics (policy eval
-// shows them to policies).
-func (o *metricOptions) evaluate(in *policy.Input) (*metrics.Gate, metrics.Set, error) {
-	candidate, err := metrics.ReadAll(o.Metrics)
-	if err != nil {
-		return nil, nil, err
-	}
-	baseline, err := metrics.ReadAll(o.Baseline)
-	if err != nil {
-		return nil, nil, err
-	}
-	in.Metrics.Candidate, in.Metrics.Baseline = candidate.Floats(), baseline.Floats()
-	if o.Config == "" {
-		return nil, candidate, nil
-	}
-	gate, err := metrics.LoadGate(o.Config)
-	if err != nil {
-		return nil, nil, err
-	}
-	results, err := metrics.Evaluate(gate, candidate, baseline)
-	if err != nil {
-		return nil, nil, err
-	}
-	in.Metrics.Results = results
-	return gate, candidate, nil
 }
 
 // policyInputOptions gathers what policies judge besides metrics: the policies,
@@ -85,121 +51,23 @@ func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().Int64Var(&o.memoryMiB, "policy-memory", policy.DefaultMemory>>20, "memory limit in `MiB` a policy rule's evaluation may add")
 }
 
-// fill adds the model, the evidence and the GitHub context to the input and
-// returns the evidence read, with references naming each by path and digest
-// (and signer, with a verifier: each file is read once, checked, and used).
-func (o *policyInputOptions) fill(e *env, in *policy.Input, v evidence.Verifier) ([]evidence.EvidenceRef, []*evidence.Document, error) {
-	if o.Model != "" {
-		if err := in.Model.ListModelFiles(o.Model); err != nil {
-			return nil, nil, err
-		}
+// policies checks the policy flags and returns what they load.
+func (o *policyInputOptions) policies() (steps.Policies, error) {
+	switch {
+	case len(o.Policies) == 0 && len(o.Data) > 0:
+		return steps.Policies{}, errors.New("--data is given without --policy: nothing would read it")
+	case len(o.Policies) > 0 && (o.Sandbox.Timeout <= 0 || o.memoryMiB <= 0):
+		return steps.Policies{}, fmt.Errorf("--policy-timeout %s and --policy-memory %d: both must be positive", o.Sandbox.Timeout, o.memoryMiB)
 	}
-	if o.ModelCard != "" {
-		if err := in.Model.LoadModelCard(o.ModelCard); err != nil {
-			return nil, nil, err
-		}
-	}
-	refs := []evidence.EvidenceRef{}
-	var docs []*evidence.Document
-	for _, p := range o.Evidence {
-		l, err := evidence.Load(p, v)
-		if err != nil {
-			return nil, nil, err
-		}
-		in.AddEvidence(l.Document)
-		docs = append(docs, l.Document)
-		refs = append(refs, l.Ref())
-	}
-	gh, err := githubContext(e.getenv)
-	if err != nil {
-		return nil, nil, err
-	}
-	in.GitHub = gh
-	return refs, docs, nil
+	sandbox := o.Sandbox
+	sandbox.Memory = o.memoryMiB << 20
+	return steps.Policies{Paths: o.Policies, Data: o.Data, Sandbox: sandbox}, nil
 }
 
-// loadPolicies starts loading and compiling the policies in the background,
-// so that it overlaps reading the metrics and the evidence; the function it
-// returns waits for the engine, which is nil without --policy.
-func (o *policyInputOptions) loadPolicies(ctx context.Context) func() (*policy.Engine, error) {
-	if len(o.Policies) == 0 {
-		var err error
-		if len(o.Data) > 0 {
-			err = errors.New("--data is given without --policy: nothing would read it")
-		}
-		return func() (*policy.Engine, error) { return nil, err }
-	}
-	if o.Sandbox.Timeout <= 0 || o.memoryMiB <= 0 {
-		err := fmt.Errorf("--policy-timeout %s and --policy-memory %d: both must be positive", o.Sandbox.Timeout, o.memoryMiB)
-		return func() (*policy.Engine, error) { return nil, err }
-	}
-	o.Sandbox.Memory = o.memoryMiB << 20
-	done := make(chan struct{})
-	var engine *policy.Engine
-	var err error
-	go func() {
-		defer close(done)
-		engine, err = policy.Load(ctx, o.Policies, o.Data, o.Sandbox)
-	}()
-	return func() (*policy.Engine, error) {
-		<-done
-		return engine, err
-	}
-}
-
-// evaluatePolicies decides the policies on the input: it returns the decision
-// rules and their results, nothing when there are no policies.
-func evaluatePolicies(ctx context.Context, engine *policy.Engine, input any) ([]string, []evidence.PolicyResult, error) {
-	if engine == nil {
-		return nil, nil, nil
-	}
-	value, err := policy.ParseInput(input)
-	if err != nil {
-		return nil, nil, err
-	}
-	return engine.Rules(), engine.Eval(ctx, value), nil
-}
-
-// githubContext reads the run's git and GitHub context from the GITHUB_*
-// variables and, for pull-request events, the event payload. Outside GitHub
-// Actions it is nil.
-func githubContext(getenv func(string) string) (*policy.GitHub, error) {
-	if getenv("GITHUB_ACTIONS") != "true" {
-		return nil, nil
-	}
-	gh := &policy.GitHub{
-		Repository: getenv("GITHUB_REPOSITORY"),
-		SHA:        getenv("GITHUB_SHA"),
-		Ref:        getenv("GITHUB_REF"),
-		Event:      getenv("GITHUB_EVENT_NAME"),
-		Actor:      getenv("GITHUB_ACTOR"),
-	}
-	path := getenv("GITHUB_EVENT_PATH")
-	if path == "" {
-		return gh, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the GitHub event: %w", err)
-	}
-	var event struct {
-		PullRequest *struct {
-			Number int `json:"number"`
-			Labels []struct {
-				Name string `json:"name"`
-			} `json:"labels"`
-		} `json:"pull_request"`
-	}
-	if err := json.Unmarshal(data, &event); err != nil {
-		return nil, fmt.Errorf("GitHub event %s: %w", path, err)
-	}
-	if pr := event.PullRequest; pr != nil {
-		gh.PullRequest = &policy.PullRequest{Number: pr.Number, Labels: []string{}}
-		for _, l := range pr.Labels {
-			gh.PullRequest.Labels = append(gh.PullRequest.Labels, l.Name)
-		}
-	}
-	return gh, nil
+// policyInputs is the request part that builds the policy input document.
+func (e *env) policyInputs(m metricOptions, o policyInputOptions, v evidence.Verifier) steps.PolicyInputs {
+	return steps.PolicyInputs{Config: m.Config, Metrics: m.Metrics, Baseline: m.Baseline, Evidence: o.Evidence, Verifier: v,
+		ModelCard: o.ModelCard, Model: o.Model, GitHub: e.github()}
 }
 
 // reportFileOptions writes the decision for code scanning and test reports too.
@@ -290,7 +158,6 @@ the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
 }
 
 func runGate(ctx context.Context, e *env, o *gateOptions) error {
-	started := e.now()
 	if err := o.output.validate(); err != nil {
 		return err
 	}
@@ -300,187 +167,26 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if err := checkOutputs(e, o); err != nil {
 		return err
 	}
-	engine := o.inputs.loadPolicies(ctx)
-	in := policy.NewInput()
-	gate, candidate, err := o.metrics.evaluate(in)
+	policies, err := o.inputs.policies()
 	if err != nil {
 		return err
-	}
-	if len(o.metrics.Metrics) == 0 && !allBootstrap(gate) {
-		return errors.New("--metrics is required: the candidate's metrics file")
 	}
 	verifier, err := o.trust.verifier(ctx)
 	if err != nil {
 		return err
 	}
-	refs, docs, err := o.inputs.fill(e, in, verifier)
+	doc, err := steps.Gate(ctx, steps.GateRequest{Run: e.run(), PolicyInputs: e.policyInputs(o.metrics, o.inputs, verifier),
+		Policies: policies, Datasets: o.Datasets})
+	if errors.Is(err, steps.ErrNoMetrics) {
+		return errors.New("--metrics is required: the candidate's metrics file")
+	}
 	if err != nil {
 		return err
 	}
-	subject, bound, err := o.bind(ctx, in, refs, docs)
-	if err != nil {
-		return err
-	}
-	config, err := fileRef(ctx, o.metrics.Config)
-	if err != nil {
-		return err
-	}
-	eng, err := engine()
-	if err != nil {
-		return err
-	}
-	_, policies, err := evaluatePolicies(ctx, eng, in)
-	if err != nil {
-		return err
-	}
-	doc := decide(e, subject, in, candidate, refs, bound, policies, started)
-	details := doc.Details.(evidence.PromotionDetails)
-	details.Config = config
-	doc.Details = details
-	doc.Finish(e.now())
 	if err := o.files.write(doc); err != nil {
 		return err
 	}
-	promote := doc.Details.(evidence.PromotionDetails).Promote
-	return e.emit(doc, o.output, map[string]string{"promote": strconv.FormatBool(promote)})
-}
-
-func allBootstrap(g *metrics.Gate) bool {
-	for _, r := range g.Metrics {
-		if r.Bootstrap == nil {
-			return false
-		}
-	}
-	return true
-}
-
-// decide builds the PromotionDecision about the subject the gate computed: one
-// check per metric rule (at the gate file's rule, located in the metrics file
-// that reported the value), the evidence checks, one per policy result, and
-// the details the report renders.
-func decide(e *env, subject evidence.Subject, in *policy.Input, candidate metrics.Set, refs []evidence.EvidenceRef, bound []evidence.Check, policies []evidence.PolicyResult, started time.Time) *evidence.Document {
-	doc := evidence.New(evidence.KindPromotionDecision, subject, e.tool(), started)
-	var metricFailed, policyFailed int
-	for _, r := range in.Metrics.Results {
-		c := evidence.Check{
-			ID: "metric." + r.Name, Title: "Metric " + r.Name, Status: r.Status, Severity: severityOf(r.Status),
-			Message: r.Message, Expected: r.Threshold, Source: r.Source,
-		}
-		if r.Candidate != nil {
-			c.Observed = *r.Candidate
-		}
-		if v, ok := candidate[r.Name]; ok {
-			c.Location = &evidence.Location{File: v.Source.File}
-		}
-		doc.Add(c)
-		if r.Status.Failed() {
-			metricFailed++
-		}
-	}
-	var evidenceFailed int
-	for _, c := range bound {
-		doc.Add(c)
-		if c.Status.Failed() {
-			evidenceFailed++
-		}
-	}
-	for _, p := range policies {
-		msg := p.Message
-		if p.Exempted {
-			msg = "exempted: " + msg
-		}
-		doc.Add(evidence.Check{
-			ID: "policy." + p.Package + "." + p.Rule, Title: p.Title, Status: p.Status, Severity: severityOf(p.Status),
-			Message: msg, Source: p.Source, Remediation: p.Remediation,
-		})
-		if p.Status.Failed() {
-			policyFailed++
-		}
-	}
-	promote := !doc.Status.Failed()
-	doc.Details = evidence.PromotionDetails{Promote: promote, Metrics: in.Metrics.Results, Policies: policies, Evidence: refs}
-	verdict := "promote"
-	if !promote {
-		verdict = "do not promote"
-	}
-	doc.Summary = fmt.Sprintf("%s: %d of %d metric rules failed", verdict, metricFailed, len(in.Metrics.Results))
-	if len(bound) > 0 {
-		doc.Summary += fmt.Sprintf(", %d of %d evidence checks failed", evidenceFailed, len(bound))
-	}
-	if policies != nil {
-		doc.Summary += fmt.Sprintf(", %d of %d policy results failed", policyFailed, len(policies))
-	}
-	return doc
-}
-
-// bind computes what the decision is about and checks the evidence against
-// it: the candidate model hashed here (never a digest copied from evidence),
-// each model document bound to it, each DataValidation bound to the dataset
-// files, and, when no policy judges the evidence, each failed document
-// blocking promotion.
-func (o *gateOptions) bind(ctx context.Context, in *policy.Input, refs []evidence.EvidenceRef, docs []*evidence.Document) (evidence.Subject, []evidence.Check, error) {
-	subject := evidence.Subject{Name: in.Model.Name}
-	var candidate *evidence.Subject
-	if o.inputs.Model != "" {
-		dir, err := isDir(o.inputs.Model)
-		if err != nil {
-			return subject, nil, err
-		}
-		if candidate, err = hashSubject(ctx, o.inputs.Model, modelHashing(dir), 0); err != nil {
-			return subject, nil, err
-		}
-		subject = *candidate
-		subject.Name = in.Model.Name
-	}
-	if subject.Name == "" {
-		subject.Name = "candidate model"
-	}
-	var dataset []evidence.File
-	if len(o.Datasets) > 0 {
-		paths, err := expandDataArgs(o.Datasets)
-		if err != nil {
-			return subject, nil, err
-		}
-		for _, p := range paths {
-			ref, err := fileRef(ctx, p)
-			if err != nil {
-				return subject, nil, err
-			}
-			dataset = append(dataset, evidence.File{Path: p, Digest: ref.Digest})
-		}
-	}
-	var checks []evidence.Check
-	for i, d := range docs {
-		path := refs[i].Path
-		switch {
-		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
-			checks = append(checks, bindModel(ctx, o.inputs.Model, candidate, path, d))
-		case (d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport) && dataset != nil:
-			checks = append(checks, bindData(dataset, path, d))
-		}
-		if d.Status.Failed() && len(o.inputs.Policies) == 0 {
-			checks = append(checks, evidence.Check{ID: "evidence.status", Title: "Evidence status", Status: evidence.StatusFail, Severity: evidence.SeverityError,
-				Message:  fmt.Sprintf("%s evidence %s failed (%s) and no policy judges it", d.Kind, path, d.Summary),
-				Location: &evidence.Location{File: path}})
-		}
-	}
-	return subject, checks, nil
-}
-
-// fileRef names a file by its path and sha256.
-func fileRef(ctx context.Context, path string) (*evidence.FileRef, error) {
-	sum, _, err := signing.FileDigest(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return &evidence.FileRef{Path: path, Digest: map[string]string{"sha256": hex.EncodeToString(sum)}}, nil
-}
-
-func severityOf(s evidence.Status) evidence.Severity {
-	if s == evidence.StatusWarn {
-		return evidence.SeverityWarn
-	}
-	return evidence.SeverityError
+	return e.emit(doc, o.output, map[string]string{"promote": strconv.FormatBool(steps.Promote(doc))})
 }
 
 // checkOutputs plans the gate's outputs: none may be a file or lie in a

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlgate/mlgate/internal/golden"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // fixtures is testdata/gate, relative to this package, so sources in messages
@@ -44,7 +45,7 @@ func upstream(t *testing.T, change func(*evidence.Document)) []string {
 	}}
 
 	// The Verification is about the fixture model, hashed as verify records it.
-	model, err := hashSubject(context.Background(), fixture("model"), modelHashing(true), 0)
+	model, err := steps.HashSubject(context.Background(), fixture("model"), steps.ModelHashing(true), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

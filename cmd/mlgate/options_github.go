@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -50,17 +51,13 @@ type githubTarget struct {
 // event payload, then the runner's environment.
 func (o *githubOptions) target(e *env, needNumber bool) (*githubTarget, error) {
 	t := &githubTarget{number: o.Number}
-	if path := e.getenv("GITHUB_EVENT_PATH"); path != "" {
-		ev, err := githubapi.ReadEvent(e.getenv("GITHUB_EVENT_NAME"), path)
-		if err != nil {
-			return nil, err
-		}
-		t.event = ev
+	gh := e.github()
+	ev, err := gh.Event()
+	if err != nil {
+		return nil, err
 	}
-	repo := o.Repo
-	if repo == "" {
-		repo = e.getenv("GITHUB_REPOSITORY")
-	}
+	t.event = ev
+	repo := cmp.Or(o.Repo, gh.Repository)
 	if repo == "" && t.event != nil {
 		repo = t.event.Repo
 	}
@@ -107,21 +104,6 @@ func (o *githubOptions) client(e *env) (*githubapi.Client, string, error) {
 		return nil, "", err
 	}
 	e.actions.Mask(tok)
-	apiURL := o.APIURL
-	if apiURL == "" {
-		apiURL = e.getenv("GITHUB_API_URL")
-	}
-	c, err := githubapi.New(githubapi.Options{
-		Token: tok, APIURL: apiURL, Author: o.Author,
-	})
+	c, err := githubapi.New(githubapi.Options{Token: tok, APIURL: cmp.Or(o.APIURL, e.github().APIURL), Author: o.Author})
 	return c, tok, err
-}
-
-// runURL is the workflow run's page, where the job summary is; "" outside Actions.
-func runURL(e *env) string {
-	server, repo, id := e.getenv("GITHUB_SERVER_URL"), e.getenv("GITHUB_REPOSITORY"), e.getenv("GITHUB_RUN_ID")
-	if server == "" || repo == "" || id == "" {
-		return ""
-	}
-	return strings.TrimSuffix(server, "/") + "/" + repo + "/actions/runs/" + id
 }

@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -125,8 +122,10 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 		// The evidence file is missing: the step outputs still say so.
 		doc.Status, evidencePath = evidence.StatusError, ""
 	}
-	if err := e.publish(doc, evidencePath, extra); err != nil {
-		fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+	if e.actions.Enabled() {
+		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), extra); err != nil {
+			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+		}
 	}
 	if writeErr != nil {
 		return writeErr
@@ -138,47 +137,6 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 		return checksFailed()
 	}
 	return nil
-}
-
-// publish is emit's GitHub Actions part.
-func (e *env) publish(doc *evidence.Document, evidencePath string, extra map[string]string) error {
-	rt := e.actions
-	if !rt.Enabled() {
-		return nil
-	}
-	failures := 0
-	for _, c := range doc.Checks {
-		if c.Status == evidence.StatusPass {
-			continue
-		}
-		level := actions.LevelWarning
-		if c.Status.Failed() {
-			level = actions.LevelError
-			failures++
-		}
-		a := actions.Annotation{Level: level, Title: c.ID, Message: c.Message}
-		switch {
-		case c.Source != nil:
-			a.File, a.Line, a.Column = c.Source.File, c.Source.Line, c.Source.Column
-		case c.Location != nil:
-			a.File = c.Location.File
-		}
-		rt.Annotate(a)
-	}
-	outputs := map[string]string{
-		"status":   string(doc.Status),
-		"evidence": evidencePath,
-		"failures": strconv.Itoa(failures),
-	}
-	for k, v := range extra {
-		outputs[k] = v
-	}
-	for _, k := range slices.Sorted(maps.Keys(outputs)) {
-		if err := rt.SetOutput(k, outputs[k]); err != nil {
-			return err
-		}
-	}
-	return rt.AddSummary(report.Markdown(doc))
 }
 
 // printText writes a terminal rendering to w, fitted to the terminal's width

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/policy"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 func newPolicyCmd(e *env) *cobra.Command {
@@ -88,13 +88,6 @@ type policyEvalOptions struct {
 	Input   string
 }
 
-// evalOutput is what `policy eval` prints.
-type evalOutput struct {
-	Input   any                     `json:"input"`
-	Rules   []string                `json:"rules"`
-	Results []evidence.PolicyResult `json:"results"`
-}
-
 func newPolicyEvalCmd(e *env) *cobra.Command {
 	var o policyEvalOptions
 	cmd := &cobra.Command{
@@ -132,53 +125,31 @@ The input document is described by pkg/policy/input.schema.json.`,
 }
 
 func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
-	var input any
-	if o.Input != "" {
-		data, err := os.ReadFile(o.Input)
-		if err != nil {
-			return fmt.Errorf("reading input: %w", err)
-		}
-		if err := json.Unmarshal(data, &input); err != nil {
-			return fmt.Errorf("input %s: %w", o.Input, err)
-		}
-	} else {
-		in := policy.NewInput()
-		if _, _, err := o.metrics.evaluate(in); err != nil {
-			return err
-		}
-		verifier, err := o.trust.verifier(ctx)
-		if err != nil {
-			return err
-		}
-		if _, _, err := o.inputs.fill(e, in, verifier); err != nil {
-			return err
-		}
-		input = in
-	}
-	engine, err := o.inputs.loadPolicies(ctx)()
+	policies, err := o.inputs.policies()
 	if err != nil {
 		return err
 	}
-	rules, results, err := evaluatePolicies(ctx, engine, input)
+	var verifier evidence.Verifier
+	if o.Input == "" {
+		if verifier, err = o.trust.verifier(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := steps.PolicyEval(ctx, steps.PolicyEvalRequest{PolicyInputs: e.policyInputs(o.metrics, o.inputs, verifier), Policies: policies, InputFile: o.Input})
 	if err != nil {
 		return err
 	}
-	out := evalOutput{Input: input, Rules: append([]string{}, rules...), Results: append([]evidence.PolicyResult{}, results...)}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(res); err != nil {
 		return err
 	}
 	if _, err := e.stdout.Write(actions.SafeJSON(buf.Bytes())); err != nil {
 		return err
 	}
-	worst := evidence.StatusPass
-	for _, r := range out.Results {
-		worst = evidence.Worst(worst, r.Status)
-	}
-	switch {
+	switch worst := res.Status(); {
 	case worst == evidence.StatusError:
 		return &exitError{code: exitCantRun}
 	case worst.Failed():

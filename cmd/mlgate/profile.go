@@ -1,21 +1,17 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
-	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/profile"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // profileOutputOptions is where profile and profile merge write: the profile
@@ -47,7 +43,7 @@ func (o *profileOutputOptions) inputs(e *env, args []string) ([]string, error) {
 	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
 		return nil, err
 	}
-	paths, err := expandDataArgs(args)
+	paths, err := steps.DataFiles(args)
 	if err != nil {
 		return nil, err
 	}
@@ -103,17 +99,9 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 			if err != nil {
 				return err
 			}
-			started := e.now()
-			src, err := loadParquet(cmd.Context(), paths, profile.ScanOptions{Shard: sh, Columns: columns, Parquet: scan.parquetx()})
-			if err != nil {
-				return err
-			}
-			if out.Digest {
-				if err := src.recordDigests(cmd.Context()); err != nil {
-					return err
-				}
-			}
-			return e.emitProfile(src, out, started)
+			doc, err := steps.Profile(cmd.Context(), steps.ProfileRequest{Run: e.run(), Data: paths, Shard: sh, Columns: columns,
+				Scan: scan.parquetx(), Digest: out.Digest, Out: out.Out, WriteProfile: out.sink(e)})
+			return e.emitProfile(doc, err, out)
 		},
 	}
 	out.AddFlags(cmd)
@@ -145,223 +133,41 @@ columns, or sharing a row group, are refused.`,
 			if err != nil {
 				return err
 			}
-			started := e.now()
-			src, err := loadProfiles(paths, nil)
-			if err != nil {
-				return err
-			}
-			return e.emitProfile(src, out, started)
+			doc, err := steps.Merge(cmd.Context(), steps.MergeRequest{Run: e.run(), Profiles: paths, Out: out.Out, WriteProfile: out.sink(e)})
+			return e.emitProfile(doc, err, out)
 		},
 	}
 	out.AddFlags(cmd)
 	return cmd
 }
 
-// emitProfile writes the profile and finishes the step with its evidence.
-func (e *env) emitProfile(src *profileSource, out profileOutputOptions, started time.Time) error {
-	if out.profile.Set() {
-		data, err := profile.Marshal(src.profile)
-		if err != nil {
-			return err
-		}
-		if err := out.profile.Write(data); err != nil {
+// sink writes the profile where --out says and, with --sign-evidence,
+// signs it: a profile is evidence drift reads.
+func (o *profileOutputOptions) sink(e *env) steps.Sink {
+	if !o.profile.Set() {
+		return nil
+	}
+	return func(data []byte) error {
+		if err := o.profile.Write(data); err != nil {
 			return fmt.Errorf("writing the profile: %w", err)
 		}
-		// A profile is evidence drift reads: signed as such.
-		if !out.profile.IsStdout() {
-			if err := out.sign.signDocument(e, out.Out, profile.Subjects); err != nil {
-				return err
-			}
+		if o.profile.IsStdout() {
+			return nil
 		}
+		return o.sign.signDocument(e, o.Out, profile.Subjects)
 	}
-	doc := evidence.New(evidence.KindProfile, src.subject(), e.tool(), started)
-	for _, c := range src.checks {
-		doc.Add(c)
-	}
-	doc.Details = profileDetailsOf(src.profile, out.Out)
-	p := src.profile
-	doc.Summary = fmt.Sprintf("profiled %d %s of %d %s in %d %s", len(p.Columns), plural(len(p.Columns), "column"),
-		p.Rows, plural(int(p.Rows), "row"), len(p.Sources), plural(len(p.Sources), "file"))
-	if p.Shard != nil {
-		doc.Summary += fmt.Sprintf(" (shard %d/%d)", p.Shard.Index, p.Shard.Count)
+}
+
+// emitProfile finishes profile and profile merge with their evidence.
+func (e *env) emitProfile(doc *evidence.Document, err error, out profileOutputOptions) error {
+	if err != nil {
+		return err
 	}
 	extra := map[string]string{}
 	if out.Out != "" {
 		extra["profile"] = out.Out
 	}
 	return e.emit(doc, out.evidence, extra)
-}
-
-// profileDetails is the details of a Profile evidence document: where the
-// profile went, and a line per column that policies and reports can read.
-type profileDetails struct {
-	Profile string          `json:"profile,omitempty"`
-	Rows    int64           `json:"rows"`
-	Shard   *profile.Shard  `json:"shard,omitempty"`
-	Columns []columnSummary `json:"columns"`
-}
-
-type columnSummary struct {
-	Name     string   `json:"name"`
-	Kind     string   `json:"kind"`
-	Type     string   `json:"type"`
-	Count    int64    `json:"count"`
-	NullRate float64  `json:"nullRate"`
-	Distinct int64    `json:"distinct"`
-	Min      *float64 `json:"min,omitempty"`
-	Max      *float64 `json:"max,omitempty"`
-	Mean     *float64 `json:"mean,omitempty"`
-	StdDev   *float64 `json:"stddev,omitempty"`
-	Exact    bool     `json:"exact"`
-}
-
-func profileDetailsOf(p *profile.Profile, path string) profileDetails {
-	d := profileDetails{Profile: path, Rows: p.Rows, Shard: p.Shard, Columns: []columnSummary{}}
-	for _, c := range p.Columns {
-		s := columnSummary{Name: c.Name, Kind: string(c.Kind), Type: c.Type, Count: c.Count,
-			NullRate: c.NullRate(), Distinct: c.Distinct.Estimate(), Exact: c.IsExact()}
-		if m := c.Moments; m != nil && m.N > 0 {
-			sd := m.StdDev()
-			s.Min, s.Max, s.Mean, s.StdDev = &m.Min, &m.Max, &m.Mean, &sd
-		}
-		d.Columns = append(d.Columns, s)
-	}
-	return d
-}
-
-// profileSource is a profile and what it was built from.
-type profileSource struct {
-	profile *profile.Profile
-	files   []evidence.File
-	// profiles are the profile files read, by digest; nil for Parquet.
-	profiles []evidence.File
-	checks   []evidence.Check
-	name     string
-}
-
-func (s *profileSource) subject() evidence.Subject {
-	return evidence.Subject{Name: s.name, Files: s.files}
-}
-
-// recordDigests hashes the Parquet files profiled into the profile and the
-// evidence subject, so drift evidence can name its data by digest.
-func (s *profileSource) recordDigests(ctx context.Context) error {
-	for i := range s.profile.Sources {
-		src := &s.profile.Sources[i]
-		ref, err := fileRef(ctx, src.Path)
-		if err != nil {
-			return err
-		}
-		src.Digest = ref.Digest
-		for j := range s.files {
-			if s.files[j].Path == src.Path {
-				s.files[j].Digest = ref.Digest
-			}
-		}
-	}
-	return nil
-}
-
-// loadSource reads paths as Parquet files (profiled) or as profiles (merged
-// when several), whichever they are; mixing both is refused.
-func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions, v evidence.Verifier) (*profileSource, error) {
-	var parquetFiles, profiles int
-	for _, p := range paths {
-		isParquet, err := looksLikeParquet(p)
-		if err != nil {
-			return nil, err
-		}
-		if isParquet {
-			parquetFiles++
-		} else {
-			profiles++
-		}
-	}
-	switch {
-	case parquetFiles > 0 && profiles > 0:
-		return nil, fmt.Errorf("%s: give either Parquet files or profiles, not both", strings.Join(paths, ", "))
-	case parquetFiles > 0:
-		return loadParquet(ctx, paths, opts)
-	}
-	return loadProfiles(paths, v)
-}
-
-func looksLikeParquet(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	head := make([]byte, 4)
-	if _, err := io.ReadFull(f, head); err != nil {
-		return false, nil // too short for Parquet: reading it as a profile says what is wrong
-	}
-	return string(head) == "PAR1", nil
-}
-
-func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
-	src := &profileSource{name: datasetName(paths)}
-	files, err := parquetx.OpenAll(paths)
-	if err != nil {
-		return nil, err
-	}
-	defer parquetx.CloseAll(files)
-	for i, f := range files {
-		p := paths[i]
-		src.files = append(src.files, evidence.File{Path: p, Size: f.Size})
-		for _, w := range f.Warnings {
-			src.checks = append(src.checks, evidence.Check{ID: "profile.file", Status: evidence.StatusWarn,
-				Severity: evidence.SeverityWarn, Message: w, Location: &evidence.Location{File: p}})
-		}
-	}
-	prof, skipped, err := profile.Scan(ctx, files, opts)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range skipped {
-		src.checks = append(src.checks, evidence.Check{ID: "profile.column." + s.Column, Status: evidence.StatusWarn,
-			Severity: evidence.SeverityWarn, Message: "not profiled: " + s.Reason, Location: &evidence.Location{Column: s.Column}})
-	}
-	src.profile = prof
-	return src, nil
-}
-
-// loadProfiles reads profiles, each once; with a verifier each must be
-// signed evidence. The source's files are the profiles, by digest.
-func loadProfiles(paths []string, v evidence.Verifier) (*profileSource, error) {
-	src := &profileSource{name: datasetName(paths)}
-	var parts []*profile.Profile
-	for _, p := range paths {
-		l, err := profile.Load(p, v)
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, l.Profile)
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		src.files = append(src.files, evidence.File{Path: p, Size: st.Size(), Digest: map[string]string{"sha256": l.Digest}})
-		src.profiles = append(src.profiles, evidence.File{Path: p, Digest: map[string]string{"sha256": l.Digest}})
-	}
-	if len(parts) == 1 {
-		src.profile = parts[0]
-		return src, nil
-	}
-	merged, err := profile.Merge(parts...)
-	if err != nil {
-		return nil, fmt.Errorf("merging %s: %w", strings.Join(paths, ", "), err)
-	}
-	src.profile = merged
-	return src, nil
-}
-
-// datasetName names a set of inputs for the evidence subject.
-func datasetName(paths []string) string {
-	if len(paths) == 1 {
-		return paths[0]
-	}
-	return fmt.Sprintf("%s and %d more", paths[0], len(paths)-1)
 }
 
 // parseShard reads "I/N" (0 <= I < N); "" means the whole dataset.

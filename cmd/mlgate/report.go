@@ -3,16 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/actions"
-	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/githubapi"
 	"github.com/mlgate/mlgate/pkg/report"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // reportOptions are the flags of mlgate report.
@@ -133,39 +131,31 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	loaded, err := evidence.LoadAll(args, verifier)
+	rep, err := steps.Report(cmd.Context(), steps.ReportRequest{Evidence: args, Verifier: verifier,
+		Options: report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}})
 	if err != nil {
 		return err
 	}
-	docs := make([]*evidence.Document, 0, len(loaded))
-	for _, l := range loaded {
-		docs = append(docs, l.Document)
-	}
-	opts := report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: runURL(e)}
-	full := report.Build(docs, opts)
 	if out.Set() {
-		if err := out.Write([]byte(full)); err != nil {
+		if err := out.Write([]byte(rep.Markdown(0, true))); err != nil {
 			return err
 		}
 	}
 	if w := e.summaryWriter(p); o.Format == "markdown" {
-		fmt.Fprint(w, actions.SafeLog(full))
+		fmt.Fprint(w, actions.SafeLog(rep.Markdown(0, true)))
 	} else {
-		e.printText(w, func(opts report.TextOptions) string { return report.BuildText(docs, o.Title, opts) })
+		e.printText(w, rep.Text)
 	}
-
 	// The job summary comes first: it is where the report is when posting
 	// fails. Built under the summary's limit, it is cut at section boundaries.
 	if e.actions.Enabled() {
-		summaryOpts := opts
-		summaryOpts.MaxBytes, summaryOpts.FullReportURL = actions.MaxSummaryBytes-1, ""
-		if err := e.actions.AddSummary(report.Build(docs, summaryOpts)); err != nil {
+		if err := e.actions.AddSummary(rep.Markdown(actions.MaxSummaryBytes-1, false)); err != nil {
 			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 		}
 	}
-	outputs := map[string]string{"status": string(worstStatus(docs)), "report": o.Out}
+	outputs := map[string]string{"status": string(rep.Status), "report": o.Out}
 	if o.PR || o.Issue {
-		url, err := postReport(cmd, e, o, mode, docs, opts)
+		url, err := postReport(cmd, e, o, mode, rep)
 		switch {
 		case err == nil:
 			outputs["url"] = url
@@ -178,21 +168,18 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 			return &exitError{code: exitCantRun, err: err}
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(outputs)) {
-		if err := e.actions.SetOutput(k, outputs[k]); err != nil {
-			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
-			break
-		}
+	if err := e.actions.SetOutputs(outputs); err != nil {
+		fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 	}
-	if worstStatus(docs).Failed() {
+	if rep.Status.Failed() {
 		return checksFailed()
 	}
 	return nil
 }
 
-// postReport puts the report on the pull request or the issue, and returns
-// the comment's or issue's URL. Errors never hold the token.
-func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mode, docs []*evidence.Document, opts report.Options) (string, error) {
+// postReport puts the report where the flags say and returns its URL.
+// Errors never hold the token.
+func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mode, rep *steps.Rendered) (string, error) {
 	target, err := o.GitHub.target(e, o.PR)
 	if err != nil {
 		return "", err
@@ -201,73 +188,17 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 	if err != nil {
 		return "", err
 	}
-	opts.MaxBytes = githubapi.BodyBudget(o.ID)
-	body := report.Build(docs, opts)
-	ctx := cmd.Context()
-	if o.PR && o.GitHub.Number != 0 {
-		if err := client.CheckRunPullRequest(ctx, target.event, target.repo, target.number); err != nil {
-			return "", redact(err, token)
-		}
-	}
-	if o.PR {
-		res, err := client.StickyComment(ctx, target.repo, target.number, o.ID, body, mode)
-		if err != nil {
-			return "", redact(err, token)
-		}
-		fmt.Fprintf(e.stderr, "mlgate: %s comment %s\n", res.Action, actions.SafeLog(res.URL))
-		return res.URL, nil
-	}
-	title := o.Title
-	if title == "" {
-		title = "mlgate: " + o.ID
-	}
-	problem := worstStatus(docs) != evidence.StatusPass
-	res, err := client.StickyIssue(ctx, target.repo, o.ID, o.Label, title, body, problem)
+	res, err := rep.Post(cmd.Context(), steps.PostRequest{Client: client, Repo: target.repo, Number: target.number, Event: target.event,
+		CheckNumber: o.PR && o.GitHub.Number != 0, ID: o.ID, Mode: mode, Issue: o.Issue, Label: o.Label, Title: o.Title})
 	if err != nil {
-		return "", redact(err, token)
+		return "", githubapi.Redact(err, token)
 	}
 	if res.Action != "none" {
-		fmt.Fprintf(e.stderr, "mlgate: %s issue %s\n", res.Action, actions.SafeLog(res.URL))
+		kind := "comment"
+		if o.Issue {
+			kind = "issue"
+		}
+		fmt.Fprintf(e.stderr, "mlgate: %s %s %s\n", res.Action, kind, actions.SafeLog(res.URL))
 	}
 	return res.URL, nil
-}
-
-// redact removes the token from an error's text, keeping it matchable with
-// errors.Is/As through the wrapped original.
-func redact(err error, token string) error {
-	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), token, "***"), err: err}
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (r *redactedError) Error() string { return r.msg }
-func (r *redactedError) Unwrap() error { return r.err }
-
-// plainVerdict counts the documents by status for the terminal.
-func plainVerdict(docs []*evidence.Document) string {
-	counts := map[evidence.Status]int{}
-	for _, d := range docs {
-		counts[d.Status]++
-	}
-	var parts []string
-	for _, s := range []evidence.Status{evidence.StatusError, evidence.StatusFail, evidence.StatusWarn, evidence.StatusPass} {
-		if counts[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
-		}
-	}
-	return fmt.Sprintf("%d evidence documents: %s", len(docs), strings.Join(parts, ", "))
-}
-
-func worstStatus(docs []*evidence.Document) evidence.Status {
-	statuses := make([]evidence.Status, 0, len(docs))
-	for _, d := range docs {
-		statuses = append(statuses, d.Status)
-	}
-	return evidence.Worst(statuses...)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // version is set at release time with -ldflags "-X main.version=v1.2.3".
@@ -54,6 +55,12 @@ func (l stepLog) Write(p []byte) (int, error) { return l.e.summaryWriter(l.e.cur
 func (e *env) tool() evidence.Tool {
 	return evidence.Tool{Name: "mlgate", Version: toolVersion()}
 }
+
+// github is the run's GitHub context, from the environment.
+func (e *env) github() *actions.Context { return actions.ContextFrom(e.getenv) }
+
+// run is what every step request carries: the tool and the clock.
+func (e *env) run() steps.Run { return steps.Run{Tool: e.tool(), Now: e.now} }
 
 func toolVersion() string {
 	if version != "" {

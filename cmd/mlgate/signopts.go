@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
-	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 
 	// The KMS providers cosign links, so awskms://, gcpkms://, azurekms:// and
 	// hashivault:// keys work as they do with cosign. Any other scheme goes
@@ -81,8 +79,10 @@ func (o *signerOptions) idToken(ctx context.Context, e *env) (string, error) {
 	return signing.ActionsIDToken(ctx, nil, e.getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), e.getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), signing.SigstoreAudience)
 }
 
-// modelOptions is the option group of commands that hash a model.
+// modelOptions is the option group of commands that hash a model; signs
+// adds the hashing method flags of sign.
 type modelOptions struct {
+	signs         bool
 	Method        string
 	ShardSize     int64
 	IgnorePaths   []string
@@ -90,7 +90,8 @@ type modelOptions struct {
 	Workers       int
 }
 
-func (o *modelOptions) AddFlags(cmd *cobra.Command, signs bool) {
+func (o *modelOptions) AddFlags(cmd *cobra.Command) {
+	signs := o.signs
 	f := cmd.Flags()
 	if signs {
 		f.StringVar(&o.Method, "method", "files", "how to hash a model folder: files (one digest per file) or shards (one per --shard-size bytes, parallel within large files)")
@@ -112,11 +113,9 @@ func (o *modelOptions) AddFlags(cmd *cobra.Command, signs bool) {
 	})
 }
 
-func (o *modelOptions) hashOptions(extraIgnore ...string) signing.HashOptions {
-	return signing.HashOptions{
-		Method: o.Method, ShardSize: o.ShardSize, AllowSymlinks: o.AllowSymlinks, Workers: o.Workers,
-		IgnorePaths: append(append(signing.DefaultIgnorePaths(), o.IgnorePaths...), extraIgnore...),
-	}
+// hashOptions are the flags' hashing; steps.Sign adds the default ignore paths.
+func (o *modelOptions) hashOptions() signing.HashOptions {
+	return signing.HashOptions{Method: o.Method, ShardSize: o.ShardSize, AllowSymlinks: o.AllowSymlinks, Workers: o.Workers, IgnorePaths: o.IgnorePaths}
 }
 
 // planBundle declares a bundle output: an existing file is replaced only with
@@ -125,26 +124,11 @@ func (o *modelOptions) hashOptions(extraIgnore ...string) signing.HashOptions {
 // bundle, which hashing leaves out.
 func planBundle(p *outfile.Plan, path string, overwrite bool, model string, dir bool) *outfile.Output {
 	b := p.Output("bundle", path)
-	b.Protected, b.Overwrite, b.Replaces = true, overwrite, isBundle
+	b.Protected, b.Overwrite, b.Replaces = true, overwrite, signing.IsBundleFile
 	if dir {
 		b.Within = model
 	}
 	return b
-}
-
-// isBundle accepts a file that is a Sigstore bundle.
-func isBundle(path string) error {
-	data, err := signing.ReadBundle(path)
-	if err != nil {
-		return err
-	}
-	var probe struct {
-		MediaType string `json:"mediaType"`
-	}
-	if json.Unmarshal(data, &probe) != nil || !strings.HasPrefix(probe.MediaType, "application/vnd.dev.sigstore.bundle") {
-		return errors.New("it is not a Sigstore bundle")
-	}
-	return nil
 }
 
 // modelArg checks a command's output options and its model path, and says
@@ -153,28 +137,11 @@ func modelArg(o outputOptions, path string) (bool, error) {
 	if err := o.validate(); err != nil {
 		return false, err
 	}
-	return isDir(path)
-}
-
-// isDir reports whether the model path is a folder; errors name the path.
-func isDir(path string) (bool, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return false, fmt.Errorf("model %s: %w", path, errors.Unwrap(err))
-	}
-	return st.IsDir(), nil
+	return steps.IsDir(path)
 }
 
 // trustOptions is the option group of verify: whom a signature must come from.
-type trustOptions struct {
-	Key              string
-	Identity         string
-	IdentityRegexp   string
-	Issuer           string
-	IssuerRegexp     string
-	TrustedRoot      string
-	CertificateChain string
-}
+type trustOptions struct{ signing.TrustRefs }
 
 func (o *trustOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -191,41 +158,8 @@ func (o *trustOptions) AddFlags(cmd *cobra.Command) {
 
 // trust loads what the flags say to trust.
 func (o *trustOptions) trust(ctx context.Context) (signing.Trust, error) {
-	t := signing.Trust{
-		Identity: o.Identity, IdentityRegexp: o.IdentityRegexp,
-		Issuer: o.Issuer, IssuerRegexp: o.IssuerRegexp,
+	if o.Key == "" && !o.Keyless() && o.CertificateChain == "" {
+		return signing.Trust{}, errors.New("say whom to trust: --key REF, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --certificate-chain")
 	}
-	keyless := o.Identity != "" || o.IdentityRegexp != ""
-	if o.Key == "" && !keyless && o.CertificateChain == "" {
-		return t, errors.New("say whom to trust: --key REF, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --certificate-chain")
-	}
-	if o.Key != "" {
-		pub, err := signing.LoadPublicKey(ctx, o.Key)
-		if err != nil {
-			return t, err
-		}
-		t.PublicKey = pub
-	}
-	if o.CertificateChain != "" {
-		roots, err := signing.ReadCertificates(o.CertificateChain)
-		if err != nil {
-			return t, err
-		}
-		t.CARoots = roots
-	}
-	switch {
-	case o.TrustedRoot != "":
-		tr, err := root.NewTrustedRootFromPath(o.TrustedRoot)
-		if err != nil {
-			return t, fmt.Errorf("trusted root %s: %w", o.TrustedRoot, err)
-		}
-		t.TrustedRoot = tr
-	case keyless:
-		tr, err := root.FetchTrustedRoot()
-		if err != nil {
-			return t, fmt.Errorf("fetching Sigstore's trusted root (give --trusted-root FILE to verify offline): %w", err)
-		}
-		t.TrustedRoot = tr
-	}
-	return t, nil
+	return o.Load(ctx)
 }

@@ -1,19 +1,12 @@
 package main
 
 import (
-	"context"
-	"encoding/hex"
-	"errors"
-	"os"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/parquetx"
-	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 type validateOptions struct {
@@ -70,7 +63,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err := o.output.validate(); err != nil {
 		return err
 	}
-	paths, err := expandDataArgs(args)
+	paths, err := steps.DataFiles(args)
 	if err != nil {
 		return err
 	}
@@ -81,79 +74,11 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err := p.Check(); err != nil {
 		return err
 	}
-	started := e.now()
-	c, err := contract.Load(o.Contract)
+	doc, err := steps.Validate(cmd.Context(), steps.ValidateRequest{Run: e.run(), Contract: o.Contract, Data: paths,
+		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Hint: pageLimitHint})
 	if err != nil {
 		return err
 	}
-	plan, err := contract.Compile(c)
-	if err != nil {
-		return err
-	}
-	subject := evidence.Subject{Name: c.Name}
-	if subject.Name == "" {
-		subject.Name = strings.Join(paths, ", ")
-	}
-	doc := evidence.New(evidence.KindDataValidation, subject, e.tool(), started)
-	details := evidence.ValidationDetails{Contract: o.Contract}
-	files, err := o.open(cmd.Context(), paths, doc)
-	defer parquetx.CloseAll(files)
-	if err == nil {
-		var res *contract.Result
-		res, err = plan.Run(cmd.Context(), files, contract.Options{Scan: o.scan.parquetx(), VerifyAll: o.VerifyAll})
-		if err == nil {
-			for _, c := range res.Checks {
-				doc.Add(c)
-			}
-			details = res.Details
-		}
-	}
-	if err != nil {
-		err = pageLimitHint(err)
-		doc.Add(integrityCheck(err))
-		doc.Summary = "could not validate: " + err.Error()
-	}
-	doc.Details = details
-	return e.emit(doc, o.output, map[string]string{"rows": strconv.FormatInt(details.Rows, 10)})
-}
-
-// open opens every file, recording each in the subject; it stops at the
-// first that cannot be read.
-func (o *validateOptions) open(ctx context.Context, paths []string, doc *evidence.Document) ([]*parquetx.File, error) {
-	var files []*parquetx.File
-	for _, p := range paths {
-		ef := evidence.File{Path: p}
-		if st, err := os.Stat(p); err == nil {
-			ef.Size = st.Size()
-		}
-		if o.Digest {
-			sum, _, err := signing.FileDigest(ctx, p)
-			if err != nil {
-				return files, err
-			}
-			ef.Digest = map[string]string{"sha256": hex.EncodeToString(sum)}
-		}
-		doc.Subject.Files = append(doc.Subject.Files, ef)
-		f, err := parquetx.Open(p)
-		if err != nil {
-			return files, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
-}
-
-// integrityCheck reports data that could not be read or contradicts its
-// metadata: status error, so the command exits 2.
-func integrityCheck(err error) evidence.Check {
-	c := evidence.Check{ID: "file.integrity", Status: evidence.StatusError, Severity: evidence.SeverityError, Message: err.Error()}
-	var ce *parquetx.CorruptError
-	if errors.As(err, &ce) {
-		c.Location = &evidence.Location{File: ce.File, Column: ce.Column}
-		if ce.RowGroup >= 0 {
-			rg := ce.RowGroup
-			c.Location.RowGroup = &rg
-		}
-	}
-	return c
+	rows := doc.Details.(evidence.ValidationDetails).Rows
+	return e.emit(doc, o.output, map[string]string{"rows": strconv.FormatInt(rows, 10)})
 }

@@ -29,6 +29,16 @@ type Event struct {
 	// RunPullRequests are, for workflow_run, the pull requests GitHub lists
 	// for the run: this repository's only, never a fork's.
 	RunPullRequests []RunPullRequest
+	// PayloadPullRequest is the payload's pull_request object in whichever
+	// event carries one (pull_request, pull_request_review, ...), for the
+	// policy input.
+	PayloadPullRequest *PayloadPullRequest
+}
+
+// PayloadPullRequest is a pull request as the payload describes it.
+type PayloadPullRequest struct {
+	Number int
+	Labels []string
 }
 
 // EventRepo is a repository named in an event.
@@ -48,7 +58,10 @@ type eventPayload struct {
 	Number      int `json:"number"`
 	PullRequest *struct {
 		Number int `json:"number"`
-		Head   struct {
+		Labels []struct {
+			Name string `json:"name"`
+		} `json:"labels"`
+		Head struct {
 			SHA  string       `json:"sha"`
 			Repo *payloadRepo `json:"repo"`
 		} `json:"head"`
@@ -105,6 +118,12 @@ func ReadEvent(name, path string) (*Event, error) {
 	ev := &Event{Name: name}
 	if p.Repository != nil {
 		ev.Repo = p.Repository.FullName
+	}
+	if pr := p.PullRequest; pr != nil {
+		ev.PayloadPullRequest = &PayloadPullRequest{Number: pr.Number, Labels: []string{}}
+		for _, l := range pr.Labels {
+			ev.PayloadPullRequest.Labels = append(ev.PayloadPullRequest.Labels, l.Name)
+		}
 	}
 	switch name {
 	case "pull_request", "pull_request_target":

@@ -1,6 +1,7 @@
 package githubapi
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,10 @@ func TestReadEventPullRequest(t *testing.T) {
 			}
 			if ev.Repo != "Codertocat/Hello-World" || ev.Number != 2 || !ev.PullRequest || len(ev.HeadSHA) != 40 || ev.FromFork {
 				t.Fatalf("%s %s: %+v", name, filepath.Base(p), ev)
+			}
+			// The payload's pull request, as the gate's policies see it.
+			if pr := ev.PayloadPullRequest; pr == nil || pr.Number != 2 || pr.Labels == nil {
+				t.Fatalf("%s %s: payload pull request %+v", name, filepath.Base(p), pr)
 			}
 		}
 	}
@@ -136,3 +141,22 @@ func TestCheckRunPullRequestListed(t *testing.T) {
 		t.Fatal("an event without a head commit was accepted")
 	}
 }
+
+func TestRedactKeepsTheErrorMatchable(t *testing.T) {
+	base := &forbiddenProbe{}
+	err := Redact(base, "s3cret")
+	if strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "***") {
+		t.Fatalf("redacted: %q", err)
+	}
+	var p *forbiddenProbe
+	if !errors.As(err, &p) {
+		t.Fatal("the original error is no longer reachable")
+	}
+	if Redact(nil, "s3cret") != nil {
+		t.Fatal("nil became an error")
+	}
+}
+
+type forbiddenProbe struct{}
+
+func (*forbiddenProbe) Error() string { return "403 for token s3cret" }

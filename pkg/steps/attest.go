@@ -1,0 +1,245 @@
+package steps
+
+import (
+	"cmp"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/signing"
+)
+
+// AttestRequest asks to sign a promotion attestation: this exact model
+// passed the gate.
+type AttestRequest struct {
+	Run
+	Model string
+	// Decision is the gate's evidence file (PromotionDecision or MetricGate).
+	Decision string
+	// Bundle is where the attestation goes (DefaultAttestation when empty);
+	// WriteBundle writes it (a new file at Bundle when nil).
+	Bundle      string
+	WriteBundle Sink
+	// Signer, or NewSigner after the model is hashed, as in SignRequest.
+	Signer    *signing.Signer
+	NewSigner func(context.Context) (*signing.Signer, error)
+	// IgnorePaths and AllowSymlinks are what the decision's hashing may have
+	// used beyond the defaults; Workers hash the model.
+	IgnorePaths   []string
+	AllowSymlinks bool
+	Workers       int
+	// Lineage: the datasets, metrics and policies (files or folders), and
+	// the code commit (default: the GitHub context's).
+	Datasets, Metrics, Policies []string
+	Repository, Commit          string
+	// ResourceURI names the model (default: ArtifactURI of Model).
+	ResourceURI string
+	GitHub      *actions.Context
+}
+
+// DefaultAttestation is where a model's attestation goes when none is named.
+func DefaultAttestation(model string) string {
+	return filepath.Clean(model) + ".promotion.sigstore.json"
+}
+
+// Attest signs an in-toto statement with a SLSA verification summary over the
+// model's digest, recording the gate's decision and the model's lineage. Only
+// a decision that promotes exactly this model is signed.
+func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
+	started := r.now()
+	dir, err := IsDir(r.Model)
+	if err != nil {
+		return nil, err
+	}
+	if r.Bundle == "" {
+		r.Bundle = DefaultAttestation(r.Model)
+	}
+	if dir && signing.BundleInside(r.Model, r.Bundle) != "" {
+		return nil, fmt.Errorf("the attestation bundle %s lies inside the model %s: write the attestation outside the model it attests", r.Bundle, r.Model)
+	}
+	decision, decisionDigest, err := evidence.ReadDigest(r.Decision)
+	if err != nil {
+		return nil, err
+	}
+	pd, err := attestable(decision, r.Decision)
+	if err != nil {
+		return nil, err
+	}
+	subject, err := r.bindDecision(ctx, decision)
+	if err != nil {
+		return nil, err
+	}
+	var gh actions.Context
+	if r.GitHub != nil {
+		gh = *r.GitHub
+	}
+	lineage := signing.Lineage{Code: &signing.Code{Repository: cmp.Or(r.Repository, gh.Repository), Commit: cmp.Or(r.Commit, gh.SHA)}}
+	if lineage.Code.Repository == "" && lineage.Code.Commit == "" {
+		lineage.Code = nil
+	}
+	for _, group := range []struct {
+		paths []string
+		into  *[]signing.Ref
+	}{{r.Datasets, &lineage.Datasets}, {r.Metrics, &lineage.Metrics}, {r.Policies, &lineage.Policies}} {
+		for _, p := range group.paths {
+			refs, err := fileRefs(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			*group.into = append(*group.into, refs...)
+		}
+	}
+	lineage.Evidence = pd.Evidence
+	// The VSA's inputs are what the verification read: the decision and the
+	// evidence documents it was made on, each by digest.
+	inputs := []signing.Ref{{Name: r.Decision, Digest: map[string]string{"sha256": decisionDigest}}}
+	for _, ref := range pd.Evidence {
+		inputs = append(inputs, signing.Ref{Name: ref.Path, Digest: ref.Digest})
+	}
+	resource := cmp.Or(r.ResourceURI, ArtifactURI(r.GitHub, r.Model))
+	digest, err := hex.DecodeString(subject.Digest["sha256"])
+	if err != nil {
+		return nil, err
+	}
+	statement, err := signing.Promotion{
+		ModelName: subject.Name, ModelDigest: digest, Hashing: subject.Hashing, ResourceURI: resource,
+		Policy:   signing.Ref{URI: ArtifactURI(r.GitHub, pd.Config.Path), Digest: pd.Config.Digest},
+		Decision: decision, Inputs: inputs, Verifier: r.Tool, Time: r.now(), Lineage: lineage,
+	}.Statement()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := signerOf(ctx, r.Signer, r.NewSigner)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := signer.SignStatement(ctx, statement)
+	if err != nil {
+		return nil, err
+	}
+	if err := sinkOr(r.WriteBundle, "bundle", r.Bundle)(signed.Bundle); err != nil {
+		return nil, err
+	}
+	doc := r.start(evidence.KindAttestation, *subject, started)
+	doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusPass,
+		Message: fmt.Sprintf("attested that %s passed the gate (%s), signed by %s", subject.Name, decision.Summary, SignerName(signed.Signer))})
+	doc.Details = evidence.SignatureDetails{
+		Format: "in-toto/dsse", Bundle: r.Bundle, Digest: subject.Digest,
+		Signer: &signed.Signer, Tlog: signed.Tlog, PredicateType: signing.VSAPredicateType,
+	}
+	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, bundle %s", signing.ResultPassed, subject.Name, r.Bundle)
+	return r.finish(doc), nil
+}
+
+// attestable refuses a decision that does not say, consistently, that the
+// model passed: only a promoting decision whose status is its checks' status,
+// and which records the model's digest and hashing and the gate file, is signed.
+func attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, error) {
+	if d.Kind != evidence.KindPromotionDecision && d.Kind != evidence.KindMetricGate {
+		return nil, fmt.Errorf("decision %s is %s evidence, want PromotionDecision or MetricGate", path, d.Kind)
+	}
+	var pd evidence.PromotionDetails
+	if err := d.DetailsAs(&pd); err != nil {
+		return nil, fmt.Errorf("decision %s: %w", path, err)
+	}
+	statuses := make([]evidence.Status, 0, len(d.Checks))
+	for _, c := range d.Checks {
+		statuses = append(statuses, c.Status)
+	}
+	switch worst := evidence.Worst(statuses...); {
+	case !pd.Promote:
+		return nil, fmt.Errorf("decision %s does not promote the model (promote is false, status %s): only a passed gate is attested", path, d.Status)
+	case d.Status != worst:
+		return nil, fmt.Errorf("decision %s has status %s but its checks say %s", path, d.Status, worst)
+	case d.Subject.Hashing == nil || d.Subject.Digest["sha256"] == "":
+		return nil, fmt.Errorf("decision %s records no model digest and hashing: run the gate with --model (decisions of earlier mlgate versions are not accepted)", path)
+	case pd.Config == nil || len(pd.Config.Digest) == 0:
+		return nil, fmt.Errorf("decision %s does not record the gate file that decided", path)
+	}
+	for _, r := range pd.Evidence {
+		if len(r.Digest) == 0 {
+			return nil, fmt.Errorf("decision %s does not record the digest of its evidence %s", path, r.Path)
+		}
+	}
+	return &pd, nil
+}
+
+// bindDecision hashes the model the way the decision's subject was hashed, as
+// long as that hashing ignores no more than attest would, and requires the
+// same digest and files: the attestation is about the model that was decided.
+func (r AttestRequest) bindDecision(ctx context.Context, d *evidence.Document) (*evidence.Subject, error) {
+	h := *d.Subject.Hashing
+	allowed := map[string]bool{}
+	for _, p := range ModelHashing(true, r.IgnorePaths...).IgnorePaths {
+		allowed[p] = true
+	}
+	for _, p := range h.IgnorePaths {
+		if !allowed[p] {
+			return nil, fmt.Errorf("decision %s hashed the model ignoring %s, which attest does not ignore (give --ignore-paths to accept it)", r.Decision, p)
+		}
+	}
+	if h.AllowSymlinks && !r.AllowSymlinks {
+		return nil, fmt.Errorf("decision %s hashed the model following symlinks: give --allow-symlinks to accept it", r.Decision)
+	}
+	subject, err := HashSubject(ctx, r.Model, h, r.Workers)
+	if err != nil {
+		return nil, err
+	}
+	want, got := d.Subject.Digest["sha256"], subject.Digest["sha256"]
+	if want != got {
+		return nil, fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s is sha256:%s", r.Decision, short(want), r.Model, short(got))
+	}
+	if diff := fileDiff(d.Subject.Files, subject.Files); diff != "" {
+		return nil, fmt.Errorf("decision %s does not list exactly the files of %s: %s", r.Decision, r.Model, diff)
+	}
+	return subject, nil
+}
+
+// ArtifactURI names a file of the run as a URI: in GitHub Actions, the file
+// in the repository at the commit (git+https://github.com/OWNER/REPO@SHA#PATH);
+// elsewhere, or for a file outside the workspace, a file: URI.
+func ArtifactURI(gh *actions.Context, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	if gh != nil && gh.Actions && gh.Repository != "" && gh.SHA != "" {
+		rel := filepath.Clean(path)
+		if gh.Workspace != "" {
+			if r, err := filepath.Rel(gh.Workspace, abs); err == nil {
+				rel = r
+			}
+		}
+		if !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			server := cmp.Or(gh.ServerURL, "https://github.com")
+			return "git+" + strings.TrimSuffix(server, "/") + "/" + gh.Repository + "@" + gh.SHA + "#" + filepath.ToSlash(rel)
+		}
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// fileRefs records a file, or every file under a folder, with its sha256.
+func fileRefs(ctx context.Context, path string) ([]signing.Ref, error) {
+	var refs []signing.Ref
+	err := filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("lineage input %s: %w", path, err)
+		}
+		if d.IsDir() {
+			return nil
+		}
+		sum, _, err := signing.FileDigest(ctx, p)
+		if err != nil {
+			return fmt.Errorf("lineage input %s: %w", p, err)
+		}
+		refs = append(refs, signing.Ref{URI: filepath.ToSlash(p), Digest: map[string]string{"sha256": hex.EncodeToString(sum)}})
+		return nil
+	})
+	return refs, err
+}

@@ -1,0 +1,103 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+)
+
+// bindModel decides whether a model's evidence document (a Verification, a
+// Signature) is about exactly the candidate: its digest, recomputed over the
+// candidate under the document's hashing, must match, and the files it lists
+// must be the candidate's files, no more, no fewer. The candidate's own subject
+// is reused when the hashing is the same.
+func bindModel(ctx context.Context, model string, candidate *evidence.Subject, path string, doc *evidence.Document) evidence.Check {
+	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+		Location: &evidence.Location{File: path}}
+	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
+	want := doc.Subject.Digest["sha256"]
+	switch {
+	case candidate == nil:
+		c.Message = what + " cannot be bound to a candidate: give the model (--model) so the gate can hash it"
+		return c
+	case want == "" || doc.Subject.Hashing == nil:
+		c.Message = what + " does not record its subject's digest and hashing (written by an older mlgate?): verify the model again"
+		return c
+	}
+	got := candidate
+	if !doc.Subject.Hashing.Equal(candidate.Hashing) {
+		var err error
+		if got, err = HashSubject(ctx, model, *doc.Subject.Hashing, 0); err != nil {
+			c.Message = fmt.Sprintf("%s cannot be bound to the candidate: %v", what, err)
+			return c
+		}
+		// The document's hashing may leave out files the candidate has.
+		if missing := missingFiles(candidate.Files, got.Files); len(missing) > 0 {
+			c.Message = fmt.Sprintf("%s does not cover the candidate's %s (it ignores %s)", what, strings.Join(missing, ", "), strings.Join(doc.Subject.Hashing.IgnorePaths, ", "))
+			return c
+		}
+	}
+	c.Expected, c.Observed = "sha256:"+got.Digest["sha256"], "sha256:"+want
+	if want != got.Digest["sha256"] {
+		c.Message = fmt.Sprintf("%s is about another model: digest sha256:%s, the candidate %s is sha256:%s", what, short(want), model, short(got.Digest["sha256"]))
+		return c
+	}
+	if diff := fileDiff(doc.Subject.Files, got.Files); diff != "" {
+		c.Message = fmt.Sprintf("%s does not list exactly the candidate's files: %s", what, diff)
+		return c
+	}
+	c.Status, c.Severity = evidence.StatusPass, ""
+	c.Message = fmt.Sprintf("%s covers exactly the candidate %s (sha256:%s, %d files)", what, model, short(want), len(got.Files))
+	return c
+}
+
+// bindData decides whether a DataValidation is about exactly the given
+// dataset files: it must name each by sha256, and nothing else.
+func bindData(dataset []evidence.File, path string, doc *evidence.Document) evidence.Check {
+	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+		Location: &evidence.Location{File: path}}
+	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
+	want := map[string]string{} // sha256 -> dataset path
+	for _, f := range dataset {
+		want[f.Digest["sha256"]] = f.Path
+	}
+	var extra []string
+	seen := map[string]bool{}
+	for _, f := range doc.Subject.Files {
+		d := f.Digest["sha256"]
+		if d == "" {
+			c.Message = fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
+			return c
+		}
+		if _, ok := want[d]; !ok {
+			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, short(d)))
+		}
+		seen[d] = true
+	}
+	var missing []string
+	for _, f := range dataset {
+		if !seen[f.Digest["sha256"]] {
+			missing = append(missing, f.Path)
+		}
+	}
+	switch {
+	case len(extra) > 0:
+		c.Message = fmt.Sprintf("%s is about files that are not the dataset given: %s", what, strings.Join(extra, ", "))
+	case len(missing) > 0:
+		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(missing, ", "))
+	default:
+		c.Status, c.Severity = evidence.StatusPass, ""
+		c.Message = fmt.Sprintf("%s covers exactly the %d dataset files, by sha256", what, len(dataset))
+	}
+	return c
+}
+
+// digestStep names the step that records file digests for evidence of kind.
+func digestStep(k evidence.Kind) string {
+	if k == evidence.KindDriftReport {
+		return "profile (or drift) the data"
+	}
+	return "validate"
+}

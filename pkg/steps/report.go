@@ -1,0 +1,110 @@
+package steps
+
+import (
+	"context"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/githubapi"
+	"github.com/mlgate/mlgate/pkg/report"
+)
+
+// ReportRequest asks for one report over evidence documents.
+type ReportRequest struct {
+	Evidence []string
+	// Verifier, when set, accepts only signed evidence (see
+	// signing.EvidenceVerifier), checked over the bytes the report uses.
+	Verifier evidence.Verifier
+	// Options title the report and say where the full one is (Build sets
+	// MaxBytes per place).
+	Options report.Options
+}
+
+// Rendered is a report's evidence, ready to render for each place it goes.
+type Rendered struct {
+	Docs    []*evidence.Document
+	Status  evidence.Status
+	Options report.Options
+}
+
+// Report reads (and, with Trust, verifies) the evidence. It writes nothing:
+// Markdown, Text and Post render and deliver it.
+func Report(_ context.Context, r ReportRequest) (*Rendered, error) {
+	loaded, err := evidence.LoadAll(r.Evidence, r.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]*evidence.Document, 0, len(loaded))
+	statuses := make([]evidence.Status, 0, len(loaded))
+	for _, l := range loaded {
+		docs = append(docs, l.Document)
+		statuses = append(statuses, l.Document.Status)
+	}
+	return &Rendered{Docs: docs, Status: evidence.Worst(statuses...), Options: r.Options}, nil
+}
+
+// Markdown is the report within maxBytes (0: no limit), cut at section
+// boundaries; fullReport is where the whole one can be read ("" for none).
+func (r *Rendered) Markdown(maxBytes int, fullReport bool) string {
+	opts := r.Options
+	opts.MaxBytes = maxBytes
+	if !fullReport {
+		opts.FullReportURL = ""
+	}
+	return report.Build(r.Docs, opts)
+}
+
+// Text is the terminal form, in the markdown's order, fitted to opts.
+func (r *Rendered) Text(opts report.TextOptions) string {
+	return report.BuildText(r.Docs, r.Options.Title, opts)
+}
+
+// PostRequest says where a report goes on GitHub: a sticky comment on a pull
+// request, or (Issue) one labelled issue kept open while the evidence is not
+// passing.
+type PostRequest struct {
+	Client *githubapi.Client
+	Repo   githubapi.Repo
+	// Number is the pull request; Event the run's event, when there is one.
+	Number int
+	Event  *githubapi.Event
+	// CheckNumber: the number was given, not read from the event, so it is
+	// checked to belong to a workflow_run's commit.
+	CheckNumber bool
+	// ID tells this report's comment or issue from others'.
+	ID    string
+	Mode  githubapi.Mode
+	Issue bool
+	Label string
+	Title string
+}
+
+// Posted is what Post did ("created", "updated", "closed", "none") and where.
+type Posted struct {
+	Action, URL string
+}
+
+// Post puts the report on the pull request or the issue.
+func (r *Rendered) Post(ctx context.Context, p PostRequest) (*Posted, error) {
+	body := r.Markdown(githubapi.BodyBudget(p.ID), true)
+	if !p.Issue {
+		if p.CheckNumber {
+			if err := p.Client.CheckRunPullRequest(ctx, p.Event, p.Repo, p.Number); err != nil {
+				return nil, err
+			}
+		}
+		res, err := p.Client.StickyComment(ctx, p.Repo, p.Number, p.ID, body, p.Mode)
+		if err != nil {
+			return nil, err
+		}
+		return &Posted{Action: res.Action, URL: res.URL}, nil
+	}
+	title := p.Title
+	if title == "" {
+		title = "mlgate: " + p.ID
+	}
+	res, err := p.Client.StickyIssue(ctx, p.Repo, p.ID, p.Label, title, body, r.Status != evidence.StatusPass)
+	if err != nil {
+		return nil, err
+	}
+	return &Posted{Action: res.Action, URL: res.URL}, nil
+}
