@@ -331,14 +331,14 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 		return err
 	}
 	doc := decide(e, subject, in, candidate, refs, bound, policies, started)
-	details := doc.Details.(evidence.PromotionDetails)
+	details, _ := evidence.DetailsOf[evidence.PromotionDetails](doc)
 	details.Config = config
 	doc.Details = details
 	doc.Finish(e.now())
 	if err := o.files.write(doc); err != nil {
 		return err
 	}
-	promote := doc.Details.(evidence.PromotionDetails).Promote
+	promote := details.Promote
 	return e.emit(doc, o.output, map[string]string{"promote": strconv.FormatBool(promote)})
 }
 

@@ -18,6 +18,9 @@ const maxDocumentSize = 64 << 20
 
 // Marshal renders the document as indented JSON with a trailing newline.
 func Marshal(d *Document) ([]byte, error) {
+	if err := d.checkDetails(); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -122,14 +125,7 @@ func Reconcile(d *Document) error {
 	if d.Kind != KindPromotionDecision && d.Kind != KindMetricGate {
 		return nil
 	}
-	var pd struct {
-		Promote bool `json:"promote"`
-	}
-	if d.Details != nil {
-		if err := d.DetailsAs(&pd); err != nil {
-			return fmt.Errorf("%s details: %w", d.Kind, err)
-		}
-	}
+	pd, _ := DetailsOf[PromotionDetails](d)
 	switch {
 	case !pd.Promote:
 		return nil
