@@ -65,7 +65,7 @@ is not MODEL.`,
 	o.output.sign.shared = &o.signer
 	o.output.AddFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.Decision, "decision", "", "the gate's evidence `FILE` (PromotionDecision or MetricGate)")
+	f.StringVar(&o.Decision, "decision", "", "the gate's evidence `FILE` (PromotionDecision)")
 	f.StringVar(&o.Bundle, "bundle", "", "write the attestation bundle to `FILE` (default: MODEL.promotion.sigstore.json)")
 	f.BoolVar(&o.Overwrite, "overwrite", false, "replace an existing bundle file")
 	f.StringSliceVar(&o.Datasets, "dataset", nil, "dataset `FILES` that were validated (recorded with their digests)")
@@ -190,8 +190,8 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 // model passed: only a promoting decision whose status is its checks' status,
 // and which records the model's digest and hashing and the gate file, is signed.
 func attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, error) {
-	if d.Kind != evidence.KindPromotionDecision && d.Kind != evidence.KindMetricGate {
-		return nil, fmt.Errorf("--decision %s is %s evidence, want PromotionDecision or MetricGate", path, d.Kind)
+	if d.Kind != evidence.KindPromotionDecision {
+		return nil, fmt.Errorf("--decision %s is %s evidence, want PromotionDecision", path, d.Kind)
 	}
 	var pd evidence.PromotionDetails
 	if err := d.DetailsAs(&pd); err != nil {

@@ -31,8 +31,6 @@ var detailsTypes = map[Kind]reflect.Type{
 	KindContractDiff:      reflect.TypeFor[ContractDiffDetails](),
 	KindProfile:           reflect.TypeFor[ProfileDetails](),
 	KindDriftReport:       reflect.TypeFor[DriftDetails](),
-	KindMetricGate:        reflect.TypeFor[PromotionDetails](),
-	KindPolicyDecision:    reflect.TypeFor[PromotionDetails](),
 	KindPromotionDecision: reflect.TypeFor[PromotionDetails](),
 	KindSignature:         reflect.TypeFor[SignatureDetails](),
 	KindVerification:      reflect.TypeFor[SignatureDetails](),
@@ -182,7 +180,7 @@ type DriftColumn struct {
 	ReferenceHistogram []float64 `json:"referenceHistogram,omitempty"`
 }
 
-// PromotionDetails is the details of a MetricGate or PromotionDecision document.
+// PromotionDetails is the details of a PromotionDecision document.
 type PromotionDetails struct {
 	Promote  bool           `json:"promote"`
 	Metrics  []MetricResult `json:"metrics"`

@@ -22,8 +22,6 @@ const (
 	KindContractDiff      Kind = "ContractDiff"
 	KindProfile           Kind = "Profile"
 	KindDriftReport       Kind = "DriftReport"
-	KindMetricGate        Kind = "MetricGate"
-	KindPolicyDecision    Kind = "PolicyDecision"
 	KindPromotionDecision Kind = "PromotionDecision"
 	KindSignature         Kind = "Signature"
 	KindVerification      Kind = "Verification"

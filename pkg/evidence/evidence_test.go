@@ -143,8 +143,6 @@ func detailsOfEveryKind() map[Kind]Details {
 		KindDriftReport: DriftDetails{Reference: "r.json", DriftedShare: 0.5, ShareThreshold: 0.5, Drifted: true,
 			Columns: []DriftColumn{{Column: "x", Kind: "numeric", Method: "ks", Statistic: 0.3, PValue: &x, Threshold: 0.05, N: 3, ReferenceN: 4,
 				Drifted: true, Status: StatusFail, Histogram: []float64{0.5, 0.5}, ReferenceHistogram: []float64{1, 0}}}},
-		KindMetricGate:        promo,
-		KindPolicyDecision:    promo,
 		KindPromotionDecision: promo,
 		KindSignature:         sig,
 		KindVerification:      sig,
@@ -164,7 +162,7 @@ func TestDetailsRoundTripPerKind(t *testing.T) {
 		t.Run(string(k), func(t *testing.T) {
 			d := sampleDoc()
 			d.Kind, d.Details = k, det
-			if k == KindMetricGate || k == KindPolicyDecision || k == KindPromotionDecision {
+			if k == KindPromotionDecision {
 				d.Checks, d.Status = []Check{{ID: "metric.auc", Status: StatusFail, Message: "low"}}, StatusFail
 			}
 			data, err := Marshal(d)

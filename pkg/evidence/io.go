@@ -122,7 +122,7 @@ func Reconcile(d *Document) error {
 	if d.Status.rank() < worst.rank() {
 		return fmt.Errorf("%s evidence claims status %s but its checks say %s (%d of %d checks failed)", d.Kind, d.Status, worst, failed, len(d.Checks))
 	}
-	if d.Kind != KindPromotionDecision && d.Kind != KindMetricGate {
+	if d.Kind != KindPromotionDecision {
 		return nil
 	}
 	pd, _ := DetailsOf[PromotionDetails](d)

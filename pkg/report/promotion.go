@@ -246,17 +246,6 @@ func policyTitle(p evidence.PolicyResult) string {
 	return p.Package + "." + p.Rule
 }
 
-// policyMarkdown renders a PolicyDecision: its results from the details when
-// present, otherwise from its checks (title, message, remediation).
-func policyMarkdown(b *strings.Builder, doc *evidence.Document) bool {
-	policies := policyResults(doc)
-	if len(policies) == 0 {
-		return false
-	}
-	policyTable(b, policies)
-	return true
-}
-
 func policyText(b *strings.Builder, doc *evidence.Document) bool {
 	policies := policyResults(doc)
 	if len(policies) == 0 {
@@ -272,21 +261,8 @@ func policyText(b *strings.Builder, doc *evidence.Document) bool {
 
 func policyResults(doc *evidence.Document) []evidence.PolicyResult {
 	var d evidence.PromotionDetails
-	if doc.DetailsAs(&d) == nil && len(d.Policies) > 0 {
-		return d.Policies
-	}
-	if doc.Kind != evidence.KindPolicyDecision {
+	if doc.DetailsAs(&d) != nil {
 		return nil
 	}
-	out := make([]evidence.PolicyResult, 0, len(doc.Checks))
-	for _, c := range doc.Checks {
-		title := c.Title
-		if title == "" {
-			title = c.ID
-		}
-		out = append(out, evidence.PolicyResult{
-			Title: title, Message: c.Message, Remediation: c.Remediation, Status: c.Status,
-		})
-	}
-	return out
+	return d.Policies
 }
