@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 )
 
 // TestActionsIDToken fetches the token from a local endpoint that behaves like
