@@ -588,13 +588,13 @@ func (p *contractParser) checkColumn(col *Column) error {
 			}
 		}
 	}
-	if t.Name == "list" || t.Name == "map" || t.Name == "struct" {
+	if t.Name.IsGroup() {
 		if col.Allowed != nil || col.Unique != nil {
 			return errAt(col.Type.Pos, "allowed and unique do not apply to %s columns; constrain their leaf fields by dotted path", t)
 		}
 	}
 	if col.Allowed != nil && t.numeric() {
-		float := t.Name == "float" || t.Name == "double"
+		float := t.Name.IsFloat()
 		for _, v := range col.Allowed.Value {
 			if _, err := ParseNumber(v); err != nil && !(float && isSpecialFloat(v)) {
 				return errAt(col.Allowed.Pos, "allowed value %q is not a number but the column is %s", v, t)
