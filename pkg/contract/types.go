@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlgate/mlgate/internal/yamlx"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
@@ -54,7 +55,7 @@ func ParseType(s string) (TypeSpec, error) {
 	}
 	if !known {
 		msg := fmt.Sprintf("unknown type %q", name)
-		if sug := suggest(name, typeNames); sug != "" {
+		if sug := yamlx.Suggest(name, typeNames); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", sug)
 		}
 		return TypeSpec{}, fmt.Errorf("%s; valid types: %s", msg, strings.Join(typeNames, ", "))
@@ -144,37 +145,4 @@ func (t TypeSpec) numeric() bool { return t.Name.IsNumeric() }
 // textual reports whether pattern and lengths apply to the type.
 func (t TypeSpec) textual() bool {
 	return t.Name.IsTextual()
-}
-
-// suggest returns the candidate closest to s when it is close enough to be a
-// likely typo, else "".
-func suggest(s string, candidates []string) string {
-	best, bestD := "", len(s)/2+2
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
