@@ -199,4 +199,11 @@ func (r *Rule) check() error {
 func (r *Rule) required() bool { return r.Required == nil || *r.Required }
 
 // needsBaseline reports whether the rule compares with the baseline.
-func (r *Rule) needsBaseline() bool { return r.Change != nil || r.NonInferiority != nil }
+func (r *Rule) needsBaseline() bool {
+	for _, b := range r.bounds() {
+		if b.needsBaseline() {
+			return true
+		}
+	}
+	return false
+}

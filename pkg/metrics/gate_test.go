@@ -119,9 +119,9 @@ func TestEvaluate(t *testing.T) {
 			name:      "no baseline",
 			candidate: map[string]float64{"accuracy": 0.95, "f1": 0.9, "latency_ms": 50, "auc": 0.9, "recall": 0.8},
 			want: map[string]want{
-				"accuracy":   {evidence.StatusFail, "no baseline value to compare with (pass --baseline with this metric)"},
-				"f1":         {evidence.StatusFail, "no baseline value to compare with (pass --baseline with this metric)"},
-				"latency_ms": {evidence.StatusFail, "no baseline value to compare with (pass --baseline with this metric)"},
+				"accuracy":   {evidence.StatusFail, "no baseline value to compare with (the baseline's metrics must report this metric)"},
+				"f1":         {evidence.StatusFail, "no baseline value to compare with (the baseline's metrics must report this metric)"},
+				"latency_ms": {evidence.StatusFail, "no baseline value to compare with (the baseline's metrics must report this metric)"},
 				"auc":        {evidence.StatusPass, "0.9"},
 			},
 		},
