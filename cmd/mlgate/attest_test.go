@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/signing"
-	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
 
 // TestAttestAndVerifyPromotion: attest records that the model passed the gate

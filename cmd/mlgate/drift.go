@@ -101,7 +101,8 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err != nil {
 				return err
 			}
-			rep := drift.Report{Details: doc.Details.(evidence.DriftDetails)}
+			details, _ := evidence.DetailsOf[evidence.DriftDetails](doc)
+			rep := drift.Report{Details: details}
 			return e.emit(doc, out, map[string]string{
 				"drifted":         strconv.FormatBool(rep.Details.Drifted),
 				"drifted-columns": joinOutputList(rep.DriftedColumns()),

@@ -19,7 +19,6 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/profile"
-	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // pqColumn is one column of a generated Parquet file: value(i) returns the
@@ -115,7 +114,7 @@ func TestProfileIsDeterministic(t *testing.T) {
 	ev := filepath.Join(dir, "evidence.json")
 	runCLI(t, nil, "profile", "--out", a, "--evidence", ev, data).wantCode(t, 0)
 	doc := readEvidence(t, ev)
-	var details steps.ProfileDetails
+	var details evidence.ProfileDetails
 	if err := doc.DetailsAs(&details); err != nil || doc.Kind != evidence.KindProfile || details.Rows != 30000 || len(details.Columns) != 3 {
 		t.Fatalf("profile evidence: kind %s, details %+v (%v)", doc.Kind, details, err)
 	}

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/signing"
-	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
 
 // signedGateArgs is a passing gate over the fixtures that reads evidence

@@ -283,7 +283,7 @@ func TestGateCannotRun(t *testing.T) {
 	}{
 		"no config":         {[]string{"gate", "-m", metrics}, "--config is required"},
 		"no metrics":        {[]string{"gate", "-c", gate}, "--metrics is required"},
-		"bad gate file":     {[]string{"gate", "-c", badGate, "-m", metrics}, badGate + ": line 5: unknown field mni"},
+		"bad gate file":     {[]string{"gate", "-c", badGate, "-m", metrics}, badGate + `:5:5: unknown key "mni" (did you mean "min"?)`},
 		"missing metrics":   {[]string{"gate", "-c", gate, "-m", filepath.Join(dir, "absent.json")}, "absent.json: no such file"},
 		"bad metrics":       {[]string{"gate", "-c", gate, "-m", labels}, labels + ": no numeric metrics"},
 		"policy compile":    {[]string{"gate", "-c", gate, "-m", metrics, "-p", badPolicy}, "bad.rego:4: var x is unsafe"},

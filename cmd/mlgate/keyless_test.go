@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
 
 // TestKeylessInActions runs sign --keyless as a GitHub Actions step would:

@@ -47,12 +47,7 @@ func (o *signerOptions) signer(ctx context.Context, e *env) (*signing.Signer, er
 	case o.Key != "":
 		return signing.NewKeySigner(ctx, o.Key, func() ([]byte, error) { return []byte(e.getenv("COSIGN_PASSWORD")), nil })
 	case o.Keyless:
-		token, err := o.idToken(ctx, e)
-		if err != nil {
-			return nil, err
-		}
-		e.actions.Mask(token)
-		return signing.NewKeylessSigner(signing.KeylessOptions{IDToken: token, FulcioURL: o.FulcioURL, RekorURL: o.RekorURL})
+		return signing.NewKeylessSigner(ctx, signing.KeylessOptions{Token: o.tokenSource(e), FulcioURL: o.FulcioURL, RekorURL: o.RekorURL})
 	}
 	return nil, errors.New("say how to sign: --key REF or --keyless")
 }
@@ -66,17 +61,22 @@ func (o *signerOptions) keySigner(ctx context.Context, e *env) (*signing.Signer,
 	return o.signer(ctx, e)
 }
 
-func (o *signerOptions) idToken(ctx context.Context, e *env) (string, error) {
-	if o.IDToken != "" {
-		if data, err := os.ReadFile(o.IDToken); err == nil {
-			return string(data), nil
+// tokenSource is --identity-token (a token or a file holding it), else
+// $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token; each is masked.
+func (o *signerOptions) tokenSource(e *env) signing.TokenSource {
+	token := o.IDToken
+	if token != "" {
+		if data, err := os.ReadFile(token); err == nil {
+			token = string(data)
 		}
-		return o.IDToken, nil
+	} else {
+		token = e.getenv("SIGSTORE_ID_TOKEN")
 	}
-	if t := e.getenv("SIGSTORE_ID_TOKEN"); t != "" {
-		return t, nil
+	if token == "" {
+		return e.actions
 	}
-	return signing.ActionsIDToken(ctx, nil, e.getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), e.getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), signing.SigstoreAudience)
+	e.actions.Mask(token)
+	return signing.StaticToken(token)
 }
 
 // modelOptions is the option group of commands that hash a model; signs

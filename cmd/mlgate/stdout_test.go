@@ -11,9 +11,9 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/mlgate/mlgate/internal/runnercmd"
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
 
 // hostileNames are column names that spell workflow commands once printed

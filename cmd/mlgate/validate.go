@@ -79,6 +79,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rows := doc.Details.(evidence.ValidationDetails).Rows
+	details, _ := evidence.DetailsOf[evidence.ValidationDetails](doc)
+	rows := details.Rows
 	return e.emit(doc, o.output, map[string]string{"rows": strconv.FormatInt(rows, 10)})
 }

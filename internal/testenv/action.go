@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml"
 )
 
 // Action is the part of an action.yml that tests read.

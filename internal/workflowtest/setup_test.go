@@ -19,13 +19,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 	"github.com/mlgate/mlgate/internal/testenv"
-	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
 )
 
 // These tests run actions/setup/install.sh with bash for real. The only
 // simulated parts are the HTTP file server standing in for GitHub's release
-// download host and the Sigstore stand-ins (pkg/signing/sigstoretest) that the
+// download host and the Sigstore stand-ins (internal/sigstoretest) that the
 // release's checksums.txt is signed keyless against; the release itself is
 // built by scripts/dist.sh and signed by mlgate, as release.yml does.
 

@@ -9,6 +9,7 @@
 package actions
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -245,4 +246,26 @@ func (r *Runtime) Mask(secret string) {
 			r.gha.AddMask(line)
 		}
 	}
+}
+
+// IDToken asks the job's ID-token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL and
+// _TOKEN, present when the workflow grants `id-token: write`) for an OIDC
+// token with the audience, and masks it in the log. It serves as
+// pkg/signing's TokenSource.
+func (r *Runtime) IDToken(ctx context.Context, audience string) (string, error) {
+	tok, err := r.gha.GetIDToken(ctx, audience)
+	var missing *githubactions.EnvMissingError
+	var failed *githubactions.RequestFailedError
+	switch {
+	case errors.As(err, &missing):
+		return "", errors.New("no GitHub Actions ID token available: give the job `permissions: id-token: write`")
+	case errors.As(err, &failed):
+		return "", fmt.Errorf("requesting the GitHub Actions ID token: HTTP %d", failed.StatusCode)
+	case err != nil:
+		return "", fmt.Errorf("requesting the GitHub Actions ID token: %w", err)
+	case tok == "":
+		return "", errors.New("the GitHub Actions ID-token endpoint returned no token")
+	}
+	r.Mask(tok)
+	return tok, nil
 }

@@ -293,7 +293,7 @@ func (c *boundCheck) fails(col *parquetx.Column, e parquetx.Exact) bool {
 func (c *boundCheck) info() *checkInfo { return c.checkInfo }
 func (c *boundCheck) perValue() bool   { return true }
 func (c *boundCheck) rejects(col *parquetx.Column) string {
-	if col.Type.Name == "decimal" && (col.Type.Scale > maxScale || col.Type.Precision > maxScale) {
+	if col.Type.Name == parquetx.TypeDecimal && (col.Type.Scale > maxScale || col.Type.Precision > maxScale) {
 		return fmt.Sprintf("min and max compare decimals of precision up to %d, and %s is %s", maxScale, col.Path, col.Type)
 	}
 	return numericOnly(col)
@@ -403,7 +403,7 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 		return skip
 	}
 	switch col.Type.Name {
-	case "date", "timestamp":
+	case parquetx.TypeDate, parquetx.TypeTimestamp:
 		// As written in contracts: 2026-01-31, 2026-01-31T12:00:00Z.
 		if s, ok := col.Display(v).(string); ok && c.text[s] {
 			return pass
@@ -413,7 +413,7 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	if x, ok := col.Exact(v); ok {
 		var in bool
 		switch {
-		case x.Float && col.Type.Name == "float":
+		case x.Float && col.Type.Name == parquetx.TypeFloat:
 			in = c.f32[parquetx.FloatKey(x.F)]
 		case x.Float:
 			in = c.f64[parquetx.FloatKey(x.F)]
@@ -425,7 +425,7 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 		}
 		return fail
 	}
-	if col.Type.Name == "string" {
+	if col.Type.Name == parquetx.TypeString {
 		if c.text[string(v.ByteArray())] { // the compiler does not copy here
 			return pass
 		}
@@ -461,7 +461,7 @@ func (c *patternCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 		return skip
 	}
 	var ok bool
-	if b := v.ByteArray(); col.Type.Name == "string" {
+	if b := v.ByteArray(); col.Type.Name == parquetx.TypeString {
 		if c.fast != nil {
 			ok = c.fast.match(b)
 		} else {
@@ -503,7 +503,7 @@ func (c *lengthCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	}
 	b := v.ByteArray()
 	n := int64(len(b))
-	if col.Type.Name == "string" {
+	if col.Type.Name == parquetx.TypeString {
 		n = int64(utf8.RuneCount(b))
 	}
 	if (c.upper && n > c.limit) || (!c.upper && n < c.limit) {

@@ -78,7 +78,7 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 		p := profiles[col.Path]
 		cc := c.Column(col.Path)
 		cc.Nullable = &Rule[bool]{Value: p.nulls > 0}
-		if col.ExactNumeric() && col.Type.Name != "date" && col.Type.Name != "time" && col.Type.Name != "timestamp" && p.min != nil {
+		if col.ExactNumeric() && !col.Type.Name.IsTemporal() && p.min != nil {
 			// Infinite ends get no bound, and NaN (above every max) none above.
 			if lo, ok := roundExact(*p.min, true); ok {
 				cc.Min = &Rule[Number]{Value: lo}
@@ -87,7 +87,7 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 				cc.Max = &Rule[Number]{Value: hi}
 			}
 		}
-		if col.Type.Name == "string" && !p.overflow && len(p.distinct) > 0 && p.values-p.nulls >= 2*int64(len(p.distinct)) {
+		if col.Type.Name == parquetx.TypeString && !p.overflow && len(p.distinct) > 0 && p.values-p.nulls >= 2*int64(len(p.distinct)) {
 			cc.Allowed = &Rule[[]string]{Value: slices.Sorted(maps.Keys(p.distinct))}
 		}
 		fewValues := !p.overflow && len(p.distinct) > 0 && int64(len(p.distinct)) < p.values-p.nulls
@@ -118,15 +118,15 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 // elements are not constrained one by one). Structs are described by their
 // leaves' dotted paths.
 func describable(s *parquetx.Schema, col *parquetx.Column) bool {
-	if col.Type.Name == "struct" {
+	if col.Type.Name == parquetx.TypeStruct {
 		return false
 	}
 	if !col.InCollection {
 		return true
 	}
 	parent := s.Lookup(parentPath(col.Path))
-	topOfCollection := col.Type.Name == "list" || col.Type.Name == "map" || col.Repetition == "repeated"
-	return topOfCollection && (parent == nil || !parent.InCollection && parent.Type.Name != "list" && parent.Type.Name != "map")
+	topOfCollection := col.Type.Name.IsCollection() || col.Repetition == "repeated"
+	return topOfCollection && (parent == nil || !parent.InCollection && !parent.Type.Name.IsCollection())
 }
 
 func parentPath(p string) string {
@@ -139,11 +139,8 @@ func parentPath(p string) string {
 }
 
 func uniqueCandidate(col *parquetx.Column) bool {
-	switch col.Type.Name {
-	case "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "string", "uuid", "binary":
-		return col.MaxRepetitionLevel == 0
-	}
-	return false
+	n := col.Type.Name
+	return (n.IsInteger() || n == parquetx.TypeString || n == parquetx.TypeUUID || n == parquetx.TypeBinary) && col.MaxRepetitionLevel == 0
 }
 
 // profile is what Infer learns about a column.
@@ -245,7 +242,7 @@ func (v *profileVisitor) Values(b parquetx.Batch) error {
 				p.note(&x)
 			}
 		}
-		if v.col.Type.Name == "string" && !p.overflow {
+		if v.col.Type.Name == parquetx.TypeString && !p.overflow {
 			s, _ := v.col.Text(val)
 			if !p.distinct[s] {
 				if len(p.distinct) >= maxInferredAllowed {

@@ -106,7 +106,7 @@ func (l *limit) atScale(s int) *intLimit {
 func (l *limit) cmp(col *parquetx.Column, e parquetx.Exact) int {
 	if e.Float {
 		lf := l.f64
-		if col.Type.Name == "float" {
+		if col.Type.Name == parquetx.TypeFloat {
 			lf = l.f32
 		}
 		switch {

@@ -9,11 +9,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/mlgate/mlgate/internal/yamlx"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -48,26 +47,21 @@ func Load(path string) (*Contract, error) {
 }
 
 // Parse parses a contract; file names it in errors and sources.
-func Parse(file string, data []byte) (c *Contract, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			c, err = nil, &Error{File: file, Msg: fmt.Sprintf("the YAML parser failed on this file (%v)", r)}
-		}
-	}()
-	f, err := parser.ParseBytes(data, 0)
+func Parse(file string, data []byte) (*Contract, error) {
+	doc, err := yamlx.Parse(file, data)
 	if err != nil {
-		var se *yaml.SyntaxError
-		if errors.As(err, &se) && se.Token != nil {
-			return nil, &Error{File: file, Pos: Pos{se.Token.Position.Line, se.Token.Position.Column}, Msg: "invalid YAML: " + se.Message}
+		var ye *yamlx.Error
+		if errors.As(err, &ye) {
+			return nil, &Error{File: file, Pos: Pos{ye.Line, ye.Column}, Msg: ye.Msg}
 		}
-		return nil, &Error{File: file, Msg: "invalid YAML: " + err.Error()}
+		return nil, err
 	}
-	if len(f.Docs) != 1 || f.Docs[0].Body == nil {
+	if doc.Empty() {
 		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: "want exactly one YAML document"}
 	}
 	p := &contractParser{file: file}
-	c = &Contract{File: file}
-	if err := p.document(f.Docs[0].Body, c); err != nil {
+	c := &Contract{File: file}
+	if err := p.document(doc.Body, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -87,22 +81,6 @@ func pos(n ast.Node) Pos {
 	return Pos{t.Line, t.Column}
 }
 
-// unwrap strips tags, anchors and comments around a value.
-func unwrap(n ast.Node) ast.Node {
-	for {
-		switch v := n.(type) {
-		case *ast.TagNode:
-			n = v.Value
-		case *ast.AnchorNode:
-			n = v.Value
-		case *ast.CommentGroupNode:
-			return nil
-		default:
-			return n
-		}
-	}
-}
-
 // entry is one key of a mapping.
 type entry struct {
 	key   string
@@ -113,7 +91,7 @@ type entry struct {
 // mapping reads a mapping, rejecting unknown and duplicate keys with a
 // did-you-mean.
 func (p *contractParser) mapping(n ast.Node, what string, allowed []string) ([]entry, error) {
-	m, ok := unwrap(n).(*ast.MappingNode)
+	m, ok := yamlx.Unwrap(n).(*ast.MappingNode)
 	if !ok {
 		return nil, p.errorf(n, "%s must be a mapping", what)
 	}
@@ -121,7 +99,7 @@ func (p *contractParser) mapping(n ast.Node, what string, allowed []string) ([]e
 	var out []entry
 	for _, kv := range m.Values {
 		key := strings.TrimSpace(kv.Key.String())
-		if s, ok := unwrap(kv.Key).(*ast.StringNode); ok {
+		if s, ok := yamlx.Unwrap(kv.Key).(*ast.StringNode); ok {
 			key = s.Value
 		}
 		if seen[key] {
@@ -136,7 +114,7 @@ func (p *contractParser) mapping(n ast.Node, what string, allowed []string) ([]e
 		}
 		if !known {
 			msg := fmt.Sprintf("%s: unknown key %q", what, key)
-			if s := suggest(key, allowed); s != "" {
+			if s := yamlx.Suggest(key, allowed); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += fmt.Sprintf(" (valid keys: %s)", strings.Join(allowed, ", "))
@@ -149,7 +127,7 @@ func (p *contractParser) mapping(n ast.Node, what string, allowed []string) ([]e
 }
 
 func (p *contractParser) str(n ast.Node, what string) (string, error) {
-	switch v := unwrap(n).(type) {
+	switch v := yamlx.Unwrap(n).(type) {
 	case *ast.StringNode:
 		return v.Value, nil
 	case *ast.LiteralNode:
@@ -161,7 +139,7 @@ func (p *contractParser) str(n ast.Node, what string) (string, error) {
 }
 
 func (p *contractParser) number(n ast.Node, what string) (float64, error) {
-	switch v := unwrap(n).(type) {
+	switch v := yamlx.Unwrap(n).(type) {
 	case *ast.IntegerNode:
 		switch x := v.Value.(type) {
 		case int64:
@@ -179,7 +157,7 @@ func (p *contractParser) number(n ast.Node, what string) (float64, error) {
 
 // exact reads a limit from its YAML text, without a float64 on the way.
 func (p *contractParser) exact(n ast.Node, what string) (Number, error) {
-	switch v := unwrap(n).(type) {
+	switch v := yamlx.Unwrap(n).(type) {
 	case *ast.IntegerNode:
 		if x, err := ParseNumber(v.GetToken().Value); err == nil {
 			return x, nil
@@ -206,7 +184,7 @@ func (p *contractParser) exact(n ast.Node, what string) (Number, error) {
 }
 
 func (p *contractParser) integer(n ast.Node, what string) (int64, error) {
-	if v, ok := unwrap(n).(*ast.IntegerNode); ok {
+	if v, ok := yamlx.Unwrap(n).(*ast.IntegerNode); ok {
 		switch x := v.Value.(type) {
 		case int64:
 			return x, nil
@@ -220,14 +198,14 @@ func (p *contractParser) integer(n ast.Node, what string) (int64, error) {
 }
 
 func (p *contractParser) boolean(n ast.Node, what string) (bool, error) {
-	if v, ok := unwrap(n).(*ast.BoolNode); ok {
+	if v, ok := yamlx.Unwrap(n).(*ast.BoolNode); ok {
 		return v.Value, nil
 	}
 	return false, p.errorf(n, "%s must be true or false", what)
 }
 
 func (p *contractParser) sequence(n ast.Node, what string) ([]ast.Node, error) {
-	s, ok := unwrap(n).(*ast.SequenceNode)
+	s, ok := yamlx.Unwrap(n).(*ast.SequenceNode)
 	if !ok {
 		return nil, p.errorf(n, "%s must be a list", what)
 	}
@@ -262,7 +240,7 @@ func (p *contractParser) mostly(n ast.Node) (float64, error) {
 func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*Rule[T], error) {
 	r := &Rule[T]{Pos: pos(e.keyN)}
 	valueN := e.value
-	if m, ok := unwrap(e.value).(*ast.MappingNode); ok {
+	if m, ok := yamlx.Unwrap(e.value).(*ast.MappingNode); ok {
 		entries, err := p.mapping(m, e.key, []string{"value", "severity", "mostly"})
 		if err != nil {
 			return nil, err
@@ -588,13 +566,13 @@ func (p *contractParser) checkColumn(col *Column) error {
 			}
 		}
 	}
-	if t.Name == "list" || t.Name == "map" || t.Name == "struct" {
+	if t.Name.IsGroup() {
 		if col.Allowed != nil || col.Unique != nil {
 			return errAt(col.Type.Pos, "allowed and unique do not apply to %s columns; constrain their leaf fields by dotted path", t)
 		}
 	}
 	if col.Allowed != nil && t.numeric() {
-		float := t.Name == "float" || t.Name == "double"
+		float := t.Name.IsFloat()
 		for _, v := range col.Allowed.Value {
 			if _, err := ParseNumber(v); err != nil && !(float && isSpecialFloat(v)) {
 				return errAt(col.Allowed.Pos, "allowed value %q is not a number but the column is %s", v, t)

@@ -217,7 +217,7 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	}
 	binary := false
 	for _, fc := range usable {
-		binary = binary || (fc != nil && fc.Type.Name != "string")
+		binary = binary || (fc != nil && fc.Type.Name != parquetx.TypeString)
 	}
 	if rule := col.MinLength; rule != nil {
 		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}), limit: rule.Value, binary: binary})

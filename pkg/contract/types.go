@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlgate/mlgate/internal/yamlx"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
@@ -12,7 +13,7 @@ import (
 // pins. Unset parameters match anything (a plain "timestamp" matches every
 // unit), so contracts can be as strict as their authors want.
 type TypeSpec struct {
-	Name string
+	Name parquetx.TypeName
 	// Unit (ms, us, ns) and UTC are for time and timestamp; HasUTC says
 	// whether the contract pinned the UTC flag.
 	Unit   string
@@ -23,12 +24,13 @@ type TypeSpec struct {
 }
 
 // typeNames are the names a contract may use.
-var typeNames = []string{
-	"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-	"float16", "float", "double", "boolean", "string", "binary", "uuid", "json", "bson",
-	"date", "time", "timestamp", "decimal", "int96", "interval", "null",
-	"geometry", "geography", "variant", "list", "map", "struct",
-}
+var typeNames = func() []string {
+	out := make([]string, len(parquetx.TypeNames))
+	for i, n := range parquetx.TypeNames {
+		out[i] = string(n)
+	}
+	return out
+}()
 
 // ParseType parses "int64", "decimal(10,2)", "timestamp(us, utc)",
 // "timestamp(ms, local)", "time(ns)".
@@ -53,14 +55,14 @@ func ParseType(s string) (TypeSpec, error) {
 	}
 	if !known {
 		msg := fmt.Sprintf("unknown type %q", name)
-		if sug := suggest(name, typeNames); sug != "" {
+		if sug := yamlx.Suggest(name, typeNames); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", sug)
 		}
 		return TypeSpec{}, fmt.Errorf("%s; valid types: %s", msg, strings.Join(typeNames, ", "))
 	}
-	t := TypeSpec{Name: name}
-	switch name {
-	case "decimal":
+	t := TypeSpec{Name: parquetx.TypeName(name)}
+	switch t.Name {
+	case parquetx.TypeDecimal:
 		if !hasArgs {
 			return t, nil
 		}
@@ -73,7 +75,7 @@ func ParseType(s string) (TypeSpec, error) {
 			return TypeSpec{}, fmt.Errorf("type %q: want decimal(precision, scale) with 0 <= scale <= precision", s)
 		}
 		t.Precision, t.Scale = p, sc
-	case "time", "timestamp":
+	case parquetx.TypeTime, parquetx.TypeTimestamp:
 		if len(params) > 2 {
 			return TypeSpec{}, fmt.Errorf("type %q: %s takes (unit) or (unit, utc|local)", s, name)
 		}
@@ -98,9 +100,9 @@ func ParseType(s string) (TypeSpec, error) {
 // String formats the type as a contract writes it.
 func (t TypeSpec) String() string {
 	switch {
-	case t.Name == "decimal" && t.Precision > 0:
+	case t.Name.IsDecimal() && t.Precision > 0:
 		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
-	case (t.Name == "time" || t.Name == "timestamp") && t.Unit != "":
+	case (t.Name == parquetx.TypeTime || t.Name == parquetx.TypeTimestamp) && t.Unit != "":
 		if !t.HasUTC {
 			return fmt.Sprintf("%s(%s)", t.Name, t.Unit)
 		}
@@ -109,13 +111,13 @@ func (t TypeSpec) String() string {
 		}
 		return fmt.Sprintf("%s(%s, local)", t.Name, t.Unit)
 	}
-	return t.Name
+	return string(t.Name)
 }
 
 // SpecOf is the fully pinned spec of a file's type.
 func SpecOf(t parquetx.Type) TypeSpec {
 	s := TypeSpec{Name: t.Name, Precision: t.Precision, Scale: t.Scale}
-	if t.Name == "time" || t.Name == "timestamp" {
+	if t.Name == parquetx.TypeTime || t.Name == parquetx.TypeTimestamp {
 		s.Unit, s.UTC, s.HasUTC = t.Unit, t.UTC, true
 	}
 	return s
@@ -138,48 +140,9 @@ func (t TypeSpec) Matches(ft parquetx.Type) bool {
 }
 
 // numeric reports whether min and max apply to the type.
-func (t TypeSpec) numeric() bool {
-	switch t.Name {
-	case "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float", "double", "decimal":
-		return true
-	}
-	return false
-}
+func (t TypeSpec) numeric() bool { return t.Name.IsNumeric() }
 
 // textual reports whether pattern and lengths apply to the type.
 func (t TypeSpec) textual() bool {
-	return t.Name == "string" || t.Name == "binary" || t.Name == "json" || t.Name == "uuid"
-}
-
-// suggest returns the candidate closest to s when it is close enough to be a
-// likely typo, else "".
-func suggest(s string, candidates []string) string {
-	best, bestD := "", len(s)/2+2
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return t.Name.IsTextual()
 }

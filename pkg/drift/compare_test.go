@@ -186,11 +186,11 @@ func TestParseConfigRejectsMistakes(t *testing.T) {
 		"not a mapping":   "- a\n",
 		"column key typo": "columns:\n  a:\n    methd: ks\n",
 	} {
-		if _, err := ParseConfig([]byte(yaml)); err == nil {
+		if _, err := ParseConfig("drift.yaml", []byte(yaml)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	cfg, err := ParseConfig(nil)
+	cfg, err := ParseConfig("drift.yaml", nil)
 	if err != nil || cfg.Share != 0.5 {
 		t.Fatalf("empty config: %+v, %v", cfg, err)
 	}
@@ -245,7 +245,7 @@ func FuzzParseConfig(f *testing.F) {
 		if len(data) > 64<<10 {
 			t.Skip()
 		}
-		cfg, err := ParseConfig(data)
+		cfg, err := ParseConfig("drift.yaml", data)
 		if err != nil {
 			return
 		}
@@ -308,7 +308,7 @@ func TestTimeColumnsAreNotComparedByDefault(t *testing.T) {
 	if c := rep.Details.Columns[0]; c.Method != "none" || c.Drifted || rep.Checks[0].Status != "pass" || !strings.Contains(rep.Checks[0].Message, "moves with time") {
 		t.Fatalf("time column compared by default: %+v", rep.Checks)
 	}
-	cfg, _ := ParseConfig([]byte("columns:\n  created_at: {method: wasserstein}\n"))
+	cfg, _ := ParseConfig("drift.yaml", []byte("columns:\n  created_at: {method: wasserstein}\n"))
 	rep = Compare(ref, cur, cfg)
 	if c := rep.Details.Columns[0]; c.Method != "wasserstein" || !c.Drifted {
 		t.Fatalf("time column with a method in the config: %+v", rep.Details.Columns)

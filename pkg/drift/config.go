@@ -1,15 +1,13 @@
 package drift
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/mlgate/mlgate/internal/yamlx"
 )
 
 // Config holds the dataset rule and per-column overrides. The zero value is
@@ -62,53 +60,45 @@ func ReadConfig(path string) (Config, error) {
 	if len(data) > maxConfigSize {
 		return Config{}, fmt.Errorf("%s: larger than 1 MiB, not a drift config", path)
 	}
-	cfg, err := ParseConfig(data)
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
-	}
-	cfg.File = path
-	return cfg, nil
+	return ParseConfig(path, data)
 }
 
 // ParseConfig decodes a YAML config over the defaults, rejecting unknown
-// keys, unknown methods, methods that do not fit, and out-of-range values.
-func ParseConfig(data []byte) (Config, error) {
+// keys, unknown methods, methods that do not fit, and out-of-range values;
+// file names it in errors (yamlx.Errors at file:line:column) and in checks.
+func ParseConfig(file string, data []byte) (Config, error) {
 	cfg := DefaultConfig()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		if errors.Is(err, io.EOF) {
-			return cfg, nil // an empty file: the defaults
-		}
+	doc, err := yamlx.Parse(file, data)
+	if err != nil {
 		return Config{}, err
 	}
-	// A second pass keeps the line of each column entry for checks to cite.
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil && len(root.Content) > 0 {
-		cfg.lines = columnLines(root.Content[0])
+	if doc.Empty() {
+		return cfg, nil // an empty file: the defaults
 	}
-	if err := cfg.check(); err != nil {
+	if err := doc.Decode(&cfg); err != nil {
 		return Config{}, err
 	}
-	return cfg, nil
-}
-
-// columnLines maps each key under "columns" to its line.
-func columnLines(doc *yaml.Node) map[string]int {
-	lines := map[string]int{}
-	if doc.Kind != yaml.MappingNode {
-		return lines
-	}
-	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if doc.Content[i].Value != "columns" || doc.Content[i+1].Kind != yaml.MappingNode {
+	cfg.File = file
+	// The same tree gives the line of each column entry for checks to cite.
+	cfg.lines = map[string]int{}
+	entries, _ := yamlx.Entries(doc.Body)
+	for _, kv := range entries {
+		if yamlx.Key(kv) != "columns" {
 			continue
 		}
-		cols := doc.Content[i+1].Content
-		for j := 0; j+1 < len(cols); j += 2 {
-			lines[cols[j].Value] = cols[j].Line
+		cols, _ := yamlx.Entries(kv.Value)
+		for _, col := range cols {
+			cfg.lines[yamlx.Key(col)], _ = yamlx.NodePos(col.Key)
 		}
 	}
-	return lines
+	if err := cfg.check(); err != nil {
+		var ye *yamlx.Error
+		if errors.As(err, &ye) {
+			return Config{}, err
+		}
+		return Config{}, &yamlx.Error{File: file, Msg: err.Error()}
+	}
+	return cfg, nil
 }
 
 func (c Config) check() error {
@@ -122,14 +112,14 @@ func (c Config) check() error {
 		cc := c.Columns[name]
 		if cc.Method != "" {
 			if _, ok := LookupMethod(cc.Method); !ok {
-				return fmt.Errorf("column %q (line %d): unknown method %q (want one of %v)", name, c.lines[name], cc.Method, MethodNames())
+				return c.columnError(name, "unknown method %q (want one of %v)", cc.Method, MethodNames())
 			}
 		}
 		if cc.Threshold != nil && (*cc.Threshold < 0 || *cc.Threshold != *cc.Threshold) {
-			return fmt.Errorf("column %q (line %d): threshold must be a non-negative number", name, c.lines[name])
+			return c.columnError(name, "threshold must be a non-negative number")
 		}
 		if cc.Severity != "" && cc.Severity != "warn" && cc.Severity != "error" {
-			return fmt.Errorf("column %q (line %d): severity %q (want warn or error)", name, c.lines[name], cc.Severity)
+			return c.columnError(name, "severity %q (want warn or error)", cc.Severity)
 		}
 	}
 	return nil
@@ -144,6 +134,11 @@ func (c Config) Excluded() []string {
 		}
 	}
 	return names
+}
+
+// columnError is an error at a column's entry.
+func (c Config) columnError(column, format string, args ...any) error {
+	return &yamlx.Error{File: c.File, Line: c.lines[column], Msg: fmt.Sprintf("column %q: ", column) + fmt.Sprintf(format, args...)}
 }
 
 // line is the config line of a column's entry, 0 when it has none.

@@ -1,10 +1,90 @@
 package evidence
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+)
 
 // The types below are the details of each kind: what the producing command
 // writes and what the gate's policies and the report read. Producers may add
 // fields; consumers must tolerate ones they do not know.
+
+// Details is the kind-specific part of a document. Only this package's
+// details types implement it, and each kind has one (detailsTypes), so a
+// document holds the same Go type whether it was built in-process or read
+// from JSON.
+type Details interface{ isDetails() }
+
+func (ValidationDetails) isDetails()   {}
+func (ContractDiffDetails) isDetails() {}
+func (ProfileDetails) isDetails()      {}
+func (DriftDetails) isDetails()        {}
+func (PromotionDetails) isDetails()    {}
+func (SignatureDetails) isDetails()    {}
+
+// detailsTypes is the details type of each kind.
+var detailsTypes = map[Kind]reflect.Type{
+	KindDataValidation:    reflect.TypeFor[ValidationDetails](),
+	KindContractDiff:      reflect.TypeFor[ContractDiffDetails](),
+	KindProfile:           reflect.TypeFor[ProfileDetails](),
+	KindDriftReport:       reflect.TypeFor[DriftDetails](),
+	KindPromotionDecision: reflect.TypeFor[PromotionDetails](),
+	KindSignature:         reflect.TypeFor[SignatureDetails](),
+	KindVerification:      reflect.TypeFor[SignatureDetails](),
+	KindAttestation:       reflect.TypeFor[SignatureDetails](),
+}
+
+// decodeDetails decodes raw JSON details as the kind's details type; absent
+// or null details are nil.
+func decodeDetails(k Kind, raw json.RawMessage) (Details, error) {
+	t, ok := detailsTypes[k]
+	if !ok {
+		return nil, fmt.Errorf("unknown kind %q", k)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil, nil
+	}
+	v := reflect.New(t)
+	if err := json.Unmarshal(raw, v.Interface()); err != nil {
+		return nil, fmt.Errorf("%s details: %w", k, err)
+	}
+	return v.Elem().Interface().(Details), nil
+}
+
+// checkDetails refuses details of another type than the kind's, so nothing
+// is written that would read back as something else.
+func (d *Document) checkDetails() error {
+	t, ok := detailsTypes[d.Kind]
+	switch {
+	case !ok:
+		return fmt.Errorf("unknown kind %q", d.Kind)
+	case d.Details != nil && reflect.TypeOf(d.Details) != t:
+		return fmt.Errorf("%s evidence with %T details, want %s", d.Kind, d.Details, t.Name())
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes a document with its details as its kind's type.
+func (d *Document) UnmarshalJSON(b []byte) error {
+	type plain Document
+	var raw struct {
+		*plain
+		Details json.RawMessage `json:"details,omitempty"`
+	}
+	raw.plain = (*plain)(d)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	details, err := decodeDetails(d.Kind, raw.Details)
+	if err != nil {
+		return err
+	}
+	d.Details = details
+	return nil
+}
 
 // ValidationDetails is the details of a DataValidation document.
 type ValidationDetails struct {
@@ -28,6 +108,36 @@ type ContractChange struct {
 	Change   string `json:"change"`
 	Breaking bool   `json:"breaking"`
 	Message  string `json:"message"`
+}
+
+// ProfileDetails is the details of a Profile document: where the profile
+// went, and a line per column that policies and reports can read.
+type ProfileDetails struct {
+	Profile string          `json:"profile,omitempty"`
+	Rows    int64           `json:"rows"`
+	Shard   *Shard          `json:"shard,omitempty"`
+	Columns []ProfileColumn `json:"columns"`
+}
+
+// Shard says which part of a sharded profile a document covers.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// ProfileColumn summarises one profiled column.
+type ProfileColumn struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Type     string   `json:"type"`
+	Count    int64    `json:"count"`
+	NullRate float64  `json:"nullRate"`
+	Distinct int64    `json:"distinct"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Mean     *float64 `json:"mean,omitempty"`
+	StdDev   *float64 `json:"stddev,omitempty"`
+	Exact    bool     `json:"exact"`
 }
 
 // DriftDetails is the details of a DriftReport document.
@@ -84,7 +194,7 @@ type DriftColumn struct {
 	ReferenceHistogram []float64 `json:"referenceHistogram,omitempty"`
 }
 
-// PromotionDetails is the details of a MetricGate or PromotionDecision document.
+// PromotionDetails is the details of a PromotionDecision document.
 type PromotionDetails struct {
 	Promote  bool           `json:"promote"`
 	Metrics  []MetricResult `json:"metrics"`

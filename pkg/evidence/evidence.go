@@ -4,8 +4,8 @@
 package evidence
 
 import (
-	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -22,28 +22,16 @@ const (
 	KindContractDiff      Kind = "ContractDiff"
 	KindProfile           Kind = "Profile"
 	KindDriftReport       Kind = "DriftReport"
-	KindMetricGate        Kind = "MetricGate"
-	KindPolicyDecision    Kind = "PolicyDecision"
 	KindPromotionDecision Kind = "PromotionDecision"
 	KindSignature         Kind = "Signature"
 	KindVerification      Kind = "Verification"
 	KindAttestation       Kind = "Attestation"
 )
 
-// Kinds lists every known kind, in the order reports present them.
-var Kinds = []Kind{
-	KindDataValidation, KindContractDiff, KindProfile, KindDriftReport, KindMetricGate,
-	KindPolicyDecision, KindPromotionDecision, KindSignature, KindVerification, KindAttestation,
-}
-
 // Known reports whether k is a kind this version understands.
 func (k Kind) Known() bool {
-	for _, known := range Kinds {
-		if k == known {
-			return true
-		}
-	}
-	return false
+	_, ok := detailsTypes[k]
+	return ok
 }
 
 // Severity says whether a failed check fails the step (error) or only warns (warn).
@@ -63,7 +51,7 @@ type Document struct {
 	Status     Status    `json:"status"`
 	Summary    string    `json:"summary"`
 	Checks     []Check   `json:"checks"`
-	Details    any       `json:"details,omitempty"`
+	Details    Details   `json:"details,omitempty"`
 	Tool       Tool      `json:"tool"`
 	StartedAt  time.Time `json:"startedAt"`
 	DurationMs int64     `json:"durationMs"`
@@ -233,14 +221,26 @@ func CountSummary(checks []Check) string {
 	return s
 }
 
-// DetailsAs decodes the free-form details into v (a kind-specific struct).
+// DetailsAs copies the details into v, a pointer to the kind's details type,
+// and fails when the document has none or has details of another type.
 func (d *Document) DetailsAs(v any) error {
+	dst := reflect.ValueOf(v)
+	if dst.Kind() != reflect.Pointer || dst.IsNil() {
+		return fmt.Errorf("%s details: want a pointer to a details type, got %T", d.Kind, v)
+	}
 	if d.Details == nil {
 		return fmt.Errorf("%s evidence has no details", d.Kind)
 	}
-	raw, err := json.Marshal(d.Details)
-	if err != nil {
-		return err
+	src := reflect.ValueOf(d.Details)
+	if src.Type() != dst.Elem().Type() {
+		return fmt.Errorf("%s evidence has %s details, not %s", d.Kind, src.Type().Name(), dst.Elem().Type().Name())
 	}
-	return json.Unmarshal(raw, v)
+	dst.Elem().Set(src)
+	return nil
+}
+
+// DetailsOf returns the document's details as T, and whether they are a T.
+func DetailsOf[T Details](d *Document) (T, bool) {
+	t, ok := d.Details.(T)
+	return t, ok
 }

@@ -18,6 +18,9 @@ const maxDocumentSize = 64 << 20
 
 // Marshal renders the document as indented JSON with a trailing newline.
 func Marshal(d *Document) ([]byte, error) {
+	if err := d.checkDetails(); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -185,17 +188,10 @@ func Reconcile(d *Document) error {
 	if d.Status.rank() < worst.rank() {
 		return fmt.Errorf("%s evidence claims status %s but its checks say %s (%d of %d checks failed)", d.Kind, d.Status, worst, failed, len(d.Checks))
 	}
-	if d.Kind != KindPromotionDecision && d.Kind != KindMetricGate {
+	if d.Kind != KindPromotionDecision {
 		return nil
 	}
-	var pd struct {
-		Promote bool `json:"promote"`
-	}
-	if d.Details != nil {
-		if err := d.DetailsAs(&pd); err != nil {
-			return fmt.Errorf("%s details: %w", d.Kind, err)
-		}
-	}
+	pd, _ := DetailsOf[PromotionDetails](d)
 	switch {
 	case !pd.Promote:
 		return nil

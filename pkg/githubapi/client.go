@@ -73,7 +73,7 @@ type Client struct {
 // New builds a client. It does no network I/O.
 func New(opts Options) (*Client, error) {
 	if opts.Token == "" {
-		return nil, errors.New("no GitHub token: pass --token or set GITHUB_TOKEN")
+		return nil, errors.New("no GitHub token given")
 	}
 	apiURL := opts.APIURL
 	if apiURL == "" {

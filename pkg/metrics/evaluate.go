@@ -72,40 +72,29 @@ func evaluateRule(r *Rule, candidate, baseline Set) (evidence.MetricResult, erro
 		return res, nil
 	}
 	c := *res.Candidate
-	var problems []string
-	if r.Min != nil && c < *r.Min {
-		problems = append(problems, fmt.Sprintf("%s is below the minimum %s", num(c), num(*r.Min)))
-	}
-	if r.Max != nil && c > *r.Max {
-		problems = append(problems, fmt.Sprintf("%s is above the maximum %s", num(c), num(*r.Max)))
-	}
+	j := &judgement{candidate: c, sign: sign, direction: r.Direction}
 	if res.Baseline != nil {
 		b := *res.Baseline
 		res.Change = ptr(c - b)
 		if b != 0 {
 			res.RelativeChange = ptr((c - b) / math.Abs(b))
 		}
-		// improvement is what the baseline rules judge: the point estimate, or
-		// with a bootstrap the interval's bound on the worse side.
-		improvement, what := sign*(c-b), "the change"
+		j.baseline, j.improvement, j.what = b, sign*(c-b), "the change"
 		if iv := res.Interval; iv != nil {
-			improvement, what = math.Min(sign*iv.Lower, sign*iv.Upper), fmt.Sprintf("the %g%% interval's worst case", iv.Level*100)
+			j.improvement, j.what = math.Min(sign*iv.Lower, sign*iv.Upper), fmt.Sprintf("the %g%% interval's worst case", iv.Level*100)
 		}
-		if ch := r.Change; ch != nil && ch.Absolute != nil && improvement < *ch.Absolute {
-			problems = append(problems, fmt.Sprintf("%s %s misses the bound %s (%s is better)", what, signed(sign*improvement), signed(sign**ch.Absolute), r.Direction))
+	}
+	var problems []string
+	for _, bd := range r.bounds() {
+		if bd.needsBaseline() && res.Baseline == nil {
+			continue
 		}
-		if ch := r.Change; ch != nil && ch.Relative != nil {
-			if b == 0 {
-				problems = append(problems, "a relative change cannot be judged against a baseline of 0")
-			} else if rel := improvement / math.Abs(b); rel < *ch.Relative {
-				problems = append(problems, fmt.Sprintf("%s %s relative to the baseline misses the bound %s (%s is better)", what, percent(sign*rel), percent(sign**ch.Relative), r.Direction))
-			}
+		if p := bd.judge(j); p != "" {
+			problems = append(problems, p)
 		}
-		if m := r.NonInferiority; m != nil && improvement < -*m {
-			problems = append(problems, fmt.Sprintf("%s %s is worse than the baseline by more than the margin %s", what, signed(sign*improvement), num(*m)))
-		}
-	} else if r.needsBaseline() {
-		problems = append(problems, "no baseline value to compare with (pass --baseline with this metric)")
+	}
+	if res.Baseline == nil && r.needsBaseline() {
+		problems = append(problems, "no baseline value to compare with (the baseline's metrics must report this metric)")
 	}
 	if len(problems) > 0 {
 		res.Status = evidence.ForSeverity(r.Severity)
@@ -137,20 +126,8 @@ func similarNames(name string, set Set) []string {
 // describe says the rule in words for the report's threshold column.
 func (r *Rule) describe() string {
 	var parts []string
-	if r.Min != nil {
-		parts = append(parts, ">= "+num(*r.Min))
-	}
-	if r.Max != nil {
-		parts = append(parts, "<= "+num(*r.Max))
-	}
-	if r.Change != nil && r.Change.Absolute != nil {
-		parts = append(parts, "improvement >= "+signed(*r.Change.Absolute))
-	}
-	if r.Change != nil && r.Change.Relative != nil {
-		parts = append(parts, "relative improvement >= "+percent(*r.Change.Relative))
-	}
-	if r.NonInferiority != nil {
-		parts = append(parts, "not worse than baseline by more than "+num(*r.NonInferiority))
+	for _, bd := range r.bounds() {
+		parts = append(parts, bd.describe())
 	}
 	if b := r.Bootstrap; b != nil {
 		parts = append(parts, fmt.Sprintf("judged on the %g%% paired-bootstrap interval (%d resamples, seed %d)", b.Confidence*100, b.Resamples, b.Seed))

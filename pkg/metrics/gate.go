@@ -1,17 +1,11 @@
 package metrics
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
-	"reflect"
-	"regexp"
-	"strings"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/mlgate/mlgate/internal/yamlx"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -96,47 +90,51 @@ func LoadGate(path string) (*Gate, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := ParseGate(path, data)
-	if err != nil {
-		return nil, fmt.Errorf("gate %s: %w", path, err)
-	}
-	return g, nil
+	return ParseGate(path, data)
 }
 
 // ParseGate decodes a gate file's content; path is used for rule sources and
-// to resolve score files.
+// to resolve score files. Errors are yamlx.Errors at file:line:column.
 func ParseGate(path string, data []byte) (*Gate, error) {
-	// One strict decode: unknown fields are errors (a misspelt "mni: 0.9"
+	// One strict decode: unknown keys are errors (a misspelt "mni: 0.9"
 	// would otherwise be a rule that checks nothing), and each rule records
-	// its line as it is decoded.
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
+	// its place from the same parse.
+	doc, err := yamlx.Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if doc.Empty() {
+		return nil, &yamlx.Error{File: path, Msg: "empty file"}
+	}
 	var g Gate
-	if err := decodeSafely(dec, &g); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty file")
-		}
-		return nil, plainYAMLError(err)
+	if err := doc.Decode(&g); err != nil {
+		return nil, err
 	}
 	g.Path = path
+	at := func(yamlPath, format string, args ...any) error {
+		line, col := doc.Pos(yamlPath)
+		return &yamlx.Error{File: path, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+	}
 	if g.APIVersion != evidence.APIVersion {
-		return nil, fmt.Errorf("apiVersion %q is not supported (want %q)", g.APIVersion, evidence.APIVersion)
+		return nil, at("$.apiVersion", "apiVersion %q is not supported (want %q)", g.APIVersion, evidence.APIVersion)
 	}
 	if g.Kind != GateKind {
-		return nil, fmt.Errorf("kind %q: want %s", g.Kind, GateKind)
+		return nil, at("$.kind", "kind %q: want %s", g.Kind, GateKind)
 	}
 	if len(g.Metrics) == 0 {
-		return nil, errors.New("no metrics: a gate needs at least one metric rule")
+		return nil, at("$.metrics", "no metrics: a gate needs at least one metric rule")
 	}
 	seen := map[string]int{}
 	for i := range g.Metrics {
 		r := &g.Metrics[i]
+		rulePath := fmt.Sprintf("$.metrics[%d]", i)
 		r.Source.File = path
+		r.Source.Line, r.Source.Column = doc.Pos(rulePath)
 		if err := r.check(); err != nil {
-			return nil, fmt.Errorf("line %d: %w", r.Source.Line, err)
+			return nil, at(rulePath, "%v", err)
 		}
 		if prev, dup := seen[r.Name]; dup {
-			return nil, fmt.Errorf("line %d: metric %q already has a rule at line %d", r.Source.Line, r.Name, prev)
+			return nil, at(rulePath, "metric %q already has a rule at line %d", r.Name, prev)
 		}
 		seen[r.Name] = r.Source.Line
 		if b := r.Bootstrap; b != nil && !filepath.IsAbs(b.Scores) {
@@ -201,79 +199,9 @@ func (r *Rule) check() error {
 func (r *Rule) required() bool { return r.Required == nil || *r.Required }
 
 // needsBaseline reports whether the rule compares with the baseline.
-func (r *Rule) needsBaseline() bool { return r.Change != nil || r.NonInferiority != nil }
-
-// unknownField matches yaml.v3's wording for a field the struct lacks.
-var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type \S+$`)
-
-// plainYAMLError rewrites yaml.v3's type errors ("yaml: unmarshal errors:\n
-// line 5: field mni not found in type metrics.Rule") as "line 5: unknown field
-// mni", one per line.
-func plainYAMLError(err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	lines := make([]string, len(te.Errors))
-	for i, e := range te.Errors {
-		lines[i] = unknownField.ReplaceAllString(e, "line $1: unknown field $2")
-	}
-	return errors.New(strings.Join(lines, "\n"))
-}
-
-// decodeSafely is Decoder.Decode with the decoder's panics on hostile input
-// turned into errors.
-func decodeSafely(dec *yaml.Decoder, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed YAML: %v", r)
-		}
-	}()
-	return dec.Decode(v)
-}
-
-// UnmarshalYAML decodes a rule strictly and records its line.
-func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
-	type plain Rule
-	if err := strictDecode(n, (*plain)(r)); err != nil {
-		return err
-	}
-	r.Source = evidence.Source{Line: n.Line, Column: n.Column}
-	return nil
-}
-
-// UnmarshalYAML decodes a change bound strictly.
-func (c *Change) UnmarshalYAML(n *yaml.Node) error {
-	type plain Change
-	return strictDecode(n, (*plain)(c))
-}
-
-// UnmarshalYAML decodes a bootstrap block strictly.
-func (b *Bootstrap) UnmarshalYAML(n *yaml.Node) error {
-	type plain Bootstrap
-	return strictDecode(n, (*plain)(b))
-}
-
-// strictDecode decodes a mapping into the struct v points to, refusing keys
-// that are none of its yaml fields: Node.Decode does not honour the
-// decoder's KnownFields, so custom unmarshalers check for themselves.
-func strictDecode(n *yaml.Node, v any) error {
-	if n.Kind == yaml.MappingNode {
-		t := reflect.TypeOf(v).Elem()
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key := n.Content[i]
-			if !hasYAMLField(t, key.Value) {
-				return fmt.Errorf("line %d: unknown field %s", key.Line, key.Value)
-			}
-		}
-	}
-	return n.Decode(v)
-}
-
-func hasYAMLField(t reflect.Type, name string) bool {
-	for i := range t.NumField() {
-		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		if tag == name && tag != "-" {
+func (r *Rule) needsBaseline() bool {
+	for _, b := range r.bounds() {
+		if b.needsBaseline() {
 			return true
 		}
 	}

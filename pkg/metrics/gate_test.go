@@ -17,15 +17,15 @@ func TestParseGateErrors(t *testing.T) {
 		"version":        {"apiVersion: v2\nkind: PromotionGate\nmetrics: [{name: a}]\n", `apiVersion "v2" is not supported`},
 		"kind":           {"apiVersion: mlgate.dev/v1\nkind: Gate\nmetrics: [{name: a}]\n", `kind "Gate"`},
 		"no metrics":     {header, "no metrics"},
-		"misspelt field": {header + "metrics:\n  - name: a\n    mni: 0.9\n", "line 5: unknown field mni"},
-		"direction":      {header + "metrics:\n  - name: a\n    direction: up\n", `line 4: metric "a": direction "up"`},
+		"misspelt field": {header + "metrics:\n  - name: a\n    mni: 0.9\n", `gate.yaml:5:5: unknown key "mni" (did you mean "min"?)`},
+		"direction":      {header + "metrics:\n  - name: a\n    direction: up\n", `gate.yaml:4:5: metric "a": direction "up"`},
 		"min above max":  {header + "metrics:\n  - name: a\n    min: 2\n    max: 1\n", "min 2 is above max 1"},
-		"duplicate":      {header + "metrics:\n  - name: a\n  - name: a\n", `line 5: metric "a" already has a rule at line 4`},
+		"duplicate":      {header + "metrics:\n  - name: a\n  - name: a\n", `gate.yaml:5:5: metric "a" already has a rule at line 4`},
 		"empty change":   {header + "metrics:\n  - name: a\n    change: {}\n", "change needs absolute or relative"},
 		"margin":         {header + "metrics:\n  - name: a\n    nonInferiority: -1\n", "cannot be negative"},
 		"bootstrap":      {header + "metrics:\n  - name: a\n    bootstrap: {scores: s.csv}\n", "needs scores, candidate and baseline"},
 		"confidence":     {header + "metrics:\n  - name: a\n    bootstrap: {scores: s.csv, candidate: c, baseline: b, confidence: 95}\n", "confidence 95"},
-		"not yaml":       {"metrics: [\n", "line 1"},
+		"not yaml":       {"metrics: [\n", "gate.yaml:1:"},
 		"severity":       {header + "metrics:\n  - name: a\n    severity: fatal\n", `severity "fatal"`},
 	}
 	for name, tc := range cases {
@@ -42,7 +42,7 @@ func TestLoadGateNamesTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gate.yaml")
 	os.WriteFile(path, []byte(header+"metrics:\n  - name: a\n    direction: up\n"), 0o644)
 	_, err := LoadGate(path)
-	if err == nil || !strings.HasPrefix(err.Error(), "gate "+path+": line 4") {
+	if err == nil || !strings.HasPrefix(err.Error(), path+":4:5: ") {
 		t.Fatalf("error %v", err)
 	}
 }
@@ -119,9 +119,9 @@ func TestEvaluate(t *testing.T) {
 			name:      "no baseline",
 			candidate: map[string]float64{"accuracy": 0.95, "f1": 0.9, "latency_ms": 50, "auc": 0.9, "recall": 0.8},
 			want: map[string]want{
-				"accuracy":   {evidence.StatusFail, "no baseline value to compare with (pass --baseline with this metric)"},
-				"f1":         {evidence.StatusFail, "no baseline value to compare with (pass --baseline with this metric)"},
-				"latency_ms": {evidence.StatusFail, "no baseline value to compare with (pass --baseline with this metric)"},
+				"accuracy":   {evidence.StatusFail, "no baseline value to compare with (the baseline's metrics must report this metric)"},
+				"f1":         {evidence.StatusFail, "no baseline value to compare with (the baseline's metrics must report this metric)"},
+				"latency_ms": {evidence.StatusFail, "no baseline value to compare with (the baseline's metrics must report this metric)"},
 				"auc":        {evidence.StatusPass, "0.9"},
 			},
 		},

@@ -17,8 +17,9 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml/ast"
 
+	"github.com/mlgate/mlgate/internal/yamlx"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -71,7 +72,11 @@ func Read(path string) (Set, error) {
 	} else {
 		set, err = parseTree(path, data)
 	}
-	if err != nil {
+	var ye *yamlx.Error
+	switch {
+	case errors.As(err, &ye):
+		return nil, err // names the file and the place
+	case err != nil:
 		return nil, fmt.Errorf("metrics %s: %w", path, err)
 	}
 	if len(set) == 0 {
@@ -170,39 +175,37 @@ func parseNumber(s string) (float64, error) {
 }
 
 // parseTree reads JSON or YAML into a node tree (JSON is YAML, and the tree
-// keeps line numbers) and dispatches on its shape.
+// keeps places) and dispatches on its shape. Errors are yamlx.Errors.
 func parseTree(path string, data []byte) (Set, error) {
-	var doc yaml.Node
-	if err := unmarshalYAML(data, &doc); err != nil {
+	doc, err := yamlx.Parse(path, data)
+	if err != nil {
 		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, errors.New("empty document")
+	if doc.Empty() {
+		return nil, &yamlx.Error{File: path, Msg: "empty document"}
 	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("line %d: want a mapping of metric names to values", root.Line)
+	root := yamlx.Unwrap(doc.Body)
+	if _, ok := yamlx.Entries(root); !ok {
+		return nil, doc.Errorf(root, "want a mapping of metric names to values")
 	}
 	if run := child(root, "run"); run != nil {
 		if ms := child(child(run, "data"), "metrics"); ms != nil {
-			return parseMLflow(path, ms)
+			return parseMLflow(doc, ms)
 		}
 	}
 	if isDVCShow(root) {
-		return parseDVCShow(path, root)
+		return parseDVCShow(doc, root)
 	}
 	set := Set{}
-	return set, flatten(path, "", root, set)
+	return set, flatten(doc, "", root, set)
 }
 
 // child returns the value of key in a mapping node, or nil.
-func child(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
+func child(n ast.Node, key string) ast.Node {
+	entries, _ := yamlx.Entries(n)
+	for _, kv := range entries {
+		if yamlx.Key(kv) == key {
+			return yamlx.Unwrap(kv.Value)
 		}
 	}
 	return nil
@@ -211,78 +214,90 @@ func child(n *yaml.Node, key string) *yaml.Node {
 // flatten walks a nested mapping and records every numeric leaf under its dotted
 // path. Strings, booleans and nulls are ignored (metrics files often carry
 // labels beside numbers); lists are addressed by index.
-func flatten(path, prefix string, n *yaml.Node, set Set) error {
+func flatten(doc *yamlx.Doc, prefix string, n ast.Node, set Set) error {
 	join := func(k string) string {
 		if prefix == "" {
 			return k
 		}
 		return prefix + "." + k
 	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		return fmt.Errorf("line %d: YAML aliases are not supported in metrics files", n.Line)
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if err := flatten(path, join(n.Content[i].Value), n.Content[i+1], set); err != nil {
+	switch n := yamlx.Unwrap(n).(type) {
+	case *ast.AliasNode:
+		return doc.Errorf(n, "YAML aliases are not supported in metrics files")
+	case *ast.MappingNode, *ast.MappingValueNode:
+		entries, _ := yamlx.Entries(n)
+		for _, kv := range entries {
+			if err := flatten(doc, join(yamlx.Key(kv)), kv.Value, set); err != nil {
 				return err
 			}
 		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			if err := flatten(path, join(strconv.Itoa(i)), c, set); err != nil {
+	case *ast.SequenceNode:
+		for i, c := range n.Values {
+			if err := flatten(doc, join(strconv.Itoa(i)), c, set); err != nil {
 				return err
 			}
 		}
-	case yaml.ScalarNode:
-		if n.Tag != "!!int" && n.Tag != "!!float" {
-			return nil
-		}
-		v, err := parseNumber(n.Value)
+	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+		v, err := parseNumber(n.GetToken().Value)
 		if err != nil {
-			return fmt.Errorf("line %d: metric %q: %w", n.Line, prefix, err)
+			return doc.Errorf(n, "metric %q: %v", prefix, err)
 		}
 		if _, dup := set[prefix]; dup {
-			return fmt.Errorf("line %d: metric %q appears twice", n.Line, prefix)
+			return doc.Errorf(n, "metric %q appears twice", prefix)
 		}
-		set[prefix] = Value{Value: v, Source: evidence.Source{File: path, Line: n.Line, Column: n.Column}}
+		line, col := yamlx.NodePos(n)
+		set[prefix] = Value{Value: v, Source: evidence.Source{File: doc.File, Line: line, Column: col}}
 	}
 	return nil
+}
+
+// scalarText is a scalar's text, "" for anything else.
+func scalarText(n ast.Node) string {
+	switch n := yamlx.Unwrap(n).(type) {
+	case *ast.StringNode:
+		return n.Value
+	case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+		return n.GetToken().Value
+	}
+	return ""
 }
 
 // parseMLflow reads the metrics list of an MLflow runs/get response, keeping
 // the latest step of each metric (the latest timestamp breaks ties), as the
 // MLflow UI shows a run's metrics.
-func parseMLflow(path string, list *yaml.Node) (Set, error) {
-	if list.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("line %d: run.data.metrics is not a list", list.Line)
+func parseMLflow(doc *yamlx.Doc, list ast.Node) (Set, error) {
+	seq, ok := list.(*ast.SequenceNode)
+	if !ok {
+		return nil, doc.Errorf(list, "run.data.metrics is not a list")
 	}
 	type point struct {
 		step, ts int64
 		v        Value
 	}
 	latest := map[string]point{}
-	for _, m := range list.Content {
-		var raw struct {
-			Key       string  `yaml:"key"`
-			Value     *string `yaml:"value"`
-			Timestamp int64   `yaml:"timestamp"`
-			Step      int64   `yaml:"step"`
+	for _, m := range seq.Values {
+		key, value := scalarText(child(m, "key")), child(m, "value")
+		if key == "" || value == nil {
+			return nil, doc.Errorf(m, "an MLflow metric needs key and value")
 		}
-		if err := m.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("line %d: %w", m.Line, err)
-		}
-		if raw.Key == "" || raw.Value == nil {
-			return nil, fmt.Errorf("line %d: an MLflow metric needs key and value", m.Line)
-		}
-		v, err := parseNumber(*raw.Value)
+		v, err := parseNumber(scalarText(value))
 		if err != nil {
-			return nil, fmt.Errorf("line %d: metric %q: %w", m.Line, raw.Key, err)
+			return nil, doc.Errorf(m, "metric %q: %v", key, err)
 		}
-		p := point{raw.Step, raw.Timestamp, Value{v, evidence.Source{File: path, Line: m.Line, Column: m.Column}}}
-		if prev, ok := latest[raw.Key]; ok && (prev.step > p.step || prev.step == p.step && prev.ts >= p.ts) {
+		var step, ts int64
+		for name, dst := range map[string]*int64{"step": &step, "timestamp": &ts} {
+			if n := child(m, name); n != nil {
+				if *dst, err = strconv.ParseInt(scalarText(n), 10, 64); err != nil {
+					return nil, doc.Errorf(n, "metric %q: %s is not an integer", key, name)
+				}
+			}
+		}
+		line, col := yamlx.NodePos(m)
+		p := point{step, ts, Value{v, evidence.Source{File: doc.File, Line: line, Column: col}}}
+		if prev, ok := latest[key]; ok && (prev.step > p.step || prev.step == p.step && prev.ts >= p.ts) {
 			continue
 		}
-		latest[raw.Key] = p
+		latest[key] = p
 	}
 	set := make(Set, len(latest))
 	for k, p := range latest {
@@ -293,17 +308,18 @@ func parseMLflow(path string, list *yaml.Node) (Set, error) {
 
 // isDVCShow recognises `dvc metrics show --json` output:
 // {"<rev>": {"data": {"<file>": {"data": {...}}}}}.
-func isDVCShow(root *yaml.Node) bool {
-	if len(root.Content) == 0 {
+func isDVCShow(root ast.Node) bool {
+	revs, _ := yamlx.Entries(root)
+	if len(revs) == 0 {
 		return false
 	}
-	for i := 1; i < len(root.Content); i += 2 {
-		files := child(root.Content[i], "data")
-		if files == nil || files.Kind != yaml.MappingNode || len(files.Content) == 0 {
+	for _, rev := range revs {
+		files, _ := yamlx.Entries(child(rev.Value, "data"))
+		if len(files) == 0 {
 			return false
 		}
-		for j := 1; j < len(files.Content); j += 2 {
-			if child(files.Content[j], "data") == nil && child(files.Content[j], "error") == nil {
+		for _, f := range files {
+			if child(f.Value, "data") == nil && child(f.Value, "error") == nil {
 				return false
 			}
 		}
@@ -314,35 +330,25 @@ func isDVCShow(root *yaml.Node) bool {
 // parseDVCShow unwraps the workspace revision (or the only one) of `dvc metrics
 // show --json`; metrics of every file keep their dotted names, and a file that
 // DVC could not read is an error.
-func parseDVCShow(path string, root *yaml.Node) (Set, error) {
+func parseDVCShow(doc *yamlx.Doc, root ast.Node) (Set, error) {
 	rev := child(root, "workspace")
 	if rev == nil {
-		if len(root.Content) != 2 {
-			return nil, errors.New("dvc metrics show output has several revisions and no workspace: show one revision")
+		revs, _ := yamlx.Entries(root)
+		if len(revs) != 1 {
+			return nil, &yamlx.Error{File: doc.File, Msg: "dvc metrics show output has several revisions and no workspace: show one revision"}
 		}
-		rev = root.Content[1]
+		rev = revs[0].Value
 	}
-	files := child(rev, "data")
+	files, _ := yamlx.Entries(child(rev, "data"))
 	set := Set{}
-	for j := 0; j+1 < len(files.Content); j += 2 {
-		name, entry := files.Content[j].Value, files.Content[j+1]
-		if e := child(entry, "error"); e != nil {
-			return nil, fmt.Errorf("line %d: DVC could not read %s", e.Line, name)
+	for _, f := range files {
+		name := yamlx.Key(f)
+		if e := child(f.Value, "error"); e != nil {
+			return nil, doc.Errorf(e, "DVC could not read %s", name)
 		}
-		if err := flatten(path, "", child(entry, "data"), set); err != nil {
+		if err := flatten(doc, "", child(f.Value, "data"), set); err != nil {
 			return nil, err
 		}
 	}
 	return set, nil
-}
-
-// unmarshalYAML is yaml.Unmarshal with the decoder's panics on hostile input
-// turned into errors.
-func unmarshalYAML(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed YAML: %v", r)
-		}
-	}()
-	return yaml.Unmarshal(data, v)
 }

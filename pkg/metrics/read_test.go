@@ -49,7 +49,7 @@ func TestReadErrorsNameTheFile(t *testing.T) {
 		"nan.json":       "no numeric metrics",
 		"dup.csv":        `line 2: metric "accuracy" appears twice`,
 		"notnum.csv":     "no numeric metrics",
-		"broken.yaml":    "line 1",
+		"broken.yaml":    "broken.yaml:1:",
 		"nonumbers.json": "no numeric metrics",
 		"absent.json":    "no such file",
 		"typo.csv":       `line 1: metric "accuracy": "0.9x" is not a number`,

@@ -107,9 +107,9 @@ func (c *Column) Exact(v parquet.Value) (Exact, bool) {
 	if v.IsNull() {
 		return Exact{}, false
 	}
-	unsigned := len(c.Type.Name) > 4 && c.Type.Name[:4] == "uint"
+	unsigned := c.Type.Name.IsUnsigned()
 	e := Exact{}
-	if c.Type.Name == "decimal" {
+	if c.Type.Name.IsDecimal() {
 		e.Scale = c.Type.Scale
 	}
 	switch c.Physical {
@@ -130,7 +130,7 @@ func (c *Column) Exact(v parquet.Value) (Exact, bool) {
 	case format.Double:
 		e.Float, e.F = true, v.Double()
 	case format.ByteArray, format.FixedLenByteArray:
-		if c.Type.Name != "decimal" {
+		if !c.Type.Name.IsDecimal() {
 			return Exact{}, false
 		}
 		x, ok := int128FromBytes(v.ByteArray())
@@ -151,7 +151,7 @@ func (c *Column) ExactNumeric() bool {
 	case format.Int32, format.Int64, format.Float, format.Double:
 		return true
 	case format.ByteArray, format.FixedLenByteArray:
-		return c.Type.Name == "decimal"
+		return c.Type.Name.IsDecimal()
 	}
 	return false
 }

@@ -2,7 +2,6 @@ package parquetx
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
@@ -11,11 +10,8 @@ import (
 // Type is a column's type as a data contract names it: the logical type when
 // the file has one (or a legacy converted type), else the physical type.
 type Type struct {
-	// Name is one of int8..int64, uint8..uint64, float16, float, double,
-	// boolean, string, binary, uuid, json, bson, date, time, timestamp,
-	// decimal, int96, interval, null, geometry, geography, variant, list,
-	// map, struct.
-	Name string
+	// Name is one of TypeNames.
+	Name TypeName
 	// Unit is ms, us or ns for time and timestamp.
 	Unit string
 	// UTC is isAdjustedToUTC for time and timestamp.
@@ -28,21 +24,19 @@ type Type struct {
 // "timestamp(us, utc)".
 func (t Type) String() string {
 	switch t.Name {
-	case "decimal":
+	case TypeDecimal:
 		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
-	case "time", "timestamp":
+	case TypeTime, TypeTimestamp:
 		if t.UTC {
 			return fmt.Sprintf("%s(%s, utc)", t.Name, t.Unit)
 		}
 		return fmt.Sprintf("%s(%s)", t.Name, t.Unit)
 	}
-	return t.Name
+	return string(t.Name)
 }
 
 // Group reports whether the type is a nested one (list, map, struct).
-func (t Type) Group() bool {
-	return t.Name == "list" || t.Name == "map" || t.Name == "struct"
-}
+func (t Type) Group() bool { return t.Name.IsGroup() }
 
 // Column is one node of a file's schema, a group or a leaf.
 type Column struct {
@@ -184,31 +178,31 @@ func (b *schemaBuilder) node(i int, prefix string, def, rep int, inColl, wrapper
 	if !isGroup {
 		return i + 1, nil
 	}
-	collection := c.Type.Name == "list" || c.Type.Name == "map"
+	collection := c.Type.Name.IsCollection()
 	return b.children(i, path, def, rep, inColl || collection, collection)
 }
 
 func groupType(e format.SchemaElement, wrapper bool) Type {
 	switch e.LogicalType.Value.(type) {
 	case *format.ListType:
-		return Type{Name: "list"}
+		return Type{Name: TypeList}
 	case *format.MapType:
-		return Type{Name: "map"}
+		return Type{Name: TypeMap}
 	case *format.VariantType:
-		return Type{Name: "variant"}
+		return Type{Name: TypeVariant}
 	}
 	if e.ConvertedType.Valid {
 		switch e.ConvertedType.V {
 		case deprecated.List:
-			return Type{Name: "list"}
+			return Type{Name: TypeList}
 		case deprecated.Map, deprecated.MapKeyValue:
-			return Type{Name: "map"}
+			return Type{Name: TypeMap}
 		}
 	}
 	if !wrapper && e.RepetitionType.Valid && e.RepetitionType.V == format.Repeated {
-		return Type{Name: "list"}
+		return Type{Name: TypeList}
 	}
-	return Type{Name: "struct"}
+	return Type{Name: TypeStruct}
 }
 
 func unitName(u format.TimeUnit) string {
@@ -226,83 +220,83 @@ func unitName(u format.TimeUnit) string {
 func leafType(e format.SchemaElement) Type {
 	switch lt := e.LogicalType.Value.(type) {
 	case *format.StringType, *format.EnumType:
-		return Type{Name: "string"}
+		return Type{Name: TypeString}
 	case *format.UUIDType:
-		return Type{Name: "uuid"}
+		return Type{Name: TypeUUID}
 	case *format.JsonType:
-		return Type{Name: "json"}
+		return Type{Name: TypeJSON}
 	case *format.BsonType:
-		return Type{Name: "bson"}
+		return Type{Name: TypeBSON}
 	case *format.DateType:
-		return Type{Name: "date"}
+		return Type{Name: TypeDate}
 	case *format.Float16Type:
-		return Type{Name: "float16"}
+		return Type{Name: TypeFloat16}
 	case *format.NullType:
-		return Type{Name: "null"}
+		return Type{Name: TypeNull}
 	case *format.IntType:
 		name := fmt.Sprintf("int%d", lt.BitWidth)
 		if !lt.IsSigned {
 			name = "u" + name
 		}
-		return Type{Name: name}
+		return Type{Name: TypeName(name)}
 	case *format.DecimalType:
-		return Type{Name: "decimal", Precision: int(lt.Precision), Scale: int(lt.Scale)}
+		return Type{Name: TypeDecimal, Precision: int(lt.Precision), Scale: int(lt.Scale)}
 	case *format.TimeType:
-		return Type{Name: "time", Unit: unitName(lt.Unit), UTC: lt.IsAdjustedToUTC}
+		return Type{Name: TypeTime, Unit: unitName(lt.Unit), UTC: lt.IsAdjustedToUTC}
 	case *format.TimestampType:
-		return Type{Name: "timestamp", Unit: unitName(lt.Unit), UTC: lt.IsAdjustedToUTC}
+		return Type{Name: TypeTimestamp, Unit: unitName(lt.Unit), UTC: lt.IsAdjustedToUTC}
 	case *format.GeometryType:
-		return Type{Name: "geometry"}
+		return Type{Name: TypeGeometry}
 	case *format.GeographyType:
-		return Type{Name: "geography"}
+		return Type{Name: TypeGeography}
 	}
 	if e.ConvertedType.Valid {
 		switch ct := e.ConvertedType.V; ct {
 		case deprecated.UTF8, deprecated.Enum:
-			return Type{Name: "string"}
+			return Type{Name: TypeString}
 		case deprecated.Json:
-			return Type{Name: "json"}
+			return Type{Name: TypeJSON}
 		case deprecated.Bson:
-			return Type{Name: "bson"}
+			return Type{Name: TypeBSON}
 		case deprecated.Date:
-			return Type{Name: "date"}
+			return Type{Name: TypeDate}
 		case deprecated.TimeMillis:
-			return Type{Name: "time", Unit: "ms", UTC: true}
+			return Type{Name: TypeTime, Unit: "ms", UTC: true}
 		case deprecated.TimeMicros:
-			return Type{Name: "time", Unit: "us", UTC: true}
+			return Type{Name: TypeTime, Unit: "us", UTC: true}
 		case deprecated.TimestampMillis:
-			return Type{Name: "timestamp", Unit: "ms", UTC: true}
+			return Type{Name: TypeTimestamp, Unit: "ms", UTC: true}
 		case deprecated.TimestampMicros:
-			return Type{Name: "timestamp", Unit: "us", UTC: true}
+			return Type{Name: TypeTimestamp, Unit: "us", UTC: true}
 		case deprecated.Interval:
-			return Type{Name: "interval"}
+			return Type{Name: TypeInterval}
 		case deprecated.Decimal:
-			return Type{Name: "decimal", Precision: int(e.Precision.V), Scale: int(e.Scale.V)}
+			return Type{Name: TypeDecimal, Precision: int(e.Precision.V), Scale: int(e.Scale.V)}
 		case deprecated.Int8, deprecated.Int16, deprecated.Int32, deprecated.Int64,
 			deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
-			return Type{Name: strings.ToLower(convertedIntName(ct))}
+			return Type{Name: convertedIntName(ct)}
 		}
 	}
 	switch e.Type.V {
 	case format.Boolean:
-		return Type{Name: "boolean"}
+		return Type{Name: TypeBoolean}
 	case format.Int32:
-		return Type{Name: "int32"}
+		return Type{Name: TypeInt32}
 	case format.Int64:
-		return Type{Name: "int64"}
+		return Type{Name: TypeInt64}
 	case format.Int96:
-		return Type{Name: "int96"}
+		return Type{Name: TypeInt96}
 	case format.Float:
-		return Type{Name: "float"}
+		return Type{Name: TypeFloat}
 	case format.Double:
-		return Type{Name: "double"}
+		return Type{Name: TypeDouble}
 	}
-	return Type{Name: "binary"}
+	return Type{Name: TypeBinary}
 }
 
-func convertedIntName(ct deprecated.ConvertedType) string {
-	return map[deprecated.ConvertedType]string{
-		deprecated.Int8: "int8", deprecated.Int16: "int16", deprecated.Int32: "int32", deprecated.Int64: "int64",
-		deprecated.Uint8: "uint8", deprecated.Uint16: "uint16", deprecated.Uint32: "uint32", deprecated.Uint64: "uint64",
+func convertedIntName(ct deprecated.ConvertedType) TypeName {
+	return map[deprecated.ConvertedType]TypeName{
+		deprecated.Int8: TypeInt8, deprecated.Int16: TypeInt16, deprecated.Int32: TypeInt32, deprecated.Int64: TypeInt64,
+		deprecated.Uint8: TypeUint8, deprecated.Uint16: TypeUint16, deprecated.Uint32: TypeUint32, deprecated.Uint64: TypeUint64,
 	}[ct]
 }

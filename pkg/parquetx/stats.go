@@ -120,9 +120,9 @@ func chunkStats(md *format.FileMetaData, mirror *mirrorFileMetaData, col *Column
 // shortened BYTE_ARRAY bound would not).
 func boundsOrderKnown(md *format.FileMetaData, col *Column, ci int, modern bool) bool {
 	switch col.Type.Name {
-	case "int96", "interval", "float16", "null", "geometry", "geography", "uuid", "bson":
+	case TypeInt96, TypeInterval, TypeFloat16, TypeNull, TypeGeometry, TypeGeography, TypeUUID, TypeBSON:
 		return false
-	case "decimal":
+	case TypeDecimal:
 		if col.Physical == format.ByteArray {
 			return false
 		}
@@ -133,7 +133,7 @@ func boundsOrderKnown(md *format.FileMetaData, col *Column, ci int, modern bool)
 			return false
 		}
 	}
-	if !modern && len(col.Type.Name) > 0 && col.Type.Name[0] == 'u' {
+	if !modern && col.Type.Name.IsUnsigned() {
 		return false // unsigned values in signed-ordered deprecated fields
 	}
 	if len(md.ColumnOrders) > ci {

@@ -18,7 +18,7 @@ func (c *Column) Text(v parquet.Value) (string, bool) {
 	switch c.Physical {
 	case format.ByteArray, format.FixedLenByteArray:
 		b := v.ByteArray()
-		if c.Type.Name == "string" || c.Type.Name == "json" || utf8.Valid(b) {
+		if c.Type.Name.IsString() || utf8.Valid(b) {
 			return string(b), true
 		}
 		return hex.EncodeToString(b), true
@@ -38,9 +38,9 @@ func (c *Column) Display(v parquet.Value) any {
 		return nil
 	}
 	switch c.Type.Name {
-	case "date":
+	case TypeDate:
 		return time.Unix(int64(v.Int32())*86400, 0).UTC().Format("2006-01-02")
-	case "timestamp":
+	case TypeTimestamp:
 		var t time.Time
 		switch c.Type.Unit {
 		case "ms":
@@ -51,7 +51,7 @@ func (c *Column) Display(v parquet.Value) any {
 			t = time.Unix(0, v.Int64())
 		}
 		return t.UTC().Format(time.RFC3339Nano)
-	case "boolean":
+	case TypeBoolean:
 		return v.Boolean()
 	}
 	if e, ok := c.Exact(v); ok {

@@ -156,7 +156,7 @@ func loadData(paths []string) (storage.Store, error) {
 		return nil, fmt.Errorf("loading policy data: %w", err)
 	}
 	if len(res.Modules) > 0 {
-		return nil, errors.New("policy data: --data takes JSON or YAML documents; give Rego files with --policy")
+		return nil, errors.New("policy data takes JSON or YAML documents; Rego files are policies, not data")
 	}
 	// Data under data.mlgate would sit beside (and could shadow) the library's rules.
 	if _, ok := res.Documents[reservedRoot]; ok {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,8 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/mlgate/mlgate/internal/yamlx"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -131,13 +131,14 @@ func (m *Model) parseModelCard(path string, data []byte) error {
 	meta := map[string]any{}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml", ".json":
-		if err := decodeYAML(data, &meta); err != nil {
-			return fmt.Errorf("model metadata %s: %w", path, err)
+		if err := decodeYAML(path, data, "", &meta); err != nil {
+			return err
 		}
 	default:
 		if fm := frontMatter.FindSubmatch(data); fm != nil {
-			if err := decodeYAML(fm[1], &meta); err != nil {
-				return fmt.Errorf("model card %s: front matter: %w", path, err)
+			// The whole block, markers included, keeps the card's line numbers.
+			if err := decodeYAML(path, fm[0], "front matter: ", &meta); err != nil {
+				return err
 			}
 			data = data[len(fm[0]):]
 		}
@@ -154,22 +155,26 @@ func (m *Model) parseModelCard(path string, data []byte) error {
 	return nil
 }
 
-// decodeYAML decodes YAML (or JSON) into v, turning decoder panics into errors
-// and keeping the result JSON-compatible.
-func decodeYAML(data []byte, v *map[string]any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed YAML: %v", r)
+// decodeYAML decodes YAML (or JSON) into v through yamlx (errors at
+// file:line:column, what prefixing the message), keeping the result
+// JSON-compatible.
+func decodeYAML(file string, data []byte, what string, v *map[string]any) error {
+	doc, err := yamlx.Parse(file, data)
+	if err == nil {
+		err = doc.Decode(v)
+	}
+	if err != nil {
+		var ye *yamlx.Error
+		if errors.As(err, &ye) {
+			ye.Msg = what + ye.Msg
 		}
-	}()
-	if err := yaml.Unmarshal(data, v); err != nil {
 		return err
 	}
 	// Round-trip through JSON to reject what the input cannot hold (YAML
-	// maps with non-string keys, timestamps) with a clear error.
+	// maps with non-string keys) with a clear error.
 	raw, err := json.Marshal(*v)
 	if err != nil {
-		return fmt.Errorf("not representable as JSON: %w", err)
+		return &yamlx.Error{File: file, Msg: what + "not representable as JSON: " + err.Error()}
 	}
 	return json.Unmarshal(raw, v)
 }

@@ -31,7 +31,7 @@ func TestLoadModelCardErrors(t *testing.T) {
 	bad := filepath.Join(dir, "README.md")
 	os.WriteFile(bad, []byte("---\nlicense: [mit\n---\n# x\n"), 0o644)
 	var m Model
-	if err := m.LoadModelCard(bad); err == nil || !strings.Contains(err.Error(), bad+": front matter") {
+	if err := m.LoadModelCard(bad); err == nil || !strings.HasPrefix(err.Error(), bad+":2:") || !strings.Contains(err.Error(), "front matter: ") {
 		t.Fatalf("error %v", err)
 	}
 	meta := filepath.Join(dir, "meta.yaml")

@@ -211,7 +211,7 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 		}
 		return nil
 	}
-	raw := v.col.Type.Name == "string" || v.col.Type.Name == "json"
+	raw := v.col.Type.Name.IsString()
 	// Booleans are counted as the categories "true" and "false".
 	boolean := v.col.Physical == format.Boolean
 	trueBytes, falseBytes := []byte("true"), []byte("false")

@@ -236,7 +236,7 @@ func Parse(data []byte) (*Profile, error) {
 		return nil, fmt.Errorf("not a profile: %w", err)
 	}
 	if p.Kind != FormatKind {
-		return nil, fmt.Errorf("kind %q is not a %s (write one with 'mlgate profile --out')", p.Kind, FormatKind)
+		return nil, fmt.Errorf("kind %q is not a %s (mlgate profile writes one)", p.Kind, FormatKind)
 	}
 	if p.APIVersion != APIVersion {
 		return nil, fmt.Errorf("apiVersion %q is not supported (want %s)", p.APIVersion, APIVersion)

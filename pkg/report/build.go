@@ -27,7 +27,7 @@ type Options struct {
 // reportOrder ranks kinds for the report: what decides a promotion first,
 // then the data, then signatures.
 var reportOrder = []evidence.Kind{
-	evidence.KindPromotionDecision, evidence.KindMetricGate, evidence.KindPolicyDecision,
+	evidence.KindPromotionDecision,
 	evidence.KindDataValidation, evidence.KindContractDiff, evidence.KindDriftReport,
 	evidence.KindProfile, evidence.KindSignature, evidence.KindAttestation, evidence.KindVerification,
 }

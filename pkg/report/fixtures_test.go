@@ -13,7 +13,7 @@ var fixedStart = time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
 
 func f(v float64) *float64 { return &v }
 
-func newDoc(kind evidence.Kind, subject string, details any, checks ...evidence.Check) *evidence.Document {
+func newDoc(kind evidence.Kind, subject string, details evidence.Details, checks ...evidence.Check) *evidence.Document {
 	d := evidence.New(kind, evidence.Subject{Name: subject}, evidence.Tool{Name: "mlgate", Version: "v0.1.0"}, fixedStart)
 	for _, c := range checks {
 		d.Add(c)

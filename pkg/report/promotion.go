@@ -250,17 +250,6 @@ func policyTitle(p evidence.PolicyResult) string {
 	return p.Package + "." + p.Rule
 }
 
-// policyMarkdown renders a PolicyDecision: its results from the details when
-// present, otherwise from its checks (title, message, remediation).
-func policyMarkdown(b *strings.Builder, doc *evidence.Document) bool {
-	policies := policyResults(doc)
-	if len(policies) == 0 {
-		return false
-	}
-	policyTable(b, policies)
-	return true
-}
-
 // policyText lists the policies that did not pass, with their remedy, and
 // counts those that did.
 func policyText(w *textOut, doc *evidence.Document) bool {
@@ -288,21 +277,8 @@ func policyText(w *textOut, doc *evidence.Document) bool {
 
 func policyResults(doc *evidence.Document) []evidence.PolicyResult {
 	var d evidence.PromotionDetails
-	if doc.DetailsAs(&d) == nil && len(d.Policies) > 0 {
-		return d.Policies
-	}
-	if doc.Kind != evidence.KindPolicyDecision {
+	if doc.DetailsAs(&d) != nil {
 		return nil
 	}
-	out := make([]evidence.PolicyResult, 0, len(doc.Checks))
-	for _, c := range doc.Checks {
-		title := c.Title
-		if title == "" {
-			title = c.ID
-		}
-		out = append(out, evidence.PolicyResult{
-			Title: title, Message: c.Message, Remediation: c.Remediation, Status: c.Status,
-		})
-	}
-	return out
+	return d.Policies
 }

@@ -39,10 +39,6 @@ func kindTitle(k evidence.Kind) string {
 		return "Profile"
 	case evidence.KindDriftReport:
 		return "Drift"
-	case evidence.KindMetricGate:
-		return "Metric gate"
-	case evidence.KindPolicyDecision:
-		return "Policies"
 	case evidence.KindPromotionDecision:
 		return "Promotion decision"
 	case evidence.KindSignature:
@@ -89,11 +85,8 @@ func rendererFor(k evidence.Kind) kindRenderer {
 		return kindRenderer{markdown: contractDiffMarkdown, text: contractDiffText, represents: contractDiffRepresents}
 	case evidence.KindDriftReport:
 		return kindRenderer{markdown: driftMarkdown, text: driftText}
-	case evidence.KindMetricGate, evidence.KindPromotionDecision:
+	case evidence.KindPromotionDecision:
 		return kindRenderer{markdown: promotionMarkdown, text: promotionText, represents: promotionRepresents}
-	case evidence.KindPolicyDecision:
-		// A policy decision's checks are its results: the table is all of them.
-		return kindRenderer{markdown: policyMarkdown, text: policyText, represents: everyCheck}
 	case evidence.KindSignature, evidence.KindVerification, evidence.KindAttestation:
 		return kindRenderer{markdown: signatureMarkdown, text: signatureText}
 	}

@@ -77,9 +77,6 @@ func TestBuildCutGolden(t *testing.T) {
 func TestMarkdownAndTextPerKindGolden(t *testing.T) {
 	docs := []*evidence.Document{
 		validationDoc(true), contractDiffDoc(), driftDoc(true), promotionDoc(false), signatureDoc(), verificationDoc(),
-		newDoc(evidence.KindPolicyDecision, "policies/", nil,
-			evidence.Check{ID: "mlgate.data.deny", Title: "Validated data", Status: evidence.StatusFail,
-				Message: "training data failed validation", Remediation: "re-run validate"}),
 		newDoc(evidence.KindProfile, "transactions", nil),
 	}
 	var md, text strings.Builder

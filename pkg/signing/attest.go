@@ -59,7 +59,7 @@ type Promotion struct {
 	ResourceURI string
 	// Policy is the gate file that decided, by URI and digest.
 	Policy Ref
-	// Decision is the gate's evidence (PromotionDecision or MetricGate);
+	// Decision is the gate's evidence (PromotionDecision);
 	// Inputs are the decision and every evidence document it read, by digest.
 	Decision *evidence.Document
 	Inputs   []Ref

@@ -27,7 +27,7 @@ import (
 // single certificate only), so this is done here.
 func verifyChainBundle(data []byte, chain [][]byte, trust Trust) (*Verified, error) {
 	if len(trust.CARoots) == 0 {
-		return nil, errors.New("bundle carries a certificate chain: give the CA certificates it must chain to (--certificate-chain)")
+		return nil, errors.New("bundle carries a certificate chain: verifying it needs the CA certificates it must chain to")
 	}
 	certs := make([]*x509.Certificate, 0, len(chain))
 	for _, der := range chain {

@@ -3,33 +3,12 @@ package signing
 import (
 	"context"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/mlgate/mlgate/pkg/signing/sigstoretest"
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 )
-
-// TestActionsIDToken fetches the token from a local endpoint that behaves like
-// the GitHub Actions one (bearer request token, audience query parameter).
-func TestActionsIDToken(t *testing.T) {
-	s := sigstoretest.New(t)
-	tok, err := ActionsIDToken(context.Background(), http.DefaultClient, s.OIDCRequestURL, sigstoretest.RequestToken, SigstoreAudience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok != sigstoretest.IDToken() {
-		t.Fatalf("token %q", tok)
-	}
-	if _, err := ActionsIDToken(context.Background(), http.DefaultClient, s.OIDCRequestURL, "wrong", SigstoreAudience); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Fatalf("a rejected request token must fail with the status, got %v", err)
-	}
-	if _, err := ActionsIDToken(context.Background(), http.DefaultClient, "", "", SigstoreAudience); err == nil || !strings.Contains(err.Error(), "id-token: write") {
-		t.Fatalf("a job without the permission must be told so, got %v", err)
-	}
-}
 
 // TestKeylessSignAndVerify signs a model keyless through sigstore-go's real
 // Fulcio and Rekor clients against the local stand-ins (sigstoretest: a test
@@ -38,7 +17,7 @@ func TestActionsIDToken(t *testing.T) {
 func TestKeylessSignAndVerify(t *testing.T) {
 	s := sigstoretest.New(t)
 	ctx := context.Background()
-	signer, err := NewKeylessSigner(KeylessOptions{IDToken: sigstoretest.IDToken(), FulcioURL: s.FulcioURL, RekorURL: s.RekorURL})
+	signer, err := NewKeylessSigner(ctx, KeylessOptions{Token: StaticToken(sigstoretest.IDToken()), FulcioURL: s.FulcioURL, RekorURL: s.RekorURL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,10 +48,30 @@ func NewKeySigner(ctx context.Context, ref string, pass PassFunc) (*Signer, erro
 	return &Signer{key: k}, nil
 }
 
+// SigstoreAudience is the audience Fulcio accepts ID tokens for.
+const SigstoreAudience = "sigstore"
+
+// TokenSource gives the OIDC identity token keyless signing presents to
+// Fulcio: pkg/actions' Runtime in GitHub Actions, or StaticToken.
+type TokenSource interface {
+	IDToken(ctx context.Context, audience string) (string, error)
+}
+
+// StaticToken is an ID token already at hand.
+type StaticToken string
+
+// IDToken returns the token.
+func (t StaticToken) IDToken(context.Context, string) (string, error) {
+	if t == "" {
+		return "", errors.New("the OIDC identity token is empty")
+	}
+	return string(t), nil
+}
+
 // KeylessOptions configure keyless signing. The defaults are Sigstore's public
 // instance.
 type KeylessOptions struct {
-	IDToken   string
+	Token     TokenSource
 	FulcioURL string
 	RekorURL  string
 	// Certificates and Tlog replace the Fulcio and Rekor clients (tests use
@@ -67,9 +87,17 @@ const (
 )
 
 // NewKeylessSigner signs with a fresh key certified by Fulcio for the OIDC
-// token's identity and records the signature in Rekor.
-func NewKeylessSigner(opts KeylessOptions) (*Signer, error) {
-	if opts.IDToken == "" {
+// token's identity and records the signature in Rekor. The token is asked
+// for here, once.
+func NewKeylessSigner(ctx context.Context, opts KeylessOptions) (*Signer, error) {
+	if opts.Token == nil {
+		return nil, errors.New("keyless signing needs an OIDC identity token")
+	}
+	token, err := opts.Token.IDToken(ctx, SigstoreAudience)
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
 		return nil, errors.New("keyless signing needs an OIDC identity token")
 	}
 	k, err := ephemeralKeypair()
@@ -82,7 +110,7 @@ func NewKeylessSigner(opts KeylessOptions) (*Signer, error) {
 	if opts.RekorURL == "" {
 		opts.RekorURL = DefaultRekorURL
 	}
-	s := &Signer{key: k, idToken: opts.IDToken, certificates: opts.Certificates}
+	s := &Signer{key: k, idToken: token, certificates: opts.Certificates}
 	if s.certificates == nil {
 		s.certificates = sign.NewFulcio(&sign.FulcioOptions{BaseURL: opts.FulcioURL, Retries: 2})
 	}

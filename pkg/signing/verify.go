@@ -270,10 +270,10 @@ func (t Trust) options(b *bundle.Bundle) (root.TrustedMaterial, []verify.Verifie
 		return material, vopts, []verify.PolicyOption{verify.WithKey()}, nil
 	}
 	if t.TrustedRoot == nil {
-		return nil, nil, nil, errors.New("verifying a certificate needs a trusted root (--trusted-root)")
+		return nil, nil, nil, errors.New("verifying a certificate needs a trusted root")
 	}
 	if t.Identity == "" && t.IdentityRegexp == "" || t.Issuer == "" && t.IssuerRegexp == "" {
-		return nil, nil, nil, errors.New("verifying a certificate needs the expected identity (--certificate-identity or --certificate-identity-regexp) and issuer (--certificate-oidc-issuer or --certificate-oidc-issuer-regexp)")
+		return nil, nil, nil, errors.New("verifying a certificate needs the expected identity (exact or a pattern) and OIDC issuer (exact or a pattern)")
 	}
 	id, err := verify.NewShortCertificateIdentity(t.Issuer, t.IssuerRegexp, t.Identity, t.IdentityRegexp)
 	if err != nil {

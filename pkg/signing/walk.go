@@ -123,7 +123,7 @@ func walkModel(root string, ignore []string, allowSymlinks bool) ([]modelFile, e
 func regularFile(p, name string, info fs.FileInfo, allowSymlinks bool) (modelFile, error) {
 	if info.Mode()&fs.ModeSymlink != 0 {
 		if !allowSymlinks {
-			return modelFile{}, fmt.Errorf("model file %s is a symlink: refused unless symlinks are allowed (--allow-symlinks)", p)
+			return modelFile{}, fmt.Errorf("model file %s is a symlink: refused unless symlinks are allowed", p)
 		}
 		target, err := os.Stat(p)
 		if err != nil {

@@ -141,8 +141,8 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 // model passed: only a promoting decision whose status is its checks' status,
 // and which records the model's digest and hashing and the gate file, is signed.
 func attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, error) {
-	if d.Kind != evidence.KindPromotionDecision && d.Kind != evidence.KindMetricGate {
-		return nil, fmt.Errorf("decision %s is %s evidence, want PromotionDecision or MetricGate", path, d.Kind)
+	if d.Kind != evidence.KindPromotionDecision {
+		return nil, fmt.Errorf("decision %s is %s evidence, want PromotionDecision", path, d.Kind)
 	}
 	var pd evidence.PromotionDetails
 	if err := d.DetailsAs(&pd); err != nil {

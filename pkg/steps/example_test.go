@@ -56,7 +56,7 @@ func ExampleValidate() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(doc.Kind, doc.Status, doc.Details.(evidence.ValidationDetails).Rows, "rows")
+	fmt.Println(doc.Kind, doc.Status, detailsOf[evidence.ValidationDetails](doc).Rows, "rows")
 	// Output: DataValidation pass 2000 rows
 }
 
@@ -123,7 +123,7 @@ func ExampleSign() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(doc.Kind, doc.Status, len(doc.Subject.Files), "files", doc.Details.(evidence.SignatureDetails).Format)
+	fmt.Println(doc.Kind, doc.Status, len(doc.Subject.Files), "files", detailsOf[evidence.SignatureDetails](doc).Format)
 	// Output: Signature pass 2 files model-signing/v1.0
 }
 
@@ -246,7 +246,7 @@ func ExampleDrift() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(doc.Kind, doc.Status, doc.Details.(evidence.DriftDetails).Drifted)
+	fmt.Println(doc.Kind, doc.Status, detailsOf[evidence.DriftDetails](doc).Drifted)
 	// Output: DriftReport pass false
 }
 
@@ -342,4 +342,10 @@ func ExampleAttest() {
 	// Output:
 	// Attestation pass true
 	// Verification pass
+}
+
+// detailsOf is the document's details as T (the zero T when they are not).
+func detailsOf[T evidence.Details](doc *evidence.Document) T {
+	d, _ := evidence.DetailsOf[T](doc)
+	return d
 }

@@ -121,7 +121,7 @@ func Gate(ctx context.Context, r GateRequest) (*evidence.Document, error) {
 		return nil, err
 	}
 	doc := r.decide(subject, in, candidate, refs, bound, policies, started)
-	details := doc.Details.(evidence.PromotionDetails)
+	details, _ := evidence.DetailsOf[evidence.PromotionDetails](doc)
 	details.Config = config
 	doc.Details = details
 	return r.finish(doc), nil

@@ -90,34 +90,13 @@ func finishProfile(run Run, src *profileSource, out string, sink Sink, started t
 	return run.finish(doc), nil
 }
 
-// ProfileDetails is the details of a Profile evidence document: where the
-// profile went, and a line per column that policies and reports can read.
-type ProfileDetails struct {
-	Profile string          `json:"profile,omitempty"`
-	Rows    int64           `json:"rows"`
-	Shard   *profile.Shard  `json:"shard,omitempty"`
-	Columns []ColumnSummary `json:"columns"`
-}
-
-// ColumnSummary is one column of a Profile document.
-type ColumnSummary struct {
-	Name     string   `json:"name"`
-	Kind     string   `json:"kind"`
-	Type     string   `json:"type"`
-	Count    int64    `json:"count"`
-	NullRate float64  `json:"nullRate"`
-	Distinct int64    `json:"distinct"`
-	Min      *float64 `json:"min,omitempty"`
-	Max      *float64 `json:"max,omitempty"`
-	Mean     *float64 `json:"mean,omitempty"`
-	StdDev   *float64 `json:"stddev,omitempty"`
-	Exact    bool     `json:"exact"`
-}
-
-func profileDetailsOf(p *profile.Profile, path string) ProfileDetails {
-	d := ProfileDetails{Profile: path, Rows: p.Rows, Shard: p.Shard, Columns: []ColumnSummary{}}
+func profileDetailsOf(p *profile.Profile, path string) evidence.ProfileDetails {
+	d := evidence.ProfileDetails{Profile: path, Rows: p.Rows, Columns: []evidence.ProfileColumn{}}
+	if p.Shard != nil {
+		d.Shard = &evidence.Shard{Index: p.Shard.Index, Count: p.Shard.Count}
+	}
 	for _, c := range p.Columns {
-		s := ColumnSummary{Name: c.Name, Kind: string(c.Kind), Type: c.Type, Count: c.Count,
+		s := evidence.ProfileColumn{Name: c.Name, Kind: string(c.Kind), Type: c.Type, Count: c.Count,
 			NullRate: c.NullRate(), Distinct: c.Distinct.Estimate(), Exact: c.IsExact()}
 		if m := c.Moments; m != nil && m.N > 0 {
 			sd := m.StdDev()

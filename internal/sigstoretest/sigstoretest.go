@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -169,7 +170,8 @@ func (w Workflow) subject() string { return "repo:" + w.Repository + ":ref:" + w
 
 // serveToken behaves like the Actions ID-token endpoint.
 func (s *Sigstore) serveToken(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "bearer "+RequestToken {
+	// The scheme is case-insensitive (RFC 7235): runners' clients differ.
+	if scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " "); !strings.EqualFold(scheme, "bearer") || tok != RequestToken {
 		http.Error(w, "bad request token", http.StatusUnauthorized)
 		return
 	}
