@@ -12,13 +12,6 @@ import (
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 
-	// The KMS providers cosign links, so awskms://, gcpkms://, azurekms:// and
-	// hashivault:// keys work as they do with cosign. Any other scheme goes
-	// through sigstore's KMS plugin protocol (a sigstore-kms-<scheme> program).
-	_ "github.com/sigstore/sigstore/pkg/signature/kms/aws"
-	_ "github.com/sigstore/sigstore/pkg/signature/kms/azure"
-	_ "github.com/sigstore/sigstore/pkg/signature/kms/gcp"
-	_ "github.com/sigstore/sigstore/pkg/signature/kms/hashivault"
 )
 
 // signerOptions is the option group of commands that sign (sign, attest):
@@ -33,7 +26,7 @@ type signerOptions struct {
 
 func (o *signerOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.Key, "key", "", "sign with the key `REF`: a cosign key file (password in COSIGN_PASSWORD), env://VAR, or a KMS URI (hashivault://, awskms://, gcpkms://, azurekms:// via a sigstore-kms plugin)")
+	f.StringVar(&o.Key, "key", "", "sign with the key `REF`: a cosign key file (password in COSIGN_PASSWORD), env://VAR, a KMS key (awskms://, gcpkms://, azurekms://, hashivault://), or any other scheme through a sigstore-kms-SCHEME plugin on PATH")
 	f.BoolVar(&o.Keyless, "keyless", false, "sign keyless: an OIDC token (from GitHub Actions, or --identity-token), a Fulcio certificate and a Rekor entry")
 	f.StringVar(&o.IDToken, "identity-token", "", "OIDC token, or a file holding it, for keyless signing (default: $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token)")
 	f.StringVar(&o.FulcioURL, "fulcio-url", signing.DefaultFulcioURL, "Fulcio instance for keyless signing")

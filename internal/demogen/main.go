@@ -17,17 +17,19 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/binary"
 	"flag"
 	"fmt"
 	"math"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/mlgate/mlgate/pkg/signing"
@@ -69,15 +71,20 @@ func generate(out string, rows int, password string) error {
 	if err := writeTable(filepath.Join(out, "data", "current", "part-0.parquet"), rows, 2, true); err != nil {
 		return err
 	}
-	keys, err := cosign.GenerateKeyPair(func(bool) ([]byte, error) { return []byte(password), nil })
+	// An ECDSA P-256 pair, as cosign generate-key-pair makes.
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return fmt.Errorf("generating the demo key pair: %w", err)
 	}
-	pub, err := cryptoutils.UnmarshalPEMToPublicKey(keys.PublicBytes)
+	privPEM, err := signing.EncryptCosignKey(priv, []byte(password))
+	if err != nil {
+		return fmt.Errorf("encrypting the demo key: %w", err)
+	}
+	pubPEM, err := cryptoutils.MarshalPublicKeyToPEM(priv.Public())
 	if err != nil {
 		return err
 	}
-	fingerprint := signing.Fingerprint(pub)
+	fingerprint := signing.Fingerprint(priv.Public())
 	files := map[string]string{
 		"model/config.json":       `{"architecture": "gradient-boosted-trees", "n_estimators": 400, "max_depth": 6}` + "\n",
 		"model/README.md":         modelCard,
@@ -87,9 +94,9 @@ func generate(out string, rows int, password string) error {
 		"gate.yaml":               gateFile,
 		"drift.yaml":              driftConfig,
 		"contracts/features.yaml": contractFile,
-		"cosign.key":              string(keys.PrivateBytes),
+		"cosign.key":              string(privPEM),
 		"mlgate-policy.yaml":      fmt.Sprintf(policySettings, fingerprint),
-		"cosign.pub":              string(keys.PublicBytes),
+		"cosign.pub":              string(pubPEM),
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(out, name), []byte(body), 0o644); err != nil {
@@ -102,7 +109,7 @@ func generate(out string, rows int, password string) error {
 // writeTable writes one feature table. The current table (shifted) has higher
 // incomes, a country never seen in the reference, and slightly more nulls.
 func writeTable(path string, rows int, seed uint64, shifted bool) error {
-	rng := rand.New(rand.NewPCG(seed, 42))
+	rng := mrand.New(mrand.NewPCG(seed, 42))
 	segments := []string{"retail", "retail", "retail", "smb", "smb", "enterprise"}
 	countries := []string{"DE", "FR", "NL", "ES", "IT"}
 	if shifted {
@@ -150,7 +157,7 @@ func writeTable(path string, rows int, seed uint64, shifted bool) error {
 // length, the JSON header, then the raw data.
 func writeWeights(path string) error {
 	const n = 1 << 20
-	rng := rand.New(rand.NewPCG(7, 7))
+	rng := mrand.New(mrand.NewPCG(7, 7))
 	header := fmt.Sprintf(`{"weights":{"dtype":"F32","shape":[%d],"data_offsets":[0,%d]}}`, n, 4*n)
 	for len(header)%8 != 0 {
 		header += " " // the format pads the header to 8 bytes with spaces

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 
-	cosignsig "github.com/sigstore/cosign/v2/pkg/signature"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -34,22 +33,20 @@ type keypair struct {
 	alg signature.AlgorithmDetails
 }
 
-// loadKey resolves a cosign key reference: an encrypted cosign key file, a
-// PEM private key, env://VAR, or a KMS URI (awskms://, gcpkms://, azurekms://,
-// hashivault://). Ed25519 keys sign pure Ed25519, as cosign does for bundles
-// without a transparency-log upload, so that cosign verify-blob accepts them.
+// loadKey resolves a signing key reference (see keyref.go): an encrypted
+// cosign key file or env://VAR, or a KMS URI. Ed25519 keys sign pure Ed25519,
+// as cosign does for bundles without a transparency-log upload, so that
+// cosign verify-blob accepts them.
 func loadKey(ctx context.Context, ref string, pass PassFunc) (*keypair, error) {
-	pf := func(bool) ([]byte, error) {
-		if pass == nil {
-			return nil, nil
-		}
-		return pass()
+	sv, err := resolveSignerVerifier(ctx, ref, pass)
+	if err != nil {
+		return nil, err
 	}
-	sv, err := cosignsig.SignerVerifierFromKeyRef(ctx, ref, pf, &[]signature.LoadOption{})
+	k, err := newKeypair(sv)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", ref, err)
 	}
-	return newKeypair(sv)
+	return k, nil
 }
 
 // ephemeralKeypair is a fresh ECDSA P-256 key for one keyless signature.
@@ -159,16 +156,9 @@ func modelSigningHint(pub crypto.PublicKey) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// LoadPublicKey resolves a cosign key reference to a public key: a PEM public
-// key file, env://VAR, a KMS URI, or a private key (its public half).
+// LoadPublicKey resolves a public key reference: a PEM public key file,
+// env://VAR holding one, or a KMS URI. Other cosign forms (k8s://, gitlab://,
+// github://, URLs) are refused with the list of supported ones.
 func LoadPublicKey(ctx context.Context, ref string) (crypto.PublicKey, error) {
-	v, err := cosignsig.PublicKeyFromKeyRef(ctx, ref)
-	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", ref, err)
-	}
-	pub, err := v.PublicKey()
-	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", ref, err)
-	}
-	return pub, nil
+	return resolvePublicKey(ctx, ref)
 }
