@@ -11,7 +11,6 @@ import (
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
-
 )
 
 // signerOptions is the option group of commands that sign (sign, attest):
