@@ -66,14 +66,15 @@ func All(t *testing.T) []*Server {
 	return []*Server{S3(t), GCS(t), Azurite(t)}
 }
 
-// S3 starts versitygw with a posix backend in a temporary folder.
+// S3 starts versitygw with a posix backend in a temporary folder; metadata
+// (ETags) goes to a sidecar folder, since /tmp may lack extended attributes.
 func S3(t *testing.T) *Server {
 	t.Helper()
 	bin := testenv.Tool(t, "versitygw")
 	root := t.TempDir()
 	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	start(t, exec.Command(bin, "--access", S3Access, "--secret", S3Secret, "--port", addr, "posix", "--nometa", root), "http://"+addr+"/")
+	start(t, exec.Command(bin, "--access", S3Access, "--secret", S3Secret, "--port", addr, "posix", "--sidecar", t.TempDir(), root), "http://"+addr+"/")
 	endpoint := "http://" + addr
 	s := &Server{Scheme: "s3", Endpoint: endpoint, Env: map[string]string{
 		"AWS_ACCESS_KEY_ID": S3Access, "AWS_SECRET_ACCESS_KEY": S3Secret, "AWS_REGION": "us-east-1",

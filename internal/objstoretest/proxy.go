@@ -62,6 +62,13 @@ func (p *Proxy) Inject(n int, f Fault, match func(*http.Request) bool) {
 	p.faults = append(p.faults, injected{n, f, match})
 }
 
+// Reset drops the faults not yet injected.
+func (p *Proxy) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.faults = nil
+}
+
 // Ranged matches range reads (GET with a Range header), the data reads.
 func Ranged(r *http.Request) bool {
 	return r.Method == http.MethodGet && (r.Header.Get("Range") != "" || r.Header.Get("x-ms-range") != "")
