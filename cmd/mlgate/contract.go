@@ -59,7 +59,8 @@ The contract validates the data it came from; edit it to say what must hold.`,
   mlgate contract infer --name transactions --out contract.yaml data/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			paths, err := expandDataArgs(args)
+			defer o.scan.attach(cmd)()
+			paths, err := expandData(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -70,7 +71,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := p.Check(); err != nil {
 				return err
 			}
-			files, err := parquetx.OpenAll(paths)
+			files, err := openData(cmd.Context(), paths)
 			if err != nil {
 				return err
 			}

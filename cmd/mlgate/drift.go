@@ -70,11 +70,12 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if len(opts.Reference) == 0 {
 				return errors.New("--reference is empty")
 			}
-			refPaths, err := expandDataArgs(opts.Reference)
+			defer scan.attach(cmd)()
+			refPaths, err := expandData(cmd.Context(), opts.Reference)
 			if err != nil {
 				return fmt.Errorf("--reference: %w", err)
 			}
-			curPaths, err := expandDataArgs(args)
+			curPaths, err := expandData(cmd.Context(), args)
 			if err != nil {
 				return err
 			}

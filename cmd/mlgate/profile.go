@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/objstore"
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/profile"
@@ -39,11 +40,11 @@ func (o *profileOutputOptions) AddFlags(cmd *cobra.Command) {
 
 // inputs checks the flags, expands the input paths and plans the outputs,
 // refusing one that would overwrite an input or the other output.
-func (o *profileOutputOptions) inputs(e *env, args []string) ([]string, error) {
+func (o *profileOutputOptions) inputs(ctx context.Context, e *env, args []string) ([]string, error) {
 	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
 		return nil, err
 	}
-	paths, err := expandDataArgs(args)
+	paths, err := expandData(ctx, args)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,8 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 			if err != nil {
 				return err
 			}
-			paths, err := out.inputs(e, args)
+			defer scan.attach(cmd)()
+			paths, err := out.inputs(cmd.Context(), e, args)
 			if err != nil {
 				return err
 			}
@@ -129,7 +131,7 @@ columns, or sharing a row group, are refused.`,
 			if out.Out == "" {
 				return errors.New("profile merge needs --out FILE for the merged profile")
 			}
-			paths, err := out.inputs(e, args)
+			paths, err := out.inputs(cmd.Context(), e, args)
 			if err != nil {
 				return err
 			}
@@ -248,6 +250,9 @@ func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions) (
 }
 
 func looksLikeParquet(path string) (bool, error) {
+	if objstore.IsURL(path) {
+		return true, nil // remote data is Parquet; profiles are local files
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false, err
@@ -262,7 +267,7 @@ func looksLikeParquet(path string) (bool, error) {
 
 func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
 	src := &profileSource{name: datasetName(paths)}
-	files, err := parquetx.OpenAll(paths)
+	files, err := openData(ctx, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -279,6 +284,7 @@ func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) 
 	if err != nil {
 		return nil, err
 	}
+	recordIO(ctx, src.files)
 	for _, s := range skipped {
 		src.checks = append(src.checks, evidence.Check{ID: "profile.column." + s.Column, Status: evidence.StatusWarn,
 			Severity: evidence.SeverityWarn, Message: "not profiled: " + s.Reason, Location: &evidence.Location{Column: s.Column}})

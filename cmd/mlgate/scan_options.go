@@ -17,11 +17,15 @@ import (
 type scanOptions struct {
 	Workers     int
 	MaxPageSize int64
+	// Endpoint and NoSignRequest reach remote data (remote_data.go).
+	Endpoint      string
+	NoSignRequest bool
 }
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.Workers, "workers", 0, "column chunks read in parallel (default: the number of CPUs)")
 	cmd.Flags().Int64Var(&o.MaxPageSize, "max-page-size", parquetx.DefaultMaxPageSize>>20, "refuse Parquet pages larger than this many `MiB` uncompressed")
+	o.addStoreFlags(cmd)
 	checkFlags(cmd, func() error {
 		if o.MaxPageSize < 1 || o.MaxPageSize > maxPageMiB {
 			return fmt.Errorf("--max-page-size %d: want 1 to %d MiB", o.MaxPageSize, maxPageMiB)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -70,7 +71,8 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err := o.output.validate(); err != nil {
 		return err
 	}
-	paths, err := expandDataArgs(args)
+	defer o.scan.attach(cmd)()
+	paths, err := expandData(cmd.Context(), args)
 	if err != nil {
 		return err
 	}
@@ -114,6 +116,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 		doc.Summary = "could not validate: " + err.Error()
 	}
 	doc.Details = details
+	recordIO(cmd.Context(), doc.Subject.Files)
 	return e.emit(doc, o.output, map[string]string{"rows": strconv.FormatInt(details.Rows, 10)})
 }
 
@@ -126,6 +129,9 @@ func (o *validateOptions) open(ctx context.Context, paths []string, doc *evidenc
 		if st, err := os.Stat(p); err == nil {
 			ef.Size = st.Size()
 		}
+		if o.Digest && !isLocalData(p) {
+			return files, fmt.Errorf("%s: --digest hashes local files only; the evidence records a remote object's version instead", p)
+		}
 		if o.Digest {
 			sum, _, err := signing.FileDigest(ctx, p)
 			if err != nil {
@@ -134,7 +140,7 @@ func (o *validateOptions) open(ctx context.Context, paths []string, doc *evidenc
 			ef.Digest = map[string]string{"sha256": hex.EncodeToString(sum)}
 		}
 		doc.Subject.Files = append(doc.Subject.Files, ef)
-		f, err := parquetx.Open(p)
+		f, err := openDataFile(ctx, p)
 		if err != nil {
 			return files, err
 		}
