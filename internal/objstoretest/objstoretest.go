@@ -139,8 +139,8 @@ func Azurite(t *testing.T) *Server {
 	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	start(t, exec.Command(node, filepath.Join(mod, "dist", "src", "blob", "main.js"), "--blobHost", "127.0.0.1",
-		"--blobPort", strconv.Itoa(port), "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl",
-		"--location", t.TempDir()), "http://"+addr+"/"+azuriteAccount+"?comp=list")
+		"--blobPort", strconv.Itoa(port), "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl"),
+		"http://"+addr+"/"+azuriteAccount+"?comp=list")
 	endpoint := "http://" + addr + "/" + azuriteAccount
 	cs := "DefaultEndpointsProtocol=http;AccountName=" + azuriteAccount + ";AccountKey=" + azuriteKey + ";BlobEndpoint=" + endpoint + ";"
 	s := &Server{Scheme: "az", Endpoint: endpoint, Env: map[string]string{"AZURE_STORAGE_CONNECTION_STRING": cs}}
@@ -193,7 +193,7 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if err := b.Upload(ctx, key, bytes.NewReader(data), nil); err != nil {
+	if err := b.Upload(ctx, key, bytes.NewReader(data), &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
 		t.Fatalf("%s: writing %s/%s: %v", s.Scheme, bucket, key, err)
 	}
 }

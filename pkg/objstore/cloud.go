@@ -17,8 +17,11 @@ type cloud struct {
 	// versionOf returns the version of an object from its attributes.
 	versionOf func(*blob.Attributes) string
 	// pin makes a read conditional on version (a BeforeRead hook).
-	pin   func(version string) func(as func(any) bool) error
-	creds string
+	pin func(version string) func(as func(any) bool) error
+	// served, when set, reports whether a reader returned version, for
+	// servers that may ignore the condition.
+	served func(r *blob.Reader, version string) bool
+	creds  string
 }
 
 func (c *cloud) stat(ctx context.Context, key string) (int64, string, error) {
@@ -38,6 +41,9 @@ func (c *cloud) read(ctx context.Context, key, version string, off int64, dst []
 		return err
 	}
 	defer r.Close()
+	if c.served != nil && !c.served(r, version) {
+		return errChanged
+	}
 	_, err = io.ReadFull(r, dst)
 	return err
 }

@@ -46,6 +46,7 @@ func openS3(ctx context.Context, bucket string, opts Options) (backend, error) {
 		if opts.Endpoint != "" {
 			o.BaseEndpoint = aws.String(opts.Endpoint)
 		}
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		// S3-compatible servers address buckets by path.
 		o.UsePathStyle = o.UsePathStyle || custom
 	})
@@ -111,6 +112,10 @@ func openGCS(ctx context.Context, bucket string, opts Options) (backend, error) 
 		return nil, fmt.Errorf("gs://%s: %w", bucket, err)
 	}
 	return &cloud{b: b, creds: creds,
+		served: func(r *blob.Reader, v string) bool {
+			var sr *storage.Reader
+			return !r.As(&sr) || strconv.FormatInt(sr.Attrs.Generation, 10) == v
+		},
 		versionOf: func(a *blob.Attributes) string {
 			var oa storage.ObjectAttrs
 			if a.As(&oa) {
