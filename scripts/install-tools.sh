@@ -16,6 +16,9 @@ install_go actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 install_go opa github.com/open-policy-agent/opa@v1.22.3
 install_go cosign github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
 install_go act github.com/nektos/act@v0.2.89
+# Object-store servers for pkg/objstore's tests (internal/objstoretest): S3 and GCS.
+install_go versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0
+install_go fake-gcs-server github.com/fsouza/fake-gcs-server@v1.56.1
 
 # npm packages by exact version (scripts/npm/package.json).
 if [ ! -f scripts/npm/node_modules/.installed ] || ! cmp -s scripts/npm/package.json scripts/npm/node_modules/.installed; then

@@ -58,7 +58,9 @@ The contract validates the data it came from; edit it to say what must hold.`,
   mlgate contract infer --name transactions --out contract.yaml data/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			paths, err := steps.DataFiles(args)
+			remote := o.scan.remote()
+			defer remote.Close()
+			paths, err := remote.Files(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -69,7 +71,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := p.Check(); err != nil {
 				return err
 			}
-			c, err := steps.Infer(cmd.Context(), steps.InferRequest{Name: o.Name, Data: paths, Scan: o.scan.parquetx()})
+			c, err := steps.Infer(cmd.Context(), steps.InferRequest{Name: o.Name, Data: paths, Scan: o.scan.parquetx(), Remote: remote})
 			if err != nil {
 				return err
 			}

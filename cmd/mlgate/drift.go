@@ -73,11 +73,13 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if len(opts.Reference) == 0 {
 				return errors.New("--reference is empty")
 			}
-			refPaths, err := steps.DataFiles(opts.Reference)
+			remote := scan.remote()
+			defer remote.Close()
+			refPaths, err := remote.Files(cmd.Context(), opts.Reference)
 			if err != nil {
 				return fmt.Errorf("--reference: %w", err)
 			}
-			curPaths, err := steps.DataFiles(args)
+			curPaths, err := remote.Files(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -96,7 +98,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err != nil {
 				return err
 			}
-			doc, err := steps.Drift(cmd.Context(), steps.DriftRequest{Run: e.run(), Reference: refPaths, Current: curPaths, Config: opts.Config,
+			doc, err := steps.Drift(cmd.Context(), steps.DriftRequest{Run: e.runWith(remote), Reference: refPaths, Current: curPaths, Config: opts.Config,
 				WarnOnly: !opts.FailOnDrift, Digest: opts.Digest, Verifier: verifier, Scan: scan.parquetx()})
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -39,11 +40,11 @@ func (o *profileOutputOptions) AddFlags(cmd *cobra.Command) {
 
 // inputs checks the flags, expands the input paths and plans the outputs,
 // refusing one that would overwrite an input or the other output.
-func (o *profileOutputOptions) inputs(e *env, args []string) ([]string, error) {
+func (o *profileOutputOptions) inputs(ctx context.Context, e *env, remote *steps.Remote, args []string) ([]string, error) {
 	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
 		return nil, err
 	}
-	paths, err := steps.DataFiles(args)
+	paths, err := remote.Files(ctx, args)
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +96,13 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 			if err != nil {
 				return err
 			}
-			paths, err := out.inputs(e, args)
+			remote := scan.remote()
+			defer remote.Close()
+			paths, err := out.inputs(cmd.Context(), e, remote, args)
 			if err != nil {
 				return err
 			}
-			doc, err := steps.Profile(cmd.Context(), steps.ProfileRequest{Run: e.run(), Data: paths, Shard: sh, Columns: columns,
+			doc, err := steps.Profile(cmd.Context(), steps.ProfileRequest{Run: e.runWith(remote), Data: paths, Shard: sh, Columns: columns,
 				Scan: scan.parquetx(), Digest: out.Digest, Out: out.Out, WriteProfile: out.sink(e)})
 			return e.emitProfile(doc, err, out)
 		},
@@ -129,7 +132,7 @@ columns, or sharing a row group, are refused.`,
 			if out.Out == "" {
 				return errors.New("profile merge needs --out FILE for the merged profile")
 			}
-			paths, err := out.inputs(e, args)
+			paths, err := out.inputs(cmd.Context(), e, nil, args)
 			if err != nil {
 				return err
 			}

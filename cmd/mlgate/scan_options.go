@@ -15,12 +15,16 @@ type scanOptions struct {
 	Workers     int
 	MaxPageSize int64
 	Memory      int64 // MiB
+	// Endpoint and NoSignRequest reach remote data (remote_data.go).
+	Endpoint      string
+	NoSignRequest bool
 }
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.Workers, "workers", 0, "column chunks read in parallel (default: the number of CPUs)")
 	cmd.Flags().Int64Var(&o.MaxPageSize, "max-page-size", parquetx.DefaultMaxPageSize>>20, "refuse Parquet pages larger than this many `MiB` uncompressed")
 	cmd.Flags().Int64Var(&o.Memory, "memory", parquetx.DefaultMemory>>20, "memory budget in `MiB`: the pages being read share it (a page larger than it is read alone) and the Go heap is kept near it")
+	o.addStoreFlags(cmd)
 	checkFlags(cmd, func() error {
 		if o.Memory < 16 || o.Memory > maxPageMiB {
 			return fmt.Errorf("--memory %d: want 16 to %d MiB", o.Memory, maxPageMiB)

@@ -63,7 +63,9 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err := o.output.validate(); err != nil {
 		return err
 	}
-	paths, err := steps.DataFiles(args)
+	remote := o.scan.remote()
+	defer remote.Close()
+	paths, err := remote.Files(cmd.Context(), args)
 	if err != nil {
 		return err
 	}
@@ -74,7 +76,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err := p.Check(); err != nil {
 		return err
 	}
-	doc, err := steps.Validate(cmd.Context(), steps.ValidateRequest{Run: e.run(), Contract: o.Contract, Data: paths,
+	doc, err := steps.Validate(cmd.Context(), steps.ValidateRequest{Run: e.runWith(remote), Contract: o.Contract, Data: paths,
 		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Hint: pageLimitHint})
 	if err != nil {
 		return err

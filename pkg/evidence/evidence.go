@@ -105,6 +105,18 @@ type File struct {
 	Path   string            `json:"path"`
 	Digest map[string]string `json:"digest,omitempty"`
 	Size   int64             `json:"size,omitempty"`
+	// Version is a remote object's ETag, generation or version id: every
+	// read of the run was pinned to it.
+	Version string `json:"version,omitempty"`
+	// IO is what reading a remote object cost.
+	IO *IORecord `json:"io,omitempty"`
+}
+
+// IORecord counts the requests made for a remote object and the bytes they
+// read, to set beside the object's size.
+type IORecord struct {
+	Requests  int64 `json:"requests"`
+	BytesRead int64 `json:"bytesRead"`
 }
 
 // Tool names the program that wrote the document.

@@ -182,6 +182,10 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 	if err != nil || v == nil {
 		return err
 	}
+	if p, ok := c.File.file.(prefetcher); ok && !c.Stats.DictionaryOnly {
+		start, end := chunkRange(c)
+		p.Prefetch(start, end-start)
+	}
 	dict, dataPages, err := checkPageHeaders(c, opts.MaxPageSize)
 	if err != nil {
 		return err
@@ -565,6 +569,12 @@ func readPageHeader(c *Chunk, off, end int64) (*format.PageHeader, int64, error)
 	}
 	return &h, r.Size() - int64(r.Len()), nil
 }
+
+// prefetcher is a reader of remote data (pkg/objstore's objects) told which
+// chunk is about to be read in full, so that it fetches it in few large
+// requests. A chunk the dictionary may decide is not announced: only its
+// headers and dictionary are read.
+type prefetcher interface{ Prefetch(off, n int64) }
 
 // chunkRange is the byte range of the chunk's pages.
 func chunkRange(c *Chunk) (start, end int64) {

@@ -15,12 +15,14 @@ type InferRequest struct {
 	Name string
 	Data []string
 	Scan parquetx.ScanOptions
+	// Remote reaches data in object stores (nil: local files only).
+	Remote *Remote
 }
 
 // Infer writes no evidence: its product is the contract (contract.Marshal
 // gives its YAML).
 func Infer(ctx context.Context, r InferRequest) (*contract.Contract, error) {
-	files, err := parquetx.OpenAll(r.Data)
+	files, err := r.Remote.OpenAll(ctx, r.Data)
 	if err != nil {
 		return nil, err
 	}

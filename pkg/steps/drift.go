@@ -41,11 +41,11 @@ func Drift(ctx context.Context, r DriftRequest) (*evidence.Document, error) {
 	}
 	// Columns the config excludes are not even read.
 	read := profile.ScanOptions{Exclude: cfg.Excluded(), Parquet: r.Scan}
-	ref, err := loadSource(ctx, r.Reference, read, r.Verifier)
+	ref, err := loadSource(ctx, r.Remote, r.Reference, read, r.Verifier)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := loadSource(ctx, r.Current, read, r.Verifier)
+	cur, err := loadSource(ctx, r.Remote, r.Current, read, r.Verifier)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/objstore"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/profile"
 )
@@ -35,7 +36,7 @@ type ProfileRequest struct {
 // Profile) summarises each column and warns of what was not profiled.
 func Profile(ctx context.Context, r ProfileRequest) (*evidence.Document, error) {
 	started := r.now()
-	src, err := loadParquet(ctx, r.Data, profile.ScanOptions{Shard: r.Shard, Columns: r.Columns, Parquet: r.Scan})
+	src, err := loadParquet(ctx, r.Remote, r.Data, profile.ScanOptions{Shard: r.Shard, Columns: r.Columns, Parquet: r.Scan})
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +127,9 @@ func (s *profileSource) subject() evidence.Subject {
 func (s *profileSource) recordDigests(ctx context.Context) error {
 	for i := range s.profile.Sources {
 		src := &s.profile.Sources[i]
+		if objstore.IsURL(src.Path) {
+			return fmt.Errorf("%s: a file digest is taken of local files only; the evidence records a remote object's version instead", src.Path)
+		}
 		ref, err := fileRef(ctx, src.Path)
 		if err != nil {
 			return err
@@ -142,7 +146,7 @@ func (s *profileSource) recordDigests(ctx context.Context) error {
 
 // loadSource reads paths as Parquet files (profiled) or as profiles (merged
 // when several), whichever they are; mixing both is refused.
-func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions, v evidence.Verifier) (*profileSource, error) {
+func loadSource(ctx context.Context, remote *Remote, paths []string, opts profile.ScanOptions, v evidence.Verifier) (*profileSource, error) {
 	var parquetFiles, profiles int
 	for _, p := range paths {
 		isParquet, err := looksLikeParquet(p)
@@ -159,12 +163,15 @@ func loadSource(ctx context.Context, paths []string, opts profile.ScanOptions, v
 	case parquetFiles > 0 && profiles > 0:
 		return nil, fmt.Errorf("%s: give either Parquet files or profiles, not both", strings.Join(paths, ", "))
 	case parquetFiles > 0:
-		return loadParquet(ctx, paths, opts)
+		return loadParquet(ctx, remote, paths, opts)
 	}
 	return loadProfiles(paths, v)
 }
 
 func looksLikeParquet(path string) (bool, error) {
+	if objstore.IsURL(path) {
+		return true, nil // remote data is Parquet; profiles are local files
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false, err
@@ -177,9 +184,9 @@ func looksLikeParquet(path string) (bool, error) {
 	return string(head) == "PAR1", nil
 }
 
-func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) (*profileSource, error) {
+func loadParquet(ctx context.Context, remote *Remote, paths []string, opts profile.ScanOptions) (*profileSource, error) {
 	src := &profileSource{name: datasetName(paths)}
-	files, err := parquetx.OpenAll(paths)
+	files, err := remote.OpenAll(ctx, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +203,7 @@ func loadParquet(ctx context.Context, paths []string, opts profile.ScanOptions) 
 	if err != nil {
 		return nil, err
 	}
+	remote.Record(src.files)
 	for _, s := range skipped {
 		src.checks = append(src.checks, evidence.Check{ID: "profile.column." + s.Column, Status: evidence.StatusWarn,
 			Severity: evidence.SeverityWarn, Message: "not profiled: " + s.Reason, Location: &evidence.Location{Column: s.Column}})

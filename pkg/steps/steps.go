@@ -32,6 +32,8 @@ type Run struct {
 	Tool evidence.Tool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Remote reaches data in object stores (nil: local files only).
+	Remote *Remote
 }
 
 func (r Run) now() time.Time {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/objstore"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
@@ -48,7 +50,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	}
 	doc := r.start(evidence.KindDataValidation, subject, started)
 	details := evidence.ValidationDetails{Contract: r.Contract}
-	files, err := openData(ctx, r.Data, r.Digest, doc)
+	files, err := openData(ctx, r.Remote, r.Data, r.Digest, doc)
 	defer parquetx.CloseAll(files)
 	if err == nil {
 		var res *contract.Result
@@ -68,17 +70,21 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		doc.Summary = "could not validate: " + err.Error()
 	}
 	doc.Details = details
+	r.Remote.Record(doc.Subject.Files)
 	return r.finish(doc), nil
 }
 
 // openData opens every file, recording each in the subject; it stops at the
 // first that cannot be read.
-func openData(ctx context.Context, paths []string, digest bool, doc *evidence.Document) ([]*parquetx.File, error) {
+func openData(ctx context.Context, remote *Remote, paths []string, digest bool, doc *evidence.Document) ([]*parquetx.File, error) {
 	var files []*parquetx.File
 	for _, p := range paths {
 		ef := evidence.File{Path: p}
 		if st, err := os.Stat(p); err == nil {
 			ef.Size = st.Size()
+		}
+		if digest && objstore.IsURL(p) {
+			return files, fmt.Errorf("%s: a file digest is taken of local files only; the evidence records a remote object's version instead", p)
 		}
 		if digest {
 			sum, _, err := signing.FileDigest(ctx, p)
@@ -88,7 +94,7 @@ func openData(ctx context.Context, paths []string, digest bool, doc *evidence.Do
 			ef.Digest = map[string]string{"sha256": hex.EncodeToString(sum)}
 		}
 		doc.Subject.Files = append(doc.Subject.Files, ef)
-		f, err := parquetx.Open(p)
+		f, err := remote.Open(ctx, p)
 		if err != nil {
 			return files, err
 		}

@@ -1,0 +1,259 @@
+package objstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Record is what reading an object cost: the evidence carries it beside the
+// object's size and version.
+type Record struct {
+	Requests  int64 `json:"requests"`
+	BytesRead int64 `json:"bytesRead"`
+}
+
+// ChangedError says an object was replaced after it was first read: the run
+// would otherwise mix two versions of the data.
+type ChangedError struct {
+	URL     string
+	Version string
+}
+
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("%s changed during the run (it was version %s when first read); run again on data that is not being rewritten", e.URL, e.Version)
+}
+
+// errChanged is what a backend returns for a failed version condition.
+var errChanged = errors.New("the object's version changed")
+
+// Object is an open remote object: an io.ReaderAt pinned to the version seen
+// at Open. It is safe for concurrent use.
+type Object struct {
+	URL     string
+	size    int64
+	version string
+	key     string
+	b       backend
+	s       *Store
+	ctx     context.Context
+
+	tailOff int64
+	tail    []byte
+
+	mu        sync.Mutex
+	prefetch  [][2]int64 // announced ranges, sorted by start
+	requests  atomic.Int64
+	bytesRead atomic.Int64
+}
+
+// Size is the object's size in bytes.
+func (o *Object) Size() int64 { return o.size }
+
+// Version is the ETag, generation or version id every read is pinned to.
+func (o *Object) Version() string { return o.version }
+
+// Record returns the requests made and bytes read so far.
+func (o *Object) Record() Record {
+	return Record{Requests: o.requests.Load(), BytesRead: o.bytesRead.Load()}
+}
+
+// Close is a no-op: the clients belong to the Store.
+func (o *Object) Close() error { return nil }
+
+// Open stats the object and reads its tail. ctx bounds every later read.
+func (s *Store) Open(ctx context.Context, rawURL string) (*Object, error) {
+	l, err := parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.bucket(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	o := &Object{URL: l.String(), key: l.key, b: b, s: s, ctx: ctx}
+	if l.key == "" && l.scheme != "https" && l.scheme != "http" {
+		return nil, fmt.Errorf("%s: no object key", o.URL)
+	}
+	if l.raw != "" {
+		o.key = l.raw
+	}
+	err = s.retry(ctx, func() error {
+		o.requests.Add(1)
+		var err error
+		o.size, o.version, err = b.stat(ctx, o.key)
+		return err
+	})
+	if err != nil {
+		return nil, s.describe(o.URL, b, err)
+	}
+	n := min(o.size, s.opts.TailSize)
+	o.tailOff = o.size - n
+	o.tail = make([]byte, n)
+	if err := o.fetch(o.tailOff, o.tail); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Prefetch announces that [off, off+n) is about to be read in full (a column
+// chunk): reads inside it are coalesced into blocks.
+func (o *Object) Prefetch(off, n int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.prefetch = append(o.prefetch, [2]int64{off, off + n})
+	sort.Slice(o.prefetch, func(i, j int) bool { return o.prefetch[i][0] < o.prefetch[j][0] })
+}
+
+// span returns the announced range holding off, if any.
+func (o *Object) span(off int64) (start, end int64, ok bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.prefetch {
+		if r[0] <= off && off < r[1] {
+			return r[0], r[1], true
+		}
+	}
+	return 0, 0, false
+}
+
+// ReadAt implements io.ReaderAt.
+func (o *Object) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("%s: negative offset", o.URL)
+	}
+	if off >= o.size {
+		return 0, io.EOF
+	}
+	want := p
+	if int64(len(p)) > o.size-off {
+		want = p[:o.size-off]
+	}
+	done := 0
+	for done < len(want) {
+		at := off + int64(done)
+		rest := want[done:]
+		switch {
+		case at >= o.tailOff:
+			done += copy(rest, o.tail[at-o.tailOff:])
+			continue
+		}
+		// Never read into the tail: it is at hand.
+		limit := min(int64(len(rest)), o.tailOff-at)
+		if n := o.s.cache.get(o, at, rest[:limit]); n > 0 {
+			done += n
+			continue
+		}
+		start, end, ok := o.span(at)
+		if !ok || limit >= o.s.opts.BlockSize {
+			if err := o.fetch(at, rest[:limit]); err != nil {
+				return done, err
+			}
+			done += int(limit)
+			continue
+		}
+		// A block from at, within the announced range.
+		_ = start
+		bl := min(o.s.opts.BlockSize, end-at, o.tailOff-at)
+		bl = max(bl, limit)
+		block := make([]byte, bl)
+		if err := o.fetch(at, block); err != nil {
+			return done, err
+		}
+		o.s.cache.put(o, at, block)
+		done += copy(rest[:limit], block)
+	}
+	if len(want) < len(p) {
+		return done, io.EOF
+	}
+	return done, nil
+}
+
+// fetch reads dst at off with one conditional request, retried as needed.
+func (o *Object) fetch(off int64, dst []byte) error {
+	err := o.s.retry(o.ctx, func() error {
+		o.requests.Add(1)
+		err := o.b.read(o.ctx, o.key, o.version, off, dst)
+		if err == nil {
+			o.bytesRead.Add(int64(len(dst)))
+		}
+		return err
+	})
+	if errors.Is(err, errChanged) {
+		return &ChangedError{URL: o.URL, Version: o.version}
+	}
+	if err != nil {
+		return o.s.describe(o.URL, o.b, err)
+	}
+	return nil
+}
+
+// retry runs op, retrying transient failures with exponential backoff and
+// jitter; it holds one of the Store's request slots while op runs.
+func (s *Store) retry(ctx context.Context, op func() error) error {
+	delay := s.opts.RetryBase
+	for attempt := 0; ; attempt++ {
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		err := op()
+		<-s.sem
+		if err == nil || attempt >= s.opts.Retries || !transient(err) {
+			return err
+		}
+		t := time.NewTimer(delay/2 + rand.N(delay))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+		delay *= 2
+	}
+}
+
+// blockCache keeps the most recent coalesced blocks of every object of a
+// Store, so memory is bounded by CacheBlocks × BlockSize whatever the
+// number of files.
+type blockCache struct {
+	mu     sync.Mutex
+	max    int
+	blocks []cached // most recent last
+}
+
+type cached struct {
+	o    *Object
+	off  int64
+	data []byte
+}
+
+// get copies what a cached block holds from off into p.
+func (c *blockCache) get(o *Object, off int64, p []byte) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.blocks) - 1; i >= 0; i-- {
+		b := c.blocks[i]
+		if b.o == o && b.off <= off && off < b.off+int64(len(b.data)) {
+			c.blocks = append(append(c.blocks[:i:i], c.blocks[i+1:]...), b)
+			return copy(p, b.data[off-b.off:])
+		}
+	}
+	return 0
+}
+
+func (c *blockCache) put(o *Object, off int64, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.blocks) >= c.max {
+		c.blocks = append(c.blocks[:0:0], c.blocks[1:]...)
+	}
+	c.blocks = append(c.blocks, cached{o, off, data})
+}
