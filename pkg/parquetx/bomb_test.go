@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/format"
@@ -27,8 +28,19 @@ func bombs() []struct {
 		{"schema-60000-deep", "schema nests 60000 levels deep, more than 64", parquetbomb.DeepSchema(60000)},
 		{"schema-40000-deep", "schema nests 40000 levels deep, more than 64", parquetbomb.DeepSchema(40000)},
 		{"zstd-page-1GiB", "decompresses to more than the 4096 bytes its header declares", parquetbomb.Page(format.Zstd, 1024, parquetbomb.ZstdRLE(1<<30))},
+		// A frame that states the declared size but inflates to 1 GiB passes
+		// the header walk; the decoder must still stop it.
+		{"zstd-page-1GiB-stated-4096", "frame size exceeded", parquetbomb.Page(format.Zstd, 1024, statedZstd(4096, parquetbomb.ZstdRLE(1<<30)))},
 		{"lz4-not-lz4", "does not decompress (LZ4_RAW)", parquetbomb.Page(format.Lz4Raw, 1024, bytes.Repeat([]byte{0xff}, 64))},
 	}
+}
+
+// statedZstd rewrites the header of frame (from parquetbomb.ZstdRLE) to
+// state a content size of n.
+func statedZstd(n uint32, frame []byte) []byte {
+	out := append([]byte{}, frame[:4]...)
+	out = append(out, 0x80, frame[5], byte(n), byte(n>>8), byte(n>>16), byte(n>>24)) // 4-byte content size, window
+	return append(out, frame[6:]...)
 }
 
 // openAndScan opens data and scans every leaf column, returning the first error.
@@ -169,5 +181,26 @@ func TestEveryCodecPassesThePageCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestZstdContentSize walks real frames (two, with checksums and a skippable
+// frame between) to their stated size, and refuses cut or size-less frames.
+func TestZstdContentSize(t *testing.T) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderCRC(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := bytes.Repeat([]byte("abc"), 100000), bytes.Repeat([]byte("hello, world "), 300)
+	skippable := []byte{0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3}
+	data := append(append(enc.EncodeAll(a, nil), skippable...), enc.EncodeAll(b, nil)...)
+	if n, ok := zstdContentSize(data); !ok || n != int64(len(a)+len(b)) {
+		t.Fatalf("got %d, %v; want %d, true", n, ok, len(a)+len(b))
+	}
+	if _, ok := zstdContentSize(data[:len(data)-1]); ok {
+		t.Fatal("a cut frame was walked")
+	}
+	if _, ok := zstdContentSize(parquetbomb.ZstdRLE(1 << 20)); ok {
+		t.Fatal("a frame without a content size was walked")
 	}
 }

@@ -144,6 +144,27 @@ func (c *Column) Exact(v parquet.Value) (Exact, bool) {
 	return e, true
 }
 
+// ExactReader is Exact specialised to the column once, for loops over many
+// values: the common physical types skip Exact's per-value type tests.
+func (c *Column) ExactReader() func(parquet.Value) (Exact, bool) {
+	signed := !(len(c.Type.Name) > 4 && c.Type.Name[:4] == "uint") && c.Type.Name != "decimal"
+	switch {
+	case signed && c.Physical == format.Int32:
+		return func(v parquet.Value) (Exact, bool) {
+			return Exact{Int: Int128Of(int64(v.Int32()))}, !v.IsNull()
+		}
+	case signed && c.Physical == format.Int64:
+		return func(v parquet.Value) (Exact, bool) {
+			return Exact{Int: Int128Of(v.Int64())}, !v.IsNull()
+		}
+	case c.Physical == format.Double:
+		return func(v parquet.Value) (Exact, bool) {
+			return Exact{Float: true, F: v.Double()}, !v.IsNull()
+		}
+	}
+	return c.Exact
+}
+
 // ExactNumeric reports whether Exact gives values for the column: integers,
 // floats and decimals of every physical type.
 func (c *Column) ExactNumeric() bool {

@@ -27,8 +27,9 @@ import (
 // decompresses it once more, streaming and stopping one byte past the
 // declared size; parquet-go's own pass is then bounded by the declared size,
 // itself bounded by the page size limit. SNAPPY pages cost nothing extra (the
-// decoded length is in their first bytes); GZIP, BROTLI, ZSTD and LZ4_RAW
-// pages are decompressed twice.
+// decoded length is in their first bytes), nor do ZSTD pages whose frames all
+// state their content size, adding up to the declared size (zstdContentSize);
+// other ZSTD, GZIP, BROTLI and LZ4_RAW pages are decompressed twice.
 
 // checkPageBody checks that page p of chunk c decompresses to its declared
 // size, reading at most the page's bytes and decoding at most one byte more
@@ -118,6 +119,9 @@ func decodedSize(codec format.CompressionCodec, data []byte, want, limit int64) 
 		defer brotliReaders.Put(r)
 		return drain(r, want)
 	case format.Zstd:
+		if n, ok := zstdContentSize(data); ok && n == want {
+			return n, nil
+		}
 		pool := zstdPool(limit)
 		d := pool.Get().(*zstd.Decoder)
 		if d == nil {
@@ -132,6 +136,66 @@ func decodedSize(codec format.CompressionCodec, data []byte, want, limit int64) 
 		return n, err
 	}
 	return 0, errUnsupportedCodec
+}
+
+// zstdContentSize adds up the content sizes that data's ZSTD frames state,
+// walking frame and block headers without decoding. It is not ok when a frame
+// states none or the headers do not tile data exactly. The decoder parquet-go
+// uses holds each frame to its stated size (it stops within one block, at
+// most 128 KiB, past it, and fails), so a page whose stated sizes add up to
+// the declared size cannot inflate further.
+func zstdContentSize(data []byte) (int64, bool) {
+	const maxBlock = 128 << 10
+	var total uint64
+	for len(data) > 0 {
+		var h zstd.Header
+		if err := h.Decode(data); err != nil {
+			return 0, false
+		}
+		if h.Skippable {
+			n := uint64(h.HeaderSize) + uint64(h.SkippableSize)
+			if n > uint64(len(data)) {
+				return 0, false
+			}
+			data = data[n:]
+			continue
+		}
+		if !h.HasFCS || h.FrameContentSize > 1<<40 || h.HeaderSize > len(data) {
+			return 0, false
+		}
+		total += h.FrameContentSize
+		data = data[h.HeaderSize:]
+		for last := false; !last; {
+			if len(data) < 3 {
+				return 0, false
+			}
+			bh := int(data[0]) | int(data[1])<<8 | int(data[2])<<16
+			last = bh&1 == 1
+			size := bh >> 3
+			data = data[3:]
+			switch bh >> 1 & 3 {
+			case 0, 2: // raw, compressed: size bytes follow
+			case 1: // RLE: one byte, repeated size times
+				size = 1
+			default:
+				return 0, false
+			}
+			if bh>>3 > maxBlock || size > len(data) {
+				return 0, false
+			}
+			data = data[size:]
+		}
+		if h.HasCheckSum {
+			if len(data) < 4 {
+				return 0, false
+			}
+			data = data[4:]
+		}
+		if total > 1<<40 {
+			return 0, false
+		}
+	}
+	return int64(total), true
 }
 
 // drain reads r to its end or to one byte past want, discarding.

@@ -144,8 +144,9 @@ func (c *Column) keepExact(x float64, text string) {
 // AddBytes counts a categorical value (strings, booleans as "true"/"false").
 func (c *Column) AddBytes(v []byte) {
 	c.Count++
-	c.TopK.Add(v)
-	c.Distinct.AddHash(xxhash.Sum64(v))
+	h := xxhash.Sum64(v) // once, for the top-k index and the distinct sketch
+	c.TopK.addHashed(v, h, 1)
+	c.Distinct.AddHash(h)
 }
 
 // Values is the number of non-null values.

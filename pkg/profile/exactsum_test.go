@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
 // hostileValues mixes magnitudes from subnormal to near the float64 limit,
@@ -98,5 +100,27 @@ func TestMomentsMatchHighPrecision(t *testing.T) {
 	wantVar, _ := ss.Quo(ss, big.NewFloat(float64(len(values)-1))).Float64()
 	if m.Mean != wantMean || m.Variance != wantVar {
 		t.Fatalf("mean %v variance %v, want %v %v", m.Mean, m.Variance, wantMean, wantVar)
+	}
+}
+
+// TestSmallIntegerSumsAreExact: small integers summed in machine words, then
+// folded (also across a merge), give the very exact sums of the float path,
+// which is exact for them too.
+func TestSmallIntegerSumsAreExact(t *testing.T) {
+	values := []int64{0, 1, -1, 1<<31 - 1, -(1<<31 - 1), 1 << 31, -1 << 31, 1 << 40, 123456789, -987654321}
+	var ints, ints2, floats Moments
+	for i := 0; i < 5000; i++ {
+		v := values[i%len(values)] * int64(1+i%3)
+		floats.Add(float64(v))
+		if i%2 == 0 {
+			ints.AddInt(parquetx.Int128Of(v), 0, float64(v))
+		} else {
+			ints2.AddInt(parquetx.Int128Of(v), 0, float64(v))
+		}
+	}
+	ints.Merge(&ints2)
+	ints.fold()
+	if ints.sum.text() != floats.sum.text() || ints.squares.text() != floats.squares.text() {
+		t.Fatalf("sums %s, %s; want %s, %s", ints.sum.text(), ints.squares.text(), floats.sum.text(), floats.squares.text())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 
 	"github.com/mlgate/mlgate/pkg/parquetx"
@@ -28,6 +29,31 @@ type Moments struct {
 	minInt, maxInt parquetx.Int128
 
 	sum, squares exactSum
+	// Small integers (|x| < 2^31) are summed in machine words first and
+	// folded into the exact sums before these are read (fold): the same
+	// exact totals for a fraction of the work.
+	small       int64
+	smallSum    int64
+	smallSquare [2]uint64 // lo, hi of a 128-bit sum
+}
+
+// smallFoldEvery bounds the small sums: 2^31 values of |x| < 2^31 sum
+// below 2^62, their squares below 2^93.
+const smallFoldEvery = 1 << 31
+
+// fold moves the small-integer sums into the exact sums.
+func (m *Moments) fold() {
+	if m.small == 0 {
+		return
+	}
+	var l [4]float64
+	for i := range limbs(parquetx.Int128Of(m.smallSum), &l) {
+		m.sum.add(math.Ldexp(l[i], 32*i))
+	}
+	for i := range limbs(parquetx.Int128{Hi: int64(m.smallSquare[1]), Lo: m.smallSquare[0]}, &l) {
+		m.squares.add(math.Ldexp(l[i], 32*i))
+	}
+	m.small, m.smallSum, m.smallSquare = 0, 0, [2]uint64{}
 }
 
 // AddInt folds one integer (or decimal's unscaled value) in, exactly: the
@@ -42,6 +68,15 @@ func (m *Moments) AddInt(x parquetx.Int128, scale int, nearest float64) {
 	}
 	m.Integer, m.Scale = true, scale
 	m.N++
+	if v := int64(x.Lo); x.Hi == v>>63 && v > -1<<31 && v < 1<<31 {
+		m.smallSum += v
+		lo, carry := bits.Add64(m.smallSquare[0], uint64(v*v), 0)
+		m.smallSquare[0], m.smallSquare[1] = lo, m.smallSquare[1]+carry
+		if m.small++; m.small == smallFoldEvery {
+			m.fold()
+		}
+		return
+	}
 	var l [4]float64
 	n := limbs(x, &l)
 	for i := range n {
@@ -110,6 +145,8 @@ func (m *Moments) Merge(o *Moments) {
 	}
 	m.Integer, m.Scale = m.Integer || o.Integer, max(m.Scale, o.Scale)
 	m.N += o.N
+	m.fold()
+	o.fold()
 	m.sum.merge(&o.sum)
 	m.squares.merge(&o.squares)
 }
@@ -129,6 +166,7 @@ func (m *Moments) finish() {
 	if m.N == 0 {
 		return
 	}
+	m.fold()
 	const prec = 8192 // enough to hold every sum and product exactly
 	n := new(big.Float).SetPrec(prec).SetInt64(m.N)
 	s := m.sum.float(prec)
@@ -181,6 +219,7 @@ func (m *Moments) extremeText(x parquetx.Int128, f float64) string {
 
 // MarshalJSON encodes the moments with their exact sums.
 func (m *Moments) MarshalJSON() ([]byte, error) {
+	m.fold()
 	j := momentsJSON{N: m.N, Min: m.Min, Max: m.Max, Mean: m.Mean, Variance: m.Variance,
 		Sum: m.sum.text(), SumSquares: m.squares.text()}
 	if m.Integer && m.N > 0 {

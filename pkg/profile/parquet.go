@@ -190,6 +190,7 @@ type chunkVisitor struct {
 	// list or map exists: below it the list is empty or null, which is no
 	// element at all (and no null element), as SQL's unnest sees it.
 	elementLevel int
+	exact        func(parquet.Value) (parquetx.Exact, bool)
 }
 
 // absent reports whether a null stands for no value (an empty or null list).
@@ -202,8 +203,11 @@ func (v *chunkVisitor) Dictionary([]parquet.Value) (bool, error) { return true, 
 func (v *chunkVisitor) Values(b parquetx.Batch) error {
 	c := v.into
 	if c.Kind == Numeric {
+		if v.exact == nil {
+			v.exact = v.col.ExactReader()
+		}
 		for _, val := range b.Values {
-			if x, ok := v.col.Exact(val); ok {
+			if x, ok := v.exact(val); ok {
 				c.AddExact(x)
 			} else if !v.absent(val) {
 				c.AddNull()

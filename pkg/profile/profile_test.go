@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // build profiles rows [lo, hi) of a generated dataset: a normal "amount" with
@@ -316,5 +319,28 @@ func TestBucketIndexIsExact(t *testing.T) {
 	}
 	for _, x := range []float64{math.SmallestNonzeroFloat64, 1e-310, 1, math.MaxFloat64} {
 		check(x)
+	}
+}
+
+// TestTopKCountsExactlyOnHashCollisions gives different values one hash: the
+// index keyed by hash must still count each value on its own, also across
+// the reductions that rebuild it.
+func TestTopKCountsExactlyOnHashCollisions(t *testing.T) {
+	var collided, honest TopK
+	for i := 0; i < 3000; i++ {
+		v := []byte(fmt.Sprintf("v%d", i%700))
+		if i%2 == 0 {
+			v = []byte(fmt.Sprintf("hot%d", i%5))
+		}
+		collided.addHashed(v, xxhash.Sum64(v)%3, 1) // three hashes for 705 values
+		honest.Add(v)
+	}
+	collided.finish()
+	honest.finish()
+	if !reflect.DeepEqual(collided.Items, honest.Items) || collided.MaxError != honest.MaxError || collided.Other != honest.Other {
+		t.Fatalf("colliding hashes changed the summary: %+v vs %+v", collided.Items[:3], honest.Items[:3])
+	}
+	if len(honest.Items) == 0 || honest.MaxError == 0 {
+		t.Fatalf("the test should reduce and keep items: %d items, max error %d", len(honest.Items), honest.MaxError)
 	}
 }

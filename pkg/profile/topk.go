@@ -3,6 +3,8 @@ package profile
 import (
 	"cmp"
 	"slices"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // TopKCapacity is how many values a top-k summary lists. A column with at
@@ -20,9 +22,23 @@ type TopK struct {
 	Other    int64  `json:"other"`
 	MaxError int64  `json:"maxError"`
 
-	// counts is the working form; values are pointers so that counting a
-	// value already present does not allocate its key again.
-	counts map[string]int64
+	// The working form: counters, their values' bytes in one arena, and an
+	// index from each value's hash (computed once per value and shared with
+	// the distinct sketch) to its counter. A value whose hash is taken by a
+	// different value probes the next hash keys, so counts stay exact; reduce
+	// rebuilds the index, so probe chains never have holes.
+	index    map[uint64]int32
+	counters []counter
+	arena    []byte
+	spare    []byte  // the other arena, swapped in by reduce
+	scratch  []int64 // reduce's counts
+}
+
+// counter is one counted value: arena[off:off+n].
+type counter struct {
+	hash   uint64
+	off, n int
+	count  int64
 }
 
 // Item is one value and its (lower-bound) count.
@@ -32,52 +48,68 @@ type Item struct {
 }
 
 // Add counts one value.
-func (t *TopK) Add(v []byte) {
-	if t.counts == nil {
+func (t *TopK) Add(v []byte) { t.addHashed(v, xxhash.Sum64(v), 1) }
+
+// addHashed counts n occurrences of v, whose xxhash is h.
+func (t *TopK) addHashed(v []byte, h uint64, n int64) {
+	if t.index == nil {
 		t.load()
 	}
-	t.N++
-	if _, ok := t.counts[string(v)]; ok {
-		t.counts[string(v)]++ // no allocation: the key exists
-		return
-	}
-	t.counts[string(v)] = 1
-	if len(t.counts) > 2*TopKCapacity {
+	t.N += n
+	t.count(v, h, n)
+	if len(t.counters) > 2*TopKCapacity {
 		t.reduce()
+	}
+}
+
+// count adds n to v's counter, making one when v has none.
+func (t *TopK) count(v []byte, h uint64, n int64) {
+	for k := h; ; k++ {
+		i, ok := t.index[k]
+		if !ok {
+			t.index[k] = int32(len(t.counters))
+			t.counters = append(t.counters, counter{hash: h, off: len(t.arena), n: len(v), count: n})
+			t.arena = append(t.arena, v...)
+			return
+		}
+		if c := &t.counters[i]; c.hash == h && string(t.arena[c.off:c.off+c.n]) == string(v) {
+			c.count += n
+			return
+		}
 	}
 }
 
 // Merge folds o in.
 func (t *TopK) Merge(o *TopK) {
-	if t.counts == nil {
+	if t.index == nil {
 		t.load()
 	}
 	t.N += o.N
 	t.MaxError += o.MaxError
 	for _, it := range o.list() {
-		t.counts[it.Value] += it.Count
+		t.count([]byte(it.Value), xxhash.Sum64String(it.Value), it.Count)
 	}
-	if len(t.counts) > TopKCapacity {
+	if len(t.counters) > TopKCapacity {
 		t.reduce()
 	}
 }
 
-// load rebuilds the working map from the encoded items.
+// load rebuilds the working form from the encoded items.
 func (t *TopK) load() {
-	t.counts = make(map[string]int64, len(t.Items))
+	t.index = make(map[uint64]int32, 2*TopKCapacity+1)
 	for _, it := range t.Items {
-		t.counts[it.Value] = it.Count
+		t.count([]byte(it.Value), xxhash.Sum64String(it.Value), it.Count)
 	}
 }
 
 // list is the current items, most frequent first, ties by value.
 func (t *TopK) list() []Item {
-	if t.counts == nil {
+	if t.index == nil {
 		return t.Items
 	}
-	items := make([]Item, 0, len(t.counts))
-	for v, c := range t.counts {
-		items = append(items, Item{Value: v, Count: c})
+	items := make([]Item, 0, len(t.counters))
+	for _, c := range t.counters {
+		items = append(items, Item{Value: string(t.arena[c.off : c.off+c.n]), Count: c.count})
 	}
 	slices.SortFunc(items, func(a, b Item) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -90,33 +122,45 @@ func (t *TopK) list() []Item {
 
 // reduce keeps at most TopKCapacity counters: every counter loses the
 // (capacity+1)-th largest count, which is what bounds the error. The result
-// depends on the counts only, not on the map's order.
+// depends on the counts only, not on the order values came in.
 func (t *TopK) reduce() {
-	if len(t.counts) <= TopKCapacity {
+	if len(t.counters) <= TopKCapacity {
 		return
 	}
-	counts := make([]int64, 0, len(t.counts))
-	for _, c := range t.counts {
-		counts = append(counts, c)
+	counts := t.scratch[:0]
+	for _, c := range t.counters {
+		counts = append(counts, c.count)
 	}
-	slices.SortFunc(counts, func(a, b int64) int { return cmp.Compare(b, a) })
-	cut := counts[TopKCapacity]
+	slices.Sort(counts)
+	t.scratch = counts
+	cut := counts[len(counts)-1-TopKCapacity]
 	t.MaxError += cut
-	for v, c := range t.counts {
-		if c <= cut {
-			delete(t.counts, v)
-		} else {
-			t.counts[v] = c - cut
+	kept, arena := t.counters[:0], t.spare[:0]
+	for _, c := range t.counters {
+		if c.count > cut {
+			v := t.arena[c.off : c.off+c.n]
+			kept = append(kept, counter{hash: c.hash, off: len(arena), n: len(v), count: c.count - cut})
+			arena = append(arena, v...)
 		}
+	}
+	t.counters = kept
+	t.spare, t.arena = t.arena, arena
+	clear(t.index)
+	for i, c := range kept { // distinct values: each takes the first free key
+		k := c.hash
+		for _, taken := t.index[k]; taken; _, taken = t.index[k] {
+			k++
+		}
+		t.index[k] = int32(i)
 	}
 }
 
 // finish reduces to the capacity and fixes Items and Other for encoding.
 func (t *TopK) finish() {
-	if t.counts == nil {
+	if t.index == nil {
 		t.load()
 	}
-	if len(t.counts) > TopKCapacity {
+	if len(t.counters) > TopKCapacity {
 		t.reduce()
 	}
 	t.Items = t.list()
