@@ -1,0 +1,282 @@
+package oci_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"oras.land/oras-go/v2/registry/remote/auth"
+
+	"github.com/mlgate/mlgate/internal/registrytest"
+	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/oci"
+	"github.com/mlgate/mlgate/pkg/signing"
+)
+
+const testKeyPassword = "mlgate-test"
+
+// testKey is the committed throwaway cosign key pair (testdata/signing/README.md).
+func testKey(t *testing.T) (key, pub string) {
+	dir := filepath.Join(testenv.RepoRoot(t), "testdata", "signing")
+	return filepath.Join(dir, "test.key"), filepath.Join(dir, "test.pub")
+}
+
+func signer(t *testing.T) *signing.Signer {
+	key, _ := testKey(t)
+	s, err := signing.NewKeySigner(context.Background(), key, func() ([]byte, error) { return []byte(testKeyPassword), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func trust(t *testing.T) signing.Trust {
+	_, pub := testKey(t)
+	k, err := signing.LoadPublicKey(context.Background(), pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signing.Trust{PublicKey: k}
+}
+
+// writeModel makes a small model folder with nested files and git metadata
+// (which a model signature, and so a push, leaves out).
+func writeModel(t *testing.T) string {
+	root := filepath.Join(t.TempDir(), "tiny-model")
+	for name, body := range map[string]string{
+		"model.safetensors":   "weights weights weights",
+		"config.json":         `{"hidden": 4}`,
+		"tokenizer/vocab.txt": "a\nb\n",
+		"README.md":           "# tiny model\n",
+		"src/infer.py":        "print(1)\n",
+		".git/HEAD":           "ref: refs/heads/main\n",
+		"data/eval.parquet":   "PAR1",
+		"weird name (1).bin":  "more weights",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func client(t *testing.T, ref string, tr *oci.Transfer) *oci.Client {
+	r, err := oci.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := oci.NewClient(r, oci.Options{Transfer: tr, Credentials: noCredentials})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// push packs the test model into a fresh registry and returns its client.
+func push(t *testing.T, addr string) (*oci.Client, string, ocispec.Descriptor) {
+	dir := writeModel(t)
+	c := client(t, "oci://"+addr+"/models/tiny:v1", nil)
+	p, err := oci.Push(context.Background(), c, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Files != 7 {
+		t.Fatalf("pushed %d files, want 7 (no .git)", p.Files)
+	}
+	return c, dir, p.Manifest
+}
+
+func TestParseReference(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		ok     bool
+		digest bool
+	}{
+		{"oci://ghcr.io/org/model:v1", true, false},
+		{"oci://127.0.0.1:5000/m@sha256:" + string(bytes.Repeat([]byte("a"), 64)), true, true},
+		{"oci://localhost:5000/a/b", true, false},
+		{"ghcr.io/org/model:v1", false, false},
+		{"oci://ghcr.io/UPPER/model", false, false},
+		{"oci://ghcr.io/m@sha256:abc", false, false},
+	} {
+		r, err := oci.ParseReference(tc.in)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err %v, want ok=%v", tc.in, err, tc.ok)
+			continue
+		}
+		if err == nil && r.HasDigest() != tc.digest {
+			t.Errorf("%s: HasDigest %v", tc.in, r.HasDigest())
+		}
+	}
+}
+
+// TestPushPullRoundTrip pushes a folder as ModelPack, pulls it back by
+// digest, and checks the files, and that the model signature computed from
+// the layer digests equals the one computed from the pulled folder.
+func TestPushPullRoundTrip(t *testing.T) {
+	reg := registrytest.Start(t)
+	c, dir, desc := push(t, reg.Addr)
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "tiny-model")
+	m, err := oci.Pull(ctx, c, desc, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Manifest.ArtifactType != oci.ModelArtifactType {
+		t.Fatalf("artifact type %q", m.Manifest.ArtifactType)
+	}
+	for _, name := range []string{"model.safetensors", "tokenizer/vocab.txt", "weird name (1).bin", "src/infer.py"} {
+		want, _ := os.ReadFile(filepath.Join(dir, name))
+		got, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s: pulled %q (%v), want %q", name, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, ".git")); err == nil {
+		t.Fatal(".git was pushed")
+	}
+	fromLayers, err := m.SigningManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFolder, err := signing.HashModel(ctx, out, signing.HashOptions{IgnorePaths: signing.DefaultIgnorePaths()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := fromLayers.Statement()
+	b, _ := fromFolder.Statement()
+	if !bytes.Equal(a, b) {
+		t.Fatalf("model signature from layers differs from the pulled folder's:\n%s\n%s", a, b)
+	}
+	// Pulling into a folder that has files is refused.
+	if _, err := oci.Pull(ctx, c, desc, dir); err == nil {
+		t.Fatal("pull into a non-empty folder was accepted")
+	}
+}
+
+// TestPullTamperedLayer changes a stored blob in the registry's storage: pull
+// fails naming the file and leaves no partial file.
+func TestPullTamperedLayer(t *testing.T) {
+	reg := registrytest.Start(t)
+	c, _, desc := push(t, reg.Addr)
+	m, err := oci.FetchModel(context.Background(), c, desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var weights ocispec.Descriptor
+	for _, l := range m.Manifest.Layers {
+		if l.Annotations[oci.AnnotationFilepath] == "model.safetensors" {
+			weights = l
+		}
+	}
+	if weights.MediaType != oci.MediaTypeWeight {
+		t.Fatalf("weights layer has media type %q", weights.MediaType)
+	}
+	blob := reg.Blob(weights.Digest.Encoded())
+	if err := os.WriteFile(blob, []byte("WEIGHTS weights weights"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = oci.Pull(context.Background(), c, desc, out)
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte(`"model.safetensors"`)) {
+		t.Fatalf("pull of a tampered layer: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "model.safetensors")); err == nil {
+		t.Fatal("the tampered file was left behind")
+	}
+}
+
+// TestSignVerifyInRegistry signs a pushed model and verifies it from the
+// manifest and referrers only, with and without the referrers API, and
+// checks a moved tag and a signature for another digest fail.
+func TestSignVerifyInRegistry(t *testing.T) {
+	reg := registrytest.Start(t)
+	ctx := context.Background()
+	for _, api := range []string{"referrers API", "referrers tag schema"} {
+		t.Run(api, func(t *testing.T) {
+			addr := reg.Addr
+			if api == "referrers tag schema" {
+				addr = registrytest.WithoutReferrers(t, reg.Addr)
+			}
+			dir := writeModel(t)
+			c := client(t, "oci://"+addr+"/models/"+map[string]string{"referrers API": "a", "referrers tag schema": "b"}[api]+":v1", nil)
+			p, err := oci.Push(ctx, c, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigs, err := oci.Sign(ctx, c, p.Manifest, signer(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sigs) != 2 {
+				t.Fatalf("%d signatures, want the digest signature and the model signature", len(sigs))
+			}
+			var tr oci.Transfer
+			vc := client(t, c.Ref.String(), &tr)
+			desc, err := oci.Resolve(ctx, vc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := oci.Verify(ctx, vc, desc, trust(t), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Signature == nil || v.Model == nil || v.Rejected != 0 {
+				t.Fatalf("verification %+v", v)
+			}
+			t.Logf("%s: verify transferred %d bytes received, %d sent (model %d bytes)", api, tr.Received.Load(), tr.Sent.Load(), p.Bytes)
+
+			// The tag moves to another (unsigned) model: verifying by tag fails.
+			other := filepath.Join(dir, "model.safetensors")
+			if err := os.WriteFile(other, []byte("replaced weights"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p2, err := oci.Push(ctx, c, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			desc2, err := oci.Resolve(ctx, vc)
+			if err != nil || desc2.Digest != p2.Manifest.Digest {
+				t.Fatalf("tag did not move: %v", err)
+			}
+			_, err = oci.Verify(ctx, vc, desc2, trust(t), "")
+			var failed *signing.FailedError
+			if !errors.As(err, &failed) {
+				t.Fatalf("verify of the replaced tag: %v, want a failed verification", err)
+			}
+
+			// The first model's bundles attached to the second: another digest.
+			bundles, err := oci.Bundles(ctx, vc, p.Manifest)
+			if err != nil || len(bundles) != 2 {
+				t.Fatalf("bundles: %d, %v", len(bundles), err)
+			}
+			for _, b := range bundles {
+				if _, err := oci.Attach(ctx, c, p2.Manifest, b.Data, oci.CosignSignPredicateType); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err = oci.Verify(ctx, vc, p2.Manifest, trust(t), "")
+			if !errors.As(err, &failed) || v.Rejected != 2 {
+				t.Fatalf("verify with signatures of another digest: %v (%+v)", err, v)
+			}
+			// The original digest still verifies.
+			if _, err := oci.Verify(ctx, vc, p.Manifest, trust(t), ""); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// noCredentials keeps tests off the developer's docker logins.
+func noCredentials(context.Context, string) (auth.Credential, error) {
+	return auth.EmptyCredential, nil
+}
