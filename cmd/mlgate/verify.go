@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -29,6 +30,7 @@ type verifyOptions struct {
 
 func newVerifyCmd(e *env) *cobra.Command {
 	o := &verifyOptions{}
+	var reg registryOptions
 	cmd := &cobra.Command{
 		Use:   "verify --bundle B [--key REF | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y] [--trusted-root FILE] PATH",
 		Short: "Verify a signed model file or folder, or a promotion attestation",
@@ -65,9 +67,13 @@ attest' over this exact model, recording that it passed the gate.`,
   mlgate verify --attestation --key cosign.pub --bundle promotion.sigstore.json model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if oci.IsReference(args[0]) {
+				return runVerifyOCI(cmd, e, o, &reg, args[0])
+			}
 			return runVerify(cmd, e, o, args[0])
 		},
 	}
+	reg.AddFlags(cmd)
 	o.trust.AddFlags(cmd)
 	o.model.AddFlags(cmd, false)
 	o.output.AddFlags(cmd)

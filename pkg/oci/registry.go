@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 
@@ -62,6 +63,9 @@ type Options struct {
 	Credentials auth.CredentialFunc
 	// Transfer, when set, counts the bytes sent and received.
 	Transfer *Transfer
+	// Getenv reads the environment (DOCKER_CONFIG, HOME, GITHUB_TOKEN,
+	// GITHUB_ACTOR) for the default credentials; nil means os.Getenv.
+	Getenv func(string) string
 }
 
 // Transfer counts the bytes a client sent and received (bodies only).
@@ -82,7 +86,11 @@ func NewClient(ref Reference, opts Options) (*Client, error) {
 	repo.PlainHTTP = opts.Insecure || isLoopback(ref.Registry)
 	cred := opts.Credentials
 	if cred == nil {
-		cred, err = DefaultCredentials()
+		getenv := opts.Getenv
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		cred, err = DefaultCredentials(getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -104,8 +112,12 @@ func NewClient(ref Reference, opts Options) (*Client, error) {
 // docker config file and its credential helpers); for ghcr.io without a
 // stored login it uses GITHUB_TOKEN, as a GitHub Actions job has it;
 // otherwise it is anonymous.
-func DefaultCredentials() (auth.CredentialFunc, error) {
-	store, err := credentials.NewStoreFromDocker(credentials.StoreOptions{})
+func DefaultCredentials(getenv func(string) string) (auth.CredentialFunc, error) {
+	dir := getenv("DOCKER_CONFIG")
+	if dir == "" {
+		dir = filepath.Join(getenv("HOME"), ".docker")
+	}
+	store, err := credentials.NewStore(filepath.Join(dir, "config.json"), credentials.StoreOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("reading registry logins: %w", err)
 	}
@@ -115,8 +127,8 @@ func DefaultCredentials() (auth.CredentialFunc, error) {
 		if err != nil || c != auth.EmptyCredential {
 			return c, err
 		}
-		if tok := os.Getenv("GITHUB_TOKEN"); tok != "" && hostport == "ghcr.io" {
-			user := os.Getenv("GITHUB_ACTOR")
+		if tok := getenv("GITHUB_TOKEN"); tok != "" && hostport == "ghcr.io" {
+			user := getenv("GITHUB_ACTOR")
 			if user == "" {
 				user = "x-access-token"
 			}

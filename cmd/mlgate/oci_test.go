@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlgate/mlgate/internal/registrytest"
+	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/oci"
+)
+
+// ociModel writes a model folder with one 8 MiB weights file (random, made
+// at run time) so a verify that read any layer would show in its byte count.
+func ociModel(t *testing.T) (dir string, size int64) {
+	t.Helper()
+	dir = writeModel(t)
+	w := make([]byte, 8<<20)
+	rand.Read(w)
+	if err := os.WriteFile(filepath.Join(dir, "weights.safetensors"), w, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, int64(len(w))
+}
+
+// ociPush pushes dir with the CLI and returns the digest reference it prints.
+func ociPush(t *testing.T, dir, ref string) string {
+	t.Helper()
+	r := runCLI(t, nil, "push", dir, ref)
+	r.wantCode(t, 0)
+	out := strings.TrimSpace(r.stdout)
+	if !strings.Contains(out, "@sha256:") {
+		t.Fatalf("push printed %q, want a digest reference", out)
+	}
+	return out
+}
+
+func cosignCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(testenv.Tool(t, "cosign"), args...)
+	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD="+testKeyPassword, "DOCKER_CONFIG="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestOCIPushPullInterop: mlgate push, then oras pull and mlgate pull get the
+// same files; pull by tag is refused unless asked.
+func TestOCIPushPullInterop(t *testing.T) {
+	reg := registrytest.Start(t)
+	oras := testenv.Tool(t, "oras")
+	dir, _ := ociModel(t)
+	ref := ociPush(t, dir, "oci://"+reg.Addr+"/models/tiny:v1")
+
+	out := filepath.Join(t.TempDir(), "pulled")
+	runCLI(t, nil, "pull", "oci://"+reg.Addr+"/models/tiny:v1", out).wantCode(t, 2)
+	runCLI(t, nil, "pull", ref, out).wantCode(t, 0)
+
+	orasOut := t.TempDir()
+	cmd := exec.Command(oras, "pull", "--plain-http", "-o", orasOut, strings.TrimPrefix(ref, oci.Scheme))
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("oras pull: %v\n%s", err, b)
+	}
+	for _, name := range []string{"weights.safetensors", "config.json", "weights/layer-1.bin", "weights/README (1).md"} {
+		want, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for who, root := range map[string]string{"mlgate pull": out, "oras pull": orasOut} {
+			got, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s: %s differs (%v)", who, name, err)
+			}
+		}
+	}
+}
+
+// TestOCISignVerifyCosignInterop: mlgate signs in the registry and the
+// official cosign verifies; cosign signs and mlgate verifies; oras discover
+// lists the referrers; verify reads no layer.
+func TestOCISignVerifyCosignInterop(t *testing.T) {
+	reg := registrytest.Start(t)
+	emptyRoot := testenv.Shared(t, "corpora", "sigstore", "trust-roots", "empty.trusted_root.json")
+	key, pub := testKey(t)
+	for _, api := range []string{"referrers API", "referrers tag schema"} {
+		t.Run(api, func(t *testing.T) {
+			addr, repo := reg.Addr, "models/a"
+			if api == "referrers tag schema" {
+				addr, repo = registrytest.WithoutReferrers(t, reg.Addr), "models/b"
+			}
+			dir, size := ociModel(t)
+			ref := ociPush(t, dir, "oci://"+addr+"/"+repo+":v1")
+			runCLI(t, keyEnv(), "sign", "--key", key, "oci://"+addr+"/"+repo+":v1").wantCode(t, 0)
+
+			ev := filepath.Join(t.TempDir(), "v.json")
+			runCLI(t, nil, "verify", "--key", pub, "--out", ev, ref).wantCode(t, 0)
+			doc := readEvidence(t, ev)
+			var details struct {
+				Registry registryTransfer `json:"registry"`
+			}
+			raw, _ := json.Marshal(doc.Details)
+			json.Unmarshal(raw, &details)
+			t.Logf("%s: verify received %d bytes, sent %d (weights layer %d bytes)", api, details.Registry.BytesReceived, details.Registry.BytesSent, size)
+			if details.Registry.BytesReceived <= 0 || details.Registry.BytesReceived >= size/4 {
+				t.Fatalf("verify received %d bytes: it must read manifest and referrers only (a layer is %d)", details.Registry.BytesReceived, size)
+			}
+			runCLI(t, nil, "verify", "--key", pub, "oci://"+addr+"/"+repo+":v1").wantCode(t, 2) // a tag is refused
+
+			plain := strings.TrimPrefix(ref, oci.Scheme)
+			if out, err := cosignCmd(t, "verify", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
+				"--trusted-root", emptyRoot, "--allow-http-registry", plain); err != nil {
+				t.Fatalf("cosign verify refused mlgate's signature: %v\n%s", err, out)
+			}
+
+			cmd := exec.Command(testenv.Tool(t, "oras"), "discover", "--plain-http", "--format", "json", plain)
+			cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+			b, err := cmd.CombinedOutput()
+			if err != nil || bytes.Count(b, []byte(oci.BundleArtifactType)) < 2 {
+				t.Fatalf("oras discover: %v\n%s", err, b)
+			}
+
+			// A second model signed by cosign: mlgate verifies it; the tag
+			// moved to it, so the first model's digest keeps its own result.
+			appendTo(t, filepath.Join(dir, "weights.safetensors"), "changed")
+			ref2 := ociPush(t, dir, "oci://"+addr+"/"+repo+":v1")
+			runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 1)
+			if out, err := cosignCmd(t, "sign", "--key", key, "--new-bundle-format", "--tlog-upload=false",
+				"--allow-http-registry", "--yes", strings.TrimPrefix(ref2, oci.Scheme)); err != nil {
+				t.Fatalf("cosign sign: %v\n%s", err, out)
+			}
+			runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 0)
+			runCLI(t, nil, "verify", "--key", pub, ref).wantCode(t, 0)
+		})
+	}
+}
