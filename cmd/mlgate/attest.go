@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -32,6 +33,7 @@ type attestOptions struct {
 
 func newAttestCmd(e *env) *cobra.Command {
 	o := &attestOptions{}
+	var reg registryOptions
 	cmd := &cobra.Command{
 		Use:   "attest --decision EVIDENCE [--key REF | --keyless] --bundle OUT MODEL",
 		Short: "Sign a promotion attestation: this exact model passed the gate",
@@ -57,9 +59,13 @@ is not MODEL.`,
     --bundle promotion.sigstore.json model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if oci.IsReference(args[0]) {
+				return runAttestOCI(cmd, e, o, &reg, args[0])
+			}
 			return runAttest(cmd, e, o, args[0])
 		},
 	}
+	reg.AddFlags(cmd)
 	o.signer.AddFlags(cmd)
 	o.model.AddFlags(cmd, false)
 	o.output.sign.shared = &o.signer

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -244,7 +246,7 @@ func runVerifyOCI(cmd *cobra.Command, e *env, o *verifyOptions, reg *registryOpt
 				return err
 			}
 			st, msg := evidence.StatusPass, "promotion attestation verified: "+sum.Result
-			if sum.Result != signing.ResultPassed {
+			if sum.Result != signing.ResultPassed || !slices.Contains(sum.Levels, signing.PromotedLevel) {
 				st, msg = evidence.StatusFail, "promotion attestation says the model did not pass the gate: "+sum.Result
 			}
 			doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: st, Severity: evidence.SeverityError, Message: msg})
@@ -268,4 +270,125 @@ func ociSubject(c *oci.Client, desc ocispec.Descriptor) evidence.Subject {
 func transferOf(c *oci.Client, desc ocispec.Descriptor, tr *oci.Transfer) registryTransfer {
 	return registryTransfer{Reference: c.Ref.String(), Digest: desc.Digest.String(),
 		BytesReceived: tr.Received.Load(), BytesSent: tr.Sent.Load()}
+}
+
+// runAttestOCI attaches the promotion attestation to a ModelPack model in a
+// registry, as a referrer over its manifest digest (cosign verify-attestation
+// reads it). The gate decided a folder; the model in the registry is bound to
+// it by its layers: the OpenSSF model manifest computed from the layer digests
+// must be the decision's subject, file for file.
+func runAttestOCI(cmd *cobra.Command, e *env, o *attestOptions, reg *registryOptions, arg string) error {
+	if err := o.output.validate(); err != nil {
+		return err
+	}
+	if o.Bundle != "" {
+		return errors.New("--bundle: a registry model's attestation is stored in the registry, as a referrer")
+	}
+	ctx := cmd.Context()
+	started := e.now()
+	c, _, err := reg.client(e, arg, true)
+	if err != nil {
+		return err
+	}
+	p := e.plan()
+	p.Input("--decision", o.Decision)
+	p.Input("--key", keyFile(o.signer.Key))
+	p.Input("--identity-token", existingFile(o.signer.IDToken))
+	p.Input("--dataset", o.Datasets...)
+	p.Input("--metrics", o.Metrics...)
+	p.Input("--policy", o.Policies...)
+	o.output.planAs(p, "--out")
+	if err := p.Check(); err != nil {
+		return err
+	}
+	signer, err := o.signer.keySigner(ctx, e)
+	if err != nil {
+		return err
+	}
+	decision, decisionDigest, err := evidence.ReadDigest(o.Decision)
+	if err != nil {
+		return err
+	}
+	pd, err := attestable(decision, o.Decision)
+	if err != nil {
+		return err
+	}
+	desc, err := oci.Resolve(ctx, c)
+	if err != nil {
+		return err
+	}
+	model, err := oci.FetchModel(ctx, c, desc)
+	if err != nil {
+		return err
+	}
+	sm, err := model.SigningManifest()
+	if err != nil {
+		return err
+	}
+	if h := hashingOf(sm); !h.Equal(decision.Subject.Hashing) {
+		return fmt.Errorf("decision %s hashed the model as %+v; a registry model is bound by its file digests (%+v): run the gate with the default hashing", o.Decision, *decision.Subject.Hashing, *h)
+	}
+	if want, got := decision.Subject.Digest["sha256"], hex.EncodeToString(sm.RootDigest()); want != got {
+		return fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s has sha256:%s", o.Decision, short(want), arg, short(got))
+	}
+	if diff := fileDiff(decision.Subject.Files, manifestFiles(sm)); diff != "" {
+		return fmt.Errorf("decision %s does not list exactly the files of %s: %s", o.Decision, arg, diff)
+	}
+	lineage := signing.Lineage{Code: &signing.Code{Repository: firstSet(o.Repository, e.getenv("GITHUB_REPOSITORY")), Commit: firstSet(o.Commit, e.getenv("GITHUB_SHA"))}}
+	if lineage.Code.Repository == "" && lineage.Code.Commit == "" {
+		lineage.Code = nil
+	}
+	for _, group := range []struct {
+		paths []string
+		into  *[]signing.Ref
+	}{{o.Datasets, &lineage.Datasets}, {o.Metrics, &lineage.Metrics}, {o.Policies, &lineage.Policies}} {
+		for _, p := range group.paths {
+			refs, err := fileRefs(p)
+			if err != nil {
+				return err
+			}
+			*group.into = append(*group.into, refs...)
+		}
+	}
+	lineage.Evidence = pd.Evidence
+	inputs := []signing.Ref{{Name: o.Decision, Digest: map[string]string{"sha256": decisionDigest}}}
+	for _, r := range pd.Evidence {
+		inputs = append(inputs, signing.Ref{Name: r.Path, Digest: r.Digest})
+	}
+	subject := ociSubject(c, desc)
+	digest, err := hex.DecodeString(desc.Digest.Encoded())
+	if err != nil {
+		return err
+	}
+	ref := c.Ref
+	ref.Reference.Reference = desc.Digest.String()
+	statement, err := signing.Promotion{
+		ModelName: subject.Name, ModelDigest: digest, ResourceURI: ref.String(),
+		Policy:   signing.Ref{URI: artifactURI(e.getenv, pd.Config.Path), Digest: pd.Config.Digest},
+		Decision: decision, Inputs: inputs, Verifier: e.tool(), Time: e.now(), Lineage: lineage,
+	}.Statement()
+	if err != nil {
+		return err
+	}
+	if signer == nil {
+		if signer, err = o.signer.signer(ctx, e); err != nil {
+			return err
+		}
+	}
+	signed, err := signer.SignStatement(ctx, statement)
+	if err != nil {
+		return err
+	}
+	if _, err := oci.Attach(ctx, c, desc, signed.Bundle, signing.VSAPredicateType); err != nil {
+		return err
+	}
+	doc := evidence.New(evidence.KindAttestation, subject, e.tool(), started)
+	doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusPass,
+		Message: fmt.Sprintf("attested that %s passed the gate (%s), signed by %s, stored as a referrer", subject.Name, decision.Summary, signerName(signed.Signer))})
+	doc.Details = evidence.SignatureDetails{
+		Format: "in-toto/dsse", Digest: subject.Digest,
+		Signer: &signed.Signer, Tlog: signed.Tlog, PredicateType: signing.VSAPredicateType,
+	}
+	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, stored in the registry", signing.ResultPassed, subject.Name)
+	return e.emit(doc, o.output, map[string]string{"digest": desc.Digest.String()})
 }

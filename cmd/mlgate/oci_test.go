@@ -138,3 +138,48 @@ func TestOCISignVerifyCosignInterop(t *testing.T) {
 		})
 	}
 }
+
+// TestOCIAttestInterop: the gate decides a folder, the folder is pushed, and
+// the promotion attestation is attached to the registry model; mlgate verify
+// --attestation and cosign verify-attestation accept it; an attestation made
+// by cosign attest with the same predicate is accepted by mlgate; a decision
+// about another model is refused.
+func TestOCIAttestInterop(t *testing.T) {
+	reg := registrytest.Start(t)
+	emptyRoot := testenv.Shared(t, "corpora", "sigstore", "trust-roots", "empty.trusted_root.json")
+	key, pub := testKey(t)
+	model := writeModel(t)
+	r, decision := gateModel(t, model, "--evidence", upstream(t, nil)[0])
+	r.wantCode(t, 0)
+	ref := ociPush(t, model, "oci://"+reg.Addr+"/models/gated:v1")
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, ref).wantCode(t, 1) // nothing attached yet
+	runCLI(t, keyEnv(), "sign", "--key", key, ref).wantCode(t, 0)
+	runCLI(t, keyEnv(), "attest", "--key", key, "--decision", decision, ref).wantCode(t, 0)
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, ref).wantCode(t, 0)
+
+	plain := strings.TrimPrefix(ref, oci.Scheme)
+	if out, err := cosignCmd(t, "verify-attestation", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
+		"--trusted-root", emptyRoot, "--allow-http-registry", "--type", "https://slsa.dev/verification_summary/v1", plain); err != nil {
+		t.Fatalf("cosign verify-attestation refused mlgate's attestation: %v\n%s", err, out)
+	}
+
+	// Another model: the decision is not about it.
+	appendTo(t, filepath.Join(model, "weights", "layer-0.bin"), "retrained")
+	ref2 := ociPush(t, model, "oci://"+reg.Addr+"/models/gated:v2")
+	runCLI(t, keyEnv(), "attest", "--key", key, "--decision", decision, ref2).wantCode(t, 2)
+
+	// cosign attests the second model with a promotion predicate: mlgate
+	// verifies it (signature from cosign sign, too).
+	pred := filepath.Join(t.TempDir(), "vsa.json")
+	appendTo(t, pred, `{"verifier":{"id":"https://github.com/mlgate/mlgate"},"timeVerified":"2026-12-06T00:00:00Z","resourceUri":"`+ref2+`","policy":{"uri":"file:///gate.yaml","digest":{"sha256":"00"}},"verificationResult":"PASSED","verifiedLevels":["MLGATE_PROMOTION_PASSED"],"slsaVersion":"1.0"}`)
+	for _, args := range [][]string{
+		{"sign", "--key", key, "--new-bundle-format", "--tlog-upload=false", "--allow-http-registry", "--yes", strings.TrimPrefix(ref2, oci.Scheme)},
+		{"attest", "--key", key, "--new-bundle-format", "--tlog-upload=false", "--allow-http-registry", "--yes",
+			"--type", "https://slsa.dev/verification_summary/v1", "--predicate", pred, strings.TrimPrefix(ref2, oci.Scheme)},
+	} {
+		if out, err := cosignCmd(t, args...); err != nil {
+			t.Fatalf("cosign %s: %v\n%s", args[0], err, out)
+		}
+	}
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, ref2).wantCode(t, 0)
+}
