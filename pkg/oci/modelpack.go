@@ -318,6 +318,12 @@ func layerPath(l ocispec.Descriptor) (string, error) {
 	if p == "" {
 		p = l.Annotations[ocispec.AnnotationTitle]
 	}
+	return localPath(p)
+}
+
+// localPath accepts a slash-separated relative path that stays inside its
+// folder: no "..", no absolute path, no backslash, nothing to clean.
+func localPath(p string) (string, error) {
 	if p == "" {
 		return "", errors.New("layer names no file path")
 	}

@@ -10,6 +10,8 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/mlgate/mlgate/internal/registrytest"
@@ -279,4 +281,40 @@ func TestSignVerifyInRegistry(t *testing.T) {
 // noCredentials keeps tests off the developer's docker logins.
 func noCredentials(context.Context, string) (auth.Credential, error) {
 	return auth.EmptyCredential, nil
+}
+
+// TestPullRefusesTraversal stores hostile ModelPack manifests whose layers
+// name paths outside the model folder: pull refuses them and writes nothing.
+func TestPullRefusesTraversal(t *testing.T) {
+	reg := registrytest.Start(t)
+	ctx := context.Background()
+	c := client(t, "oci://"+reg.Addr+"/models/evil:v1", nil)
+	body := []byte("pwned")
+	layer := content.NewDescriptorFromBytes(oci.MediaTypeWeight, body)
+	if err := c.Repo.Push(ctx, layer, bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := []byte(`{"descriptor":{"name":"evil"},"config":{},"modelfs":{"type":"layers","diffIds":["` + layer.Digest.String() + `"]}}`)
+	cfgDesc := content.NewDescriptorFromBytes(oci.ModelConfigType, cfg)
+	if err := c.Repo.Push(ctx, cfgDesc, bytes.NewReader(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"../evil", "/etc/evil", "a/../../evil", `..\evil`, "a//b", ""} {
+		l := layer
+		l.Annotations = map[string]string{oci.AnnotationFilepath: p}
+		desc, err := oras.PackManifest(ctx, c.Repo, oras.PackManifestVersion1_1, oci.ModelArtifactType, oras.PackManifestOptions{
+			Layers: []ocispec.Descriptor{l}, ConfigDescriptor: &cfgDesc,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent := t.TempDir()
+		out := filepath.Join(parent, "model")
+		if _, err := oci.Pull(ctx, c, desc, out); err == nil {
+			t.Fatalf("path %q was accepted", p)
+		}
+		if ents, _ := os.ReadDir(parent); len(ents) > 0 {
+			t.Fatalf("path %q: pull wrote %v", p, ents)
+		}
+	}
 }
