@@ -82,61 +82,55 @@ func TestOCIPushPullInterop(t *testing.T) {
 
 // TestOCISignVerifyCosignInterop: mlgate signs in the registry and the
 // official cosign verifies; cosign signs and mlgate verifies; oras discover
-// lists the referrers; verify reads no layer.
+// lists the referrers; verify reads no layer. The distribution registry has
+// no referrers API, so all of them use the referrers tag fallback.
 func TestOCISignVerifyCosignInterop(t *testing.T) {
 	reg := registrytest.Start(t)
 	emptyRoot := testenv.Shared(t, "corpora", "sigstore", "trust-roots", "empty.trusted_root.json")
 	key, pub := testKey(t)
-	for _, api := range []string{"referrers API", "referrers tag schema"} {
-		t.Run(api, func(t *testing.T) {
-			addr, repo := reg.Addr, "models/a"
-			if api == "referrers tag schema" {
-				addr, repo = registrytest.WithoutReferrers(t, reg.Addr), "models/b"
-			}
-			dir, size := ociModel(t)
-			ref := ociPush(t, dir, "oci://"+addr+"/"+repo+":v1")
-			runCLI(t, keyEnv(), "sign", "--key", key, "oci://"+addr+"/"+repo+":v1").wantCode(t, 0)
+	addr, repo := reg.Addr, "models/a"
+	dir, size := ociModel(t)
+	ref := ociPush(t, dir, "oci://"+addr+"/"+repo+":v1")
+	runCLI(t, keyEnv(), "sign", "--key", key, "oci://"+addr+"/"+repo+":v1").wantCode(t, 0)
 
-			ev := filepath.Join(t.TempDir(), "v.json")
-			runCLI(t, nil, "verify", "--key", pub, "--out", ev, ref).wantCode(t, 0)
-			doc := readEvidence(t, ev)
-			var details struct {
-				Registry registryTransfer `json:"registry"`
-			}
-			raw, _ := json.Marshal(doc.Details)
-			json.Unmarshal(raw, &details)
-			t.Logf("%s: verify received %d bytes, sent %d (weights layer %d bytes)", api, details.Registry.BytesReceived, details.Registry.BytesSent, size)
-			if details.Registry.BytesReceived <= 0 || details.Registry.BytesReceived >= size/4 {
-				t.Fatalf("verify received %d bytes: it must read manifest and referrers only (a layer is %d)", details.Registry.BytesReceived, size)
-			}
-			runCLI(t, nil, "verify", "--key", pub, "oci://"+addr+"/"+repo+":v1").wantCode(t, 2) // a tag is refused
-
-			plain := strings.TrimPrefix(ref, oci.Scheme)
-			if out, err := cosignCmd(t, "verify", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
-				"--trusted-root", emptyRoot, "--allow-http-registry", plain); err != nil {
-				t.Fatalf("cosign verify refused mlgate's signature: %v\n%s", err, out)
-			}
-
-			cmd := exec.Command(testenv.Tool(t, "oras"), "discover", "--plain-http", "--format", "json", plain)
-			cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
-			b, err := cmd.CombinedOutput()
-			if err != nil || bytes.Count(b, []byte(oci.BundleArtifactType)) < 2 {
-				t.Fatalf("oras discover: %v\n%s", err, b)
-			}
-
-			// A second model signed by cosign: mlgate verifies it; the tag
-			// moved to it, so the first model's digest keeps its own result.
-			appendTo(t, filepath.Join(dir, "weights.safetensors"), "changed")
-			ref2 := ociPush(t, dir, "oci://"+addr+"/"+repo+":v1")
-			runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 1)
-			if out, err := cosignCmd(t, "sign", "--key", key, "--new-bundle-format", "--tlog-upload=false",
-				"--allow-http-registry", "--yes", strings.TrimPrefix(ref2, oci.Scheme)); err != nil {
-				t.Fatalf("cosign sign: %v\n%s", err, out)
-			}
-			runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 0)
-			runCLI(t, nil, "verify", "--key", pub, ref).wantCode(t, 0)
-		})
+	ev := filepath.Join(t.TempDir(), "v.json")
+	runCLI(t, nil, "verify", "--key", pub, "--out", ev, ref).wantCode(t, 0)
+	doc := readEvidence(t, ev)
+	var details struct {
+		Registry registryTransfer `json:"registry"`
 	}
+	raw, _ := json.Marshal(doc.Details)
+	json.Unmarshal(raw, &details)
+	t.Logf("verify received %d bytes, sent %d (weights layer %d bytes)", details.Registry.BytesReceived, details.Registry.BytesSent, size)
+	if details.Registry.BytesReceived <= 0 || details.Registry.BytesReceived >= size/4 {
+		t.Fatalf("verify received %d bytes: it must read manifest and referrers only (a layer is %d)", details.Registry.BytesReceived, size)
+	}
+	runCLI(t, nil, "verify", "--key", pub, "oci://"+addr+"/"+repo+":v1").wantCode(t, 2) // a tag is refused
+
+	plain := strings.TrimPrefix(ref, oci.Scheme)
+	if out, err := cosignCmd(t, "verify", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
+		"--trusted-root", emptyRoot, "--allow-http-registry", plain); err != nil {
+		t.Fatalf("cosign verify refused mlgate's signature: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(testenv.Tool(t, "oras"), "discover", "--plain-http", "--format", "json", plain)
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	b, err := cmd.CombinedOutput()
+	if err != nil || bytes.Count(b, []byte(oci.BundleArtifactType)) < 2 {
+		t.Fatalf("oras discover: %v\n%s", err, b)
+	}
+
+	// A second model signed by cosign: mlgate verifies it; the tag
+	// moved to it, so the first model's digest keeps its own result.
+	appendTo(t, filepath.Join(dir, "weights.safetensors"), "changed")
+	ref2 := ociPush(t, dir, "oci://"+addr+"/"+repo+":v1")
+	runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 1)
+	if out, err := cosignCmd(t, "sign", "--key", key, "--new-bundle-format", "--tlog-upload=false",
+		"--allow-http-registry", "--yes", strings.TrimPrefix(ref2, oci.Scheme)); err != nil {
+		t.Fatalf("cosign sign: %v\n%s", err, out)
+	}
+	runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 0)
+	runCLI(t, nil, "verify", "--key", pub, ref).wantCode(t, 0)
 }
 
 // TestOCIAttestInterop: the gate decides a folder, the folder is pushed, and

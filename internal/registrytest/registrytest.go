@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,26 +91,4 @@ http:
 			t.Fatalf("registry at %s never answered /v2/ before the test deadline:\n%s", addr, out.String())
 		}
 	}
-}
-
-// WithoutReferrers puts a proxy in front of a registry that answers 404 to
-// the OCI 1.1 referrers API and drops the OCI-Subject header, like registries
-// that predate OCI 1.1; clients must fall back to the referrers tag schema.
-func WithoutReferrers(t testing.TB, addr string) string {
-	t.Helper()
-	target, _ := url.Parse("http://" + addr)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.ModifyResponse = func(r *http.Response) error {
-		r.Header.Del("OCI-Subject")
-		return nil
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "/referrers/") {
-			http.Error(w, `{"errors":[{"code":"NOT_FOUND","message":"referrers API not supported"}]}`, http.StatusNotFound)
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
 }
