@@ -233,6 +233,16 @@ func TestSignVerifyInRegistry(t *testing.T) {
 		t.Fatalf("verification %+v", v)
 	}
 	t.Logf("verify transferred %d bytes received, %d sent (model %d bytes)", tr.Received.Load(), tr.Sent.Load(), p.Bytes)
+
+	// The model signature in the registry verifies the pulled folder, as a
+	// folder signature (model_signing's format).
+	pulled := filepath.Join(t.TempDir(), "tiny-model")
+	if _, err := oci.Pull(ctx, vc, desc, pulled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signing.VerifyModel(ctx, pulled, sigs[1].Bundle, trust(t), signing.ModelOptions{}); err != nil {
+		t.Fatalf("the registry's model signature does not verify the pulled folder: %v", err)
+	}
 	// No referrers API here: the signatures are under the referrers tag.
 	if resp, err := http.Get("http://" + addr + "/v2/models/a/referrers/" + p.Manifest.Digest.String()); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("the registry answers the referrers API (%v); this test expects the tag fallback", err)

@@ -109,8 +109,15 @@ type Bundle struct {
 // reading only their small manifests and bundle layers.
 func Bundles(ctx context.Context, c *Client, subject ocispec.Descriptor) ([]Bundle, error) {
 	var refs []ocispec.Descriptor
-	err := c.Repo.Referrers(ctx, subject, BundleArtifactType, func(page []ocispec.Descriptor) error {
-		refs = append(refs, page...)
+	// No filter on the artifact type: referrers tag indexes written by
+	// go-containerregistry (cosign) record the config media type instead.
+	err := c.Repo.Referrers(ctx, subject, "", func(page []ocispec.Descriptor) error {
+		for _, d := range page {
+			switch d.ArtifactType {
+			case BundleArtifactType, ocispec.MediaTypeEmptyJSON, "":
+				refs = append(refs, d)
+			}
+		}
 		if len(refs) > maxReferrers {
 			return fmt.Errorf("%s has more than %d signature referrers", subject.Digest, maxReferrers)
 		}
