@@ -243,7 +243,9 @@ func runVerifyOCI(cmd *cobra.Command, e *env, o *verifyOptions, reg *registryOpt
 		for _, a := range v.Attestations {
 			sum, err := signing.ParsePromotion(a.Payload)
 			if err != nil {
-				return err
+				doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+					Message: "a signed attestation in the registry is not a promotion mlgate reads: " + err.Error()})
+				continue
 			}
 			st, msg := evidence.StatusPass, "promotion attestation verified: "+sum.Result
 			if sum.Result != signing.ResultPassed || !slices.Contains(sum.Levels, signing.PromotedLevel) {

@@ -163,7 +163,7 @@ func TestOCIAttestInterop(t *testing.T) {
 	runCLI(t, keyEnv(), "attest", "--key", key, "--decision", decision, ref2).wantCode(t, 2)
 
 	// cosign attests the second model with a promotion predicate: mlgate
-	// verifies it (signature from cosign sign, too).
+	// reads its signature; its attestation statement is v0.1 (see below).
 	pred := filepath.Join(t.TempDir(), "vsa.json")
 	appendTo(t, pred, `{"verifier":{"id":"https://github.com/mlgate/mlgate"},"timeVerified":"2026-12-06T00:00:00Z","resourceUri":"`+ref2+`","policy":{"uri":"file:///gate.yaml","digest":{"sha256":"00"}},"verificationResult":"PASSED","verifiedLevels":["MLGATE_PROMOTION_PASSED"],"slsaVersion":"1.0"}`)
 	for _, args := range [][]string{
@@ -175,5 +175,17 @@ func TestOCIAttestInterop(t *testing.T) {
 			t.Fatalf("cosign %s: %v\n%s", args[0], err, out)
 		}
 	}
-	runCLI(t, nil, "verify", "--attestation", "--key", pub, ref2).wantCode(t, 0)
+	// cosign v2.6.5 attest writes an in-toto Statement v0.1, which mlgate's
+	// promotion reader refuses (it reads v1): a failed check, naming why.
+	ev := filepath.Join(t.TempDir(), "v.json")
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--out", ev, ref2).wantCode(t, 1)
+	why := ""
+	for _, c := range readEvidence(t, ev).Checks {
+		why += c.Message
+	}
+	if !strings.Contains(why, "Statement/v0.1") {
+		t.Fatalf("verify of cosign's attestation does not say why it failed: %s", why)
+	}
+	// Without --attestation, cosign's signature of the second model verifies.
+	runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 0)
 }

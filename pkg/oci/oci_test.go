@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -327,6 +328,57 @@ func TestPullRefusesTraversal(t *testing.T) {
 		}
 		if ents, _ := os.ReadDir(parent); len(ents) > 0 {
 			t.Fatalf("path %q: pull wrote %v", p, ents)
+		}
+	}
+}
+
+// TestPullPolicyFromConftest reads a policy the real conftest pushed.
+func TestPullPolicyFromConftest(t *testing.T) {
+	reg := registrytest.Start(t)
+	conftest := testenv.Tool(t, "conftest")
+	src := t.TempDir()
+	files := map[string]string{
+		"policy/deny.rego": "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.auc < data.min_auc\n\tmsg := \"auc too low\"\n}\n",
+		"policy/data.json": `{"min_auc": 0.8}`,
+	}
+	for name, body := range files {
+		p := filepath.Join(src, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(conftest, "push", "--tls=false", reg.Addr+"/policies/gate:v1")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("conftest push: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	c := client(t, "oci://"+reg.Addr+"/policies/gate:v1", nil)
+	desc, err := oci.Resolve(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "policy")
+	b, err := oci.PullPolicy(ctx, c, desc, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Digest != desc.Digest.String() || len(b.Rego) != 1 || len(b.Data) != 1 {
+		t.Fatalf("pulled %+v", b)
+	}
+	for _, p := range append(b.Rego, b.Data...) {
+		got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, body := range files {
+			found = found || string(got) == body
+		}
+		if !found {
+			t.Fatalf("%s: %q is not a pushed file", p, got)
 		}
 	}
 }
