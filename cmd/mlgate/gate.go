@@ -297,6 +297,11 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if o.metrics.Config == "" {
 		return errors.New("--config is required: the gate file with the metric rules")
 	}
+	bundles, cleanup, err := pullRegistryPolicies(ctx, e, o.inputs.Policies)
+	defer cleanup()
+	if err != nil {
+		return err
+	}
 	if err := checkOutputs(e, o); err != nil {
 		return err
 	}
@@ -336,6 +341,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	doc := decide(e, subject, in, candidate, refs, bound, policies, started)
 	details := doc.Details.(evidence.PromotionDetails)
 	details.Config = config
+	details.PolicyBundles = bundles
 	doc.Details = details
 	doc.Finish(e.now())
 	if err := o.files.write(doc); err != nil {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -395,4 +397,42 @@ func runAttestOCI(cmd *cobra.Command, e *env, o *attestOptions, reg *registryOpt
 	}
 	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, stored in the registry", signing.ResultPassed, subject.Name)
 	return e.emit(doc, o.output, map[string]string{"digest": desc.Digest.String()})
+}
+
+// pullRegistryPolicies replaces each oci://...@sha256: policy (as conftest
+// push stores them) by a temporary folder holding its files, each checked
+// against its digest, and returns the references for the decision. cleanup
+// removes the folders.
+func pullRegistryPolicies(ctx context.Context, e *env, policies []string) (bundles []evidence.FileRef, cleanup func(), err error) {
+	var dirs []string
+	cleanup = func() {
+		for _, d := range dirs {
+			os.RemoveAll(d)
+		}
+	}
+	for i, arg := range policies {
+		if !oci.IsReference(arg) {
+			continue
+		}
+		var reg registryOptions
+		c, _, err := reg.client(e, arg, true)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("--policy: %w", err)
+		}
+		desc, err := oci.Resolve(ctx, c)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("--policy: %w", err)
+		}
+		dir, err := os.MkdirTemp("", "mlgate-policy-")
+		if err != nil {
+			return nil, cleanup, err
+		}
+		dirs = append(dirs, dir)
+		if _, err := oci.PullPolicy(ctx, c, desc, dir); err != nil {
+			return nil, cleanup, fmt.Errorf("--policy %s: %w", arg, err)
+		}
+		policies[i] = dir
+		bundles = append(bundles, evidence.FileRef{Path: arg, Digest: map[string]string{string(desc.Digest.Algorithm()): desc.Digest.Encoded()}})
+	}
+	return bundles, cleanup, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlgate/mlgate/internal/registrytest"
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/oci"
 )
 
@@ -188,4 +189,45 @@ func TestOCIAttestInterop(t *testing.T) {
 	}
 	// Without --attestation, cosign's signature of the second model verifies.
 	runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 0)
+}
+
+// TestOCIGatePolicyFromConftest: the gate reads a policy conftest pushed,
+// by digest, and records the digest in the decision; a tag is refused.
+func TestOCIGatePolicyFromConftest(t *testing.T) {
+	reg := registrytest.Start(t)
+	conftest := testenv.Tool(t, "conftest")
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "policy"), 0o755)
+	appendTo(t, filepath.Join(src, "policy", "registry.rego"), "package registry\n\ndeny contains \"pulled from the registry\" if true\n")
+	cmd := exec.Command(conftest, "push", "--tls=false", reg.Addr+"/policies/gate:v1")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("conftest push: %v\n%s", err, out)
+	}
+	tagged := "oci://" + reg.Addr + "/policies/gate:v1"
+	r, _ := gateModel(t, "", "--policy", tagged)
+	r.wantCode(t, 2)
+	c, _, err := (&registryOptions{}).client(&env{getenv: func(string) string { return "" }}, tagged, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := oci.Resolve(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := "oci://" + reg.Addr + "/policies/gate@" + desc.Digest.String()
+	r, out := gateModel(t, "", "--policy", ref)
+	r.wantCode(t, 1) // the pulled policy denies
+	doc := readEvidence(t, out)
+	var d evidence.PromotionDetails
+	if err := doc.DetailsAs(&d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.PolicyBundles) != 1 || d.PolicyBundles[0].Path != ref || d.PolicyBundles[0].Digest["sha256"] != desc.Digest.Encoded() {
+		t.Fatalf("decision records policy bundles %+v", d.PolicyBundles)
+	}
+	if len(d.Policies) == 0 || !strings.Contains(check(t, doc, "policy.registry.deny").Message, "pulled from the registry") {
+		t.Fatalf("the registry policy did not decide: %+v", d.Policies)
+	}
 }
