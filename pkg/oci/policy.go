@@ -12,9 +12,11 @@ import (
 // OPA policies in a registry, as `conftest push` stores them: one layer per
 // Rego or data file, named by its title annotation.
 const (
-	PolicyConfigType     = "application/vnd.cncf.openpolicyagent.config.v1+json"
-	PolicyRegoLayerType  = "application/vnd.cncf.openpolicyagent.policy.layer.v1+rego"
-	PolicyDataLayerType  = "application/vnd.cncf.openpolicyagent.data.layer.v1+json"
+	PolicyConfigType    = "application/vnd.cncf.openpolicyagent.config.v1+json"
+	PolicyRegoLayerType = "application/vnd.cncf.openpolicyagent.policy.layer.v1+rego"
+	PolicyDataLayerType = "application/vnd.cncf.openpolicyagent.data.layer.v1+json"
+	// unknownConfigType is the config conftest push writes (oras's default).
+	unknownConfigType    = "application/vnd.unknown.config.v1+json"
 	maxPolicyLayerBytes  = 64 << 20
 	maxPolicyTotalLayers = 10_000
 )
@@ -35,7 +37,9 @@ func PullPolicy(ctx context.Context, c *Client, desc ocispec.Descriptor, dir str
 	if err != nil {
 		return nil, err
 	}
-	if m.Config.MediaType != PolicyConfigType {
+	switch m.Config.MediaType {
+	case PolicyConfigType, unknownConfigType, ocispec.MediaTypeEmptyJSON:
+	default:
 		return nil, fmt.Errorf("%s is not an OPA policy pushed by conftest (config media type %q)", desc.Digest, m.Config.MediaType)
 	}
 	if len(m.Layers) == 0 || len(m.Layers) > maxPolicyTotalLayers {
