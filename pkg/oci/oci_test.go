@@ -2,6 +2,7 @@ package oci_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"errors"
 	"net/http"
@@ -380,5 +381,40 @@ func TestPullPolicyFromConftest(t *testing.T) {
 		if !found {
 			t.Fatalf("%s: %q is not a pushed file", p, got)
 		}
+	}
+}
+
+// TestDefaultCredentials: docker config logins, GITHUB_TOKEN for ghcr.io,
+// anonymous otherwise; a relative DOCKER_CONFIG (the working tree) is never read.
+func TestDefaultCredentials(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `{"auths":{"registry.example:5000":{"auth":"` + base64.StdEncoding.EncodeToString([]byte("alice:s3cret")) + `"}}}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DOCKER_CONFIG": dir, "GITHUB_TOKEN": "ghs_token", "GITHUB_ACTOR": "bot"}
+	cred, err := oci.DefaultCredentials(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for host, want := range map[string]auth.Credential{
+		"registry.example:5000": {Username: "alice", Password: "s3cret"},
+		"ghcr.io":               {Username: "bot", Password: "ghs_token"},
+		"docker.io":             auth.EmptyCredential,
+	} {
+		got, err := cred(ctx, host)
+		if err != nil || got != want {
+			t.Errorf("%s: %+v, %v; want %+v", host, got, err, want)
+		}
+	}
+	t.Chdir(dir)
+	env = map[string]string{"DOCKER_CONFIG": "."}
+	cred, err = oci.DefaultCredentials(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cred(ctx, "registry.example:5000"); got != auth.EmptyCredential {
+		t.Fatalf("a relative docker config was read: %+v", got)
 	}
 }

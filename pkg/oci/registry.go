@@ -114,18 +114,25 @@ func NewClient(ref Reference, opts Options) (*Client, error) {
 // otherwise it is anonymous.
 func DefaultCredentials(getenv func(string) string) (auth.CredentialFunc, error) {
 	dir := getenv("DOCKER_CONFIG")
-	if dir == "" {
+	if dir == "" && filepath.IsAbs(getenv("HOME")) {
 		dir = filepath.Join(getenv("HOME"), ".docker")
 	}
-	store, err := credentials.NewStore(filepath.Join(dir, "config.json"), credentials.StoreOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("reading registry logins: %w", err)
+	// Never a relative folder: a config in the working tree (from a pull
+	// request) could name a credential helper to run.
+	var docker auth.CredentialFunc
+	if filepath.IsAbs(dir) {
+		store, err := credentials.NewStore(filepath.Join(dir, "config.json"), credentials.StoreOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("reading registry logins: %w", err)
+		}
+		docker = credentials.Credential(store)
 	}
-	docker := credentials.Credential(store)
 	return func(ctx context.Context, hostport string) (auth.Credential, error) {
-		c, err := docker(ctx, hostport)
-		if err != nil || c != auth.EmptyCredential {
-			return c, err
+		if docker != nil {
+			c, err := docker(ctx, hostport)
+			if err != nil || c != auth.EmptyCredential {
+				return c, err
+			}
 		}
 		if tok := getenv("GITHUB_TOKEN"); tok != "" && hostport == "ghcr.io" {
 			user := getenv("GITHUB_ACTOR")
