@@ -15,6 +15,9 @@ install_go() { # name module@version
 install_go actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 install_go opa github.com/open-policy-agent/opa@v1.22.3
 install_go cosign github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+install_go registry github.com/distribution/distribution/v3/cmd/registry@v3.1.2
+install_go oras oras.land/oras/cmd/oras@v1.3.6
+install_go conftest github.com/open-policy-agent/conftest@v0.71.1
 install_go act github.com/nektos/act@v0.2.89
 # Object-store servers for pkg/objstore's tests (internal/objstoretest): S3 and GCS.
 install_go versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0

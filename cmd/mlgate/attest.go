@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
@@ -26,6 +27,7 @@ type attestOptions struct {
 
 func newAttestCmd(e *env) *cobra.Command {
 	o := &attestOptions{}
+	var reg registryOptions
 	cmd := &cobra.Command{
 		Use:   "attest --decision EVIDENCE [--key REF | --keyless] --bundle OUT MODEL",
 		Short: "Sign a promotion attestation: this exact model passed the gate",
@@ -51,9 +53,13 @@ is not MODEL.`,
     --bundle promotion.sigstore.json model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if oci.IsReference(args[0]) {
+				return runAttestOCI(cmd, e, o, &reg, args[0])
+			}
 			return runAttest(cmd, e, o, args[0])
 		},
 	}
+	reg.AddFlags(cmd)
 	o.signer.AddFlags(cmd)
 	o.model.AddFlags(cmd)
 	o.output.sign.shared = &o.signer

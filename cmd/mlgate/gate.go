@@ -164,6 +164,11 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if o.metrics.Config == "" {
 		return errors.New("--config is required: the gate file with the metric rules")
 	}
+	bundles, cleanup, err := pullRegistryPolicies(ctx, e, o.inputs.Policies)
+	defer cleanup()
+	if err != nil {
+		return err
+	}
 	if err := checkOutputs(e, o); err != nil {
 		return err
 	}
@@ -176,7 +181,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 		return err
 	}
 	doc, err := steps.Gate(ctx, steps.GateRequest{Run: e.run(), PolicyInputs: e.policyInputs(o.metrics, o.inputs, verifier),
-		Policies: policies, Datasets: o.Datasets})
+		Policies: policies, Datasets: o.Datasets, PolicyBundles: bundles})
 	if errors.Is(err, steps.ErrNoMetrics) {
 		return errors.New("--metrics is required: the candidate's metrics file")
 	}

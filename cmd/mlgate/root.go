@@ -116,6 +116,8 @@ The gate and the report take any number of evidence files.`,
 		newSignCmd(e),
 		newVerifyCmd(e),
 		newAttestCmd(e),
+		newPushCmd(e),
+		newPullCmd(e),
 		newReportCmd(e),
 		newVersionCmd(e),
 	)

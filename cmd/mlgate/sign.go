@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
@@ -20,6 +21,7 @@ type signOptions struct {
 
 func newSignCmd(e *env) *cobra.Command {
 	o := &signOptions{}
+	var reg registryOptions
 	cmd := &cobra.Command{
 		Use:   "sign [--key REF | --keyless] [--bundle OUT] PATH",
 		Short: "Sign a model file or a model folder with Sigstore",
@@ -51,9 +53,13 @@ Files are hashed in parallel and streamed: a model is never loaded into memory.`
   mlgate sign --key cosign.key --method shards --ignore-paths cache model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if oci.IsReference(args[0]) {
+				return runSignOCI(cmd, e, o, &reg, args[0])
+			}
 			return runSign(cmd, e, o, args[0])
 		},
 	}
+	reg.AddFlags(cmd)
 	o.signer.AddFlags(cmd)
 	o.model.signs = true
 	o.model.AddFlags(cmd)

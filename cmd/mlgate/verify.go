@@ -5,6 +5,8 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/steps"
 	"github.com/spf13/cobra"
+
+	"github.com/mlgate/mlgate/pkg/oci"
 )
 
 type verifyOptions struct {
@@ -18,6 +20,7 @@ type verifyOptions struct {
 
 func newVerifyCmd(e *env) *cobra.Command {
 	o := &verifyOptions{}
+	var reg registryOptions
 	cmd := &cobra.Command{
 		Use:   "verify --bundle B [--key REF | --certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y] [--trusted-root FILE] PATH",
 		Short: "Verify a signed model file or folder, or a promotion attestation",
@@ -54,9 +57,13 @@ attest' over this exact model, recording that it passed the gate.`,
   mlgate verify --attestation --key cosign.pub --bundle promotion.sigstore.json model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if oci.IsReference(args[0]) {
+				return runVerifyOCI(cmd, e, o, &reg, args[0])
+			}
 			return runVerify(cmd, e, o, args[0])
 		},
 	}
+	reg.AddFlags(cmd)
 	o.trust.AddFlags(cmd)
 	o.model.AddFlags(cmd)
 	o.output.AddFlags(cmd)

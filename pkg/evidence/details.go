@@ -203,6 +203,9 @@ type PromotionDetails struct {
 	Evidence []EvidenceRef `json:"evidence,omitempty"`
 	// Config is the gate file that decided, with its digest.
 	Config *FileRef `json:"config,omitempty"`
+	// PolicyBundles are the policies read from a registry, by reference and
+	// manifest digest.
+	PolicyBundles []FileRef `json:"policyBundles,omitempty"`
 }
 
 // FileRef names a file by path and digest.

@@ -67,7 +67,7 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	pd, err := attestable(decision, r.Decision)
+	pd, err := Attestable(decision, r.Decision)
 	if err != nil {
 		return nil, err
 	}
@@ -75,32 +75,9 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	var gh actions.Context
-	if r.GitHub != nil {
-		gh = *r.GitHub
-	}
-	lineage := signing.Lineage{Code: &signing.Code{Repository: cmp.Or(r.Repository, gh.Repository), Commit: cmp.Or(r.Commit, gh.SHA)}}
-	if lineage.Code.Repository == "" && lineage.Code.Commit == "" {
-		lineage.Code = nil
-	}
-	for _, group := range []struct {
-		paths []string
-		into  *[]signing.Ref
-	}{{r.Datasets, &lineage.Datasets}, {r.Metrics, &lineage.Metrics}, {r.Policies, &lineage.Policies}} {
-		for _, p := range group.paths {
-			refs, err := fileRefs(ctx, p)
-			if err != nil {
-				return nil, err
-			}
-			*group.into = append(*group.into, refs...)
-		}
-	}
-	lineage.Evidence = pd.Evidence
-	// The VSA's inputs are what the verification read: the decision and the
-	// evidence documents it was made on, each by digest.
-	inputs := []signing.Ref{{Name: r.Decision, Digest: map[string]string{"sha256": decisionDigest}}}
-	for _, ref := range pd.Evidence {
-		inputs = append(inputs, signing.Ref{Name: ref.Path, Digest: ref.Digest})
+	lineage, inputs, err := r.Lineage(ctx, pd, decisionDigest)
+	if err != nil {
+		return nil, err
 	}
 	resource := cmp.Or(r.ResourceURI, ArtifactURI(r.GitHub, r.Model))
 	digest, err := hex.DecodeString(subject.Digest["sha256"])
@@ -137,10 +114,43 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	return r.finish(doc), nil
 }
 
-// attestable refuses a decision that does not say, consistently, that the
+// Lineage is what the attestation records beside the decision: the code
+// commit, the datasets, metrics and policies by digest, and the evidence the
+// decision was made on; inputs are what the verification read (the decision
+// and its evidence, each by digest).
+func (r AttestRequest) Lineage(ctx context.Context, pd *evidence.PromotionDetails, decisionDigest string) (signing.Lineage, []signing.Ref, error) {
+	var gh actions.Context
+	if r.GitHub != nil {
+		gh = *r.GitHub
+	}
+	lineage := signing.Lineage{Code: &signing.Code{Repository: cmp.Or(r.Repository, gh.Repository), Commit: cmp.Or(r.Commit, gh.SHA)}}
+	if lineage.Code.Repository == "" && lineage.Code.Commit == "" {
+		lineage.Code = nil
+	}
+	for _, group := range []struct {
+		paths []string
+		into  *[]signing.Ref
+	}{{r.Datasets, &lineage.Datasets}, {r.Metrics, &lineage.Metrics}, {r.Policies, &lineage.Policies}} {
+		for _, p := range group.paths {
+			refs, err := fileRefs(ctx, p)
+			if err != nil {
+				return lineage, nil, err
+			}
+			*group.into = append(*group.into, refs...)
+		}
+	}
+	lineage.Evidence = pd.Evidence
+	inputs := []signing.Ref{{Name: r.Decision, Digest: map[string]string{"sha256": decisionDigest}}}
+	for _, ref := range pd.Evidence {
+		inputs = append(inputs, signing.Ref{Name: ref.Path, Digest: ref.Digest})
+	}
+	return lineage, inputs, nil
+}
+
+// Attestable refuses a decision that does not say, consistently, that the
 // model passed: only a promoting decision whose status is its checks' status,
 // and which records the model's digest and hashing and the gate file, is signed.
-func attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, error) {
+func Attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, error) {
 	if d.Kind != evidence.KindPromotionDecision {
 		return nil, fmt.Errorf("decision %s is %s evidence, want PromotionDecision", path, d.Kind)
 	}
@@ -195,7 +205,7 @@ func (r AttestRequest) bindDecision(ctx context.Context, d *evidence.Document) (
 	if want != got {
 		return nil, fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s is sha256:%s", r.Decision, short(want), r.Model, short(got))
 	}
-	if diff := fileDiff(d.Subject.Files, subject.Files); diff != "" {
+	if diff := FileDiff(d.Subject.Files, subject.Files); diff != "" {
 		return nil, fmt.Errorf("decision %s does not list exactly the files of %s: %s", r.Decision, r.Model, diff)
 	}
 	return subject, nil

@@ -44,7 +44,7 @@ func bindModel(ctx context.Context, model string, candidate *evidence.Subject, p
 		c.Message = fmt.Sprintf("%s is about another model: digest sha256:%s, the candidate %s is sha256:%s", what, short(want), model, short(got.Digest["sha256"]))
 		return c
 	}
-	if diff := fileDiff(doc.Subject.Files, got.Files); diff != "" {
+	if diff := FileDiff(doc.Subject.Files, got.Files); diff != "" {
 		c.Message = fmt.Sprintf("%s does not list exactly the candidate's files: %s", what, diff)
 		return c
 	}

@@ -81,6 +81,9 @@ type GateRequest struct {
 	// Datasets are the Parquet files (or folders) every DataValidation and
 	// DriftReport must name exactly, by sha256.
 	Datasets []string
+	// PolicyBundles are the policies read from a registry, by reference and
+	// manifest digest, recorded in the decision.
+	PolicyBundles []evidence.FileRef
 }
 
 // Gate decides promotion: the metric rules of the gate file, the evidence
@@ -123,6 +126,7 @@ func Gate(ctx context.Context, r GateRequest) (*evidence.Document, error) {
 	doc := r.decide(subject, in, candidate, refs, bound, policies, started)
 	details, _ := evidence.DetailsOf[evidence.PromotionDetails](doc)
 	details.Config = config
+	details.PolicyBundles = r.PolicyBundles
 	doc.Details = details
 	return r.finish(doc), nil
 }

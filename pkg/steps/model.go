@@ -89,12 +89,12 @@ func HashSubject(ctx context.Context, path string, h evidence.Hashing, workers i
 		return nil, err
 	}
 	return &evidence.Subject{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())},
-		Files: manifestFiles(m), Hashing: hashingOf(m)}, nil
+		Files: ManifestFiles(m), Hashing: hashingOf(m)}, nil
 }
 
-// manifestFiles lists a manifest's files for the evidence subject, with their
+// ManifestFiles lists a manifest's files for the evidence subject, with their
 // digests when each file has one (the files method).
-func manifestFiles(m *signing.Manifest) []evidence.File {
+func ManifestFiles(m *signing.Manifest) []evidence.File {
 	var files []evidence.File
 	index := map[string]int{}
 	for _, r := range m.Resources {
@@ -127,9 +127,9 @@ func missingFiles(have, covered []evidence.File) []string {
 	return out
 }
 
-// fileDiff says how a document's file list differs from the computed one
+// FileDiff says how a document's file list differs from the computed one
 // (by path, and by digest where both have one), or "" when they agree.
-func fileDiff(listed, computed []evidence.File) string {
+func FileDiff(listed, computed []evidence.File) string {
 	byPath := map[string]evidence.File{}
 	for _, f := range computed {
 		byPath[f.Path] = f

@@ -52,7 +52,7 @@ func Sign(ctx context.Context, r SignRequest) (*evidence.Document, error) {
 		}
 		digest = manifest.RootDigest()
 		details.Format = "model-signing/v1.0"
-		subject.Name, subject.Files, subject.Hashing = manifest.Name, manifestFiles(manifest), hashingOf(manifest)
+		subject.Name, subject.Files, subject.Hashing = manifest.Name, ManifestFiles(manifest), hashingOf(manifest)
 		details.Files = len(subject.Files)
 	} else {
 		var size int64

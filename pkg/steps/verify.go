@@ -76,7 +76,7 @@ func Verify(ctx context.Context, r VerifyRequest) (*evidence.Document, error) {
 	return r.finish(doc), nil
 }
 
-func signatureCheck(v *signing.Verified) evidence.Check {
+func SignatureCheck(v *signing.Verified) evidence.Check {
 	return evidence.Check{ID: "signature", Title: "Signature", Status: evidence.StatusPass,
 		Message: "signature verified: signed by " + SignerName(v.Signer)}
 }
@@ -98,7 +98,7 @@ func verifyFile(ctx context.Context, r VerifyRequest, dir bool, data []byte, doc
 		return err
 	}
 	details.Signer, details.Tlog = &v.Signer, v.Tlog
-	doc.Add(signatureCheck(v))
+	doc.Add(SignatureCheck(v))
 	return nil
 }
 
@@ -112,14 +112,14 @@ func verifyModelDir(ctx context.Context, r VerifyRequest, data []byte, doc *evid
 	}
 	details.Format = "model-signing/v1.0"
 	details.Signer, details.Tlog = &res.Signer, res.Tlog
-	details.Files = len(manifestFiles(res.Signed))
+	details.Files = len(ManifestFiles(res.Signed))
 	doc.Subject.Name = res.Signed.Name
 	if doc.Subject.Name == "" {
 		doc.Subject.Name = filepath.Base(filepath.Clean(r.Model))
 	}
 	doc.Subject.Digest = map[string]string{"sha256": hex.EncodeToString(res.Signed.RootDigest())}
-	doc.Subject.Files, doc.Subject.Hashing = manifestFiles(res.Local), hashingOf(res.Local)
-	doc.Add(signatureCheck(res.Verified))
+	doc.Subject.Files, doc.Subject.Hashing = ManifestFiles(res.Local), hashingOf(res.Local)
+	doc.Add(SignatureCheck(res.Verified))
 	for _, p := range res.Problems {
 		doc.Add(evidence.Check{ID: "file." + p.Kind, Title: "Model file", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 			Message: p.Message, Location: &evidence.Location{File: p.Path}})
@@ -144,7 +144,7 @@ func verifyAttestation(ctx context.Context, r VerifyRequest, data []byte, doc *e
 		return &signing.FailedError{Err: errors.New("the bundle does not hold an in-toto attestation")}
 	}
 	details.Signer, details.Tlog = &v.Signer, v.Tlog
-	doc.Add(signatureCheck(v))
+	doc.Add(SignatureCheck(v))
 	p, err := signing.ParsePromotion(v.Payload)
 	if err != nil {
 		return &signing.FailedError{Err: err}
