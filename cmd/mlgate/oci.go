@@ -43,21 +43,6 @@ func (o *registryOptions) client(e *env, arg string, requireDigest bool) (*oci.C
 	return c, tr, err
 }
 
-// registryTransfer records what a command moved over the network.
-type registryTransfer struct {
-	Reference     string `json:"reference"`
-	Digest        string `json:"digest"`
-	BytesReceived int64  `json:"bytesReceived"`
-	BytesSent     int64  `json:"bytesSent"`
-	Files         int    `json:"files,omitempty"`
-	Bytes         int64  `json:"bytes,omitempty"`
-}
-
-type ociSignatureDetails struct {
-	evidence.SignatureDetails
-	Registry registryTransfer `json:"registry"`
-}
-
 func newPushCmd(e *env) *cobra.Command {
 	var reg registryOptions
 	cmd := &cobra.Command{
@@ -180,7 +165,7 @@ func runSignOCI(cmd *cobra.Command, e *env, o *signOptions, reg *registryOptions
 	doc := evidence.New(evidence.KindSignature, subject, e.tool(), started)
 	doc.Add(evidence.Check{ID: "signature", Title: "Signed", Status: evidence.StatusPass,
 		Message: fmt.Sprintf("signed %s (%d signatures stored as referrers) by %s", subject.Name, len(signed), steps.SignerName(signed[0].Signer))})
-	details := ociSignatureDetails{Registry: transferOf(c, desc, tr)}
+	details := evidence.SignatureDetails{Registry: transferOf(c, desc, tr)}
 	details.Format, details.Bundle, details.Digest = "sigstore-bundle/oci-referrer", "", subject.Digest
 	details.Signer, details.Tlog = &signed[0].Signer, signed[0].Tlog
 	doc.Details = details
@@ -228,7 +213,7 @@ func runVerifyOCI(cmd *cobra.Command, e *env, o *verifyOptions, reg *registryOpt
 	doc := evidence.New(evidence.KindVerification, subject, e.tool(), started)
 	v, err := oci.Verify(ctx, c, desc, trust, attType)
 	// Everything verify read from the registry: manifest, referrers, bundles.
-	details := ociSignatureDetails{Registry: transferOf(c, desc, tr)}
+	details := evidence.SignatureDetails{Registry: transferOf(c, desc, tr)}
 	details.Format, details.Digest = "sigstore-bundle/oci-referrer", subject.Digest
 	var failed *signing.FailedError
 	switch {
@@ -273,8 +258,8 @@ func ociSubject(c *oci.Client, desc ocispec.Descriptor) evidence.Subject {
 	}
 }
 
-func transferOf(c *oci.Client, desc ocispec.Descriptor, tr *oci.Transfer) registryTransfer {
-	return registryTransfer{Reference: c.Ref.String(), Digest: desc.Digest.String(),
+func transferOf(c *oci.Client, desc ocispec.Descriptor, tr *oci.Transfer) *evidence.RegistryTransfer {
+	return &evidence.RegistryTransfer{Reference: c.Ref.String(), Digest: desc.Digest.String(),
 		BytesReceived: tr.Received.Load(), BytesSent: tr.Sent.Load()}
 }
 

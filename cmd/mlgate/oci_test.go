@@ -98,7 +98,7 @@ func TestOCISignVerifyCosignInterop(t *testing.T) {
 	runCLI(t, nil, "verify", "--key", pub, "--out", ev, ref).wantCode(t, 0)
 	doc := readEvidence(t, ev)
 	var details struct {
-		Registry registryTransfer `json:"registry"`
+		Registry evidence.RegistryTransfer `json:"registry"`
 	}
 	raw, _ := json.Marshal(doc.Details)
 	json.Unmarshal(raw, &details)

@@ -26,9 +26,9 @@ func TestRemoteDataMatchesLocal(t *testing.T) {
 	for _, srv := range objstoretest.All(t) {
 		t.Run(srv.Scheme, func(t *testing.T) {
 			srv.Setenv(t)
-			srv.CreateBucket(t, "ml")
-			srv.Put(t, "ml", "train/part-0.parquet", data)
-			remote := srv.URL("ml", "train/")
+			srv.CreateBucket(t, "mldata")
+			srv.Put(t, "mldata", "train/part-0.parquet", data)
+			remote := srv.URL("mldata", "train/")
 			out := t.TempDir()
 			run := func(code int, args ...string) string {
 				t.Helper()
@@ -48,7 +48,7 @@ func TestRemoteDataMatchesLocal(t *testing.T) {
 				t.Errorf("details differ:\nremote: %s\nlocal:  %s", rc, lc)
 			}
 			f := r.Subject.Files
-			if len(f) != 1 || f[0].Path != srv.URL("ml", "train/part-0.parquet") || f[0].Size != int64(len(data)) || f[0].Version == "" ||
+			if len(f) != 1 || f[0].Path != srv.URL("mldata", "train/part-0.parquet") || f[0].Size != int64(len(data)) || f[0].Version == "" ||
 				f[0].IO == nil || f[0].IO.Requests < 3 || f[0].IO.BytesRead == 0 || f[0].IO.BytesRead > f[0].Size {
 				t.Errorf("remote subject files %s", jsonOf(t, f))
 			}
@@ -63,10 +63,10 @@ func TestRemoteDataMatchesLocal(t *testing.T) {
 
 			// profile: the same profile bytes.
 			run(0, "profile", "-o", filepath.Join(out, "local.profile.json"), local)
-			run(0, "profile", "-o", filepath.Join(out, "remote.profile.json"), srv.URL("ml", "train/*.parquet"))
+			run(0, "profile", "-o", filepath.Join(out, "remote.profile.json"), srv.URL("mldata", "train/*.parquet"))
 			a, _ := os.ReadFile(filepath.Join(out, "local.profile.json"))
 			b, _ := os.ReadFile(filepath.Join(out, "remote.profile.json"))
-			if len(a) == 0 || string(a) != strings.ReplaceAll(string(b), srv.URL("ml", "train/part-0.parquet"), local) {
+			if len(a) == 0 || string(a) != strings.ReplaceAll(string(b), srv.URL("mldata", "train/part-0.parquet"), local) {
 				t.Errorf("profiles differ:\nremote: %.400s\nlocal:  %.400s", b, a)
 			}
 

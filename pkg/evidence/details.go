@@ -280,6 +280,20 @@ type SignatureDetails struct {
 	Tlog   *TlogEntry        `json:"tlog,omitempty"`
 	// PredicateType is set on attestations.
 	PredicateType string `json:"predicateType,omitempty"`
+	// Registry is what signing or verifying an artifact in an OCI registry
+	// moved over the network (nil for local files).
+	Registry *RegistryTransfer `json:"registry,omitempty"`
+}
+
+// RegistryTransfer records an artifact in a registry, by reference and
+// manifest digest, and the bytes a command moved to reach it.
+type RegistryTransfer struct {
+	Reference     string `json:"reference"`
+	Digest        string `json:"digest"`
+	BytesReceived int64  `json:"bytesReceived"`
+	BytesSent     int64  `json:"bytesSent"`
+	Files         int    `json:"files,omitempty"`
+	Bytes         int64  `json:"bytes,omitempty"`
 }
 
 // Signer is who signed: a key, or a keyless certificate identity with the
