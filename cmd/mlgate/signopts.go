@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/spf13/cobra"
 
@@ -39,7 +40,11 @@ func (o *signerOptions) signer(ctx context.Context, e *env) (*signing.Signer, er
 	case o.Key != "":
 		return signing.NewKeySigner(ctx, o.Key, func() ([]byte, error) { return []byte(e.getenv("COSIGN_PASSWORD")), nil })
 	case o.Keyless:
-		return signing.NewKeylessSigner(ctx, signing.KeylessOptions{Token: o.tokenSource(e), FulcioURL: o.FulcioURL, RekorURL: o.RekorURL})
+		token, err := o.tokenSource(e)
+		if err != nil {
+			return nil, err
+		}
+		return signing.NewKeylessSigner(ctx, signing.KeylessOptions{Token: token, FulcioURL: o.FulcioURL, RekorURL: o.RekorURL})
 	}
 	return nil, errors.New("say how to sign: --key REF or --keyless")
 }
@@ -53,22 +58,30 @@ func (o *signerOptions) keySigner(ctx context.Context, e *env) (*signing.Signer,
 	return o.signer(ctx, e)
 }
 
+// maxIdentityToken bounds an identity token file (a JWT is a few KiB).
+const maxIdentityToken = 64 << 10
+
 // tokenSource is --identity-token (a token or a file holding it), else
 // $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token; each is masked.
-func (o *signerOptions) tokenSource(e *env) signing.TokenSource {
+func (o *signerOptions) tokenSource(e *env) (signing.TokenSource, error) {
 	token := o.IDToken
 	if token != "" {
-		if data, err := os.ReadFile(token); err == nil {
+		data, err := readlimit.ReadFile(token, maxIdentityToken)
+		var tl *readlimit.TooLargeError
+		switch {
+		case err == nil:
 			token = string(data)
+		case errors.As(err, &tl):
+			return nil, fmt.Errorf("--identity-token: %w", err)
 		}
 	} else {
 		token = e.getenv("SIGSTORE_ID_TOKEN")
 	}
 	if token == "" {
-		return e.actions
+		return e.actions, nil
 	}
 	e.actions.Mask(token)
-	return signing.StaticToken(token)
+	return signing.StaticToken(token), nil
 }
 
 // modelOptions is the option group of commands that hash a model; signs

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
@@ -32,14 +33,11 @@ const maxContractSize = 8 << 20
 
 // Load reads and parses a contract file.
 func Load(path string) (*Contract, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading contract: %w", err)
-	}
-	if st.Size() > maxContractSize {
+	data, err := readlimit.ReadFile(path, maxContractSize)
+	var tl *readlimit.TooLargeError
+	if errors.As(err, &tl) {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %d MiB; not a contract", maxContractSize>>20)}
 	}
-	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading contract: %w", err)
 	}

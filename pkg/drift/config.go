@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/mlgate/mlgate/internal/yamlx"
 )
@@ -53,12 +54,9 @@ const maxConfigSize = 1 << 20
 
 // ReadConfig reads a YAML config file over the defaults.
 func ReadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.ReadFile(path, maxConfigSize)
 	if err != nil {
-		return Config{}, err
-	}
-	if len(data) > maxConfigSize {
-		return Config{}, fmt.Errorf("%s: larger than 1 MiB, not a drift config", path)
+		return Config{}, fmt.Errorf("drift config: %w", err)
 	}
 	return ParseConfig(path, data)
 }

@@ -3,7 +3,8 @@ package githubapi
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 )
 
 // Event is what a report needs from the workflow run's event: the repository
@@ -107,7 +108,8 @@ func sameRepo(a, b *payloadRepo) bool { return a != nil && b != nil && a.ID == b
 // repository (a branch may also be proposed to another repository). GitHub leaves that list empty for runs from forks, so the first
 // stage must pass the number on (an artifact) and the report be given --pr-number.
 func ReadEvent(name, path string) (*Event, error) {
-	data, err := os.ReadFile(path)
+	// GitHub caps webhook payloads at 25 MB.
+	data, err := readlimit.ReadFile(path, 25<<20)
 	if err != nil {
 		return nil, fmt.Errorf("reading the event payload: %w", err)
 	}

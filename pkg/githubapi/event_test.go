@@ -160,3 +160,15 @@ func TestRedactKeepsTheErrorMatchable(t *testing.T) {
 type forbiddenProbe struct{}
 
 func (*forbiddenProbe) Error() string { return "403 for token s3cret" }
+
+// TestReadEventIsBounded: the event payload is read with GitHub's own 25 MB
+// cap, so a payload path that never ends is an error, not memory exhaustion.
+func TestReadEventIsBounded(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero here")
+	}
+	_, err := ReadEvent("pull_request", "/dev/zero")
+	if err == nil || !strings.Contains(err.Error(), "/dev/zero is larger than 25 MiB") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -11,8 +11,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -166,10 +167,13 @@ func decodeBase64(s string) ([]byte, error) {
 	return base64.URLEncoding.DecodeString(s)
 }
 
+// maxCertificatesFile bounds a certificate chain file (a chain is a few KiB).
+const maxCertificatesFile = 1 << 20
+
 // ReadCertificates reads every PEM certificate in a file (text around the
 // blocks, as certtool writes, is skipped).
 func ReadCertificates(path string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.ReadFile(path, maxCertificatesFile)
 	if err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}

@@ -4,8 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/mlgate/mlgate/internal/readlimit"
+
 	"github.com/sigstore/sigstore-go/pkg/root"
 )
+
+// maxTrustedRootFile bounds a trusted root file (Sigstore's public-good one is
+// about 7 KiB; private deployments with many keys stay far below this).
+const maxTrustedRootFile = 4 << 20
 
 // TrustRefs names whom to trust by reference: a public key (file, env://VAR
 // or KMS URI), a keyless identity and issuer, a trusted root file (offline;
@@ -42,7 +48,11 @@ func (r TrustRefs) Load(ctx context.Context) (Trust, error) {
 	}
 	switch {
 	case r.TrustedRoot != "":
-		tr, err := root.NewTrustedRootFromPath(r.TrustedRoot)
+		data, err := readlimit.ReadFile(r.TrustedRoot, maxTrustedRootFile)
+		if err != nil {
+			return t, fmt.Errorf("trusted root: %w", err)
+		}
+		tr, err := root.NewTrustedRootFromJSON(data)
 		if err != nil {
 			return t, fmt.Errorf("trusted root %s: %w", r.TrustedRoot, err)
 		}

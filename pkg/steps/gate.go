@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"time"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -385,12 +386,15 @@ func (e *PolicyEvaluation) Status() evidence.Status {
 	return worst
 }
 
+// maxPolicyInput bounds a policy input document, as evidence documents are.
+const maxPolicyInput = 64 << 20
+
 // PolicyEval evaluates the policies on the input document, for policy
 // authors: it writes no evidence.
 func PolicyEval(ctx context.Context, r PolicyEvalRequest) (*PolicyEvaluation, error) {
 	var input any
 	if r.InputFile != "" {
-		data, err := os.ReadFile(r.InputFile)
+		data, err := readlimit.ReadFile(r.InputFile, maxPolicyInput)
 		if err != nil {
 			return nil, fmt.Errorf("reading input: %w", err)
 		}
