@@ -140,7 +140,7 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 }
 
 // printText writes a terminal rendering to w, fitted to the terminal's width
-// (COLUMNS, or 100, when stdout is not one). Colour only on a terminal, where
+// (COLUMNS, or no wrapping, when stdout is not one). Colour only on a terminal, where
 // there are no workflow commands to neutralise: the text's untrusted parts are
 // already Plain. Anything else (a log, a file, a pipe) gets SafeLog.
 func (e *env) printText(w io.Writer, render func(report.TextOptions) string) {

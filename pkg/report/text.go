@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -12,17 +13,18 @@ import (
 // TextOptions shape terminal output.
 type TextOptions struct {
 	// Width is the terminal's width in columns; tables wrap their cells to
-	// fit it. 0 means 100.
+	// fit it. 0 means 100; below 0, nothing wraps (a log or a pipe, where a
+	// message cut over lines can no longer be searched for).
 	Width int
 	// Color writes ANSI colours: only for a terminal, never for a file or a log.
 	Color bool
 }
 
 // TerminalOptions chooses the options for output written to f: the
-// terminal's width when f is a terminal, else COLUMNS, else 100 columns;
+// terminal's width when f is a terminal, else COLUMNS, else no wrapping;
 // colour only on a terminal and only when NO_COLOR is unset or empty.
 func TerminalOptions(f *os.File, getenv func(string) string) TextOptions {
-	opts := TextOptions{Width: 100}
+	opts := TextOptions{Width: -1}
 	tty := f != nil && term.IsTerminal(int(f.Fd()))
 	width := 0
 	if tty {
@@ -39,7 +41,10 @@ func TerminalOptions(f *os.File, getenv func(string) string) TextOptions {
 }
 
 func (o TextOptions) width() int {
-	if o.Width <= 0 {
+	if o.Width < 0 {
+		return math.MaxInt32
+	}
+	if o.Width == 0 {
 		return 100
 	}
 	return max(o.Width, 20)

@@ -76,13 +76,13 @@ func TestTerminalOptions(t *testing.T) {
 	}
 	defer f.Close()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if got := TerminalOptions(f, env(nil)); got != (TextOptions{Width: 100}) {
+	if got := TerminalOptions(f, env(nil)); got != (TextOptions{Width: -1}) {
 		t.Errorf("a file: %+v", got)
 	}
 	if got := TerminalOptions(f, env(map[string]string{"COLUMNS": "132"})); got != (TextOptions{Width: 132}) {
 		t.Errorf("a file with COLUMNS: %+v", got)
 	}
-	if got := TerminalOptions(nil, env(map[string]string{"COLUMNS": "x"})); got != (TextOptions{Width: 100}) {
+	if got := TerminalOptions(nil, env(map[string]string{"COLUMNS": "x"})); got != (TextOptions{Width: -1}) {
 		t.Errorf("no file, bad COLUMNS: %+v", got)
 	}
 }
