@@ -360,13 +360,7 @@ func Pull(ctx context.Context, c *Client, desc ocispec.Descriptor, dir string) (
 	if err != nil {
 		return nil, err
 	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return nil, fmt.Errorf("pull into %s: the folder is not empty", dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	root, err := os.OpenRoot(dir)
+	root, err := openEmptyDir(dir, "pull")
 	if err != nil {
 		return nil, err
 	}
@@ -408,4 +402,16 @@ func pullLayer(ctx context.Context, c *Client, root *os.Root, p string, l ocispe
 		return fmt.Errorf("layer %q (%s) does not match its digest: %w", p, l.Digest, err)
 	}
 	return nil
+}
+
+// openEmptyDir creates dir, or takes it when it exists and is empty, and
+// opens it as a root: files pulled into it cannot be written outside it.
+func openEmptyDir(dir, what string) (*os.Root, error) {
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("%s into %s: the folder is not empty", what, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenRoot(dir)
 }

@@ -3,7 +3,6 @@ package oci
 import (
 	"context"
 	"fmt"
-	"os"
 	"path"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -45,13 +44,7 @@ func PullPolicy(ctx context.Context, c *Client, desc ocispec.Descriptor, dir str
 	if len(m.Layers) == 0 || len(m.Layers) > maxPolicyTotalLayers {
 		return nil, fmt.Errorf("policy %s has %d layers", desc.Digest, len(m.Layers))
 	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return nil, fmt.Errorf("pull policy into %s: the folder is not empty", dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	root, err := os.OpenRoot(dir)
+	root, err := openEmptyDir(dir, "pull policy")
 	if err != nil {
 		return nil, err
 	}
