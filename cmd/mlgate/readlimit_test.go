@@ -31,14 +31,14 @@ func TestEndlessInputsAreRefused(t *testing.T) {
 		want string
 	}{
 		{"contract", []string{"validate", "-c", "/dev/zero", a}, "/dev/zero: larger than 8 MiB"},
-		{"drift config", []string{"drift", "--config", "/dev/zero", "--reference", a, b}, "/dev/zero is larger than 1 MiB"},
-		{"policy input", []string{"policy", "eval", "--input", "/dev/zero"}, "/dev/zero is larger than 64 MiB"},
-		{"trusted root", append([]string{"verify", "--trusted-root", "/dev/zero"}, append(keyless, model)...), "/dev/zero is larger than 4 MiB"},
-		{"certificate chain", append([]string{"verify", "--certificate-chain", "/dev/zero"}, append(keyless, model)...), "/dev/zero is larger than 1 MiB"},
-		{"public key", []string{"verify", "--key", "/dev/zero", model}, "/dev/zero"},
-		{"identity token", []string{"sign", "--keyless", "--identity-token", "/dev/zero", model}, "/dev/zero is larger than 64 KiB"},
-		{"metrics", []string{"gate", "--config", "/dev/zero", "--metrics", "/dev/zero"}, "/dev/zero"},
-		{"evidence", []string{"report", "/dev/zero"}, "/dev/zero: larger than 64 MiB"},
+		{"drift config", []string{"drift", "--config", "/dev/zero", "--reference", a, b}, "/dev/zero: larger than 1 MiB, not a drift config"},
+		{"policy input", []string{"policy", "eval", "--input", "/dev/zero"}, "/dev/zero: larger than 64 MiB, not a policy input document"},
+		{"trusted root", append([]string{"verify", "--trusted-root", "/dev/zero"}, append(keyless, model)...), "/dev/zero: larger than 4 MiB, not a Sigstore trusted root"},
+		{"certificate chain", append([]string{"verify", "--certificate-chain", "/dev/zero"}, append(keyless, model)...), "/dev/zero: larger than 1 MiB, not a certificate chain"},
+		{"public key", []string{"verify", "--key", "/dev/zero", model}, "/dev/zero: larger than 1 MiB, not a key"},
+		{"identity token", []string{"sign", "--keyless", "--identity-token", "/dev/zero", model}, "/dev/zero: larger than 64 KiB, not an identity token"},
+		{"metrics", []string{"gate", "--config", "/dev/zero", "--metrics", "/dev/zero"}, "/dev/zero: larger than 64 MiB, not a metrics file"},
+		{"evidence", []string{"report", "/dev/zero"}, "/dev/zero: larger than 64 MiB, not an evidence document"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -66,7 +66,7 @@ const maxIdentityToken = 64 << 10
 func (o *signerOptions) tokenSource(e *env) (signing.TokenSource, error) {
 	token := o.IDToken
 	if token != "" {
-		data, err := readlimit.ReadFile(token, maxIdentityToken)
+		data, err := readlimit.ReadFile(token, maxIdentityToken, "an identity token")
 		var tl *readlimit.TooLargeError
 		switch {
 		case err == nil:

@@ -15,31 +15,38 @@ import (
 type TooLargeError struct {
 	Path  string
 	Limit int64
+	// Kind is what the file should have been, with its article ("a
+	// contract"); empty when the reader did not say.
+	Kind string
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("%s is larger than %s", e.Path, human(e.Limit))
+	if e.Kind == "" {
+		return fmt.Sprintf("%s: larger than %s", e.Path, human(e.Limit))
+	}
+	return fmt.Sprintf("%s: larger than %s, not %s", e.Path, human(e.Limit), e.Kind)
 }
 
-// ReadFile reads path, refusing more than limit bytes.
-func ReadFile(path string, limit int64) ([]byte, error) {
+// ReadFile reads path, refusing more than limit bytes; kind says what the
+// file should be ("a contract") in the error.
+func ReadFile(path string, limit int64, kind string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Read(f, path, limit)
+	return Read(f, path, limit, kind)
 }
 
-// Read reads r to its end, refusing more than limit bytes; name says what r
-// is in the error.
-func Read(r io.Reader, name string, limit int64) ([]byte, error) {
+// Read reads r to its end, refusing more than limit bytes; name and kind say
+// what r is in the error.
+func Read(r io.Reader, name string, limit int64, kind string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, &TooLargeError{Path: name, Limit: limit}
+		return nil, &TooLargeError{Path: name, Limit: limit, Kind: kind}
 	}
 	return data, nil
 }

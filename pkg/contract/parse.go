@@ -33,7 +33,7 @@ const maxContractSize = 8 << 20
 
 // Load reads and parses a contract file.
 func Load(path string) (*Contract, error) {
-	data, err := readlimit.ReadFile(path, maxContractSize)
+	data, err := readlimit.ReadFile(path, maxContractSize, "a contract")
 	var tl *readlimit.TooLargeError
 	if errors.As(err, &tl) {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %d MiB; not a contract", maxContractSize>>20)}

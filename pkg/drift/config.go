@@ -54,7 +54,7 @@ const maxConfigSize = 1 << 20
 
 // ReadConfig reads a YAML config file over the defaults.
 func ReadConfig(path string) (Config, error) {
-	data, err := readlimit.ReadFile(path, maxConfigSize)
+	data, err := readlimit.ReadFile(path, maxConfigSize, "a drift config")
 	if err != nil {
 		return Config{}, fmt.Errorf("drift config: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/mlgate/mlgate/internal/readlimit"
+
 	"github.com/mlgate/mlgate/pkg/outfile"
 )
 
@@ -107,12 +109,9 @@ func Load(path string, v Verifier) (*Loaded, error) {
 // LoadFrom is Load from a reader, consumed once; path names it in errors and
 // to the verifier.
 func LoadFrom(path string, r io.Reader, v Verifier) (*Loaded, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxDocumentSize+1))
+	data, err := readlimit.Read(r, path, maxDocumentSize, "an evidence document")
 	if err != nil {
-		return nil, fmt.Errorf("reading evidence %s: %w", path, err)
-	}
-	if len(data) > maxDocumentSize {
-		return nil, fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxDocumentSize>>20)
+		return nil, fmt.Errorf("reading evidence: %w", err)
 	}
 	l := &Loaded{Path: path}
 	if v != nil {

@@ -109,7 +109,7 @@ func sameRepo(a, b *payloadRepo) bool { return a != nil && b != nil && a.ID == b
 // stage must pass the number on (an artifact) and the report be given --pr-number.
 func ReadEvent(name, path string) (*Event, error) {
 	// GitHub caps webhook payloads at 25 MB.
-	data, err := readlimit.ReadFile(path, 25<<20)
+	data, err := readlimit.ReadFile(path, 25<<20, "an event payload")
 	if err != nil {
 		return nil, fmt.Errorf("reading the event payload: %w", err)
 	}

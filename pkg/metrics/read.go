@@ -11,11 +11,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/goccy/go-yaml/ast"
 
@@ -107,17 +108,9 @@ func ReadAll(paths []string) (Set, error) {
 // readSmallFile reads a metrics or gate file whole; what names the kind of
 // file in errors.
 func readSmallFile(what, path string) ([]byte, error) {
-	f, err := os.Open(path)
+	data, err := readlimit.ReadFile(path, maxMetricsFile, "a "+what+" file")
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", what, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxMetricsFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s %s: %w", what, path, err)
-	}
-	if len(data) > maxMetricsFile {
-		return nil, fmt.Errorf("%s %s: larger than %d MiB, not a %s file", what, path, maxMetricsFile>>20, what)
 	}
 	return data, nil
 }

@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/mlgate/mlgate/internal/yamlx"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -110,17 +111,9 @@ var frontMatter = regexp.MustCompile(`(?s)\A---\r?\n(.*?)\r?\n---\r?\n?`)
 // LoadModelCard reads a model card (markdown with YAML front matter, as on
 // Hugging Face) or a metadata file (.yaml, .yml, .json) into m.
 func (m *Model) LoadModelCard(path string) error {
-	f, err := os.Open(path)
+	data, err := readlimit.ReadFile(path, maxModelCard, "a model card")
 	if err != nil {
 		return fmt.Errorf("reading model card: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxModelCard+1))
-	if err != nil {
-		return fmt.Errorf("reading model card %s: %w", path, err)
-	}
-	if len(data) > maxModelCard {
-		return fmt.Errorf("model card %s: larger than %d MiB, not a model card", path, maxModelCard>>20)
 	}
 	return m.parseModelCard(path, data)
 }

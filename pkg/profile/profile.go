@@ -8,9 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -187,17 +187,9 @@ type Loaded struct {
 // Load reads the profile at path once: a verifier checks those bytes, and
 // the profile and its digest come from the same bytes.
 func Load(path string, v evidence.Verifier) (*Loaded, error) {
-	f, err := os.Open(path)
+	data, err := readlimit.ReadFile(path, maxProfileSize, "a profile")
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxProfileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > maxProfileSize {
-		return nil, fmt.Errorf("%s: larger than %d MiB, not a profile", path, maxProfileSize>>20)
 	}
 	l := &Loaded{}
 	if v != nil {

@@ -173,7 +173,7 @@ const maxCertificatesFile = 1 << 20
 // ReadCertificates reads every PEM certificate in a file (text around the
 // blocks, as certtool writes, is skipped).
 func ReadCertificates(path string) ([]*x509.Certificate, error) {
-	data, err := readlimit.ReadFile(path, maxCertificatesFile)
+	data, err := readlimit.ReadFile(path, maxCertificatesFile, "a certificate chain")
 	if err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}

@@ -8,9 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
@@ -177,17 +178,9 @@ func VerifyEvidence(path string, doc []byte, trust Trust) (*Verified, error) {
 }
 
 func readEvidenceFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	doc, err := readlimit.ReadFile(path, maxEvidenceSize, "an evidence document")
 	if err != nil {
 		return nil, fmt.Errorf("reading evidence: %w", err)
-	}
-	defer f.Close()
-	doc, err := io.ReadAll(io.LimitReader(f, maxEvidenceSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading evidence %s: %w", path, err)
-	}
-	if len(doc) > maxEvidenceSize {
-		return nil, fmt.Errorf("evidence %s: larger than %d MiB, not an evidence document", path, maxEvidenceSize>>20)
 	}
 	return doc, nil
 }

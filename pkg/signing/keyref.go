@@ -7,10 +7,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -112,17 +113,9 @@ func (r keyRef) content() ([]byte, error) {
 		}
 		return []byte(v), nil
 	}
-	f, err := os.Open(r.file)
+	b, err := readlimit.ReadFile(r.file, maxKeyFile, "a key")
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", r.ref, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", r.ref, err)
-	}
-	if len(b) > maxKeyFile {
-		return nil, fmt.Errorf("key %s: larger than %d bytes, not a key", r.ref, maxKeyFile)
 	}
 	return b, nil
 }

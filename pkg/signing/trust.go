@@ -48,7 +48,7 @@ func (r TrustRefs) Load(ctx context.Context) (Trust, error) {
 	}
 	switch {
 	case r.TrustedRoot != "":
-		data, err := readlimit.ReadFile(r.TrustedRoot, maxTrustedRootFile)
+		data, err := readlimit.ReadFile(r.TrustedRoot, maxTrustedRootFile, "a Sigstore trusted root")
 		if err != nil {
 			return t, fmt.Errorf("trusted root: %w", err)
 		}

@@ -8,8 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
+
+	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -55,17 +56,9 @@ const (
 
 // ReadBundle reads a bundle file, bounded in size.
 func ReadBundle(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	data, err := readlimit.ReadFile(path, MaxBundleSize, "a Sigstore bundle")
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxBundleSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("bundle %s: %w", path, err)
-	}
-	if len(data) > MaxBundleSize {
-		return nil, fmt.Errorf("bundle %s: larger than 64 MiB, not a Sigstore bundle", path)
 	}
 	return data, nil
 }

@@ -394,7 +394,7 @@ const maxPolicyInput = 64 << 20
 func PolicyEval(ctx context.Context, r PolicyEvalRequest) (*PolicyEvaluation, error) {
 	var input any
 	if r.InputFile != "" {
-		data, err := readlimit.ReadFile(r.InputFile, maxPolicyInput)
+		data, err := readlimit.ReadFile(r.InputFile, maxPolicyInput, "a policy input document")
 		if err != nil {
 			return nil, fmt.Errorf("reading input: %w", err)
 		}
