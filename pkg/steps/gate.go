@@ -13,6 +13,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/metrics"
+	"github.com/mlgate/mlgate/pkg/objstore"
 	"github.com/mlgate/mlgate/pkg/policy"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
@@ -354,6 +355,9 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 
 // fileRef names a file by its path and sha256.
 func fileRef(ctx context.Context, path string) (*evidence.FileRef, error) {
+	if objstore.IsURL(path) {
+		return nil, fmt.Errorf("%s: a file digest is taken of local files only; the evidence records a remote object's version instead", path)
+	}
 	sum, _, err := signing.FileDigest(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)

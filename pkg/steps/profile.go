@@ -127,9 +127,6 @@ func (s *profileSource) subject() evidence.Subject {
 func (s *profileSource) recordDigests(ctx context.Context) error {
 	for i := range s.profile.Sources {
 		src := &s.profile.Sources[i]
-		if objstore.IsURL(src.Path) {
-			return fmt.Errorf("%s: a file digest is taken of local files only; the evidence records a remote object's version instead", src.Path)
-		}
 		ref, err := fileRef(ctx, src.Path)
 		if err != nil {
 			return err

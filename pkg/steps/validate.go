@@ -2,17 +2,13 @@ package steps
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/objstore"
 	"github.com/mlgate/mlgate/pkg/parquetx"
-	"github.com/mlgate/mlgate/pkg/signing"
 )
 
 // ValidateRequest asks to validate a dataset (Parquet files) against a contract.
@@ -83,15 +79,12 @@ func openData(ctx context.Context, remote *Remote, paths []string, digest bool, 
 		if st, err := os.Stat(p); err == nil {
 			ef.Size = st.Size()
 		}
-		if digest && objstore.IsURL(p) {
-			return files, fmt.Errorf("%s: a file digest is taken of local files only; the evidence records a remote object's version instead", p)
-		}
 		if digest {
-			sum, _, err := signing.FileDigest(ctx, p)
+			ref, err := fileRef(ctx, p)
 			if err != nil {
 				return files, err
 			}
-			ef.Digest = map[string]string{"sha256": hex.EncodeToString(sum)}
+			ef.Digest = ref.Digest
 		}
 		doc.Subject.Files = append(doc.Subject.Files, ef)
 		f, err := remote.Open(ctx, p)
