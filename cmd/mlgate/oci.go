@@ -322,7 +322,7 @@ func runAttestOCI(cmd *cobra.Command, e *env, o *attestOptions, reg *registryOpt
 		return fmt.Errorf("decision %s hashed the model with method %q; a registry model is bound by its file digests: run the gate with --method files", o.Decision, h.Method)
 	}
 	if want, got := decision.Subject.Digest["sha256"], hex.EncodeToString(sm.RootDigest()); want != got {
-		return fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s has sha256:%s", o.Decision, shortDigest(want), arg, shortDigest(got))
+		return fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s has sha256:%s", o.Decision, steps.ShortDigest(want), arg, steps.ShortDigest(got))
 	}
 	if diff := steps.FileDiff(decision.Subject.Files, steps.ManifestFiles(sm)); diff != "" {
 		return fmt.Errorf("decision %s does not list exactly the files of %s: %s", o.Decision, arg, diff)
@@ -407,12 +407,4 @@ func pullRegistryPolicies(ctx context.Context, e *env, policies []string) (bundl
 		bundles = append(bundles, evidence.FileRef{Path: arg, Digest: map[string]string{string(desc.Digest.Algorithm()): desc.Digest.Encoded()}})
 	}
 	return bundles, cleanup, nil
-}
-
-// shortDigest abbreviates a hex digest for messages.
-func shortDigest(d string) string {
-	if len(d) > 12 {
-		return d[:12]
-	}
-	return d
 }

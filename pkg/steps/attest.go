@@ -203,7 +203,7 @@ func (r AttestRequest) bindDecision(ctx context.Context, d *evidence.Document) (
 	}
 	want, got := d.Subject.Digest["sha256"], subject.Digest["sha256"]
 	if want != got {
-		return nil, fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s is sha256:%s", r.Decision, short(want), r.Model, short(got))
+		return nil, fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s is sha256:%s", r.Decision, ShortDigest(want), r.Model, ShortDigest(got))
 	}
 	if diff := FileDiff(d.Subject.Files, subject.Files); diff != "" {
 		return nil, fmt.Errorf("decision %s does not list exactly the files of %s: %s", r.Decision, r.Model, diff)

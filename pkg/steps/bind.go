@@ -41,7 +41,7 @@ func bindModel(ctx context.Context, model string, candidate *evidence.Subject, p
 	}
 	c.Expected, c.Observed = "sha256:"+got.Digest["sha256"], "sha256:"+want
 	if want != got.Digest["sha256"] {
-		c.Message = fmt.Sprintf("%s is about another model: digest sha256:%s, the candidate %s is sha256:%s", what, short(want), model, short(got.Digest["sha256"]))
+		c.Message = fmt.Sprintf("%s is about another model: digest sha256:%s, the candidate %s is sha256:%s", what, ShortDigest(want), model, ShortDigest(got.Digest["sha256"]))
 		return c
 	}
 	if diff := FileDiff(doc.Subject.Files, got.Files); diff != "" {
@@ -49,7 +49,7 @@ func bindModel(ctx context.Context, model string, candidate *evidence.Subject, p
 		return c
 	}
 	c.Status, c.Severity = evidence.StatusPass, ""
-	c.Message = fmt.Sprintf("%s covers exactly the candidate %s (sha256:%s, %d files)", what, model, short(want), len(got.Files))
+	c.Message = fmt.Sprintf("%s covers exactly the candidate %s (sha256:%s, %d files)", what, model, ShortDigest(want), len(got.Files))
 	return c
 }
 
@@ -72,7 +72,7 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 			return c
 		}
 		if _, ok := want[d]; !ok {
-			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, short(d)))
+			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, ShortDigest(d)))
 		}
 		seen[d] = true
 	}

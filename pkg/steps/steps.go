@@ -85,8 +85,8 @@ func plural(n int, word string) string {
 	return word + "s"
 }
 
-// short abbreviates a hex digest for messages.
-func short(d string) string {
+// ShortDigest abbreviates a hex digest for messages.
+func ShortDigest(d string) string {
 	if len(d) > 12 {
 		return d[:12]
 	}

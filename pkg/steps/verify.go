@@ -173,10 +173,10 @@ func verifyAttestation(ctx context.Context, r VerifyRequest, data []byte, doc *e
 	doc.Subject = *subject
 	got := subject.Digest["sha256"]
 	c := evidence.Check{ID: "subject", Title: "Attested model", Status: evidence.StatusPass, Observed: "sha256:" + got, Expected: "sha256:" + p.SubjectDigest,
-		Message: fmt.Sprintf("the attestation is about this model (sha256:%s)", short(got))}
+		Message: fmt.Sprintf("the attestation is about this model (sha256:%s)", ShortDigest(got))}
 	if got != p.SubjectDigest {
 		c.Status, c.Severity = evidence.StatusFail, evidence.SeverityError
-		c.Message = fmt.Sprintf("the attestation is about another model: it attests sha256:%s, %s is sha256:%s", short(p.SubjectDigest), r.Model, short(got))
+		c.Message = fmt.Sprintf("the attestation is about another model: it attests sha256:%s, %s is sha256:%s", ShortDigest(p.SubjectDigest), r.Model, ShortDigest(got))
 	}
 	doc.Add(c)
 	c = evidence.Check{ID: "promotion", Title: "Promotion", Status: evidence.StatusPass,
