@@ -114,7 +114,13 @@ func (c *Column) AddExact(e parquetx.Exact) {
 	x := e.Float64()
 	c.Moments.AddInt(e.Int, e.Scale, x)
 	c.Quantiles.Add(x)
-	c.keepExact(x, e.Text())
+	if c.Exact != nil { // the text only while it can be kept: formatting costs more than the rest
+		text := ""
+		if c.Moments.N <= ExactLimit {
+			text = e.Text()
+		}
+		c.keepExact(x, text)
+	}
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], e.Int.Lo)
 	binary.LittleEndian.PutUint64(b[8:], uint64(e.Int.Hi))
@@ -125,13 +131,17 @@ func (c *Column) AddExact(e parquetx.Exact) {
 // exact mode once it holds more than ExactLimit values. text is an integer's
 // or decimal's exact form ("" for floats): ExactText is kept while every
 // value has one.
-func (c *Column) keepExact(x float64, text string) {
+func (c *Column) keepExact(x float64, text string) { c.keepExactAt(c.Moments.N, x, text) }
+
+// keepExactAt is keepExact for the n-th finite value; it reports whether the
+// column is still in exact mode.
+func (c *Column) keepExactAt(n int64, x float64, text string) bool {
 	if c.Exact == nil {
-		return
+		return false
 	}
-	if c.Moments.N > ExactLimit {
+	if n > ExactLimit {
 		c.Exact, c.ExactText = nil, nil
-		return
+		return false
 	}
 	if text != "" && (c.ExactText != nil || len(c.Exact) == 0) {
 		c.ExactText = append(c.ExactText, text)
@@ -139,6 +149,7 @@ func (c *Column) keepExact(x float64, text string) {
 		c.ExactText = nil
 	}
 	c.Exact = append(c.Exact, x)
+	return true
 }
 
 // AddBytes counts a categorical value (strings, booleans as "true"/"false").

@@ -69,14 +69,24 @@ func (m *Moments) AddInt(x parquetx.Int128, scale int, nearest float64) {
 	m.Integer, m.Scale = true, scale
 	m.N++
 	if v := int64(x.Lo); x.Hi == v>>63 && v > -1<<31 && v < 1<<31 {
-		m.smallSum += v
-		lo, carry := bits.Add64(m.smallSquare[0], uint64(v*v), 0)
-		m.smallSquare[0], m.smallSquare[1] = lo, m.smallSquare[1]+carry
-		if m.small++; m.small == smallFoldEvery {
-			m.fold()
-		}
+		m.addSmall(v)
 		return
 	}
+	m.addLarge(x)
+}
+
+// addSmall adds |v| < 2^31 to the machine-word sums.
+func (m *Moments) addSmall(v int64) {
+	m.smallSum += v
+	lo, carry := bits.Add64(m.smallSquare[0], uint64(v*v), 0)
+	m.smallSquare[0], m.smallSquare[1] = lo, m.smallSquare[1]+carry
+	if m.small++; m.small == smallFoldEvery {
+		m.fold()
+	}
+}
+
+// addLarge adds x to the exact sums.
+func (m *Moments) addLarge(x parquetx.Int128) {
 	var l [4]float64
 	n := limbs(x, &l)
 	for i := range n {

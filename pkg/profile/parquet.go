@@ -191,6 +191,10 @@ type chunkVisitor struct {
 	// element at all (and no null element), as SQL's unnest sees it.
 	elementLevel int
 	exact        func(parquet.Value) (parquetx.Exact, bool)
+	// ints and floats are the batch's non-null values of a signed integer or
+	// double column, decoded into reused slices for the batch paths.
+	ints   []int64
+	floats []float64
 }
 
 // absent reports whether a null stands for no value (an empty or null list).
@@ -202,6 +206,9 @@ func (v *chunkVisitor) Dictionary([]parquet.Value) (bool, error) { return true, 
 
 func (v *chunkVisitor) Values(b parquetx.Batch) error {
 	c := v.into
+	if c.Kind == Numeric && v.batchValues(b.Values) {
+		return nil
+	}
 	if c.Kind == Numeric {
 		if v.exact == nil {
 			v.exact = v.col.ExactReader()
@@ -236,6 +243,49 @@ func (v *chunkVisitor) Values(b parquetx.Batch) error {
 		}
 	}
 	return nil
+}
+
+// batchValues profiles the values of a signed integer or double column with
+// the batch paths, reporting false for other types (which go value by value).
+func (v *chunkVisitor) batchValues(vals []parquet.Value) bool {
+	signed := !v.col.Type.Name.IsUnsigned() && !v.col.Type.Name.IsDecimal() // as ExactReader
+	c := v.into
+	switch {
+	case signed && (v.col.Physical == format.Int32 || v.col.Physical == format.Int64):
+		i32 := v.col.Physical == format.Int32
+		xs := v.ints[:0]
+		for i := range vals {
+			val := &vals[i]
+			switch {
+			case val.IsNull():
+				if !v.absent(*val) {
+					c.AddNull()
+				}
+			case i32:
+				xs = append(xs, int64(val.Int32()))
+			default:
+				xs = append(xs, val.Int64())
+			}
+		}
+		v.ints = xs
+		c.addInts(xs)
+	case v.col.Physical == format.Double:
+		xs := v.floats[:0]
+		for i := range vals {
+			if val := &vals[i]; val.IsNull() {
+				if !v.absent(*val) {
+					c.AddNull()
+				}
+			} else {
+				xs = append(xs, val.Double())
+			}
+		}
+		v.floats = xs
+		c.addFloats(xs)
+	default:
+		return false
+	}
+	return true
 }
 
 func (v *chunkVisitor) Close() error { return v.done(v.into) }

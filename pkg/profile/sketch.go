@@ -86,8 +86,7 @@ func (t boundTable) index(x float64) int {
 // so that negative buckets are (-γ^i, -γ^(i-1)] and every bucket, whatever
 // its sign, is closed above. Bins (Bins[k-1] < x <= Bins[k]) can then count
 // a bucket by its upper bound exactly, -1.0 included.
-func negativeIndex(x float64) int {
-	t := bucketBounds()
+func (t boundTable) negativeIndex(x float64) int {
 	i := t.index(x)
 	if x == t.bound(i) {
 		i++
@@ -96,12 +95,15 @@ func negativeIndex(x float64) int {
 }
 
 // Add counts one finite value.
-func (s *Sketch) Add(x float64) {
+func (s *Sketch) Add(x float64) { s.addWith(bucketBounds(), x) }
+
+// addWith is Add with the bounds table at hand (batches look it up once).
+func (s *Sketch) addWith(t boundTable, x float64) {
 	switch {
 	case x > 0:
-		s.Positive.add(bucketBounds().index(x), 1)
+		s.Positive.add(t.index(x), 1)
 	case x < 0:
-		s.Negative.add(negativeIndex(-x), 1)
+		s.Negative.add(t.negativeIndex(-x), 1)
 	default:
 		s.Zeros++
 	}

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/cespare/xxhash/v2"
@@ -21,6 +22,10 @@ type TopK struct {
 	Items    []Item `json:"items"`
 	Other    int64  `json:"other"`
 	MaxError int64  `json:"maxError"`
+	// Skipped says why no values are listed when the column is id-like:
+	// counting was stopped as it could list nothing (see idProbe). Items is
+	// then empty and MaxError = N, a bound that claims nothing.
+	Skipped string `json:"skipped,omitempty"`
 
 	// The working form: counters, their values' bytes in one arena, and an
 	// index from each value's hash (computed once per value and shared with
@@ -32,6 +37,61 @@ type TopK struct {
 	arena    []byte
 	spare    []byte  // the other arena, swapped in by reduce
 	scratch  []int64 // reduce's counts
+	probe    *idProbe
+	probed   bool // the probe has decided
+}
+
+// idProbeValues is how many values at the start of a part (a row group's
+// chunk) the id probe looks at, and idProbeRepeats how many repeats among
+// them it allows: a value then occurs at most idProbeRepeats+1 = 33 times
+// in 16,384, below the 16,384/(TopKCapacity+1) = 63 that a Misra-Gries
+// summary of them could ever list as more than its error. Repeats are
+// counted by 64-bit hash, so a collision counts as a repeat: the test errs
+// towards counting.
+const (
+	idProbeValues  = 16384
+	idProbeRepeats = 32
+)
+
+// idProbe counts the repeated hashes among a part's first values, exactly,
+// in an open-addressing set at most half full (grown as values come, so a
+// small part costs little).
+type idProbe struct {
+	slots         []uint64 // 0 is free
+	seen, repeats int
+}
+
+func (p *idProbe) add(h uint64) {
+	if h == 0 {
+		h = 1 // 0 marks a free slot; 0 and 1 then count as one (a repeat)
+	}
+	p.seen++
+	if 2*p.seen > len(p.slots) {
+		old := p.slots
+		p.slots = make([]uint64, max(1024, 2*len(old)))
+		for _, k := range old {
+			if k != 0 {
+				p.insert(k)
+			}
+		}
+	}
+	if !p.insert(h) {
+		p.repeats++
+	}
+}
+
+// insert adds h and reports whether it was new.
+func (p *idProbe) insert(h uint64) bool {
+	mask := uint64(len(p.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch p.slots[i] {
+		case 0:
+			p.slots[i] = h
+			return true
+		case h:
+			return false
+		}
+	}
 }
 
 // counter is one counted value: arena[off:off+n].
@@ -52,6 +112,10 @@ func (t *TopK) Add(v []byte) { t.addHashed(v, xxhash.Sum64(v), 1) }
 
 // addHashed counts n occurrences of v, whose xxhash is h.
 func (t *TopK) addHashed(v []byte, h uint64, n int64) {
+	if t.Skipped != "" {
+		t.N += n
+		return
+	}
 	if t.index == nil {
 		t.load()
 	}
@@ -59,6 +123,34 @@ func (t *TopK) addHashed(v []byte, h uint64, n int64) {
 	t.count(v, h, n)
 	if len(t.counters) > 2*TopKCapacity {
 		t.reduce()
+	}
+	if !t.probed {
+		t.probeID(h, n)
+	}
+}
+
+// probeID watches a part's first values; when almost all differ, the column
+// is id-like and counting stops (the summary could list nothing).
+func (t *TopK) probeID(h uint64, n int64) {
+	if t.probe == nil {
+		if t.N != 1 { // not a part's first value (merged or loaded): no probe
+			t.probed = true
+			return
+		}
+		t.probe = new(idProbe)
+	}
+	if n != 1 {
+		t.probed, t.probe = true, nil
+		return
+	}
+	p := t.probe
+	p.add(h)
+	if p.seen < idProbeValues {
+		return
+	}
+	t.probed, t.probe = true, nil
+	if p.repeats <= idProbeRepeats {
+		t.skip(fmt.Sprintf("id-like: %d repeats among the first %d values of a part, so no value is frequent enough to list", p.repeats, idProbeValues))
 	}
 }
 
@@ -86,12 +178,23 @@ func (t *TopK) Merge(o *TopK) {
 	}
 	t.N += o.N
 	t.MaxError += o.MaxError
+	if t.Skipped != "" || o.Skipped != "" {
+		t.skip(cmp.Or(t.Skipped, o.Skipped))
+		return
+	}
 	for _, it := range o.list() {
 		t.count([]byte(it.Value), xxhash.Sum64String(it.Value), it.Count)
 	}
 	if len(t.counters) > TopKCapacity {
 		t.reduce()
 	}
+}
+
+// skip stops counting for the given reason: the working form is dropped and
+// the summary claims nothing (MaxError = N).
+func (t *TopK) skip(reason string) {
+	t.Skipped, t.MaxError = reason, t.N
+	t.Items, t.index, t.counters, t.arena, t.spare, t.scratch, t.probe = nil, nil, nil, nil, nil, nil, nil
 }
 
 // load rebuilds the working form from the encoded items.
@@ -157,6 +260,10 @@ func (t *TopK) reduce() {
 
 // finish reduces to the capacity and fixes Items and Other for encoding.
 func (t *TopK) finish() {
+	if t.Skipped != "" {
+		t.Items, t.Other, t.MaxError = []Item{}, t.N, t.N
+		return
+	}
 	if t.index == nil {
 		t.load()
 	}
