@@ -24,11 +24,14 @@ type HashOptions struct {
 	AllowSymlinks bool
 	// Workers is how many files or shards are hashed at once; 0 means one per CPU.
 	Workers int
-	// BufferSize is the size of each worker's read buffer; 0 means 4 MiB.
+	// BufferSize is the size of each worker's read buffer; 0 means 1 MiB.
 	BufferSize int
 }
 
-const defaultBufferSize = 4 << 20
+// defaultBufferSize: larger buffers hash no faster (measured 128 KiB to
+// 4 MiB: the copy from the page cache and SHA-256 cost the same per byte)
+// and each worker holds one.
+const defaultBufferSize = 1 << 20
 
 // HashModel walks and hashes a model (a folder, or a single file) into the
 // manifest that a model signature states. Files are streamed, never loaded
