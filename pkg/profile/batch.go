@@ -102,7 +102,7 @@ func (m *Moments) addInts(xs []int64) {
 		if x > -1<<31 && x < 1<<31 {
 			m.addSmall(x)
 		} else {
-			m.addLarge(parquetx.Int128Of(x))
+			m.addMedium(x)
 		}
 	}
 	m.N += int64(len(xs))

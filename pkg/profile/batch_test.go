@@ -148,3 +148,23 @@ func TestIDLikeColumnsSkipTopK(t *testing.T) {
 		t.Fatal("the reason did not survive encoding")
 	}
 }
+
+// TestMediumSumsAreExact: 64-bit integers summed in 128 and 192 bits give
+// the very sums of the exact path (limbs into exact float sums), extremes
+// included.
+func TestMediumSumsAreExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	xs := []int64{math.MinInt64, math.MaxInt64, math.MinInt64 + 1, -1 << 31, 1 << 31, -(1 << 31) - 1}
+	for range 3000 {
+		xs = append(xs, int64(rng.Uint64()))
+	}
+	var medium, large Moments
+	for _, x := range xs {
+		medium.addMedium(x)
+		large.addLarge(parquetx.Int128Of(x))
+	}
+	medium.fold()
+	if medium.sum.text() != large.sum.text() || medium.squares.text() != large.squares.text() {
+		t.Fatalf("sums differ:\n%s %s\n%s %s", medium.sum.text(), medium.squares.text(), large.sum.text(), large.squares.text())
+	}
+}

@@ -35,25 +35,54 @@ type Moments struct {
 	small       int64
 	smallSum    int64
 	smallSquare [2]uint64 // lo, hi of a 128-bit sum
+	// Other 64-bit integers (timestamps, large ids) are summed in 128 bits
+	// and their squares in 192, which no count of values can overflow.
+	medium       int64
+	mediumSum    parquetx.Int128
+	mediumSquare [3]uint64 // least significant word first
 }
 
 // smallFoldEvery bounds the small sums: 2^31 values of |x| < 2^31 sum
 // below 2^62, their squares below 2^93.
 const smallFoldEvery = 1 << 31
 
-// fold moves the small-integer sums into the exact sums.
+// fold moves the machine-word sums into the exact sums.
 func (m *Moments) fold() {
-	if m.small == 0 {
-		return
-	}
 	var l [4]float64
-	for i := range limbs(parquetx.Int128Of(m.smallSum), &l) {
-		m.sum.add(math.Ldexp(l[i], 32*i))
+	if m.small != 0 {
+		for i := range limbs(parquetx.Int128Of(m.smallSum), &l) {
+			m.sum.add(math.Ldexp(l[i], 32*i))
+		}
+		for i := range limbs(parquetx.Int128{Hi: int64(m.smallSquare[1]), Lo: m.smallSquare[0]}, &l) {
+			m.squares.add(math.Ldexp(l[i], 32*i))
+		}
+		m.small, m.smallSum, m.smallSquare = 0, 0, [2]uint64{}
 	}
-	for i := range limbs(parquetx.Int128{Hi: int64(m.smallSquare[1]), Lo: m.smallSquare[0]}, &l) {
-		m.squares.add(math.Ldexp(l[i], 32*i))
+	if m.medium != 0 {
+		for i := range limbs(m.mediumSum, &l) {
+			m.sum.add(math.Ldexp(l[i], 32*i))
+		}
+		for i, w := range m.mediumSquare { // 32-bit limbs, each exact
+			m.squares.add(math.Ldexp(float64(w&(1<<32-1)), 64*i))
+			m.squares.add(math.Ldexp(float64(w>>32), 64*i+32))
+		}
+		m.medium, m.mediumSum, m.mediumSquare = 0, parquetx.Int128{}, [3]uint64{}
 	}
-	m.small, m.smallSum, m.smallSquare = 0, 0, [2]uint64{}
+}
+
+// addMedium adds a 64-bit integer to the 128- and 192-bit sums.
+func (m *Moments) addMedium(x int64) {
+	lo, carry := bits.Add64(m.mediumSum.Lo, uint64(x), 0)
+	m.mediumSum = parquetx.Int128{Hi: m.mediumSum.Hi + x>>63 + int64(carry), Lo: lo}
+	a := uint64(x)
+	if x < 0 {
+		a = -a // 2^63 for the smallest int64, as wanted
+	}
+	hi, lo := bits.Mul64(a, a)
+	w0, c0 := bits.Add64(m.mediumSquare[0], lo, 0)
+	w1, c1 := bits.Add64(m.mediumSquare[1], hi, c0)
+	m.mediumSquare = [3]uint64{w0, w1, m.mediumSquare[2] + c1}
+	m.medium++
 }
 
 // AddInt folds one integer (or decimal's unscaled value) in, exactly: the
@@ -68,8 +97,12 @@ func (m *Moments) AddInt(x parquetx.Int128, scale int, nearest float64) {
 	}
 	m.Integer, m.Scale = true, scale
 	m.N++
-	if v := int64(x.Lo); x.Hi == v>>63 && v > -1<<31 && v < 1<<31 {
-		m.addSmall(v)
+	if v := int64(x.Lo); x.Hi == v>>63 {
+		if v > -1<<31 && v < 1<<31 {
+			m.addSmall(v)
+		} else {
+			m.addMedium(v)
+		}
 		return
 	}
 	m.addLarge(x)
