@@ -83,7 +83,7 @@ func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format
 	if r == nil {
 		return
 	}
-	if r.Severity == "" && r.Mostly == 0 {
+	if r.Severity == "" && r.Mostly == 0 && r.MaxFailures == nil {
 		fmt.Fprintf(b, "%s%s: %s\n", indent, key, format(r.Value))
 		return
 	}
@@ -93,6 +93,13 @@ func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format
 	}
 	if r.Mostly > 0 {
 		fmt.Fprintf(b, ", mostly: %s", yamlNumber(r.Mostly))
+	}
+	if m := r.MaxFailures; m != nil {
+		if m.IsPercent {
+			fmt.Fprintf(b, ", max_failures: %q", m.String())
+		} else {
+			fmt.Fprintf(b, ", max_failures: %s", m.String())
+		}
 	}
 	b.WriteString("}\n")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,21 +32,41 @@ func (e *Error) Error() string {
 // maxContractSize bounds what Load reads: contracts are hand-edited files.
 const maxContractSize = 8 << 20
 
-// Load reads and parses a contract file.
+// Load reads and parses a contract file. An ODCS contract with several
+// schema objects takes the object after a #: "orders.odcs.yaml#orders".
 func Load(path string) (*Contract, error) {
-	data, err := readlimit.ReadFile(path, maxContractSize, "a contract")
+	file, object := splitObject(path)
+	data, err := readlimit.ReadFile(file, maxContractSize, "a contract")
 	var tl *readlimit.TooLargeError
 	if errors.As(err, &tl) {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %d MiB; not a contract", maxContractSize>>20)}
+		return nil, &Error{File: file, Msg: fmt.Sprintf("larger than %d MiB; not a contract", maxContractSize>>20)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading contract: %w", err)
 	}
-	return Parse(path, data)
+	return ParseObject(file, data, object)
+}
+
+// splitObject splits "file#object"; a path that exists as written is a file.
+func splitObject(path string) (file, object string) {
+	i := strings.LastIndex(path, "#")
+	if i < 0 {
+		return path, ""
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path, ""
+	}
+	return path[:i], path[i+1:]
 }
 
 // Parse parses a contract; file names it in errors and sources.
 func Parse(file string, data []byte) (*Contract, error) {
+	return ParseObject(file, data, "")
+}
+
+// ParseObject parses a contract in mlgate's format or ODCS; object chooses
+// the schema object of an ODCS contract that has several.
+func ParseObject(file string, data []byte, object string) (*Contract, error) {
 	doc, err := yamlx.Parse(file, data)
 	if err != nil {
 		var ye *yamlx.Error
@@ -57,8 +78,18 @@ func Parse(file string, data []byte) (*Contract, error) {
 	if doc.Empty() {
 		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: "want exactly one YAML document"}
 	}
+	if _, ok := isODCS(doc.Body); ok {
+		o, err := ParseODCS(file, data)
+		if err != nil {
+			return nil, err
+		}
+		return o.Object(object)
+	}
+	if object != "" {
+		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: fmt.Sprintf("#%s chooses an ODCS schema object, and this is not an ODCS contract", object)}
+	}
 	p := &contractParser{file: file}
-	c := &Contract{File: file}
+	c := &Contract{File: file, Format: FormatMlgate}
 	if err := p.document(doc.Body, c); err != nil {
 		return nil, err
 	}
@@ -233,13 +264,41 @@ func (p *contractParser) mostly(n ast.Node) (float64, error) {
 	return m, nil
 }
 
+// maxFailures reads a bound on failing rows: 5 (rows), "1%" (at most) or
+// "<1%" (less than).
+func (p *contractParser) maxFailures(n ast.Node) (*MaxFailures, error) {
+	if v, ok := yamlx.Unwrap(n).(*ast.IntegerNode); ok {
+		rows, err := p.integer(v, "max_failures")
+		if err == nil && rows < 0 {
+			err = p.errorf(n, "max_failures must not be negative")
+		}
+		return &MaxFailures{Rows: rows}, err
+	}
+	s, err := p.str(n, "max_failures")
+	if err != nil {
+		return nil, err
+	}
+	m := &MaxFailures{IsPercent: true}
+	t := strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(t, "<"); ok {
+		m.Strict, t = true, strings.TrimSpace(rest)
+	}
+	num, ok := strings.CutSuffix(t, "%")
+	f, perr := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if !ok || perr != nil || f < 0 || f > 100 {
+		return nil, p.errorf(n, "max_failures %q: want a number of rows, a percentage such as \"1%%\", or \"<1%%\"", s)
+	}
+	m.Percent = f
+	return m, nil
+}
+
 // rule reads a rule written either as its value or as a mapping
 // {value: ..., severity: ..., mostly: ...}.
 func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*Rule[T], error) {
 	r := &Rule[T]{Pos: pos(e.keyN)}
 	valueN := e.value
 	if m, ok := yamlx.Unwrap(e.value).(*ast.MappingNode); ok {
-		entries, err := p.mapping(m, e.key, []string{"value", "severity", "mostly"})
+		entries, err := p.mapping(m, e.key, []string{"value", "severity", "mostly", "max_failures"})
 		if err != nil {
 			return nil, err
 		}
@@ -254,6 +313,10 @@ func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*R
 				}
 			case "mostly":
 				if r.Mostly, err = p.mostly(se.value); err != nil {
+					return nil, err
+				}
+			case "max_failures":
+				if r.MaxFailures, err = p.maxFailures(se.value); err != nil {
 					return nil, err
 				}
 			}
@@ -570,7 +633,7 @@ func (p *contractParser) checkColumn(col *Column) error {
 		}
 	}
 	if col.Allowed != nil && t.numeric() {
-		float := t.Name.IsFloat()
+		float := t.Name.IsFloat() || t.Family == "number"
 		for _, v := range col.Allowed.Value {
 			if _, err := ParseNumber(v); err != nil && !(float && isSpecialFloat(v)) {
 				return errAt(col.Allowed.Pos, "allowed value %q is not a number but the column is %s", v, t)

@@ -121,7 +121,15 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	for _, f := range later {
 		r.emit(f())
 	}
-	return &Result{Checks: r.out, Details: evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}}, nil
+	details := evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}
+	if p.contract.Format == FormatODCS {
+		details.Format, details.Object = FormatODCS, p.contract.Object
+	}
+	for _, s := range p.contract.Skipped {
+		src := r.source(s.Pos)
+		details.Skipped = append(details.Skipped, evidence.SkippedRule{Rule: s.Rule, Reason: s.Reason, Source: &src})
+	}
+	return &Result{Checks: r.out, Details: details}, nil
 }
 
 func (r *run) emit(c evidence.Check) {
@@ -190,40 +198,42 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		out = append(out, constant(r.schemaCheck(prefix+"type", col.Name, col.Type.Pos, sev(col.Type.Severity),
 			map[string]any{"type": col.Type.Value.String()}, typeRule{col.Name, col.Type.Value})))
 	}
-	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any) *checkInfo {
-		return newInfo(prefix+rule, col.Name, sev(severity), mostly(m), r.source(at), expected)
+	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any, mf *MaxFailures) *checkInfo {
+		ci := newInfo(prefix+rule, col.Name, sev(severity), mostly(m), r.source(at), expected)
+		ci.maxFailures = mf
+		return ci
 	}
 	var checks []valueCheck
 	if col.Nullable != nil && !col.Nullable.Value {
-		checks = append(checks, &notNullCheck{checkInfo: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false})})
+		checks = append(checks, &notNullCheck{checkInfo: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false}, col.Nullable.MaxFailures)})
 	}
 	if rule := col.MaxNullFraction; rule != nil {
-		c := &notNullCheck{checkInfo: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}), maxFraction: rule.Value}
+		c := &notNullCheck{checkInfo: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}, nil), maxFraction: rule.Value}
 		c.mostly = 1 - rule.Value
 		checks = append(checks, c)
 	}
 	if rule := col.Min; rule != nil {
-		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}), rule.Value, false))
+		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false))
 	}
 	if rule := col.Max; rule != nil {
-		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}), rule.Value, true))
+		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, true))
 	}
 	if rule := col.Allowed; rule != nil {
-		c := newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}), rule.Value)
+		c := newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}, rule.MaxFailures), rule.Value)
 		checks = append(checks, c)
 	}
 	if rule := col.Pattern; rule != nil {
-		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}), re: r.plan.patterns[col.Name], fast: compileSeq(rule.Value)})
+		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}, rule.MaxFailures), re: r.plan.patterns[col.Name], fast: compileSeq(rule.Value)})
 	}
 	binary := false
 	for _, fc := range usable {
 		binary = binary || (fc != nil && fc.Type.Name != parquetx.TypeString)
 	}
 	if rule := col.MinLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}), limit: rule.Value, binary: binary})
+		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}, rule.MaxFailures), limit: rule.Value, binary: binary})
 	}
 	if rule := col.MaxLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}), limit: rule.Value, upper: true, binary: binary})
+		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}, rule.MaxFailures), limit: rule.Value, upper: true, binary: binary})
 	}
 	for _, vc := range checks {
 		r.register(vc, usable)
@@ -236,7 +246,7 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		})
 	}
 	if rule := col.Unique; rule != nil && rule.Value {
-		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}), []string{col.Name}))
+		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}, rule.MaxFailures), []string{col.Name}))
 	}
 	return out
 }

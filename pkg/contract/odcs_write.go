@@ -1,0 +1,262 @@
+package contract
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// ODCSVersion is the ODCS release MarshalODCS writes.
+const ODCSVersion = "v3.1.0"
+
+// MarshalODCS writes a contract as an ODCS v3.1.0 document with one schema
+// object, and lists what ODCS cannot say (a strict column set, the severity
+// of a bound) so that a conversion never loses a rule in silence.
+func MarshalODCS(c *Contract) (out []byte, lost []string) {
+	var b strings.Builder
+	name := c.Object
+	if name == "" {
+		name = c.Name
+	}
+	if name == "" {
+		name = "data"
+	}
+	fmt.Fprintf(&b, "apiVersion: %s\nkind: DataContract\nid: %s\nversion: 1.0.0\nstatus: active\n", ODCSVersion, yamlString(name))
+	if c.Name != "" {
+		fmt.Fprintf(&b, "name: %s\n", yamlString(c.Name))
+	}
+	fmt.Fprintf(&b, "schema:\n  - name: %s\n", yamlString(name))
+	var quality []string
+	d := c.Dataset
+	if d.MinRows != nil {
+		quality = append(quality, odcsQuality("rowCount", "mustBeGreaterOrEqualTo", strconv.FormatInt(d.MinRows.Value, 10), "", d.MinRows.Severity, nil))
+	}
+	if d.MaxRows != nil {
+		quality = append(quality, odcsQuality("rowCount", "mustBeLessOrEqualTo", strconv.FormatInt(d.MaxRows.Value, 10), "", d.MaxRows.Severity, nil))
+	}
+	for _, k := range d.Unique {
+		quality = append(quality, odcsQuality("duplicateValues", "mustBe", "0", "", k.Severity, map[string]string{"properties": yamlList(k.Value)}))
+	}
+	if d.Strict != nil && d.Strict.Value {
+		lost = append(lost, "dataset.strict: ODCS has no rule refusing columns the contract does not list")
+	}
+	writeList(&b, "    ", "quality", quality)
+	if len(c.Columns) > 0 {
+		b.WriteString("    properties:\n")
+	}
+	for _, col := range c.Columns {
+		lost = append(lost, writeODCSProperty(&b, col)...)
+	}
+	for _, s := range c.Skipped {
+		lost = append(lost, fmt.Sprintf("%s: not run by mlgate (%s), so not carried over", s.Rule, s.Reason))
+	}
+	return []byte(b.String()), lost
+}
+
+// odcsLogicalOf is the ODCS logical type of a contract type.
+func odcsLogicalOf(t TypeSpec) string {
+	switch {
+	case t.Family != "":
+		return t.Family
+	case t.Name.IsInteger():
+		return "integer"
+	case t.Name.IsNumeric():
+		return "number"
+	case t.Name == parquetx.TypeString, t.Name == parquetx.TypeDate, t.Name == parquetx.TypeTimestamp, t.Name == parquetx.TypeTime, t.Name == parquetx.TypeBoolean:
+		return string(t.Name)
+	case t.Name == parquetx.TypeStruct:
+		return "object"
+	case t.Name == parquetx.TypeList:
+		return "array"
+	}
+	return ""
+}
+
+func writeODCSProperty(b *strings.Builder, col *Column) (lost []string) {
+	const in = "        "
+	fmt.Fprintf(b, "      - name: %s\n", yamlString(col.Name))
+	if col.Description != "" {
+		fmt.Fprintf(b, "%sdescription: %s\n", in, yamlString(col.Description))
+	}
+	sev := func(s evidence.Severity) evidence.Severity { return severityOf(s, col.Default.Severity) }
+	// tolerance is a rule's bound on failures in ODCS terms: the column's
+	// mostly and the rule's own settings; nil means none may fail.
+	tolerance := func(mostly float64, mf *MaxFailures) *MaxFailures {
+		if mf != nil {
+			return mf
+		}
+		if m := mostlyOf(mostly, col.Default.Mostly); m < 1 {
+			return &MaxFailures{IsPercent: true, Percent: roundPercent((1 - m) * 100)}
+		}
+		return nil
+	}
+	plain := func(s evidence.Severity, mostly float64, mf *MaxFailures) bool {
+		return sev(s) == evidence.SeverityError && tolerance(mostly, mf) == nil
+	}
+	logical := ""
+	if col.Type != nil {
+		logical = odcsLogicalOf(col.Type.Value)
+		if logical != "" {
+			fmt.Fprintf(b, "%slogicalType: %s\n", in, logical)
+		}
+		if !col.Type.Value.IsFamily() {
+			fmt.Fprintf(b, "%sphysicalType: %s\n", in, yamlString(col.Type.Value.String()))
+		}
+		if col.Type.Severity == evidence.SeverityWarn {
+			lost = append(lost, col.Name+".type: ODCS types have no severity; written as an error")
+		}
+	}
+	var quality []string
+	if r := col.Nullable; r != nil && !r.Value {
+		if plain(r.Severity, r.Mostly, r.MaxFailures) {
+			fmt.Fprintf(b, "%srequired: true\n", in)
+		} else {
+			quality = append(quality, odcsTolerance("nullValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), nil))
+		}
+	}
+	if r := col.MaxNullFraction; r != nil {
+		quality = append(quality, odcsQuality("nullValues", "mustBeLessOrEqualTo", yamlNumber(roundPercent(r.Value*100)), "percent", sev(r.Severity), nil))
+	}
+	if r := col.Unique; r != nil && r.Value {
+		if plain(r.Severity, r.Mostly, r.MaxFailures) {
+			fmt.Fprintf(b, "%sunique: true\n", in)
+		} else {
+			quality = append(quality, odcsQuality("duplicateValues", "mustBe", "0", "", sev(r.Severity), nil))
+			if tolerance(r.Mostly, r.MaxFailures) != nil {
+				lost = append(lost, col.Name+".unique: ODCS duplicateValues with a tolerance is not run by mlgate; written with none")
+			}
+		}
+	}
+	if r := col.Allowed; r != nil {
+		quality = append(quality, odcsTolerance("invalidValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"validValues": yamlList(r.Value)}))
+	}
+	var opts []string
+	if r := col.Pattern; r != nil {
+		if plain(r.Severity, r.Mostly, r.MaxFailures) && logical == "string" {
+			opts = append(opts, "pattern: "+yamlString(r.Value))
+		} else {
+			quality = append(quality, odcsTolerance("invalidValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"pattern": yamlString(r.Value)}))
+		}
+	}
+	option := func(key string, r interface{ settings() ruleSettings }, value string) {
+		s := r.settings()
+		opts = append(opts, key+": "+value)
+		if !plain(s.severity, s.mostly, s.maxFailures) {
+			lost = append(lost, fmt.Sprintf("%s.%s: ODCS logicalTypeOptions have no severity or tolerance; written as an error with none", col.Name, key))
+		}
+	}
+	numeric := logical == "integer" || logical == "number"
+	for key, r := range map[string]*Rule[Number]{"minimum": col.Min, "maximum": col.Max} {
+		if r == nil {
+			continue
+		}
+		if !numeric {
+			lost = append(lost, fmt.Sprintf("%s.%s: ODCS bounds need logicalType integer or number", col.Name, key))
+			continue
+		}
+		option(key, r, r.Value.Text)
+	}
+	for key, r := range map[string]*Rule[int64]{"minLength": col.MinLength, "maxLength": col.MaxLength} {
+		if r == nil {
+			continue
+		}
+		if logical != "string" {
+			lost = append(lost, fmt.Sprintf("%s.%s: ODCS lengths need logicalType string", col.Name, key))
+			continue
+		}
+		option(key, r, strconv.FormatInt(r.Value, 10))
+	}
+	if len(opts) > 0 {
+		sortOptions(opts)
+		fmt.Fprintf(b, "%slogicalTypeOptions:\n", in)
+		for _, o := range opts {
+			fmt.Fprintf(b, "%s  %s\n", in, o)
+		}
+	}
+	writeList(b, in, "quality", quality)
+	return lost
+}
+
+// sortOptions orders logicalTypeOptions as a person writes them.
+func sortOptions(opts []string) {
+	rank := map[string]int{"minimum": 0, "maximum": 1, "minLength": 2, "maxLength": 3, "pattern": 4}
+	key := func(s string) int { k, _, _ := strings.Cut(s, ":"); return rank[k] }
+	for i := 1; i < len(opts); i++ {
+		for j := i; j > 0 && key(opts[j]) < key(opts[j-1]); j-- {
+			opts[j], opts[j-1] = opts[j-1], opts[j]
+		}
+	}
+}
+
+// roundPercent drops float noise ((1-0.95)*100 is 5.000000000000004).
+func roundPercent(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 12, 64), 64)
+	return v
+}
+
+// ruleSettings are a rule's severity and tolerances, whatever its value type.
+type ruleSettings struct {
+	severity    evidence.Severity
+	mostly      float64
+	maxFailures *MaxFailures
+}
+
+func (r *Rule[T]) settings() ruleSettings {
+	return ruleSettings{r.Severity, r.Mostly, r.MaxFailures}
+}
+
+// odcsTolerance writes a library metric bounded by a tolerance.
+func odcsTolerance(metric string, m *MaxFailures, sev evidence.Severity, args map[string]string) string {
+	switch {
+	case m == nil:
+		return odcsQuality(metric, "mustBe", "0", "", sev, args)
+	case !m.IsPercent:
+		return odcsQuality(metric, "mustBeLessOrEqualTo", strconv.FormatInt(m.Rows, 10), "rows", sev, args)
+	case m.Strict:
+		return odcsQuality(metric, "mustBeLessThan", yamlNumber(m.Percent), "percent", sev, args)
+	}
+	return odcsQuality(metric, "mustBeLessOrEqualTo", yamlNumber(m.Percent), "percent", sev, args)
+}
+
+// odcsQuality writes one library quality rule as a list item body.
+func odcsQuality(metric, op, value, unit string, sev evidence.Severity, args map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "metric: %s\n", metric)
+	if len(args) > 0 {
+		b.WriteString("arguments:\n")
+		for _, k := range []string{"properties", "validValues", "pattern"} {
+			if v, ok := args[k]; ok {
+				fmt.Fprintf(&b, "  %s: %s\n", k, v)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "%s: %s\n", op, value)
+	if unit != "" {
+		fmt.Fprintf(&b, "unit: %s\n", unit)
+	}
+	if sev == evidence.SeverityWarn {
+		b.WriteString("severity: warning\n")
+	}
+	return b.String()
+}
+
+// writeList writes key: followed by items, each a block of lines.
+func writeList(b *strings.Builder, indent, key string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "%s%s:\n", indent, key)
+	for _, it := range items {
+		lines := strings.Split(strings.TrimSuffix(it, "\n"), "\n")
+		for i, l := range lines {
+			lead := "    "
+			if i == 0 {
+				lead = "  - "
+			}
+			fmt.Fprintf(b, "%s%s%s\n", indent, lead, l)
+		}
+	}
+}
