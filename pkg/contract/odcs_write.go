@@ -260,3 +260,20 @@ func writeList(b *strings.Builder, indent, key string, items []string) {
 		}
 	}
 }
+
+// Write writes a contract in a format, FormatMlgate or FormatODCS, and says
+// what the format cannot carry. A contract's skipped rules are never run by
+// mlgate, so they are reported lost in either format.
+func Write(c *Contract, format string) (out []byte, lost []string, err error) {
+	switch format {
+	case FormatODCS:
+		out, lost = MarshalODCS(c)
+		return out, lost, nil
+	case FormatMlgate, "":
+		for _, s := range c.Skipped {
+			lost = append(lost, fmt.Sprintf("%s: not run by mlgate (%s), so not carried over", s.Rule, s.Reason))
+		}
+		return Marshal(c), lost, nil
+	}
+	return nil, nil, fmt.Errorf("contract format %q: want %s or %s", format, FormatMlgate, FormatODCS)
+}
