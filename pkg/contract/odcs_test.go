@@ -129,3 +129,35 @@ schema:
 		t.Error("an object chosen in a mlgate contract was accepted")
 	}
 }
+
+// TestREADMEODCSSideBySide holds the README's two contracts to saying the
+// same thing.
+func TestREADMEODCSSideBySide(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "### ODCS contracts")
+	var blocks []string
+	for _, part := range strings.Split(section, "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		blocks = append(blocks, block)
+		if len(blocks) == 2 {
+			break
+		}
+	}
+	if len(blocks) != 2 {
+		t.Fatalf("README's ODCS section has %d yaml blocks, want 2", len(blocks))
+	}
+	odcs, err := Parse("README-odcs.yaml", []byte(blocks[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := Parse("README-mlgate.yaml", []byte(blocks[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := Marshal(odcs), Marshal(own); string(a) != string(b) {
+		t.Errorf("the README's side-by-side contracts differ:\n%s\n---\n%s", a, b)
+	}
+}
