@@ -25,16 +25,17 @@ var odcsRules = []odcsRule{
 	{"column.cat.allowed", "count(*) FILTER (WHERE cat NOT IN ('a', 'b', 'c'))", "count(cat)"},
 	{"column.id.min", "count(*) FILTER (WHERE id <= 0)", "count(id)"},
 	{"column.d38.nullable", "count(*) - count(d38)", "count(*)"},
+	{"column.s.missing", "count(*) FILTER (WHERE s IS NULL OR s IN ('user0', 'user7'))", "count(*)"},
 }
 
 // odcsContract writes an ODCS v3.1.0 contract with two objects over the
 // same table: "within", whose tolerances are DuckDB's own failure counts
 // (every rule passes), and "beyond", one step stricter (every rule fails).
 func odcsContract(n map[string][2]int64, rows int64) string {
-	nul, pat, cat, d38 := n["column.s.nullable"][0], n["column.s.pattern"][0], n["column.cat.allowed"], n["column.d38.nullable"]
+	nul, pat, cat, d38, miss := n["column.s.nullable"][0], n["column.s.pattern"][0], n["column.cat.allowed"], n["column.d38.nullable"], n["column.s.missing"][0]
 	catPct := strconv.FormatFloat(100*float64(cat[0])/float64(cat[1]), 'g', -1, 64)
 	d38Pct := strconv.FormatFloat(100*float64(d38[0])/float64(d38[1]), 'g', -1, 64)
-	object := func(name string, idMin int64, nulOp string, nulN int64, patOp string, patN int64, catOp, d38Op string, lo, hi int64) string {
+	object := func(name string, idMin int64, nulOp string, nulN int64, patOp string, patN int64, catOp, d38Op string, lo, hi int64, missN int64) string {
 		return fmt.Sprintf(`  - name: %[1]s
     physicalName: t
     quality:
@@ -56,6 +57,10 @@ func odcsContract(n map[string][2]int64, rows int64) string {
               pattern: '^user[0-9]$'
             %[5]s: %[6]d
             unit: rows
+          - metric: missingValues
+            arguments:
+              missingValues: [null, user0, user7]
+            mustBeLessOrEqualTo: %[13]d
       - name: cat
         logicalType: string
         quality:
@@ -71,11 +76,11 @@ func odcsContract(n map[string][2]int64, rows int64) string {
           - metric: nullValues
             %[8]s: %[12]s
             unit: percent
-`, name, idMin, nulOp, nulN, patOp, patN, catOp, d38Op, lo, hi, catPct, d38Pct)
+`, name, idMin, nulOp, nulN, patOp, patN, catOp, d38Op, lo, hi, catPct, d38Pct, missN)
 	}
 	return "apiVersion: v3.1.0\nkind: DataContract\nid: differential\nversion: 1.0.0\nstatus: active\nschema:\n" +
-		object("within", -1, "mustBeLessOrEqualTo", nul, "mustBeLessThan", pat+1, "mustBeLessOrEqualTo", "mustBeLessOrEqualTo", rows-1, rows+1) +
-		object("beyond", 0, "mustBeLessThan", nul, "mustBeLessOrEqualTo", pat-1, "mustBeLessThan", "mustBeLessThan", rows, rows+2)
+		object("within", -1, "mustBeLessOrEqualTo", nul, "mustBeLessThan", pat+1, "mustBeLessOrEqualTo", "mustBeLessOrEqualTo", rows-1, rows+1, miss) +
+		object("beyond", 0, "mustBeLessThan", nul, "mustBeLessOrEqualTo", pat-1, "mustBeLessThan", "mustBeLessThan", rows, rows+2, miss-1)
 }
 
 // TestODCSDifferentialDuckDB runs ODCS library metrics with row and percent

@@ -129,6 +129,8 @@ type Column struct {
 	Unique          *Rule[bool]
 	MinLength       *Rule[int64]
 	MaxLength       *Rule[int64]
+	// Missing fails values that stand for no value (and nulls, if listed).
+	Missing *Rule[Missing]
 
 	// pkPos and pkPosition place an ODCS primary-key property.
 	pkPos      Pos

@@ -627,7 +627,24 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 		}
 		col.Unique = &Rule[bool]{Value: true, Severity: sev, Pos: t.at}
 	case "missingValues":
-		skip("missingValues (sentinel values counted as missing) is not run yet")
+		list := get(args, "missingValues")
+		if list == nil {
+			skip("missingValues needs arguments.missingValues")
+			return nil
+		}
+		var m Missing
+		for _, it := range items(list) {
+			if _, null := yamlx.Unwrap(it).(*ast.NullNode); null {
+				m.Nulls = true
+				continue
+			}
+			m.Values = append(m.Values, text(it))
+		}
+		r := &Rule[Missing]{Value: m, Severity: sev, Pos: t.at, MaxFailures: bound}
+		if bound.none() {
+			r.MaxFailures = nil
+		}
+		col.Missing = r
 	default:
 		skip(fmt.Sprintf("metric %q does not apply to a property", metric))
 	}

@@ -133,6 +133,9 @@ func writeODCSProperty(b *strings.Builder, col *Column) (lost []string) {
 	if r := col.Allowed; r != nil {
 		quality = append(quality, odcsTolerance("invalidValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"validValues": yamlList(r.Value)}))
 	}
+	if r := col.Missing; r != nil {
+		quality = append(quality, odcsTolerance("missingValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"missingValues": r.Value.String()}))
+	}
 	var opts []string
 	if r := col.Pattern; r != nil {
 		if plain(r.Severity, r.Mostly, r.MaxFailures) && logical == "string" {
@@ -227,7 +230,7 @@ func odcsQuality(metric, op, value, unit string, sev evidence.Severity, args map
 	fmt.Fprintf(&b, "metric: %s\n", metric)
 	if len(args) > 0 {
 		b.WriteString("arguments:\n")
-		for _, k := range []string{"properties", "validValues", "pattern"} {
+		for _, k := range []string{"properties", "validValues", "missingValues", "pattern"} {
 			if v, ok := args[k]; ok {
 				fmt.Fprintf(&b, "  %s: %s\n", k, v)
 			}

@@ -480,7 +480,7 @@ func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
 
 var columnKeys = []string{
 	"name", "type", "description", "nullable", "max_null_fraction", "min", "max",
-	"allowed", "pattern", "unique", "min_length", "max_length", "severity", "mostly",
+	"allowed", "pattern", "unique", "min_length", "max_length", "missing", "severity", "mostly",
 }
 
 func (p *contractParser) column(n ast.Node) (*Column, error) {
@@ -564,6 +564,29 @@ func (p *contractParser) column(n ast.Node) (*Column, error) {
 					return "", p.errorf(n, "%s is not a valid RE2 regular expression: %v", what("pattern"), rerr)
 				}
 				return s, nil
+			})
+		case "missing":
+			col.Missing, err = rule(p, e, func(n ast.Node) (Missing, error) {
+				items, err := p.sequence(n, what("missing"))
+				if err != nil {
+					return Missing{}, err
+				}
+				var m Missing
+				for _, it := range items {
+					if _, null := yamlx.Unwrap(it).(*ast.NullNode); null {
+						m.Nulls = true
+						continue
+					}
+					s, err := p.str(it, what("missing")+" value")
+					if err != nil {
+						return Missing{}, err
+					}
+					m.Values = append(m.Values, s)
+				}
+				if len(items) == 0 {
+					return Missing{}, p.errorf(n, "%s must list at least one value (null for nulls)", what("missing"))
+				}
+				return m, nil
 			})
 		case "allowed":
 			col.Allowed, err = rule(p, e, func(n ast.Node) ([]string, error) {

@@ -212,6 +212,9 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		c.mostly = 1 - rule.Value
 		checks = append(checks, c)
 	}
+	if rule := col.Missing; rule != nil {
+		checks = append(checks, newMissingCheck(info("missing", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"missing": rule.Value.expected()}, rule.MaxFailures), rule.Value))
+	}
 	if rule := col.Min; rule != nil {
 		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false))
 	}
@@ -288,7 +291,7 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1) {
+			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1 || info.maxFailures != nil) {
 				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
 					if r.err == nil {
 						r.err = err
@@ -308,6 +311,17 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 	}
 }
 
+// countsNulls reports whether a check judges nulls rather than skipping them.
+func countsNulls(vc valueCheck) bool {
+	switch c := vc.(type) {
+	case *notNullCheck:
+		return true
+	case *missingCheck:
+		return c.nulls
+	}
+	return false
+}
+
 // proven is a check's failure count and values tested on a chunk (or page)
 // when its statistics decide it.
 func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failures, total int64, ok bool) {
@@ -316,7 +330,7 @@ func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failur
 		return 0, 0, false
 	}
 	total = st.NumValues
-	if _, isNull := vc.(*notNullCheck); !isNull {
+	if !countsNulls(vc) {
 		total, _ = nonNull(col, st)
 	}
 	return failures, total, true
