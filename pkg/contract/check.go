@@ -37,8 +37,11 @@ type checkInfo struct {
 	mostly   float64
 	// maxFailures, when set, bounds the failing rows beside mostly.
 	maxFailures *MaxFailures
-	source      evidence.Source
-	expected    any
+	// judge, when set, replaces mostly and maxFailures (freshness passes
+	// when any value is recent).
+	judge    func(failures, total int64) bool
+	source   evidence.Source
+	expected any
 
 	mu       sync.Mutex
 	failures int64
@@ -116,13 +119,16 @@ func (ci *checkInfo) evidenceCheck(message string) evidence.Check {
 		}
 		return c
 	}
-	if ci.failures > 0 && !ci.allows() {
+	if (ci.failures > 0 || ci.judge != nil) && !ci.allows() {
 		c.Status = evidence.StatusFail
 		if ci.severity == evidence.SeverityWarn {
 			c.Status = evidence.StatusWarn
 		}
 	}
 	if c.Status == evidence.StatusPass {
+		if ci.judge != nil {
+			c.Failures = 0 // a rule about one value: no value fails it
+		}
 		return c // failures within mostly need no examples
 	}
 	if m := ci.maxFailures; m != nil && !m.Allows(ci.failures, ci.total) {
@@ -145,6 +151,9 @@ func (ci *checkInfo) evidenceCheck(message string) evidence.Check {
 // allows judges the failures against mostly and max_failures; a rule with
 // max_failures alone is not also held to the default mostly of 1.
 func (ci *checkInfo) allows() bool {
+	if ci.judge != nil {
+		return ci.judge(ci.failures, ci.total)
+	}
 	if ci.maxFailures != nil && ci.mostly >= 1 {
 		return ci.maxFailures.Allows(ci.failures, ci.total)
 	}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -92,6 +93,8 @@ type Contract struct {
 	Object string
 	// Skipped lists the rules of the file that are not run, with why.
 	Skipped []Skipped
+	// DataLocation is where an ODCS contract's server says the data is.
+	DataLocation string
 }
 
 // The contract formats mlgate reads.
@@ -131,6 +134,8 @@ type Column struct {
 	MaxLength       *Rule[int64]
 	// Missing fails values that stand for no value (and nulls, if listed).
 	Missing *Rule[Missing]
+	// Freshness requires the newest value within an age of the as-of time.
+	Freshness *Rule[time.Duration]
 
 	// pkPos and pkPosition place an ODCS primary-key property.
 	pkPos      Pos

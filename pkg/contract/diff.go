@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -211,6 +212,7 @@ func (d *differ) column(o, n *Column) {
 		func(o, n []string) bool { return !subset(n, o) })
 	ruleChange(d, p+"missing", o.Missing, n.Missing, defs, Missing.String, func(a, b Missing) bool { return a.Nulls == b.Nulls && setEqual(a.Values, b.Values) },
 		func(o, n Missing) bool { return o.Nulls && !n.Nulls || !subset(o.Values, n.Values) })
+	ruleChange(d, p+"freshness", o.Freshness, n.Freshness, defs, FormatAge, eq[time.Duration], func(o, n time.Duration) bool { return n > o })
 	ruleChange(d, p+"pattern", o.Pattern, n.Pattern, defs, yamlString, eq[string], func(string, string) bool { return true })
 	ruleChange(d, p+"min_length", o.MinLength, n.MinLength, defs, func(v int64) string { return fmt.Sprint(v) }, eq[int64], func(o, n int64) bool { return n < o })
 	ruleChange(d, p+"max_length", o.MaxLength, n.MaxLength, defs, func(v int64) string { return fmt.Sprint(v) }, eq[int64], func(o, n int64) bool { return n > o })

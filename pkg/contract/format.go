@@ -60,6 +60,7 @@ func Marshal(c *Contract) []byte {
 		writeRule(&b, in, "allowed", col.Allowed, yamlList)
 		writeRule(&b, in, "pattern", col.Pattern, yamlString)
 		writeRule(&b, in, "missing", col.Missing, Missing.String)
+		writeRule(&b, in, "freshness", col.Freshness, FormatAge)
 		writeRule(&b, in, "min_length", col.MinLength, func(v int64) string { return strconv.FormatInt(v, 10) })
 		writeRule(&b, in, "max_length", col.MaxLength, func(v int64) string { return strconv.FormatInt(v, 10) })
 		writeRule(&b, in, "unique", col.Unique, strconv.FormatBool)

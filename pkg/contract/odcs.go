@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -208,6 +210,14 @@ func (p *odcsParser) read(data []byte) (*ODCS, error) {
 	if len(p.out.Objects) == 0 {
 		return nil, p.errorf(body, "the contract has no schema objects to validate")
 	}
+	for _, c := range p.out.Objects {
+		c.DataLocation = p.out.DataLocation()
+	}
+	for _, sla := range items(get(body, "slaProperties")) {
+		if err := p.sla(sla); err != nil {
+			return nil, err
+		}
+	}
 	return p.out, nil
 }
 
@@ -279,7 +289,11 @@ func (p *odcsParser) server(n ast.Node) (Server, bool) {
 	s := Server{Name: text(get(n, "server")), Type: text(get(n, "type")), Pos: keyPos(n, "type")}
 	switch s.Type {
 	case "local":
+		// A relative path is the contract's neighbour, wherever mlgate runs.
 		s.Location = text(get(n, "path"))
+		if s.Location != "" && !filepath.IsAbs(s.Location) {
+			s.Location = filepath.Join(filepath.Dir(p.file), s.Location)
+		}
 	case "s3":
 		s.Location = text(get(n, "location"))
 	case "gcs":
@@ -811,4 +825,73 @@ func (o *ODCS) DataLocation() string {
 		}
 	}
 	return ""
+}
+
+// sla reads an SLA property; latency (ODCS's word for freshness) on an
+// element becomes that column's freshness rule. The other SLA properties
+// (availability dates, retention, time of availability) describe the
+// service, not the data mlgate reads.
+func (p *odcsParser) sla(n ast.Node) error {
+	prop := text(get(n, "property"))
+	if prop != "latency" && prop != "ly" && prop != "freshness" {
+		return nil
+	}
+	at := keyPos(n, "property")
+	element := text(get(n, "element"))
+	value, unit := text(get(n, "value")), text(get(n, "unit"))
+	skipAll := func(reason string) {
+		for _, c := range p.out.Objects {
+			c.Skipped = append(c.Skipped, Skipped{Rule: "slaProperties " + prop, Reason: reason, Pos: at})
+		}
+	}
+	if element == "" {
+		skipAll("latency without an element names no column to hold to it")
+		return nil
+	}
+	age, err := slaAge(value, unit)
+	if err != nil {
+		return p.errorf(get(n, "value"), "slaProperties %s: %v", prop, err)
+	}
+	for _, el := range strings.Split(element, ",") {
+		object, column, qualified := strings.Cut(strings.TrimSpace(el), ".")
+		var targets []*Contract
+		for _, c := range p.out.Objects {
+			if !qualified || c.Object == object {
+				targets = append(targets, c)
+			}
+		}
+		if !qualified {
+			column = object
+		}
+		found := false
+		for _, c := range targets {
+			if col := c.Column(column); col != nil {
+				col.Freshness = &Rule[time.Duration]{Value: age, Pos: at}
+				found = true
+			}
+		}
+		if !found {
+			return &Error{File: p.file, Pos: keyPos(n, "element"), Msg: fmt.Sprintf("slaProperties %s: element %q is not a property of the contract", prop, el)}
+		}
+	}
+	return nil
+}
+
+// slaAge reads an SLA value and unit (d, day, days; h, hours; y, years...).
+func slaAge(value, unit string) (time.Duration, error) {
+	n, err := strconv.ParseFloat(value, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("value %q is not a positive number", value)
+	}
+	units := map[string]time.Duration{
+		"y": 365 * 24 * time.Hour, "yr": 365 * 24 * time.Hour, "year": 365 * 24 * time.Hour, "years": 365 * 24 * time.Hour,
+		"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
+		"h": time.Hour, "hr": time.Hour, "hour": time.Hour, "hours": time.Hour,
+		"m": time.Minute, "min": time.Minute, "minute": time.Minute, "minutes": time.Minute,
+	}
+	u, ok := units[strings.ToLower(unit)]
+	if !ok {
+		return 0, fmt.Errorf("unit %q: want d, h, m or y", unit)
+	}
+	return time.Duration(n * float64(u)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/parquetx"
@@ -50,6 +51,20 @@ func MarshalODCS(c *Contract) (out []byte, lost []string) {
 	for _, col := range c.Columns {
 		lost = append(lost, writeODCSProperty(&b, col)...)
 	}
+	var sla []string
+	for _, col := range c.Columns {
+		if r := col.Freshness; r != nil {
+			value, unit := strconv.FormatFloat(r.Value.Hours(), 'g', -1, 64), "h"
+			if r.Value%(24*time.Hour) == 0 {
+				value, unit = strconv.FormatInt(int64(r.Value/(24*time.Hour)), 10), "d"
+			}
+			sla = append(sla, fmt.Sprintf("property: latency\nvalue: %s\nunit: %s\nelement: %s\n", value, unit, yamlString(name+"."+col.Name)))
+			if r.Severity == evidence.SeverityWarn || col.Default.Severity == evidence.SeverityWarn {
+				lost = append(lost, col.Name+".freshness: ODCS SLA properties have no severity; written as an error")
+			}
+		}
+	}
+	writeList(&b, "", "slaProperties", sla)
 	for _, s := range c.Skipped {
 		lost = append(lost, fmt.Sprintf("%s: not run by mlgate (%s), so not carried over", s.Rule, s.Reason))
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mlgate/mlgate/internal/readlimit"
 
@@ -480,7 +481,7 @@ func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
 
 var columnKeys = []string{
 	"name", "type", "description", "nullable", "max_null_fraction", "min", "max",
-	"allowed", "pattern", "unique", "min_length", "max_length", "missing", "severity", "mostly",
+	"allowed", "pattern", "unique", "min_length", "max_length", "missing", "freshness", "severity", "mostly",
 }
 
 func (p *contractParser) column(n ast.Node) (*Column, error) {
@@ -565,6 +566,21 @@ func (p *contractParser) column(n ast.Node) (*Column, error) {
 				}
 				return s, nil
 			})
+		case "freshness":
+			col.Freshness, err = rule(p, e, func(n ast.Node) (time.Duration, error) {
+				s, err := p.str(n, what("freshness"))
+				if err != nil {
+					return 0, err
+				}
+				d, err := ParseAge(s)
+				if err != nil {
+					return 0, p.errorf(n, "%s: %v", what("freshness"), err)
+				}
+				return d, nil
+			})
+			if err == nil && (col.Freshness.Mostly > 0 || col.Freshness.MaxFailures != nil) {
+				err = p.errorf(e.keyN, "%s: freshness is about the newest value and takes no mostly or max_failures", what("freshness"))
+			}
 		case "missing":
 			col.Missing, err = rule(p, e, func(n ast.Node) (Missing, error) {
 				items, err := p.sequence(n, what("missing"))
@@ -649,6 +665,9 @@ func (p *contractParser) checkColumn(col *Column) error {
 				return errAt(r.Pos, "min_length and max_length apply to string and binary types, not %s", t)
 			}
 		}
+	}
+	if col.Freshness != nil && !t.Name.IsTemporal() || col.Freshness != nil && t.Name == "time" {
+		return errAt(col.Freshness.Pos, "freshness applies to date and timestamp columns, not %s", t)
 	}
 	if t.Name.IsGroup() {
 		if col.Allowed != nil || col.Unique != nil {

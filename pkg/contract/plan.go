@@ -1,11 +1,13 @@
 package contract
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -40,6 +42,8 @@ type Options struct {
 	// VerifyAll decodes every page of every column, so that corruption is
 	// found even in columns no undecided check reads.
 	VerifyAll bool
+	// AsOf is the time freshness is judged at; zero means now.
+	AsOf time.Time
 	// keyHash replaces the key hash; tests use it to force collisions.
 	keyHash func(parquet.Value) uint64
 }
@@ -215,6 +219,10 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	if rule := col.Missing; rule != nil {
 		checks = append(checks, newMissingCheck(info("missing", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"missing": rule.Value.expected()}, rule.MaxFailures), rule.Value))
 	}
+	if rule := col.Freshness; rule != nil {
+		asOf := cmp.Or(r.opts.AsOf, time.Now())
+		checks = append(checks, newFreshnessCheck(info("freshness", rule.Severity, 0, rule.Pos, map[string]any{"freshness": FormatAge(rule.Value), "asOf": asOf.UTC().Format(time.RFC3339)}, nil), rule.Value, asOf))
+	}
 	if rule := col.Min; rule != nil {
 		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false))
 	}
@@ -291,7 +299,7 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1 || info.maxFailures != nil) {
+			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1 || info.maxFailures != nil || info.judge != nil) {
 				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
 					if r.err == nil {
 						r.err = err
