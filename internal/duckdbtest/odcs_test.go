@@ -92,7 +92,46 @@ func TestODCSDifferentialDuckDB(t *testing.T) {
 		qs = append(qs, query{"v1", fmt.Sprintf("SELECT %s, %s FROM {file}", r.failed, r.total)})
 	}
 	qs = append(qs, query{"v1", "SELECT count(*), count(*) - count(DISTINCT id), count(*) FILTER (WHERE id <= -1) FROM {file}"})
+	qs = append(qs, query{"v1", "SELECT file_row_number, id FROM {file} WHERE s IS NOT NULL AND NOT regexp_matches(s, '^user[0-9]$') ORDER BY file_row_number LIMIT 5"})
+	// In cur, id is twice the original and rows are dropped: row numbers
+	// and keys differ.
+	qs = append(qs, query{"cur", "SELECT file_row_number, id, st.b FROM {file} WHERE s IS NOT NULL AND NOT regexp_matches(s, '^user[0-9]$') ORDER BY file_row_number LIMIT 5"})
 	paths, answers := ask(t, t.TempDir(), qs)
+	firstFailing := answers[len(answers)-2].Rows
+	t.Run("keys", func(t *testing.T) {
+		c, err := contract.Parse("keys.yaml", []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ndataset:\n  keys: [id, st.b]\ncolumns:\n  - name: id\n  - name: st.b\n  - name: s\n    pattern: '^user[0-9]$'\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, err := parquetx.Open(paths["cur"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cur.Close()
+		plan, _ := contract.Compile(c)
+		res, err := plan.Run(context.Background(), []*parquetx.File{cur}, contract.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		duck := answers[len(answers)-1].Rows
+		for _, chk := range res.Checks {
+			if chk.ID != "column.s.pattern" {
+				continue
+			}
+			if len(chk.Examples) != len(duck) {
+				t.Fatalf("%d examples, DuckDB's first failing rows: %d", len(chk.Examples), len(duck))
+			}
+			for i, ex := range chk.Examples {
+				b := "<nil>"
+				if duck[i][2] != nil {
+					b = *duck[i][2]
+				}
+				if fmt.Sprint(ex.Row) != *duck[i][0] || fmt.Sprint(ex.Key["id"]) != *duck[i][1] || fmt.Sprint(ex.Key["st.b"]) != b {
+					t.Errorf("example %d: row %d key %v, DuckDB row %s id %s st.b %s", i, ex.Row, ex.Key, *duck[i][0], *duck[i][1], b)
+				}
+			}
+		}
+	})
 	counts := map[string][2]int64{}
 	for i, r := range odcsRules {
 		counts[r.id] = [2]int64{atoi(t, answers[i].Rows[0][0]), atoi(t, answers[i].Rows[0][1])}
@@ -157,6 +196,18 @@ func TestODCSDifferentialDuckDB(t *testing.T) {
 				}
 				if chk.Status != expect {
 					t.Errorf("%s: %s, want %s (%s)", id, chk.Status, expect, chk.Message)
+				}
+			}
+			// The primary key names each failing row.
+			if chk := byID["column.s.pattern"]; object == "beyond" {
+				if len(chk.Examples) == 0 || len(chk.Examples) > len(firstFailing) {
+					t.Fatalf("pattern examples: %d, DuckDB's first failing rows: %d", len(chk.Examples), len(firstFailing))
+				}
+				for i, ex := range chk.Examples {
+					row, id := *firstFailing[i][0], *firstFailing[i][1]
+					if fmt.Sprint(ex.Row) != row || fmt.Sprint(ex.Key["id"]) != id {
+						t.Errorf("example %d: row %d key %v, DuckDB row %s id %s", i, ex.Row, ex.Key, row, id)
+					}
 				}
 			}
 			if res.Details.Format != contract.FormatODCS || res.Details.Object != object {

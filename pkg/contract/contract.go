@@ -111,6 +111,10 @@ type Dataset struct {
 	Strict *Rule[bool]
 	// Unique lists compound keys whose combination must be unique.
 	Unique []*Rule[[]string]
+	// Keys name the columns that identify a row: examples of failed
+	// checks carry their values (an ODCS primary key is the default).
+	Keys    []string
+	keysPos Pos
 }
 
 // Column holds the rules of one column, by dotted path.

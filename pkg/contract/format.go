@@ -20,7 +20,7 @@ func Marshal(c *Contract) []byte {
 		fmt.Fprintf(&b, "metadata:\n  name: %s\n", yamlString(c.Name))
 	}
 	d := c.Dataset
-	if d.MinRows != nil || d.MaxRows != nil || d.Strict != nil || len(d.Unique) > 0 {
+	if d.MinRows != nil || d.MaxRows != nil || d.Strict != nil || len(d.Unique) > 0 || len(d.Keys) > 0 {
 		b.WriteString("dataset:\n")
 		if d.MinRows != nil || d.MaxRows != nil {
 			b.WriteString("  rows:\n")
@@ -28,6 +28,9 @@ func Marshal(c *Contract) []byte {
 			writeRule(&b, "    ", "max", d.MaxRows, func(v int64) string { return strconv.FormatInt(v, 10) })
 		}
 		writeRule(&b, "  ", "strict", d.Strict, strconv.FormatBool)
+		if len(d.Keys) > 0 {
+			fmt.Fprintf(&b, "  keys: %s\n", yamlList(d.Keys))
+		}
 		if len(d.Unique) > 0 {
 			b.WriteString("  unique:\n")
 			for _, k := range d.Unique {

@@ -323,6 +323,7 @@ func (p *odcsParser) object(n ast.Node) (*Contract, error) {
 		for i, k := range keys {
 			names[i] = k.Name
 		}
+		c.Dataset.Keys = names // examples of failed checks name their row by it
 		if len(names) > 1 {
 			c.Dataset.Unique = append(c.Dataset.Unique, &Rule[[]string]{Value: names, Pos: keys[0].pkPos})
 		} else if keys[0].Unique == nil {

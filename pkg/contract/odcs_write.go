@@ -38,8 +38,15 @@ func MarshalODCS(c *Contract) (out []byte, lost []string) {
 	if d.MaxRows != nil {
 		quality = append(quality, odcsQuality("rowCount", "mustBeLessOrEqualTo", strconv.FormatInt(d.MaxRows.Value, 10), "", d.MaxRows.Severity, nil))
 	}
+	pk := primaryKey(c)
 	for _, k := range d.Unique {
+		if len(pk) > 1 && len(k.Value) == len(pk) && strings.Join(k.Value, ",") == strings.Join(pk, ",") && k.Severity == "" && k.Mostly == 0 {
+			continue // written as the primary key
+		}
 		quality = append(quality, odcsQuality("duplicateValues", "mustBe", "0", "", k.Severity, map[string]string{"properties": yamlList(k.Value)}))
+	}
+	if len(d.Keys) > 0 && pk == nil {
+		lost = append(lost, "dataset.keys: ODCS names the columns that identify a row only as a primary key, which also makes them unique and not null")
 	}
 	if d.Strict != nil && d.Strict.Value {
 		lost = append(lost, "dataset.strict: ODCS has no rule refusing columns the contract does not list")
@@ -49,7 +56,13 @@ func MarshalODCS(c *Contract) (out []byte, lost []string) {
 		b.WriteString("    properties:\n")
 	}
 	for _, col := range c.Columns {
-		lost = append(lost, writeODCSProperty(&b, col)...)
+		position := 0
+		for i, k := range pk {
+			if k == col.Name {
+				position = i + 1
+			}
+		}
+		lost = append(lost, writeODCSProperty(&b, col, position, len(pk))...)
 	}
 	var sla []string
 	for _, col := range c.Columns {
@@ -90,7 +103,38 @@ func odcsLogicalOf(t TypeSpec) string {
 	return ""
 }
 
-func writeODCSProperty(b *strings.Builder, col *Column) (lost []string) {
+// primaryKey is the contract's keys when they are an ODCS primary key: not
+// null, and unique together, each with the default severity and no
+// tolerance; nil otherwise.
+func primaryKey(c *Contract) []string {
+	keys := c.Dataset.Keys
+	if len(keys) == 0 {
+		return nil
+	}
+	plain := func(sev evidence.Severity, mostly float64, mf *MaxFailures) bool { return sev == "" && mostly == 0 && mf == nil }
+	for _, k := range keys {
+		col := c.Column(k)
+		if col == nil || col.Nullable == nil || col.Nullable.Value || !plain(col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.MaxFailures) || col.Default != (RuleDefaults{}) {
+			return nil
+		}
+	}
+	if len(keys) == 1 {
+		if u := c.Column(keys[0]).Unique; u != nil && u.Value && plain(u.Severity, u.Mostly, u.MaxFailures) {
+			return keys
+		}
+		return nil
+	}
+	for _, u := range c.Dataset.Unique {
+		if strings.Join(u.Value, ",") == strings.Join(keys, ",") && plain(u.Severity, u.Mostly, u.MaxFailures) {
+			return keys
+		}
+	}
+	return nil
+}
+
+// writeODCSProperty writes a column; pkPosition > 0 places it in a primary
+// key of pkLen columns, which already says not null (and, alone, unique).
+func writeODCSProperty(b *strings.Builder, col *Column, pkPosition, pkLen int) (lost []string) {
 	const in = "        "
 	fmt.Fprintf(b, "      - name: %s\n", yamlString(col.Name))
 	if col.Description != "" {
@@ -125,7 +169,10 @@ func writeODCSProperty(b *strings.Builder, col *Column) (lost []string) {
 		}
 	}
 	var quality []string
-	if r := col.Nullable; r != nil && !r.Value {
+	if pkPosition > 0 {
+		fmt.Fprintf(b, "%sprimaryKey: true\n%sprimaryKeyPosition: %d\n", in, in, pkPosition)
+	}
+	if r := col.Nullable; r != nil && !r.Value && pkPosition == 0 {
 		if plain(r.Severity, r.Mostly, r.MaxFailures) {
 			fmt.Fprintf(b, "%srequired: true\n", in)
 		} else {
@@ -135,7 +182,7 @@ func writeODCSProperty(b *strings.Builder, col *Column) (lost []string) {
 	if r := col.MaxNullFraction; r != nil {
 		quality = append(quality, odcsQuality("nullValues", "mustBeLessOrEqualTo", yamlNumber(roundPercent(r.Value*100)), "percent", sev(r.Severity), nil))
 	}
-	if r := col.Unique; r != nil && r.Value {
+	if r := col.Unique; r != nil && r.Value && !(pkPosition > 0 && pkLen == 1) {
 		if plain(r.Severity, r.Mostly, r.MaxFailures) {
 			fmt.Fprintf(b, "%sunique: true\n", in)
 		} else {

@@ -399,6 +399,11 @@ func (p *contractParser) document(body ast.Node, c *Contract) error {
 			return p.errorf(body, "missing %s (want %s: %s)", k, k, map[string]string{"apiVersion": APIVersion, "kind": Kind}[k])
 		}
 	}
+	for _, name := range c.Dataset.Keys {
+		if c.Column(name) == nil {
+			return &Error{File: p.file, Pos: c.Dataset.keysPos, Msg: fmt.Sprintf("dataset.keys: column %q is not in the contract's columns", name)}
+		}
+	}
 	for _, key := range c.Dataset.Unique {
 		for _, name := range key.Value {
 			if c.Column(name) == nil {
@@ -410,7 +415,7 @@ func (p *contractParser) document(body ast.Node, c *Contract) error {
 }
 
 func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
-	entries, err := p.mapping(n, "dataset", []string{"rows", "strict", "unique"})
+	entries, err := p.mapping(n, "dataset", []string{"rows", "strict", "unique", "keys"})
 	if err != nil {
 		return err
 	}
@@ -441,6 +446,22 @@ func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
 			if d.MinRows != nil && d.MaxRows != nil && d.MinRows.Value > d.MaxRows.Value {
 				return &Error{File: p.file, Pos: d.MaxRows.Pos, Msg: fmt.Sprintf("dataset.rows: min %d is greater than max %d", d.MinRows.Value, d.MaxRows.Value)}
 			}
+		case "keys":
+			items, err := p.sequence(e.value, "dataset.keys")
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				name, err := p.str(it, "a key column")
+				if err != nil {
+					return err
+				}
+				d.Keys = append(d.Keys, name)
+			}
+			if len(d.Keys) == 0 {
+				return p.errorf(e.value, "dataset.keys needs at least one column")
+			}
+			d.keysPos = pos(e.keyN)
 		case "strict":
 			if d.Strict, err = rule(p, e, func(n ast.Node) (bool, error) { return p.boolean(n, "dataset.strict") }); err != nil {
 				return err

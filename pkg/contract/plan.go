@@ -125,6 +125,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	for _, f := range later {
 		r.emit(f())
 	}
+	if err := r.attachKeys(ctx, r.out, p.contract.Dataset.Keys); err != nil {
+		return nil, err
+	}
 	details := evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}
 	if p.contract.Format == FormatODCS {
 		details.Format, details.Object = FormatODCS, p.contract.Object

@@ -145,7 +145,11 @@ func exampleList(examples []evidence.Example, show func(string) string) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(examples)-maxExamples))
 			break
 		}
-		parts = append(parts, "row "+numfmt.Count(ex.Row)+": "+show(exampleValue(ex.Value)))
+		where := "row " + numfmt.Count(ex.Row)
+		if len(ex.Key) > 0 {
+			where += " (" + show(keyText(ex.Key)) + ")"
+		}
+		parts = append(parts, where+": "+show(exampleValue(ex.Value)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -283,4 +287,18 @@ func exampleValue(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// keyText writes a row's key as name=value pairs in name order.
+func keyText(key map[string]any) string {
+	names := make([]string, 0, len(key))
+	for n := range key {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + exampleValue(key[n])
+	}
+	return strings.Join(parts, " ")
 }
