@@ -111,7 +111,9 @@ func primaryKey(c *Contract) []string {
 	if len(keys) == 0 {
 		return nil
 	}
-	plain := func(sev evidence.Severity, mostly float64, mf *MaxFailures) bool { return sev == "" && mostly == 0 && mf == nil }
+	plain := func(sev evidence.Severity, mostly float64, mf *MaxFailures) bool {
+		return sev == "" && mostly == 0 && mf == nil
+	}
 	for _, k := range keys {
 		col := c.Column(k)
 		if col == nil || col.Nullable == nil || col.Nullable.Value || !plain(col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.MaxFailures) || col.Default != (RuleDefaults{}) {
