@@ -35,6 +35,11 @@ type checkInfo struct {
 	column   string
 	severity evidence.Severity
 	mostly   float64
+	// maxFailures, when set, bounds the failing rows beside mostly.
+	maxFailures *MaxFailures
+	// judge, when set, replaces mostly and maxFailures (freshness passes
+	// when any value is recent).
+	judge    func(failures, total int64) bool
 	source   evidence.Source
 	expected any
 
@@ -114,14 +119,20 @@ func (ci *checkInfo) evidenceCheck(message string) evidence.Check {
 		}
 		return c
 	}
-	if ci.failures > 0 && !passesMostly(ci.failures, ci.total, ci.mostly) {
+	if (ci.failures > 0 || ci.judge != nil) && !ci.allows() {
 		c.Status = evidence.StatusFail
 		if ci.severity == evidence.SeverityWarn {
 			c.Status = evidence.StatusWarn
 		}
 	}
 	if c.Status == evidence.StatusPass {
+		if ci.judge != nil {
+			c.Failures = 0 // a rule about one value: no value fails it
+		}
 		return c // failures within mostly need no examples
+	}
+	if m := ci.maxFailures; m != nil && !m.Allows(ci.failures, ci.total) {
+		c.Message += " (" + m.describe() + ")"
 	}
 	for _, e := range ci.examples {
 		c.Examples = append(c.Examples, evidence.Example{Row: e.row, Value: e.value, File: e.fileName})
@@ -135,6 +146,18 @@ func (ci *checkInfo) evidenceCheck(message string) evidence.Check {
 		c.Location.File, c.Location.RowGroup = first.fileName, &rg
 	}
 	return c
+}
+
+// allows judges the failures against mostly and max_failures; a rule with
+// max_failures alone is not also held to the default mostly of 1.
+func (ci *checkInfo) allows() bool {
+	if ci.judge != nil {
+		return ci.judge(ci.failures, ci.total)
+	}
+	if ci.maxFailures != nil && ci.mostly >= 1 {
+		return ci.maxFailures.Allows(ci.failures, ci.total)
+	}
+	return passesMostly(ci.failures, ci.total, ci.mostly) && ci.maxFailures.Allows(ci.failures, ci.total)
 }
 
 func passesMostly(failures, total int64, mostly float64) bool {

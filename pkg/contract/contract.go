@@ -1,6 +1,9 @@
 package contract
 
 import (
+	"strconv"
+	"time"
+
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -21,7 +24,60 @@ type Rule[T any] struct {
 	Value    T
 	Severity evidence.Severity
 	Mostly   float64
-	Pos      Pos
+	// MaxFailures, when set, also bounds the failing rows (ODCS's
+	// "mustBeLessThan: 5, unit: rows").
+	MaxFailures *MaxFailures
+	Pos         Pos
+}
+
+// MaxFailures is the most failing rows a rule allows: a count, or a
+// percentage of the rows checked, at most (or, Strict, less than) Percent.
+type MaxFailures struct {
+	Rows      int64
+	Percent   float64
+	IsPercent bool
+	Strict    bool
+}
+
+// Allows reports whether failures of total stay within the bound.
+func (m *MaxFailures) Allows(failures, total int64) bool {
+	if m == nil {
+		return true
+	}
+	if !m.IsPercent {
+		return failures <= m.Rows
+	}
+	if total == 0 {
+		return failures == 0
+	}
+	share := 100 * float64(failures) / float64(total)
+	if m.Strict {
+		return share < m.Percent
+	}
+	return share <= m.Percent
+}
+
+// describe says the bound in a message.
+func (m *MaxFailures) describe() string {
+	switch {
+	case !m.IsPercent:
+		return "at most " + count(m.Rows) + " may fail"
+	case m.Strict:
+		return "less than " + yamlNumber(m.Percent) + "% may fail"
+	}
+	return "at most " + yamlNumber(m.Percent) + "% may fail"
+}
+
+// String writes the bound as the contract's max_failures does: "5", "1%",
+// "<1%".
+func (m *MaxFailures) String() string {
+	switch {
+	case !m.IsPercent:
+		return strconv.FormatInt(m.Rows, 10)
+	case m.Strict:
+		return "<" + yamlNumber(m.Percent) + "%"
+	}
+	return yamlNumber(m.Percent) + "%"
 }
 
 // Contract is a parsed data contract.
@@ -31,7 +87,21 @@ type Contract struct {
 	Name    string
 	Dataset Dataset
 	Columns []*Column
+	// Format is FormatMlgate or FormatODCS; Object, for ODCS, the schema
+	// object this contract is.
+	Format string
+	Object string
+	// Skipped lists the rules of the file that are not run, with why.
+	Skipped []Skipped
+	// DataLocation is where an ODCS contract's server says the data is.
+	DataLocation string
 }
+
+// The contract formats mlgate reads.
+const (
+	FormatMlgate = "mlgate"
+	FormatODCS   = "odcs"
+)
 
 // Dataset holds the dataset-level rules.
 type Dataset struct {
@@ -41,6 +111,10 @@ type Dataset struct {
 	Strict *Rule[bool]
 	// Unique lists compound keys whose combination must be unique.
 	Unique []*Rule[[]string]
+	// Keys name the columns that identify a row: examples of failed
+	// checks carry their values (an ODCS primary key is the default).
+	Keys    []string
+	keysPos Pos
 }
 
 // Column holds the rules of one column, by dotted path.
@@ -62,6 +136,14 @@ type Column struct {
 	Unique          *Rule[bool]
 	MinLength       *Rule[int64]
 	MaxLength       *Rule[int64]
+	// Missing fails values that stand for no value (and nulls, if listed).
+	Missing *Rule[Missing]
+	// Freshness requires the newest value within an age of the as-of time.
+	Freshness *Rule[time.Duration]
+
+	// pkPos and pkPosition place an ODCS primary-key property.
+	pkPos      Pos
+	pkPosition int
 }
 
 // RuleDefaults are a column's severity and mostly, inherited by its rules.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -120,6 +121,38 @@ func ruleChange[T any](d *differ, path string, o, n *Rule[T], colDefaults [2]Rul
 		d.add(path+".mostly", map[bool]string{true: "relaxed", false: "tightened"}[weaker], weaker, n.Pos, d.new.File,
 			fmt.Sprintf("%s mostly changed from %s to %s", path, num(om), num(nm)))
 	}
+	if om, nm := o.MaxFailures, n.MaxFailures; !sameMaxFailures(om, nm) {
+		weaker := looserMaxFailures(om, nm)
+		show := func(m *MaxFailures) string {
+			if m == nil {
+				return "none"
+			}
+			return m.String()
+		}
+		d.add(path+".max_failures", map[bool]string{true: "relaxed", false: "tightened"}[weaker], weaker, n.Pos, d.new.File,
+			fmt.Sprintf("%s max_failures changed from %s to %s", path, show(om), show(nm)))
+	}
+}
+
+func sameMaxFailures(a, b *MaxFailures) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// looserMaxFailures reports whether n may allow more failures than o. A
+// bound in rows against one in percent cannot be compared without the data,
+// so it counts as looser: the consumer's guarantee is no longer provable.
+func looserMaxFailures(o, n *MaxFailures) bool {
+	switch {
+	case n == nil:
+		return false
+	case o == nil:
+		return true
+	case o.IsPercent != n.IsPercent:
+		return true
+	case !n.IsPercent:
+		return n.Rows > o.Rows
+	}
+	return n.Percent > o.Percent || n.Percent == o.Percent && o.Strict && !n.Strict
 }
 
 func eq[T comparable](a, b T) bool { return a == b }
@@ -177,6 +210,9 @@ func (d *differ) column(o, n *Column) {
 	ruleChange(d, p+"max", o.Max, n.Max, defs, yamlExact, sameNumber, func(o, n Number) bool { return n.Cmp(o) > 0 })
 	ruleChange(d, p+"allowed", o.Allowed, n.Allowed, defs, yamlList, func(a, b []string) bool { return setEqual(a, b) },
 		func(o, n []string) bool { return !subset(n, o) })
+	ruleChange(d, p+"missing", o.Missing, n.Missing, defs, Missing.String, func(a, b Missing) bool { return a.Nulls == b.Nulls && setEqual(a.Values, b.Values) },
+		func(o, n Missing) bool { return o.Nulls && !n.Nulls || !subset(o.Values, n.Values) })
+	ruleChange(d, p+"freshness", o.Freshness, n.Freshness, defs, FormatAge, eq[time.Duration], func(o, n time.Duration) bool { return n > o })
 	ruleChange(d, p+"pattern", o.Pattern, n.Pattern, defs, yamlString, eq[string], func(string, string) bool { return true })
 	ruleChange(d, p+"min_length", o.MinLength, n.MinLength, defs, func(v int64) string { return fmt.Sprint(v) }, eq[int64], func(o, n int64) bool { return n < o })
 	ruleChange(d, p+"max_length", o.MaxLength, n.MaxLength, defs, func(v int64) string { return fmt.Sprint(v) }, eq[int64], func(o, n int64) bool { return n > o })

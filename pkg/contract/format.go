@@ -20,7 +20,7 @@ func Marshal(c *Contract) []byte {
 		fmt.Fprintf(&b, "metadata:\n  name: %s\n", yamlString(c.Name))
 	}
 	d := c.Dataset
-	if d.MinRows != nil || d.MaxRows != nil || d.Strict != nil || len(d.Unique) > 0 {
+	if d.MinRows != nil || d.MaxRows != nil || d.Strict != nil || len(d.Unique) > 0 || len(d.Keys) > 0 {
 		b.WriteString("dataset:\n")
 		if d.MinRows != nil || d.MaxRows != nil {
 			b.WriteString("  rows:\n")
@@ -28,6 +28,9 @@ func Marshal(c *Contract) []byte {
 			writeRule(&b, "    ", "max", d.MaxRows, func(v int64) string { return strconv.FormatInt(v, 10) })
 		}
 		writeRule(&b, "  ", "strict", d.Strict, strconv.FormatBool)
+		if len(d.Keys) > 0 {
+			fmt.Fprintf(&b, "  keys: %s\n", yamlList(d.Keys))
+		}
 		if len(d.Unique) > 0 {
 			b.WriteString("  unique:\n")
 			for _, k := range d.Unique {
@@ -59,6 +62,8 @@ func Marshal(c *Contract) []byte {
 		writeRule(&b, in, "max", col.Max, yamlExact)
 		writeRule(&b, in, "allowed", col.Allowed, yamlList)
 		writeRule(&b, in, "pattern", col.Pattern, yamlString)
+		writeRule(&b, in, "missing", col.Missing, Missing.String)
+		writeRule(&b, in, "freshness", col.Freshness, FormatAge)
 		writeRule(&b, in, "min_length", col.MinLength, func(v int64) string { return strconv.FormatInt(v, 10) })
 		writeRule(&b, in, "max_length", col.MaxLength, func(v int64) string { return strconv.FormatInt(v, 10) })
 		writeRule(&b, in, "unique", col.Unique, strconv.FormatBool)
@@ -83,7 +88,7 @@ func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format
 	if r == nil {
 		return
 	}
-	if r.Severity == "" && r.Mostly == 0 {
+	if r.Severity == "" && r.Mostly == 0 && r.MaxFailures == nil {
 		fmt.Fprintf(b, "%s%s: %s\n", indent, key, format(r.Value))
 		return
 	}
@@ -93,6 +98,13 @@ func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format
 	}
 	if r.Mostly > 0 {
 		fmt.Fprintf(b, ", mostly: %s", yamlNumber(r.Mostly))
+	}
+	if m := r.MaxFailures; m != nil {
+		if m.IsPercent {
+			fmt.Fprintf(b, ", max_failures: %q", m.String())
+		} else {
+			fmt.Fprintf(b, ", max_failures: %s", m.String())
+		}
 	}
 	b.WriteString("}\n")
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mlgate/mlgate/internal/readlimit"
 
@@ -31,21 +33,41 @@ func (e *Error) Error() string {
 // maxContractSize bounds what Load reads: contracts are hand-edited files.
 const maxContractSize = 8 << 20
 
-// Load reads and parses a contract file.
+// Load reads and parses a contract file. An ODCS contract with several
+// schema objects takes the object after a #: "orders.odcs.yaml#orders".
 func Load(path string) (*Contract, error) {
-	data, err := readlimit.ReadFile(path, maxContractSize, "a contract")
+	file, object := splitObject(path)
+	data, err := readlimit.ReadFile(file, maxContractSize, "a contract")
 	var tl *readlimit.TooLargeError
 	if errors.As(err, &tl) {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %d MiB; not a contract", maxContractSize>>20)}
+		return nil, &Error{File: file, Msg: fmt.Sprintf("larger than %d MiB; not a contract", maxContractSize>>20)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading contract: %w", err)
 	}
-	return Parse(path, data)
+	return ParseObject(file, data, object)
+}
+
+// splitObject splits "file#object"; a path that exists as written is a file.
+func splitObject(path string) (file, object string) {
+	i := strings.LastIndex(path, "#")
+	if i < 0 {
+		return path, ""
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path, ""
+	}
+	return path[:i], path[i+1:]
 }
 
 // Parse parses a contract; file names it in errors and sources.
 func Parse(file string, data []byte) (*Contract, error) {
+	return ParseObject(file, data, "")
+}
+
+// ParseObject parses a contract in mlgate's format or ODCS; object chooses
+// the schema object of an ODCS contract that has several.
+func ParseObject(file string, data []byte, object string) (*Contract, error) {
 	doc, err := yamlx.Parse(file, data)
 	if err != nil {
 		var ye *yamlx.Error
@@ -57,8 +79,18 @@ func Parse(file string, data []byte) (*Contract, error) {
 	if doc.Empty() {
 		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: "want exactly one YAML document"}
 	}
+	if _, ok := isODCS(doc.Body); ok {
+		o, err := ParseODCS(file, data)
+		if err != nil {
+			return nil, err
+		}
+		return o.Object(object)
+	}
+	if object != "" {
+		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: fmt.Sprintf("#%s chooses an ODCS schema object, and this is not an ODCS contract", object)}
+	}
 	p := &contractParser{file: file}
-	c := &Contract{File: file}
+	c := &Contract{File: file, Format: FormatMlgate}
 	if err := p.document(doc.Body, c); err != nil {
 		return nil, err
 	}
@@ -233,13 +265,41 @@ func (p *contractParser) mostly(n ast.Node) (float64, error) {
 	return m, nil
 }
 
+// maxFailures reads a bound on failing rows: 5 (rows), "1%" (at most) or
+// "<1%" (less than).
+func (p *contractParser) maxFailures(n ast.Node) (*MaxFailures, error) {
+	if v, ok := yamlx.Unwrap(n).(*ast.IntegerNode); ok {
+		rows, err := p.integer(v, "max_failures")
+		if err == nil && rows < 0 {
+			err = p.errorf(n, "max_failures must not be negative")
+		}
+		return &MaxFailures{Rows: rows}, err
+	}
+	s, err := p.str(n, "max_failures")
+	if err != nil {
+		return nil, err
+	}
+	m := &MaxFailures{IsPercent: true}
+	t := strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(t, "<"); ok {
+		m.Strict, t = true, strings.TrimSpace(rest)
+	}
+	num, ok := strings.CutSuffix(t, "%")
+	f, perr := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if !ok || perr != nil || f < 0 || f > 100 {
+		return nil, p.errorf(n, "max_failures %q: want a number of rows, a percentage such as \"1%%\", or \"<1%%\"", s)
+	}
+	m.Percent = f
+	return m, nil
+}
+
 // rule reads a rule written either as its value or as a mapping
 // {value: ..., severity: ..., mostly: ...}.
 func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*Rule[T], error) {
 	r := &Rule[T]{Pos: pos(e.keyN)}
 	valueN := e.value
 	if m, ok := yamlx.Unwrap(e.value).(*ast.MappingNode); ok {
-		entries, err := p.mapping(m, e.key, []string{"value", "severity", "mostly"})
+		entries, err := p.mapping(m, e.key, []string{"value", "severity", "mostly", "max_failures"})
 		if err != nil {
 			return nil, err
 		}
@@ -254,6 +314,10 @@ func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*R
 				}
 			case "mostly":
 				if r.Mostly, err = p.mostly(se.value); err != nil {
+					return nil, err
+				}
+			case "max_failures":
+				if r.MaxFailures, err = p.maxFailures(se.value); err != nil {
 					return nil, err
 				}
 			}
@@ -335,6 +399,11 @@ func (p *contractParser) document(body ast.Node, c *Contract) error {
 			return p.errorf(body, "missing %s (want %s: %s)", k, k, map[string]string{"apiVersion": APIVersion, "kind": Kind}[k])
 		}
 	}
+	for _, name := range c.Dataset.Keys {
+		if c.Column(name) == nil {
+			return &Error{File: p.file, Pos: c.Dataset.keysPos, Msg: fmt.Sprintf("dataset.keys: column %q is not in the contract's columns", name)}
+		}
+	}
 	for _, key := range c.Dataset.Unique {
 		for _, name := range key.Value {
 			if c.Column(name) == nil {
@@ -346,7 +415,7 @@ func (p *contractParser) document(body ast.Node, c *Contract) error {
 }
 
 func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
-	entries, err := p.mapping(n, "dataset", []string{"rows", "strict", "unique"})
+	entries, err := p.mapping(n, "dataset", []string{"rows", "strict", "unique", "keys"})
 	if err != nil {
 		return err
 	}
@@ -377,6 +446,22 @@ func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
 			if d.MinRows != nil && d.MaxRows != nil && d.MinRows.Value > d.MaxRows.Value {
 				return &Error{File: p.file, Pos: d.MaxRows.Pos, Msg: fmt.Sprintf("dataset.rows: min %d is greater than max %d", d.MinRows.Value, d.MaxRows.Value)}
 			}
+		case "keys":
+			items, err := p.sequence(e.value, "dataset.keys")
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				name, err := p.str(it, "a key column")
+				if err != nil {
+					return err
+				}
+				d.Keys = append(d.Keys, name)
+			}
+			if len(d.Keys) == 0 {
+				return p.errorf(e.value, "dataset.keys needs at least one column")
+			}
+			d.keysPos = pos(e.keyN)
 		case "strict":
 			if d.Strict, err = rule(p, e, func(n ast.Node) (bool, error) { return p.boolean(n, "dataset.strict") }); err != nil {
 				return err
@@ -417,7 +502,7 @@ func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
 
 var columnKeys = []string{
 	"name", "type", "description", "nullable", "max_null_fraction", "min", "max",
-	"allowed", "pattern", "unique", "min_length", "max_length", "severity", "mostly",
+	"allowed", "pattern", "unique", "min_length", "max_length", "missing", "freshness", "severity", "mostly",
 }
 
 func (p *contractParser) column(n ast.Node) (*Column, error) {
@@ -502,6 +587,44 @@ func (p *contractParser) column(n ast.Node) (*Column, error) {
 				}
 				return s, nil
 			})
+		case "freshness":
+			col.Freshness, err = rule(p, e, func(n ast.Node) (time.Duration, error) {
+				s, err := p.str(n, what("freshness"))
+				if err != nil {
+					return 0, err
+				}
+				d, err := ParseAge(s)
+				if err != nil {
+					return 0, p.errorf(n, "%s: %v", what("freshness"), err)
+				}
+				return d, nil
+			})
+			if err == nil && (col.Freshness.Mostly > 0 || col.Freshness.MaxFailures != nil) {
+				err = p.errorf(e.keyN, "%s: freshness is about the newest value and takes no mostly or max_failures", what("freshness"))
+			}
+		case "missing":
+			col.Missing, err = rule(p, e, func(n ast.Node) (Missing, error) {
+				items, err := p.sequence(n, what("missing"))
+				if err != nil {
+					return Missing{}, err
+				}
+				var m Missing
+				for _, it := range items {
+					if _, null := yamlx.Unwrap(it).(*ast.NullNode); null {
+						m.Nulls = true
+						continue
+					}
+					s, err := p.str(it, what("missing")+" value")
+					if err != nil {
+						return Missing{}, err
+					}
+					m.Values = append(m.Values, s)
+				}
+				if len(items) == 0 {
+					return Missing{}, p.errorf(n, "%s must list at least one value (null for nulls)", what("missing"))
+				}
+				return m, nil
+			})
 		case "allowed":
 			col.Allowed, err = rule(p, e, func(n ast.Node) ([]string, error) {
 				items, err := p.sequence(n, what("allowed"))
@@ -564,13 +687,16 @@ func (p *contractParser) checkColumn(col *Column) error {
 			}
 		}
 	}
+	if col.Freshness != nil && !t.Name.IsTemporal() || col.Freshness != nil && t.Name == "time" {
+		return errAt(col.Freshness.Pos, "freshness applies to date and timestamp columns, not %s", t)
+	}
 	if t.Name.IsGroup() {
 		if col.Allowed != nil || col.Unique != nil {
 			return errAt(col.Type.Pos, "allowed and unique do not apply to %s columns; constrain their leaf fields by dotted path", t)
 		}
 	}
 	if col.Allowed != nil && t.numeric() {
-		float := t.Name.IsFloat()
+		float := t.Name.IsFloat() || t.Family == "number"
 		for _, v := range col.Allowed.Value {
 			if _, err := ParseNumber(v); err != nil && !(float && isSpecialFloat(v)) {
 				return errAt(col.Allowed.Pos, "allowed value %q is not a number but the column is %s", v, t)

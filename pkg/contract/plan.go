@@ -1,11 +1,13 @@
 package contract
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -40,6 +42,8 @@ type Options struct {
 	// VerifyAll decodes every page of every column, so that corruption is
 	// found even in columns no undecided check reads.
 	VerifyAll bool
+	// AsOf is the time freshness is judged at; zero means now.
+	AsOf time.Time
 	// keyHash replaces the key hash; tests use it to force collisions.
 	keyHash func(parquet.Value) uint64
 }
@@ -121,7 +125,18 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	for _, f := range later {
 		r.emit(f())
 	}
-	return &Result{Checks: r.out, Details: evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}}, nil
+	if err := r.attachKeys(ctx, r.out, p.contract.Dataset.Keys); err != nil {
+		return nil, err
+	}
+	details := evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}
+	if p.contract.Format == FormatODCS {
+		details.Format, details.Object = FormatODCS, p.contract.Object
+	}
+	for _, s := range p.contract.Skipped {
+		src := r.source(s.Pos)
+		details.Skipped = append(details.Skipped, evidence.SkippedRule{Rule: s.Rule, Reason: s.Reason, Source: &src})
+	}
+	return &Result{Checks: r.out, Details: details}, nil
 }
 
 func (r *run) emit(c evidence.Check) {
@@ -190,40 +205,49 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		out = append(out, constant(r.schemaCheck(prefix+"type", col.Name, col.Type.Pos, sev(col.Type.Severity),
 			map[string]any{"type": col.Type.Value.String()}, typeRule{col.Name, col.Type.Value})))
 	}
-	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any) *checkInfo {
-		return newInfo(prefix+rule, col.Name, sev(severity), mostly(m), r.source(at), expected)
+	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any, mf *MaxFailures) *checkInfo {
+		ci := newInfo(prefix+rule, col.Name, sev(severity), mostly(m), r.source(at), expected)
+		ci.maxFailures = mf
+		return ci
 	}
 	var checks []valueCheck
 	if col.Nullable != nil && !col.Nullable.Value {
-		checks = append(checks, &notNullCheck{checkInfo: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false})})
+		checks = append(checks, &notNullCheck{checkInfo: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false}, col.Nullable.MaxFailures)})
 	}
 	if rule := col.MaxNullFraction; rule != nil {
-		c := &notNullCheck{checkInfo: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}), maxFraction: rule.Value}
+		c := &notNullCheck{checkInfo: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}, nil), maxFraction: rule.Value}
 		c.mostly = 1 - rule.Value
 		checks = append(checks, c)
 	}
+	if rule := col.Missing; rule != nil {
+		checks = append(checks, newMissingCheck(info("missing", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"missing": rule.Value.expected()}, rule.MaxFailures), rule.Value))
+	}
+	if rule := col.Freshness; rule != nil {
+		asOf := cmp.Or(r.opts.AsOf, time.Now())
+		checks = append(checks, newFreshnessCheck(info("freshness", rule.Severity, 0, rule.Pos, map[string]any{"freshness": FormatAge(rule.Value), "asOf": asOf.UTC().Format(time.RFC3339)}, nil), rule.Value, asOf))
+	}
 	if rule := col.Min; rule != nil {
-		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}), rule.Value, false))
+		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false))
 	}
 	if rule := col.Max; rule != nil {
-		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}), rule.Value, true))
+		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, true))
 	}
 	if rule := col.Allowed; rule != nil {
-		c := newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}), rule.Value)
+		c := newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}, rule.MaxFailures), rule.Value)
 		checks = append(checks, c)
 	}
 	if rule := col.Pattern; rule != nil {
-		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}), re: r.plan.patterns[col.Name], fast: compileSeq(rule.Value)})
+		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}, rule.MaxFailures), re: r.plan.patterns[col.Name], fast: compileSeq(rule.Value)})
 	}
 	binary := false
 	for _, fc := range usable {
 		binary = binary || (fc != nil && fc.Type.Name != parquetx.TypeString)
 	}
 	if rule := col.MinLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}), limit: rule.Value, binary: binary})
+		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}, rule.MaxFailures), limit: rule.Value, binary: binary})
 	}
 	if rule := col.MaxLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}), limit: rule.Value, upper: true, binary: binary})
+		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}, rule.MaxFailures), limit: rule.Value, upper: true, binary: binary})
 	}
 	for _, vc := range checks {
 		r.register(vc, usable)
@@ -236,7 +260,7 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		})
 	}
 	if rule := col.Unique; rule != nil && rule.Value {
-		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}), []string{col.Name}))
+		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}, rule.MaxFailures), []string{col.Name}))
 	}
 	return out
 }
@@ -278,7 +302,7 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1) {
+			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1 || info.maxFailures != nil || info.judge != nil) {
 				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
 					if r.err == nil {
 						r.err = err
@@ -298,6 +322,17 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 	}
 }
 
+// countsNulls reports whether a check judges nulls rather than skipping them.
+func countsNulls(vc valueCheck) bool {
+	switch c := vc.(type) {
+	case *notNullCheck:
+		return true
+	case *missingCheck:
+		return c.nulls
+	}
+	return false
+}
+
 // proven is a check's failure count and values tested on a chunk (or page)
 // when its statistics decide it.
 func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failures, total int64, ok bool) {
@@ -306,7 +341,7 @@ func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failur
 		return 0, 0, false
 	}
 	total = st.NumValues
-	if _, isNull := vc.(*notNullCheck); !isNull {
+	if !countsNulls(vc) {
 		total, _ = nonNull(col, st)
 	}
 	return failures, total, true

@@ -21,7 +21,20 @@ type TypeSpec struct {
 	HasUTC bool
 	// Precision and Scale are for decimal; zero Precision matches any.
 	Precision, Scale int
+	// Family, when set instead of Name, matches every type of a kind:
+	// "integer" (int8..uint64) or "number" (integers, floats, decimals),
+	// as ODCS's logical types do.
+	Family string
 }
+
+// typeFamilies are the type kinds a contract may name instead of one type.
+var typeFamilies = map[string]func(parquetx.TypeName) bool{
+	"integer": parquetx.TypeName.IsInteger,
+	"number":  parquetx.TypeName.IsNumeric,
+}
+
+// IsFamily reports whether the spec names a kind of types, not one.
+func (t TypeSpec) IsFamily() bool { return t.Family != "" }
 
 // typeNames are the names a contract may use.
 var typeNames = func() []string {
@@ -38,6 +51,9 @@ func ParseType(s string) (TypeSpec, error) {
 	s = strings.TrimSpace(s)
 	name, args, hasArgs := strings.Cut(s, "(")
 	name = strings.ToLower(strings.TrimSpace(name))
+	if _, ok := typeFamilies[name]; ok && !hasArgs {
+		return TypeSpec{Family: name}, nil
+	}
 	var params []string
 	if hasArgs {
 		if !strings.HasSuffix(args, ")") {
@@ -53,12 +69,13 @@ func ParseType(s string) (TypeSpec, error) {
 			known = true
 		}
 	}
+	candidates := append(append([]string{}, typeNames...), "integer", "number")
 	if !known {
 		msg := fmt.Sprintf("unknown type %q", name)
-		if sug := yamlx.Suggest(name, typeNames); sug != "" {
+		if sug := yamlx.Suggest(name, candidates); sug != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", sug)
 		}
-		return TypeSpec{}, fmt.Errorf("%s; valid types: %s", msg, strings.Join(typeNames, ", "))
+		return TypeSpec{}, fmt.Errorf("%s; valid types: %s", msg, strings.Join(candidates, ", "))
 	}
 	t := TypeSpec{Name: parquetx.TypeName(name)}
 	switch t.Name {
@@ -100,6 +117,8 @@ func ParseType(s string) (TypeSpec, error) {
 // String formats the type as a contract writes it.
 func (t TypeSpec) String() string {
 	switch {
+	case t.Family != "":
+		return t.Family
 	case t.Name.IsDecimal() && t.Precision > 0:
 		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
 	case (t.Name == parquetx.TypeTime || t.Name == parquetx.TypeTimestamp) && t.Unit != "":
@@ -125,6 +144,9 @@ func SpecOf(t parquetx.Type) TypeSpec {
 
 // Matches reports whether a file's type satisfies the spec.
 func (t TypeSpec) Matches(ft parquetx.Type) bool {
+	if t.Family != "" {
+		return typeFamilies[t.Family](ft.Name)
+	}
 	if t.Name != ft.Name {
 		return false
 	}
@@ -140,7 +162,7 @@ func (t TypeSpec) Matches(ft parquetx.Type) bool {
 }
 
 // numeric reports whether min and max apply to the type.
-func (t TypeSpec) numeric() bool { return t.Name.IsNumeric() }
+func (t TypeSpec) numeric() bool { return t.Family != "" || t.Name.IsNumeric() }
 
 // textual reports whether pattern and lengths apply to the type.
 func (t TypeSpec) textual() bool {

@@ -93,6 +93,20 @@ type ValidationDetails struct {
 	// DecidedBy counts the checks decided by each tier: metadata (footer
 	// statistics, page index), dictionary, scan.
 	DecidedBy map[string]int `json:"decidedBy,omitempty"`
+	// Format is the contract's format (mlgate or odcs); Object, for ODCS,
+	// the schema object checked.
+	Format string `json:"format,omitempty"`
+	Object string `json:"object,omitempty"`
+	// Skipped lists the contract's rules that were not run, and why: a
+	// rule mlgate cannot run is reported, never passed in silence.
+	Skipped []SkippedRule `json:"skipped,omitempty"`
+}
+
+// SkippedRule is a contract rule that was not run.
+type SkippedRule struct {
+	Rule   string  `json:"rule"`
+	Reason string  `json:"reason"`
+	Source *Source `json:"source,omitempty"`
 }
 
 // ContractDiffDetails is the details of a ContractDiff document.

@@ -155,6 +155,9 @@ type Example struct {
 	Row   int64  `json:"row"`
 	Value any    `json:"value"`
 	File  string `json:"file,omitempty"`
+	// Key holds the row's values of the contract's key columns, so that a
+	// failing row can be found by what identifies it, not only its number.
+	Key map[string]any `json:"key,omitempty"`
 }
 
 // Location is a place in the subject.

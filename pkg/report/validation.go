@@ -43,6 +43,14 @@ func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 			mdTable(b, header, rows[maxOpenFailures:])
 		})
 	}
+	if skipped := skippedRules(doc); len(skipped) > 0 {
+		fmt.Fprintf(b, "⚠️ %s of the contract not run by mlgate, so not checked:\n\n", plural(len(skipped), "rule", "rules"))
+		rows := make([][]string, 0, len(skipped))
+		for _, r := range skipped {
+			rows = append(rows, []string{Code(r.Rule), Escape(r.Reason), Code(sourceOf(r))})
+		}
+		mdTable(b, []string{"Rule", "Why", "Where"}, rows)
+	}
 	if len(good) > 0 {
 		details(b, plural(len(good), "passed check", "passed checks"), func(b *strings.Builder) {
 			checksTable(b, good)
@@ -51,9 +59,33 @@ func validationMarkdown(b *strings.Builder, doc *evidence.Document) bool {
 	return true
 }
 
+// skippedRules are the contract rules the validation did not run.
+func skippedRules(doc *evidence.Document) []evidence.SkippedRule {
+	var d evidence.ValidationDetails
+	if doc.DetailsAs(&d) != nil {
+		return nil
+	}
+	return d.Skipped
+}
+
+func sourceOf(r evidence.SkippedRule) string {
+	if r.Source == nil {
+		return ""
+	}
+	return r.Source.String()
+}
+
 func validationText(w *textOut, doc *evidence.Document) bool {
 	if line := contractLine(doc, Plain, ", "); line != "" {
 		w.para("", line)
+	}
+	if skipped := skippedRules(doc); len(skipped) > 0 {
+		rows := make([][]string, 0, len(skipped))
+		for _, r := range skipped {
+			rows = append(rows, []string{Plain(r.Rule), Plain(r.Reason), Plain(sourceOf(r))})
+		}
+		w.para("", plural(len(skipped), "contract rule", "contract rules")+" not run by mlgate, so not checked:")
+		w.table([]string{"Rule", "Why", "Where"}, rows)
 	}
 	bad, _ := splitChecks(doc.Checks)
 	if len(bad) == 0 {
@@ -78,6 +110,9 @@ func contractLine(doc *evidence.Document, show func(string) string, sep string) 
 		return ""
 	}
 	line := "Contract " + show(d.Contract) + sep + plural(int(d.Rows), "row", "rows")
+	if d.Format == "odcs" {
+		line = "ODCS contract " + show(d.Contract) + " object " + show(d.Object) + sep + plural(int(d.Rows), "row", "rows")
+	}
 	if tiers := tierList(d.DecidedBy, show); tiers != "" {
 		line += sep + tiers
 	}
@@ -110,7 +145,11 @@ func exampleList(examples []evidence.Example, show func(string) string) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(examples)-maxExamples))
 			break
 		}
-		parts = append(parts, "row "+numfmt.Count(ex.Row)+": "+show(exampleValue(ex.Value)))
+		where := "row " + numfmt.Count(ex.Row)
+		if len(ex.Key) > 0 {
+			where += " (" + show(keyText(ex.Key)) + ")"
+		}
+		parts = append(parts, where+": "+show(exampleValue(ex.Value)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -248,4 +287,18 @@ func exampleValue(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// keyText writes a row's key as name=value pairs in name order.
+func keyText(key map[string]any) string {
+	names := make([]string, 0, len(key))
+	for n := range key {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + exampleValue(key[n])
+	}
+	return strings.Join(parts, " ")
 }

@@ -86,3 +86,21 @@ func Breaking(doc *evidence.Document) int {
 	}
 	return n
 }
+
+// ConvertRequest asks to translate a contract between mlgate's format and
+// ODCS; Contract may name an ODCS schema object as FILE#OBJECT.
+type ConvertRequest struct {
+	Contract string
+	// Format is contract.FormatMlgate or contract.FormatODCS.
+	Format string
+}
+
+// Convert returns the contract in the requested format, and the rules that
+// format cannot carry (the caller shows them: nothing is lost in silence).
+func Convert(_ context.Context, r ConvertRequest) (out []byte, lost []string, err error) {
+	c, err := contract.Load(r.Contract)
+	if err != nil {
+		return nil, nil, err
+	}
+	return contract.Write(c, r.Format)
+}

@@ -73,6 +73,25 @@ func ExampleInfer() {
 	// Output: features 10 columns
 }
 
+func ExampleConvert() {
+	// An mlgate contract as ODCS v3.1.0; what ODCS cannot say is listed.
+	out, lost, err := steps.Convert(context.Background(), steps.ConvertRequest{
+		Contract: "../../testdata/contracts/features.yaml",
+		Format:   contract.FormatODCS,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.SplitN(string(out), "\n", 2)[0])
+	for _, l := range lost {
+		fmt.Println("lost:", l)
+	}
+	// Output:
+	// apiVersion: v3.1.0
+	// lost: dataset.strict: ODCS has no rule refusing columns the contract does not list
+}
+
 func ExampleDiff() {
 	dir := tempDir()
 	defer os.RemoveAll(dir)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -47,5 +48,48 @@ func TestStepsNameTheBadInput(t *testing.T) {
 	}
 	if _, err := steps.Verify(ctx, steps.VerifyRequest{Model: dir, Bundle: missing}); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Fatalf("Verify: %v", err)
+	}
+}
+
+// TestValidateODCSServer validates the data an ODCS contract's local server
+// names when the request names none, and judges freshness at AsOf.
+func TestValidateODCSServer(t *testing.T) {
+	dir := t.TempDir()
+	data := features(dir)
+	odcs := `apiVersion: v3.1.0
+kind: DataContract
+id: features
+version: 1.0.0
+status: active
+servers:
+  - server: local
+    type: local
+    path: features.parquet
+    format: parquet
+schema:
+  - name: features
+    properties:
+      - name: id
+        logicalType: integer
+        required: true
+        unique: true
+`
+	path := filepath.Join(dir, "features.odcs.yaml")
+	if err := os.WriteFile(path, []byte(odcs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := steps.Validate(context.Background(), steps.ValidateRequest{Run: run, Contract: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := evidence.DetailsOf[evidence.ValidationDetails](doc)
+	if !ok {
+		t.Fatalf("details are %T", doc.Details)
+	}
+	if doc.Status != evidence.StatusPass || d.Rows != 2000 || d.Format != "odcs" || d.Object != "features" {
+		t.Errorf("status %s, %d rows, format %q object %q", doc.Status, d.Rows, d.Format, d.Object)
+	}
+	if len(doc.Subject.Files) != 1 || doc.Subject.Files[0].Path != data {
+		t.Errorf("validated %+v, want %s", doc.Subject.Files, data)
 	}
 }

@@ -1,10 +1,12 @@
 package steps
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -21,7 +23,9 @@ type ValidateRequest struct {
 	Digest bool
 	// VerifyAll decodes every page even where metadata decides every check.
 	VerifyAll bool
-	Scan      parquetx.ScanOptions
+	// AsOf is the time freshness rules are judged at (zero: the run's start).
+	AsOf time.Time
+	Scan parquetx.ScanOptions
 	// Hint, when set, rewrites an error before it is recorded (the CLI names
 	// the flag that lifts a page size limit).
 	Hint func(error) error
@@ -40,6 +44,12 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	if err != nil {
 		return nil, err
 	}
+	if len(r.Data) == 0 && c.DataLocation != "" {
+		r.Data = []string{c.DataLocation} // an ODCS contract's server
+	}
+	if len(r.Data) == 0 {
+		return nil, errors.New("no data to validate: name the Parquet files (an ODCS contract may name them in a server of type local, s3, gcs or azure)")
+	}
 	subject := evidence.Subject{Name: c.Name}
 	if subject.Name == "" {
 		subject.Name = strings.Join(r.Data, ", ")
@@ -50,7 +60,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	defer parquetx.CloseAll(files)
 	if err == nil {
 		var res *contract.Result
-		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll})
+		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started)})
 		if err == nil {
 			for _, c := range res.Checks {
 				doc.Add(c)

@@ -1,0 +1,163 @@
+package contract
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlgate/mlgate/internal/testenv"
+)
+
+// TestODCSExamples reads every example contract of the standard: each
+// parses, or is refused at a line and column with the reason.
+func TestODCSExamples(t *testing.T) {
+	dir := testenv.Shared(t, "corpora", "odcs", "docs", "examples")
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.odcs.yaml"))
+	if len(files) < 15 {
+		t.Fatalf("%d ODCS examples in %s", len(files), dir)
+	}
+	parsed := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := ParseODCS(f, data)
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) || ce.File != f || ce.Pos.Line == 0 || ce.Msg == "" {
+				t.Errorf("%s: refused without a place: %v", f, err)
+			}
+			t.Logf("refused: %v", err)
+			continue
+		}
+		parsed++
+		for _, c := range o.Objects {
+			// Converted to mlgate's format and back, nothing changes.
+			back, err := Parse("back.yaml", Marshal(c))
+			if err != nil {
+				t.Errorf("%s#%s: mlgate form does not parse: %v\n%s", f, c.Object, err, Marshal(c))
+				continue
+			}
+			if a, b := Marshal(c), Marshal(back); string(a) != string(b) {
+				t.Errorf("%s#%s: mlgate round trip differs:\n%s\n---\n%s", f, c.Object, a, b)
+			}
+			// And to ODCS and back, which also checks the written ODCS
+			// against the official schema.
+			text, _ := MarshalODCS(c)
+			again, err := ParseODCS("again.odcs.yaml", text)
+			if err != nil {
+				t.Errorf("%s#%s: written ODCS does not read back: %v\n%s", f, c.Object, err, text)
+				continue
+			}
+			if a, b := Marshal(c), Marshal(again.Objects[0]); string(a) != string(b) {
+				t.Errorf("%s#%s: ODCS round trip differs:\n%s\n---\n%s", f, c.Object, a, b)
+			}
+		}
+	}
+	if parsed < 10 {
+		t.Errorf("only %d of %d examples parse", parsed, len(files))
+	}
+}
+
+// TestMlgateContractsToODCS converts the project's own example contracts to
+// ODCS and back: each rule survives, or the conversion says it was lost.
+func TestMlgateContractsToODCS(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "testdata", "contracts", "examples", "*.yaml"))
+	for _, f := range files {
+		c, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, lost := MarshalODCS(c)
+		o, err := ParseODCS(f+".odcs", text)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", f, err, text)
+		}
+		back := o.Objects[0]
+		back.Name = c.Name
+		want, got := Marshal(c), Marshal(back)
+		if string(want) == string(got) {
+			continue
+		}
+		// Differences are only the losses the conversion names, and mostly
+		// written as the equal percentage of failures.
+		if len(lost) == 0 && !strings.Contains(string(want), "mostly") {
+			t.Errorf("%s: ODCS round trip differs and nothing was reported lost:\n%s\n---\n%s", f, want, got)
+		}
+		t.Logf("%s: lost %q", filepath.Base(f), lost)
+	}
+}
+
+func TestODCSObjects(t *testing.T) {
+	doc := `apiVersion: v3.1.0
+kind: DataContract
+id: two
+version: 1.0.0
+status: active
+schema:
+  - name: orders
+    properties:
+      - name: id
+        logicalType: integer
+        required: true
+  - name: customers
+    properties:
+      - name: email
+        logicalType: string
+        quality:
+          - type: sql
+            query: SELECT 1
+            mustBe: 1
+`
+	if _, err := Parse("two.odcs.yaml", []byte(doc)); err == nil || !strings.Contains(err.Error(), "orders, customers") {
+		t.Errorf("two objects without a choice: %v", err)
+	}
+	c, err := ParseObject("two.odcs.yaml", []byte(doc), "customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Skipped) != 1 || !strings.Contains(c.Skipped[0].Reason, "SQL") || c.Skipped[0].Pos.Line != 17 {
+		t.Errorf("skipped = %+v, want the SQL rule at line 17", c.Skipped)
+	}
+	if _, err := ParseObject("two.odcs.yaml", []byte(doc), "order"); err == nil || !strings.Contains(err.Error(), `did you mean "orders"`) {
+		t.Errorf("unknown object: %v", err)
+	}
+	if _, err := ParseObject("two.yaml", []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns: []\n"), "x"); err == nil {
+		t.Error("an object chosen in a mlgate contract was accepted")
+	}
+}
+
+// TestREADMEODCSSideBySide holds the README's two contracts to saying the
+// same thing.
+func TestREADMEODCSSideBySide(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "### ODCS contracts")
+	var blocks []string
+	for _, part := range strings.Split(section, "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		blocks = append(blocks, block)
+		if len(blocks) == 2 {
+			break
+		}
+	}
+	if len(blocks) != 2 {
+		t.Fatalf("README's ODCS section has %d yaml blocks, want 2", len(blocks))
+	}
+	odcs, err := Parse("README-odcs.yaml", []byte(blocks[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := Parse("README-mlgate.yaml", []byte(blocks[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := Marshal(odcs), Marshal(own); string(a) != string(b) {
+		t.Errorf("the README's side-by-side contracts differ:\n%s\n---\n%s", a, b)
+	}
+}
