@@ -30,7 +30,12 @@ go build -trimpath -o "$mlgate" ./cmd/mlgate
 go build -o "$root/bin/demogen" ./internal/demogen
 echo "Built in $((SECONDS - start))s." >&2
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only (and not with NO_COLOR): a log gets no escape codes.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n== %s\n' "$*"; }
+fi
 # run CMD...: a failed check (exit 1) is part of the story; exit 2 is a real error.
 run() {
   local code=0
