@@ -1,8 +1,8 @@
 // Package progress lets long work (hashing a model, scanning Parquet,
 // transfers) say how far it is without printing: a library takes a Reporter,
 // nil meaning silent, and the command supplies one that draws a bar on a
-// terminal (Terminal) or writes a plain line every few seconds to a log
-// (Log). Steps carry the reporter in the context, so the layers below a step
+// terminal or writes a plain line every few seconds to a log (package
+// progress/display, which libraries never import). Steps carry the reporter in the context, so the layers below a step
 // reach it without a parameter on every function.
 package progress
 

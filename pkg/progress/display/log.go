@@ -1,4 +1,7 @@
-package progress
+// Package display shows progress.Reporter tasks to a person: a bar on a
+// terminal (Terminal, github.com/schollz/progressbar) or plain lines in a log
+// (Log). Only cmd/mlgate imports it; names pass actions.SafeLog on the way.
+package display
 
 import (
 	"fmt"
@@ -7,7 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/numfmt"
+	"github.com/mlgate/mlgate/pkg/progress"
 )
 
 // DefaultEvery is how often a Log writes a line for a running task.
@@ -37,7 +42,7 @@ func (l *Log) now() time.Time {
 }
 
 // Start implements Reporter.
-func (l *Log) Start(name string, unit Unit, total int64) Task {
+func (l *Log) Start(name string, unit progress.Unit, total int64) progress.Task {
 	every := l.Every
 	if every <= 0 {
 		every = DefaultEvery
@@ -49,7 +54,7 @@ func (l *Log) Start(name string, unit Unit, total int64) Task {
 type logTask struct {
 	log   *Log
 	name  string
-	unit  Unit
+	unit  progress.Unit
 	total int64
 	every time.Duration
 
@@ -106,7 +111,7 @@ func (t *logTask) write(now time.Time, final bool) {
 	elapsed := now.Sub(t.start)
 	if secs := elapsed.Seconds(); secs > 0 {
 		rate := float64(t.done) / secs
-		if t.unit == Bytes {
+		if t.unit == progress.Bytes {
 			b.WriteString(", " + numfmt.Bytes(int64(rate)) + "/s")
 		} else {
 			b.WriteString(", " + numfmt.Count(int64(rate+0.5)) + "/s")
@@ -115,11 +120,12 @@ func (t *logTask) write(now time.Time, final bool) {
 	b.WriteString(", " + numfmt.Duration(elapsed) + "\n")
 	t.log.mu.Lock()
 	defer t.log.mu.Unlock()
-	fmt.Fprint(t.log.W, b.String())
+	// Task names hold file and layer names: one escaping path for the log.
+	fmt.Fprint(t.log.W, actions.SafeLog(b.String()))
 }
 
 func (t *logTask) amount(n int64) string {
-	if t.unit == Bytes {
+	if t.unit == progress.Bytes {
 		return numfmt.Bytes(n)
 	}
 	return numfmt.Count(n)

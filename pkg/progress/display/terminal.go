@@ -1,4 +1,4 @@
-package progress
+package display
 
 import (
 	"io"
@@ -7,6 +7,9 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/progress"
 )
 
 // Terminal draws a progress bar (github.com/schollz/progressbar) for each
@@ -15,10 +18,10 @@ import (
 type Terminal struct{ W io.Writer }
 
 // Start implements Reporter.
-func (t Terminal) Start(name string, unit Unit, total int64) Task {
+func (t Terminal) Start(name string, unit progress.Unit, total int64) progress.Task {
 	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(t.W),
-		progressbar.OptionSetDescription(name),
+		progressbar.OptionSetDescription(actions.SafeLog(name)), // no escape codes from a file name
 		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetPredictTime(total > 0),
@@ -28,7 +31,7 @@ func (t Terminal) Start(name string, unit Unit, total int64) Task {
 		progressbar.OptionUseANSICodes(true),
 		progressbar.OptionSetRenderBlankState(true),
 	}
-	if unit == Bytes {
+	if unit == progress.Bytes {
 		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionUseIECUnits(true))
 	}
 	if total < 0 {
@@ -51,7 +54,7 @@ func (t barTask) Done() {
 // For chooses how to report on f (stderr): a bar when f is a terminal
 // outside GitHub Actions and TERM is not "dumb", else plain log lines, so a
 // log never receives escape codes.
-func For(f *os.File, getenv func(string) string) Reporter {
+func For(f *os.File, getenv func(string) string) progress.Reporter {
 	if f == nil {
 		return nil
 	}

@@ -1,11 +1,12 @@
-package progress
+package display
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mlgate/mlgate/pkg/progress"
 )
 
 // fakeClock is moved by the test; no test here waits on wall time.
@@ -25,7 +26,7 @@ func TestLogWritesALineEveryInterval(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var out strings.Builder
 	l := &Log{W: &out, Every: 5 * time.Second, Now: clock.Now, Prefix: "mlgate: "}
-	task := l.Start("hashing model", Bytes, 4<<30)
+	task := l.Start("hashing model", progress.Bytes, 4<<30)
 	task.Add(1 << 30) // no time has passed: no line
 	if out.Len() != 0 {
 		t.Fatalf("a line before the interval: %q", out.String())
@@ -53,7 +54,7 @@ func TestLogQuietForShortTasks(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(0, 0)}
 	var out strings.Builder
 	l := &Log{W: &out, Now: clock.Now}
-	task := l.Start("reading Parquet", Items, 10)
+	task := l.Start("reading Parquet", progress.Items, 10)
 	task.Add(10)
 	clock.advance(DefaultEvery - time.Millisecond)
 	task.Done()
@@ -66,7 +67,7 @@ func TestLogUnknownTotalAndItems(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(0, 0)}
 	var out strings.Builder
 	l := &Log{W: &out, Every: time.Second, Now: clock.Now}
-	task := l.Start("listing objects", Items, -1)
+	task := l.Start("listing objects", progress.Items, -1)
 	clock.advance(2 * time.Second)
 	task.Add(12500)
 	if got, want := out.String(), "listing objects: 12,500, 6,250/s, 2s\n"; got != want {
@@ -74,21 +75,20 @@ func TestLogUnknownTotalAndItems(t *testing.T) {
 	}
 }
 
-func TestContextWithoutReporterIsSilent(t *testing.T) {
-	task := Start(context.Background(), "x", Bytes, 1)
+// A name with a line break and a workflow command stays one harmless line.
+func TestLogEscapesNames(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(0, 0)}
+	var out strings.Builder
+	l := &Log{W: &out, Every: time.Second, Now: clock.Now, Prefix: "mlgate: "}
+	task := l.Start("pulling x\n::error::owned\x1b[2J", progress.Bytes, 10)
+	clock.advance(time.Second)
 	task.Add(1)
-	task.Done()
-	var c Counter
-	ctx := NewContext(context.Background(), countingReporter{&c})
-	Start(ctx, "x", Bytes, 10).Add(7)
-	if c.Value() != 7 {
-		t.Fatalf("counted %d, want 7", c.Value())
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("a workflow command reached the log: %q", out.String())
+		}
 	}
-	if NewContext(context.Background(), nil) != context.Background() {
-		t.Fatal("a nil reporter changed the context")
+	if strings.Contains(out.String(), "\x1b") {
+		t.Errorf("an escape code reached the log: %q", out.String())
 	}
 }
-
-type countingReporter struct{ c *Counter }
-
-func (r countingReporter) Start(string, Unit, int64) Task { return r.c }

@@ -1,4 +1,4 @@
-package progress
+package display
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/mlgate/mlgate/pkg/progress"
 )
 
 // TestBarOnATerminal draws a bar on a real pseudo-terminal.
@@ -23,7 +25,7 @@ func TestBarOnATerminal(t *testing.T) {
 	if _, ok := r.(Terminal); !ok {
 		t.Fatalf("For(a terminal) = %T, want a Terminal", r)
 	}
-	task := r.Start("hashing model", Bytes, 8<<20)
+	task := r.Start("hashing model", progress.Bytes, 8<<20)
 	task.Add(4 << 20)
 	task.Done()
 	tty.Close()
@@ -51,7 +53,7 @@ func TestLinesOffATerminal(t *testing.T) {
 		}
 		clock := &fakeClock{t: time.Unix(0, 0)}
 		l.Now = clock.Now
-		task := l.Start("reading Parquet", Bytes, 100<<20)
+		task := l.Start("reading Parquet", progress.Bytes, 100<<20)
 		clock.advance(DefaultEvery)
 		task.Add(50 << 20)
 		task.Done()
