@@ -25,7 +25,7 @@ FUZZTIME ?= 30s
 fuzz:
 	FUZZTIME=$(FUZZTIME) FUZZ=$(FUZZ) bash scripts/fuzz.sh
 
-demo: build
+demo:
 	bash scripts/demo.sh
 
 bench: build

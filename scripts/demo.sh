@@ -3,17 +3,39 @@
 # (internal/demogen): validate the new data against its contract, compare it
 # with the reference profile, sign the model and verify it, gate the promotion
 # on metrics and the policy library, attest the decision, and write the report
-# a pull request would get. Everything lands in demo/out (or $1).
+# a pull request would get. Everything lands in demo/out (or $1: a new or
+# empty folder, or one an earlier demo made; any other folder is refused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 mlgate="$root/bin/mlgate"
 out=${1:-demo/out}
-rm -rf "$out"
+marker=.mlgate-demo
+if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
+  if [ ! -f "$out/$marker" ]; then
+    echo "demo: $out is not empty and no earlier demo made it; give a new or empty folder" >&2
+    exit 2
+  fi
+  rm -rf "$out" # an earlier demo's output, marked by $marker
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+: >"$out/$marker"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# The first build compiles every dependency (many minutes on a small
+# machine); say so, and how long it took, rather than sit silent.
+echo "Building mlgate into bin/ (the first build compiles all dependencies and can take several minutes; later builds take seconds)..." >&2
+start=$SECONDS
+go build -trimpath -o "$mlgate" ./cmd/mlgate
+go build -o "$root/bin/demogen" ./internal/demogen
+echo "Built in $((SECONDS - start))s." >&2
+
+# Bold headings on a terminal only (and not with NO_COLOR): a log gets no escape codes.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n== %s\n' "$*"; }
+fi
 # run CMD...: a failed check (exit 1) is part of the story; exit 2 is a real error.
 run() {
   local code=0
@@ -25,7 +47,7 @@ run() {
 }
 
 step "Generating the demo repository in $out"
-go run ./internal/demogen -out "$out" -password demo
+"$root/bin/demogen" -out "$out" -password demo
 cd "$out"
 mkdir -p evidence profiles
 export COSIGN_PASSWORD=demo

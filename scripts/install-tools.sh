@@ -43,6 +43,19 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Co
   fi
 fi
 
+# tmux from Debian, for the terminal captures of the report at 80 and 200
+# columns (scripts/tmux-capture.sh, internal/workflowtest TestTmuxCaptureFits).
+if ! command -v tmux >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=$(command -v sudo || true)
+  if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
+    echo "installing tmux"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq tmux >/dev/null
+  else
+    echo "tmux is missing: install it with 'sudo apt-get install tmux'" >&2
+  fi
+fi
+
 # SciPy from Debian, for the drift statistics cross-check (Debian's own python3).
 if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
   sudo=""

@@ -15,6 +15,8 @@ import (
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
+	"github.com/mlgate/mlgate/pkg/progress"
+	"github.com/mlgate/mlgate/pkg/progress/display"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -145,6 +147,9 @@ func run(args []string, e *env) (code int) {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if f, ok := e.stderr.(*os.File); ok { // long work reports on the process's stderr, not a test's buffer
+		ctx = progress.NewContext(ctx, display.For(f, e.getenv))
+	}
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

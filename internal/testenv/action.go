@@ -18,8 +18,9 @@ type Action struct {
 
 // ActionInput is one declared input.
 type ActionInput struct {
-	Required bool   `yaml:"required"`
-	Default  string `yaml:"default"`
+	Description string `yaml:"description"`
+	Required    bool   `yaml:"required"`
+	Default     string `yaml:"default"`
 }
 
 // ActionStep is one step of a composite action.

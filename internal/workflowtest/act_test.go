@@ -124,7 +124,11 @@ func runAct(t *testing.T, repo, workflow, event, eventJSON string, o actOptions)
 		switch {
 		case e.Command == "set-output":
 			run.outputs[e.JobID+"/"+strings.Join(e.StepID, "/")+"/"+e.Name] = e.Arg
-		case e.Command == "summary":
+		case e.Command == "summary" && len(e.StepID) == 1:
+			// act resets SUMMARY.md before every step, composite inner steps
+			// included, and reports it after each: the outer step of a
+			// composite action reports its inner step's summary a second time.
+			// The job summary is the top-level steps' (as GitHub shows it).
 			run.summaries[e.JobID] += e.Content
 		case e.StepResult != "" && e.Stage == "Main" && len(e.StepID) == 1:
 			run.steps[e.JobID+"/"+e.Step] = e.StepResult

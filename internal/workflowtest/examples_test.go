@@ -327,8 +327,11 @@ func TestExampleReleaseVerify(t *testing.T) {
 	if len(rel) != 1 || rel[0].TagName != "model-v1.4.0" || rel[0].Name != "Model model-v1.4.0" || rel[0].Author.Login != githubfake.BotLogin {
 		t.Fatalf("releases %+v, want model-v1.4.0 created by the Actions bot", rel)
 	}
-	if !strings.Contains(strings.ToLower(r.summaries["release"]), "verification") {
-		t.Errorf("the job summary lacks the verification:\n%s", r.summaries["release"])
+	// Each verification step writes its section once, under its own title.
+	for _, title := range []string{"Signature verification", "Attestation verification"} {
+		if n := strings.Count(r.summaries["release"], title); n != 1 {
+			t.Errorf("the job summary shows %q %d times, want once:\n%s", title, n, r.summaries["release"])
+		}
 	}
 
 	// A model file changed after signing: verification fails, nothing is released.

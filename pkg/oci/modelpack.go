@@ -21,6 +21,7 @@ import (
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 
+	"github.com/mlgate/mlgate/pkg/progress"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -208,7 +209,9 @@ func pushFile(ctx context.Context, c *Client, p string, desc ocispec.Descriptor)
 		return err
 	}
 	defer f.Close()
-	if err := pushBlob(ctx, c, desc, f); err != nil {
+	task := progress.Start(ctx, "pushing "+path.Base(filepath.ToSlash(p)), progress.Bytes, desc.Size)
+	defer task.Done()
+	if err := pushBlob(ctx, c, desc, progress.Reader(f, task)); err != nil {
 		return fmt.Errorf("pushing %s: %w", p, err)
 	}
 	return nil
@@ -389,7 +392,9 @@ func pullLayer(ctx context.Context, c *Client, root *os.Root, p string, l ocispe
 	if err != nil {
 		return fmt.Errorf("layer %q: %w", p, err)
 	}
-	vr := content.NewVerifyReader(rc, l)
+	task := progress.Start(ctx, "pulling "+p, progress.Bytes, l.Size)
+	defer task.Done()
+	vr := content.NewVerifyReader(progress.Reader(rc, task), l)
 	_, err = io.Copy(f, vr)
 	if err == nil {
 		err = vr.Verify()

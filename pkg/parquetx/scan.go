@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/bits"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/mlgate/mlgate/pkg/progress"
 )
 
 // ScanOptions tunes Scan. The zero value is ready to use.
@@ -115,6 +118,18 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 			}
 		}
 	}
+	// Progress counts the compressed bytes of the chunks visited.
+	var total int64
+	for _, u := range units {
+		start, end := chunkRange(u)
+		total += end - start
+	}
+	what := fmt.Sprintf("reading %d Parquet files", len(files))
+	if len(files) == 1 {
+		what = "reading " + filepath.Base(files[0].Path)
+	}
+	task := progress.Start(ctx, what, progress.Bytes, total)
+	defer task.Done()
 	// On an error, chunks after the failing one are skipped but earlier
 	// ones still run, so the error reported is the first in file order
 	// whatever the scheduling.
@@ -152,6 +167,8 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 					}
 					mu.Unlock()
 				}
+				start, end := chunkRange(units[i])
+				task.Add(end - start)
 			}
 		}()
 	}

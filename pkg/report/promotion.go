@@ -55,7 +55,7 @@ func promotionText(w *textOut, doc *evidence.Document) bool {
 		return false
 	}
 	if doc.Kind == evidence.KindPromotionDecision {
-		fmt.Fprintf(w, "promote: %s\n", yesNo(d.Promote))
+		w.para("", "promote: "+yesNo(d.Promote))
 	}
 	if len(d.Metrics) > 0 {
 		bars := metricBars(d.Metrics, min(barCells, max(3, (w.opts.width()-70)/3)))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ func gateDocs() []*evidence.Document {
 		Remediation: "Convert the weights to safetensors.", Source: &evidence.Source{File: "policies/serialization.rego", Line: 37, Column: 1}})
 	gate.Add(evidence.Check{ID: "policy.custom.deny", Status: evidence.StatusError, Message: "data.custom.deny failed: eval_builtin_error",
 		Source: &evidence.Source{File: "/abs/my policies/custom.rego", Line: 3}})
+	gate.Details = evidence.PromotionDetails{Config: &evidence.FileRef{Path: "gate.yaml"}}
 	gate.DurationMs = 42
 	gate.Finish(start.Add(42 * time.Millisecond))
 	dv := evidence.New(evidence.KindDataValidation, evidence.Subject{Name: "transactions", Files: []evidence.File{{Path: "data/part 0.parquet"}}}, tool, start)
@@ -43,7 +45,7 @@ func gateDocs() []*evidence.Document {
 }
 
 func TestSARIFGolden(t *testing.T) {
-	out, err := SARIF(gateDocs())
+	out, err := SARIFIn(gateDocs(), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestSARIFMatchesTheOfficialSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, docs := range map[string][]*evidence.Document{"gate": gateDocs(), "none": nil} {
-		out, err := SARIF(docs)
+		out, err := SARIFIn(docs, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func TestSARIFMatchesTheOfficialSchema(t *testing.T) {
 		}
 	}
 	// The schema is strict enough to catch a wrong level.
-	out, _ := SARIF(gateDocs())
+	out, _ := SARIFIn(gateDocs(), "", "")
 	broken, _ := jsonschema.UnmarshalJSON(bytes.NewReader(bytes.Replace(out, []byte(`"level": "warning"`), []byte(`"level": "warn"`), 1)))
 	if schema.Validate(broken) == nil {
 		t.Fatal("the schema accepted level \"warn\"")
@@ -94,7 +96,7 @@ func TestSARIFMatchesTheOfficialSchema(t *testing.T) {
 // What GitHub code scanning needs beyond the schema: every result has a rule
 // that exists, a level, a location with a URI and a line when it has a region.
 func TestSARIFForCodeScanning(t *testing.T) {
-	out, _ := SARIF(gateDocs())
+	out, _ := SARIFIn(gateDocs(), "", "")
 	var log struct {
 		Runs []struct {
 			Tool struct {
@@ -140,5 +142,85 @@ func TestSARIFForCodeScanning(t *testing.T) {
 		if loc.ArtifactLocation.URI == "" || (loc.Region != nil && loc.Region.StartLine < 1) {
 			t.Errorf("%s: location %+v", r.RuleID, loc)
 		}
+	}
+}
+
+// TestSARIFStaysInTheRepository: code scanning places results only at files
+// of the repository, so every location is relative to %SRCROOT% and never
+// climbs out of it; library rules sit at the gate file that decided.
+func TestSARIFStaysInTheRepository(t *testing.T) {
+	docs := gateDocs()
+	start := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
+	outside := evidence.New(evidence.KindDataValidation, evidence.Subject{Name: "x", Files: []evidence.File{{Path: "/tmp/runner/x.parquet"}}}, docs[0].Tool, start)
+	outside.Add(evidence.Check{ID: "rows", Status: evidence.StatusFail, Message: "no rows", Location: &evidence.Location{File: "../other-repo/x.parquet"}})
+	outside.Finish(start)
+	out, err := SARIFIn(append(docs, outside), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI, URIBaseID string }
+						Region           *struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(out, &log); err != nil {
+		t.Fatal(err)
+	}
+	placed := map[string]string{}
+	for _, r := range log.Runs[0].Results {
+		for _, l := range r.Locations {
+			a := l.PhysicalLocation.ArtifactLocation
+			if a.URIBaseID != "%SRCROOT%" || strings.Contains(a.URI, ":") || strings.HasPrefix(a.URI, "/") || strings.HasPrefix(a.URI, "..") {
+				t.Errorf("%s is placed at %+v, outside the repository", r.RuleID, a)
+			}
+			placed[r.RuleID] = a.URI
+		}
+	}
+	for id, want := range map[string]string{
+		"policy.mlgate.serialization.deny_pickle": "gate.yaml", // the library rule: at the gate file
+		"policy.custom.deny":                      "gate.yaml", // an absolute rule file: the same
+		"metric.latency_ms":                       "gate.yaml",
+		"column.amount.max":                       "data/part%200.parquet",
+	} {
+		if placed[id] != want {
+			t.Errorf("%s placed at %q, want %q", id, placed[id], want)
+		}
+	}
+}
+
+// TestSARIFPathsFromTheRepositoryRoot: evidence paths are relative to where
+// mlgate ran; SARIF's are relative to the repository root, and a file outside
+// the repository is never a location.
+func TestSARIFPathsFromTheRepositoryRoot(t *testing.T) {
+	rp := repoPaths{root: "/repo", dir: "/repo/ml/project"}
+	for in, want := range map[string]string{
+		"gate.yaml":                   "ml/project/gate.yaml",
+		"../../policies/x.rego":       "policies/x.rego",
+		"/repo/data/a b.parquet":      "data/a b.parquet",
+		"../../../elsewhere.yaml":     "",
+		"/opt/mlgate/policies/x.rego": "",
+		"s3://bucket/x.parquet":       "",
+	} {
+		if got := rp.path(in); got != want {
+			t.Errorf("path(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := artifact("data/a b.parquet"); got.URI != "data/a%20b.parquet" || got.URIBaseID != "%SRCROOT%" {
+		t.Errorf("artifact: %+v", got)
+	}
+	if root := RepoRoot(t.TempDir()); root != "" && !strings.HasPrefix(t.TempDir(), root) {
+		t.Errorf("RepoRoot of a temp folder: %q", root)
+	}
+	wd, _ := os.Getwd()
+	if root := RepoRoot(wd); root == "" || !strings.HasPrefix(wd, root) {
+		t.Errorf("RepoRoot(%s) = %q, want this checkout", wd, root)
 	}
 }

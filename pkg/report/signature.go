@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,7 +98,7 @@ func signatureText(w *textOut, doc *evidence.Document) bool {
 	}
 	// One field a line: digests and paths are too long to share a line.
 	for _, f := range signatureFields(doc, d) {
-		fmt.Fprintf(w, "  %-18s %s\n", Plain(f.name)+":", f.text)
+		w.field(Plain(f.name), f.text)
 	}
 	checksText(w, doc.Checks)
 	return true

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"strconv"
@@ -190,11 +191,27 @@ func (w *textOut) table(header []string, rows [][]string, align ...alignment) {
 	}
 }
 
-// para writes a line of prose, styled when colour is on. Prose is not
-// wrapped: the terminal wraps it without harm, and a log keeps each message
-// on one line to search.
+// para writes a paragraph of prose, styled when colour is on, wrapped at
+// spaces to the terminal's width (a terminal would cut words). A log (Width
+// below 0) keeps each message on one line to search.
 func (w *textOut) para(style, s string) {
-	w.WriteString(w.paint(style, s) + "\n")
+	for _, line := range wrap(s, w.opts.Width) {
+		w.WriteString(w.paint(style, line) + "\n")
+	}
+}
+
+// field writes "  Name:  value", the value on a line of its own below the
+// name when the two do not fit the width together.
+func (w *textOut) field(name, value string) {
+	head := fmt.Sprintf("  %-18s ", name+":")
+	if w.opts.Width < 0 || runewidth.StringWidth(head+value) <= w.opts.width() {
+		w.WriteString(head + value + "\n")
+		return
+	}
+	w.WriteString("  " + name + ":\n")
+	for _, line := range wrap(value, w.opts.width()-4) {
+		w.WriteString("    " + line + "\n")
+	}
 }
 
 func sum(xs []int) int {
@@ -205,8 +222,12 @@ func sum(xs []int) int {
 	return s
 }
 
-// wrap breaks s into lines of at most width columns, at spaces where it can.
+// wrap breaks s into lines of at most width columns, at spaces where it can;
+// width 0 means 100 and below 0 no wrapping, as in TextOptions.
 func wrap(s string, width int) []string {
+	if width == 0 {
+		width = 100
+	}
 	if width <= 0 || runewidth.StringWidth(s) <= width {
 		return []string{s}
 	}

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+
+	"github.com/mlgate/mlgate/pkg/progress"
 )
 
 // HashOptions says how to hash a model.
@@ -84,7 +86,13 @@ func HashModel(ctx context.Context, root string, opts HashOptions) (*Manifest, e
 	for _, f := range files {
 		paths[f.Name] = f.Path
 	}
-	if err := hashResources(ctx, m.Resources, paths, opts.Workers, opts.BufferSize); err != nil {
+	var total int64
+	for _, r := range m.Resources {
+		total += r.Size
+	}
+	task := progress.Start(ctx, "hashing "+m.Name, progress.Bytes, total)
+	defer task.Done()
+	if err := hashResources(ctx, m.Resources, paths, opts.Workers, opts.BufferSize, task); err != nil {
 		return nil, err
 	}
 	sortResources(m.Resources)
@@ -101,7 +109,7 @@ func modelName(root string) string {
 
 // hashResources fills in the digest of every resource, reading the byte range
 // [Start, End) of the file at paths[Path].
-func hashResources(ctx context.Context, rs []Resource, paths map[string]string, workers, bufSize int) error {
+func hashResources(ctx context.Context, rs []Resource, paths map[string]string, workers, bufSize int, task progress.Task) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -130,7 +138,7 @@ func hashResources(ctx context.Context, rs []Resource, paths map[string]string, 
 			buf := make([]byte, bufSize)
 			for i := range jobs {
 				r := &rs[i]
-				d, err := hashRange(ctx, paths[r.Path], r.Start, r.End, buf)
+				d, err := hashRange(ctx, paths[r.Path], r.Start, r.End, buf, task)
 				if err != nil {
 					once.Do(func() { firstErr = err; cancel() })
 					continue
@@ -155,8 +163,9 @@ feed:
 	return ctx.Err()
 }
 
-// hashRange streams bytes [start, end) of a file through SHA-256.
-func hashRange(ctx context.Context, path string, start, end int64, buf []byte) ([]byte, error) {
+// hashRange streams bytes [start, end) of a file through SHA-256, adding
+// what it reads to task.
+func hashRange(ctx context.Context, path string, start, end int64, buf []byte, task progress.Task) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("hashing %s: %w", path, err)
@@ -170,6 +179,7 @@ func hashRange(ctx context.Context, path string, start, end int64, buf []byte) (
 		}
 		n, err := r.Read(buf)
 		h.Write(buf[:n])
+		task.Add(int64(n))
 		if err == io.EOF {
 			break
 		}
@@ -189,6 +199,8 @@ func FileDigest(ctx context.Context, path string) ([]byte, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	d, err := hashRange(ctx, path, 0, st.Size(), make([]byte, defaultBufferSize))
+	task := progress.Start(ctx, "hashing "+filepath.Base(path), progress.Bytes, st.Size())
+	defer task.Done()
+	d, err := hashRange(ctx, path, 0, st.Size(), make([]byte, defaultBufferSize), task)
 	return d, st.Size(), err
 }

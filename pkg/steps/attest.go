@@ -52,6 +52,7 @@ func DefaultAttestation(model string) string {
 // model's digest, recording the gate's decision and the model's lineage. Only
 // a decision that promotes exactly this model is signed.
 func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
+	ctx = r.Run.context(ctx)
 	started := r.now()
 	dir, err := IsDir(r.Model)
 	if err != nil {

@@ -31,6 +31,7 @@ type DriftRequest struct {
 
 // Drift compares the two sides column by column.
 func Drift(ctx context.Context, r DriftRequest) (*evidence.Document, error) {
+	ctx = r.Run.context(ctx)
 	started := r.now()
 	cfg := drift.DefaultConfig()
 	if r.Config != "" {

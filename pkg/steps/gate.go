@@ -92,6 +92,7 @@ type GateRequest struct {
 // bound to the candidate (the model hashed here, never a digest taken on the
 // evidence's word), and the policies. The document is a PromotionDecision.
 func Gate(ctx context.Context, r GateRequest) (*evidence.Document, error) {
+	ctx = r.Run.context(ctx)
 	started := r.now()
 	if r.Config == "" {
 		return nil, errors.New("the gate file with the metric rules is required")

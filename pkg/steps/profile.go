@@ -35,6 +35,7 @@ type ProfileRequest struct {
 // Profile profiles the data and writes the profile; the evidence (kind
 // Profile) summarises each column and warns of what was not profiled.
 func Profile(ctx context.Context, r ProfileRequest) (*evidence.Document, error) {
+	ctx = r.Run.context(ctx)
 	started := r.now()
 	src, err := loadParquet(ctx, r.Remote, r.Data, profile.ScanOptions{Shard: r.Shard, Columns: r.Columns, Parquet: r.Scan})
 	if err != nil {

@@ -32,6 +32,7 @@ type SignRequest struct {
 // Sign hashes the model, signs it and writes the bundle: a Sigstore bundle
 // over a file's sha256, or an OpenSSF model signature over a folder.
 func Sign(ctx context.Context, r SignRequest) (*evidence.Document, error) {
+	ctx = r.Run.context(ctx)
 	started := r.now()
 	dir, err := IsDir(r.Model)
 	if err != nil {

@@ -19,11 +19,13 @@
 package steps
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
+	"github.com/mlgate/mlgate/pkg/progress"
 )
 
 // Run is what every request carries: who writes the evidence and the clock
@@ -34,6 +36,14 @@ type Run struct {
 	Now func() time.Time
 	// Remote reaches data in object stores (nil: local files only).
 	Remote *Remote
+	// Progress is told how far long work is (hashing, Parquet scans,
+	// transfers); nil is silent. cmd/mlgate passes a bar or a log.
+	Progress progress.Reporter
+}
+
+// context carries the run's progress reporter to the layers below a step.
+func (r Run) context(ctx context.Context) context.Context {
+	return progress.NewContext(ctx, r.Progress)
 }
 
 func (r Run) now() time.Time {

@@ -5,9 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/progress"
+	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -91,5 +94,63 @@ schema:
 	}
 	if len(doc.Subject.Files) != 1 || doc.Subject.Files[0].Path != data {
 		t.Errorf("validated %+v, want %s", doc.Subject.Files, data)
+	}
+}
+
+// recorder is a progress.Reporter that keeps each task's name, total and count.
+type recorder struct {
+	mu    sync.Mutex
+	tasks []*recordedTask
+}
+
+type recordedTask struct {
+	name        string
+	unit        progress.Unit
+	total, done int64
+	ended       bool
+	mu          *sync.Mutex
+}
+
+func (r *recorder) Start(name string, unit progress.Unit, total int64) progress.Task {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := &recordedTask{name: name, unit: unit, total: total, mu: &r.mu}
+	r.tasks = append(r.tasks, t)
+	return t
+}
+
+func (t *recordedTask) Add(n int64) { t.mu.Lock(); t.done += n; t.mu.Unlock() }
+func (t *recordedTask) Done()       { t.mu.Lock(); t.ended = true; t.mu.Unlock() }
+
+// TestRunProgress: the run's reporter hears of hashing and of Parquet scans,
+// each task ended with all its work counted; without one the steps are silent.
+func TestRunProgress(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	rec := &recorder{}
+	r := run
+	r.Progress = rec
+	signer, err := signing.NewKeySigner(ctx, "../../testdata/signing/test.key", func() ([]byte, error) { return []byte("mlgate-test"), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := steps.Sign(ctx, steps.SignRequest{Run: r, Model: model(dir), Signer: signer}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := steps.Profile(ctx, steps.ProfileRequest{Run: r, Data: []string{features(dir)}, Out: filepath.Join(dir, "p.json")}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, task := range rec.tasks {
+		names = append(names, task.name)
+		if !task.ended || task.done != task.total || task.unit != progress.Bytes || task.total <= 0 {
+			t.Errorf("task %q: %d of %d bytes, ended %v", task.name, task.done, task.total, task.ended)
+		}
+	}
+	if len(names) < 2 || names[0] != "hashing model" || !strings.HasPrefix(names[len(names)-1], "reading ") {
+		t.Errorf("tasks %q: want hashing the model, then reading the Parquet file", names)
+	}
+	if rec.tasks[0].total != int64(len("weights")+len("{}")) {
+		t.Errorf("hashing counted %d bytes, want the model's %d", rec.tasks[0].total, len("weights")+len("{}"))
 	}
 }

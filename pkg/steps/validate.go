@@ -35,6 +35,7 @@ type ValidateRequest struct {
 // contradicts its metadata is a check with status error in the document, not
 // an error; a contract that cannot be read is.
 func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error) {
+	ctx = r.Run.context(ctx)
 	started := r.now()
 	c, err := contract.Load(r.Contract)
 	if err != nil {

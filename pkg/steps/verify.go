@@ -35,6 +35,7 @@ type VerifyRequest struct {
 // signature that does not verify, or files that do not match, are failed
 // checks; a bundle or model that cannot be read is an error.
 func Verify(ctx context.Context, r VerifyRequest) (*evidence.Document, error) {
+	ctx = r.Run.context(ctx)
 	started := r.now()
 	dir, err := IsDir(r.Model)
 	if err != nil {
