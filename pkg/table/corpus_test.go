@@ -259,3 +259,27 @@ func TestDeletionVectorRows(t *testing.T) {
 		t.Fatalf("as of %s: %v, version %d", v0.Timestamp, err, asOf.Version)
 	}
 }
+
+// TestDeltaSimpleTableFiles: delta-rs's own test of this table
+// (read_simple_table) expects exactly these five live files at version 4;
+// the folder holds 33 Parquet files.
+func TestDeltaSimpleTableFiles(t *testing.T) {
+	s, err := Open(testenv.Shared(t, "corpora", "delta", "tables", "simple_table"), Current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range s.Files {
+		got = append(got, filepath.Base(f.Path))
+	}
+	want := []string{
+		"part-00000-2befed33-c358-4768-a43c-3eda0d2a499d-c000.snappy.parquet",
+		"part-00000-c1777d7d-89d9-4790-b38a-6ee7e24456b1-c000.snappy.parquet",
+		"part-00001-7891c33d-cedc-47c3-88a6-abcfb049d3b4-c000.snappy.parquet",
+		"part-00004-315835fe-fb44-4562-98f6-5e6cfa3ae45d-c000.snappy.parquet",
+		"part-00007-3a0e4727-de0d-41b6-81ef-5223cf40f025-c000.snappy.parquet",
+	}
+	if s.Version != 4 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("version %d, files:\n%s", s.Version, strings.Join(got, "\n"))
+	}
+}
