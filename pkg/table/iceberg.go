@@ -27,7 +27,7 @@ import (
 // SQL) are not read yet.
 
 // maxMetadata bounds a metadata JSON file.
-const maxMetadata = 256 << 20
+const maxMetadata = 64 << 20
 
 type icebergField struct {
 	ID             int             `json:"id"`
