@@ -83,6 +83,7 @@ type Remote struct {
 	// Table chooses the version of table arguments (table.Current if unset).
 	Table  *table.Options
 	tables map[string]*evidence.TableVersion // live file -> its table
+	live   map[string]*table.File            // live file -> its table metadata
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -200,18 +201,32 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 	}
 	tv := &evidence.TableVersion{Format: s.Format, Location: s.Location, Version: s.Version}
 	out := make([]string, 0, len(s.Files))
-	for _, f := range s.Files {
+	for i, f := range s.Files {
 		out = append(out, f.Path)
 		if r != nil {
 			r.mu.Lock()
 			if r.tables == nil {
-				r.tables = map[string]*evidence.TableVersion{}
+				r.tables, r.live = map[string]*evidence.TableVersion{}, map[string]*table.File{}
 			}
-			r.tables[f.Path] = tv
+			r.tables[f.Path], r.live[f.Path] = tv, &s.Files[i]
 			r.mu.Unlock()
 		}
 	}
 	return out, nil
+}
+
+// TableStats gives the table-metadata statistics of opened files that are
+// live files of a table argument (the contract engine's first tier).
+func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) (parquetx.ChunkStats, bool) {
+	if r == nil || len(r.live) == 0 {
+		return nil
+	}
+	return func(i int, col *parquetx.Column) (parquetx.ChunkStats, bool) {
+		r.mu.Lock()
+		f := r.live[files[i].Path]
+		r.mu.Unlock()
+		return f.ChunkStats(col)
+	}
 }
 
 // tableArg says whether a local argument is a table, and at which

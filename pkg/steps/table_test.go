@@ -86,3 +86,46 @@ func TestTableWithDeletesIsRefused(t *testing.T) {
 		t.Errorf("version 0: %v (%v)", files, err)
 	}
 }
+
+// The Delta log's file statistics decide what they prove (the first tier,
+// decidedBy table-metadata); a check they cannot pass goes on to the
+// footer and the scan, which find the failures with examples.
+func TestTableMetadataTier(t *testing.T) {
+	dir := testenv.Shared(t, "corpora", "delta", "tables", "table-without-dv-small") // value: 0..9, stats in the log
+	ctx := context.Background()
+	for _, tc := range []struct {
+		rules    string
+		decided  map[string]string
+		failures int64
+	}{
+		{"nullable: false\n    min: 0\n    max: 9", map[string]string{"nullable": "table-metadata", "min": "table-metadata", "max": "table-metadata"}, 0},
+		{"min: 5", map[string]string{"min": "scan"}, 5},
+	} {
+		contract := filepath.Join(t.TempDir(), "c.yaml")
+		body := "apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: value\n    " + tc.rules + "\n"
+		if err := os.WriteFile(contract, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		remote := steps.NewRemote(objstore.Options{})
+		defer remote.Close()
+		files, err := remote.Files(ctx, []string{dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote}, Contract: contract, Data: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failures int64
+		for _, c := range doc.Checks {
+			rule := c.ID[len("column.value."):]
+			if want, ok := tc.decided[rule]; ok && c.DecidedBy != want {
+				t.Errorf("%s: %s decided by %s, want %s", tc.rules, c.ID, c.DecidedBy, want)
+			}
+			failures += c.Failures
+		}
+		if failures != tc.failures {
+			t.Errorf("%s: %d failures, want %d", tc.rules, failures, tc.failures)
+		}
+	}
+}

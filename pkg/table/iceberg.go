@@ -216,6 +216,9 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 		}
 	}
 	sort.Slice(snap.Files, func(i, j int) bool { return snap.Files[i].Path < snap.Files[j].Path })
+	for i := range snap.Files {
+		snap.Files[i].Deletes = len(snap.DeleteFiles) > 0
+	}
 	return snap, nil
 }
 

@@ -62,7 +62,9 @@ type File struct {
 	// removes (Delta); DV is its descriptor.
 	DeletedRows int64           `json:"deletedRows,omitempty"`
 	DV          *DeletionVector `json:"-"`
-	Added       int64           `json:"-"` // version or snapshot id that added it
+	// Deletes is true when delete files of the snapshot may remove rows
+	// of this file (Iceberg).
+	Deletes bool `json:"-"`
 }
 
 // Stats are file-level column statistics as the table metadata states them.
