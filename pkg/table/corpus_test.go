@@ -283,3 +283,31 @@ func TestDeltaSimpleTableFiles(t *testing.T) {
 		t.Fatalf("version %d, files:\n%s", s.Version, strings.Join(got, "\n"))
 	}
 }
+
+// Partition values come from the log, nulls kept null: from a Parquet
+// checkpoint (checkpoint_with_partitions) and from JSON commits.
+func TestDeltaNullPartitions(t *testing.T) {
+	for table, want := range map[string]string{
+		"checkpoint_with_partitions": "color=<null>,color=red",
+		"delta-0.8.0-null-partition": "k=<null>,k=A",
+	} {
+		s, err := Open(testenv.Shared(t, "corpora", "delta", "tables", table), Current)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range s.Files {
+			for k, v := range f.Partition {
+				val := "<null>"
+				if v != nil {
+					val = *v
+				}
+				got = append(got, k+"="+val)
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != want {
+			t.Errorf("%s: partitions %v, want %s", table, got, want)
+		}
+	}
+}
