@@ -19,8 +19,9 @@ import (
 //   - bounds only for integer columns: string bounds may be truncated, and
 //     dates, timestamps and decimals are written as text the log does not
 //     type; float bounds leave NaN out;
-//   - a bound the writer marks loose (tightBounds false) is a bound, not a
-//     value of the file.
+//   - a bound is a bound, never taken for a value of the file: Delta's
+//     protocol only promises min <= every value <= max (delta-0.8.0 has
+//     a max of 2 over values 0 and 1), and Iceberg's bounds may be loose.
 //
 // The log is the data's own writer's record, trusted as much as a footer.
 func (f *File) ChunkStats(col *parquetx.Column) (parquetx.ChunkStats, bool) {
@@ -33,10 +34,8 @@ func (f *File) ChunkStats(col *parquetx.Column) (parquetx.ChunkStats, bool) {
 	if n, ok := f.Stats.NullCount[col.Path]; ok && n >= 0 && n <= f.Stats.NumRecords {
 		st.NullCount, st.HasNullCount = n, true
 	}
-	exact := f.Stats.TightBounds == nil || *f.Stats.TightBounds
 	st.Min, st.HasMin = intValue(col, f.Stats.Min[col.Path])
 	st.Max, st.HasMax = intValue(col, f.Stats.Max[col.Path])
-	st.MinExact, st.MaxExact = st.HasMin && exact, st.HasMax && exact
 	return st, st.HasNullCount || st.HasMin || st.HasMax || col.MaxDefinitionLevel == 0
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
 // corpusTables finds every table in the two corpora: folders with a
@@ -310,4 +311,83 @@ func TestDeltaNullPartitions(t *testing.T) {
 			t.Errorf("%s: partitions %v, want %s", table, got, want)
 		}
 	}
+}
+
+// TestStatsAgreeWithFooters compares the table metadata's statistics of
+// every live file of every readable corpus table with the file's own
+// Parquet footer: row and null counts equal, and the integer bounds the
+// table-metadata tier are bounds of the footer's (equal for all but a few
+// loose ones: Delta only promises bounds).
+func TestStatsAgreeWithFooters(t *testing.T) {
+	compared := 0
+	for name, dir := range corpusTables(t) {
+		if refused[name] != "" || broken[name] != "" || logOnly[name] {
+			continue
+		}
+		s, err := Open(dir, Current)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, f := range s.Files {
+			if f.Stats == nil || f.Stats.NumRecords < 0 {
+				continue
+			}
+			pf, err := parquetx.Open(f.Path)
+			if err != nil {
+				t.Fatalf("%s: %v", f.Path, err)
+			}
+			if pf.NumRows != f.Stats.NumRecords {
+				t.Errorf("%s: %d rows in the footer, %d in the table metadata", f.Path, pf.NumRows, f.Stats.NumRecords)
+			}
+			for _, col := range pf.Schema.Leaves {
+				ts, ok := f.ChunkStats(col)
+				if !ok {
+					continue
+				}
+				var nulls int64
+				var lo, hi *parquetx.Exact
+				hasNulls := true
+				for rg := 0; rg < pf.NumRowGroups(); rg++ {
+					st, err := pf.Stats(rg, col)
+					if err != nil {
+						t.Fatal(err)
+					}
+					nulls += st.NullCount
+					hasNulls = hasNulls && st.HasNullCount
+					if st.HasMin {
+						if x, ok := col.Exact(st.Min); ok && (lo == nil || x.Rat().Cmp(lo.Rat()) < 0) {
+							lo = &x
+						}
+					}
+					if st.HasMax {
+						if x, ok := col.Exact(st.Max); ok && (hi == nil || x.Rat().Cmp(hi.Rat()) > 0) {
+							hi = &x
+						}
+					}
+				}
+				if ts.HasNullCount && hasNulls && ts.NullCount != nulls {
+					t.Errorf("%s %s: %d nulls in the footer, %d in the table metadata", f.Path, col.Path, nulls, ts.NullCount)
+				}
+				if ts.HasMin && lo != nil {
+					x, _ := col.Exact(ts.Min)
+					if x.Rat().Cmp(lo.Rat()) > 0 {
+						t.Errorf("%s %s: min %s in the footer, %s in the table metadata", f.Path, col.Path, lo.Text(), x.Text())
+					}
+					compared++
+				}
+				if ts.HasMax && hi != nil {
+					x, _ := col.Exact(ts.Max)
+					if x.Rat().Cmp(hi.Rat()) < 0 {
+						t.Errorf("%s %s: max %s in the footer, %s in the table metadata", f.Path, col.Path, hi.Text(), x.Text())
+					}
+					compared++
+				}
+			}
+			pf.Close()
+		}
+	}
+	if compared < 100 {
+		t.Errorf("only %d bounds compared", compared)
+	}
+	t.Logf("%d integer bounds compared", compared)
 }

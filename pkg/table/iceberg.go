@@ -3,6 +3,7 @@ package table
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hamba/avro/v2"
 	"github.com/hamba/avro/v2/ocf"
 )
 
@@ -202,9 +204,9 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 	if err := md.checkSchema(metaPath, schema); err != nil {
 		return nil, err
 	}
-	names := map[int]string{}
+	names := map[int]icebergField{}
 	for _, f := range schema.Fields {
-		names[f.ID] = f.Name
+		names[f.ID] = f
 	}
 	manifests, err := t.manifests(s)
 	if err != nil {
@@ -330,13 +332,17 @@ func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) 
 	return out, err
 }
 
+// avroConfig bounds what one Avro value may allocate: manifests are
+// untrusted input, and a block may claim any length.
+var avroConfig = avro.Config{MaxByteSliceSize: 1 << 20, MaxSliceAllocSize: 1 << 20}.Freeze()
+
 func readAvro(path string, fn func(map[string]any) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	dec, err := ocf.NewDecoder(f)
+	dec, err := ocf.NewDecoder(f, ocf.WithDecoderConfig(avroConfig))
 	if err != nil {
 		return fmt.Errorf("%s: not an Avro file: %w", path, err)
 	}
@@ -355,7 +361,7 @@ func readAvro(path string, fn func(map[string]any) error) error {
 	return nil
 }
 
-func (t *icebergTable) readManifest(m icebergManifest, names map[int]string, snap *Snapshot) error {
+func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, snap *Snapshot) error {
 	return readAvro(m.path, func(rec map[string]any) error {
 		status, _ := toInt(unwrap(rec["status"]))
 		if status == 2 { // DELETED: not live
@@ -394,11 +400,13 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]string, sna
 		if nc := avroIntMap(unwrap(df["null_value_counts"])); len(nc) > 0 {
 			f.Stats.NullCount = map[string]int64{}
 			for id, n := range nc {
-				if name, ok := names[id]; ok {
-					f.Stats.NullCount[name] = n
+				if field, ok := names[id]; ok {
+					f.Stats.NullCount[field.Name] = n
 				}
 			}
 		}
+		f.Stats.Min = icebergBounds(unwrap(df["lower_bounds"]), names)
+		f.Stats.Max = icebergBounds(unwrap(df["upper_bounds"]), names)
 		if part, ok := unwrap(df["partition"]).(map[string]any); ok && len(part) > 0 {
 			f.Partition = map[string]*string{}
 			for k, v := range part {
@@ -446,17 +454,27 @@ func toInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// avroIntMap reads an Iceberg map<int, long> (an array of key/value records).
-func avroIntMap(v any) map[int]int64 {
+// avroPairs reads an Iceberg map (an array of key/value records, which
+// some writers make nullable).
+func avroPairs(v any) []map[string]any {
 	arr, _ := v.([]any)
-	out := map[int]int64{}
+	out := make([]map[string]any, 0, len(arr))
 	for _, e := range arr {
 		kv, _ := e.(map[string]any)
-		if _, ok := kv["key"]; !ok && len(kv) == 1 { // a nullable key/value record
+		if _, ok := kv["key"]; !ok && len(kv) == 1 {
 			for _, inner := range kv {
 				kv, _ = inner.(map[string]any)
 			}
 		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// avroIntMap reads an Iceberg map<int, long> (an array of key/value records).
+func avroIntMap(v any) map[int]int64 {
+	out := map[int]int64{}
+	for _, kv := range avroPairs(v) {
 		k, ok1 := toInt(kv["key"])
 		n, ok2 := toInt(unwrap(kv["value"]))
 		if ok1 && ok2 {
@@ -476,4 +494,33 @@ func partitionText(v any) string {
 		return x.FloatString(10)
 	}
 	return fmt.Sprint(v)
+}
+
+// icebergBounds decodes the bounds of top-level int and long columns
+// (Iceberg's single-value serialization: little-endian); other types are
+// left out, as ChunkStats would not use them.
+func icebergBounds(v any, fields map[int]icebergField) map[string]any {
+	out := map[string]any{}
+	for _, kv := range avroPairs(v) {
+		id, ok := toInt(kv["key"])
+		b, _ := unwrap(kv["value"]).([]byte)
+		field, known := fields[int(id)]
+		if !ok || !known {
+			continue
+		}
+		switch string(field.Type) {
+		case `"int"`:
+			if len(b) == 4 {
+				out[field.Name] = json.Number(strconv.FormatInt(int64(int32(binary.LittleEndian.Uint32(b))), 10))
+			}
+		case `"long"`:
+			if len(b) == 8 {
+				out[field.Name] = json.Number(strconv.FormatInt(int64(binary.LittleEndian.Uint64(b)), 10))
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
