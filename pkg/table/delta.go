@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
 // Delta Lake: mlgate's own log reader (there is no maintained Go one). It
@@ -335,7 +337,33 @@ func decodeJSONActions(path string, r io.Reader) ([]deltaAction, error) {
 	return out, nil
 }
 
+// maxCheckpointPage bounds one page of a Parquet checkpoint, compressed
+// or not, before parquet-go decodes it (a checkpoint is untrusted input).
+const maxCheckpointPage = 64 << 20
+
+// checkCheckpoint validates a Parquet checkpoint's footer and page headers
+// with parquetx's bounds, so a decompression bomb is refused by name
+// before parquet-go reads it.
+func checkCheckpoint(path string) error {
+	pf, err := parquetx.Open(path)
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	for rg := 0; rg < pf.NumRowGroups(); rg++ {
+		for _, col := range pf.Schema.Leaves {
+			if err := pf.CheckPages(rg, col, maxCheckpointPage); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func readParquetActions(path string) ([]deltaAction, error) {
+	if err := checkCheckpoint(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -160,3 +160,16 @@ func BenchmarkDeltaLog1000Files(b *testing.B) {
 		}
 	}
 }
+
+// A checkpoint that is not Parquet is refused naming it; parquetx checks
+// the footer and page sizes before parquet-go decodes a checkpoint.
+func TestHostileCheckpoint(t *testing.T) {
+	dir := writeLog(t, header)
+	cp := filepath.Join(dir, "_delta_log", fmt.Sprintf("%020d.checkpoint.parquet", 0))
+	if err := os.WriteFile(cp, []byte("PAR1 not really PAR1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenDelta(dir, Current); err == nil || !strings.Contains(err.Error(), cp) {
+		t.Fatalf("want an error naming %s, got %v", cp, err)
+	}
+}
