@@ -196,6 +196,9 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 	if err := scannable(s); err != nil {
 		return nil, err
 	}
+	if err := sameColumns(s); err != nil {
+		return nil, err
+	}
 	if len(s.Files) == 0 {
 		return nil, fmt.Errorf("%s: table version %d has no live data files", arg, s.Version)
 	}
@@ -227,6 +230,45 @@ func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) 
 		r.mu.Unlock()
 		return f.ChunkStats(col)
 	}
+}
+
+// sameColumns refuses a table whose live files do not all hold exactly the
+// table's columns (top level): a column added later is null in older
+// files for a table reader, a dropped one is invisible, but the file scan
+// would see a missing or an extra column. Each footer is read once more.
+func sameColumns(s *table.Snapshot) error {
+	want := map[string]bool{}
+	for _, c := range s.Columns {
+		want[c] = true
+	}
+	for _, c := range s.PartitionColumns {
+		delete(want, c) // not in the files (refused above when present)
+	}
+	for _, f := range s.Files {
+		pf, err := parquetx.Open(f.Path)
+		if err != nil {
+			return err
+		}
+		var names []string
+		have := map[string]bool{}
+		for _, c := range pf.Schema.Columns {
+			if !strings.Contains(c.Path, ".") {
+				names, have[c.Path] = append(names, c.Path), true
+			}
+		}
+		pf.Close()
+		for _, c := range s.Columns {
+			if want[c] && !have[c] {
+				return &table.UnsupportedError{Table: s.Location, Feature: "schema evolution", Detail: fmt.Sprintf("%s lacks column %q of the table (added later: a table reader fills nulls)", f.Path, c)}
+			}
+		}
+		for _, c := range names {
+			if !want[c] {
+				return &table.UnsupportedError{Table: s.Location, Feature: "schema evolution", Detail: fmt.Sprintf("%s has column %q the table does not", f.Path, c)}
+			}
+		}
+	}
+	return nil
 }
 
 // tableArg says whether a local argument is a table, and at which

@@ -50,16 +50,17 @@ func corpusTables(t *testing.T) map[string]string {
 // refused are the corpus tables mlgate refuses, with the feature it must
 // name. Every other table must read.
 var refused = map[string]string{
-	"delta/simple_table_features":                                                       "minReaderVersion 5",
-	"delta/spark-shredded-variant-preview-delta":                                        "variantShredding-preview",
-	"delta/spark-variant-checkpoint":                                                    "variantType-preview",
-	"delta/spark-variant-stable-feature-checkpoint":                                     "variantType",
-	"iceberg/add_columns_with_defaults/default.db/add_columns_with_defaults":            "column default",
-	"iceberg/column_mapping/warehouse/default.db/my_table":                              "name mapping",
-	"iceberg/name_mapping/warehouse_1/mydb/t1":                                          "name mapping",
-	"iceberg/iceberg_v1_repro/repro/merch_v1":                                           "format-version 3",
-	"iceberg/legacy_bare_deletion_vector/warehouse/default/legacy_bare_deletion_vector": "format-version 3",
-	"iceberg/timestamptz_ns":                                                            "format-version 3",
+	"delta/simple_table_features":                                                                "minReaderVersion 5",
+	"delta/spark-shredded-variant-preview-delta":                                                 "variantShredding-preview",
+	"delta/spark-variant-checkpoint":                                                             "variantType-preview",
+	"delta/spark-variant-stable-feature-checkpoint":                                              "variantType",
+	"iceberg/add_columns_with_defaults/default.db/add_columns_with_defaults":                     "column default",
+	"iceberg/add_columns_with_defaults_in_struct/default.db/add_columns_with_defaults_in_struct": "column default",
+	"iceberg/column_mapping/warehouse/default.db/my_table":                                       "name mapping",
+	"iceberg/name_mapping/warehouse_1/mydb/t1":                                                   "name mapping",
+	"iceberg/iceberg_v1_repro/repro/merch_v1":                                                    "format-version 3",
+	"iceberg/legacy_bare_deletion_vector/warehouse/default/legacy_bare_deletion_vector":          "format-version 3",
+	"iceberg/timestamptz_ns":                                                                     "format-version 3",
 }
 
 // broken are tables whose metadata is not readable as written, with the

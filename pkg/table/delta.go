@@ -471,7 +471,7 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := &Snapshot{Format: FormatDelta, Location: s.root, Version: version, Timestamp: ts}
-	physical, logical, err := deltaColumnMapping(s.meta)
+	physical, logical, names, err := deltaColumnMapping(s.meta)
 	if err != nil {
 		return nil, &UnsupportedError{Table: s.root, Feature: "columnMapping", Detail: err.Error()}
 	}
@@ -479,7 +479,7 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		snap.ColumnMapping = mode
 		snap.PhysicalNames = physical
 	}
-	snap.PartitionColumns = s.meta.PartitionColumns
+	snap.PartitionColumns, snap.Columns = s.meta.PartitionColumns, names
 	keys := make([]string, 0, len(s.live))
 	for k := range s.live {
 		keys = append(keys, k)
@@ -540,24 +540,25 @@ type deltaField struct {
 
 // deltaColumnMapping maps top-level logical names to physical names (and
 // back) from the schema's column-mapping metadata.
-func deltaColumnMapping(m *deltaMeta) (physical, logical map[string]string, err error) {
+func deltaColumnMapping(m *deltaMeta) (physical, logical map[string]string, names []string, err error) {
 	var schema struct {
 		Fields []deltaField `json:"fields"`
 	}
 	if m.SchemaString == "" {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if err := json.Unmarshal([]byte(m.SchemaString), &schema); err != nil {
-		return nil, nil, fmt.Errorf("schemaString: %w", err)
+		return nil, nil, nil, fmt.Errorf("schemaString: %w", err)
 	}
 	physical, logical = map[string]string{}, map[string]string{}
 	for _, f := range schema.Fields {
+		names = append(names, f.Name)
 		if pn, ok := f.Metadata["delta.columnMapping.physicalName"].(string); ok && pn != "" {
 			physical[f.Name] = pn
 			logical[pn] = f.Name
 		}
 	}
-	return physical, logical, nil
+	return physical, logical, names, nil
 }
 
 func parseDeltaStats(s string, logical map[string]string) (*Stats, error) {

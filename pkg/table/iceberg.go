@@ -207,6 +207,7 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 	names := map[int]icebergField{}
 	for _, f := range schema.Fields {
 		names[f.ID] = f
+		snap.Columns = append(snap.Columns, f.Name)
 	}
 	manifests, err := t.manifests(s)
 	if err != nil {
@@ -277,7 +278,8 @@ func (md *icebergMetadata) schemaOf(s *icebergSnapshot) (*icebergSchema, error) 
 // whose files carry no field ids (name mapping).
 func (md *icebergMetadata) checkSchema(metaPath string, cur *icebergSchema) error {
 	for _, f := range cur.Fields {
-		if len(f.InitialDefault) > 0 && string(f.InitialDefault) != "null" {
+		nested := strings.Contains(string(f.Type), `"initial-default"`) // a struct field added with a default
+		if nested || len(f.InitialDefault) > 0 && string(f.InitialDefault) != "null" {
 			return &UnsupportedError{Table: metaPath, Feature: "column default", Detail: "column " + f.Name + " has an initial-default"}
 		}
 		for _, old := range md.Schemas {

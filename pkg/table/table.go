@@ -41,7 +41,9 @@ type Snapshot struct {
 	// PhysicalNames maps a logical top-level column name to its name in
 	// the data files when column mapping is on.
 	PhysicalNames map[string]string `json:"-"`
-	Files         []File            `json:"files"`
+	// Columns are the table schema's top-level column names (logical).
+	Columns []string `json:"columns,omitempty"`
+	Files   []File   `json:"files"`
 	// DeleteFiles are Iceberg delete files (positional, equality, deletion
 	// vectors) live in the snapshot.
 	DeleteFiles []DeleteFile `json:"deleteFiles,omitempty"`
