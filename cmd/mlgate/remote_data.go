@@ -11,12 +11,17 @@ import (
 func (o *scanOptions) addStoreFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Endpoint, "endpoint", "", "`URL` of an S3-compatible server for s3:// data (default: AWS, or AWS_ENDPOINT_URL_S3)")
 	cmd.Flags().BoolVar(&o.NoSignRequest, "no-sign-request", false, "read s3://, gs:// and az:// data anonymously (public buckets)")
+	o.Table.add(cmd)
 }
 
 // remote is the run's client for data arguments that are object URLs
 // (s3://, gs://, az://, https://); Close it when the run ends.
 func (o *scanOptions) remote() *steps.Remote {
-	return steps.NewRemote(objstore.Options{Endpoint: o.Endpoint, Anonymous: o.NoSignRequest})
+	r := steps.NewRemote(objstore.Options{Endpoint: o.Endpoint, Anonymous: o.NoSignRequest})
+	if t, err := o.Table.options(); err == nil { // checked when the flags were parsed
+		r.Table = &t
+	}
+	return r
 }
 
 // runWith is the run's identity and clock, reaching remote data through r.

@@ -18,6 +18,8 @@ type scanOptions struct {
 	// Endpoint and NoSignRequest reach remote data (remote_data.go).
 	Endpoint      string
 	NoSignRequest bool
+	// Table chooses the version of table arguments (table_flags.go).
+	Table tableFlags
 }
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {

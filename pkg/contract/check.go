@@ -20,6 +20,7 @@ import (
 
 // The tiers that can decide a check, cheapest first.
 const (
+	tierTable      = "table-metadata"
 	tierMetadata   = "metadata"
 	tierDictionary = "dictionary"
 	tierScan       = "scan"
@@ -92,7 +93,7 @@ func (ci *checkInfo) trimExamples() {
 }
 
 func (ci *checkInfo) decidedBy() string {
-	for _, t := range []string{tierScan, tierDictionary, tierMetadata} {
+	for _, t := range []string{tierScan, tierDictionary, tierMetadata, tierTable} {
 		if ci.tiers[t] {
 			return t
 		}

@@ -110,6 +110,17 @@ type File struct {
 	Version string `json:"version,omitempty"`
 	// IO is what reading a remote object cost.
 	IO *IORecord `json:"io,omitempty"`
+	// Table names the lakehouse table version the file is live in, when
+	// the data argument was a table.
+	Table *TableVersion `json:"table,omitempty"`
+}
+
+// TableVersion pins a Delta or Iceberg table: its location as given and the
+// version (Delta) or snapshot id (Iceberg) whose live files were read.
+type TableVersion struct {
+	Format   string `json:"format"`
+	Location string `json:"location"`
+	Version  int64  `json:"version"`
 }
 
 // IORecord counts the requests made for a remote object and the bytes they

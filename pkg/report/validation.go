@@ -156,9 +156,10 @@ func exampleList(examples []evidence.Example, show func(string) string) string {
 
 // tierWords says in plain words how a tier decided its checks.
 var tierWords = map[string]string{
-	"metadata":   "from the files' statistics",
-	"dictionary": "from the values' dictionaries",
-	"scan":       "by reading every value",
+	"table-metadata": "from the table's metadata",
+	"metadata":       "from the files' statistics",
+	"dictionary":     "from the values' dictionaries",
+	"scan":           "by reading every value",
 }
 
 // tierList says how the checks were decided, cheapest first: "37 checks:
@@ -174,6 +175,8 @@ func tierList(m map[string]int, show func(string) string) string {
 	}
 	rank := func(t string) int {
 		switch t {
+		case "table-metadata":
+			return -1
 		case "metadata":
 			return 0
 		case "dictionary":

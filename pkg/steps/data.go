@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/objstore"
 	"github.com/mlgate/mlgate/pkg/parquetx"
+	"github.com/mlgate/mlgate/pkg/table"
 )
 
 // DataFiles turns arguments into Parquet file paths: globs are expanded
@@ -78,6 +80,10 @@ type Remote struct {
 	store   *objstore.Store
 	mu      sync.Mutex
 	objects map[string]*objstore.Object
+	// Table chooses the version of table arguments (table.Current if unset).
+	Table  *table.Options
+	tables map[string]*evidence.TableVersion // live file -> its table
+	live   map[string]*table.File            // live file -> its table metadata
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -104,7 +110,9 @@ func (r *Remote) Files(ctx context.Context, args []string) ([]string, error) {
 			paths []string
 			err   error
 		)
-		if objstore.IsURL(arg) {
+		if tpath, opts, ok := r.tableArg(arg); ok {
+			paths, err = r.tableFiles(tpath, opts)
+		} else if objstore.IsURL(arg) {
 			if r == nil {
 				return nil, fmt.Errorf("%s: this command reads local files only", arg)
 			}
@@ -166,6 +174,7 @@ func (r *Remote) Record(files []evidence.File) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range files {
+		files[i].Table = r.tables[files[i].Path]
 		obj := r.objects[files[i].Path]
 		if obj == nil {
 			continue
@@ -174,4 +183,138 @@ func (r *Remote) Record(files []evidence.File) {
 		files[i].Size, files[i].Version = obj.Size(), obj.Version()
 		files[i].IO = &evidence.IORecord{Requests: rec.Requests, BytesRead: rec.BytesRead}
 	}
+}
+
+// tableFiles resolves a Delta or Iceberg table to its live data files at
+// the chosen version, refusing by name what the Parquet scan would read
+// wrong: it reads every row of every file by the files' own column names.
+func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
+	s, err := table.Open(arg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := scannable(s); err != nil {
+		return nil, err
+	}
+	if err := sameColumns(s); err != nil {
+		return nil, err
+	}
+	if len(s.Files) == 0 {
+		return nil, fmt.Errorf("%s: table version %d has no live data files", arg, s.Version)
+	}
+	tv := &evidence.TableVersion{Format: s.Format, Location: s.Location, Version: s.Version}
+	out := make([]string, 0, len(s.Files))
+	for i, f := range s.Files {
+		out = append(out, f.Path)
+		if r != nil {
+			r.mu.Lock()
+			if r.tables == nil {
+				r.tables, r.live = map[string]*evidence.TableVersion{}, map[string]*table.File{}
+			}
+			r.tables[f.Path], r.live[f.Path] = tv, &s.Files[i]
+			r.mu.Unlock()
+		}
+	}
+	return out, nil
+}
+
+// TableStats gives the table-metadata statistics of opened files that are
+// live files of a table argument (the contract engine's first tier).
+func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) (parquetx.ChunkStats, bool) {
+	if r == nil || len(r.live) == 0 {
+		return nil
+	}
+	return func(i int, col *parquetx.Column) (parquetx.ChunkStats, bool) {
+		r.mu.Lock()
+		f := r.live[files[i].Path]
+		r.mu.Unlock()
+		return f.ChunkStats(col)
+	}
+}
+
+// sameColumns refuses a table whose live files do not all hold exactly the
+// table's columns (top level): a column added later is null in older
+// files for a table reader, a dropped one is invisible, but the file scan
+// would see a missing or an extra column. Each footer is read once more.
+func sameColumns(s *table.Snapshot) error {
+	want := map[string]bool{}
+	for _, c := range s.Columns {
+		want[c] = true
+	}
+	for _, c := range s.PartitionColumns {
+		delete(want, c) // not in the files (refused above when present)
+	}
+	for _, f := range s.Files {
+		pf, err := parquetx.Open(f.Path)
+		if err != nil {
+			return err
+		}
+		var names []string
+		have := map[string]bool{}
+		for _, c := range pf.Schema.Columns {
+			if !strings.Contains(c.Path, ".") {
+				names, have[c.Path] = append(names, c.Path), true
+			}
+		}
+		pf.Close()
+		for _, c := range s.Columns {
+			if want[c] && !have[c] {
+				return &table.UnsupportedError{Table: s.Location, Feature: "schema evolution", Detail: fmt.Sprintf("%s lacks column %q of the table (added later: a table reader fills nulls)", f.Path, c)}
+			}
+		}
+		for _, c := range names {
+			if !want[c] {
+				return &table.UnsupportedError{Table: s.Location, Feature: "schema evolution", Detail: fmt.Sprintf("%s has column %q the table does not", f.Path, c)}
+			}
+		}
+	}
+	return nil
+}
+
+// tableArg says whether a local argument is a table, and at which
+// version: the run's (r.Table), or its own when it ends in @VERSION (so
+// drift can compare two versions of one table).
+func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
+	opts := table.Current
+	if r != nil && r.Table != nil {
+		opts = *r.Table
+	}
+	if objstore.IsURL(arg) {
+		return "", opts, false
+	}
+	if table.Detect(arg) != "" {
+		return arg, opts, true
+	}
+	if i := strings.LastIndex(arg, "@"); i > 0 {
+		if v, err := strconv.ParseInt(arg[i+1:], 10, 64); err == nil && v >= 0 && table.Detect(arg[:i]) != "" {
+			return arg[:i], table.Options{Version: v}, true
+		}
+	}
+	return "", opts, false
+}
+
+// scannable refuses table features the file scan cannot honour yet: rows
+// deleted by deletion vectors or delete files (the scan cannot skip rows),
+// Delta column mapping (files carry physical names), and Delta partition
+// columns (their values live in the log, not in the files).
+func scannable(s *table.Snapshot) error {
+	refuse := func(feature, detail string) error {
+		return &table.UnsupportedError{Table: s.Location, Feature: feature, Detail: detail}
+	}
+	for _, f := range s.Files {
+		if f.DV != nil {
+			return refuse("deletionVectors", fmt.Sprintf("%s has %d deleted rows; mlgate's scan cannot skip them yet", f.Path, f.DeletedRows))
+		}
+	}
+	if len(s.DeleteFiles) > 0 {
+		d := s.DeleteFiles[0]
+		return refuse(d.Content+" deletes", fmt.Sprintf("%d delete files, e.g. %s; mlgate's scan cannot apply them yet", len(s.DeleteFiles), d.Path))
+	}
+	if s.ColumnMapping != "" {
+		return refuse("columnMapping", "mode "+s.ColumnMapping+": the files' columns have physical names")
+	}
+	if len(s.PartitionColumns) > 0 {
+		return refuse("partition columns", strings.Join(s.PartitionColumns, ", ")+" live in the log, not in the data files")
+	}
+	return nil
 }

@@ -61,7 +61,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	defer parquetx.CloseAll(files)
 	if err == nil {
 		var res *contract.Result
-		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started)})
+		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files)})
 		if err == nil {
 			for _, c := range res.Checks {
 				doc.Add(c)

@@ -1,0 +1,528 @@
+package table
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hamba/avro/v2"
+	"github.com/hamba/avro/v2/ocf"
+)
+
+// Iceberg: metadata JSON, manifest lists and manifests read with
+// github.com/hamba/avro (Avro OCF only, a few small dependencies) rather
+// than apache/iceberg-go: iceberg-go pulls Arrow and its own cloud I/O
+// stacks, megabytes the binary-size work of #13 has to pay for, while
+// mlgate only needs the file list and manifest stats. Catalogs (REST,
+// SQL) are not read yet.
+
+// maxMetadata bounds a metadata JSON file.
+const maxMetadata = 64 << 20
+
+type icebergField struct {
+	ID             int             `json:"id"`
+	Name           string          `json:"name"`
+	Type           json.RawMessage `json:"type"`
+	InitialDefault json.RawMessage `json:"initial-default"`
+	WriteDefault   json.RawMessage `json:"write-default"`
+}
+
+type icebergSchema struct {
+	SchemaID int            `json:"schema-id"`
+	Fields   []icebergField `json:"fields"`
+}
+
+type icebergSnapshot struct {
+	SnapshotID   int64    `json:"snapshot-id"`
+	TimestampMs  int64    `json:"timestamp-ms"`
+	ManifestList string   `json:"manifest-list"`
+	Manifests    []string `json:"manifests"`
+	SchemaID     *int     `json:"schema-id"`
+}
+
+type icebergMetadata struct {
+	FormatVersion     int               `json:"format-version"`
+	Location          string            `json:"location"`
+	CurrentSnapshotID *int64            `json:"current-snapshot-id"`
+	CurrentSchemaID   int               `json:"current-schema-id"`
+	Schema            *icebergSchema    `json:"schema"`
+	Schemas           []icebergSchema   `json:"schemas"`
+	Snapshots         []icebergSnapshot `json:"snapshots"`
+	Properties        map[string]string `json:"properties"`
+}
+
+var reMetadataVersion = regexp.MustCompile(`^(?:v(\d+)|(\d+)-[^.]*)(?:\.gz)?\.metadata\.json$`)
+
+// icebergMetadataFile finds the metadata file of a table folder: the one
+// version-hint.text names, else the newest by version number.
+func icebergMetadataFile(dir string) (string, error) {
+	md := filepath.Join(dir, "metadata")
+	if b, err := os.ReadFile(filepath.Join(md, "version-hint.text")); err == nil {
+		hint := strings.TrimSpace(string(b))
+		for _, name := range []string{"v" + hint + ".metadata.json", "v" + hint + ".gz.metadata.json", hint} {
+			if name == "" || strings.ContainsAny(name, `/\`) {
+				continue
+			}
+			if st, err := os.Stat(filepath.Join(md, name)); err == nil && st.Mode().IsRegular() {
+				return filepath.Join(md, name), nil
+			}
+		}
+	}
+	ents, err := os.ReadDir(md)
+	if err != nil {
+		return "", err
+	}
+	best, bestV := "", int64(-1)
+	var unversioned []string
+	for _, e := range ents {
+		m := reMetadataVersion.FindStringSubmatch(e.Name())
+		if m == nil {
+			if strings.HasSuffix(e.Name(), ".metadata.json") {
+				unversioned = append(unversioned, e.Name())
+			}
+			continue
+		}
+		v, _ := strconv.ParseInt(m[1]+m[2], 10, 64)
+		if v > bestV {
+			best, bestV = e.Name(), v
+		}
+	}
+	if best == "" && len(unversioned) == 1 {
+		best = unversioned[0] // the only one: no choice to make
+	}
+	if best == "" {
+		return "", fmt.Errorf("%s: no metadata file with a version number in %s, and no version-hint.text", dir, md)
+	}
+	return filepath.Join(md, best), nil
+}
+
+// readMaybeGzip reads a bounded file, gunzipping it when it is gzip.
+func readMaybeGzip(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		r = gz
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes, not an Iceberg metadata file", path, limit)
+	}
+	return b, nil
+}
+
+type icebergTable struct {
+	root     string // local table folder
+	location string // the location the writer recorded
+}
+
+// resolve maps a path the writer recorded (absolute, file://, or under
+// its own location) into the local table folder, as DuckDB's
+// allow_moved_paths does; a path that would leave the folder is refused.
+func (t *icebergTable) resolve(p string) (string, error) {
+	norm := func(s string) string {
+		s = strings.TrimPrefix(s, "file://")
+		s = strings.TrimPrefix(s, "./")
+		return strings.TrimSuffix(s, "/")
+	}
+	np, loc := norm(p), norm(t.location)
+	if loc != "" && strings.HasPrefix(np, loc+"/") {
+		return within(t.root, np[len(loc)+1:])
+	}
+	// The location may be relative to another working directory: match
+	// on the table folder's name as a path segment.
+	for _, name := range []string{filepath.Base(loc), filepath.Base(t.root)} {
+		seg := "/" + name + "/"
+		if i := strings.LastIndex("/"+np, seg); name != "." && name != "" && i >= 0 {
+			return within(t.root, ("/" + np)[i+len(seg):])
+		}
+	}
+	if strings.Contains(p, "://") {
+		return "", fmt.Errorf("%s: %s is not under the table location %s", t.root, p, t.location)
+	}
+	return within(t.root, np)
+}
+
+// OpenIceberg reads the Iceberg table at path (a metadata file, or a table
+// folder) at the chosen snapshot.
+func OpenIceberg(path string, opts Options) (*Snapshot, error) {
+	metaPath := path
+	var root string
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if metaPath, err = icebergMetadataFile(path); err != nil {
+			return nil, err
+		}
+		root = path
+	} else {
+		root = filepath.Dir(filepath.Dir(path)) // <table>/metadata/x.metadata.json
+	}
+	b, err := readMaybeGzip(metaPath, maxMetadata)
+	if err != nil {
+		return nil, err
+	}
+	var md icebergMetadata
+	if err := json.Unmarshal(b, &md); err != nil {
+		return nil, fmt.Errorf("%s: not Iceberg table metadata: %w", metaPath, err)
+	}
+	if md.FormatVersion < 1 || md.FormatVersion > 2 {
+		return nil, &UnsupportedError{Table: metaPath, Feature: fmt.Sprintf("format-version %d", md.FormatVersion)}
+	}
+	t := &icebergTable{root: root, location: md.Location}
+	snap := &Snapshot{Format: FormatIceberg, Location: metaPath, Version: -1}
+	s, err := md.pick(metaPath, opts)
+	if err != nil || s == nil {
+		return snap, err // no snapshot: an empty table
+	}
+	snap.Version, snap.Timestamp = s.SnapshotID, time.UnixMilli(s.TimestampMs).UTC()
+	schema, err := md.schemaOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := md.checkSchema(metaPath, schema); err != nil {
+		return nil, err
+	}
+	names := map[int]icebergField{}
+	for _, f := range schema.Fields {
+		names[f.ID] = f
+		snap.Columns = append(snap.Columns, f.Name)
+	}
+	manifests, err := t.manifests(s)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range manifests {
+		if err := t.readManifest(m, names, snap); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(snap.Files, func(i, j int) bool { return snap.Files[i].Path < snap.Files[j].Path })
+	for i := range snap.Files {
+		snap.Files[i].Deletes = len(snap.DeleteFiles) > 0
+	}
+	return snap, nil
+}
+
+func (md *icebergMetadata) pick(metaPath string, opts Options) (*icebergSnapshot, error) {
+	var want int64 = -1
+	switch {
+	case opts.Version >= 0:
+		want = opts.Version
+	case !opts.AsOf.IsZero():
+		var best *icebergSnapshot
+		for i := range md.Snapshots {
+			s := &md.Snapshots[i]
+			if !time.UnixMilli(s.TimestampMs).After(opts.AsOf) && (best == nil || s.TimestampMs >= best.TimestampMs) {
+				best = s
+			}
+		}
+		if best == nil {
+			return nil, fmt.Errorf("%s: no snapshot was committed at or before %s", metaPath, opts.AsOf.Format(time.RFC3339))
+		}
+		return best, nil
+	case md.CurrentSnapshotID != nil && *md.CurrentSnapshotID >= 0:
+		want = *md.CurrentSnapshotID
+	default:
+		return nil, nil
+	}
+	for i := range md.Snapshots {
+		if md.Snapshots[i].SnapshotID == want {
+			return &md.Snapshots[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%s: snapshot %d does not exist", metaPath, want)
+}
+
+func (md *icebergMetadata) schemaOf(s *icebergSnapshot) (*icebergSchema, error) {
+	id := md.CurrentSchemaID
+	if s.SchemaID != nil {
+		id = *s.SchemaID
+	}
+	for i := range md.Schemas {
+		if md.Schemas[i].SchemaID == id {
+			return &md.Schemas[i], nil
+		}
+	}
+	if md.Schema != nil {
+		return md.Schema, nil
+	}
+	return nil, fmt.Errorf("schema %d not found in the table metadata", id)
+}
+
+// checkSchema refuses what a file-by-file Parquet scan would read wrong:
+// columns renamed since data was written (files carry the old name under
+// the same field id), columns with defaults (files written before the
+// column hold no value, the reader must fill the default), and tables
+// whose files carry no field ids (name mapping).
+func (md *icebergMetadata) checkSchema(metaPath string, cur *icebergSchema) error {
+	for _, f := range cur.Fields {
+		nested := strings.Contains(string(f.Type), `"initial-default"`) // a struct field added with a default
+		if nested || len(f.InitialDefault) > 0 && string(f.InitialDefault) != "null" {
+			return &UnsupportedError{Table: metaPath, Feature: "column default", Detail: "column " + f.Name + " has an initial-default"}
+		}
+		for _, old := range md.Schemas {
+			for _, g := range old.Fields {
+				if g.ID == f.ID && g.Name != f.Name {
+					return &UnsupportedError{Table: metaPath, Feature: "renamed column", Detail: fmt.Sprintf("field %d was %q, is %q", f.ID, g.Name, f.Name)}
+				}
+			}
+		}
+	}
+	if _, ok := md.Properties["schema.name-mapping.default"]; ok {
+		return &UnsupportedError{Table: metaPath, Feature: "name mapping", Detail: "schema.name-mapping.default"}
+	}
+	return nil
+}
+
+type icebergManifest struct {
+	path    string
+	content int64 // 0 data, 1 deletes
+}
+
+func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) {
+	if s.ManifestList == "" { // v1 may list manifests inline
+		var out []icebergManifest
+		for _, m := range s.Manifests {
+			p, err := t.resolve(m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, icebergManifest{path: p})
+		}
+		return out, nil
+	}
+	p, err := t.resolve(s.ManifestList)
+	if err != nil {
+		return nil, err
+	}
+	var out []icebergManifest
+	err = readAvro(p, func(rec map[string]any) error {
+		mp, _ := unwrap(rec["manifest_path"]).(string)
+		if mp == "" {
+			return fmt.Errorf("%s: a manifest entry has no manifest_path", p)
+		}
+		local, err := t.resolve(mp)
+		if err != nil {
+			return err
+		}
+		c, _ := toInt(unwrap(rec["content"]))
+		out = append(out, icebergManifest{path: local, content: c})
+		return nil
+	})
+	return out, err
+}
+
+// avroConfig bounds what one Avro value may allocate: manifests are
+// untrusted input, and a block may claim any length.
+var avroConfig = avro.Config{MaxByteSliceSize: 1 << 20, MaxSliceAllocSize: 1 << 20}.Freeze()
+
+func readAvro(path string, fn func(map[string]any) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec, err := ocf.NewDecoder(f, ocf.WithDecoderConfig(avroConfig))
+	if err != nil {
+		return fmt.Errorf("%s: not an Avro file: %w", path, err)
+	}
+	for dec.HasNext() {
+		var rec map[string]any
+		if err := dec.Decode(&rec); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if err := dec.Error(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, snap *Snapshot) error {
+	return readAvro(m.path, func(rec map[string]any) error {
+		status, _ := toInt(unwrap(rec["status"]))
+		if status == 2 { // DELETED: not live
+			return nil
+		}
+		df, _ := unwrap(rec["data_file"], "data_file").(map[string]any)
+		if df == nil {
+			return fmt.Errorf("%s: a manifest entry has no data_file", m.path)
+		}
+		fp, _ := unwrap(df["file_path"]).(string)
+		local, err := t.resolve(fp)
+		if err != nil {
+			return err
+		}
+		content, _ := toInt(unwrap(df["content"]))
+		rows, _ := toInt(unwrap(df["record_count"]))
+		format, _ := unwrap(df["file_format"]).(string)
+		switch {
+		case content == 1 && strings.EqualFold(format, "puffin"):
+			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "deletion-vector", Rows: rows})
+			return nil
+		case content == 1:
+			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "position", Rows: rows})
+			return nil
+		case content == 2:
+			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "equality", Rows: rows})
+			return nil
+		case m.content == 1:
+			return fmt.Errorf("%s: a delete manifest lists a data file", m.path)
+		}
+		if !strings.EqualFold(format, "parquet") {
+			return &UnsupportedError{Table: snap.Location, Feature: "file format " + format, Detail: fp}
+		}
+		size, _ := toInt(unwrap(df["file_size_in_bytes"]))
+		f := File{Path: local, Size: size, Stats: &Stats{NumRecords: rows}}
+		if nc := avroIntMap(unwrap(df["null_value_counts"])); len(nc) > 0 {
+			f.Stats.NullCount = map[string]int64{}
+			for id, n := range nc {
+				if field, ok := names[id]; ok {
+					f.Stats.NullCount[field.Name] = n
+				}
+			}
+		}
+		f.Stats.Min = icebergBounds(unwrap(df["lower_bounds"]), names)
+		f.Stats.Max = icebergBounds(unwrap(df["upper_bounds"]), names)
+		if part, ok := unwrap(df["partition"]).(map[string]any); ok && len(part) > 0 {
+			f.Partition = map[string]*string{}
+			for k, v := range part {
+				v = unwrap(v)
+				if v == nil {
+					f.Partition[k] = nil
+					continue
+				}
+				s := partitionText(v)
+				f.Partition[k] = &s
+			}
+		}
+		snap.Files = append(snap.Files, f)
+		return nil
+	})
+}
+
+// avroTypeNames are the union branch names hamba/avro wraps a non-null
+// union value in when decoding into map[string]any.
+var avroTypeNames = map[string]bool{"int": true, "long": true, "string": true, "bytes": true, "boolean": true,
+	"float": true, "double": true, "array": true, "map": true, "fixed": true}
+
+// names are record names the caller expects a union to wrap (some writers
+// make data_file itself nullable).
+func unwrap(v any, names ...string) any {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		for k, inner := range m {
+			if avroTypeNames[k] || strings.Contains(k, ".") || slices.Contains(names, k) {
+				return inner
+			}
+		}
+	}
+	return v
+}
+
+func toInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	}
+	return 0, false
+}
+
+// avroPairs reads an Iceberg map (an array of key/value records, which
+// some writers make nullable).
+func avroPairs(v any) []map[string]any {
+	arr, _ := v.([]any)
+	out := make([]map[string]any, 0, len(arr))
+	for _, e := range arr {
+		kv, _ := e.(map[string]any)
+		if _, ok := kv["key"]; !ok && len(kv) == 1 {
+			for _, inner := range kv {
+				kv, _ = inner.(map[string]any)
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// avroIntMap reads an Iceberg map<int, long> (an array of key/value records).
+func avroIntMap(v any) map[int]int64 {
+	out := map[int]int64{}
+	for _, kv := range avroPairs(v) {
+		k, ok1 := toInt(kv["key"])
+		n, ok2 := toInt(unwrap(kv["value"]))
+		if ok1 && ok2 {
+			out[int(k)] = n
+		}
+	}
+	return out
+}
+
+func partitionText(v any) string {
+	switch x := v.(type) {
+	case []byte:
+		return fmt.Sprintf("%x", x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case *big.Rat:
+		return x.FloatString(10)
+	}
+	return fmt.Sprint(v)
+}
+
+// icebergBounds decodes the bounds of top-level int and long columns
+// (Iceberg's single-value serialization: little-endian); other types are
+// left out, as ChunkStats would not use them.
+func icebergBounds(v any, fields map[int]icebergField) map[string]any {
+	out := map[string]any{}
+	for _, kv := range avroPairs(v) {
+		id, ok := toInt(kv["key"])
+		b, _ := unwrap(kv["value"]).([]byte)
+		field, known := fields[int(id)]
+		if !ok || !known {
+			continue
+		}
+		switch string(field.Type) {
+		case `"int"`:
+			if len(b) == 4 {
+				out[field.Name] = json.Number(strconv.FormatInt(int64(int32(binary.LittleEndian.Uint32(b))), 10))
+			}
+		case `"long"`:
+			if len(b) == 8 {
+				out[field.Name] = json.Number(strconv.FormatInt(int64(binary.LittleEndian.Uint64(b)), 10))
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
