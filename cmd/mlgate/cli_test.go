@@ -77,6 +77,11 @@ func TestVersion(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "mlgate ") {
 		t.Fatalf("version output %q", r.stdout)
 	}
+	flag := runCLI(t, nil, "--version")
+	flag.wantCode(t, 0)
+	if flag.stdout != r.stdout {
+		t.Fatalf("--version prints %q, version prints %q", flag.stdout, r.stdout)
+	}
 }
 
 func TestUnknownFlagIsExit2(t *testing.T) {

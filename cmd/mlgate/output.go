@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -130,13 +132,32 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 	if writeErr != nil {
 		return writeErr
 	}
+	return statusExit(doc.Status)
+}
+
+// statusExit is the exit of a run whose result has the status s.
+func statusExit(s evidence.Status) error {
 	switch {
-	case doc.Status == evidence.StatusError:
+	case s == evidence.StatusError:
 		return &exitError{code: exitCantRun}
-	case doc.Status.Failed():
+	case s.Failed():
 		return checksFailed()
 	}
 	return nil
+}
+
+// writeJSON prints v as indented JSON; it keeps its value in a step log
+// (actions.SafeJSON).
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(actions.SafeJSON(buf.Bytes()))
+	return err
 }
 
 // printText writes a terminal rendering to w, fitted to the terminal's width

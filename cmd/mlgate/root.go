@@ -101,9 +101,12 @@ func newRootCmd(e *env) *cobra.Command {
 Each command reads its inputs, writes one evidence document (--out FILE), prints a
 human summary and exits 0 (pass or warn), 1 (a check failed) or 2 (it could not run).
 The gate and the report take any number of evidence files.`,
+		Version:       toolVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// --version prints what the version command prints.
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.AddCommand(

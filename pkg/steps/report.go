@@ -42,6 +42,14 @@ func Report(_ context.Context, r ReportRequest) (*Rendered, error) {
 	return &Rendered{Docs: docs, Status: evidence.Worst(statuses...), Options: r.Options}, nil
 }
 
+// JSON is the report as data: the overall status and the documents.
+func (r *Rendered) JSON() any {
+	return struct {
+		Status   evidence.Status      `json:"status"`
+		Evidence []*evidence.Document `json:"evidence"`
+	}{r.Status, r.Docs}
+}
+
 // Markdown is the report within maxBytes (0: no limit), cut at section
 // boundaries; fullReport is where the whole one can be read ("" for none).
 func (r *Rendered) Markdown(maxBytes int, fullReport bool) string {
