@@ -42,6 +42,7 @@ type policyInputOptions struct {
 
 func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&o.Policies, "policy", "p", nil, "Rego policy `PATH`, a file or a folder (*_test.rego skipped); repeatable")
+	cmd.Flags().BoolVar(&o.Sandbox.Library, "library", false, "also apply mlgate's policy library, built into the binary (see policies/README.md)")
 	cmd.Flags().StringArrayVarP(&o.Data, "data", "d", nil, "policy data `FILE` (JSON or YAML, e.g. config: settings); repeatable")
 	cmd.Flags().StringArrayVarP(&o.Evidence, "evidence", "e", nil, "evidence `FILE` of an earlier step (validate, drift, verify, ...); repeatable")
 	cmd.Flags().StringVar(&o.ModelCard, "model-card", "", "model card (README.md with YAML front matter) or metadata `FILE` (YAML, JSON)")
@@ -54,9 +55,9 @@ func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 // policies checks the policy flags and returns what they load.
 func (o *policyInputOptions) policies() (steps.Policies, error) {
 	switch {
-	case len(o.Policies) == 0 && len(o.Data) > 0:
-		return steps.Policies{}, errors.New("--data is given without --policy: nothing would read it")
-	case len(o.Policies) > 0 && (o.Sandbox.Timeout <= 0 || o.memoryMiB <= 0):
+	case len(o.Policies) == 0 && !o.Sandbox.Library && len(o.Data) > 0:
+		return steps.Policies{}, errors.New("--data is given without --policy or --library: nothing would read it")
+	case (len(o.Policies) > 0 || o.Sandbox.Library) && (o.Sandbox.Timeout <= 0 || o.memoryMiB <= 0):
 		return steps.Policies{}, fmt.Errorf("--policy-timeout %s and --policy-memory %d: both must be positive", o.Sandbox.Timeout, o.memoryMiB)
 	}
 	sandbox := o.Sandbox
