@@ -115,7 +115,7 @@ type gateOptions struct {
 func newGateCmd(e *env) *cobra.Command {
 	var o gateOptions
 	cmd := &cobra.Command{
-		Use:   "gate --config GATE --metrics FILE [--baseline FILE] [--policy PATH]... [--evidence FILE]...",
+		Use:   "gate --config GATE --metrics FILE [--baseline FILE] [--policy PATH]... [--library] [--evidence FILE]...",
 		Short: "Decide whether a candidate model is promoted: metric thresholds and OPA policies",
 		Long: `Gate decides whether a candidate model is promoted. Its metrics must clear the
 gate file's rules (absolute bounds, change against the baseline, non-inferiority,

@@ -89,7 +89,7 @@ type policyEvalOptions struct {
 func newPolicyEvalCmd(e *env) *cobra.Command {
 	var o policyEvalOptions
 	cmd := &cobra.Command{
-		Use:   "eval --policy PATH... [input flags]",
+		Use:   "eval [--policy PATH]... [--library] [input flags]",
 		Short: "Print the gate's policy input document and every rule's result",
 		Long: `Eval builds the input document exactly as 'mlgate gate' does (the same flags),
 evaluates the policies on it, and prints JSON: the input, the decision rules

@@ -49,7 +49,7 @@ func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 func newReportCmd(e *env) *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
-		Use:   "report [flags] EVIDENCE...",
+		Use:   "report [--report-out FILE] [--format text|json|markdown] [--pr | --issue] EVIDENCE...",
 		Short: "Render evidence as one report: terminal, markdown file, job summary, pull-request comment, issue",
 		Long: `Report reads evidence documents written by the other commands and renders one
 comparison report: a verdict line, metrics with a chart of their changes, data
