@@ -127,7 +127,7 @@ Exit status: 0 no breaking change, 1 a breaking change, 2 a contract could not b
 			if err != nil {
 				return err
 			}
-			return e.emit(doc, output, map[string]string{"breaking": fmt.Sprint(steps.Breaking(doc))})
+			return e.emit(doc, output, nil)
 		},
 	}
 	output.AddFlags(cmd)

@@ -3,13 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/drift"
-	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
@@ -103,12 +99,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err != nil {
 				return err
 			}
-			details, _ := evidence.DetailsOf[evidence.DriftDetails](doc)
-			rep := drift.Report{Details: details}
-			return e.emit(doc, out, map[string]string{
-				"drifted":         strconv.FormatBool(rep.Details.Drifted),
-				"drifted-columns": joinOutputList(rep.DriftedColumns()),
-			})
+			return e.emit(doc, out, nil)
 		},
 	}
 	opts.AddFlags(cmd)
@@ -130,16 +121,4 @@ func refuseBothSides(refPaths, curPaths []string) error {
 		}
 	}
 	return nil
-}
-
-// outputListEscaper percent-encodes what would break a comma-separated step
-// output: the separator itself, the escape character and line breaks.
-var outputListEscaper = strings.NewReplacer("%", "%25", ",", "%2C", "\r", "%0D", "\n", "%0A")
-
-func joinOutputList(items []string) string {
-	escaped := make([]string, len(items))
-	for i, s := range items {
-		escaped[i] = outputListEscaper.Replace(s)
-	}
-	return strings.Join(escaped, ",")
 }

@@ -311,12 +311,6 @@ func TestDriftBadInputsExit2(t *testing.T) {
 	}
 }
 
-func TestDriftedColumnsOutputIsEscaped(t *testing.T) {
-	if got := joinOutputList([]string{"a,b", "c%d", "e\nf", "g"}); got != "a%2Cb,c%25d,e%0Af,g" {
-		t.Fatalf("joinOutputList = %q", got)
-	}
-}
-
 // A column name is untrusted text: it must not open HTML, mention anyone or
 // issue workflow commands when it reaches the log, the summary or the outputs.
 func TestDriftEscapesColumnNames(t *testing.T) {

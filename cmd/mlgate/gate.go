@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -192,7 +191,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if err := o.files.write(doc); err != nil {
 		return err
 	}
-	return e.emit(doc, o.output, map[string]string{"promote": strconv.FormatBool(steps.Promote(doc))})
+	return e.emit(doc, o.output, nil)
 }
 
 // checkOutputs plans the gate's outputs: none may be a file or lie in a

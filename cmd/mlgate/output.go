@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/report"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // runnerFiles are the GitHub Actions runner's own files: no output may be one.
@@ -87,7 +89,8 @@ func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
 
 // emit finishes a command: it writes the evidence to --out, prints the summary in
 // --format, and inside GitHub Actions annotates failed checks, appends the job
-// summary and sets the step outputs status, evidence and failures (plus extra).
+// summary and sets the step outputs status, evidence and failures, the
+// document's own (steps.Outputs) and extra (paths of the run).
 // It returns the error that carries the exit code for the document's status.
 func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]string) error {
 	doc.Finish(e.now())
@@ -125,7 +128,9 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 		doc.Status, evidencePath = evidence.StatusError, ""
 	}
 	if e.actions.Enabled() {
-		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), extra); err != nil {
+		outputs := steps.Outputs(doc)
+		maps.Copy(outputs, extra)
+		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), outputs); err != nil {
 			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 		}
 	}

@@ -200,7 +200,7 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 	if err != nil {
 		return "", err
 	}
-	res, err := rep.Post(cmd.Context(), steps.PostRequest{Client: client, Repo: target.repo, Number: target.number, Event: target.event,
+	res, err := rep.Post(cmd.Context(), steps.PostRequest{Client: client, Repo: target.Repo, Number: target.Number, Event: target.Event,
 		CheckNumber: o.PR && o.GitHub.Number != 0, ID: o.ID, Mode: mode, Issue: o.Issue, Label: o.Label, Title: o.Title})
 	if err != nil {
 		return "", githubapi.Redact(err, token)
