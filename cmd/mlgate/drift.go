@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -79,9 +78,6 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err != nil {
 				return err
 			}
-			if err := refuseBothSides(refPaths, curPaths); err != nil {
-				return err
-			}
 			p := e.plan()
 			p.Input("--config", opts.Config)
 			p.Input("--reference", refPaths...)
@@ -107,18 +103,4 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 	out.AddFlags(cmd)
 	trust.AddFlags(cmd)
 	return cmd
-}
-
-// refuseBothSides refuses a file given as reference and as current data: an
-// unquoted glob after --reference (--reference train/*.parquet cur.parquet)
-// is expanded by the shell, and all but its first file become current data.
-func refuseBothSides(refPaths, curPaths []string) error {
-	for _, c := range curPaths {
-		for _, r := range refPaths {
-			if outfile.SameFile(c, r) {
-				return fmt.Errorf("%s is given both as reference (--reference %s) and as current data: quote a --reference glob so the shell does not expand it", c, r)
-			}
-		}
-	}
-	return nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -93,7 +91,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
   mlgate profile --profile-out current.profile.json --out profile.evidence.json 'data/*.parquet'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sh, err := parseShard(shard)
+			sh, err := steps.ParseShard(shard)
 			if err != nil {
 				return err
 			}
@@ -172,18 +170,4 @@ func (e *env) emitProfile(doc *evidence.Document, err error, out profileOutputOp
 		extra["profile"] = out.Profile
 	}
 	return e.emit(doc, out.evidence, extra)
-}
-
-// parseShard reads "I/N" (0 <= I < N); "" means the whole dataset.
-func parseShard(s string) (*profile.Shard, error) {
-	if s == "" {
-		return nil, nil
-	}
-	is, ns, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(is)
-	n, err2 := strconv.Atoi(ns)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return nil, fmt.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4 for the first of four shards", s)
-	}
-	return &profile.Shard{Index: i, Count: n}, nil
 }
