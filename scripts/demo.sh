@@ -53,7 +53,7 @@ mkdir -p evidence profiles
 export COSIGN_PASSWORD=demo
 
 step "Profiling the reference data (kept in the repository instead of the data)"
-run "$mlgate" profile --out profiles/reference.json data/reference/*.parquet
+run "$mlgate" profile --profile-out profiles/reference.json data/reference/*.parquet
 
 step "Validating this week's data against its contract"
 run "$mlgate" validate --contract contracts/features.yaml --out evidence/validation.json data/current/*.parquet
@@ -79,7 +79,7 @@ run "$mlgate" attest --key cosign.key --decision evidence/promotion.json --bundl
 run "$mlgate" verify --key cosign.pub --attestation --bundle model.att --out evidence/attestation.json model
 
 step "The report a pull request gets (also written to $out/report.md)"
-run "$mlgate" report --title "Model check (demo)" --out report.md evidence/*.json
+run "$mlgate" report --title "Model check (demo)" --report-out report.md evidence/*.json
 
 echo
 echo "Evidence: $out/evidence/; report: $out/report.md; SARIF: $out/mlgate.sarif; JUnit: $out/mlgate.junit.xml"

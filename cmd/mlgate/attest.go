@@ -116,5 +116,5 @@ func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error 
 	if err != nil {
 		return err
 	}
-	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle, "digest": "sha256:" + doc.Subject.Digest["sha256"]})
+	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle})
 }

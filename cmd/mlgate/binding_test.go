@@ -407,8 +407,8 @@ func TestGateBindsDriftToTheDataset(t *testing.T) {
 	dataset(t, a, 2, 2000, 2000, 0, false)
 	dataset(t, b, 3, 2000, 2000, 0, false)
 	rp, ap := filepath.Join(dir, "ref.profile.json"), filepath.Join(dir, "a.profile.json")
-	runCLI(t, nil, "profile", "--digest", "--out", rp, ref).wantCode(t, 0)
-	runCLI(t, nil, "profile", "--digest", "--out", ap, a).wantCode(t, 0)
+	runCLI(t, nil, "profile", "--digest", "--profile-out", rp, ref).wantCode(t, 0)
+	runCLI(t, nil, "profile", "--digest", "--profile-out", ap, a).wantCode(t, 0)
 	drift := func(current string, extra ...string) string {
 		out := filepath.Join(t.TempDir(), "drift.json")
 		runCLI(t, nil, append([]string{"drift", "--reference", rp, "--out", out}, append(extra, current)...)...).wantCode(t, 0)

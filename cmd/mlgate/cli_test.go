@@ -77,6 +77,11 @@ func TestVersion(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "mlgate ") {
 		t.Fatalf("version output %q", r.stdout)
 	}
+	flag := runCLI(t, nil, "--version")
+	flag.wantCode(t, 0)
+	if flag.stdout != r.stdout {
+		t.Fatalf("--version prints %q, version prints %q", flag.stdout, r.stdout)
+	}
 }
 
 func TestUnknownFlagIsExit2(t *testing.T) {
@@ -84,5 +89,22 @@ func TestUnknownFlagIsExit2(t *testing.T) {
 	r.wantCode(t, 2)
 	if !strings.Contains(r.stderr, "unknown flag") {
 		t.Fatalf("stderr %q does not name the flag", r.stderr)
+	}
+}
+
+// Boolean flags show as "--flag" in help (not "--flag[=true|false]") and
+// still parse as before.
+func TestBoolFlagsHelp(t *testing.T) {
+	r := runCLI(t, nil, "drift", "--help")
+	r.wantCode(t, 0)
+	if strings.Contains(r.stdout, "[=true|false]") || !strings.Contains(r.stdout, "--fail-on-drift ") {
+		t.Fatalf("help:\n%s", r.stdout)
+	}
+	// "--flag" alone is true, "--flag=false" false (drift and binding
+	// tests run --fail-on-drift=false and --digest for real).
+	r = runCLI(t, nil, "version", "--help=false")
+	r.wantCode(t, 0)
+	if !strings.HasPrefix(r.stdout, "mlgate ") {
+		t.Fatalf("--help=false printed help:\n%s", r.stdout)
 	}
 }

@@ -20,7 +20,7 @@ func newContractCmd(e *env) *cobra.Command {
 columns, types, nullability, ranges, allowed values, patterns and keys.
 'mlgate validate' checks data against one.`,
 		Example: `  # write a contract from existing data, then validate new data with it
-  mlgate contract infer --out contract.yaml 'data/*.parquet'
+  mlgate contract infer --contract-out contract.yaml 'data/*.parquet'
   mlgate validate --contract contract.yaml 'new/*.parquet'
 
   # gate a pull request that edits a contract: exit 1 on a breaking change
@@ -45,7 +45,7 @@ type inferOptions struct {
 func newContractInferCmd(e *env) *cobra.Command {
 	o := &inferOptions{}
 	cmd := &cobra.Command{
-		Use:   "infer [--out FILE] FILES...",
+		Use:   "infer [--contract-out FILE] FILES...",
 		Short: "Write a data contract that describes existing Parquet data",
 		Long: `Infer a contract from Parquet files (several files form one dataset): each column's
 type and nullability, numeric ranges rounded outward, allowed values of
@@ -55,7 +55,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
   mlgate contract infer data/part-0.parquet
 
   # write it for a whole folder, with a name
-  mlgate contract infer --name transactions --out contract.yaml data/`,
+  mlgate contract infer --name transactions --contract-out contract.yaml data/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			remote := o.scan.remote()
@@ -66,7 +66,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			}
 			p := e.plan()
 			p.Input("data file", paths...)
-			out := p.Output("--out", cmp.Or(o.Out, outfile.Stdout))
+			out := p.Output("--contract-out", cmp.Or(o.Out, outfile.Stdout))
 			out.Protected, out.Overwrite = true, o.Overwrite
 			if err := p.Check(); err != nil {
 				return err
@@ -85,7 +85,10 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the contract to `FILE` instead of standard output")
+	cmd.Flags().StringVar(&o.Out, "contract-out", "", "write the contract to `FILE` instead of standard output")
+	// infer writes no evidence: --out was its contract before the
+	// convention (--out is the evidence document).
+	deprecatedAlias(cmd, "out", "contract-out", &o.Out)
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing contract file (it may have been edited by hand)")
 	cmd.Flags().StringVar(&o.Name, "name", "", "the dataset name to record in metadata.name")
 	o.scan.AddFlags(cmd)
@@ -124,7 +127,7 @@ Exit status: 0 no breaking change, 1 a breaking change, 2 a contract could not b
 			if err != nil {
 				return err
 			}
-			return e.emit(doc, output, map[string]string{"breaking": fmt.Sprint(steps.Breaking(doc))})
+			return e.emit(doc, output, nil)
 		},
 	}
 	output.AddFlags(cmd)

@@ -3,14 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/drift"
-	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -83,9 +78,6 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err != nil {
 				return err
 			}
-			if err := refuseBothSides(refPaths, curPaths); err != nil {
-				return err
-			}
 			p := e.plan()
 			p.Input("--config", opts.Config)
 			p.Input("--reference", refPaths...)
@@ -103,12 +95,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 			if err != nil {
 				return err
 			}
-			details, _ := evidence.DetailsOf[evidence.DriftDetails](doc)
-			rep := drift.Report{Details: details}
-			return e.emit(doc, out, map[string]string{
-				"drifted":         strconv.FormatBool(rep.Details.Drifted),
-				"drifted-columns": joinOutputList(rep.DriftedColumns()),
-			})
+			return e.emit(doc, out, nil)
 		},
 	}
 	opts.AddFlags(cmd)
@@ -116,30 +103,4 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 	out.AddFlags(cmd)
 	trust.AddFlags(cmd)
 	return cmd
-}
-
-// refuseBothSides refuses a file given as reference and as current data: an
-// unquoted glob after --reference (--reference train/*.parquet cur.parquet)
-// is expanded by the shell, and all but its first file become current data.
-func refuseBothSides(refPaths, curPaths []string) error {
-	for _, c := range curPaths {
-		for _, r := range refPaths {
-			if outfile.SameFile(c, r) {
-				return fmt.Errorf("%s is given both as reference (--reference %s) and as current data: quote a --reference glob so the shell does not expand it", c, r)
-			}
-		}
-	}
-	return nil
-}
-
-// outputListEscaper percent-encodes what would break a comma-separated step
-// output: the separator itself, the escape character and line breaks.
-var outputListEscaper = strings.NewReplacer("%", "%25", ",", "%2C", "\r", "%0D", "\n", "%0A")
-
-func joinOutputList(items []string) string {
-	escaped := make([]string, len(items))
-	for i, s := range items {
-		escaped[i] = outputListEscaper.Replace(s)
-	}
-	return strings.Join(escaped, ",")
 }

@@ -90,25 +90,11 @@ func (o *evidenceTrustOptions) AddFlags(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("evidence-issuer", "evidence-issuer-regexp")
 }
 
-func (o *evidenceTrustOptions) enabled() bool {
-	t := o.trust
-	return t.Key != "" || t.Identity != "" || t.IdentityRegexp != "" || t.Issuer != "" || t.IssuerRegexp != ""
-}
-
-// verifier says how evidence is read: nil (unsigned, as before) without
-// the flags, else a verifier that accepts only evidence signed so, checked
-// over the very bytes the command then uses (evidence.Load).
+// verifier says how evidence is read (see steps.EvidenceVerifier).
 func (o *evidenceTrustOptions) verifier(ctx context.Context) (evidence.Verifier, error) {
-	if !o.enabled() {
-		return nil, nil
-	}
-	t := o.trust
-	if t.Key == "" && (t.Identity == "" && t.IdentityRegexp == "" || t.Issuer == "" && t.IssuerRegexp == "") {
+	v, err := steps.EvidenceVerifier(ctx, o.trust.TrustRefs)
+	if errors.Is(err, steps.ErrIncompleteTrust) {
 		return nil, errors.New("signed evidence needs --evidence-key, or --evidence-identity[-regexp] with --evidence-issuer[-regexp]")
 	}
-	trust, err := t.trust(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return signing.EvidenceVerifier{Trust: trust}, nil
+	return v, err
 }

@@ -308,8 +308,8 @@ func TestSignedProfilesForDriftAndPolicyEval(t *testing.T) {
 	dataset(t, cur, 2, 2000, 2000, 0, false)
 	rp, cp := filepath.Join(dir, "ref.profile.json"), filepath.Join(dir, "cur.profile.json")
 	pe := filepath.Join(dir, "profile.evidence.json")
-	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--out", rp, "--evidence", pe, ref).wantCode(t, 0)
-	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--out", cp, cur).wantCode(t, 0)
+	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--profile-out", rp, "--out", pe, ref).wantCode(t, 0)
+	runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, "--profile-out", cp, cur).wantCode(t, 0)
 	for _, p := range []string{rp, cp, pe} {
 		if _, err := os.Stat(signing.EvidenceBundlePath(p)); err != nil {
 			t.Fatalf("%s is not signed: %v", p, err)
@@ -331,7 +331,7 @@ func TestSignedProfilesForDriftAndPolicyEval(t *testing.T) {
 	}
 	refused("other key", drift(rp, cp, "--evidence-key", otherPublicKey(t)), rp)
 	unsigned := filepath.Join(t.TempDir(), "unsigned.profile.json")
-	runCLI(t, nil, "profile", "--out", unsigned, cur).wantCode(t, 0)
+	runCLI(t, nil, "profile", "--profile-out", unsigned, cur).wantCode(t, 0)
 	refused("unsigned current", drift(rp, unsigned, "--evidence-key", pub), "is not signed")
 	altered := copyTo(t, rp)
 	data, _ := os.ReadFile(altered)
@@ -341,5 +341,5 @@ func TestSignedProfilesForDriftAndPolicyEval(t *testing.T) {
 
 	runCLI(t, nil, "policy", "eval", "--evidence", pe, "--evidence-key", pub).wantCode(t, 0)
 	refused("policy eval, other key", runCLI(t, nil, "policy", "eval", "--evidence", pe, "--evidence-key", otherPublicKey(t)), pe)
-	refused("needs --out", runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, cur), "--out")
+	refused("needs --profile-out", runCLI(t, keyEnv(), "profile", "--sign-evidence", "--sign-evidence-key", key, cur), "--profile-out")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -42,6 +41,7 @@ type policyInputOptions struct {
 
 func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&o.Policies, "policy", "p", nil, "Rego policy `PATH`, a file or a folder (*_test.rego skipped); repeatable")
+	cmd.Flags().BoolVar(&o.Sandbox.Library, "library", false, "also apply mlgate's policy library, built into the binary (see policies/README.md)")
 	cmd.Flags().StringArrayVarP(&o.Data, "data", "d", nil, "policy data `FILE` (JSON or YAML, e.g. config: settings); repeatable")
 	cmd.Flags().StringArrayVarP(&o.Evidence, "evidence", "e", nil, "evidence `FILE` of an earlier step (validate, drift, verify, ...); repeatable")
 	cmd.Flags().StringVar(&o.ModelCard, "model-card", "", "model card (README.md with YAML front matter) or metadata `FILE` (YAML, JSON)")
@@ -54,9 +54,9 @@ func (o *policyInputOptions) AddFlags(cmd *cobra.Command) {
 // policies checks the policy flags and returns what they load.
 func (o *policyInputOptions) policies() (steps.Policies, error) {
 	switch {
-	case len(o.Policies) == 0 && len(o.Data) > 0:
-		return steps.Policies{}, errors.New("--data is given without --policy: nothing would read it")
-	case len(o.Policies) > 0 && (o.Sandbox.Timeout <= 0 || o.memoryMiB <= 0):
+	case len(o.Policies) == 0 && !o.Sandbox.Library && len(o.Data) > 0:
+		return steps.Policies{}, errors.New("--data is given without --policy or --library: nothing would read it")
+	case (len(o.Policies) > 0 || o.Sandbox.Library) && (o.Sandbox.Timeout <= 0 || o.memoryMiB <= 0):
 		return steps.Policies{}, fmt.Errorf("--policy-timeout %s and --policy-memory %d: both must be positive", o.Sandbox.Timeout, o.memoryMiB)
 	}
 	sandbox := o.Sandbox
@@ -114,7 +114,7 @@ type gateOptions struct {
 func newGateCmd(e *env) *cobra.Command {
 	var o gateOptions
 	cmd := &cobra.Command{
-		Use:   "gate --config GATE --metrics FILE [--baseline FILE] [--policy PATH]... [--evidence FILE]...",
+		Use:   "gate --config GATE --metrics FILE [--baseline FILE] [--policy PATH]... [--library] [--evidence FILE]...",
 		Short: "Decide whether a candidate model is promoted: metric thresholds and OPA policies",
 		Long: `Gate decides whether a candidate model is promoted. Its metrics must clear the
 gate file's rules (absolute bounds, change against the baseline, non-inferiority,
@@ -191,7 +191,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if err := o.files.write(doc); err != nil {
 		return err
 	}
-	return e.emit(doc, o.output, map[string]string{"promote": strconv.FormatBool(steps.Promote(doc))})
+	return e.emit(doc, o.output, nil)
 }
 
 // checkOutputs plans the gate's outputs: none may be a file or lie in a

@@ -336,3 +336,26 @@ func TestGatePolicyErrorFailsClosed(t *testing.T) {
 		t.Fatal("promote should be false")
 	}
 }
+
+// --library applies the policy library built into the binary, as --policy
+// with the policies/ folder does, without a copy of it.
+func TestGateBuiltInLibrary(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"gate", "-c", fixture("gate.yaml"), "-m", fixture("metrics.json"), "-d", fixture("settings.yaml")}
+	lib, folder := filepath.Join(dir, "lib.json"), filepath.Join(dir, "folder.json")
+	a := runCLI(t, nil, append(args, "--library", "--out", lib)...)
+	b := runCLI(t, nil, append(args, "-p", library, "--out", folder)...)
+	if a.code != b.code || a.code == exitCantRun {
+		t.Fatalf("--library exit %d, --policy policies/ exit %d\n%s\n%s", a.code, b.code, a.stderr, b.stderr)
+	}
+	pa, _ := evidence.DetailsOf[evidence.PromotionDetails](readEvidence(t, lib))
+	pb, _ := evidence.DetailsOf[evidence.PromotionDetails](readEvidence(t, folder))
+	if len(pa.Policies) == 0 || len(pa.Policies) != len(pb.Policies) {
+		t.Fatalf("%d results with --library, %d with the folder", len(pa.Policies), len(pb.Policies))
+	}
+	for i := range pa.Policies {
+		if pa.Policies[i].Rule != pb.Policies[i].Rule || pa.Policies[i].Status != pb.Policies[i].Status {
+			t.Fatalf("result %d: %+v, folder %+v", i, pa.Policies[i], pb.Policies[i])
+		}
+	}
+}

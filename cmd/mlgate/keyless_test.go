@@ -67,3 +67,13 @@ func TestKeylessWithoutIDTokenPermission(t *testing.T) {
 		t.Fatalf("stderr %q", r.stderr)
 	}
 }
+
+// Outside GitHub Actions keyless signing is not told to set id-token: write
+// (there is no workflow): it says how to give a token, or to use a key.
+func TestKeylessOutsideActions(t *testing.T) {
+	r := runCLI(t, nil, "sign", "--keyless", writeModel(t))
+	r.wantCode(t, 2)
+	if strings.Contains(r.stderr, "id-token: write") || !strings.Contains(r.stderr, "--identity-token") || !strings.Contains(r.stderr, "--key") {
+		t.Fatalf("stderr %q", r.stderr)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/githubapi"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // githubOptions is the option group of commands that talk to GitHub (report,
@@ -39,48 +40,17 @@ func (o *githubOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Author, "comment-author", "", "`LOGIN` whose comments are ours (default: the token's user, or github-actions[bot] for GITHUB_TOKEN)")
 }
 
-// githubTarget is where a command posts: the repository and, for pull
-// requests, the number, with the event they came from.
-type githubTarget struct {
-	repo   githubapi.Repo
-	number int
-	event  *githubapi.Event
-}
-
-// target resolves the repository and pull request from the flags, then the
-// event payload, then the runner's environment.
-func (o *githubOptions) target(e *env, needNumber bool) (*githubTarget, error) {
-	t := &githubTarget{number: o.Number}
-	gh := e.github()
-	ev, err := gh.Event()
-	if err != nil {
-		return nil, err
+// target resolves the repository and pull request (see steps.ResolveTarget),
+// naming the flags that would give what is missing.
+func (o *githubOptions) target(e *env, needNumber bool) (*steps.Target, error) {
+	t, err := steps.ResolveTarget(e.github(), o.Repo, o.Number, needNumber)
+	switch {
+	case errors.Is(err, steps.ErrNoRepository):
+		return nil, fmt.Errorf("%w: pass --repo OWNER/NAME", err)
+	case errors.Is(err, steps.ErrNoPullRequest):
+		return nil, fmt.Errorf("%w: pass --pr-number", err)
 	}
-	t.event = ev
-	repo := cmp.Or(o.Repo, gh.Repository)
-	if repo == "" && t.event != nil {
-		repo = t.event.Repo
-	}
-	if repo == "" {
-		return nil, errors.New("no repository: pass --repo OWNER/NAME (GITHUB_REPOSITORY is not set)")
-	}
-	r, err := githubapi.ParseRepo(repo)
-	if err != nil {
-		return nil, err
-	}
-	t.repo = r
-	if t.number == 0 && t.event != nil {
-		t.number = t.event.Number
-	}
-	if needNumber && t.number <= 0 {
-		why := "pass --pr-number"
-		if t.event != nil && t.event.Name == "workflow_run" {
-			why = "this workflow_run names no pull request of this repository (GitHub gives none for forks): " +
-				"pass --pr-number with the number the first stage saved"
-		}
-		return nil, fmt.Errorf("no pull request to comment on: %s", why)
-	}
-	return t, nil
+	return t, err
 }
 
 // token reads the token from the named environment variable.

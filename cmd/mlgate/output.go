@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -11,6 +14,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/report"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // runnerFiles are the GitHub Actions runner's own files: no output may be one.
@@ -85,7 +89,8 @@ func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
 
 // emit finishes a command: it writes the evidence to --out, prints the summary in
 // --format, and inside GitHub Actions annotates failed checks, appends the job
-// summary and sets the step outputs status, evidence and failures (plus extra).
+// summary and sets the step outputs status, evidence and failures, the
+// document's own (steps.Outputs) and extra (paths of the run).
 // It returns the error that carries the exit code for the document's status.
 func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]string) error {
 	doc.Finish(e.now())
@@ -123,20 +128,41 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 		doc.Status, evidencePath = evidence.StatusError, ""
 	}
 	if e.actions.Enabled() {
-		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), extra); err != nil {
+		outputs := steps.Outputs(doc)
+		maps.Copy(outputs, extra)
+		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), outputs); err != nil {
 			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 		}
 	}
 	if writeErr != nil {
 		return writeErr
 	}
+	return statusExit(doc.Status)
+}
+
+// statusExit is the exit of a run whose result has the status s.
+func statusExit(s evidence.Status) error {
 	switch {
-	case doc.Status == evidence.StatusError:
+	case s == evidence.StatusError:
 		return &exitError{code: exitCantRun}
-	case doc.Status.Failed():
+	case s.Failed():
 		return checksFailed()
 	}
 	return nil
+}
+
+// writeJSON prints v as indented JSON; it keeps its value in a step log
+// (actions.SafeJSON).
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(actions.SafeJSON(buf.Bytes()))
+	return err
 }
 
 // printText writes a terminal rendering to w, fitted to the terminal's width

@@ -89,8 +89,8 @@ func TestOutputNeverReplacesAnInput(t *testing.T) {
 			[]string{"validate", "--contract", data, "--out", data, data}},
 		{"drift --out the reference", data, []string{"--out", "--reference", data},
 			[]string{"drift", "--reference", data, "--out", data, cur}},
-		{"report --out an evidence file", decision, []string{"--out", "evidence", decision},
-			[]string{"report", "--out", decision, decision}},
+		{"report --report-out an evidence file", decision, []string{"--report-out", "evidence", decision},
+			[]string{"report", "--report-out", decision, decision}},
 		{"gate --sarif the metrics", copyFile(t, fixture("metrics.json"), dir), []string{"--sarif", "--metrics", "metrics.json"},
 			[]string{"gate", "--config", fixture("gate.yaml"), "--metrics", filepath.Join(dir, "metrics.json"), "--sarif", filepath.Join(dir, "metrics.json")}},
 		{"gate --out inside the policy folder", filepath.Join(library, "README.md"), []string{"--out", "--policy", library},
@@ -107,7 +107,7 @@ func TestOutputsOfOneRunDiffer(t *testing.T) {
 	dataset(t, data, 1, 300, 100, 0, false)
 	same := filepath.Join(dir, "same.json")
 	os.WriteFile(same, []byte("kept"), 0o644)
-	wantRefused(t, nil, same, []string{"--out", "--evidence", same}, "profile", "--out", same, "--evidence", same, data)
+	wantRefused(t, nil, same, []string{"--profile-out", "--out", same}, "profile", "--profile-out", same, "--out", same, data)
 	key, _ := testKey(t)
 	wantRefused(t, keyEnv(), same, []string{"--out", "bundle", same}, "sign", "--key", key, "--bundle", same, "--overwrite", "--out", same, writeModel(t))
 }
@@ -119,10 +119,10 @@ func TestRunnerFilesAreNotOutputs(t *testing.T) {
 	dataset(t, data, 1, 300, 100, 0, false)
 	out := env["GITHUB_OUTPUT"]
 	before, _ := os.ReadFile(out)
-	r := runCLI(t, env, "profile", "--evidence", out, data)
+	r := runCLI(t, env, "profile", "--out", out, data)
 	r.wantCode(t, 2)
-	if !strings.Contains(r.stderr, "GITHUB_OUTPUT") || !strings.Contains(r.stderr, "--evidence") {
-		t.Fatalf("stderr does not name GITHUB_OUTPUT and --evidence:\n%s", r.stderr)
+	if !strings.Contains(r.stderr, "GITHUB_OUTPUT") || !strings.Contains(r.stderr, "--out") {
+		t.Fatalf("stderr does not name GITHUB_OUTPUT and --out:\n%s", r.stderr)
 	}
 	// The runner's file is only appended to (status=error, as on every exit
 	// path), never replaced by the profile.
@@ -138,15 +138,15 @@ func TestContractAndProfileNeedOverwrite(t *testing.T) {
 	dataset(t, data, 1, 300, 100, 0, false)
 	contract := filepath.Join(dir, "contract.yaml")
 	os.WriteFile(contract, []byte("# edited by hand\n"), 0o644)
-	wantRefused(t, nil, contract, []string{"--out", contract, "--overwrite"}, "contract", "infer", "--out", contract, data)
-	runCLI(t, nil, "contract", "infer", "--overwrite", "--out", contract, data).wantCode(t, 0)
+	wantRefused(t, nil, contract, []string{"--contract-out", contract, "--overwrite"}, "contract", "infer", "--contract-out", contract, data)
+	runCLI(t, nil, "contract", "infer", "--overwrite", "--contract-out", contract, data).wantCode(t, 0)
 	if b, _ := os.ReadFile(contract); !strings.Contains(string(b), "kind: DataContract") {
 		t.Fatalf("contract not replaced with --overwrite:\n%s", b)
 	}
 	prof := filepath.Join(dir, "ref.profile.json")
 	os.WriteFile(prof, []byte("{}"), 0o644)
-	wantRefused(t, nil, prof, []string{"--out", prof, "--overwrite"}, "profile", "--out", prof, data)
-	runCLI(t, nil, "profile", "--overwrite", "--out", prof, data).wantCode(t, 0)
+	wantRefused(t, nil, prof, []string{"--profile-out", prof, "--overwrite"}, "profile", "--profile-out", prof, data)
+	runCLI(t, nil, "profile", "--overwrite", "--profile-out", prof, data).wantCode(t, 0)
 }
 
 // "-" is standard output, never a file named "-"; the summary moves to stderr.
@@ -155,12 +155,12 @@ func TestDashIsStdout(t *testing.T) {
 	t.Chdir(dir)
 	data := filepath.Join(dir, "d.parquet")
 	dataset(t, data, 1, 300, 100, 0, false)
-	r := runCLI(t, nil, "profile", "--evidence", "-", data)
+	r := runCLI(t, nil, "profile", "--out", "-", data)
 	r.wantCode(t, 0)
 	if !strings.HasPrefix(r.stdout, "{") || !strings.Contains(r.stdout, `"kind": "Profile"`) || !strings.Contains(r.stderr, "profiled") {
 		t.Fatalf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
-	r = runCLI(t, nil, "contract", "infer", "--out", "-", data)
+	r = runCLI(t, nil, "contract", "infer", "--contract-out", "-", data)
 	r.wantCode(t, 0)
 	if !strings.Contains(r.stdout, "kind: DataContract") {
 		t.Fatalf("stdout:\n%s", r.stdout)

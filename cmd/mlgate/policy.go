@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -91,7 +89,7 @@ type policyEvalOptions struct {
 func newPolicyEvalCmd(e *env) *cobra.Command {
 	var o policyEvalOptions
 	cmd := &cobra.Command{
-		Use:   "eval --policy PATH... [input flags]",
+		Use:   "eval [--policy PATH]... [--library] [input flags]",
 		Short: "Print the gate's policy input document and every rule's result",
 		Long: `Eval builds the input document exactly as 'mlgate gate' does (the same flags),
 evaluates the policies on it, and prints JSON: the input, the decision rules
@@ -139,21 +137,8 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(res); err != nil {
+	if err := writeJSON(e.stdout, res); err != nil {
 		return err
 	}
-	if _, err := e.stdout.Write(actions.SafeJSON(buf.Bytes())); err != nil {
-		return err
-	}
-	switch worst := res.Status(); {
-	case worst == evidence.StatusError:
-		return &exitError{code: exitCantRun}
-	case worst.Failed():
-		return checksFailed()
-	}
-	return nil
+	return statusExit(res.Status())
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,10 +14,10 @@ import (
 )
 
 // profileOutputOptions is where profile and profile merge write: the profile
-// itself (--out) and, separately, the evidence of the step (--evidence).
+// itself (--profile-out) and, as every command, the evidence of the step (--out).
 type profileOutputOptions struct {
+	Profile   string
 	Out       string
-	Evidence  string
 	Format    string
 	Overwrite bool
 	Digest    bool
@@ -30,9 +28,10 @@ type profileOutputOptions struct {
 }
 
 func (o *profileOutputOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the profile (JSON, kind ColumnProfile) to `FILE` (- for standard output)")
+	cmd.Flags().StringVar(&o.Profile, "profile-out", "", "write the profile (JSON, kind ColumnProfile) to `FILE` (- for standard output)")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing profile file")
-	cmd.Flags().StringVar(&o.Evidence, "evidence", "", "write the evidence document (kind Profile) to `FILE`")
+	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (kind Profile) to `FILE` (- for standard output)")
+	deprecatedAlias(cmd, "evidence", "out", &o.Out)
 	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
 	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record each data file's sha256 in the profile (reads every byte), so drift evidence names the data it is about")
 	o.sign.AddFlags(cmd)
@@ -50,12 +49,12 @@ func (o *profileOutputOptions) inputs(ctx context.Context, e *env, remote *steps
 	}
 	p := e.plan()
 	p.Input("input", paths...)
-	o.profile = p.Output("--out", o.Out)
+	o.profile = p.Output("--profile-out", o.Profile)
 	o.profile.Protected, o.profile.Overwrite = true, o.Overwrite
-	o.evidence = outputOptions{Out: o.Evidence, Format: o.Format, sign: o.sign}
-	o.evidence.planAs(p, "--evidence")
-	if o.sign.Sign && (o.Out == "" || o.Out == "-") {
-		return nil, errors.New("--sign-evidence signs the profile file: give --out FILE")
+	o.evidence = outputOptions{Out: o.Out, Format: o.Format, sign: o.sign}
+	o.evidence.planAs(p, "--out")
+	if o.sign.Sign && (o.Profile == "" || o.Profile == "-") {
+		return nil, errors.New("--sign-evidence signs the profile file: give --profile-out FILE")
 	}
 	return paths, p.Check()
 }
@@ -68,7 +67,7 @@ func newProfileCmd(e *env) *cobra.Command {
 		columns []string
 	)
 	cmd := &cobra.Command{
-		Use:   "profile [--out FILE] [--shard I/N] FILES...",
+		Use:   "profile [--profile-out FILE] [--out FILE] [--shard I/N] FILES...",
 		Short: "Profile Parquet files into a small, mergeable reference for drift checks",
 		Long: `Profile writes a column profile of Parquet files: counts, nulls, NaNs, min, max,
 mean and variance, a quantile sketch (DDSketch, 1% relative error), a distinct-count
@@ -80,19 +79,19 @@ exactly. The same data always gives the same bytes.
 files in path order), so a GitHub Actions matrix can profile a large dataset in
 parallel; 'mlgate profile merge' then combines the shards.`,
 		Example: `  # Profile a dataset into a reference kept in the repository
-  mlgate profile --out reference.profile.json 'data/*.parquet'
+  mlgate profile --profile-out reference.profile.json 'data/*.parquet'
 
   # One shard of four, e.g. in a matrix job (strategy.job-index / job-total)
-  mlgate profile --shard 2/4 --out shard-2.profile.json 'data/*.parquet'
+  mlgate profile --shard 2/4 --profile-out shard-2.profile.json 'data/*.parquet'
 
   # Combine the shards: the same profile as profiling everything at once
-  mlgate profile merge --out reference.profile.json 'shard-*.profile.json'
+  mlgate profile merge --profile-out reference.profile.json 'shard-*.profile.json'
 
   # Also keep the step's evidence for the gate and the report
-  mlgate profile --out current.profile.json --evidence profile.evidence.json 'data/*.parquet'`,
+  mlgate profile --profile-out current.profile.json --out profile.evidence.json 'data/*.parquet'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sh, err := parseShard(shard)
+			sh, err := steps.ParseShard(shard)
 			if err != nil {
 				return err
 			}
@@ -103,7 +102,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 				return err
 			}
 			doc, err := steps.Profile(cmd.Context(), steps.ProfileRequest{Run: e.runWith(remote), Data: paths, Shard: sh, Columns: columns,
-				Scan: scan.parquetx(), Digest: out.Digest, Out: out.Out, WriteProfile: out.sink(e)})
+				Scan: scan.parquetx(), Digest: out.Digest, Out: out.Profile, WriteProfile: out.sink(e)})
 			return e.emitProfile(doc, err, out)
 		},
 	}
@@ -118,7 +117,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 func newProfileMergeCmd(e *env) *cobra.Command {
 	var out profileOutputOptions
 	cmd := &cobra.Command{
-		Use:   "merge --out FILE PROFILES...",
+		Use:   "merge --profile-out FILE [--out FILE] PROFILES...",
 		Short: "Merge the profiles of parts of a dataset (shards, files) into one",
 		Long: `Merge combines profiles of disjoint parts of one dataset. Counts, moments (kept as
 exact sums), the quantile and distinct-count sketches and exact values come out
@@ -126,17 +125,17 @@ exactly as if everything had been profiled at once; top-k counts of columns with
 more than 256 distinct values within their stated error. Profiles with different
 columns, or sharing a row group, are refused.`,
 		Example: `  # The last job of a sharded matrix
-  mlgate profile merge --out reference.profile.json 'shards/*.profile.json'`,
+  mlgate profile merge --profile-out reference.profile.json 'shards/*.profile.json'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out.Out == "" {
-				return errors.New("profile merge needs --out FILE for the merged profile")
+			if out.Profile == "" {
+				return errors.New("profile merge needs --profile-out FILE for the merged profile")
 			}
 			paths, err := out.inputs(cmd.Context(), e, nil, args)
 			if err != nil {
 				return err
 			}
-			doc, err := steps.Merge(cmd.Context(), steps.MergeRequest{Run: e.run(), Profiles: paths, Out: out.Out, WriteProfile: out.sink(e)})
+			doc, err := steps.Merge(cmd.Context(), steps.MergeRequest{Run: e.run(), Profiles: paths, Out: out.Profile, WriteProfile: out.sink(e)})
 			return e.emitProfile(doc, err, out)
 		},
 	}
@@ -144,7 +143,7 @@ columns, or sharing a row group, are refused.`,
 	return cmd
 }
 
-// sink writes the profile where --out says and, with --sign-evidence,
+// sink writes the profile where --profile-out says and, with --sign-evidence,
 // signs it: a profile is evidence drift reads.
 func (o *profileOutputOptions) sink(e *env) steps.Sink {
 	if !o.profile.Set() {
@@ -157,7 +156,7 @@ func (o *profileOutputOptions) sink(e *env) steps.Sink {
 		if o.profile.IsStdout() {
 			return nil
 		}
-		return o.sign.signDocument(e, o.Out, profile.Subjects)
+		return o.sign.signDocument(e, o.Profile, profile.Subjects)
 	}
 }
 
@@ -167,22 +166,8 @@ func (e *env) emitProfile(doc *evidence.Document, err error, out profileOutputOp
 		return err
 	}
 	extra := map[string]string{}
-	if out.Out != "" {
-		extra["profile"] = out.Out
+	if out.Profile != "" {
+		extra["profile"] = out.Profile
 	}
 	return e.emit(doc, out.evidence, extra)
-}
-
-// parseShard reads "I/N" (0 <= I < N); "" means the whole dataset.
-func parseShard(s string) (*profile.Shard, error) {
-	if s == "" {
-		return nil, nil
-	}
-	is, ns, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(is)
-	n, err2 := strconv.Atoi(ns)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return nil, fmt.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4 for the first of four shards", s)
-	}
-	return &profile.Shard{Index: i, Count: n}, nil
 }

@@ -62,8 +62,8 @@ func TestRemoteDataMatchesLocal(t *testing.T) {
 			}
 
 			// profile: the same profile bytes.
-			run(0, "profile", "-o", filepath.Join(out, "local.profile.json"), local)
-			run(0, "profile", "-o", filepath.Join(out, "remote.profile.json"), srv.URL("mldata", "train/*.parquet"))
+			run(0, "profile", "--profile-out", filepath.Join(out, "local.profile.json"), local)
+			run(0, "profile", "--profile-out", filepath.Join(out, "remote.profile.json"), srv.URL("mldata", "train/*.parquet"))
 			a, _ := os.ReadFile(filepath.Join(out, "local.profile.json"))
 			b, _ := os.ReadFile(filepath.Join(out, "remote.profile.json"))
 			if len(a) == 0 || string(a) != strings.ReplaceAll(string(b), srv.URL("mldata", "train/part-0.parquet"), local) {

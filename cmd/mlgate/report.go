@@ -30,8 +30,11 @@ type reportOptions struct {
 
 func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVarP(&o.Out, "out", "o", "", "write the markdown report to `FILE` (- for standard output)")
-	f.StringVar(&o.Format, "format", "text", "how to print the report: text or markdown")
+	f.StringVar(&o.Out, "report-out", "", "write the markdown report to `FILE` (- for standard output)")
+	// report writes no evidence: --out was its markdown file before the
+	// convention (--out is the evidence document).
+	deprecatedAlias(cmd, "out", "report-out", &o.Out)
+	f.StringVar(&o.Format, "format", "text", "how to print the report: text, json (the evidence documents and the overall status) or markdown")
 	f.StringVar(&o.Title, "title", "", "report `TITLE` (default \"mlgate report\")")
 	f.StringVar(&o.ID, "id", "mlgate", "report `ID`: one comment or issue per id, so several reports can share a pull request")
 	f.BoolVar(&o.PR, "pr", false, "post the report as a sticky comment on the pull request")
@@ -46,13 +49,13 @@ func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 func newReportCmd(e *env) *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
-		Use:   "report [flags] EVIDENCE...",
+		Use:   "report [--report-out FILE] [--format text|json|markdown] [--pr | --issue] EVIDENCE...",
 		Short: "Render evidence as one report: terminal, markdown file, job summary, pull-request comment, issue",
 		Long: `Report reads evidence documents written by the other commands and renders one
 comparison report: a verdict line, metrics with a chart of their changes, data
 validation, contract changes, drift, policy results and signatures.
 
-It prints the report, writes it as markdown with --out, appends it to the job
+It prints the report, writes it as markdown with --report-out, appends it to the job
 summary inside GitHub Actions, and with --pr keeps one comment per --id on the
 pull request, updated in place. With --issue (scheduled runs) it keeps one open
 issue per --id while the evidence is not passing, and closes it when it passes.
@@ -68,7 +71,7 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
   mlgate report 'evidence/*.json'
 
   # Write it as markdown
-  mlgate report --out report.md 'evidence/*.json'
+  mlgate report --report-out report.md 'evidence/*.json'
 
   # In a pull_request workflow: one sticky comment, updated on every push
   mlgate report --pr --title "Model fraud-detector" 'evidence/*.json'
@@ -97,8 +100,8 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
 }
 
 func (o *reportOptions) validate() (githubapi.Mode, error) {
-	if o.Format != "text" && o.Format != "markdown" {
-		return "", fmt.Errorf("--format %q: want text or markdown", o.Format)
+	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
+		return "", err
 	}
 	if strings.TrimSpace(o.ID) == "" {
 		return "", errors.New("--id must not be empty")
@@ -114,9 +117,13 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	if err != nil {
 		return err
 	}
+	args, err = steps.Globs(args)
+	if err != nil {
+		return err
+	}
 	p := e.plan()
 	p.Input("evidence", args...)
-	out := p.Output("--out", o.Out)
+	out := p.Output("--report-out", o.Out)
 	if err := p.Check(); err != nil {
 		return err
 	}
@@ -141,9 +148,14 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 			return err
 		}
 	}
-	if w := e.summaryWriter(p); o.Format == "markdown" {
+	switch w := e.summaryWriter(p); o.Format {
+	case "markdown":
 		fmt.Fprint(w, actions.SafeLog(rep.Markdown(0, true)))
-	} else {
+	case "json":
+		if err := writeJSON(w, rep.JSON()); err != nil {
+			return err
+		}
+	default:
 		e.printText(w, rep.Text)
 	}
 	// The job summary comes first: it is where the report is when posting
@@ -188,7 +200,7 @@ func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mod
 	if err != nil {
 		return "", err
 	}
-	res, err := rep.Post(cmd.Context(), steps.PostRequest{Client: client, Repo: target.repo, Number: target.number, Event: target.event,
+	res, err := rep.Post(cmd.Context(), steps.PostRequest{Client: client, Repo: target.Repo, Number: target.Number, Event: target.Event,
 		CheckNumber: o.PR && o.GitHub.Number != 0, ID: o.ID, Mode: mode, Issue: o.Issue, Label: o.Label, Title: o.Title})
 	if err != nil {
 		return "", githubapi.Redact(err, token)

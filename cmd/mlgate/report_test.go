@@ -50,7 +50,7 @@ func TestReportPrintsAndWritesMarkdown(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		paths := writeReportEvidence(t, fail)
 		out := filepath.Join(t.TempDir(), "report.md")
-		r := runCLI(t, nil, append([]string{"report", "--out", out, "--title", "Model fraud"}, paths...)...)
+		r := runCLI(t, nil, append([]string{"report", "--report-out", out, "--title", "Model fraud"}, paths...)...)
 		want, verdict := 0, "## ✅ Ready to merge and promote: all 2 checks passed\n"
 		if fail {
 			want, verdict = 1, "## ❌ Do not merge or promote: 1 check failed: `column.amount.max`\n"
@@ -91,7 +91,7 @@ func TestReportBadInputIsExit2(t *testing.T) {
 		"bad mode":       {"report", "--mode", "sticky", good[0]},
 		"bad format":     {"report", "--format", "html", good[0]},
 		"pr and issue":   {"report", "--pr", "--issue", good[0]},
-		"out over input": {"report", "--out", good[0], good[0]},
+		"out over input": {"report", "--report-out", good[0], good[0]},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -261,5 +261,37 @@ func TestReportWorkflowRunChecksPRNumber(t *testing.T) {
 		if len(f.Bodies(n)) != 0 {
 			t.Errorf("pull request %d got a comment", n)
 		}
+	}
+}
+
+// The CLI conventions of #14 on report: a quoted glob is expanded as every
+// command does, --format json prints the documents and the status, and the
+// old --out still writes the markdown, with a warning naming --report-out.
+func TestReportGlobJSONAndOldOut(t *testing.T) {
+	paths := writeReportEvidence(t, true)
+	dir := filepath.Dir(paths[0])
+	r := runCLI(t, nil, "report", "--format", "json", filepath.Join(dir, "*.json"))
+	r.wantCode(t, 1)
+	var got struct {
+		Status   evidence.Status      `json:"status"`
+		Evidence []*evidence.Document `json:"evidence"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
+	}
+	if got.Status != evidence.StatusFail || len(got.Evidence) != 2 {
+		t.Fatalf("status %q, %d documents, want fail and 2", got.Status, len(got.Evidence))
+	}
+	if r := runCLI(t, nil, "report", filepath.Join(dir, "nothing-*.json")); r.code != 2 || !strings.Contains(r.stderr, "matches no files") {
+		t.Fatalf("a glob matching nothing: exit %d\n%s", r.code, r.stderr)
+	}
+	md := filepath.Join(t.TempDir(), "report.md")
+	old := runCLI(t, nil, "report", "--out", md, filepath.Join(dir, "*.json"))
+	old.wantCode(t, 1)
+	if b, err := os.ReadFile(md); err != nil || !strings.Contains(string(b), "column.amount.max") {
+		t.Fatalf("--out did not write the markdown: %v", err)
+	}
+	if !strings.Contains(old.stderr, "--out is deprecated: use --report-out") || strings.Contains(old.stdout, "deprecated") {
+		t.Fatalf("no deprecation warning on stderr:\nstdout:\n%s\nstderr:\n%s", old.stdout, old.stderr)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -103,9 +104,12 @@ func newRootCmd(e *env) *cobra.Command {
 Each command reads its inputs, writes one evidence document (--out FILE), prints a
 human summary and exits 0 (pass or warn), 1 (a check failed) or 2 (it could not run).
 The gate and the report take any number of evidence files.`,
+		Version:       toolVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// --version prints what the version command prints.
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.AddCommand(
@@ -126,8 +130,29 @@ The gate and the report take any number of evidence files.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
+	root.InitDefaultVersionFlag()
+	plainBools(root)
 	return root
 }
+
+// plainBools makes help show boolean flags as "--flag", as most tools do:
+// pflag writes "--flag[=true|false]" for a value that says it is a boolean
+// flag. Parsing is unchanged: "--flag" still means true (NoOptDefVal) and
+// "--flag=false" still works.
+func plainBools(c *cobra.Command) {
+	c.InitDefaultHelpFlag()
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Value.Type() == "bool" {
+			f.Value = plainBool{f.Value}
+		}
+	})
+	for _, sub := range c.Commands() {
+		plainBools(sub)
+	}
+}
+
+// plainBool is a bool flag's value without its IsBoolFlag method.
+type plainBool struct{ pflag.Value }
 
 // run executes the CLI and turns every outcome, a panic included, into an exit code.
 func run(args []string, e *env) (code int) {

@@ -100,5 +100,5 @@ func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle, "digest": "sha256:" + doc.Subject.Digest["sha256"]})
+	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle})
 }

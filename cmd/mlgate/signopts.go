@@ -77,6 +77,12 @@ func (o *signerOptions) tokenSource(e *env) (signing.TokenSource, error) {
 	} else {
 		token = e.getenv("SIGSTORE_ID_TOKEN")
 	}
+	if token == "" && !e.actions.Enabled() && e.getenv("ACTIONS_ID_TOKEN_REQUEST_URL") == "" {
+		// Not in a workflow: "grant id-token: write" would not help.
+		return nil, errors.New("keyless signing needs an OIDC identity token, and outside GitHub Actions there is none to ask for: " +
+			"pass --identity-token (a token or a file holding one, e.g. from 'gcloud auth print-identity-token --audiences=sigstore') " +
+			"or set SIGSTORE_ID_TOKEN, or sign with --key")
+	}
 	if token == "" {
 		return e.actions, nil
 	}

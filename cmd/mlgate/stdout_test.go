@@ -99,16 +99,16 @@ func stdoutCases(t *testing.T) []stdoutCase {
 	return []stdoutCase{
 		{"validate", nil, []string{"validate", "--contract", hostile, "--out", "-", data}, 1, true},
 		{"contract diff", nil, []string{"contract", "diff", "--out", "-", hostile, small}, 1, true},
-		{"contract infer", nil, []string{"contract", "infer", "--out", "-", data}, 0, false},
+		{"contract infer", nil, []string{"contract", "infer", "--contract-out", "-", data}, 0, false},
 		{"drift", nil, []string{"drift", "--reference", ref, "--out", "-", data}, -1, true},
-		{"profile --out", nil, []string{"profile", "--out", "-", data}, 0, true},
+		{"profile --profile-out", nil, []string{"profile", "--profile-out", "-", data}, 0, true},
 		{"profile --evidence", nil, []string{"profile", "--evidence", "-", data}, 0, true},
 		{"gate", nil, gateArgs("metrics.json", upstream(t, nil), "--out", "-"), 1, true},
 		{"sign", keyEnv(), []string{"sign", "--key", key, "--bundle", filepath.Join(dir, "b.sig"), "--overwrite", "--out", "-", model}, 0, true},
 		{"verify", nil, []string{"verify", "--key", pub, "--out", "-", model}, 0, true},
 		{"attest", signEnv, []string{"attest", "--key", key, "--decision", decision, "--metrics", metrics,
 			"--bundle", filepath.Join(dir, "p.sigstore.json"), "--overwrite", "--out", "-", model}, 0, true},
-		{"report", nil, append([]string{"report", "--format", "markdown", "--out", "-"}, writeReportEvidence(t, true)...), 1, false},
+		{"report", nil, append([]string{"report", "--format", "markdown", "--report-out", "-"}, writeReportEvidence(t, true)...), 1, false},
 	}
 }
 

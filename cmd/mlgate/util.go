@@ -51,3 +51,18 @@ func existingFile(path string) string {
 	}
 	return ""
 }
+
+// deprecatedAlias keeps an old flag name working for a renamed string flag
+// (workflows written for an earlier release): hidden from help, both names
+// set the same value, and the old one warns on standard error (cobra's own
+// deprecation notice goes to standard output, which may carry the output).
+func deprecatedAlias(cmd *cobra.Command, old, renamed string, p *string) {
+	cmd.Flags().StringVar(p, old, "", "the old name of --"+renamed)
+	_ = cmd.Flags().MarkHidden(old)
+	checkFlags(cmd, func() error {
+		if cmd.Flags().Changed(old) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "mlgate: warning: --%s is deprecated: use --%s\n", old, renamed)
+		}
+		return nil
+	})
+}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"strconv"
-
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -81,7 +78,5 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	details, _ := evidence.DetailsOf[evidence.ValidationDetails](doc)
-	rows := details.Rows
-	return e.emit(doc, o.output, map[string]string{"rows": strconv.FormatInt(rows, 10)})
+	return e.emit(doc, o.output, nil)
 }

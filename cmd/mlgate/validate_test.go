@@ -54,7 +54,7 @@ func TestValidateCorpus(t *testing.T) {
 			path := filepath.Join(root, rel)
 			dir := t.TempDir()
 			contractPath := filepath.Join(dir, "contract.yaml")
-			infer := runCLI(t, nil, "contract", "infer", "--out", contractPath, path)
+			infer := runCLI(t, nil, "contract", "infer", "--contract-out", contractPath, path)
 			bad, isBad := corpusBad[rel]
 			if !isBad {
 				infer.wantCode(t, 0)
@@ -205,7 +205,7 @@ func TestValidateInferredContractPasses(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTable(t, dir, "features.parquet", 5000, 2000, 3)
 	contractPath := filepath.Join(dir, "contract.yaml")
-	runCLI(t, nil, "contract", "infer", "--name", "features", "-o", contractPath, data).wantCode(t, 0)
+	runCLI(t, nil, "contract", "infer", "--name", "features", "--contract-out", contractPath, data).wantCode(t, 0)
 	got, _ := os.ReadFile(contractPath)
 	for _, want := range []string{"name: features", "name: id", "unique: true", "allowed: [android, ios, tv, web]", "type: \"timestamp(us, utc)\""} {
 		if !strings.Contains(string(got), want) {
@@ -234,7 +234,7 @@ func TestValidateRefusesToOverwriteInputs(t *testing.T) {
 	contractPath := filepath.Join(dir, "contract.yaml")
 	os.WriteFile(contractPath, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns: []\n"), 0o644)
 	runCLI(t, nil, "validate", "--contract", contractPath, "--out", data, data).wantCode(t, 2)
-	runCLI(t, nil, "contract", "infer", "--out", data, data).wantCode(t, 2)
+	runCLI(t, nil, "contract", "infer", "--contract-out", data, data).wantCode(t, 2)
 	if after, _ := os.ReadFile(data); string(after) != string(before) {
 		t.Fatal("the data file was overwritten")
 	}

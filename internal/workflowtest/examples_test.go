@@ -156,7 +156,7 @@ func TestExamplePRModelCheck(t *testing.T) {
 	e := newExamplesEnv(t)
 	repo := e.userRepo(t, "example-pr-model-check.yml", func(dir string) {
 		os.MkdirAll(filepath.Join(dir, "profiles"), 0o755)
-		run(t, dir, e.mlgate, "profile", "--out", "profiles/reference.json", "data/reference/part-0.parquet")
+		run(t, dir, e.mlgate, "profile", "--profile-out", "profiles/reference.json", "data/reference/part-0.parquet")
 	})
 	// The base branch's commit: the workflow reads its configuration from
 	// there (trusted/), whatever the pull request changes.
@@ -250,7 +250,7 @@ func TestExamplePRModelCheck(t *testing.T) {
 func driftReference(t *testing.T, mlgate string) func(string) {
 	return func(dir string) {
 		os.MkdirAll(filepath.Join(dir, "profiles"), 0o755)
-		run(t, dir, mlgate, "profile", "--columns", "country,income,age", "--out", "profiles/reference.json", "data/reference/part-0.parquet")
+		run(t, dir, mlgate, "profile", "--columns", "country,income,age", "--profile-out", "profiles/reference.json", "data/reference/part-0.parquet")
 	}
 }
 
@@ -289,7 +289,7 @@ func TestExampleScheduledDrift(t *testing.T) {
 	// After retraining, the reference is the profile of the new training data
 	// (this week's data): the drift ends, the issue is closed and nothing more
 	// is dispatched.
-	run(t, repo, e.mlgate, "profile", "--overwrite", "--out", "profiles/reference.json", "data/current/part-0.parquet")
+	run(t, repo, e.mlgate, "profile", "--overwrite", "--profile-out", "profiles/reference.json", "data/current/part-0.parquet")
 	commit(t, repo, "retrained: a new reference profile")
 	r = e.act(t, repo, "example-scheduled-drift.yml", "workflow_dispatch", `{}`, gh, actOptions{})
 	if !r.ok {
@@ -376,7 +376,7 @@ func TestExampleShardedProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	whole := filepath.Join(t.TempDir(), "whole.json")
-	run(t, repo, e.mlgate, "profile", "--out", whole, "data/reference/part-0.parquet")
+	run(t, repo, e.mlgate, "profile", "--profile-out", whole, "data/reference/part-0.parquet")
 	if want, _ := os.ReadFile(whole); string(merged) != string(want) {
 		t.Errorf("the merged profile differs from the whole dataset's profile")
 	}

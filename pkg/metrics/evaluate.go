@@ -52,12 +52,17 @@ func evaluateRule(r *Rule, candidate, baseline Set) (evidence.MetricResult, erro
 		iv := PairedBootstrap(diffs, b.Resamples, b.Confidence, b.Seed)
 		res.Candidate, res.Baseline, res.Interval = ptr(mean(cand)), ptr(mean(base)), &iv
 	} else {
-		if v, ok := candidate[r.Name]; ok {
+		if v, ok := candidate[r.Name]; ok && v.Text == "" {
 			res.Candidate = ptr(v.Value)
 		}
-		if v, ok := baseline[r.Name]; ok {
+		if v, ok := baseline[r.Name]; ok && v.Text == "" {
 			res.Baseline = ptr(v.Value)
 		}
+	}
+	if v := candidate[r.Name]; res.Candidate == nil && v.Text != "" {
+		res.Status = evidence.ForSeverity(r.Severity)
+		res.Message = fmt.Sprintf("the metric is written as a string, %q at %s: write it as a number, without quotes", v.Text, v.Source)
+		return res, nil
 	}
 	if res.Candidate == nil {
 		if r.required() {

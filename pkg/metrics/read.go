@@ -7,6 +7,7 @@ package metrics
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ const maxMetricsFile = 64 << 20
 type Value struct {
 	Value  float64
 	Source evidence.Source
+	// Text is set, and Value is not, for a number written as a string
+	// ("0.93"): a gate that asks for it says so instead of "missing".
+	Text string
 }
 
 // Set is a metrics file's values by name. Nested keys are joined with dots
@@ -42,7 +46,9 @@ type Set map[string]Value
 func (s Set) Floats() map[string]float64 {
 	out := make(map[string]float64, len(s))
 	for k, v := range s {
-		out[k] = v.Value
+		if v.Text == "" {
+			out[k] = v.Value
+		}
 	}
 	return out
 }
@@ -68,22 +74,44 @@ func Read(path string) (Set, error) {
 		return nil, err
 	}
 	var set Set
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
+	switch {
+	case strings.EqualFold(filepath.Ext(path), ".csv"):
 		set, err = parseCSV(path, data)
-	} else {
+	default:
 		set, err = parseTree(path, data)
 	}
 	var ye *yamlx.Error
+	// JSON is read as YAML (its superset, which also takes Python's NaN)
+	// for the positions, but a JSON file that does not parse is reported
+	// as JSON, where it broke.
+	if errors.As(err, &ye) && strings.HasPrefix(ye.Msg, "invalid YAML") && strings.EqualFold(filepath.Ext(path), ".json") && !json.Valid(data) {
+		return nil, jsonError(path, data)
+	}
 	switch {
 	case errors.As(err, &ye):
 		return nil, err // names the file and the place
 	case err != nil:
 		return nil, fmt.Errorf("metrics %s: %w", path, err)
 	}
-	if len(set) == 0 {
+	if len(set.Floats()) == 0 {
 		return nil, fmt.Errorf("metrics %s: no numeric metrics found", path)
 	}
 	return set, nil
+}
+
+// jsonError names the place where data, which is not valid JSON, breaks.
+func jsonError(path string, data []byte) error {
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("metrics %s: invalid JSON: %w", path, err)
+	}
+	// Offset counts the bytes read, the offending one included.
+	before := data[:min(max(int(se.Offset)-1, 0), len(data))]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return &yamlx.Error{File: path, Line: line, Column: col, Msg: "invalid JSON: " + se.Error()}
 }
 
 // ReadAll merges several metrics files; a name reported by two files is an error,
@@ -205,7 +233,7 @@ func child(n ast.Node, key string) ast.Node {
 }
 
 // flatten walks a nested mapping and records every numeric leaf under its dotted
-// path. Strings, booleans and nulls are ignored (metrics files often carry
+// path. Booleans, nulls and strings are not metrics (metrics files often carry
 // labels beside numbers); lists are addressed by index.
 func flatten(doc *yamlx.Doc, prefix string, n ast.Node, set Set) error {
 	join := func(k string) string {
@@ -240,6 +268,15 @@ func flatten(doc *yamlx.Doc, prefix string, n ast.Node, set Set) error {
 		}
 		line, col := yamlx.NodePos(n)
 		set[prefix] = Value{Value: v, Source: evidence.Source{File: doc.File, Line: line, Column: col}}
+	case *ast.StringNode:
+		// Labels are strings too; only one that reads as a number is kept,
+		// to be named if a rule asks for it.
+		if _, err := parseNumber(n.Value); err == nil {
+			if _, dup := set[prefix]; !dup {
+				line, col := yamlx.NodePos(n)
+				set[prefix] = Value{Text: n.Value, Source: evidence.Source{File: doc.File, Line: line, Column: col}}
+			}
+		}
 	}
 	return nil
 }
@@ -286,7 +323,7 @@ func parseMLflow(doc *yamlx.Doc, list ast.Node) (Set, error) {
 			}
 		}
 		line, col := yamlx.NodePos(m)
-		p := point{step, ts, Value{v, evidence.Source{File: doc.File, Line: line, Column: col}}}
+		p := point{step, ts, Value{Value: v, Source: evidence.Source{File: doc.File, Line: line, Column: col}}}
 		if prev, ok := latest[key]; ok && (prev.step > p.step || prev.step == p.step && prev.ts >= p.ts) {
 			continue
 		}

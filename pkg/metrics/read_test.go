@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
 func TestReadFormats(t *testing.T) {
@@ -118,4 +120,34 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A broken JSON metrics file is reported as JSON, at the place it breaks; a
+// number written as a string is named by a rule that asks for it, not
+// "missing", and is no metric for policies.
+func TestJSONErrorsAndStringMetrics(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, []byte("{\n  \"auc\": 0.9\n  \"f1\": 0.8\n}\n"), 0o644)
+	_, err := Read(broken)
+	if err == nil || !strings.Contains(err.Error(), broken+":3:3: invalid JSON") || strings.Contains(err.Error(), "YAML") {
+		t.Fatalf("error %v, want %s:3:3: invalid JSON and no YAML", err, broken)
+	}
+	quoted := filepath.Join(dir, "quoted.json")
+	os.WriteFile(quoted, []byte(`{"auc": "0.93", "f1": 0.8, "model": "fraud"}`), 0o644)
+	set, err := Read(quoted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := set.Floats()["auc"]; ok || len(set.Floats()) != 1 {
+		t.Fatalf("floats %v: auc is a string, f1 the one number", set.Floats())
+	}
+	g, _ := ParseGate("gate.yaml", []byte(header+"metrics:\n  - name: auc\n    min: 0.9\n"))
+	results, err := Evaluate(g, set, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Status != evidence.StatusFail || !strings.Contains(r.Message, `written as a string, "0.93" at `+quoted+":1:9") {
+		t.Fatalf("auc: %s %q", r.Status, r.Message)
+	}
 }

@@ -251,7 +251,7 @@ func (o *Output) replace(data []byte, perm fs.FileMode) error {
 	}
 	defer os.Remove(tmp)
 	if err := os.Rename(tmp, o.Path); err != nil {
-		return fmt.Errorf("writing %s %s: %w", o.What, o.Path, err)
+		return fmt.Errorf("writing %s %s: %w", o.What, o.Path, bare(err))
 	}
 	return nil
 }
@@ -270,7 +270,7 @@ func (o *Output) create(data []byte) error {
 		}
 		// Some file systems have no hard links: fall back to a rename.
 		if err := os.Rename(tmp, o.Path); err != nil {
-			return fmt.Errorf("writing %s %s: %w", o.What, o.Path, err)
+			return fmt.Errorf("writing %s %s: %w", o.What, o.Path, bare(err))
 		}
 	}
 	return nil
@@ -280,7 +280,7 @@ func (o *Output) create(data []byte) error {
 // folder, e.g. evidence/ in a fresh checkout) and returns its name.
 func (o *Output) temp(data []byte, perm fs.FileMode) (string, error) {
 	dir := filepath.Dir(o.Path)
-	fail := func(err error) (string, error) { return "", fmt.Errorf("writing %s %s: %w", o.What, o.Path, err) }
+	fail := func(err error) (string, error) { return "", fmt.Errorf("writing %s %s: %w", o.What, o.Path, bare(err)) }
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
 	}
@@ -300,6 +300,20 @@ func (o *Output) temp(data []byte, perm fs.FileMode) (string, error) {
 		return fail(err)
 	}
 	return f.Name(), nil
+}
+
+// bare drops the file name from an error about the temporary file (a
+// *PathError or *LinkError): messages name the output, never ".out.123.tmp".
+func bare(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }
 
 // SameFile reports whether two paths name one file: by cleaned absolute path,

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -309,5 +311,19 @@ func TestDeviceWrittenThrough(t *testing.T) {
 	st, err := os.Lstat(dev)
 	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
 		t.Fatalf("the device was replaced: mode %v, %v", st.Mode(), err)
+	}
+}
+
+// A failed write names the output, never the temporary file beside it
+// (a full disk cannot be arranged here: the error is built as the os
+// package builds it).
+func TestFailedWriteNamesNoTempFile(t *testing.T) {
+	for _, err := range []error{
+		&fs.PathError{Op: "write", Path: "/data/.out.json.123.tmp", Err: syscall.ENOSPC},
+		&os.LinkError{Op: "rename", Old: "/data/.out.json.123.tmp", New: "/data/out.json", Err: syscall.EXDEV},
+	} {
+		if got := bare(err).Error(); strings.Contains(got, ".tmp") || got != err.(interface{ Unwrap() error }).Unwrap().Error() {
+			t.Errorf("bare(%v) = %q", err, got)
+		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mlgate/mlgate/policies"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -72,34 +73,48 @@ type metadata struct {
 // query per decision rule. Modules in the reserved mlgate packages must be the
 // shipped library's files. Errors name the file and line.
 func Load(ctx context.Context, paths, dataPaths []string, opts Options) (*Engine, error) {
-	if len(paths) == 0 {
+	if len(paths) == 0 && !opts.Library {
 		return nil, errors.New("no policy paths given")
 	}
-	res, err := loader.NewFileLoader().
-		WithRegoVersion(ast.RegoV1).
-		WithProcessAnnotation(true).
-		Filtered(paths, policyFilesOnly)
-	if err != nil {
-		return nil, fmt.Errorf("loading policies: %w", err)
+	var files []*loader.RegoFile
+	if len(paths) > 0 {
+		res, err := loader.NewFileLoader().
+			WithRegoVersion(ast.RegoV1).
+			WithProcessAnnotation(true).
+			Filtered(paths, policyFilesOnly)
+		if err != nil {
+			return nil, fmt.Errorf("loading policies: %w", err)
+		}
+		if len(res.Modules) == 0 {
+			return nil, fmt.Errorf("no Rego policies found in %s", strings.Join(paths, ", "))
+		}
+		for _, f := range res.Modules {
+			files = append(files, f)
+		}
 	}
-	if len(res.Modules) == 0 {
-		return nil, fmt.Errorf("no Rego policies found in %s", strings.Join(paths, ", "))
-	}
-	modules := make(map[string]*ast.Module, len(res.Modules))
-	e := &Engine{limits: opts.withDefaults()}
 	// Modules are keyed by the file's path as given (the loader's own keys
 	// drop a leading slash), and a file reached through two paths
 	// (policies/ and ./policies/x.rego) is one policy, not a duplicate package.
-	files := make([]*loader.RegoFile, 0, len(res.Modules))
-	for _, f := range res.Modules {
-		files = append(files, f)
-	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	if opts.Library {
+		lib, err := libraryFiles()
+		if err != nil {
+			return nil, err
+		}
+		files = append(lib, files...)
+	}
+	modules := make(map[string]*ast.Module, len(files))
+	e := &Engine{limits: opts.withDefaults()}
 	seen := map[string]bool{}
 	for _, f := range files {
 		key := f.Name
 		if abs, err := filepath.Abs(f.Name); err == nil {
 			key = abs
+		}
+		// A copy of a library file beside the built-in library is the
+		// same policy, not a second definition of its rules.
+		if opts.Library && shippedFiles()[string(f.Raw)] {
+			key = "library:" + string(f.Raw)
 		}
 		if seen[key] {
 			continue
@@ -135,6 +150,35 @@ func Load(ctx context.Context, paths, dataPaths []string, opts Options) (*Engine
 		return nil, fmt.Errorf("no deny, violation or warn rules in %s: nothing to decide", strings.Join(paths, ", "))
 	}
 	return e, nil
+}
+
+// LibraryPrefix starts the names of the policy library's files when they
+// are loaded from the binary (Options.Library), in results and errors.
+const LibraryPrefix = "mlgate-library/"
+
+// libraryFiles are the shipped policy files (tests left out), parsed.
+func libraryFiles() ([]*loader.RegoFile, error) {
+	var files []*loader.RegoFile
+	err := fs.WalkDir(policies.Library, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+			return err
+		}
+		data, err := policies.Library.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		name := LibraryPrefix + p
+		m, err := ast.ParseModuleWithOpts(name, string(data), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			return err
+		}
+		files = append(files, &loader.RegoFile{Name: name, Parsed: m, Raw: data})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading the built-in policy library: %w", err)
+	}
+	return files, nil
 }
 
 // policyFilesOnly keeps .rego files that are not tests (data comes from

@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -185,4 +188,57 @@ func TestLibraryOnScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The library built into the binary (Options.Library) decides as the
+// policies/ folder does, names its files mlgate-library/..., and loads
+// beside a copy of that folder without defining its rules twice.
+func TestBuiltInLibrary(t *testing.T) {
+	ctx := context.Background()
+	dataFile := filepath.Join(t.TempDir(), "settings.json")
+	os.WriteFile(dataFile, []byte(settings), 0o644)
+	v, err := ParseInput(scenario())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := scenario()
+	in.Model.Files = append(in.Model.Files, ModelFile{Path: "pytorch_model.bin"})
+	bad, err := ParseInput(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := Load(ctx, []string{libraryDir(t)}, []string{dataFile}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, paths := range map[string][]string{"alone": nil, "beside the folder": {libraryDir(t)}} {
+		t.Run(name, func(t *testing.T) {
+			lib, err := Load(ctx, paths, []string{dataFile}, Options{Library: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lib.decisions) != len(dir.decisions) {
+				t.Fatalf("%d decision rules, the folder has %d", len(lib.decisions), len(dir.decisions))
+			}
+			for _, f := range lib.files {
+				if !strings.HasPrefix(f, LibraryPrefix) {
+					t.Fatalf("file %s: want the built-in library's names only", f)
+				}
+			}
+			for _, input := range []ast.Value{v, bad} {
+				got, want := statuses(lib.Eval(ctx, input)), statuses(dir.Eval(ctx, input))
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("built-in library %v, folder %v", got, want)
+				}
+			}
+		})
+	}
+}
+
+func statuses(results []evidence.PolicyResult) map[string]evidence.Status {
+	out := map[string]evidence.Status{}
+	for _, r := range results {
+		out[r.Package+"."+r.Rule] = r.Status
+	}
+	return out
 }

@@ -37,6 +37,9 @@ type Options struct {
 	// when zero). OPA has no memory limit of its own: a watchdog polls the
 	// heap and cancels the evaluation.
 	Memory int64
+	// Library also loads mlgate's policy library from the binary (see
+	// LibraryPrefix), so a gate needs no copy of it.
+	Library bool
 }
 
 func (o Options) withDefaults() Options {

@@ -30,16 +30,9 @@ func DataFiles(args []string) ([]string, error) {
 		}
 	}
 	for _, arg := range args {
-		matches := []string{arg}
-		if strings.ContainsAny(arg, "*?[") {
-			m, err := filepath.Glob(arg)
-			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %w", arg, err)
-			}
-			if len(m) == 0 {
-				return nil, fmt.Errorf("%q matches no files", arg)
-			}
-			matches = m
+		matches, err := glob(arg)
+		if err != nil {
+			return nil, err
 		}
 		for _, p := range matches {
 			st, err := os.Stat(p)
@@ -68,6 +61,37 @@ func DataFiles(args []string) ([]string, error) {
 				add(q)
 			}
 		}
+	}
+	return out, nil
+}
+
+// glob expands one argument that is a pattern; a pattern that matches
+// nothing is an error, any other argument is itself.
+func glob(arg string) ([]string, error) {
+	if !strings.ContainsAny(arg, "*?[") {
+		return []string{arg}, nil
+	}
+	m, err := filepath.Glob(arg)
+	if err != nil {
+		return nil, fmt.Errorf("bad pattern %q: %w", arg, err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("%q matches no files", arg)
+	}
+	return m, nil
+}
+
+// Globs expands file arguments that are patterns (quoted by the shell, as
+// GitHub Actions inputs are), keeping the arguments' order: a file given
+// twice is read twice, as the shell's expansion would.
+func Globs(args []string) ([]string, error) {
+	var out []string
+	for _, arg := range args {
+		matches, err := glob(arg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, matches...)
 	}
 	return out, nil
 }

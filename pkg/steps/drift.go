@@ -7,6 +7,7 @@ import (
 
 	"github.com/mlgate/mlgate/pkg/drift"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/profile"
 )
@@ -33,6 +34,9 @@ type DriftRequest struct {
 func Drift(ctx context.Context, r DriftRequest) (*evidence.Document, error) {
 	ctx = r.Run.context(ctx)
 	started := r.now()
+	if err := refuseBothSides(r.Reference, r.Current); err != nil {
+		return nil, err
+	}
 	cfg := drift.DefaultConfig()
 	if r.Config != "" {
 		var err error
@@ -84,4 +88,18 @@ func fileList(paths []string) string {
 		return strings.Join(paths, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(paths[:show-1], ", "), len(paths)-show+1)
+}
+
+// refuseBothSides refuses a file given as reference and as current data: an
+// unquoted glob after --reference (--reference train/*.parquet cur.parquet)
+// is expanded by the shell, and all but its first file become current data.
+func refuseBothSides(refPaths, curPaths []string) error {
+	for _, c := range curPaths {
+		for _, r := range refPaths {
+			if outfile.SameFile(c, r) {
+				return fmt.Errorf("%s is given both as reference (%s) and as current data: quote a reference glob so the shell does not expand it", c, r)
+			}
+		}
+	}
+	return nil
 }

@@ -40,18 +40,22 @@ type PolicyInputs struct {
 }
 
 // Policies are the Rego policies that judge the input, with their data and
-// the sandbox each rule's evaluation runs in.
+// the sandbox each rule's evaluation runs in (Sandbox.Library adds the
+// built-in policy library).
 type Policies struct {
 	Paths   []string
 	Data    []string
 	Sandbox policy.Options
 }
 
+// any says whether there are policies at all.
+func (p Policies) any() bool { return len(p.Paths) > 0 || p.Sandbox.Library }
+
 // load starts loading and compiling the policies in the background, so that
 // it overlaps reading the metrics and the evidence; the function it returns
 // waits for the engine, which is nil without policies.
 func (p Policies) load(ctx context.Context) func() (*policy.Engine, error) {
-	if len(p.Paths) == 0 {
+	if !p.any() {
 		var err error
 		if len(p.Data) > 0 {
 			err = errors.New("policy data is given without a policy: nothing would read it")
@@ -345,7 +349,7 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		case (d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport) && dataset != nil:
 			checks = append(checks, bindData(dataset, path, d))
 		}
-		if d.Status.Failed() && len(r.Policies.Paths) == 0 {
+		if d.Status.Failed() && !r.Policies.any() {
 			checks = append(checks, evidence.Check{ID: "evidence.status", Title: "Evidence status", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 				Message:  fmt.Sprintf("%s evidence %s failed (%s) and no policy judges it", d.Kind, path, d.Summary),
 				Location: &evidence.Location{File: path}})

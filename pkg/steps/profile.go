@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,4 +247,18 @@ func datasetName(paths []string) string {
 		return paths[0]
 	}
 	return fmt.Sprintf("%s and %d more", paths[0], len(paths)-1)
+}
+
+// ParseShard reads a shard as "I/N" (0 <= I < N); "" means the whole dataset.
+func ParseShard(s string) (*profile.Shard, error) {
+	if s == "" {
+		return nil, nil
+	}
+	is, ns, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(is)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return nil, fmt.Errorf("shard %q: want I/N with 0 <= I < N, e.g. 0/4 for the first of four shards", s)
+	}
+	return &profile.Shard{Index: i, Count: n}, nil
 }

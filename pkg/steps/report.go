@@ -1,8 +1,12 @@
 package steps
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 
+	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/githubapi"
 	"github.com/mlgate/mlgate/pkg/report"
@@ -40,6 +44,14 @@ func Report(_ context.Context, r ReportRequest) (*Rendered, error) {
 		statuses = append(statuses, l.Document.Status)
 	}
 	return &Rendered{Docs: docs, Status: evidence.Worst(statuses...), Options: r.Options}, nil
+}
+
+// JSON is the report as data: the overall status and the documents.
+func (r *Rendered) JSON() any {
+	return struct {
+		Status   evidence.Status      `json:"status"`
+		Evidence []*evidence.Document `json:"evidence"`
+	}{r.Status, r.Docs}
 }
 
 // Markdown is the report within maxBytes (0: no limit), cut at section
@@ -107,4 +119,49 @@ func (r *Rendered) Post(ctx context.Context, p PostRequest) (*Posted, error) {
 		return nil, err
 	}
 	return &Posted{Action: res.Action, URL: res.URL}, nil
+}
+
+// ErrNoRepository and ErrNoPullRequest say that a report has nowhere to go.
+var (
+	ErrNoRepository  = errors.New("no repository to post to (GITHUB_REPOSITORY is not set)")
+	ErrNoPullRequest = errors.New("no pull request to comment on")
+)
+
+// Target is where a report goes: the repository and, for pull requests, the
+// number, with the event they came from.
+type Target struct {
+	Repo   githubapi.Repo
+	Number int
+	Event  *githubapi.Event
+}
+
+// ResolveTarget finds the repository and pull request: repo and number when
+// given (0 for none), then the run's event, then its environment. needNumber
+// asks for a pull request.
+func ResolveTarget(gh *actions.Context, repo string, number int, needNumber bool) (*Target, error) {
+	ev, err := gh.Event()
+	if err != nil {
+		return nil, err
+	}
+	t := &Target{Number: number, Event: ev}
+	repo = cmp.Or(repo, gh.Repository)
+	if repo == "" && ev != nil {
+		repo = ev.Repo
+	}
+	if repo == "" {
+		return nil, ErrNoRepository
+	}
+	if t.Repo, err = githubapi.ParseRepo(repo); err != nil {
+		return nil, err
+	}
+	if t.Number == 0 && ev != nil {
+		t.Number = ev.Number
+	}
+	if needNumber && t.Number <= 0 {
+		if ev != nil && ev.Name == "workflow_run" {
+			return nil, fmt.Errorf("%w: this workflow_run names no pull request of this repository (GitHub gives none for forks): give the number the first stage saved", ErrNoPullRequest)
+		}
+		return nil, ErrNoPullRequest
+	}
+	return t, nil
 }

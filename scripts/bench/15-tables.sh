@@ -119,7 +119,7 @@ for table in "${tables[@]}"; do
   measure "duckdb contract SQL" node "$out/duck.mjs" "$npm" "$out/contract.sql" "$cores"
   dv_cpu=$cpu dv_wall=$wall dv_rss=$rss
   echo "    duckdb failure counts: $(cat "$out/last.out")"
-  measure "mlgate profile" "$mlgate" profile --workers "$cores" "${mem[@]}" --overwrite --out "$out/profile.json" "$table"
+  measure "mlgate profile" "$mlgate" profile --workers "$cores" "${mem[@]}" --overwrite --profile-out "$out/profile.json" "$table"
   mp_cpu=$cpu mp_wall=$wall mp_rss=$rss
   measure "duckdb SUMMARIZE" node "$out/duck.mjs" "$npm" "$out/summarize.sql" "$cores"
   dp_cpu=$cpu dp_wall=$wall dp_rss=$rss

@@ -41,8 +41,8 @@ measure() {
   printf '%s: %s s wall, %s s CPU, peak RSS %d MiB\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" $((kb / 1024))
 }
 
-measure "mlgate profile $rows rows" "$mlgate" profile --out "$dir/reference.profile.json" "$big"
-measure "mlgate profile 2000000 rows" "$mlgate" profile --out "$dir/current.profile.json" "$small"
+measure "mlgate profile $rows rows" "$mlgate" profile --profile-out "$dir/reference.profile.json" "$big"
+measure "mlgate profile 2000000 rows" "$mlgate" profile --profile-out "$dir/current.profile.json" "$small"
 echo "profile size: $(du -k "$dir/reference.profile.json" | cut -f1) KiB for $(grep -c '"name"' "$dir/reference.profile.json") columns"
 
 # DuckDB SUMMARIZE on the same file, with as many threads as cores; installed
