@@ -1,5 +1,5 @@
--- contract.yaml as SQL: one row of failure counts. The runners substitute
--- {table} with the Parquet file's path.
+-- contract.yaml as SQL: one row of failure counts. The runners put the
+-- Parquet file's path in place of the placeholder in read_parquet.
 SELECT
   count(*) FILTER (WHERE id IS NULL) AS id_null,
   count(id) - count(DISTINCT id) AS id_dup,
