@@ -78,3 +78,38 @@ columns:
   - {name: age, type: int32, min: 18, max: 90}
 `)
 }
+
+// BenchmarkTableContract runs the full contract of scripts/bench/15-tables.sh
+// on the table named by MLGATE_BENCH_TABLE (bench/out/duckdb-20000000.parquet
+// after a bench run), for profiling the scan tier on another writer's layout.
+func BenchmarkTableContract(b *testing.B) {
+	path := os.Getenv("MLGATE_BENCH_TABLE")
+	if path == "" {
+		b.Skip("MLGATE_BENCH_TABLE names no table")
+	}
+	files := openAll(b, path)
+	c, err := Parse("bench.yaml", []byte(`apiVersion: mlgate.dev/v1
+kind: DataContract
+columns:
+  - {name: id, nullable: false, unique: true}
+  - {name: user_id, nullable: false, pattern: '^u[0-9]{12}$', max_length: 13}
+  - {name: email, pattern: '^user[0-9]+@example\.com$', max_length: 40}
+  - {name: country, nullable: false, allowed: [AR, AU, BR, CA, CN, DE, ES, FR, GB, IN, IT, JP, KR, MX, NL, PL, SE, TR, US, ZA]}
+  - {name: device, allowed: [android, ios, web, tv]}
+  - {name: amount, min: 0, max: 100000, max_null_fraction: 0.05}
+  - {name: age, min: 18, max: 90, max_null_fraction: 0.05}
+  - {name: clicks, min: 0, max: 1000}
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := Compile(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := plan.Run(context.Background(), files, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

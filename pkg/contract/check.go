@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
@@ -29,9 +30,11 @@ const (
 // maxExamples is how many failing values a check reports.
 const maxExamples = 5
 
-// checkInfo is what every check shares: identity, settings, and the
-// outcome accumulated over the dataset.
-type checkInfo struct {
+// base is what every check shares, fixed at Compile: identity, severity,
+// tolerance, where the contract states it and what it expects. Checks embed
+// it for their common methods; what a run finds goes to an outcome, so one
+// compiled plan serves any number of runs, concurrently.
+type base struct {
 	id       string
 	column   string
 	severity evidence.Severity
@@ -43,7 +46,22 @@ type checkInfo struct {
 	judge    func(failures, total int64) bool
 	source   evidence.Source
 	expected any
+	// idx numbers the plan's value checks, indexing a run's outcomes.
+	idx int
+}
 
+func (b *base) def() *base { return b }
+
+// decidedByCounts reports whether statistics that prove failures decide the
+// check (a tolerance judges counts; examples would change nothing), rather
+// than sending the chunk to a scan for examples.
+func (b *base) decidedByCounts() bool { return b.mostly < 1 || b.maxFailures != nil || b.judge != nil }
+
+// observed is what the evidence shows beyond counts; most checks have none.
+func (b *base) observed(*outcome) any { return nil }
+
+// outcome is one check's result over one run, merged from its chunks.
+type outcome struct {
 	mu       sync.Mutex
 	failures int64
 	total    int64
@@ -51,6 +69,21 @@ type checkInfo struct {
 	tiers    map[string]bool
 	// broken, when set, is why the check could not be evaluated.
 	broken string
+	// worst is a bound check's most extreme failing value.
+	worst *parquetx.Exact
+	// asOf is the run's time for freshness; newest, in microseconds since
+	// the epoch, the newest value a freshness check has seen.
+	asOf   time.Time
+	newest atomic.Int64
+	// binary counts lengths in bytes in messages: set when the column is
+	// not a string in some file.
+	binary bool
+}
+
+func newOutcome(asOf time.Time) *outcome {
+	o := &outcome{tiers: map[string]bool{}, asOf: asOf.UTC()}
+	o.newest.Store(math.MinInt64)
+	return o
 }
 
 // example is a failing value with the dataset position used for ordering.
@@ -62,12 +95,8 @@ type example struct {
 	value    any
 }
 
-func newInfo(id, column string, sev evidence.Severity, mostly float64, src evidence.Source, expected any) *checkInfo {
-	return &checkInfo{id: id, column: column, severity: sev, mostly: mostly, source: src, expected: expected, tiers: map[string]bool{}}
-}
-
 // add merges one chunk's outcome.
-func (ci *checkInfo) add(tier string, failures, total int64, ex []example) {
+func (ci *outcome) add(tier string, failures, total int64, ex []example) {
 	ci.mu.Lock()
 	defer ci.mu.Unlock()
 	ci.failures += failures
@@ -79,7 +108,7 @@ func (ci *checkInfo) add(tier string, failures, total int64, ex []example) {
 	}
 }
 
-func (ci *checkInfo) trimExamples() {
+func (ci *outcome) trimExamples() {
 	sort.Slice(ci.examples, func(i, j int) bool {
 		a, b := ci.examples[i], ci.examples[j]
 		if a.file != b.file {
@@ -92,7 +121,7 @@ func (ci *checkInfo) trimExamples() {
 	}
 }
 
-func (ci *checkInfo) decidedBy() string {
+func (ci *outcome) decidedBy() string {
 	for _, t := range []string{tierScan, tierDictionary, tierMetadata, tierTable} {
 		if ci.tiers[t] {
 			return t
@@ -101,38 +130,39 @@ func (ci *checkInfo) decidedBy() string {
 	return tierMetadata
 }
 
-// evidenceCheck renders the outcome; message is the check's own wording.
-func (ci *checkInfo) evidenceCheck(message string) evidence.Check {
+// render turns a run's outcome into evidence; message is the check's own
+// wording.
+func (b *base) render(ci *outcome, message string) evidence.Check {
 	ci.trimExamples()
-	src := ci.source
+	src := b.source
 	c := evidence.Check{
-		ID: ci.id, Severity: ci.severity, Expected: ci.expected,
+		ID: b.id, Severity: b.severity, Expected: b.expected,
 		Failures: ci.failures, Total: ci.total, Source: &src, DecidedBy: ci.decidedBy(),
 		Status: evidence.StatusPass, Message: message,
 	}
-	if ci.column != "" {
-		c.Location = &evidence.Location{Column: ci.column}
+	if b.column != "" {
+		c.Location = &evidence.Location{Column: b.column}
 	}
 	if ci.broken != "" {
 		c.Status, c.Message = evidence.StatusFail, ci.broken
-		if ci.severity == evidence.SeverityWarn {
+		if b.severity == evidence.SeverityWarn {
 			c.Status = evidence.StatusWarn
 		}
 		return c
 	}
-	if (ci.failures > 0 || ci.judge != nil) && !ci.allows() {
+	if (ci.failures > 0 || b.judge != nil) && !b.allows(ci) {
 		c.Status = evidence.StatusFail
-		if ci.severity == evidence.SeverityWarn {
+		if b.severity == evidence.SeverityWarn {
 			c.Status = evidence.StatusWarn
 		}
 	}
 	if c.Status == evidence.StatusPass {
-		if ci.judge != nil {
+		if b.judge != nil {
 			c.Failures = 0 // a rule about one value: no value fails it
 		}
 		return c // failures within mostly need no examples
 	}
-	if m := ci.maxFailures; m != nil && !m.Allows(ci.failures, ci.total) {
+	if m := b.maxFailures; m != nil && !m.Allows(ci.failures, ci.total) {
 		c.Message += " (" + m.describe() + ")"
 	}
 	for _, e := range ci.examples {
@@ -149,16 +179,16 @@ func (ci *checkInfo) evidenceCheck(message string) evidence.Check {
 	return c
 }
 
-// allows judges the failures against mostly and max_failures; a rule with
-// max_failures alone is not also held to the default mostly of 1.
-func (ci *checkInfo) allows() bool {
-	if ci.judge != nil {
-		return ci.judge(ci.failures, ci.total)
+// allows judges a run's failures against mostly and max_failures; a rule
+// with max_failures alone is not also held to the default mostly of 1.
+func (b *base) allows(o *outcome) bool {
+	if b.judge != nil {
+		return b.judge(o.failures, o.total)
 	}
-	if ci.maxFailures != nil && ci.mostly >= 1 {
-		return ci.maxFailures.Allows(ci.failures, ci.total)
+	if b.maxFailures != nil && b.mostly >= 1 {
+		return b.maxFailures.Allows(o.failures, o.total)
 	}
-	return passesMostly(ci.failures, ci.total, ci.mostly) && ci.maxFailures.Allows(ci.failures, ci.total)
+	return passesMostly(o.failures, o.total, b.mostly) && b.maxFailures.Allows(o.failures, o.total)
 }
 
 func passesMostly(failures, total int64, mostly float64) bool {
@@ -188,24 +218,35 @@ type verdict int8
 const (
 	pass verdict = iota
 	fail
-	skip // not counted: nulls, for every check but the null checks
+	skip     // not counted: nulls, for every check but the null checks
+	untested // a dictionary entry not judged yet
 )
+
+// bytesTester is a check that can judge a string or binary value on its
+// bytes, with no parquet.Value and no copy; bytesTest returns nil when the
+// column's type needs the value (binary compared as text, say).
+type bytesTester interface {
+	bytesTest(col *parquetx.Column) func(b []byte) bool
+}
 
 // valueCheck is a rule over the values of one column. Each kind is a small
 // type; the plan asks the cheapest tier that can decide each chunk.
 type valueCheck interface {
-	info() *checkInfo
+	def() *base
 	// fromStats decides a chunk from its footer statistics, returning its
 	// exact failure count, or false when statistics cannot decide it.
-	fromStats(col *parquetx.Column, st parquetx.ChunkStats) (failures int64, ok bool)
+	fromStats(col *parquetx.Column, st parquetx.ChunkStats, o *outcome) (failures int64, ok bool)
 	// perValue reports whether the verdict depends on the value alone, so
 	// that testing a chunk's dictionary entries decides the chunk.
 	perValue() bool
-	test(col *parquetx.Column, v parquet.Value) verdict
+	// test judges one value, noting in o what the evidence shows beyond
+	// counts (a bound's most extreme failure).
+	test(col *parquetx.Column, v parquet.Value, o *outcome) verdict
 	// rejects says why the check cannot apply to a file's column, or "".
 	rejects(col *parquetx.Column) string
 	// message describes the outcome.
-	message() string
+	message(o *outcome) string
+	observed(o *outcome) any
 }
 
 func anyColumn(*parquetx.Column) string { return "" }
@@ -238,14 +279,13 @@ func nonNull(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
 // notNullCheck counts nulls: nullable: false (mostly 1) and
 // max_null_fraction (the null fraction must not exceed maxFraction).
 type notNullCheck struct {
-	*checkInfo
+	base
 	maxFraction float64
 }
 
-func (c *notNullCheck) info() *checkInfo                    { return c.checkInfo }
 func (c *notNullCheck) perValue() bool                      { return false }
 func (c *notNullCheck) rejects(col *parquetx.Column) string { return anyColumn(col) }
-func (c *notNullCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
+func (c *notNullCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats, _ *outcome) (int64, bool) {
 	if col.MaxDefinitionLevel == 0 {
 		return 0, true
 	}
@@ -254,22 +294,22 @@ func (c *notNullCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (
 	}
 	return 0, false
 }
-func (c *notNullCheck) test(_ *parquetx.Column, v parquet.Value) verdict {
+func (c *notNullCheck) test(_ *parquetx.Column, v parquet.Value, o *outcome) verdict {
 	if v.IsNull() {
 		return fail
 	}
 	return pass
 }
-func (c *notNullCheck) message() string {
+func (c *notNullCheck) message(o *outcome) string {
 	if c.maxFraction > 0 {
 		frac := 0.0
-		if c.total > 0 {
-			frac = float64(c.failures) / float64(c.total)
+		if o.total > 0 {
+			frac = float64(o.failures) / float64(o.total)
 		}
 		share, most := numfmt.PercentPair(frac, c.maxFraction)
-		return fmt.Sprintf("%s of %s values are null (%s, at most %s allowed)", count(c.failures), count(c.total), share, most)
+		return fmt.Sprintf("%s of %s values are null (%s, at most %s allowed)", count(o.failures), count(o.total), share, most)
 	}
-	return fmt.Sprintf("%s of %s values are null", count(c.failures), count(c.total)) + mostlyNote(c.failures, c.total, c.mostly)
+	return fmt.Sprintf("%s of %s values are null", count(o.failures), count(o.total)) + mostlyNote(o.failures, o.total, c.mostly)
 }
 
 // boundCheck is min (lower) or max (upper) of a numeric column, compared
@@ -277,35 +317,32 @@ func (c *notNullCheck) message() string {
 // against the limit cast to the column's type. NaN is greater than every
 // number, as in SQL engines: it fails every max and passes every min.
 type boundCheck struct {
-	*checkInfo
+	base
 	limit *limit
 	upper bool
-
-	worstMu sync.Mutex
-	worst   *parquetx.Exact // the most extreme failing value
 }
 
-func newBoundCheck(info *checkInfo, n Number, upper bool) *boundCheck {
-	return &boundCheck{checkInfo: info, limit: newLimit(n), upper: upper}
+func newBoundCheck(info base, n Number, upper bool) *boundCheck {
+	return &boundCheck{base: info, limit: newLimit(n), upper: upper}
 }
 
-func (c *boundCheck) noteFailure(x parquetx.Exact) {
-	c.worstMu.Lock()
-	defer c.worstMu.Unlock()
-	if c.worst == nil || (c.upper && compareExact(x, *c.worst) > 0) || (!c.upper && compareExact(x, *c.worst) < 0) {
-		c.worst = &x
+func (c *boundCheck) noteFailure(o *outcome, x parquetx.Exact) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.worst == nil || (c.upper && compareExact(x, *o.worst) > 0) || (!c.upper && compareExact(x, *o.worst) < 0) {
+		o.worst = &x
 	}
 }
 
 // observed is the most extreme failing value, for the evidence.
-func (c *boundCheck) observed() any {
-	if c.worst == nil {
+func (c *boundCheck) observed(o *outcome) any {
+	if o.worst == nil {
 		return nil
 	}
 	if c.upper {
-		return map[string]any{"max": c.worst.Value()}
+		return map[string]any{"max": o.worst.Value()}
 	}
-	return map[string]any{"min": c.worst.Value()}
+	return map[string]any{"min": o.worst.Value()}
 }
 
 // fails says whether a value breaks the bound.
@@ -314,8 +351,7 @@ func (c *boundCheck) fails(col *parquetx.Column, e parquetx.Exact) bool {
 	return (c.upper && d > 0) || (!c.upper && d < 0)
 }
 
-func (c *boundCheck) info() *checkInfo { return c.checkInfo }
-func (c *boundCheck) perValue() bool   { return true }
+func (c *boundCheck) perValue() bool { return true }
 func (c *boundCheck) rejects(col *parquetx.Column) string {
 	if col.Type.Name == parquetx.TypeDecimal && (col.Type.Scale > maxScale || col.Type.Precision > maxScale) {
 		return fmt.Sprintf("min and max compare decimals of precision up to %d, and %s is %s", maxScale, col.Path, col.Type)
@@ -325,7 +361,7 @@ func (c *boundCheck) rejects(col *parquetx.Column) string {
 
 // fromStats decides a chunk whose bound is within the limit. A float
 // column's max cannot be decided so: writers leave NaN out of statistics.
-func (c *boundCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
+func (c *boundCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats, _ *outcome) (int64, bool) {
 	if _, known := nonNull(col, st); !known {
 		return 0, false
 	}
@@ -345,34 +381,34 @@ func (c *boundCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (in
 	}
 	return 0, false
 }
-func (c *boundCheck) test(col *parquetx.Column, v parquet.Value) verdict {
+func (c *boundCheck) test(col *parquetx.Column, v parquet.Value, o *outcome) verdict {
 	x, ok := col.Exact(v)
 	if !ok {
 		return skip
 	}
 	if c.fails(col, x) {
-		c.noteFailure(x)
+		c.noteFailure(o, x)
 		return fail
 	}
 	return pass
 }
-func (c *boundCheck) message() string {
+func (c *boundCheck) message(o *outcome) string {
 	what, extreme := "below the minimum", "smallest"
 	if c.upper {
 		what, extreme = "above the maximum", "largest"
 	}
-	msg := fmt.Sprintf("%s of %s values are %s %s", count(c.failures), count(c.total), what, c.limit.n.Text)
-	if c.worst != nil {
-		msg += fmt.Sprintf(", the %s %s", extreme, c.worst.Text())
+	msg := fmt.Sprintf("%s of %s values are %s %s", count(o.failures), count(o.total), what, c.limit.n.Text)
+	if o.worst != nil {
+		msg += fmt.Sprintf(", the %s %s", extreme, o.worst.Text())
 	}
-	return msg + mostlyNote(c.failures, c.total, c.mostly)
+	return msg + mostlyNote(o.failures, o.total, c.mostly)
 }
 
 // allowedCheck requires values from a list. Numeric columns compare numbers
 // exactly as bounds do (a float column's value equals the literal cast to
 // its type; NaN equals NaN and -0.0 equals 0.0).
 type allowedCheck struct {
-	*checkInfo
+	base
 	text map[string]bool
 	// ints[s] holds the allowed numbers as integers scaled by 10^s, made on
 	// first use; f64 and f32 their float keys (parquetx.FloatKey) cast to
@@ -396,8 +432,8 @@ func (c *allowedCheck) atScale(s int) map[parquetx.Int128]bool {
 	return m
 }
 
-func newAllowedCheck(info *checkInfo, values []string) *allowedCheck {
-	c := &allowedCheck{checkInfo: info, text: map[string]bool{}, f64: map[uint64]bool{}, f32: map[uint64]bool{}}
+func newAllowedCheck(info base, values []string) *allowedCheck {
+	c := &allowedCheck{base: info, text: map[string]bool{}, f64: map[uint64]bool{}, f32: map[uint64]bool{}}
 	for _, v := range values {
 		c.text[v] = true
 		if f, ok := specialFloat(v); ok {
@@ -416,13 +452,12 @@ func newAllowedCheck(info *checkInfo, values []string) *allowedCheck {
 	return c
 }
 
-func (c *allowedCheck) info() *checkInfo                    { return c.checkInfo }
 func (c *allowedCheck) perValue() bool                      { return true }
 func (c *allowedCheck) rejects(col *parquetx.Column) string { return anyColumn(col) }
-func (c *allowedCheck) fromStats(*parquetx.Column, parquetx.ChunkStats) (int64, bool) {
+func (c *allowedCheck) fromStats(*parquetx.Column, parquetx.ChunkStats, *outcome) (int64, bool) {
 	return 0, false
 }
-func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
+func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value, o *outcome) verdict {
 	if v.IsNull() {
 		return skip
 	}
@@ -461,26 +496,31 @@ func (c *allowedCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	}
 	return fail
 }
-func (c *allowedCheck) message() string {
-	return fmt.Sprintf("%s of %s values are not in the allowed list", count(c.failures), count(c.total)) + mostlyNote(c.failures, c.total, c.mostly)
+func (c *allowedCheck) bytesTest(col *parquetx.Column) func([]byte) bool {
+	if col.Type.Name != parquetx.TypeString {
+		return nil
+	}
+	return func(b []byte) bool { return c.text[string(b)] } // the compiler does not copy here
+}
+func (c *allowedCheck) message(o *outcome) string {
+	return fmt.Sprintf("%s of %s values are not in the allowed list", count(o.failures), count(o.total)) + mostlyNote(o.failures, o.total, c.mostly)
 }
 
 // patternCheck requires values to match an RE2 pattern (anywhere, as RE2
 // does; anchor it with ^...$ to match whole values).
 type patternCheck struct {
-	*checkInfo
+	base
 	re *regexp.Regexp
 	// fast, when the pattern has the shape, matches strings without regexp.
 	fast *seqMatcher
 }
 
-func (c *patternCheck) info() *checkInfo                    { return c.checkInfo }
 func (c *patternCheck) perValue() bool                      { return true }
 func (c *patternCheck) rejects(col *parquetx.Column) string { return anyColumn(col) }
-func (c *patternCheck) fromStats(*parquetx.Column, parquetx.ChunkStats) (int64, bool) {
+func (c *patternCheck) fromStats(*parquetx.Column, parquetx.ChunkStats, *outcome) (int64, bool) {
 	return 0, false
 }
-func (c *patternCheck) test(col *parquetx.Column, v parquet.Value) verdict {
+func (c *patternCheck) test(col *parquetx.Column, v parquet.Value, o *outcome) verdict {
 	if v.IsNull() {
 		return skip
 	}
@@ -500,28 +540,33 @@ func (c *patternCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	}
 	return fail
 }
-func (c *patternCheck) message() string {
-	return fmt.Sprintf("%s of %s values do not match %s", count(c.failures), count(c.total), c.re) + mostlyNote(c.failures, c.total, c.mostly)
+func (c *patternCheck) bytesTest(col *parquetx.Column) func([]byte) bool {
+	switch {
+	case col.Type.Name != parquetx.TypeString:
+		return nil
+	case c.fast != nil:
+		return c.fast.match
+	}
+	return c.re.Match
+}
+func (c *patternCheck) message(o *outcome) string {
+	return fmt.Sprintf("%s of %s values do not match %s", count(o.failures), count(o.total), c.re) + mostlyNote(o.failures, o.total, c.mostly)
 }
 
 // lengthCheck is min_length or max_length, in characters for strings and
 // bytes for binary.
 type lengthCheck struct {
-	*checkInfo
+	base
 	limit int64
 	upper bool
-	// binary counts bytes rather than characters in messages: set when the
-	// column is not a string in some file.
-	binary bool
 }
 
-func (c *lengthCheck) info() *checkInfo                    { return c.checkInfo }
 func (c *lengthCheck) perValue() bool                      { return true }
 func (c *lengthCheck) rejects(col *parquetx.Column) string { return bytesOnly(col) }
-func (c *lengthCheck) fromStats(*parquetx.Column, parquetx.ChunkStats) (int64, bool) {
+func (c *lengthCheck) fromStats(*parquetx.Column, parquetx.ChunkStats, *outcome) (int64, bool) {
 	return 0, false
 }
-func (c *lengthCheck) test(col *parquetx.Column, v parquet.Value) verdict {
+func (c *lengthCheck) test(col *parquetx.Column, v parquet.Value, o *outcome) verdict {
 	if v.IsNull() {
 		return skip
 	}
@@ -535,15 +580,30 @@ func (c *lengthCheck) test(col *parquetx.Column, v parquet.Value) verdict {
 	}
 	return pass
 }
-func (c *lengthCheck) message() string {
+
+// bytesTest counts characters only when the byte length leaves it open: a
+// string has at most as many characters as bytes.
+func (c *lengthCheck) bytesTest(col *parquetx.Column) func([]byte) bool {
+	limit := int(c.limit)
+	switch str := col.Type.Name == parquetx.TypeString; {
+	case c.upper && str:
+		return func(b []byte) bool { return len(b) <= limit || utf8.RuneCount(b) <= limit }
+	case c.upper:
+		return func(b []byte) bool { return len(b) <= limit }
+	case str:
+		return func(b []byte) bool { return len(b) >= limit && utf8.RuneCount(b) >= limit }
+	}
+	return func(b []byte) bool { return len(b) >= limit }
+}
+func (c *lengthCheck) message(o *outcome) string {
 	what, unit := "shorter than", "characters"
 	if c.upper {
 		what = "longer than"
 	}
-	if c.binary {
+	if o.binary {
 		unit = "bytes"
 	}
-	return fmt.Sprintf("%s of %s values are %s %d %s", count(c.failures), count(c.total), what, c.limit, unit) + mostlyNote(c.failures, c.total, c.mostly)
+	return fmt.Sprintf("%s of %s values are %s %d %s", count(o.failures), count(o.total), what, c.limit, unit) + mostlyNote(o.failures, o.total, c.mostly)
 }
 
 // keyText renders a key (one or several columns) for messages.

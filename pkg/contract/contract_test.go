@@ -1,10 +1,12 @@
 package contract
 
 import (
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
@@ -114,4 +116,43 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip changed the contract:\n%s\n---\n%s", Marshal(c), Marshal(again))
 		}
 	})
+}
+
+// TestPlanRunsAgainAndAtOnce: a plan is compiled once and its checks hold no
+// findings, so a second run, and runs at the same time, report what the first
+// did (failures, examples, the worst bound) rather than adding to it.
+func TestPlanRunsAgainAndAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	files := openAll(t, writeFixture(t, dir, "tx.parquet", fixtureRows(1000), 300))
+	plan, err := Compile(parseString(t, "c.yaml", `columns:
+  - {name: id, unique: true}
+  - {name: amount, max: 2000, max_null_fraction: 0.001}
+  - {name: country, allowed: [FR, DE, US]}
+  - {name: email, pattern: '^user[0-9]+@example\.com$', max_length: 12}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := render(runPlan(t, plan, files), dir)
+	if !strings.Contains(want, "2500.5") || !strings.Contains(want, "not-an-email") {
+		t.Fatalf("the fixture's failures are missing:\n%s", want)
+	}
+	got := make([]string, 4)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := plan.Run(context.Background(), files, Options{})
+			if err == nil {
+				got[i] = render(res, dir)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, g := range got {
+		if g != want {
+			t.Fatalf("run %d differs from the first:\n%s\n---\n%s", i+2, g, want)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"regexp/syntax"
 )
 
@@ -12,11 +13,15 @@ import (
 // slower on such patterns, and a scan tests every value.
 type seqMatcher struct {
 	items []seqItem
+	// minLen and maxLen (-1: unbounded) bound the length of a match.
+	minLen, maxLen int
 }
 
 type seqItem struct {
 	class    [256]bool
 	min, max int // max < 0: unbounded
+	// lit, when set, is a run of literal bytes matched as a whole.
+	lit []byte
 }
 
 // compileSeq returns a matcher for pattern, or nil when it has another shape.
@@ -54,7 +59,50 @@ func compileSeq(pattern string) *seqMatcher {
 			}
 		}
 	}
+	m.joinLiterals()
 	return m
+}
+
+// joinLiterals merges runs of single literal bytes into one item, compared
+// at once, and sums the length bounds.
+func (m *seqMatcher) joinLiterals() {
+	var items []seqItem
+	m.maxLen = 0
+	for _, it := range m.items {
+		m.minLen += it.min
+		if m.maxLen >= 0 && it.max >= 0 {
+			m.maxLen += it.max
+		} else {
+			m.maxLen = -1
+		}
+		if b, ok := it.single(); ok {
+			if n := len(items); n > 0 && items[n-1].lit != nil {
+				items[n-1].lit = append(items[n-1].lit, b)
+				continue
+			}
+			items = append(items, seqItem{lit: []byte{b}, min: 1, max: 1})
+			continue
+		}
+		items = append(items, it)
+	}
+	m.items = items
+}
+
+// single returns the byte of an item that matches exactly one given byte.
+func (it *seqItem) single() (byte, bool) {
+	if it.min != 1 || it.max != 1 {
+		return 0, false
+	}
+	found := -1
+	for b, in := range it.class {
+		if in {
+			if found >= 0 {
+				return 0, false
+			}
+			found = b
+		}
+	}
+	return byte(found), found >= 0
 }
 
 func (m *seqMatcher) add(re *syntax.Regexp) bool {
@@ -139,15 +187,27 @@ func classItem(re *syntax.Regexp) (seqItem, bool) {
 
 // match reports whether the whole of b matches.
 func (m *seqMatcher) match(b []byte) bool {
+	if len(b) < m.minLen || (m.maxLen >= 0 && len(b) > m.maxLen) {
+		return false
+	}
 	p := 0
 	for i := range m.items {
 		it := &m.items[i]
-		n := 0
-		for p < len(b) && (it.max < 0 || n < it.max) && it.class[b[p]] {
-			p++
-			n++
+		if it.lit != nil {
+			if !bytes.HasPrefix(b[p:], it.lit) {
+				return false
+			}
+			p += len(it.lit)
+			continue
 		}
-		if n < it.min {
+		end, start := len(b), p
+		if it.max >= 0 && p+it.max < end {
+			end = p + it.max
+		}
+		for p < end && it.class[b[p]] {
+			p++
+		}
+		if p-start < it.min {
 			return false
 		}
 	}

@@ -7,7 +7,7 @@ import (
 
 var seqPatterns = []string{
 	`^u[0-9]{12}$`, `^user[0-9]+@example\.com$`, `^[A-Z]{2}$`, `^[a-z]*-[0-9]?$`, `^x+y*z$`, `^[0-9]{2,4}$`,
-	`^a$`, `^$`,
+	`^a$`, `^$`, `^ab[0-9]{2}cd[a-w]?x$`, `^-[0-9]{1,3}\.[0-9]+ kg$`,
 }
 
 func TestSeqMatcherShapes(t *testing.T) {

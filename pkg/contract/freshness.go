@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -62,23 +61,17 @@ func FormatAge(d time.Duration) string {
 // statistics are scanned. Its failures are every value when none is recent,
 // and none when one is.
 type freshnessCheck struct {
-	*checkInfo
+	base
 	maxAge time.Duration
-	asOf   time.Time
-	// newest is the newest value seen, in microseconds since the epoch
-	// (math.MinInt64 when none).
-	newest atomic.Int64
 }
 
-func newFreshnessCheck(info *checkInfo, maxAge time.Duration, asOf time.Time) *freshnessCheck {
-	c := &freshnessCheck{checkInfo: info, maxAge: maxAge, asOf: asOf.UTC()}
-	c.newest.Store(math.MinInt64)
-	info.judge = func(failures, total int64) bool { return failures < total }
+func newFreshnessCheck(b base, maxAge time.Duration) *freshnessCheck {
+	c := &freshnessCheck{base: b, maxAge: maxAge}
+	c.judge = func(failures, total int64) bool { return failures < total }
 	return c
 }
 
-func (c *freshnessCheck) info() *checkInfo { return c.checkInfo }
-func (c *freshnessCheck) perValue() bool   { return true }
+func (c *freshnessCheck) perValue() bool { return true }
 
 func (c *freshnessCheck) rejects(col *parquetx.Column) string {
 	switch {
@@ -106,24 +99,25 @@ func micros(col *parquetx.Column, v parquet.Value) int64 {
 
 // cutoff is the oldest recent value in microseconds; a date is recent when
 // its day is on or after the cutoff's day.
-func (c *freshnessCheck) cutoff(col *parquetx.Column) int64 {
-	t := c.asOf.Add(-c.maxAge)
+func (c *freshnessCheck) cutoff(col *parquetx.Column, o *outcome) int64 {
+	t := o.asOf.Add(-c.maxAge)
 	if col.Type.Name == parquetx.TypeDate {
 		t = t.Truncate(24 * time.Hour)
 	}
 	return t.UnixMicro()
 }
 
-func (c *freshnessCheck) note(us int64) {
+// noteNewest keeps the newest value the run has seen.
+func noteNewest(o *outcome, us int64) {
 	for {
-		old := c.newest.Load()
-		if us <= old || c.newest.CompareAndSwap(old, us) {
+		old := o.newest.Load()
+		if us <= old || o.newest.CompareAndSwap(old, us) {
 			return
 		}
 	}
 }
 
-func (c *freshnessCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
+func (c *freshnessCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats, o *outcome) (int64, bool) {
 	n, known := nonNull(col, st)
 	if !known || !st.HasMax || !st.MaxExact {
 		return 0, false
@@ -131,44 +125,45 @@ func (c *freshnessCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats)
 	// The chunk's newest value decides it: recent, and the rule holds
 	// whatever else the chunk holds; old, and so is every value in it.
 	newest := micros(col, st.Max)
-	c.note(newest)
-	if newest < c.cutoff(col) {
+	noteNewest(o, newest)
+	if newest < c.cutoff(col, o) {
 		return n, true
 	}
 	return 0, true
 }
 
-func (c *freshnessCheck) test(col *parquetx.Column, v parquet.Value) verdict {
+func (c *freshnessCheck) test(col *parquetx.Column, v parquet.Value, o *outcome) verdict {
 	if v.IsNull() {
 		return skip
 	}
 	us := micros(col, v)
-	c.note(us)
-	if us >= c.cutoff(col) {
+	noteNewest(o, us)
+	if us >= c.cutoff(col, o) {
 		return pass
 	}
 	return fail
 }
 
-func (c *freshnessCheck) observed() any {
-	if n := c.newest.Load(); n != math.MinInt64 {
-		return map[string]any{"newest": time.UnixMicro(n).UTC().Format(time.RFC3339Nano)}
+func (c *freshnessCheck) observed(o *outcome) any {
+	out := map[string]any{"asOf": o.asOf.Format(time.RFC3339)}
+	if n := o.newest.Load(); n != math.MinInt64 {
+		out["newest"] = time.UnixMicro(n).UTC().Format(time.RFC3339Nano)
 	}
-	return nil
+	return out
 }
 
-func (c *freshnessCheck) message() string {
-	n := c.newest.Load()
+func (c *freshnessCheck) message(o *outcome) string {
+	n := o.newest.Load()
 	if n == math.MinInt64 {
 		return "no values: nothing shows the data is fresh"
 	}
 	newest := time.UnixMicro(n).UTC()
-	age := c.asOf.Sub(newest).Round(time.Second)
-	if age < 0 {
-		return fmt.Sprintf("newest value %s is after the as-of time %s", newest.Format(time.RFC3339), c.asOf.Format(time.RFC3339))
+	age := o.asOf.Sub(newest).Round(time.Second)
+	switch {
+	case age < 0:
+		return fmt.Sprintf("newest value %s is after the as-of time %s", newest.Format(time.RFC3339), o.asOf.Format(time.RFC3339))
+	case o.failures < o.total:
+		return fmt.Sprintf("newest value %s is %s old, within %s of %s", newest.Format(time.RFC3339), FormatAge(age), FormatAge(c.maxAge), o.asOf.Format(time.RFC3339))
 	}
-	if c.failures < c.total {
-		return fmt.Sprintf("newest value %s is %s old, within %s of %s", newest.Format(time.RFC3339), FormatAge(age), FormatAge(c.maxAge), c.asOf.Format(time.RFC3339))
-	}
-	return fmt.Sprintf("newest value %s is %s old, more than %s before %s", newest.Format(time.RFC3339), FormatAge(age), FormatAge(c.maxAge), c.asOf.Format(time.RFC3339))
+	return fmt.Sprintf("newest value %s is %s old, more than %s before %s", newest.Format(time.RFC3339), FormatAge(age), FormatAge(c.maxAge), o.asOf.Format(time.RFC3339))
 }

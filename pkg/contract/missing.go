@@ -33,26 +33,24 @@ func (m Missing) String() string {
 // the sentinel values, matched as allowed values are (numbers exactly,
 // dates and timestamps as written).
 type missingCheck struct {
-	*checkInfo
+	base
 	sentinels *allowedCheck
 	nulls     bool
 }
 
-func newMissingCheck(info *checkInfo, m Missing) *missingCheck {
-	return &missingCheck{checkInfo: info, sentinels: newAllowedCheck(info, m.Values), nulls: m.Nulls}
+func newMissingCheck(b base, m Missing) *missingCheck {
+	return &missingCheck{base: b, sentinels: newAllowedCheck(b, m.Values), nulls: m.Nulls}
 }
 
-func (c *missingCheck) info() *checkInfo                    { return c.checkInfo }
 func (c *missingCheck) rejects(col *parquetx.Column) string { return anyColumn(col) }
 
 // perValue: a dictionary holds no nulls, so it decides only when nulls do
 // not count.
-func (c *missingCheck) perValue() bool    { return !c.nulls }
-func (c *missingCheck) countsNulls() bool { return c.nulls }
+func (c *missingCheck) perValue() bool { return !c.nulls }
 
 // fromStats decides a chunk with no sentinel values to look for: only its
 // null count matters then.
-func (c *missingCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (int64, bool) {
+func (c *missingCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats, _ *outcome) (int64, bool) {
 	if len(c.sentinels.text) > 0 {
 		return 0, false
 	}
@@ -62,25 +60,25 @@ func (c *missingCheck) fromStats(col *parquetx.Column, st parquetx.ChunkStats) (
 	return st.NullCount, st.HasNullCount
 }
 
-func (c *missingCheck) test(col *parquetx.Column, v parquet.Value) verdict {
+func (c *missingCheck) test(col *parquetx.Column, v parquet.Value, o *outcome) verdict {
 	if v.IsNull() {
 		if c.nulls {
 			return fail
 		}
 		return skip
 	}
-	if len(c.sentinels.text) > 0 && c.sentinels.test(col, v) == pass {
+	if len(c.sentinels.text) > 0 && c.sentinels.test(col, v, o) == pass {
 		return fail
 	}
 	return pass
 }
 
-func (c *missingCheck) message() string {
+func (c *missingCheck) message(o *outcome) string {
 	what := "one of the missing values"
 	if c.nulls {
 		what = "null or " + what
 	}
-	return fmt.Sprintf("%s of %s values are %s", count(c.failures), count(c.total), what) + mostlyNote(c.failures, c.total, c.mostly)
+	return fmt.Sprintf("%s of %s values are %s", count(o.failures), count(o.total), what) + mostlyNote(o.failures, o.total, c.mostly)
 }
 
 // expected is the rule as evidence records it: the list, null as JSON null.

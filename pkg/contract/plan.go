@@ -15,25 +15,106 @@ import (
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
-// Plan is a compiled contract, ready to run on any number of datasets.
+// Plan is a compiled contract, ready to run on any number of datasets, one
+// after another or at once: Compile builds every check (patterns compiled,
+// allowed sets hashed) and a run keeps its findings apart, in outcomes.
 type Plan struct {
 	contract *Contract
-	patterns map[string]*regexp.Regexp
+	columns  []*columnPlan
+	// keys are the dataset's unique keys.
+	keys []*keyCheck
+	// nchecks is the number of value checks (base.idx runs below it).
+	nchecks int
+}
+
+// columnPlan is a contract column's compiled checks.
+type columnPlan struct {
+	col    *Column
+	checks []valueCheck
+	unique *keyCheck
 }
 
 // Compile prepares a contract for validation.
 func Compile(c *Contract) (*Plan, error) {
-	p := &Plan{contract: c, patterns: map[string]*regexp.Regexp{}}
+	p := &Plan{contract: c}
 	for _, col := range c.Columns {
-		if col.Pattern != nil {
-			re, err := regexp.Compile(col.Pattern.Value)
-			if err != nil {
-				return nil, &Error{File: c.File, Pos: col.Pattern.Pos, Msg: err.Error()}
-			}
-			p.patterns[col.Name] = re
+		cp, err := p.compileColumn(col)
+		if err != nil {
+			return nil, err
 		}
+		p.columns = append(p.columns, cp)
+	}
+	for _, key := range c.Dataset.Unique {
+		id := "dataset.unique." + strings.Join(key.Value, ",")
+		p.keys = append(p.keys, &keyCheck{base: p.base(id, "", severityOf(key.Severity, ""), mostlyOf(key.Mostly, 0), key.Pos, map[string]any{"unique": key.Value}), columns: key.Value})
 	}
 	return p, nil
+}
+
+func (p *Plan) base(id, column string, sev evidence.Severity, mostly float64, at Pos, expected any) base {
+	return base{id: id, column: column, severity: sev, mostly: mostly, source: p.source(at), expected: expected}
+}
+
+func (p *Plan) source(at Pos) evidence.Source {
+	return evidence.Source{File: p.contract.File, Line: at.Line, Column: at.Column}
+}
+
+// compileColumn builds a column's value checks, in the order of the evidence.
+func (p *Plan) compileColumn(col *Column) (*columnPlan, error) {
+	prefix := "column." + col.Name + "."
+	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any, mf ...*MaxFailures) base {
+		b := p.base(prefix+rule, col.Name, severityOf(severity, col.Default.Severity), mostlyOf(m, col.Default.Mostly), at, expected)
+		if len(mf) > 0 {
+			b.maxFailures = mf[0]
+		}
+		return b
+	}
+	cp := &columnPlan{col: col}
+	add := func(vc valueCheck) {
+		vc.def().idx = p.nchecks
+		p.nchecks++
+		cp.checks = append(cp.checks, vc)
+	}
+	if col.Nullable != nil && !col.Nullable.Value {
+		add(&notNullCheck{base: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false}, col.Nullable.MaxFailures)})
+	}
+	if rule := col.MaxNullFraction; rule != nil {
+		c := &notNullCheck{base: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}), maxFraction: rule.Value}
+		c.mostly = 1 - rule.Value
+		add(c)
+	}
+	if rule := col.Missing; rule != nil {
+		add(newMissingCheck(info("missing", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"missing": rule.Value.expected()}, rule.MaxFailures), rule.Value))
+	}
+	if rule := col.Freshness; rule != nil {
+		add(newFreshnessCheck(info("freshness", rule.Severity, 0, rule.Pos, map[string]any{"freshness": FormatAge(rule.Value)}), rule.Value))
+	}
+	if rule := col.Min; rule != nil {
+		add(newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false))
+	}
+	if rule := col.Max; rule != nil {
+		add(newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, true))
+	}
+	if rule := col.Allowed; rule != nil {
+		add(newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}, rule.MaxFailures), rule.Value))
+	}
+	if rule := col.Pattern; rule != nil {
+		re, err := regexp.Compile(rule.Value)
+		if err != nil {
+			return nil, &Error{File: p.contract.File, Pos: rule.Pos, Msg: err.Error()}
+		}
+		add(&patternCheck{base: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}, rule.MaxFailures), re: re, fast: compileSeq(rule.Value)})
+	}
+	if rule := col.MinLength; rule != nil {
+		add(&lengthCheck{base: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}, rule.MaxFailures), limit: rule.Value})
+	}
+	if rule := col.MaxLength; rule != nil {
+		add(&lengthCheck{base: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}, rule.MaxFailures), limit: rule.Value, upper: true})
+	}
+	if rule := col.Unique; rule != nil && rule.Value {
+		cp.unique = &keyCheck{base: info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}, rule.MaxFailures), columns: []string{col.Name}}
+	}
+	return cp, nil
 }
 
 // Options tunes a run.
@@ -60,15 +141,19 @@ type Result struct {
 
 // run is one execution of a plan over a dataset.
 type run struct {
-	plan  *Plan
+	plan *Plan
+	// asOf is the time freshness is judged at.
+	asOf  time.Time
 	files []*parquetx.File
 	opts  Options
+	// outcomes[base.idx] is what the run found for each value check.
+	outcomes []*outcome
 	// pending[file][rowGroup][column] lists the value checks a chunk still
 	// needs after the metadata tier.
 	pending []map[int]map[string][]valueCheck
-	keys    []*keyCheck
+	keys    []*keyRun
 	// keyCols[file][column] lists the key checks reading that column.
-	keyCols []map[string][]*keyCheck
+	keyCols []map[string][]*keyRun
 	out     []evidence.Check
 	decided map[string]int
 	// err is the first error met while registering checks (a page index
@@ -79,12 +164,15 @@ type run struct {
 // Run validates the dataset formed by files. A *parquetx.CorruptError (or
 // another error) means the data could not be validated.
 func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*Result, error) {
-	r := &run{plan: p, files: files, opts: opts, decided: map[string]int{}}
+	r := &run{plan: p, files: files, opts: opts, decided: map[string]int{}, outcomes: make([]*outcome, p.nchecks), asOf: cmp.Or(opts.AsOf, time.Now())}
+	for i := range r.outcomes {
+		r.outcomes[i] = newOutcome(r.asOf)
+	}
 	r.pending = make([]map[int]map[string][]valueCheck, len(files))
-	r.keyCols = make([]map[string][]*keyCheck, len(files))
+	r.keyCols = make([]map[string][]*keyRun, len(files))
 	for i := range files {
 		r.pending[i] = map[int]map[string][]valueCheck{}
-		r.keyCols[i] = map[string][]*keyCheck{}
+		r.keyCols[i] = map[string][]*keyRun{}
 	}
 	var rows int64
 	for _, f := range files {
@@ -96,16 +184,14 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	}
 	r.datasetChecks()
 	var later []func() evidence.Check
-	for _, col := range p.contract.Columns {
-		later = append(later, r.columnChecks(col)...)
+	for _, cp := range p.columns {
+		later = append(later, r.columnChecks(cp)...)
 	}
 	if r.err != nil {
 		return nil, r.err
 	}
-	for _, key := range p.contract.Dataset.Unique {
-		id := "dataset.unique." + strings.Join(key.Value, ",")
-		info := newInfo(id, "", severityOf(key.Severity, ""), mostlyOf(key.Mostly, 0), r.source(key.Pos), map[string]any{"unique": key.Value})
-		later = append(later, r.addKey(info, key.Value))
+	for _, k := range p.keys {
+		later = append(later, r.addKey(k))
 	}
 	if err := r.scan(ctx, false); err != nil {
 		return nil, err
@@ -137,7 +223,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 		details.Format, details.Object = FormatODCS, p.contract.Object
 	}
 	for _, s := range p.contract.Skipped {
-		src := r.source(s.Pos)
+		src := p.source(s.Pos)
 		details.Skipped = append(details.Skipped, evidence.SkippedRule{Rule: s.Rule, Reason: s.Reason, Source: &src})
 	}
 	return &Result{Checks: r.out, Details: details}, nil
@@ -150,10 +236,6 @@ func (r *run) emit(c evidence.Check) {
 	r.out = append(r.out, c)
 }
 
-func (r *run) source(at Pos) evidence.Source {
-	return evidence.Source{File: r.plan.contract.File, Line: at.Line, Column: at.Column}
-}
-
 // schemaCheck decides a schema rule and renders it.
 func (r *run) schemaCheck(id, column string, at Pos, sev evidence.Severity, expected any, rule schemaRule) evidence.Check {
 	ok, msg := rule.decide(r.files)
@@ -164,7 +246,7 @@ func (r *run) schemaCheck(id, column string, at Pos, sev evidence.Severity, expe
 			st = evidence.StatusWarn
 		}
 	}
-	src := r.source(at)
+	src := r.plan.source(at)
 	c := evidence.Check{ID: id, Status: st, Severity: sev, Message: msg, Expected: expected, Source: &src, DecidedBy: tierMetadata}
 	if column != "" {
 		c.Location = &evidence.Location{Column: column}
@@ -190,18 +272,19 @@ func (r *run) datasetChecks() {
 // columnChecks emits the presence and type checks of a contract column and
 // registers its value checks; it returns how to render the latter once the
 // data has been read.
-func (r *run) columnChecks(col *Column) []func() evidence.Check {
+func (r *run) columnChecks(cp *columnPlan) []func() evidence.Check {
+	col := cp.col
 	prefix := "column." + col.Name + "."
 	sev := func(s evidence.Severity) evidence.Severity { return severityOf(s, col.Default.Severity) }
-	mostly := func(m float64) float64 { return mostlyOf(m, col.Default.Mostly) }
 	// usable[i] is the file's column when present with the right type.
 	usable := make([]*parquetx.Column, len(r.files))
-	somewhere := false
+	somewhere, binary := false, false
 	for i, f := range r.files {
 		fc := f.Schema.Lookup(col.Name)
 		somewhere = somewhere || fc != nil
 		if fc != nil && (col.Type == nil || col.Type.Value.Matches(fc.Type)) {
 			usable[i] = fc
+			binary = binary || fc.Type.Name != parquetx.TypeString
 		}
 	}
 	out := []func() evidence.Check{constant(r.schemaCheck(prefix+"present", col.Name, col.Pos, sev(""), nil, presentRule{col.Name}))}
@@ -209,70 +292,25 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 		out = append(out, constant(r.schemaCheck(prefix+"type", col.Name, col.Type.Pos, sev(col.Type.Severity),
 			map[string]any{"type": col.Type.Value.String()}, typeRule{col.Name, col.Type.Value})))
 	}
-	info := func(rule string, severity evidence.Severity, m float64, at Pos, expected any, mf *MaxFailures) *checkInfo {
-		ci := newInfo(prefix+rule, col.Name, sev(severity), mostly(m), r.source(at), expected)
-		ci.maxFailures = mf
-		return ci
-	}
-	var checks []valueCheck
-	if col.Nullable != nil && !col.Nullable.Value {
-		checks = append(checks, &notNullCheck{checkInfo: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false}, col.Nullable.MaxFailures)})
-	}
-	if rule := col.MaxNullFraction; rule != nil {
-		c := &notNullCheck{checkInfo: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}, nil), maxFraction: rule.Value}
-		c.mostly = 1 - rule.Value
-		checks = append(checks, c)
-	}
-	if rule := col.Missing; rule != nil {
-		checks = append(checks, newMissingCheck(info("missing", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"missing": rule.Value.expected()}, rule.MaxFailures), rule.Value))
-	}
-	if rule := col.Freshness; rule != nil {
-		asOf := cmp.Or(r.opts.AsOf, time.Now())
-		checks = append(checks, newFreshnessCheck(info("freshness", rule.Severity, 0, rule.Pos, map[string]any{"freshness": FormatAge(rule.Value), "asOf": asOf.UTC().Format(time.RFC3339)}, nil), rule.Value, asOf))
-	}
-	if rule := col.Min; rule != nil {
-		checks = append(checks, newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false))
-	}
-	if rule := col.Max; rule != nil {
-		checks = append(checks, newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, true))
-	}
-	if rule := col.Allowed; rule != nil {
-		c := newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}, rule.MaxFailures), rule.Value)
-		checks = append(checks, c)
-	}
-	if rule := col.Pattern; rule != nil {
-		checks = append(checks, &patternCheck{checkInfo: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}, rule.MaxFailures), re: r.plan.patterns[col.Name], fast: compileSeq(rule.Value)})
-	}
-	binary := false
-	for _, fc := range usable {
-		binary = binary || (fc != nil && fc.Type.Name != parquetx.TypeString)
-	}
-	if rule := col.MinLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}, rule.MaxFailures), limit: rule.Value, binary: binary})
-	}
-	if rule := col.MaxLength; rule != nil {
-		checks = append(checks, &lengthCheck{checkInfo: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}, rule.MaxFailures), limit: rule.Value, upper: true, binary: binary})
-	}
-	for _, vc := range checks {
-		r.register(vc, usable)
+	for _, vc := range cp.checks {
+		o := r.outcomes[vc.def().idx]
+		o.binary = binary
+		r.register(vc, o, usable)
 		out = append(out, func() evidence.Check {
-			c := vc.info().evidenceCheck(vc.message())
-			if o, ok := vc.(interface{ observed() any }); ok {
-				c.Observed = o.observed()
-			}
+			c := vc.def().render(o, vc.message(o))
+			c.Observed = vc.observed(o)
 			return c
 		})
 	}
-	if rule := col.Unique; rule != nil && rule.Value {
-		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}, rule.MaxFailures), []string{col.Name}))
+	if cp.unique != nil {
+		out = append(out, r.addKey(cp.unique))
 	}
 	return out
 }
 
 // register decides what it can of a value check from the schema, footer
 // statistics and page index, and queues the other chunks for the dictionary or a scan.
-func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
-	info := vc.info()
+func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) {
 	for i, fc := range usable {
 		if fc == nil {
 			continue
@@ -297,7 +335,7 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 		}
 		if r.opts.TableStats != nil && !r.opts.VerifyAll {
 			if st, ok := r.opts.TableStats(i, fc); ok {
-				if failures, total, ok := proven(vc, fc, st); ok && failures == 0 {
+				if failures, total, ok := proven(vc, fc, st, info); ok && failures == 0 {
 					info.add(tierTable, 0, total, nil)
 					continue
 				}
@@ -314,7 +352,7 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, total, ok := proven(vc, fc, st); ok && (failures == 0 || info.mostly < 1 || info.maxFailures != nil || info.judge != nil) {
+			if failures, total, ok := proven(vc, fc, st, info); ok && (failures == 0 || vc.def().decidedByCounts()) {
 				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
 					if r.err == nil {
 						r.err = err
@@ -347,8 +385,8 @@ func countsNulls(vc valueCheck) bool {
 
 // proven is a check's failure count and values tested on a chunk (or page)
 // when its statistics decide it.
-func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failures, total int64, ok bool) {
-	failures, ok = vc.fromStats(col, st)
+func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats, o *outcome) (failures, total int64, ok bool) {
+	failures, ok = vc.fromStats(col, st, o)
 	if !ok {
 		return 0, 0, false
 	}
@@ -360,8 +398,9 @@ func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failur
 }
 
 // addKey registers a uniqueness check over key columns.
-func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
-	k := newKeyCheck(info, cols)
+func (r *run) addKey(kc *keyCheck) func() evidence.Check {
+	k := kc.start()
+	cols := kc.columns
 	if r.opts.keyHash != nil {
 		k.hashOf = r.opts.keyHash
 	}
@@ -375,7 +414,7 @@ func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
 					what = "not a single-valued column"
 				}
 				k.broken = fmt.Sprintf("cannot check uniqueness: %s is %s in %s", name, what, f.Path)
-				return func() evidence.Check { return k.evidenceCheck(k.message()) }
+				return func() evidence.Check { return k.render(k.outcome, k.message()) }
 			}
 		}
 		for _, name := range cols {
@@ -385,7 +424,7 @@ func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
 	if r.opts.keyHash == nil {
 		k.useBitmap(r.files)
 	}
-	return func() evidence.Check { return k.evidenceCheck(k.message()) }
+	return func() evidence.Check { return k.render(k.outcome, k.message()) }
 }
 
 // scan reads the chunks still pending (pass 1) or the key columns again to
@@ -423,7 +462,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 		}
 		fileIdx := i
 		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, r.opts.Scan, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
-			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2}
+			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2, outcomes: r.outcomes}
 			if !pass2 {
 				v.checks = r.pending[fileIdx][c.RowGroup][c.Column.Path]
 				v.state = make([]chunkState, len(v.checks))
@@ -460,7 +499,16 @@ type chunkVisitor struct {
 	fileIdx int
 	checks  []valueCheck
 	state   []chunkState
-	keys    []*keyChunk
+	// outcomes are the run's, indexed by base.idx.
+	outcomes []*outcome
+	// memo[i][entry] is check i's verdict on an entry of dict, the
+	// dictionary of the pages read last.
+	dict parquet.Dictionary
+	memo [][]verdict
+	// buf and rows hold a page turned into values (batch).
+	buf  []parquet.Value
+	rows []int64
+	keys []*keyChunk
 	// verify keeps reading values after the dictionary decided everything,
 	// so the scanner's integrity cross-checks run on every page.
 	verify bool
@@ -476,7 +524,7 @@ func (v *chunkVisitor) Dictionary(entries []parquet.Value) (bool, error) {
 		}
 		clean := true
 		for _, e := range entries {
-			if c.test(v.chunk.Column, e) == fail {
+			if c.test(v.chunk.Column, e, v.outcomes[c.def().idx]) == fail {
 				clean = false
 				break
 			}
@@ -504,14 +552,14 @@ func (v *chunkVisitor) SelectPages(pages []parquetx.PageStats) []bool {
 			if v.state[j].done {
 				continue
 			}
-			if failures, _, ok := proven(c, v.chunk.Column, st); !ok || failures > 0 {
+			if failures, _, ok := proven(c, v.chunk.Column, st, v.outcomes[c.def().idx]); !ok || failures > 0 {
 				need[i] = true
 			}
 		}
 		if !need[i] {
 			for j, c := range v.checks {
 				if !v.state[j].done {
-					_, total, _ := proven(c, v.chunk.Column, st)
+					_, total, _ := proven(c, v.chunk.Column, st, v.outcomes[c.def().idx])
 					v.state[j].total += total
 				}
 			}
@@ -529,29 +577,165 @@ func (v *chunkVisitor) SelectPages(pages []parquetx.PageStats) []bool {
 }
 
 func (v *chunkVisitor) Values(b parquetx.Batch) error {
-	col := v.chunk.Column
-	for i, c := range v.checks {
-		s := &v.state[i]
-		if s.done {
-			continue
-		}
-		for j, val := range b.Values {
-			switch c.test(col, val) {
-			case pass:
-				s.total++
-			case fail:
-				s.total++
-				s.failures++
-				if len(s.examples) < maxExamples {
-					s.examples = append(s.examples, example{file: v.fileIdx, fileName: v.chunk.File.Path, rowGroup: v.chunk.RowGroup, row: b.Rows[j], value: col.Display(val)})
-				}
-			}
-		}
+	for i := range v.checks {
+		v.testBatch(i, b)
 	}
 	for _, k := range v.keys {
 		k.values(b)
 	}
 	return nil
+}
+
+// testBatch runs check i over a batch of values.
+func (v *chunkVisitor) testBatch(i int, b parquetx.Batch) {
+	s, c, col := &v.state[i], v.checks[i], v.chunk.Column
+	if s.done {
+		return
+	}
+	o := v.outcomes[c.def().idx]
+	for j, val := range b.Values {
+		switch c.test(col, val, o) {
+		case pass:
+			s.total++
+		case fail:
+			s.total++
+			v.fail(s, b.Rows[j], val)
+		}
+	}
+}
+
+// fail counts a failure, keeping the first few as examples.
+func (v *chunkVisitor) fail(s *chunkState, row int64, val parquet.Value) {
+	s.failures++
+	if len(s.examples) < maxExamples {
+		s.examples = append(s.examples, example{file: v.fileIdx, fileName: v.chunk.File.Path, rowGroup: v.chunk.RowGroup, row: row, value: v.chunk.Column.Display(val)})
+	}
+}
+
+// Page runs the pending checks over a whole page in one decode: a check of
+// single values judges each dictionary entry once and maps the indexes,
+// and one with a byte test (patterns, lengths, allowed strings) reads the
+// value bytes in place. The other checks and the keys get parquet.Values.
+func (v *chunkVisitor) Page(p parquetx.Page) error {
+	col := v.chunk.Column
+	var generic []int
+	for i, c := range v.checks {
+		if v.state[i].done {
+			continue
+		}
+		if p.Dict != nil && c.perValue() {
+			v.dictPage(i, &p)
+			continue
+		}
+		if bt, ok := c.(bytesTester); ok && p.Dict == nil {
+			if test := bt.bytesTest(col); test != nil {
+				v.bytesPage(i, &p, test)
+				continue
+			}
+		}
+		generic = append(generic, i)
+	}
+	if len(generic) == 0 && len(v.keys) == 0 {
+		return nil
+	}
+	b := v.batch(&p)
+	for _, i := range generic {
+		v.testBatch(i, b)
+	}
+	for _, k := range v.keys {
+		k.values(b)
+	}
+	return nil
+}
+
+// dictPage runs check i over a dictionary-encoded page, testing each entry
+// the first time the chunk uses it.
+func (v *chunkVisitor) dictPage(i int, p *parquetx.Page) {
+	s, c, col := &v.state[i], v.checks[i], v.chunk.Column
+	o := v.outcomes[c.def().idx]
+	if v.dict != p.Dict {
+		v.dict, v.memo = p.Dict, make([][]verdict, len(v.checks))
+	}
+	memo := v.memo[i]
+	if memo == nil {
+		memo = make([]verdict, p.Dict.Len())
+		for j := range memo {
+			memo[j] = untested
+		}
+		v.memo[i] = memo
+	}
+	rows := rowCursor{p: p}
+	for k, idx := range p.Index {
+		vd := memo[idx]
+		if vd == untested {
+			vd = c.test(col, p.Dict.Index(idx), o)
+			memo[idx] = vd
+		}
+		switch vd {
+		case pass:
+			s.total++
+		case fail:
+			s.total++
+			v.fail(s, rows.of(k), p.Dict.Index(idx))
+		}
+	}
+}
+
+// bytesPage runs check i's byte test over a page of byte arrays.
+func (v *chunkVisitor) bytesPage(i int, p *parquetx.Page, test func([]byte) bool) {
+	s := &v.state[i]
+	rows := rowCursor{p: p}
+	n := len(p.Offsets) - 1
+	s.total += int64(n)
+	for k := range n {
+		if b := p.Bytes[p.Offsets[k]:p.Offsets[k+1]]; !test(b) {
+			v.fail(s, rows.of(k), parquet.ByteArrayValue(b))
+		}
+	}
+}
+
+// batch turns a page into parquet.Values, nulls included, for the checks
+// and keys that take values.
+func (v *chunkVisitor) batch(p *parquetx.Page) parquetx.Batch {
+	if cap(v.buf) < p.Rows {
+		v.buf, v.rows = make([]parquet.Value, p.Rows), make([]int64, p.Rows)
+	}
+	vals, rows := v.buf[:p.Rows], v.rows[:p.Rows]
+	k := 0
+	for r := range vals {
+		rows[r] = p.FirstRow + int64(r)
+		if p.Def != nil && p.Def[r] != p.MaxDef {
+			vals[r] = parquet.Value{}
+			continue
+		}
+		if p.Dict != nil {
+			vals[r] = p.Dict.Index(p.Index[k])
+		} else {
+			vals[r] = parquet.ByteArrayValue(p.Bytes[p.Offsets[k]:p.Offsets[k+1]])
+		}
+		k++
+	}
+	return parquetx.Batch{Values: vals, Rows: rows}
+}
+
+// rowCursor finds the rows of a page's non-null values, asked in order.
+type rowCursor struct {
+	p      *parquetx.Page
+	row, k int
+}
+
+func (c *rowCursor) of(k int) int64 {
+	if c.p.Def == nil {
+		return c.p.FirstRow + int64(k)
+	}
+	for ; ; c.row++ {
+		if c.p.Def[c.row] == c.p.MaxDef {
+			if c.k == k {
+				return c.p.FirstRow + int64(c.row)
+			}
+			c.k++
+		}
+	}
 }
 
 func (v *chunkVisitor) Close() error {
@@ -561,7 +745,7 @@ func (v *chunkVisitor) Close() error {
 		if !s.done {
 			tier = tierScan
 		}
-		c.info().add(tier, s.failures, s.total, s.examples)
+		v.outcomes[c.def().idx].add(tier, s.failures, s.total, s.examples)
 	}
 	for _, k := range v.keys {
 		k.close()

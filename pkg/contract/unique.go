@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -23,9 +24,15 @@ import (
 // hash collision can never report a false duplicate. Memory is 8 bytes per
 // row plus one row group of key hashes per worker.
 type keyCheck struct {
-	*checkInfo
+	base
 	columns []string
-	seed    maphash.Seed
+}
+
+// keyRun is a key check's state over one run.
+type keyRun struct {
+	*keyCheck
+	*outcome
+	seed maphash.Seed
 	// hashOf is hash, or a colliding stand-in in tests of pass 2.
 	hashOf func(parquet.Value) uint64
 
@@ -80,8 +87,8 @@ type rgKeys struct {
 	left    int
 }
 
-func newKeyCheck(info *checkInfo, columns []string) *keyCheck {
-	k := &keyCheck{checkInfo: info, columns: columns, seed: maphash.MakeSeed(), groups: map[rgID]*rgKeys{}}
+func (kc *keyCheck) start() *keyRun {
+	k := &keyRun{keyCheck: kc, outcome: newOutcome(time.Time{}), seed: maphash.MakeSeed(), groups: map[rgID]*rgKeys{}}
 	k.hashOf = k.hash
 	return k
 }
@@ -89,7 +96,7 @@ func newKeyCheck(info *checkInfo, columns []string) *keyCheck {
 // useBitmap switches pass 1 to a bitmap when the key is one Int32 or Int64
 // column and the chunk statistics bound its values to a range of at most 8
 // values per row (at most a byte per row, against 8 for hashes).
-func (k *keyCheck) useBitmap(files []*parquetx.File) {
+func (k *keyRun) useBitmap(files []*parquetx.File) {
 	if len(k.columns) != 1 {
 		return
 	}
@@ -148,7 +155,7 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-func (k *keyCheck) hash(v parquet.Value) uint64 {
+func (k *keyRun) hash(v parquet.Value) uint64 {
 	switch v.Kind() {
 	case parquet.Boolean:
 		if v.Boolean() {
@@ -181,7 +188,7 @@ func keyBytes(v parquet.Value) []byte {
 
 // keyChunk is the key check's part of one chunk visit.
 type keyChunk struct {
-	k       *keyCheck
+	k       *keyRun
 	chunk   *parquetx.Chunk
 	fileIdx int
 	colIdx  int
@@ -196,7 +203,7 @@ type keyChunk struct {
 	dups, extra []uint64
 }
 
-func (k *keyCheck) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChunk {
+func (k *keyRun) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChunk {
 	col := slices.Index(k.columns, c.Column.Path)
 	n := c.Stats.NumRows
 	if k.bits != nil && !pass2 {
@@ -261,11 +268,11 @@ func (kc *keyChunk) bitmapValues(b parquetx.Batch) {
 
 // active reports whether the check reads data in pass 1, or in pass 2 (only
 // when pass 1 found candidate duplicates).
-func (k *keyCheck) active(pass2 bool) bool {
+func (k *keyRun) active(pass2 bool) bool {
 	return k.broken == "" && (!pass2 || len(k.candidates) > 0)
 }
 
-func (k *keyCheck) isCandidate(h uint64) bool {
+func (k *keyRun) isCandidate(h uint64) bool {
 	_, ok := k.candidates[h]
 	return ok
 }
@@ -306,7 +313,7 @@ func (kc *keyChunk) close() {
 
 // combine turns one row group's column hashes into key hashes (pass 1) or
 // records the candidate rows' real keys (pass 2).
-func (k *keyCheck) combine(kc *keyChunk, g *rgKeys) {
+func (k *keyRun) combine(kc *keyChunk, g *rgKeys) {
 	n := len(g.hashes[0])
 	var local [256][]uint64
 	var nonNull int64
@@ -380,7 +387,7 @@ func (k *keyCheck) combine(kc *keyChunk, g *rgKeys) {
 // each bucket goes through an open-addressing hash set sized for it, which
 // stays in cache and is linear, unlike sorting. It reports whether pass 2 is
 // needed.
-func (k *keyCheck) findCandidates() bool {
+func (k *keyRun) findCandidates() bool {
 	var mu sync.Mutex
 	k.candidates = map[uint64]struct{}{}
 	for _, h := range k.bitDups {
@@ -456,7 +463,7 @@ func repeated(hashes, table []uint64) ([]uint64, []uint64) {
 }
 
 // finish counts the confirmed duplicates: every occurrence after the first.
-func (k *keyCheck) finish() {
+func (k *keyRun) finish() {
 	k.tiers[tierScan] = true
 	for _, o := range k.seen {
 		if o.count < 2 {
@@ -472,7 +479,7 @@ func (k *keyCheck) finish() {
 	k.seen, k.candidates = nil, nil
 }
 
-func (k *keyCheck) message() string {
+func (k *keyRun) message() string {
 	what := "values"
 	if len(k.columns) > 1 {
 		what = fmt.Sprintf("keys (%s)", keyText(k.columns))

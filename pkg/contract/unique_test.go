@@ -117,7 +117,7 @@ func TestUniqueBitmapMatchesHashes(t *testing.T) {
 	}
 	for _, paths := range [][]string{{one}, {one, two}} {
 		files := openAll(t, paths...)
-		k := newKeyCheck(&checkInfo{}, []string{"id"})
+		k := (&keyCheck{columns: []string{"id"}}).start()
 		if k.useBitmap(files); k.bits == nil {
 			t.Fatalf("%d files: the id key did not take the bitmap path", len(files))
 		}

@@ -31,6 +31,10 @@ import (
 // state their content size, adding up to the declared size (zstdContentSize);
 // other ZSTD, GZIP, BROTLI and LZ4_RAW pages are decompressed twice.
 
+// pageBuffers hold the compressed pages checkPageBody reads, so that reading
+// every page twice does not also allocate and clear it twice.
+var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 // checkPageBody checks that page p of chunk c decompresses to its declared
 // size, reading at most the page's bytes and decoding at most one byte more
 // than declared.
@@ -65,7 +69,12 @@ func checkPageBody(c *Chunk, p *pageInfo, limit int64) error {
 		}
 		return nil
 	}
-	data := make([]byte, body-skip)
+	buf := pageBuffers.Get().(*[]byte)
+	defer pageBuffers.Put(buf)
+	if int64(cap(*buf)) < body-skip {
+		*buf = make([]byte, body-skip)
+	}
+	data := (*buf)[:body-skip]
 	if _, err := c.File.file.ReadAt(data, p.offset+p.hlen+skip); err != nil {
 		return c.corrupt("reading a page: %v", err)
 	}

@@ -41,8 +41,32 @@ func (c *counter) Close() error {
 	return nil
 }
 
+// pageCounter takes byte-array and dictionary pages whole (PageVisitor),
+// counting each row of a page as a value, as a flat column has.
+type pageCounter struct{ counter }
+
+func (c *pageCounter) Page(p Page) error {
+	if p.Dict != nil {
+		for _, i := range p.Index {
+			_ = p.Dict.Index(i)
+		}
+	}
+	c.n += int64(p.Rows)
+	c.mu.Lock()
+	for r := range p.Rows {
+		c.rows[p.FirstRow+int64(r)] = true
+	}
+	c.mu.Unlock()
+	return nil
+}
+
 // scanAll opens path and scans every leaf column, returning the values seen.
 func scanAll(t *testing.T, path string, opts ScanOptions) (*File, int64, map[int64]bool, error) {
+	return scanAllWith(t, path, opts, false)
+}
+
+// scanAllWith is scanAll, with visitors that take whole pages when pages is set.
+func scanAllWith(t *testing.T, path string, opts ScanOptions, pages bool) (*File, int64, map[int64]bool, error) {
 	t.Helper()
 	f, err := Open(path)
 	if err != nil {
@@ -57,6 +81,9 @@ func scanAll(t *testing.T, path string, opts ScanOptions) (*File, int64, map[int
 	var total int64
 	rows := map[int64]bool{}
 	err = Scan(context.Background(), []*File{f}, cols, opts, func(c *Chunk) (ChunkVisitor, error) {
+		if pages {
+			return &pageCounter{counter{mu: &mu, values: &total, rows: rows}}, nil
+		}
 		return &counter{mu: &mu, values: &total, rows: rows}, nil
 	})
 	return f, total, rows, err
@@ -81,12 +108,19 @@ var corpusExpect = map[string]struct{ err, why string }{
 	"data/large_string_map.brotli.parquet":                {"exceeds the 256 MiB page size limit", "1 GiB values: refused instead of using 2 GB of memory"},
 }
 
+// TestCorpus scans every corpus file value by value and, as validate does,
+// taking byte-array and dictionary pages whole: both must read the same
+// values and refuse the same files.
 func TestCorpus(t *testing.T) {
 	root, files := testcorpus.ParquetTesting(t)
 	for _, rel := range files {
 		t.Run(rel, func(t *testing.T) {
 			path := filepath.Join(root, rel)
 			f, n, _, err := scanAll(t, path, ScanOptions{})
+			_, pn, _, perr := scanAllWith(t, path, ScanOptions{}, true)
+			if (err == nil) != (perr == nil) || (err == nil && n != pn) {
+				t.Fatalf("whole pages: %d values, error %v; values: %d, error %v", pn, perr, n, err)
+			}
 			want, bad := corpusExpect[rel]
 			if !bad {
 				if err != nil {

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
@@ -74,6 +75,36 @@ type ChunkVisitor interface {
 	Dictionary(values []parquet.Value) (needValues bool, err error)
 	Values(b Batch) error
 	Close() error
+}
+
+// PageVisitor is a ChunkVisitor that takes the byte-array and
+// dictionary-encoded pages of a flat column whole, as decoded, rather than
+// as a parquet.Value per value: checks then loop over the value bytes, or
+// judge each dictionary entry once. Other pages still come through Values.
+type PageVisitor interface {
+	Page(p Page) error
+}
+
+// Page is one decoded data page of a flat column, valid only during the
+// Page call. Scan has checked that its levels, data and dictionary indexes
+// agree.
+type Page struct {
+	// FirstRow is the absolute row number (0-based, within the file) of the
+	// page's first row; the page holds Rows rows, one value (or null) each.
+	FirstRow int64
+	Rows     int
+	// Def holds a definition level per row when the column is optional: a
+	// row holds a value when its level is MaxDef. Nil when every row does.
+	Def    []byte
+	MaxDef byte
+	// Dict, when set, is the dictionary Index numbers into; otherwise
+	// Bytes and Offsets hold the values, value i being
+	// Bytes[Offsets[i]:Offsets[i+1]]. Either way only non-null values are
+	// there, in row order.
+	Dict    parquet.Dictionary
+	Index   []int32
+	Bytes   []byte
+	Offsets []uint32
 }
 
 // OpenChunk starts the visit of a chunk; it returns nil to skip the chunk.
@@ -424,6 +455,17 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 	if opts.PagesDecoded != nil {
 		opts.PagesDecoded.Add(1)
 	}
+	if pv, ok := v.(PageVisitor); ok && c.Column.MaxRepetitionLevel == 0 {
+		if p, ok, err := wholePage(c, page, firstRow); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			n.values += int64(p.Rows)
+			n.rows += int64(p.Rows)
+			n.nulls += int64(p.Rows - p.present())
+			return pv.Page(p)
+		}
+	}
 	vr := page.Values()
 	for {
 		k, err := vr.ReadValues(buf)
@@ -437,6 +479,61 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 			return c.corrupt("%v", err)
 		}
 	}
+}
+
+// wholePage describes a decoded page of a flat column for a PageVisitor,
+// when it holds byte arrays or dictionary indexes (false otherwise), after
+// checking that its definition levels, values and indexes agree.
+func wholePage(c *Chunk, page parquet.Page, firstRow int64) (Page, bool, error) {
+	p := Page{FirstRow: firstRow, Rows: int(page.NumValues()), MaxDef: byte(c.Column.MaxDefinitionLevel)}
+	if c.Column.MaxDefinitionLevel > 0 {
+		p.Def = page.DefinitionLevels()
+		if len(p.Def) != p.Rows {
+			return p, false, c.corrupt("a page of %d values has %d definition levels", p.Rows, len(p.Def))
+		}
+	}
+	data := page.Data()
+	var n int
+	switch dict := page.Dictionary(); {
+	case dict != nil && data.Kind() == encoding.Int32:
+		p.Dict, p.Index = dict, data.Int32()
+		size := int32(dict.Len())
+		for _, i := range p.Index {
+			if i < 0 || i >= size {
+				return p, false, c.corrupt("a dictionary index %d is out of range (%d entries)", i, size)
+			}
+		}
+		n = len(p.Index)
+	case dict == nil && data.Kind() == encoding.ByteArray:
+		p.Bytes, p.Offsets = data.ByteArray()
+		if len(p.Offsets) == 0 {
+			p.Offsets = []uint32{0}
+		}
+		n = len(p.Offsets) - 1
+		if int(p.Offsets[n]) > len(p.Bytes) {
+			return p, false, c.corrupt("byte-array offsets run past the page")
+		}
+	default:
+		return p, false, nil
+	}
+	if got := p.present(); got != n {
+		return p, false, c.corrupt("a page defines %d values but holds %d", got, n)
+	}
+	return p, true, nil
+}
+
+// present is the number of non-null values of the page.
+func (p *Page) present() int {
+	if p.Def == nil {
+		return p.Rows
+	}
+	k := 0
+	for _, d := range p.Def {
+		if d == p.MaxDef {
+			k++
+		}
+	}
+	return k
 }
 
 // visit counts a batch of values and passes it to v.

@@ -2,7 +2,7 @@
 # Benchmark: mlgate validate against DuckDB (@duckdb/node-api) running the
 # equivalent SQL on the same 20,000,000-row ZSTD feature table (fixed seed,
 # 1M-row row groups), on the same cores.
-#   (a) range, null, allowed-values, pattern and uniqueness checks;
+#   (a) the full contract, contract.yaml, against contract.sql;
 #   (b) a contract that footer statistics alone decide.
 # Prints wall time, peak RSS and the ratios. Run by 'make bench', not by CI.
 # ROWS and BENCH_DIR override the table size and the scratch folder.
@@ -34,35 +34,7 @@ if ! [ -d "$dir/node_modules/@duckdb/node-api" ]; then
   (cd "$dir" && npm install --silent --no-audit --no-fund --prefix "$dir" @duckdb/node-api@1.5.6-r.1 >/dev/null)
 fi
 
-countries='[AR, AU, BR, CA, CN, DE, ES, FR, GB, IN, IT, JP, KR, MX, NL, PL, SE, TR, US, ZA]'
-sqlcountries="'AR','AU','BR','CA','CN','DE','ES','FR','GB','IN','IT','JP','KR','MX','NL','PL','SE','TR','US','ZA'"
-cat > "$dir/a.yaml" <<YAML
-apiVersion: mlgate.dev/v1
-kind: DataContract
-columns:
-  - name: id
-    nullable: false
-    unique: true
-  - name: user_id
-    pattern: '^u[0-9]{12}\$'
-  - name: email
-    pattern: '^user[0-9]+@example\.com\$'
-  - name: country
-    allowed: $countries
-  - name: device
-    allowed: [android, ios, web, tv]
-  - name: amount
-    min: 0
-    max: 100000
-    max_null_fraction: 0.05
-  - name: age
-    min: 18
-    max: 90
-    max_null_fraction: 0.05
-  - name: clicks
-    min: 0
-    max: 1000
-YAML
+sed "s|{table}|$data|" scripts/bench/contract.sql > "$dir/a.sql"
 cat > "$dir/b.yaml" <<YAML
 apiVersion: mlgate.dev/v1
 kind: DataContract
@@ -82,22 +54,6 @@ columns:
   - {name: event_time, type: "timestamp(us, utc)", nullable: false}
 YAML
 
-# The same checks in SQL: one row of failure counts.
-cat > "$dir/a.sql" <<SQL
-SELECT
-  count(*) FILTER (WHERE id IS NULL) AS id_null,
-  count(id) - count(DISTINCT id) AS id_dup,
-  count(*) FILTER (WHERE NOT regexp_matches(user_id, '^u[0-9]{12}\$')) AS user_id_pattern,
-  count(*) FILTER (WHERE NOT regexp_matches(email, '^user[0-9]+@example\.com\$')) AS email_pattern,
-  count(*) FILTER (WHERE country NOT IN ($sqlcountries)) AS country_allowed,
-  count(*) FILTER (WHERE device NOT IN ('android','ios','web','tv')) AS device_allowed,
-  count(*) FILTER (WHERE amount < 0 OR amount > 100000) AS amount_range,
-  count(*) FILTER (WHERE amount IS NULL) AS amount_null,
-  count(*) FILTER (WHERE age < 18 OR age > 90) AS age_range,
-  count(*) FILTER (WHERE age IS NULL) AS age_null,
-  count(*) FILTER (WHERE clicks < 0 OR clicks > 1000) AS clicks_range
-FROM read_parquet('$data')
-SQL
 cat > "$dir/b.sql" <<SQL
 SELECT count(*) AS n, min(id), max(id), count(*) - count(id) AS id_null,
   count(*) - count(user_id), count(*) - count(email), count(*) - count(country), count(*) - count(device),
@@ -140,7 +96,7 @@ measure() {
 }
 
 echo "machine: $threads cores, $(lscpu | sed -n 's/^Model name: *//p'), $(du -h "$data" | cut -f1) file, $rows rows"
-measure mlgate-a "$mlgate" validate --workers "$threads" --contract "$dir/a.yaml" "$data"
+measure mlgate-a "$mlgate" validate --workers "$threads" --contract scripts/bench/contract.yaml "$data"
 measure duckdb-a node "$dir/duck.mjs" "$dir/a.sql" "$threads"
 measure mlgate-b "$mlgate" validate --workers "$threads" --contract "$dir/b.yaml" "$data"
 measure duckdb-b node "$dir/duck.mjs" "$dir/b.sql" "$threads"

@@ -2,10 +2,11 @@
 # Benchmark of issue 19 on two 20,000,000-row feature tables: the project's
 # own (internal/benchgen, parquet-go) and one DuckDB wrote (duckdb-table.sql:
 # ZSTD, 1M-row groups, DuckDB's choice of encodings, no page index), cached
-# in bench/out/. For each: the full contract (nulls, ranges, allowed sets,
-# patterns, max_length, unique id) against the equivalent SQL, and a profile
-# of every column against SUMMARIZE, DuckDB with as many threads as cores,
-# in the same run. Prints CPU time (user + sys), wall time and peak RSS (GNU
+# in bench/out/. For each: the full contract (contract.yaml: nulls, ranges,
+# allowed sets, patterns, max_length, unique id) against the same checks in
+# SQL (contract.sql, which 10-validate.sh runs too), and a profile of every
+# column against SUMMARIZE, DuckDB with as many threads as cores, in the
+# same run. Prints CPU time (user + sys), wall time and peak RSS (GNU
 # time) of each and the ratios DuckDB/mlgate. RUNS (default 1) runs each
 # command that many times and keeps the run with the least CPU time; ROWS
 # overrides the size; MEMORY passes --memory (MiB) to mlgate; TABLES="own",
@@ -34,42 +35,6 @@ if ! [ -s "$duck" ]; then
   node scripts/bench/duckdb-table.mjs "$npm" "$rows" "$duck.tmp" && mv "$duck.tmp" "$duck"
 fi
 
-countries='AR, AU, BR, CA, CN, DE, ES, FR, GB, IN, IT, JP, KR, MX, NL, PL, SE, TR, US, ZA'
-cat > "$out/contract.yaml" <<YAML
-apiVersion: mlgate.dev/v1
-kind: DataContract
-columns:
-  - {name: id, nullable: false, unique: true}
-  - {name: user_id, nullable: false, pattern: '^u[0-9]{12}\$', max_length: 13}
-  - {name: email, pattern: '^user[0-9]+@example\.com\$', max_length: 40}
-  - {name: country, nullable: false, allowed: [$countries]}
-  - {name: device, allowed: [android, ios, web, tv]}
-  - {name: amount, min: 0, max: 100000, max_null_fraction: 0.05}
-  - {name: age, min: 18, max: 90, max_null_fraction: 0.05}
-  - {name: clicks, min: 0, max: 1000}
-YAML
-sqlcountries=$(echo "$countries" | sed "s/\([A-Z][A-Z]\)/'\1'/g")
-contract_sql() {
-  cat <<SQL
-SELECT
-  count(*) FILTER (WHERE id IS NULL) AS id_null,
-  count(id) - count(DISTINCT id) AS id_dup,
-  count(*) FILTER (WHERE user_id IS NULL) AS user_id_null,
-  count(*) FILTER (WHERE NOT regexp_full_match(user_id, 'u[0-9]{12}')) AS user_id_pattern,
-  count(*) FILTER (WHERE length(user_id) > 13) AS user_id_length,
-  count(*) FILTER (WHERE NOT regexp_full_match(email, 'user[0-9]+@example\.com')) AS email_pattern,
-  count(*) FILTER (WHERE length(email) > 40) AS email_length,
-  count(*) FILTER (WHERE country IS NULL) AS country_null,
-  count(*) FILTER (WHERE country NOT IN ($sqlcountries)) AS country_allowed,
-  count(*) FILTER (WHERE device NOT IN ('android','ios','web','tv')) AS device_allowed,
-  count(*) FILTER (WHERE amount < 0 OR amount > 100000) AS amount_range,
-  count(*) FILTER (WHERE amount IS NULL) AS amount_null,
-  count(*) FILTER (WHERE age < 18 OR age > 90) AS age_range,
-  count(*) FILTER (WHERE age IS NULL) AS age_null,
-  count(*) FILTER (WHERE clicks < 0 OR clicks > 1000) AS clicks_range
-FROM read_parquet('$1')
-SQL
-}
 cat > "$out/duck.mjs" <<'JS'
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -111,10 +76,10 @@ for t in ${TABLES:-own duckdb}; do
 done
 for table in "${tables[@]}"; do
   echo "table $table: $(du -m "$table" | cut -f1) MiB, $rows rows"
-  contract_sql "$table" > "$out/contract.sql"
+  sed "s|{table}|$table|" scripts/bench/contract.sql > "$out/contract.sql"
   echo "SUMMARIZE SELECT * FROM read_parquet('$table')" > "$out/summarize.sql"
 
-  measure "mlgate validate" "$mlgate" validate --workers "$cores" "${mem[@]}" --contract "$out/contract.yaml" "$table"
+  measure "mlgate validate" "$mlgate" validate --workers "$cores" "${mem[@]}" --contract scripts/bench/contract.yaml "$table"
   mv_cpu=$cpu mv_wall=$wall mv_rss=$rss
   measure "duckdb contract SQL" node "$out/duck.mjs" "$npm" "$out/contract.sql" "$cores"
   dv_cpu=$cpu dv_wall=$wall dv_rss=$rss
