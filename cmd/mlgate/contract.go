@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,12 +32,13 @@ columns, types, nullability, ranges, allowed values, patterns and keys.
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newContractInferCmd(e), newContractDiffCmd(e))
+	cmd.AddCommand(newContractInferCmd(e), newContractDiffCmd(e), newContractConvertCmd(e))
 	return cmd
 }
 
 type inferOptions struct {
 	Out       string
+	Format    string
 	Name      string
 	Overwrite bool
 	scan      scanOptions
@@ -75,7 +77,11 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err != nil {
 				return err
 			}
-			if err := out.Write(contract.Marshal(c)); err != nil {
+			text, _, err := contract.Write(c, o.Format)
+			if err != nil {
+				return err
+			}
+			if err := out.Write(text); err != nil {
 				return err
 			}
 			if out.IsStdout() {
@@ -91,7 +97,46 @@ The contract validates the data it came from; edit it to say what must hold.`,
 	deprecatedAlias(cmd, "out", "contract-out", &o.Out)
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing contract file (it may have been edited by hand)")
 	cmd.Flags().StringVar(&o.Name, "name", "", "the dataset name to record in metadata.name")
+	cmd.Flags().StringVar(&o.Format, "contract-format", contract.FormatMlgate, "write the contract as `mlgate|odcs` (Open Data Contract Standard v3.1.0)")
 	o.scan.AddFlags(cmd)
+	return cmd
+}
+
+func newContractConvertCmd(e *env) *cobra.Command {
+	var out, to string
+	var overwrite bool
+	cmd := &cobra.Command{
+		Use:   "convert --to mlgate|odcs [--contract-out FILE] CONTRACT",
+		Short: "Translate a contract between mlgate's format and ODCS v3",
+		Long: `Write a contract in the other format: mlgate's (apiVersion: mlgate.dev/v1) or the Open
+Data Contract Standard (ODCS v3.1.0). A rule the target format cannot say (ODCS has no
+strict column set; its bounds carry no severity) is named on standard error, never
+dropped in silence. An ODCS contract with several schema objects takes one as FILE#OBJECT.`,
+		Example: `  mlgate contract convert --to odcs --contract-out orders.odcs.yaml contract.yaml
+  mlgate contract convert --to mlgate shop.odcs.yaml#orders`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := e.plan()
+			p.Input("contract", strings.SplitN(args[0], "#", 2)[0])
+			o := p.Output("--contract-out", cmp.Or(out, outfile.Stdout))
+			o.Protected, o.Overwrite = true, overwrite
+			if err := p.Check(); err != nil {
+				return err
+			}
+			text, lost, err := steps.Convert(cmd.Context(), steps.ConvertRequest{Contract: args[0], Format: to})
+			if err != nil {
+				return err
+			}
+			for _, l := range lost {
+				fmt.Fprintf(e.stderr, "not carried over: %s\n", actions.SafeLog(l))
+			}
+			return o.Write(text)
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the format to write: `mlgate|odcs` (required)")
+	cmd.Flags().StringVar(&out, "contract-out", "", "write the contract to `FILE` instead of standard output")
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing contract file")
+	_ = cmd.MarkFlagRequired("to")
 	return cmd
 }
 

@@ -81,3 +81,36 @@ func TestContractInferToStdout(t *testing.T) {
 		t.Fatalf("%s", r.stdout)
 	}
 }
+
+// TestContractODCS infers an ODCS contract, validates with it, and converts
+// it to mlgate's format and back: the rules survive both ways, and what ODCS
+// cannot say is named on stderr.
+func TestContractODCS(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTable(t, dir, "f.parquet", 200, 100, 5)
+	odcs := filepath.Join(dir, "f.odcs.yaml")
+	runCLI(t, nil, "contract", "infer", "--contract-format", "odcs", "--contract-out", odcs, data).wantCode(t, 0)
+	out := filepath.Join(dir, "validation.json")
+	runCLI(t, nil, "validate", "--contract", odcs, "--out", out, data).wantCode(t, 0)
+	if d, ok := evidence.DetailsOf[evidence.ValidationDetails](readEvidence(t, out)); !ok || d.Format != "odcs" {
+		t.Errorf("details %+v", d)
+	}
+	own := filepath.Join(dir, "f.yaml")
+	runCLI(t, nil, "contract", "convert", "--to", "mlgate", "--contract-out", own, odcs).wantCode(t, 0)
+	back := runCLI(t, nil, "contract", "convert", "--to", "odcs", own)
+	back.wantCode(t, 0)
+	first, _ := os.ReadFile(odcs)
+	if back.stdout != string(first) {
+		t.Errorf("ODCS → mlgate → ODCS differs:\n%s\n---\n%s", first, back.stdout)
+	}
+	strict := filepath.Join(dir, "strict.yaml")
+	if err := os.WriteFile(strict, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ndataset: {strict: true}\ncolumns: [{name: id}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "contract", "convert", "--to", "odcs", strict)
+	r.wantCode(t, 0)
+	if !strings.Contains(r.stderr, "not carried over: dataset.strict") {
+		t.Errorf("stderr %q does not name the lost rule", r.stderr)
+	}
+	runCLI(t, nil, "contract", "convert", "--to", "csv", strict).wantCode(t, 2)
+}

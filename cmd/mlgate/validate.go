@@ -42,7 +42,7 @@ Exit status: 0 pass or warn, 1 a check failed, 2 the data or contract could not 
 
   # bound memory on files with very large values
   mlgate validate --contract contract.yaml --max-page-size 64 --workers 2 data/`,
-		Args: cobra.MinimumNArgs(1),
+		Args: cobra.ArbitraryArgs, // none: the data an ODCS contract's server names
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd, e, args)
 		},
@@ -73,8 +73,13 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err := p.Check(); err != nil {
 		return err
 	}
+	// --as-of reads tables as they were then, and judges freshness then.
+	tableOpts, err := o.scan.Table.options()
+	if err != nil {
+		return err
+	}
 	doc, err := steps.Validate(cmd.Context(), steps.ValidateRequest{Run: e.runWith(remote), Contract: o.Contract, Data: paths,
-		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Hint: pageLimitHint})
+		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Hint: pageLimitHint, AsOf: tableOpts.AsOf})
 	if err != nil {
 		return err
 	}

@@ -605,14 +605,13 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 		skip(why)
 		return nil
 	}
+	if bound.none() {
+		bound = nil // none may fail: the rule's plain form
+	}
 	args := get(q, "arguments")
 	switch metric {
 	case "nullValues":
-		r := &Rule[bool]{Value: false, Severity: sev, Pos: t.at, MaxFailures: bound}
-		if bound.none() {
-			r.MaxFailures = nil
-		}
-		col.Nullable = r
+		col.Nullable = &Rule[bool]{Value: false, Severity: sev, Pos: t.at, MaxFailures: bound}
 	case "invalidValues":
 		set := false
 		if vv := get(args, "validValues"); vv != nil {
@@ -636,7 +635,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			skip("invalidValues needs arguments.validValues or arguments.pattern")
 		}
 	case "duplicateValues":
-		if !bound.none() {
+		if bound != nil {
 			skip("duplicateValues with a tolerance: mlgate's uniqueness check allows no duplicates")
 			return nil
 		}
@@ -655,11 +654,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			}
 			m.Values = append(m.Values, text(it))
 		}
-		r := &Rule[Missing]{Value: m, Severity: sev, Pos: t.at, MaxFailures: bound}
-		if bound.none() {
-			r.MaxFailures = nil
-		}
-		col.Missing = r
+		col.Missing = &Rule[Missing]{Value: m, Severity: sev, Pos: t.at, MaxFailures: bound}
 	default:
 		skip(fmt.Sprintf("metric %q does not apply to a property", metric))
 	}

@@ -26,7 +26,7 @@ func MarshalODCS(c *Contract) (out []byte, lost []string) {
 		name = "data"
 	}
 	fmt.Fprintf(&b, "apiVersion: %s\nkind: DataContract\nid: %s\nversion: 1.0.0\nstatus: active\n", ODCSVersion, yamlString(name))
-	if c.Name != "" {
+	if c.Name != "" && c.Name != name {
 		fmt.Fprintf(&b, "name: %s\n", yamlString(c.Name))
 	}
 	fmt.Fprintf(&b, "schema:\n  - name: %s\n", yamlString(name))

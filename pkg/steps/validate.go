@@ -46,7 +46,10 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		return nil, err
 	}
 	if len(r.Data) == 0 && c.DataLocation != "" {
-		r.Data = []string{c.DataLocation} // an ODCS contract's server
+		// An ODCS contract's server: a path, glob, prefix or URL.
+		if r.Data, err = r.Remote.Files(ctx, []string{c.DataLocation}); err != nil {
+			return nil, err
+		}
 	}
 	if len(r.Data) == 0 {
 		return nil, errors.New("no data to validate: name the Parquet files (an ODCS contract may name them in a server of type local, s3, gcs or azure)")
