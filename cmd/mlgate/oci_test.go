@@ -80,7 +80,24 @@ func TestOCIPushPullInterop(t *testing.T) {
 	reg := registrytest.Start(t)
 	oras := testenv.Tool(t, "oras")
 	dir, _ := ociModel(t)
+	appendTo(t, filepath.Join(dir, "README.md"), "---\nmodel_name: churn-classifier\nversion: 3.1.0\nlicense: apache-2.0\ndescription: Predicts churn\n---\n# Churn\n")
 	ref := ociPush(t, dir, "oci://"+reg.Addr+"/models/tiny:v1")
+
+	// The model card's front matter is in the manifest's OCI annotations
+	// and the ModelPack config's descriptor, as oras reads them.
+	for what, want := range map[string][]string{
+		"fetch":        {`"org.opencontainers.image.title":"churn-classifier"`, `"org.opencontainers.image.version":"3.1.0"`, `"org.opencontainers.image.licenses":"apache-2.0"`, `"org.opencontainers.image.description":"Predicts churn"`},
+		"fetch-config": {`"version":"3.1.0"`, `"licenses":["apache-2.0"]`, `"description":"Predicts churn"`},
+	} {
+		cmd := exec.Command(oras, "manifest", what, "--plain-http", strings.TrimPrefix(ref, oci.Scheme))
+		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+		b, err := cmd.Output()
+		for _, w := range want {
+			if err != nil || !strings.Contains(string(b), w) {
+				t.Fatalf("oras manifest %s: %v, missing %s in\n%s", what, err, w, b)
+			}
+		}
+	}
 
 	out := filepath.Join(t.TempDir(), "pulled")
 	runCLI(t, nil, "pull", "oci://"+reg.Addr+"/models/tiny:v1", out).wantCode(t, 2)

@@ -90,7 +90,7 @@ func client(t *testing.T, ref string, tr *oci.Transfer) *oci.Client {
 func push(t *testing.T, addr string) (*oci.Client, string, ocispec.Descriptor) {
 	dir := writeModel(t)
 	c := client(t, "oci://"+addr+"/models/tiny:v1", nil)
-	p, err := oci.Push(context.Background(), c, dir)
+	p, err := oci.Push(context.Background(), c, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func testSignVerifyInRegistry(t *testing.T, reg registrytest.Registry) {
 	addr := reg.Addr
 	dir := writeModel(t)
 	c := client(t, "oci://"+addr+"/models/a:v1", nil)
-	p, err := oci.Push(ctx, c, dir)
+	p, err := oci.Push(ctx, c, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func testSignVerifyInRegistry(t *testing.T, reg registrytest.Registry) {
 	if err := os.WriteFile(other, []byte("replaced weights"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p2, err := oci.Push(ctx, c, dir)
+	p2, err := oci.Push(ctx, c, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,13 @@
 package steps
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/numfmt"
 	"github.com/mlgate/mlgate/pkg/oci"
+	"github.com/mlgate/mlgate/pkg/policy"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -108,12 +111,44 @@ func Push(ctx context.Context, r PushRequest) (*Transferred, error) {
 	if g.c.Ref.HasDigest() {
 		return nil, fmt.Errorf("%s: push to a tag (or a repository), not a digest", r.Ref)
 	}
-	p, err := oci.Push(ctx, g.c, r.Model)
+	card, err := modelCard(r.Model)
+	if err != nil {
+		return nil, err
+	}
+	p, err := oci.Push(ctx, g.c, r.Model, card)
 	if err != nil {
 		return nil, err
 	}
 	return &Transferred{Ref: g.at(p.Manifest), Files: p.Files, Bytes: p.Bytes,
 		Sent: g.tr.Sent.Load(), Received: g.tr.Received.Load(), Elapsed: r.now().Sub(started)}, nil
+}
+
+// modelCard reads the model card of a folder (README.md with YAML front
+// matter, as on Hugging Face): model_name (or name), version, license (one or
+// a list) and description. No card is no card; a card that does not parse
+// is an error naming it.
+func modelCard(dir string) (*oci.Card, error) {
+	path := filepath.Join(dir, "README.md")
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+		return nil, nil
+	}
+	var m policy.Model
+	if err := m.LoadModelCard(path); err != nil {
+		return nil, err
+	}
+	str := func(k string) string { s, _ := m.Metadata[k].(string); return s }
+	card := &oci.Card{Name: cmp.Or(str("model_name"), str("name")), Version: str("version"), Description: str("description")}
+	switch l := m.Metadata["license"].(type) {
+	case string:
+		card.Licenses = []string{l}
+	case []any:
+		for _, v := range l {
+			if s, ok := v.(string); ok {
+				card.Licenses = append(card.Licenses, s)
+			}
+		}
+	}
+	return card, nil
 }
 
 // PullRequest asks to pull a ModelPack model into a new (or empty) folder.
