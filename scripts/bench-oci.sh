@@ -16,11 +16,11 @@ printf '{"architectures":["bench"]}' > "$work/model/config.json"
 port=$(( 20000 + RANDOM % 20000 ))
 cat > "$work/config.yml" <<YAML
 version: 0.1
-log: {level: error}
+log: {level: error, accesslog: {disabled: true}}
 storage: {filesystem: {rootdirectory: $work/data}}
 http: {addr: 127.0.0.1:$port}
 YAML
-OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none registry serve "$work/config.yml" &
+OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none registry serve "$work/config.yml" 2>/dev/null &
 regpid=$!
 until curl -fs "http://127.0.0.1:$port/v2/" >/dev/null; do sleep 0.2; done
 export DOCKER_CONFIG="$work/docker"
@@ -31,7 +31,8 @@ measure() { # label command...
 reg=127.0.0.1:$port
 measure "mlgate push" "$MLGATE" push "$work/model" "oci://$reg/bench/mlgate:v1"
 ref=$(tail -1 "$work/out")
-(cd "$work/model" && measure "oras push" oras push --plain-http --disable-path-validation "$reg/bench/oras:v1" .)
+# One layer per file, as mlgate does (a folder argument would be tarred first).
+(cd "$work/model" && measure "oras push" oras push --plain-http "$reg/bench/oras:v1" $(ls))
 measure "mlgate pull" "$MLGATE" pull "$ref" "$work/pull-mlgate"; rm -rf "$work/pull-mlgate"
 measure "oras pull" oras pull --plain-http -o "$work/pull-oras" "$reg/bench/oras:v1"; rm -rf "$work/pull-oras"
 key=${KEY:-testdata/signing/test.key} pub=${PUB:-testdata/signing/test.pub}
