@@ -41,7 +41,8 @@ func Each(t *testing.T, f func(t *testing.T, reg Registry)) {
 	t.Run("olareg", func(t *testing.T) { f(t, StartOLAReg(t)) })
 }
 
-// Start runs the distribution registry; it is stopped when the test ends.
+// Start runs the distribution registry with its default configuration
+// (deletes off); it is stopped when the test ends.
 // The test is skipped when the binary is absent (unless MLGATE_STRICT_TESTS=1).
 func Start(t testing.TB) Registry {
 	t.Helper()
@@ -55,8 +56,6 @@ log:
 storage:
   filesystem:
     rootdirectory: %s
-  delete:
-    enabled: true
 http:
   addr: %s
 `, filepath.Join(dir, "data"), addr)
@@ -79,7 +78,7 @@ func StartOLAReg(t testing.TB) Registry {
 	addr := freeAddr(t)
 	host, port, _ := net.SplitHostPort(addr)
 	run(t, addr, nil, bin, "serve", "--addr", host, "--port", port, "--dir", dir,
-		"--api-delete", "--gc-frequency", "-1s", "--verbosity", "error")
+		"--gc-frequency", "-1s", "--verbosity", "error")
 	return Registry{Name: "olareg", Addr: addr, Storage: dir, Referrers: true}
 }
 
