@@ -19,6 +19,7 @@ require (
 	github.com/google/go-github/v62 v62.0.0
 	github.com/hamba/avro/v2 v2.31.0
 	github.com/klauspost/compress v1.20.3
+	github.com/olareg/olareg v0.2.2
 	github.com/open-policy-agent/opa v1.22.3
 	github.com/opencontainers/go-digest v1.0.0
 	github.com/opencontainers/image-spec v1.1.1
@@ -49,6 +50,7 @@ require (
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/mschoch/smat v0.2.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
+	github.com/sudo-bmitch/oci-digest v0.1.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 )
 

@@ -12,10 +12,27 @@ install_go() { # name module@version
   go install "$mod"
   echo "$mod" > "$stamp"
 }
+# install_go_as NAME MODULE/CMD VERSION: builds the command in a throwaway
+# module and installs it as NAME: for a second major version beside the first
+# (cosign3), and for modules whose version list the module proxy does not
+# serve (go install pkg@version reads it; go get of one version does not).
+install_go_as() {
+  local name=$1 pkg=$2 version=$3 stamp="$gobin/.$1.version" tmp
+  if [ -x "$gobin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$pkg@$version" ]; then return; fi
+  echo "installing $pkg@$version as $name"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && go mod init tools.local/"$name" >/dev/null 2>&1 && go get "$pkg@$version" && go build -o "$gobin/$name" "$pkg")
+  rm -rf "$tmp"
+  echo "$pkg@$version" > "$stamp"
+}
 install_go actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 install_go opa github.com/open-policy-agent/opa@v1.22.3
 install_go cosign github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
 install_go registry github.com/distribution/distribution/v3/cmd/registry@v3.1.2
+# A second registry with the OCI 1.1 referrers API (distribution has none).
+install_go_as olareg github.com/olareg/olareg/cmd/olareg v0.2.2
+# The current cosign beside v2, for the interop tests with both.
+install_go_as cosign3 github.com/sigstore/cosign/v3/cmd/cosign v3.1.3
 install_go oras oras.land/oras/cmd/oras@v1.3.6
 install_go conftest github.com/open-policy-agent/conftest@v0.71.1
 install_go act github.com/nektos/act@v0.2.89

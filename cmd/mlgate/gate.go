@@ -108,6 +108,7 @@ type gateOptions struct {
 	files    reportFileOptions
 	output   outputOptions
 	trust    evidenceTrustOptions
+	registry policyRegistryOptions
 	Datasets []string
 }
 
@@ -154,6 +155,7 @@ the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
 	o.output.AddFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Datasets, "dataset", nil, "dataset `PATH` (Parquet file or folder) the DataValidation evidence must be about; repeatable")
 	o.trust.AddFlags(cmd)
+	o.registry.AddFlags(cmd)
 	return cmd
 }
 
@@ -164,7 +166,7 @@ func runGate(ctx context.Context, e *env, o *gateOptions) error {
 	if o.metrics.Config == "" {
 		return errors.New("--config is required: the gate file with the metric rules")
 	}
-	bundles, cleanup, err := pullRegistryPolicies(ctx, e, o.inputs.Policies)
+	bundles, cleanup, err := pullRegistryPolicies(ctx, e, &o.registry, o.inputs.Policies)
 	defer cleanup()
 	if err != nil {
 		return err

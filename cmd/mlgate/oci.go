@@ -2,45 +2,29 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/mlgate/mlgate/pkg/numfmt"
-	"github.com/mlgate/mlgate/pkg/steps"
-	"os"
-	"slices"
-	"time"
 
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/numfmt"
 	"github.com/mlgate/mlgate/pkg/oci"
+	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/signing"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // registryOptions say how to reach a registry named by an oci:// argument.
-type registryOptions struct {
-	Insecure bool
-}
+type registryOptions struct{ Insecure bool }
 
 func (o *registryOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.Insecure, "insecure-registry", false, "speak plain HTTP to a registry that is not on loopback (loopback registries always are)")
 }
 
-// client opens the repository an oci:// argument names, counting the bytes
-// it moves.
-func (o *registryOptions) client(e *env, arg string, requireDigest bool) (*oci.Client, *oci.Transfer, error) {
-	ref, err := oci.ParseReference(arg)
-	if err != nil {
-		return nil, nil, err
-	}
-	if requireDigest && !ref.HasDigest() {
-		return nil, nil, fmt.Errorf("%s: name the artifact by digest (@sha256:...), a tag can move", arg)
-	}
-	tr := &oci.Transfer{}
-	c, err := oci.NewClient(ref, oci.Options{Insecure: o.Insecure, Transfer: tr, Getenv: e.getenv})
-	return c, tr, err
+// options: the docker config and GITHUB_TOKEN come from the run's environment.
+func (o *registryOptions) options(e *env) oci.Options {
+	return oci.Options{Insecure: o.Insecure, Getenv: e.getenv}
 }
 
 func newPushCmd(e *env) *cobra.Command {
@@ -53,7 +37,9 @@ func newPushCmd(e *env) *cobra.Command {
 Each file is one uncompressed layer, so every layer digest is the file's
 sha256 and the model's OpenSSF model signature can be computed (and verified)
 from the manifest alone. Files are streamed from disk; .git metadata is left
-out, symlinks are refused. Prints the manifest digest.
+out, symlinks are refused. The model card's front matter (README.md) gives
+the name, version, licence and description annotations. Prints the manifest
+digest.
 
 Logins come from the docker config and its credential helpers (docker login,
 oras login), GITHUB_TOKEN for ghcr.io, else anonymous.`,
@@ -61,23 +47,13 @@ oras login), GITHUB_TOKEN for ghcr.io, else anonymous.`,
   mlgate push model/ oci://localhost:5000/churn:dev`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, tr, err := reg.client(e, args[1], false)
+			t, err := steps.Push(cmd.Context(), steps.PushRequest{Run: e.run(), Model: args[0], Ref: args[1], Registry: reg.options(e)})
 			if err != nil {
 				return err
 			}
-			if c.Ref.HasDigest() {
-				return fmt.Errorf("%s: push to a tag (or a repository), not a digest", args[1])
-			}
-			started := time.Now()
-			p, err := oci.Push(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
-			secs := time.Since(started).Seconds()
-			ref := c.Ref
-			ref.Reference.Reference = p.Manifest.Digest.String()
-			fmt.Fprintf(e.stderr, "pushed %d files (%s, %s sent, %.1f MiB/s) of %s\n", p.Files, numfmt.Bytes(p.Bytes), numfmt.Bytes(tr.Sent.Load()), float64(tr.Sent.Load())/(1<<20)/max(secs, 1e-9), args[0])
-			fmt.Fprintln(e.stdout, ref.String())
+			fmt.Fprintf(e.stderr, "pushed %d files (%s, %s sent, %.1f MiB/s) of %s\n", t.Files, numfmt.Bytes(t.Bytes), numfmt.Bytes(t.Sent),
+				float64(t.Sent)/(1<<20)/max(t.Elapsed.Seconds(), 1e-9), args[0])
+			fmt.Fprintln(e.stdout, t.Ref)
 			return nil
 		},
 	}
@@ -87,6 +63,7 @@ oras login), GITHUB_TOKEN for ghcr.io, else anonymous.`,
 
 func newPullCmd(e *env) *cobra.Command {
 	var reg registryOptions
+	var allowTag bool
 	cmd := &cobra.Command{
 		Use:   "pull oci://REGISTRY/REPO@sha256:DIGEST DIR",
 		Short: "Pull a ModelPack model from an OCI registry into a new folder, checking every layer",
@@ -99,187 +76,73 @@ folder are refused. Name the model by digest; a tag is accepted only with
 		Example: `  mlgate pull oci://ghcr.io/acme/models/churn@sha256:3b1f... model/`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			allowTag, _ := cmd.Flags().GetBool("allow-tag")
-			c, tr, err := reg.client(e, args[0], !allowTag)
+			t, err := steps.Pull(cmd.Context(), steps.PullRequest{Run: e.run(), Ref: args[0], Dir: args[1], AllowTag: allowTag, Registry: reg.options(e)})
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			desc, err := oci.Resolve(ctx, c)
-			if err != nil {
-				return err
-			}
-			m, err := oci.Pull(ctx, c, desc, args[1])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "pulled %d files (%s received) of %s@%s into %s\n", len(m.Manifest.Layers), numfmt.Bytes(tr.Received.Load()), c.Ref.Repository, desc.Digest, args[1])
+			fmt.Fprintf(e.stderr, "pulled %d files (%s received) of %s into %s\n", t.Files, numfmt.Bytes(t.Received), t.Ref, args[1])
 			return nil
 		},
 	}
-	cmd.Flags().Bool("allow-tag", false, "accept a tag instead of a digest")
+	cmd.Flags().BoolVar(&allowTag, "allow-tag", false, "accept a tag instead of a digest")
 	reg.AddFlags(cmd)
 	return cmd
 }
 
-// runSignOCI signs an artifact in a registry as cosign sign
-// --new-bundle-format does; a ModelPack model also gets its model signature.
+// A registry artifact's signatures and attestations are referrers there,
+// never bundle files.
+var errRegistryBundle = errors.New("--bundle: a registry artifact's signatures and attestations are stored in the registry, as referrers")
+
 func runSignOCI(cmd *cobra.Command, e *env, o *signOptions, reg *registryOptions, arg string) error {
-	ctx := cmd.Context()
-	started := e.now()
 	if o.Bundle != "" {
-		return errors.New("--bundle: a registry artifact's signature is stored in the registry, as a referrer")
-	}
-	if err := o.output.validate(); err != nil {
-		return err
-	}
-	c, tr, err := reg.client(e, arg, false)
-	if err != nil {
-		return err
+		return errRegistryBundle
 	}
 	p := e.plan()
 	p.Input("--key", keyFile(o.signer.Key))
 	p.Input("--identity-token", existingFile(o.signer.IDToken))
-	o.output.planAs(p, "--out")
-	if err := p.Check(); err != nil {
+	if err := planEvidence(p, &o.output); err != nil {
 		return err
 	}
-	desc, err := oci.Resolve(ctx, c)
-	if err != nil {
-		return err
-	}
+	ctx := cmd.Context()
 	signer, err := o.signer.keySigner(ctx, e)
 	if err != nil {
 		return err
 	}
-	if signer == nil {
-		if signer, err = o.signer.signer(ctx, e); err != nil {
-			return err
-		}
-	}
-	signed, err := oci.Sign(ctx, c, desc, signer)
+	doc, err := steps.SignOCI(ctx, steps.SignOCIRequest{Run: e.run(), Ref: arg, Registry: reg.options(e), Signer: signer,
+		NewSigner: func(ctx context.Context) (*signing.Signer, error) { return o.signer.signer(ctx, e) }})
 	if err != nil {
 		return err
 	}
-	subject := ociSubject(c, desc)
-	doc := evidence.New(evidence.KindSignature, subject, e.tool(), started)
-	doc.Add(evidence.Check{ID: "signature", Title: "Signed", Status: evidence.StatusPass,
-		Message: fmt.Sprintf("signed %s (%d signatures stored as referrers) by %s", subject.Name, len(signed), steps.SignerName(signed[0].Signer))})
-	details := evidence.SignatureDetails{Registry: transferOf(c, desc, tr)}
-	details.Format, details.Bundle, details.Digest = "sigstore-bundle/oci-referrer", "", subject.Digest
-	details.Signer, details.Tlog = &signed[0].Signer, signed[0].Tlog
-	doc.Details = details
-	doc.Summary = fmt.Sprintf("signed %s in the registry", subject.Name)
-	return e.emit(doc, o.output, map[string]string{"digest": desc.Digest.String()})
+	return e.emit(doc, o.output, map[string]string{"digest": "sha256:" + doc.Subject.Digest["sha256"]})
 }
 
-// runVerifyOCI verifies an artifact from its manifest and referrers only.
 func runVerifyOCI(cmd *cobra.Command, e *env, o *verifyOptions, reg *registryOptions, arg string) error {
-	ctx := cmd.Context()
-	started := e.now()
 	if o.Bundle != "" {
-		return errors.New("--bundle: a registry artifact's signatures are read from the registry")
-	}
-	if err := o.output.validate(); err != nil {
-		return err
-	}
-	c, tr, err := reg.client(e, arg, true)
-	if err != nil {
-		return err
+		return errRegistryBundle
 	}
 	p := e.plan()
 	p.Input("--key", keyFile(o.trust.Key))
 	p.Input("--trusted-root", o.trust.TrustedRoot)
-	o.output.planAs(p, "--out")
-	if err := p.Check(); err != nil {
+	if err := planEvidence(p, &o.output); err != nil {
 		return err
 	}
-	trust, err := o.trust.trust(ctx)
+	trust, err := o.trust.trust(cmd.Context())
 	if err != nil {
 		return err
 	}
-	desc, err := oci.Resolve(ctx, c)
+	doc, err := steps.VerifyOCI(cmd.Context(), steps.VerifyOCIRequest{Run: e.run(), Ref: arg, Registry: reg.options(e), Trust: trust, Attestation: o.Attestation})
 	if err != nil {
 		return err
-	}
-	if desc.Digest.String() != c.Ref.Reference.Reference {
-		return fmt.Errorf("%s: the registry answered with %s", arg, desc.Digest)
-	}
-	attType := ""
-	if o.Attestation {
-		attType = signing.VSAPredicateType
-	}
-	subject := ociSubject(c, desc)
-	doc := evidence.New(evidence.KindVerification, subject, e.tool(), started)
-	v, err := oci.Verify(ctx, c, desc, trust, attType)
-	// Everything verify read from the registry: manifest, referrers, bundles.
-	details := evidence.SignatureDetails{Registry: transferOf(c, desc, tr)}
-	details.Format, details.Digest = "sigstore-bundle/oci-referrer", subject.Digest
-	var failed *signing.FailedError
-	switch {
-	case errors.As(err, &failed):
-		doc.Add(evidence.Check{ID: "signature", Title: "Signature", Status: evidence.StatusFail, Severity: evidence.SeverityError,
-			Message: "signature rejected: " + failed.Error()})
-	case err != nil:
-		return err
-	default:
-		details.Signer, details.Tlog = &v.Signature.Signer, v.Signature.Tlog
-		doc.Add(steps.SignatureCheck(v.Signature))
-		if v.Model != nil {
-			doc.Add(evidence.Check{ID: "model-signature", Title: "Model signature", Status: evidence.StatusPass,
-				Message: "OpenSSF model signature verified against the layer digests, signed by " + steps.SignerName(v.Model.Signer)})
-		}
-		for _, a := range v.Attestations {
-			sum, err := signing.ParsePromotion(a.Payload)
-			if err != nil {
-				doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusFail, Severity: evidence.SeverityError,
-					Message: "a signed attestation in the registry is not a promotion mlgate reads: " + err.Error()})
-				continue
-			}
-			st, msg := evidence.StatusPass, "promotion attestation verified: "+sum.Result
-			if sum.Result != signing.ResultPassed || !slices.Contains(sum.Levels, signing.PromotedLevel) {
-				st, msg = evidence.StatusFail, "promotion attestation says the model did not pass the gate: "+sum.Result
-			}
-			doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: st, Severity: evidence.SeverityError, Message: msg})
-			details.PredicateType = signing.VSAPredicateType
-		}
-	}
-	doc.Details = details
-	if !doc.Status.Failed() {
-		doc.Summary = fmt.Sprintf("%s verified in the registry (%s received)", subject.Name, numfmt.Bytes(details.Registry.BytesReceived))
 	}
 	return e.emit(doc, o.output, nil)
 }
 
-func ociSubject(c *oci.Client, desc ocispec.Descriptor) evidence.Subject {
-	return evidence.Subject{
-		Name:   c.Ref.Registry + "/" + c.Ref.Repository + "@" + desc.Digest.String(),
-		Digest: map[string]string{string(desc.Digest.Algorithm()): desc.Digest.Encoded()},
-	}
-}
-
-func transferOf(c *oci.Client, desc ocispec.Descriptor, tr *oci.Transfer) *evidence.RegistryTransfer {
-	return &evidence.RegistryTransfer{Reference: c.Ref.String(), Digest: desc.Digest.String(),
-		BytesReceived: tr.Received.Load(), BytesSent: tr.Sent.Load()}
-}
-
-// runAttestOCI attaches the promotion attestation to a ModelPack model in a
-// registry, as a referrer over its manifest digest (cosign verify-attestation
-// reads it). The gate decided a folder; the model in the registry is bound to
-// it by its layers: the OpenSSF model manifest computed from the layer digests
-// must be the decision's subject, file for file.
+// runAttestOCI attests a ModelPack model in a registry (steps.Attest binds
+// it to the decision by its layer digests and stores the attestation as a
+// referrer, which cosign verify-attestation reads).
 func runAttestOCI(cmd *cobra.Command, e *env, o *attestOptions, reg *registryOptions, arg string) error {
-	if err := o.output.validate(); err != nil {
-		return err
-	}
 	if o.Bundle != "" {
-		return errors.New("--bundle: a registry model's attestation is stored in the registry, as a referrer")
-	}
-	ctx := cmd.Context()
-	started := e.now()
-	c, _, err := reg.client(e, arg, true)
-	if err != nil {
-		return err
+		return errRegistryBundle
 	}
 	p := e.plan()
 	p.Input("--decision", o.Decision)
@@ -287,124 +150,61 @@ func runAttestOCI(cmd *cobra.Command, e *env, o *attestOptions, reg *registryOpt
 	p.Input("--identity-token", existingFile(o.signer.IDToken))
 	p.Input("--dataset", o.Datasets...)
 	p.Input("--metrics", o.Metrics...)
-	p.Input("--policy", o.Policies...)
-	o.output.planAs(p, "--out")
-	if err := p.Check(); err != nil {
+	for _, pol := range o.Policies {
+		if !oci.IsReference(pol) {
+			p.Input("--policy", pol)
+		}
+	}
+	if err := planEvidence(p, &o.output); err != nil {
 		return err
 	}
+	ctx := cmd.Context()
 	signer, err := o.signer.keySigner(ctx, e)
 	if err != nil {
 		return err
 	}
-	decision, decisionDigest, err := evidence.ReadDigest(o.Decision)
+	doc, err := steps.Attest(ctx, steps.AttestRequest{Run: e.run(), Model: arg, Registry: reg.options(e), Decision: o.Decision,
+		Signer: signer, NewSigner: func(ctx context.Context) (*signing.Signer, error) { return o.signer.signer(ctx, e) },
+		Datasets: o.Datasets, Metrics: o.Metrics, Policies: o.Policies, Repository: o.Repository, Commit: o.Commit, GitHub: e.github()})
 	if err != nil {
 		return err
 	}
-	pd, err := steps.Attestable(decision, o.Decision)
-	if err != nil {
-		return err
-	}
-	desc, err := oci.Resolve(ctx, c)
-	if err != nil {
-		return err
-	}
-	model, err := oci.FetchModel(ctx, c, desc)
-	if err != nil {
-		return err
-	}
-	sm, err := model.SigningManifest()
-	if err != nil {
-		return err
-	}
-	// The root digest covers the file digests only, so the same files give
-	// the same digest whatever else the gate's hashing ignored.
-	if h := decision.Subject.Hashing; h.Method != signing.MethodFiles {
-		return fmt.Errorf("decision %s hashed the model with method %q; a registry model is bound by its file digests: run the gate with --method files", o.Decision, h.Method)
-	}
-	if want, got := decision.Subject.Digest["sha256"], hex.EncodeToString(sm.RootDigest()); want != got {
-		return fmt.Errorf("decision %s is about another model: it decided sha256:%s, %s has sha256:%s", o.Decision, steps.ShortDigest(want), arg, steps.ShortDigest(got))
-	}
-	if diff := steps.FileDiff(decision.Subject.Files, steps.ManifestFiles(sm)); diff != "" {
-		return fmt.Errorf("decision %s does not list exactly the files of %s: %s", o.Decision, arg, diff)
-	}
-	req := steps.AttestRequest{Run: e.run(), Decision: o.Decision, Datasets: o.Datasets, Metrics: o.Metrics, Policies: o.Policies,
-		Repository: o.Repository, Commit: o.Commit, GitHub: e.github()}
-	lineage, inputs, err := req.Lineage(ctx, pd, decisionDigest)
-	if err != nil {
-		return err
-	}
-	subject := ociSubject(c, desc)
-	digest, err := hex.DecodeString(desc.Digest.Encoded())
-	if err != nil {
-		return err
-	}
-	ref := c.Ref
-	ref.Reference.Reference = desc.Digest.String()
-	statement, err := signing.Promotion{
-		ModelName: subject.Name, ModelDigest: digest, ResourceURI: ref.String(),
-		Policy:   signing.Ref{URI: steps.ArtifactURI(e.github(), pd.Config.Path), Digest: pd.Config.Digest},
-		Decision: decision, Inputs: inputs, Verifier: e.tool(), Time: e.now(), Lineage: lineage,
-	}.Statement()
-	if err != nil {
-		return err
-	}
-	if signer == nil {
-		if signer, err = o.signer.signer(ctx, e); err != nil {
-			return err
-		}
-	}
-	signed, err := signer.SignStatement(ctx, statement)
-	if err != nil {
-		return err
-	}
-	if _, err := oci.Attach(ctx, c, desc, signed.Bundle, signing.VSAPredicateType); err != nil {
-		return err
-	}
-	doc := evidence.New(evidence.KindAttestation, subject, e.tool(), started)
-	doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusPass,
-		Message: fmt.Sprintf("attested that %s passed the gate (%s), signed by %s, stored as a referrer", subject.Name, decision.Summary, steps.SignerName(signed.Signer))})
-	doc.Details = evidence.SignatureDetails{
-		Format: "in-toto/dsse", Digest: subject.Digest,
-		Signer: &signed.Signer, Tlog: signed.Tlog, PredicateType: signing.VSAPredicateType,
-	}
-	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, stored in the registry", signing.ResultPassed, subject.Name)
-	return e.emit(doc, o.output, map[string]string{"digest": desc.Digest.String()})
+	return e.emit(doc, o.output, map[string]string{"digest": "sha256:" + doc.Subject.Digest["sha256"]})
 }
 
-// pullRegistryPolicies replaces each oci://...@sha256: policy (as conftest
-// push stores them) by a temporary folder holding its files, each checked
-// against its digest, and returns the references for the decision. cleanup
-// removes the folders.
-func pullRegistryPolicies(ctx context.Context, e *env, policies []string) (bundles []evidence.FileRef, cleanup func(), err error) {
-	var dirs []string
-	cleanup = func() {
-		for _, d := range dirs {
-			os.RemoveAll(d)
-		}
+// planEvidence checks the evidence output before anything is read.
+func planEvidence(p *outfile.Plan, o *outputOptions) error {
+	if err := o.validate(); err != nil {
+		return err
 	}
-	for i, arg := range policies {
-		if !oci.IsReference(arg) {
-			continue
-		}
-		var reg registryOptions
-		c, _, err := reg.client(e, arg, true)
+	o.planAs(p, "--out")
+	return p.Check()
+}
+
+// policyRegistryOptions: gate reads oci:// policies, optionally only signed ones.
+type policyRegistryOptions struct {
+	registryOptions
+	trust signing.TrustRefs
+}
+
+func (o *policyRegistryOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.trust.Key, "policy-key", "", "require every oci:// policy to be signed in its registry by the public key `REF`")
+	f.StringVar(&o.trust.Identity, "policy-certificate-identity", "", "require every oci:// policy to be signed keyless by this identity")
+	f.StringVar(&o.trust.Issuer, "policy-certificate-oidc-issuer", "", "the OIDC issuer of --policy-certificate-identity")
+	cmd.MarkFlagsMutuallyExclusive("policy-key", "policy-certificate-identity")
+}
+
+// pullRegistryPolicies replaces each oci:// policy by a temporary folder of
+// its files (steps.RegistryPolicies) and returns them for the decision.
+func pullRegistryPolicies(ctx context.Context, e *env, o *policyRegistryOptions, policies []string) ([]evidence.FileRef, func(), error) {
+	var trust *signing.Trust
+	if o.trust.Key != "" || o.trust.Keyless() {
+		t, err := o.trust.Load(ctx)
 		if err != nil {
-			return nil, cleanup, fmt.Errorf("--policy: %w", err)
+			return nil, func() {}, fmt.Errorf("--policy-key: %w", err)
 		}
-		desc, err := oci.Resolve(ctx, c)
-		if err != nil {
-			return nil, cleanup, fmt.Errorf("--policy: %w", err)
-		}
-		dir, err := os.MkdirTemp("", "mlgate-policy-")
-		if err != nil {
-			return nil, cleanup, err
-		}
-		dirs = append(dirs, dir)
-		if _, err := oci.PullPolicy(ctx, c, desc, dir); err != nil {
-			return nil, cleanup, fmt.Errorf("--policy %s: %w", arg, err)
-		}
-		policies[i] = dir
-		bundles = append(bundles, evidence.FileRef{Path: arg, Digest: map[string]string{string(desc.Digest.Algorithm()): desc.Digest.Encoded()}})
+		trust = &t
 	}
-	return bundles, cleanup, nil
+	return steps.RegistryPolicies(ctx, o.options(e), trust, policies)
 }

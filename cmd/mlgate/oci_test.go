@@ -41,12 +41,37 @@ func ociPush(t *testing.T, dir, ref string) string {
 	return out
 }
 
+// cosigns are the cosign CLIs the interop tests run: v2.6.5 and v3.1.3
+// (installed as cosign3); a missing one skips its subtest.
+var cosigns = []string{"cosign", "cosign3"}
+
 func cosignCmd(t *testing.T, args ...string) (string, error) {
+	return cosignAs(t, "cosign", args...)
+}
+
+func cosignAs(t *testing.T, bin string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(testenv.Tool(t, "cosign"), args...)
+	cmd := exec.Command(testenv.Tool(t, bin), args...)
 	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD="+testKeyPassword, "DOCKER_CONFIG="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// orasDiscover lists the referrers of ref with the oras CLI and fails
+// unless it finds at least n.
+func orasDiscover(t *testing.T, ref string, n int) {
+	t.Helper()
+	cmd := exec.Command(testenv.Tool(t, "oras"), "discover", "--plain-http", "--format", "json", strings.TrimPrefix(ref, oci.Scheme))
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	b, err := cmd.Output()
+	var tree struct {
+		Referrers []struct {
+			ArtifactType string `json:"artifactType"`
+		} `json:"referrers"`
+	}
+	if err != nil || json.Unmarshal(b, &tree) != nil || len(tree.Referrers) < n {
+		t.Fatalf("oras discover does not list %d referrers: %v\n%s", n, err, b)
+	}
 }
 
 // TestOCIPushPullInterop: mlgate push, then oras pull and mlgate pull get the
@@ -55,7 +80,24 @@ func TestOCIPushPullInterop(t *testing.T) {
 	reg := registrytest.Start(t)
 	oras := testenv.Tool(t, "oras")
 	dir, _ := ociModel(t)
+	appendTo(t, filepath.Join(dir, "README.md"), "---\nmodel_name: churn-classifier\nversion: 3.1.0\nlicense: apache-2.0\ndescription: Predicts churn\n---\n# Churn\n")
 	ref := ociPush(t, dir, "oci://"+reg.Addr+"/models/tiny:v1")
+
+	// The model card's front matter is in the manifest's OCI annotations
+	// and the ModelPack config's descriptor, as oras reads them.
+	for what, want := range map[string][]string{
+		"fetch":        {`"org.opencontainers.image.title":"churn-classifier"`, `"org.opencontainers.image.version":"3.1.0"`, `"org.opencontainers.image.licenses":"apache-2.0"`, `"org.opencontainers.image.description":"Predicts churn"`},
+		"fetch-config": {`"version":"3.1.0"`, `"licenses":["apache-2.0"]`, `"description":"Predicts churn"`},
+	} {
+		cmd := exec.Command(oras, "manifest", what, "--plain-http", strings.TrimPrefix(ref, oci.Scheme))
+		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+		b, err := cmd.Output()
+		for _, w := range want {
+			if err != nil || !strings.Contains(string(b), w) {
+				t.Fatalf("oras manifest %s: %v, missing %s in\n%s", what, err, w, b)
+			}
+		}
+	}
 
 	out := filepath.Join(t.TempDir(), "pulled")
 	runCLI(t, nil, "pull", "oci://"+reg.Addr+"/models/tiny:v1", out).wantCode(t, 2)
@@ -81,12 +123,29 @@ func TestOCIPushPullInterop(t *testing.T) {
 	}
 }
 
+// eachRegistryAndCosign runs f against each registry (distribution: the
+// referrers tag fallback; olareg: the OCI 1.1 referrers API) with each
+// cosign CLI (v2 and v3).
+func eachRegistryAndCosign(t *testing.T, f func(t *testing.T, reg registrytest.Registry, cosign string)) {
+	registrytest.Each(t, func(t *testing.T, reg registrytest.Registry) {
+		for _, bin := range cosigns {
+			t.Run(bin, func(t *testing.T) {
+				testenv.Tool(t, bin)
+				f(t, reg, bin)
+			})
+		}
+	})
+}
+
 // TestOCISignVerifyCosignInterop: mlgate signs in the registry and the
 // official cosign verifies; cosign signs and mlgate verifies; oras discover
-// lists the referrers; verify reads no layer. The distribution registry has
-// no referrers API, so all of them use the referrers tag fallback.
+// lists the referrers; verify reads no layer. Against a registry with the
+// referrers API and one without, with cosign v2 and v3.
 func TestOCISignVerifyCosignInterop(t *testing.T) {
-	reg := registrytest.Start(t)
+	eachRegistryAndCosign(t, testOCISignVerifyCosign)
+}
+
+func testOCISignVerifyCosign(t *testing.T, reg registrytest.Registry, cosign string) {
 	emptyRoot := testenv.Shared(t, "corpora", "sigstore", "trust-roots", "empty.trusted_root.json")
 	key, pub := testKey(t)
 	addr, repo := reg.Addr, "models/a"
@@ -102,45 +161,54 @@ func TestOCISignVerifyCosignInterop(t *testing.T) {
 	}
 	raw, _ := json.Marshal(doc.Details)
 	json.Unmarshal(raw, &details)
-	t.Logf("verify received %d bytes, sent %d (weights layer %d bytes)", details.Registry.BytesReceived, details.Registry.BytesSent, size)
+	t.Logf("%s: verify received %d bytes, sent %d (weights layer %d bytes)", reg.Name, details.Registry.BytesReceived, details.Registry.BytesSent, size)
 	if details.Registry.BytesReceived <= 0 || details.Registry.BytesReceived >= size/4 {
 		t.Fatalf("verify received %d bytes: it must read manifest and referrers only (a layer is %d)", details.Registry.BytesReceived, size)
 	}
 	runCLI(t, nil, "verify", "--key", pub, "oci://"+addr+"/"+repo+":v1").wantCode(t, 2) // a tag is refused
 
 	plain := strings.TrimPrefix(ref, oci.Scheme)
-	if out, err := cosignCmd(t, "verify", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
+	if out, err := cosignAs(t, cosign, "verify", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
 		"--trusted-root", emptyRoot, "--allow-http-registry", plain); err != nil {
-		t.Fatalf("cosign verify refused mlgate's signature: %v\n%s", err, out)
+		t.Fatalf("%s verify refused mlgate's signature: %v\n%s", cosign, err, out)
 	}
-
-	cmd := exec.Command(testenv.Tool(t, "oras"), "discover", "--plain-http", "--format", "json", plain)
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
-	b, err := cmd.CombinedOutput()
-	if err != nil || bytes.Count(b, []byte(oci.BundleArtifactType)) < 2 {
-		t.Fatalf("oras discover: %v\n%s", err, b)
-	}
+	orasDiscover(t, ref, 2)
 
 	// A second model signed by cosign: mlgate verifies it; the tag
 	// moved to it, so the first model's digest keeps its own result.
 	appendTo(t, filepath.Join(dir, "weights.safetensors"), "changed")
 	ref2 := ociPush(t, dir, "oci://"+addr+"/"+repo+":v1")
 	runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 1)
-	if out, err := cosignCmd(t, "sign", "--key", key, "--new-bundle-format", "--tlog-upload=false",
-		"--allow-http-registry", "--yes", strings.TrimPrefix(ref2, oci.Scheme)); err != nil {
-		t.Fatalf("cosign sign: %v\n%s", err, out)
+	if out, err := cosignAs(t, cosign, cosignSignArgs(cosign, "sign", "--key", key, strings.TrimPrefix(ref2, oci.Scheme))...); err != nil {
+		t.Fatalf("%s sign: %v\n%s", cosign, err, out)
 	}
 	runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 0)
 	runCLI(t, nil, "verify", "--key", pub, ref).wantCode(t, 0)
+	orasDiscover(t, ref2, 1)
+}
+
+// cosignSignArgs are the arguments of cosign sign or attest with a key, the
+// new bundle format, no transparency log, over plain HTTP.
+func cosignSignArgs(cosign string, verb string, rest ...string) []string {
+	args := []string{verb, "--new-bundle-format", "--tlog-upload=false", "--allow-http-registry", "--yes"}
+	if cosign == "cosign3" {
+		// v3 takes the transparency log from a signing config unless told not to.
+		args = append(args, "--use-signing-config=false")
+	}
+	return append(args, rest...)
 }
 
 // TestOCIAttestInterop: the gate decides a folder, the folder is pushed, and
 // the promotion attestation is attached to the registry model; mlgate verify
 // --attestation and cosign verify-attestation accept it; an attestation made
-// by cosign attest with the same predicate is accepted by mlgate; a decision
-// about another model is refused.
+// by cosign attest with the same predicate is accepted by mlgate (cosign v2
+// writes an in-toto Statement v0.1, v3 a v1); a decision about another model
+// is refused. Both registries, both cosigns.
 func TestOCIAttestInterop(t *testing.T) {
-	reg := registrytest.Start(t)
+	eachRegistryAndCosign(t, testOCIAttest)
+}
+
+func testOCIAttest(t *testing.T, reg registrytest.Registry, cosign string) {
 	emptyRoot := testenv.Shared(t, "corpora", "sigstore", "trust-roots", "empty.trusted_root.json")
 	key, pub := testKey(t)
 	model := writeModel(t)
@@ -153,42 +221,53 @@ func TestOCIAttestInterop(t *testing.T) {
 	runCLI(t, nil, "verify", "--attestation", "--key", pub, ref).wantCode(t, 0)
 
 	plain := strings.TrimPrefix(ref, oci.Scheme)
-	if out, err := cosignCmd(t, "verify-attestation", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
+	if out, err := cosignAs(t, cosign, "verify-attestation", "--key", pub, "--new-bundle-format", "--insecure-ignore-tlog",
 		"--trusted-root", emptyRoot, "--allow-http-registry", "--type", "https://slsa.dev/verification_summary/v1", plain); err != nil {
-		t.Fatalf("cosign verify-attestation refused mlgate's attestation: %v\n%s", err, out)
+		t.Fatalf("%s verify-attestation refused mlgate's attestation: %v\n%s", cosign, err, out)
 	}
+	orasDiscover(t, ref, 3) // signature, model signature, attestation
 
 	// Another model: the decision is not about it.
 	appendTo(t, filepath.Join(model, "weights", "layer-0.bin"), "retrained")
 	ref2 := ociPush(t, model, "oci://"+reg.Addr+"/models/gated:v2")
 	runCLI(t, keyEnv(), "attest", "--key", key, "--decision", decision, ref2).wantCode(t, 2)
 
-	// cosign attests the second model with a promotion predicate: mlgate
-	// reads its signature; its attestation statement is v0.1 (see below).
+	// cosign signs and attests the second model with a promotion predicate:
+	// mlgate verifies both.
 	pred := filepath.Join(t.TempDir(), "vsa.json")
 	appendTo(t, pred, `{"verifier":{"id":"https://github.com/mlgate/mlgate"},"timeVerified":"2026-12-06T00:00:00Z","resourceUri":"`+ref2+`","policy":{"uri":"file:///gate.yaml","digest":{"sha256":"00"}},"verificationResult":"PASSED","verifiedLevels":["MLGATE_PROMOTION_PASSED"],"slsaVersion":"1.0"}`)
+	plain2 := strings.TrimPrefix(ref2, oci.Scheme)
 	for _, args := range [][]string{
-		{"sign", "--key", key, "--new-bundle-format", "--tlog-upload=false", "--allow-http-registry", "--yes", strings.TrimPrefix(ref2, oci.Scheme)},
-		{"attest", "--key", key, "--new-bundle-format", "--tlog-upload=false", "--allow-http-registry", "--yes",
-			"--type", "https://slsa.dev/verification_summary/v1", "--predicate", pred, strings.TrimPrefix(ref2, oci.Scheme)},
+		cosignSignArgs(cosign, "sign", "--key", key, plain2),
+		cosignSignArgs(cosign, "attest", "--key", key, "--type", "https://slsa.dev/verification_summary/v1", "--predicate", pred, plain2),
 	} {
-		if out, err := cosignCmd(t, args...); err != nil {
-			t.Fatalf("cosign %s: %v\n%s", args[0], err, out)
+		if out, err := cosignAs(t, cosign, args...); err != nil {
+			t.Fatalf("%s %s: %v\n%s", cosign, args[0], err, out)
 		}
 	}
-	// cosign v2.6.5 attest writes an in-toto Statement v0.1, which mlgate's
-	// promotion reader refuses (it reads v1): a failed check, naming why.
-	ev := filepath.Join(t.TempDir(), "v.json")
-	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--out", ev, ref2).wantCode(t, 1)
-	why := ""
-	for _, c := range readEvidence(t, ev).Checks {
-		why += c.Message
-	}
-	if !strings.Contains(why, "Statement/v0.1") {
-		t.Fatalf("verify of cosign's attestation does not say why it failed: %s", why)
-	}
-	// Without --attestation, cosign's signature of the second model verifies.
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, ref2).wantCode(t, 0)
 	runCLI(t, nil, "verify", "--key", pub, ref2).wantCode(t, 0)
+	orasDiscover(t, ref2, 2)
+
+	// A cosign attestation that says the gate failed is a failed check.
+	ref3 := ociPush(t, writeModel(t), "oci://"+reg.Addr+"/models/gated:v3")
+	plain3 := strings.TrimPrefix(ref3, oci.Scheme)
+	failed := filepath.Join(t.TempDir(), "failed.json")
+	body, _ := os.ReadFile(pred)
+	appendTo(t, failed, strings.Replace(strings.Replace(string(body), "PASSED", "FAILED", 1), ref2, ref3, 1))
+	for _, args := range [][]string{
+		cosignSignArgs(cosign, "sign", "--key", key, plain3),
+		cosignSignArgs(cosign, "attest", "--key", key, "--type", "https://slsa.dev/verification_summary/v1", "--predicate", failed, plain3),
+	} {
+		if out, err := cosignAs(t, cosign, args...); err != nil {
+			t.Fatalf("%s %s: %v\n%s", cosign, args[0], err, out)
+		}
+	}
+	ev := filepath.Join(t.TempDir(), "v.json")
+	runCLI(t, nil, "verify", "--attestation", "--key", pub, "--out", ev, ref3).wantCode(t, 1)
+	if c := check(t, readEvidence(t, ev), "attestation"); !strings.Contains(c.Message, "FAILED") {
+		t.Fatalf("attestation check: %+v", c)
+	}
 }
 
 // TestOCIGatePolicyFromConftest: the gate reads a policy conftest pushed,
@@ -208,15 +287,7 @@ func TestOCIGatePolicyFromConftest(t *testing.T) {
 	tagged := "oci://" + reg.Addr + "/policies/gate:v1"
 	r, _ := gateModel(t, "", "--policy", tagged)
 	r.wantCode(t, 2)
-	c, _, err := (&registryOptions{}).client(&env{getenv: func(string) string { return "" }}, tagged, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc, err := oci.Resolve(t.Context(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := "oci://" + reg.Addr + "/policies/gate@" + desc.Digest.String()
+	ref := byDigest(t, tagged)
 	r, out := gateModel(t, "", "--policy", ref)
 	r.wantCode(t, 1) // the pulled policy denies
 	doc := readEvidence(t, out)
@@ -224,10 +295,72 @@ func TestOCIGatePolicyFromConftest(t *testing.T) {
 	if err := doc.DetailsAs(&d); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.PolicyBundles) != 1 || d.PolicyBundles[0].Path != ref || d.PolicyBundles[0].Digest["sha256"] != desc.Digest.Encoded() {
+	if len(d.PolicyBundles) != 1 || d.PolicyBundles[0].Path != ref || "sha256:"+d.PolicyBundles[0].Digest["sha256"] != ref[strings.Index(ref, "@")+1:] {
 		t.Fatalf("decision records policy bundles %+v", d.PolicyBundles)
 	}
 	if len(d.Policies) == 0 || !strings.Contains(check(t, doc, "policy.registry.deny").Message, "pulled from the registry") {
 		t.Fatalf("the registry policy did not decide: %+v", d.Policies)
+	}
+}
+
+// byDigest resolves a tagged oci:// reference to its digest reference.
+func byDigest(t *testing.T, tagged string) string {
+	t.Helper()
+	r, err := oci.ParseReference(tagged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := oci.NewClient(r, oci.Options{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := oci.Resolve(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "oci://" + r.Registry + "/" + r.Repository + "@" + desc.Digest.String()
+}
+
+// TestOCIGatePolicyFromOPABuild: the gate reads a bundle `opa build` made,
+// pushed as OPA's bundle downloader reads it (one tar+gzip layer); with
+// --policy-key it requires the bundle's signature in the registry, refusing
+// it unsigned, and the signed bundle's digest is in the decision and in the
+// attestation's lineage.
+func TestOCIGatePolicyFromOPABuild(t *testing.T) {
+	reg := registrytest.StartOLAReg(t)
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "policy"), 0o755)
+	appendTo(t, filepath.Join(src, "policy", "bundled.rego"), "package bundled\n\ndeny contains \"from an opa build bundle\" if true\n")
+	bundle := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	if out, err := exec.Command(testenv.Tool(t, "opa"), "build", "-b", src, "-o", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("opa build: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	appendTo(t, cfg, "{}")
+	cmd := exec.Command(testenv.Tool(t, "oras"), "push", "--plain-http", "--image-spec", "v1.0", "--disable-path-validation",
+		"--config", cfg+":application/vnd.oci.image.config.v1+json",
+		reg.Addr+"/policies/opa:v1", bundle+":application/vnd.oci.image.layer.v1.tar+gzip")
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("oras push: %v\n%s", err, out)
+	}
+	ref := byDigest(t, "oci://"+reg.Addr+"/policies/opa:v1")
+	key, pub := testKey(t)
+
+	r, _ := gateModel(t, "", "--policy", ref, "--policy-key", pub)
+	r.wantCode(t, 2) // unsigned
+	if !strings.Contains(r.stderr, "must be signed") {
+		t.Fatalf("unsigned policy refused without saying why: %s", r.stderr)
+	}
+	runCLI(t, keyEnv(), "sign", "--key", key, ref).wantCode(t, 0)
+	r, out := gateModel(t, "", "--policy", ref, "--policy-key", pub)
+	r.wantCode(t, 1) // the bundle's policy denies
+	doc := readEvidence(t, out)
+	if !strings.Contains(check(t, doc, "policy.bundled.deny").Message, "from an opa build bundle") {
+		t.Fatalf("the bundle's policy did not decide: %+v", doc.Checks)
+	}
+	var d evidence.PromotionDetails
+	if err := doc.DetailsAs(&d); err != nil || len(d.PolicyBundles) != 1 || d.PolicyBundles[0].Path != ref {
+		t.Fatalf("decision records policy bundles %+v (%v)", d.PolicyBundles, err)
 	}
 }

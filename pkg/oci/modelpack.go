@@ -52,8 +52,11 @@ var configSchemaJSON []byte
 // ModelConfig is the ModelPack model config (only the fields mlgate fills).
 type ModelConfig struct {
 	Descriptor struct {
-		Name      string     `json:"name,omitempty"`
-		CreatedAt *time.Time `json:"createdAt,omitempty"`
+		Name        string     `json:"name,omitempty"`
+		Version     string     `json:"version,omitempty"`
+		Licenses    []string   `json:"licenses,omitempty"`
+		Description string     `json:"description,omitempty"`
+		CreatedAt   *time.Time `json:"createdAt,omitempty"`
 	} `json:"descriptor"`
 	Config  map[string]any `json:"config"`
 	ModelFS struct {
@@ -126,11 +129,30 @@ type Pushed struct {
 	Bytes    int64
 }
 
+// Card is what a model card says about the model, for the ModelPack
+// config's descriptor and the manifest's OCI annotations.
+type Card struct {
+	Name, Version, Description string
+	Licenses                   []string
+}
+
+// annotations are the card's OCI image annotations.
+func (c *Card) annotations(into map[string]string) {
+	for k, v := range map[string]string{ocispec.AnnotationTitle: c.Name, ocispec.AnnotationVersion: c.Version,
+		ocispec.AnnotationDescription: c.Description, ocispec.AnnotationLicenses: strings.Join(c.Licenses, " AND ")} {
+		if v != "" {
+			into[k] = v
+		}
+	}
+}
+
 // Push packs a model folder as a ModelPack artifact, one raw layer per file
 // (so each layer digest is the file's SHA-256), streamed from disk, and tags
 // it when the reference has a tag. Files are those a model signature covers:
 // git metadata is left out, symlinks are refused.
-func Push(ctx context.Context, c *Client, dir string) (*Pushed, error) {
+// A card, when given, names the model and gives its version, licences and
+// description.
+func Push(ctx context.Context, c *Client, dir string, card *Card) (*Pushed, error) {
 	m, err := signing.HashModel(ctx, dir, signing.HashOptions{IgnorePaths: signing.DefaultIgnorePaths()})
 	if err != nil {
 		return nil, err
@@ -149,6 +171,13 @@ func Push(ctx context.Context, c *Client, dir string) (*Pushed, error) {
 	var layers []ocispec.Descriptor
 	cfg := ModelConfig{}
 	cfg.Descriptor.Name = m.Name
+	annotations := map[string]string{ocispec.AnnotationTitle: m.Name}
+	if card != nil {
+		// The descriptor keeps the folder's name: the model signature computed
+		// from the layers names the model as signing the folder does.
+		card.annotations(annotations)
+		cfg.Descriptor.Version, cfg.Descriptor.Licenses, cfg.Descriptor.Description = card.Version, card.Licenses, card.Description
+	}
 	cfg.Config = map[string]any{}
 	cfg.ModelFS.Type = "layers"
 	for _, r := range m.Resources {
@@ -173,6 +202,7 @@ func Push(ctx context.Context, c *Client, dir string) (*Pushed, error) {
 	}
 	created := st.ModTime().UTC().Truncate(time.Second)
 	cfg.Descriptor.CreatedAt = &created
+	annotations[ocispec.AnnotationCreated] = created.Format(time.RFC3339)
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
@@ -187,7 +217,7 @@ func Push(ctx context.Context, c *Client, dir string) (*Pushed, error) {
 	mdesc, err := oras.PackManifest(ctx, c.Repo, oras.PackManifestVersion1_1, ModelArtifactType, oras.PackManifestOptions{
 		Layers:              layers,
 		ConfigDescriptor:    &cfgDesc,
-		ManifestAnnotations: map[string]string{ocispec.AnnotationCreated: created.Format(time.RFC3339), ocispec.AnnotationTitle: m.Name},
+		ManifestAnnotations: annotations,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pushing the manifest: %w", err)

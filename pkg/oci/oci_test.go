@@ -90,7 +90,7 @@ func client(t *testing.T, ref string, tr *oci.Transfer) *oci.Client {
 func push(t *testing.T, addr string) (*oci.Client, string, ocispec.Descriptor) {
 	dir := writeModel(t)
 	c := client(t, "oci://"+addr+"/models/tiny:v1", nil)
-	p, err := oci.Push(context.Background(), c, dir)
+	p, err := oci.Push(context.Background(), c, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,10 @@ func TestPushPullRoundTrip(t *testing.T) {
 // TestPullTamperedLayer changes a stored blob in the registry's storage: pull
 // fails naming the file and leaves no partial file.
 func TestPullTamperedLayer(t *testing.T) {
-	reg := registrytest.Start(t)
+	registrytest.Each(t, testPullTamperedLayer)
+}
+
+func testPullTamperedLayer(t *testing.T, reg registrytest.Registry) {
 	c, _, desc := push(t, reg.Addr)
 	m, err := oci.FetchModel(context.Background(), c, desc)
 	if err != nil {
@@ -186,7 +189,7 @@ func TestPullTamperedLayer(t *testing.T) {
 	if weights.MediaType != oci.MediaTypeWeight {
 		t.Fatalf("weights layer has media type %q", weights.MediaType)
 	}
-	blob := reg.Blob(weights.Digest.Encoded())
+	blob := reg.Blob(c.Ref.Repository, weights.Digest.Encoded())
 	if err := os.WriteFile(blob, []byte("WEIGHTS weights weights"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -202,15 +205,19 @@ func TestPullTamperedLayer(t *testing.T) {
 
 // TestSignVerifyInRegistry signs a pushed model and verifies it from the
 // manifest and referrers only, and checks a moved tag and a signature for
-// another digest fail. The distribution registry (v3.1.2) has no referrers
-// API: the signatures live under the referrers tag, as cosign does it.
+// another digest fail, on a registry with the OCI 1.1 referrers API (olareg)
+// and one without (distribution v3.1.2: the signatures live under the
+// referrers tag, as cosign does it).
 func TestSignVerifyInRegistry(t *testing.T) {
-	reg := registrytest.Start(t)
+	registrytest.Each(t, testSignVerifyInRegistry)
+}
+
+func testSignVerifyInRegistry(t *testing.T, reg registrytest.Registry) {
 	ctx := context.Background()
 	addr := reg.Addr
 	dir := writeModel(t)
 	c := client(t, "oci://"+addr+"/models/a:v1", nil)
-	p, err := oci.Push(ctx, c, dir)
+	p, err := oci.Push(ctx, c, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,12 +252,19 @@ func TestSignVerifyInRegistry(t *testing.T) {
 	if _, err := signing.VerifyModel(ctx, pulled, sigs[1].Bundle, trust(t), signing.ModelOptions{}); err != nil {
 		t.Fatalf("the registry's model signature does not verify the pulled folder: %v", err)
 	}
-	// No referrers API here: the signatures are under the referrers tag.
-	if resp, err := http.Get("http://" + addr + "/v2/models/a/referrers/" + p.Manifest.Digest.String()); err != nil || resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("the registry answers the referrers API (%v); this test expects the tag fallback", err)
+	// With the referrers API the registry lists them and no referrers tag
+	// is written; without it, the signatures are under the referrers tag.
+	resp, err := http.Get("http://" + addr + "/v2/models/a/referrers/" + p.Manifest.Digest.String())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := c.Repo.Resolve(ctx, "sha256-"+p.Manifest.Digest.Encoded()); err != nil {
-		t.Fatalf("no referrers tag: %v", err)
+	resp.Body.Close()
+	_, tagErr := c.Repo.Resolve(ctx, "sha256-"+p.Manifest.Digest.Encoded())
+	switch {
+	case reg.Referrers && (resp.StatusCode != http.StatusOK || tagErr == nil):
+		t.Fatalf("%s: referrers API answered %d, referrers tag %v: want the API and no tag", reg.Name, resp.StatusCode, tagErr)
+	case !reg.Referrers && (resp.StatusCode != http.StatusNotFound || tagErr != nil):
+		t.Fatalf("%s: referrers API answered %d, referrers tag %v: want the tag fallback", reg.Name, resp.StatusCode, tagErr)
 	}
 
 	// The tag moves to another (unsigned) model: verifying by tag fails.
@@ -258,7 +272,7 @@ func TestSignVerifyInRegistry(t *testing.T) {
 	if err := os.WriteFile(other, []byte("replaced weights"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p2, err := oci.Push(ctx, c, dir)
+	p2, err := oci.Push(ctx, c, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,10 @@ func NewClient(ref Reference, opts Options) (*Client, error) {
 		return nil, err
 	}
 	repo.PlainHTTP = opts.Insecure || isLoopback(ref.Registry)
+	// Without the referrers API a new referrer rewrites the referrers tag's
+	// index; deleting the old index fails where deletes are off (the
+	// distribution registry's default), so it is left, as cosign leaves it.
+	repo.SkipReferrersGC = true
 	cred := opts.Credentials
 	if cred == nil {
 		getenv := opts.Getenv

@@ -146,8 +146,10 @@ func ParsePromotion(payload []byte) (*PromotionSummary, error) {
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, fmt.Errorf("attestation is not an in-toto statement: %w", err)
 	}
-	if st.Type != StatementType {
-		return nil, fmt.Errorf("attestation is an in-toto statement of type %q; mlgate reads %q (in-toto Statement v1)", st.Type, StatementType)
+	// cosign v2 attest writes Statement v0.1; its subject and predicate have
+	// the same layout as v1's.
+	if st.Type != StatementType && st.Type != StatementTypeV01 {
+		return nil, fmt.Errorf("attestation is an in-toto statement of type %q; mlgate reads %q and %q", st.Type, StatementType, StatementTypeV01)
 	}
 	if st.PredicateType != VSAPredicateType {
 		return nil, fmt.Errorf("attestation has predicate type %q, want %q", st.PredicateType, VSAPredicateType)

@@ -16,6 +16,7 @@ import (
 // The in-toto and model-signing identifiers of a model signature.
 const (
 	StatementType              = "https://in-toto.io/Statement/v1"
+	StatementTypeV01           = "https://in-toto.io/Statement/v0.1"
 	InTotoPayloadType          = "application/vnd.in-toto+json"
 	ModelPredicateType         = "https://model_signing/signature/v1.0"
 	legacyModelPredicate       = "https://model_signing/Digests/v0.1"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,13 +107,20 @@ func TestSignedIgnoreOutsideModelIsDropped(t *testing.T) {
 	}
 }
 
-// TestPromotionOfAnotherStatementVersion: a VSA in an in-toto Statement v0.1
-// is refused for its statement version, not its predicate type.
+// TestPromotionOfAnotherStatementVersion: a VSA in an in-toto Statement
+// v0.1 (what cosign v2 attest writes) is read like v1; any other statement
+// type is refused, naming it.
 func TestPromotionOfAnotherStatementVersion(t *testing.T) {
 	payload := `{"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":"m","digest":{"sha256":"00"}}],
-		"predicateType":"https://slsa.dev/verification_summary/v1","predicate":{}}`
-	_, err := ParsePromotion([]byte(payload))
-	if err == nil || !strings.Contains(err.Error(), "Statement/v0.1") || strings.Contains(err.Error(), "predicate type") {
-		t.Fatalf("err = %v", err)
+		"predicateType":"https://slsa.dev/verification_summary/v1","predicate":{"verificationResult":"PASSED"}}`
+	sum, err := ParsePromotion([]byte(payload))
+	if err != nil || sum.Result != "PASSED" || sum.SubjectDigest != "00" {
+		t.Fatalf("v0.1: %+v, %v", sum, err)
+	}
+	for _, typ := range []string{"https://in-toto.io/Statement/v0.2", "", "https://example.com/Statement/v1"} {
+		_, err := ParsePromotion([]byte(strings.Replace(payload, "https://in-toto.io/Statement/v0.1", typ, 1)))
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", typ)) {
+			t.Fatalf("statement type %q: %v", typ, err)
+		}
 	}
 }

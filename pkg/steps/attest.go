@@ -8,10 +8,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -34,6 +36,10 @@ type AttestRequest struct {
 	IgnorePaths   []string
 	AllowSymlinks bool
 	Workers       int
+	// Registry reaches a model named oci://REGISTRY/REPO@sha256:... (a
+	// ModelPack model bound to the decision by its layer digests); its
+	// attestation is stored there as a referrer, not in Bundle.
+	Registry oci.Options
 	// Lineage: the datasets, metrics and policies (files or folders), and
 	// the code commit (default: the GitHub context's).
 	Datasets, Metrics, Policies []string
@@ -54,15 +60,21 @@ func DefaultAttestation(model string) string {
 func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	ctx = r.Run.context(ctx)
 	started := r.now()
-	dir, err := IsDir(r.Model)
-	if err != nil {
-		return nil, err
+	remote := oci.IsReference(r.Model)
+	if remote && r.Bundle != "" {
+		return nil, fmt.Errorf("bundle %s: a registry model's attestation is stored in the registry, as a referrer", r.Bundle)
 	}
-	if r.Bundle == "" {
-		r.Bundle = DefaultAttestation(r.Model)
-	}
-	if dir && signing.BundleInside(r.Model, r.Bundle) != "" {
-		return nil, fmt.Errorf("the attestation bundle %s lies inside the model %s: write the attestation outside the model it attests", r.Bundle, r.Model)
+	if !remote {
+		dir, err := IsDir(r.Model)
+		if err != nil {
+			return nil, err
+		}
+		if r.Bundle == "" {
+			r.Bundle = DefaultAttestation(r.Model)
+		}
+		if dir && signing.BundleInside(r.Model, r.Bundle) != "" {
+			return nil, fmt.Errorf("the attestation bundle %s lies inside the model %s: write the attestation outside the model it attests", r.Bundle, r.Model)
+		}
 	}
 	decision, decisionDigest, err := evidence.ReadDigest(r.Decision)
 	if err != nil {
@@ -72,7 +84,19 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	subject, err := r.bindDecision(ctx, decision)
+	var (
+		subject  *evidence.Subject
+		resource string
+		write    Sink
+		stored   = "bundle " + r.Bundle
+	)
+	if remote {
+		subject, resource, write, err = r.bindRegistry(ctx, decision)
+		stored = "stored in the registry as a referrer"
+	} else {
+		subject, err = r.bindDecision(ctx, decision)
+		resource, write = cmp.Or(r.ResourceURI, ArtifactURI(r.GitHub, r.Model)), sinkOr(r.WriteBundle, "bundle", r.Bundle)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +104,6 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	resource := cmp.Or(r.ResourceURI, ArtifactURI(r.GitHub, r.Model))
 	digest, err := hex.DecodeString(subject.Digest["sha256"])
 	if err != nil {
 		return nil, err
@@ -101,17 +124,17 @@ func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sinkOr(r.WriteBundle, "bundle", r.Bundle)(signed.Bundle); err != nil {
+	if err := write(signed.Bundle); err != nil {
 		return nil, err
 	}
 	doc := r.start(evidence.KindAttestation, *subject, started)
 	doc.Add(evidence.Check{ID: "attestation", Title: "Promotion attestation", Status: evidence.StatusPass,
-		Message: fmt.Sprintf("attested that %s passed the gate (%s), signed by %s", subject.Name, decision.Summary, SignerName(signed.Signer))})
+		Message: fmt.Sprintf("attested that %s passed the gate (%s), signed by %s, %s", subject.Name, decision.Summary, SignerName(signed.Signer), stored)})
 	doc.Details = evidence.SignatureDetails{
 		Format: "in-toto/dsse", Bundle: r.Bundle, Digest: subject.Digest,
 		Signer: &signed.Signer, Tlog: signed.Tlog, PredicateType: signing.VSAPredicateType,
 	}
-	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, bundle %s", signing.ResultPassed, subject.Name, r.Bundle)
+	doc.Summary = fmt.Sprintf("promotion attestation (%s) for %s, %s", signing.ResultPassed, subject.Name, stored)
 	return r.finish(doc), nil
 }
 
@@ -133,11 +156,17 @@ func (r AttestRequest) Lineage(ctx context.Context, pd *evidence.PromotionDetail
 		into  *[]signing.Ref
 	}{{r.Datasets, &lineage.Datasets}, {r.Metrics, &lineage.Metrics}, {r.Policies, &lineage.Policies}} {
 		for _, p := range group.paths {
-			refs, err := fileRefs(ctx, p)
+			refs, err := lineageRefs(ctx, p)
 			if err != nil {
 				return lineage, nil, err
 			}
 			*group.into = append(*group.into, refs...)
+		}
+	}
+	// Policies the gate read from a registry, by reference and digest.
+	for _, b := range pd.PolicyBundles {
+		if !slices.ContainsFunc(lineage.Policies, func(p signing.Ref) bool { return p.URI == b.Path }) {
+			lineage.Policies = append(lineage.Policies, signing.Ref{URI: b.Path, Digest: b.Digest})
 		}
 	}
 	lineage.Evidence = pd.Evidence
@@ -233,6 +262,23 @@ func ArtifactURI(gh *actions.Context, path string) string {
 		}
 	}
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// lineageRefs records an oci://...@sha256: reference by its digest (without
+// fetching it), or a file or folder as fileRefs does.
+func lineageRefs(ctx context.Context, path string) ([]signing.Ref, error) {
+	if !oci.IsReference(path) {
+		return fileRefs(ctx, path)
+	}
+	ref, err := oci.ParseReference(path)
+	if err != nil {
+		return nil, fmt.Errorf("lineage input %s: %w", path, err)
+	}
+	d, err := ref.Digest()
+	if err != nil {
+		return nil, fmt.Errorf("lineage input %s: name it by digest (@sha256:...), a tag can move", path)
+	}
+	return []signing.Ref{{URI: path, Digest: map[string]string{string(d.Algorithm()): d.Encoded()}}}, nil
 }
 
 // fileRefs records a file, or every file under a folder, with its sha256.
