@@ -3,7 +3,6 @@ module github.com/mlgate/mlgate
 go 1.26.0
 
 require (
-	cloud.google.com/go/storage v1.69.0
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.14.1
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.2
@@ -36,7 +35,10 @@ require (
 	oras.land/oras-go/v2 v2.7.0
 )
 
-require go.yaml.in/yaml/v3 v3.0.6 // indirect
+require (
+	cloud.google.com/go/storage v1.69.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+)
 
 require (
 	al.essio.dev/pkg/shellescape v1.6.0 // indirect
@@ -53,7 +55,7 @@ require (
 	github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1 // indirect
 	gocloud.dev v0.49.0
 	golang.org/x/oauth2 v0.37.0
-	google.golang.org/api v0.308.0
+	google.golang.org/api v0.308.0 // indirect
 )
 
 require (
