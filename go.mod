@@ -3,7 +3,6 @@ module github.com/mlgate/mlgate
 go 1.26.0
 
 require (
-	cloud.google.com/go/storage v1.69.0
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.14.1
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.2
@@ -42,6 +41,7 @@ require (
 )
 
 require (
+	cloud.google.com/go/storage v1.69.0 // indirect
 	github.com/bits-and-blooms/bitset v1.24.4 // indirect
 	github.com/golang/snappy v1.0.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
@@ -69,7 +69,7 @@ require (
 	github.com/AzureAD/microsoft-authentication-library-for-go v1.10.1 // indirect
 	gocloud.dev v0.49.0
 	golang.org/x/oauth2 v0.37.0
-	google.golang.org/api v0.308.0
+	google.golang.org/api v0.308.0 // indirect
 )
 
 require (

@@ -10,18 +10,15 @@ import (
 	"gocloud.dev/gcerrors"
 )
 
-// cloud is a bucket of S3, GCS or Azure through gocloud.dev/blob; the three
-// differ only in how a version is read and how a read is pinned to it.
+// cloud is a bucket of S3 or Azure through gocloud.dev/blob; the two differ
+// only in how a read is pinned to a version. GCS has its own client (gcs.go).
 type cloud struct {
 	b *blob.Bucket
 	// versionOf returns the version of an object from its attributes.
 	versionOf func(*blob.Attributes) string
 	// pin makes a read conditional on version (a BeforeRead hook).
-	pin func(version string) func(as func(any) bool) error
-	// served, when set, reports whether a reader returned version, for
-	// servers that may ignore the condition.
-	served func(r *blob.Reader, version string) bool
-	creds  string
+	pin   func(version string) func(as func(any) bool) error
+	creds string
 }
 
 func (c *cloud) stat(ctx context.Context, key string) (int64, string, error) {
@@ -41,9 +38,6 @@ func (c *cloud) read(ctx context.Context, key, version string, off int64, dst []
 		return err
 	}
 	defer r.Close()
-	if c.served != nil && !c.served(r, version) {
-		return errChanged
-	}
 	_, err = io.ReadFull(r, dst)
 	return err
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 
-	"cloud.google.com/go/storage"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
@@ -15,13 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"gocloud.dev/blob"
 	"gocloud.dev/blob/azureblob"
-	"gocloud.dev/blob/gcsblob"
 	"gocloud.dev/blob/s3blob"
-	"gocloud.dev/gcp"
-	"golang.org/x/oauth2/google"
-	"google.golang.org/api/option"
 )
 
 // openS3 opens an S3 bucket with the AWS SDK's default chain (environment,
@@ -71,68 +64,6 @@ func openS3(ctx context.Context, bucket string, opts Options) (backend, error) {
 			return nil
 		}
 	}}, nil
-}
-
-// openGCS opens a GCS bucket with Google's application-default credentials
-// (GOOGLE_APPLICATION_CREDENTIALS, including workload identity federation
-// configs written by google-github-actions/auth, gcloud's, or the metadata
-// server), or the emulator of STORAGE_EMULATOR_HOST.
-func openGCS(ctx context.Context, bucket string, opts Options) (backend, error) {
-	var (
-		b     *blob.Bucket
-		err   error
-		creds string
-	)
-	switch {
-	case os.Getenv("STORAGE_EMULATOR_HOST") != "":
-		creds = "the emulator at STORAGE_EMULATOR_HOST (no credentials)"
-		b, err = gcsblob.OpenBucket(ctx, &gcp.HTTPClient{}, bucket, nil)
-	case opts.Anonymous:
-		creds = "no credentials (anonymous access)"
-		var c *storage.Client
-		if c, err = storage.NewClient(ctx, option.WithoutAuthentication()); err == nil {
-			b, err = gcsblob.OpenBucket(ctx, nil, bucket, &gcsblob.Options{Client: c})
-		}
-	default:
-		creds = "Google application-default credentials"
-		if f := os.Getenv("GOOGLE_APPLICATION_CREDENTIALS"); f != "" {
-			creds += " from GOOGLE_APPLICATION_CREDENTIALS (" + f + ")"
-		}
-		var gc *google.Credentials
-		gc, err = google.FindDefaultCredentials(ctx, storage.ScopeReadOnly)
-		if err != nil {
-			return nil, fmt.Errorf("gs://%s: no %s: %w", bucket, creds, err)
-		}
-		var hc *gcp.HTTPClient
-		if hc, err = gcp.NewHTTPClient(gcp.DefaultTransport(), gc.TokenSource); err == nil {
-			b, err = gcsblob.OpenBucket(ctx, hc, bucket, nil)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("gs://%s: %w", bucket, err)
-	}
-	return &cloud{b: b, creds: creds,
-		served: func(r *blob.Reader, v string) bool {
-			var sr *storage.Reader
-			return !r.As(&sr) || strconv.FormatInt(sr.Attrs.Generation, 10) == v
-		},
-		versionOf: func(a *blob.Attributes) string {
-			var oa storage.ObjectAttrs
-			if a.As(&oa) {
-				return strconv.FormatInt(oa.Generation, 10)
-			}
-			return ""
-		},
-		pin: func(v string) func(func(any) bool) error {
-			gen, err := strconv.ParseInt(v, 10, 64)
-			return func(as func(any) bool) error {
-				var oh **storage.ObjectHandle
-				if err == nil && as(&oh) {
-					*oh = (*oh).If(storage.Conditions{GenerationMatch: gen})
-				}
-				return nil
-			}
-		}}, nil
 }
 
 // openAzure opens an Azure Blob container with, in this order, a connection

@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"google.golang.org/api/googleapi"
 )
 
 // statusError is an HTTP status from the web backend.
@@ -24,7 +23,6 @@ func (e *statusError) Error() string { return e.msg }
 // httpStatus digs the HTTP status out of any of the SDKs' errors, 0 if none.
 func httpStatus(err error) int {
 	var aws interface{ HTTPStatusCode() int }
-	var g *googleapi.Error
 	var az *azcore.ResponseError
 	var se *statusError
 	switch {
@@ -32,8 +30,6 @@ func httpStatus(err error) int {
 		return se.code
 	case errors.As(err, &az):
 		return az.StatusCode
-	case errors.As(err, &g):
-		return g.Code
 	case errors.As(err, &aws):
 		return aws.HTTPStatusCode()
 	}
