@@ -40,6 +40,9 @@ type Options struct {
 	// VerifyAll decodes every page of every column, so that corruption is
 	// found even in columns no undecided check reads.
 	VerifyAll bool
+	// Shard, when set, validates one shard of the dataset (see
+	// evidence.ValidationShard); MergeShards combines the shards' results.
+	Shard *evidence.Shard
 	// keyHash replaces the key hash; tests use it to force collisions.
 	keyHash func(parquet.Value) uint64
 }
@@ -66,6 +69,12 @@ type run struct {
 	// err is the first error met while registering checks (a page index
 	// that crashed the decoder).
 	err error
+	// owned[file][rowGroup] says whether a row group is in the shard (nil:
+	// no shard, all are).
+	owned [][]bool
+	// parts are the checks whose outcome is counted over the data, in the
+	// order they are rendered: what a shard hands to a merge.
+	parts []part
 }
 
 // Run validates the dataset formed by files. A *parquetx.CorruptError (or
@@ -78,6 +87,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 		r.pending[i] = map[int]map[string][]valueCheck{}
 		r.keyCols[i] = map[string][]*keyCheck{}
 	}
+	r.owned = shardRowGroups(files, opts.Shard)
 	var rows int64
 	for _, f := range files {
 		rows += f.NumRows
@@ -94,11 +104,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	if r.err != nil {
 		return nil, r.err
 	}
-	for _, key := range p.contract.Dataset.Unique {
-		id := "dataset.unique." + strings.Join(key.Value, ",")
-		info := newInfo(id, "", severityOf(key.Severity, ""), mostlyOf(key.Mostly, 0), r.source(key.Pos), map[string]any{"unique": key.Value})
-		later = append(later, r.addKey(info, key.Value))
-	}
+	later = append(later, r.datasetKeys()...)
 	if err := r.scan(ctx, false); err != nil {
 		return nil, err
 	}
@@ -121,7 +127,22 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	for _, f := range later {
 		r.emit(f())
 	}
-	return &Result{Checks: r.out, Details: evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}}, nil
+	res := &Result{Checks: r.out, Details: evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}}
+	if opts.Shard != nil {
+		res.Details.Shard = r.shardState()
+	}
+	return res, nil
+}
+
+// datasetKeys registers the dataset's uniqueness checks.
+func (r *run) datasetKeys() []func() evidence.Check {
+	var out []func() evidence.Check
+	for _, key := range r.plan.contract.Dataset.Unique {
+		id := "dataset.unique." + strings.Join(key.Value, ",")
+		info := newInfo(id, "", severityOf(key.Severity, ""), mostlyOf(key.Mostly, 0), r.source(key.Pos), map[string]any{"unique": key.Value})
+		out = append(out, r.addKey(info, key.Value))
+	}
+	return out
 }
 
 func (r *run) emit(c evidence.Check) {
@@ -227,13 +248,16 @@ func (r *run) columnChecks(col *Column) []func() evidence.Check {
 	}
 	for _, vc := range checks {
 		r.register(vc, usable)
-		out = append(out, func() evidence.Check {
+		render := func() evidence.Check {
 			c := vc.info().evidenceCheck(vc.message())
 			if o, ok := vc.(interface{ observed() any }); ok {
 				c.Observed = o.observed()
 			}
 			return c
-		})
+		}
+		bc, _ := vc.(*boundCheck)
+		r.parts = append(r.parts, part{info: vc.info(), bound: bc, render: render})
+		out = append(out, render)
 	}
 	if rule := col.Unique; rule != nil && rule.Value {
 		out = append(out, r.addKey(info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}), []string{col.Name}))
@@ -268,6 +292,9 @@ func (r *run) register(vc valueCheck, usable []*parquetx.Column) {
 			continue
 		}
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
+			if !r.inShard(i, rg) {
+				continue
+			}
 			st, err := f.Stats(rg, fc)
 			if err != nil {
 				if r.err == nil {
@@ -315,10 +342,16 @@ func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats) (failur
 // addKey registers a uniqueness check over key columns.
 func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
 	k := newKeyCheck(info, cols)
+	if r.opts.Shard != nil {
+		k.shard = r.opts.Shard
+		k.hashOf = k.stableHash
+	}
 	if r.opts.keyHash != nil {
 		k.hashOf = r.opts.keyHash
 	}
 	r.keys = append(r.keys, k)
+	render := func() evidence.Check { return k.evidenceCheck(k.message()) }
+	r.parts = append(r.parts, part{info: k.checkInfo, render: render})
 	for i, f := range r.files {
 		for _, name := range cols {
 			fc := f.Schema.Lookup(name)
@@ -328,17 +361,17 @@ func (r *run) addKey(info *checkInfo, cols []string) func() evidence.Check {
 					what = "not a single-valued column"
 				}
 				k.broken = fmt.Sprintf("cannot check uniqueness: %s is %s in %s", name, what, f.Path)
-				return func() evidence.Check { return k.evidenceCheck(k.message()) }
+				return render
 			}
 		}
 		for _, name := range cols {
 			r.keyCols[i][name] = append(r.keyCols[i][name], k)
 		}
 	}
-	if r.opts.keyHash == nil {
+	if r.opts.keyHash == nil && k.shard == nil {
 		k.useBitmap(r.files)
 	}
-	return func() evidence.Check { return k.evidenceCheck(k.message()) }
+	return render
 }
 
 // scan reads the chunks still pending (pass 1) or the key columns again to
@@ -376,7 +409,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 		}
 		fileIdx := i
 		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, r.opts.Scan, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
-			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2}
+			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2 && r.inShard(fileIdx, c.RowGroup)}
 			if !pass2 {
 				v.checks = r.pending[fileIdx][c.RowGroup][c.Column.Path]
 				v.state = make([]chunkState, len(v.checks))
