@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -111,19 +113,22 @@ func (o *Object) Prefetch(off, n int64) {
 	sort.Slice(o.prefetch, func(i, j int) bool { return o.prefetch[i][0] < o.prefetch[j][0] })
 }
 
-// span returns the announced range holding off, if any.
-func (o *Object) span(off int64) (start, end int64, ok bool) {
+// span returns the end of the announced range holding off, if any.
+func (o *Object) span(off int64) (end int64, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, r := range o.prefetch {
 		if r[0] <= off && off < r[1] {
-			return r[0], r[1], true
+			end, ok = max(end, r[1]), true
 		}
 	}
-	return 0, 0, false
+	return end, ok
 }
 
-// ReadAt implements io.ReaderAt.
+// ReadAt implements io.ReaderAt. Bytes already fetched (the tail, cached
+// blocks) are never fetched again: a miss reads up to the next cached byte
+// only, so a file of tiny pages, whose header reads overlap, costs at most
+// its size.
 func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("%s: negative offset", o.URL)
@@ -139,19 +144,30 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	for done < len(want) {
 		at := off + int64(done)
 		rest := want[done:]
-		switch {
-		case at >= o.tailOff:
+		if at >= o.tailOff {
 			done += copy(rest, o.tail[at-o.tailOff:])
 			continue
 		}
-		// Never read into the tail: it is at hand.
-		limit := min(int64(len(rest)), o.tailOff-at)
-		if n := o.s.cache.get(o, at, rest[:limit]); n > 0 {
+		if n := o.s.cache.get(o, at, rest); n > 0 {
 			done += n
 			continue
 		}
-		start, end, ok := o.span(at)
+		// Never read into the tail or a cached block: they are at hand.
+		stop := min(o.tailOff, o.s.cache.next(o, at))
+		limit := min(int64(len(rest)), stop-at)
+		end, ok := o.span(at)
 		if !ok || limit >= o.s.opts.BlockSize {
+			// Exactly what is asked; small reads are kept, as page
+			// headers are read again by a later scan.
+			if limit < o.s.opts.BlockSize {
+				block := make([]byte, limit)
+				if err := o.fetch(at, block); err != nil {
+					return done, err
+				}
+				o.s.cache.put(o, at, block)
+				done += copy(rest, block)
+				continue
+			}
 			if err := o.fetch(at, rest[:limit]); err != nil {
 				return done, err
 			}
@@ -159,9 +175,7 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 			continue
 		}
 		// A block from at, within the announced range.
-		_ = start
-		bl := min(o.s.opts.BlockSize, end-at, o.tailOff-at)
-		bl = max(bl, limit)
+		bl := max(min(o.s.opts.BlockSize, end-at, stop-at), limit)
 		block := make([]byte, bl)
 		if err := o.fetch(at, block); err != nil {
 			return done, err
@@ -220,13 +234,18 @@ func (s *Store) retry(ctx context.Context, op func() error) error {
 	}
 }
 
-// blockCache keeps the most recent coalesced blocks of every object of a
-// Store, so memory is bounded by CacheBlocks × BlockSize whatever the
-// number of files.
+// blockCache keeps the most recently fetched blocks of every object of a
+// Store, so memory is bounded by max bytes whatever the number of files;
+// the budget is in bytes, so that many tiny blocks (page headers) do not
+// evict each other.
 type blockCache struct {
-	mu     sync.Mutex
-	max    int
-	blocks []cached // most recent last
+	mu    sync.Mutex
+	max   int64
+	bytes int64
+	// blocks[o] is sorted by offset and never overlaps: a block is fetched
+	// only up to the next cached one.
+	blocks map[*Object][]cached
+	order  []cached // oldest first
 }
 
 type cached struct {
@@ -235,25 +254,61 @@ type cached struct {
 	data []byte
 }
 
+// find returns the index of the first block of o ending after off.
+func (c *blockCache) find(o *Object, off int64) int {
+	bs := c.blocks[o]
+	return sort.Search(len(bs), func(i int) bool { return bs[i].off+int64(len(bs[i].data)) > off })
+}
+
 // get copies what a cached block holds from off into p.
 func (c *blockCache) get(o *Object, off int64, p []byte) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i := len(c.blocks) - 1; i >= 0; i-- {
-		b := c.blocks[i]
-		if b.o == o && b.off <= off && off < b.off+int64(len(b.data)) {
-			c.blocks = append(append(c.blocks[:i:i], c.blocks[i+1:]...), b)
-			return copy(p, b.data[off-b.off:])
-		}
+	bs := c.blocks[o]
+	if i := c.find(o, off); i < len(bs) && bs[i].off <= off {
+		return copy(p, bs[i].data[off-bs[i].off:])
 	}
 	return 0
+}
+
+// next is the offset of the first cached byte of o after off (MaxInt64
+// when none).
+func (c *blockCache) next(o *Object, off int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	bs := c.blocks[o]
+	if i := c.find(o, off); i < len(bs) {
+		return bs[i].off
+	}
+	return math.MaxInt64
 }
 
 func (c *blockCache) put(o *Object, off int64, data []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.blocks) >= c.max {
-		c.blocks = append(c.blocks[:0:0], c.blocks[1:]...)
+	if c.blocks == nil {
+		c.blocks = map[*Object][]cached{}
 	}
-	c.blocks = append(c.blocks, cached{o, off, data})
+	bs := c.blocks[o]
+	i := c.find(o, off)
+	if i < len(bs) && bs[i].off <= off {
+		return // fetched meanwhile by another reader
+	}
+	b := cached{o, off, data}
+	c.blocks[o] = slices.Insert(bs, i, b)
+	c.order = append(c.order, b)
+	c.bytes += int64(len(data))
+	for c.bytes > c.max && len(c.order) > 1 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.bytes -= int64(len(old.data))
+		obs := c.blocks[old.o]
+		j := c.find(old.o, old.off)
+		if j < len(obs) && obs[j].off == old.off {
+			c.blocks[old.o] = slices.Delete(obs, j, j+1)
+		}
+		if len(c.blocks[old.o]) == 0 {
+			delete(c.blocks, old.o)
+		}
+	}
 }
