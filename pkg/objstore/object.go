@@ -126,9 +126,10 @@ func (o *Object) span(off int64) (end int64, ok bool) {
 }
 
 // ReadAt implements io.ReaderAt. Bytes already fetched (the tail, cached
-// blocks) are never fetched again: a miss reads up to the next cached byte
-// only, so a file of tiny pages, whose header reads overlap, costs at most
-// its size.
+// blocks) are never fetched again, nor are bytes another reader is
+// fetching: a miss reserves the range up to the next cached or reserved
+// byte, so a file of tiny pages, whose header reads overlap, costs at most
+// its size even when its chunks are read in parallel.
 func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("%s: negative offset", o.URL)
@@ -148,40 +149,43 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 			done += copy(rest, o.tail[at-o.tailOff:])
 			continue
 		}
-		if n := o.s.cache.get(o, at, rest); n > 0 {
+		// Never read into the tail or a cached block: they are at hand.
+		n, wait, stop := o.s.cache.get(o, at, rest)
+		if n > 0 {
 			done += n
 			continue
 		}
-		// Never read into the tail or a cached block: they are at hand.
-		stop := min(o.tailOff, o.s.cache.next(o, at))
+		if wait != nil {
+			<-wait // another reader is fetching it
+			continue
+		}
+		stop = min(stop, o.tailOff)
 		limit := min(int64(len(rest)), stop-at)
-		end, ok := o.span(at)
-		if !ok || limit >= o.s.opts.BlockSize {
-			// Exactly what is asked; small reads are kept, as page
-			// headers are read again by a later scan.
-			if limit < o.s.opts.BlockSize {
-				block := make([]byte, limit)
-				if err := o.fetch(at, block); err != nil {
-					return done, err
-				}
-				o.s.cache.put(o, at, block)
-				done += copy(rest, block)
-				continue
-			}
+		end, inSpan := o.span(at)
+		if limit >= o.s.opts.BlockSize {
+			// Large reads go straight to the caller, uncached.
 			if err := o.fetch(at, rest[:limit]); err != nil {
 				return done, err
 			}
 			done += int(limit)
 			continue
 		}
-		// A block from at, within the announced range.
-		bl := max(min(o.s.opts.BlockSize, end-at, stop-at), limit)
-		block := make([]byte, bl)
-		if err := o.fetch(at, block); err != nil {
+		// Small reads are kept (page headers are read again by a later
+		// scan); inside an announced range, a whole block is read.
+		bl := limit
+		if inSpan {
+			bl = max(min(o.s.opts.BlockSize, end-at, stop-at), limit)
+		}
+		b := o.s.cache.reserve(o, at, bl)
+		if b == nil {
+			continue // reserved by another reader meanwhile
+		}
+		err := o.fetch(at, b.data)
+		o.s.cache.fill(b, err == nil)
+		if err != nil {
 			return done, err
 		}
-		o.s.cache.put(o, at, block)
-		done += copy(rest[:limit], block)
+		done += copy(rest[:limit], b.data)
 	}
 	if len(want) < len(p) {
 		return done, io.EOF
@@ -237,21 +241,24 @@ func (s *Store) retry(ctx context.Context, op func() error) error {
 // blockCache keeps the most recently fetched blocks of every object of a
 // Store, so memory is bounded by max bytes whatever the number of files;
 // the budget is in bytes, so that many tiny blocks (page headers) do not
-// evict each other.
+// evict each other. A block is reserved before it is fetched, so readers
+// of the same bytes wait for one request instead of sending their own.
 type blockCache struct {
 	mu    sync.Mutex
 	max   int64
 	bytes int64
 	// blocks[o] is sorted by offset and never overlaps: a block is fetched
-	// only up to the next cached one.
-	blocks map[*Object][]cached
-	order  []cached // oldest first
+	// only up to the next cached or reserved one.
+	blocks map[*Object][]*cached
+	order  []*cached // oldest first
 }
 
 type cached struct {
-	o    *Object
-	off  int64
-	data []byte
+	o     *Object
+	off   int64
+	data  []byte
+	ready chan struct{} // closed once data is fetched (or failed)
+	ok    bool
 }
 
 // find returns the index of the first block of o ending after off.
@@ -260,55 +267,75 @@ func (c *blockCache) find(o *Object, off int64) int {
 	return sort.Search(len(bs), func(i int) bool { return bs[i].off+int64(len(bs[i].data)) > off })
 }
 
-// get copies what a cached block holds from off into p.
-func (c *blockCache) get(o *Object, off int64, p []byte) int {
+// get copies what a cached block holds from off into p. Otherwise it
+// returns the channel to wait on when the block is being fetched, or where
+// the next block of o begins (MaxInt64 when none).
+func (c *blockCache) get(o *Object, off int64, p []byte) (n int, wait <-chan struct{}, next int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	bs := c.blocks[o]
-	if i := c.find(o, off); i < len(bs) && bs[i].off <= off {
-		return copy(p, bs[i].data[off-bs[i].off:])
+	i := c.find(o, off)
+	if i == len(bs) {
+		return 0, nil, math.MaxInt64
 	}
-	return 0
+	b := bs[i]
+	if b.off > off {
+		return 0, nil, b.off
+	}
+	select {
+	case <-b.ready:
+		return copy(p, b.data[off-b.off:]), nil, 0
+	default:
+		return 0, b.ready, 0
+	}
 }
 
-// next is the offset of the first cached byte of o after off (MaxInt64
-// when none).
-func (c *blockCache) next(o *Object, off int64) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	bs := c.blocks[o]
-	if i := c.find(o, off); i < len(bs) {
-		return bs[i].off
-	}
-	return math.MaxInt64
-}
-
-func (c *blockCache) put(o *Object, off int64, data []byte) {
+// reserve adds a block of n bytes at off, to be fetched and then filled;
+// nil when another reader reserved bytes at off first.
+func (c *blockCache) reserve(o *Object, off, n int64) *cached {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.blocks == nil {
-		c.blocks = map[*Object][]cached{}
+		c.blocks = map[*Object][]*cached{}
 	}
 	bs := c.blocks[o]
 	i := c.find(o, off)
-	if i < len(bs) && bs[i].off <= off {
-		return // fetched meanwhile by another reader
+	if i < len(bs) && bs[i].off < off+n {
+		return nil
 	}
-	b := cached{o, off, data}
+	b := &cached{o: o, off: off, data: make([]byte, n), ready: make(chan struct{})}
 	c.blocks[o] = slices.Insert(bs, i, b)
 	c.order = append(c.order, b)
-	c.bytes += int64(len(data))
+	c.bytes += n
 	for c.bytes > c.max && len(c.order) > 1 {
-		old := c.order[0]
+		c.drop(c.order[0])
 		c.order = c.order[1:]
-		c.bytes -= int64(len(old.data))
-		obs := c.blocks[old.o]
-		j := c.find(old.o, old.off)
-		if j < len(obs) && obs[j].off == old.off {
-			c.blocks[old.o] = slices.Delete(obs, j, j+1)
-		}
-		if len(c.blocks[old.o]) == 0 {
-			delete(c.blocks, old.o)
-		}
+	}
+	return b
+}
+
+// fill marks a reserved block fetched, or drops it when the fetch failed.
+func (c *blockCache) fill(b *cached, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b.ok = ok
+	if !ok {
+		c.drop(b)
+		c.order = slices.DeleteFunc(c.order, func(x *cached) bool { return x == b })
+	}
+	close(b.ready)
+}
+
+// drop removes b from its object's blocks.
+func (c *blockCache) drop(b *cached) {
+	bs := c.blocks[b.o]
+	if j := slices.Index(bs, b); j >= 0 {
+		c.bytes -= int64(len(b.data))
+		bs = slices.Delete(bs, j, j+1)
+	}
+	if len(bs) == 0 {
+		delete(c.blocks, b.o)
+	} else {
+		c.blocks[b.o] = bs
 	}
 }
