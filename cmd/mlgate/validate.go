@@ -1,8 +1,11 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/spf13/cobra"
 
+	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -10,6 +13,7 @@ type validateOptions struct {
 	Contract  string
 	Digest    bool
 	VerifyAll bool
+	Shard     string
 	output    outputOptions
 	scan      scanOptions
 }
@@ -50,15 +54,71 @@ Exit status: 0 pass or warn, 1 a check failed, 2 the data or contract could not 
 	cmd.Flags().StringVarP(&o.Contract, "contract", "c", "", "the data contract (YAML) to validate against (required)")
 	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record each file's sha256 in the evidence (reads every byte)")
 	cmd.Flags().BoolVar(&o.VerifyAll, "verify-all", false, "decode every page of every column to verify checksums and counts, even where metadata decides every check")
+	cmd.Flags().StringVar(&o.Shard, "shard", "", "validate only shard `I/N` (0 <= I < N); 'mlgate validate merge' combines the shards' evidence")
 	_ = cmd.MarkFlagRequired("contract")
 	o.output.AddFlags(cmd)
 	o.scan.AddFlags(cmd)
+	cmd.AddCommand(newValidateMergeCmd(e))
+	return cmd
+}
+
+func newValidateMergeCmd(e *env) *cobra.Command {
+	var (
+		contractPath string
+		output       outputOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "merge --contract FILE [--out FILE] SHARDS...",
+		Short: "Merge the evidence of every shard of a sharded validation",
+		Long: `Merge decides the contract over the whole dataset from the evidence of its shards
+(validate --shard I/N): the same checks, counts and examples as one run over all
+the data. Value checks are counted over each shard's row groups; uniqueness over
+the keys each shard owns by hash, so duplicates across shards are found exactly.
+Evidence of another contract, other files or another shard count, a shard given
+twice and a missing shard are refused.`,
+		Example: `  # The last job of a sharded matrix
+  mlgate validate merge --contract contract.yaml --out validation.json 'shards/*.json'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := output.validate(); err != nil {
+				return err
+			}
+			paths, err := (*steps.Remote)(nil).Files(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			p := e.plan()
+			p.Input("--contract", contractPath)
+			p.Input("shard evidence", paths...)
+			output.planAs(p, "--out")
+			if err := p.Check(); err != nil {
+				return err
+			}
+			doc, err := steps.ValidateMerge(cmd.Context(), steps.ValidateMergeRequest{Run: e.run(), Contract: contractPath, Shards: paths})
+			if err != nil {
+				return err
+			}
+			details, _ := evidence.DetailsOf[evidence.ValidationDetails](doc)
+			return e.emit(doc, output, map[string]string{"rows": strconv.FormatInt(details.Rows, 10)})
+		},
+	}
+	cmd.Flags().StringVarP(&contractPath, "contract", "c", "", "the data contract (YAML) the shards were validated against (required)")
+	_ = cmd.MarkFlagRequired("contract")
+	output.AddFlags(cmd)
 	return cmd
 }
 
 func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	if err := o.output.validate(); err != nil {
 		return err
+	}
+	sh, err := steps.ParseShard(o.Shard)
+	if err != nil {
+		return err
+	}
+	var shard *evidence.Shard
+	if sh != nil {
+		shard = &evidence.Shard{Index: sh.Index, Count: sh.Count}
 	}
 	remote := o.scan.remote()
 	defer remote.Close()
@@ -79,7 +139,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 		return err
 	}
 	doc, err := steps.Validate(cmd.Context(), steps.ValidateRequest{Run: e.runWith(remote), Contract: o.Contract, Data: paths,
-		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Hint: pageLimitHint, AsOf: tableOpts.AsOf})
+		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Shard: shard, Hint: pageLimitHint, AsOf: tableOpts.AsOf})
 	if err != nil {
 		return err
 	}

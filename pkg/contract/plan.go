@@ -129,6 +129,9 @@ type Options struct {
 	// lakehouse table's metadata (Delta log, Iceberg manifest): the first
 	// tier, tried before the file's footer. It proves passes only.
 	TableStats func(file int, col *parquetx.Column) (parquetx.ChunkStats, bool)
+	// Shard, when set, validates one shard of the dataset (see
+	// evidence.ValidationShard); MergeShards combines the shards' results.
+	Shard *evidence.Shard
 	// keyHash replaces the key hash; tests use it to force collisions.
 	keyHash func(parquet.Value) uint64
 }
@@ -159,6 +162,12 @@ type run struct {
 	// err is the first error met while registering checks (a page index
 	// that crashed the decoder).
 	err error
+	// owned[file][rowGroup] says whether a row group is in the shard (nil:
+	// no shard, all are).
+	owned [][]bool
+	// parts are the checks whose outcome is counted over the data, in the
+	// order they are rendered: what a shard hands to a merge.
+	parts []part
 }
 
 // Run validates the dataset formed by files. A *parquetx.CorruptError (or
@@ -174,6 +183,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 		r.pending[i] = map[int]map[string][]valueCheck{}
 		r.keyCols[i] = map[string][]*keyRun{}
 	}
+	r.owned = shardRowGroups(files, opts.Shard)
 	var rows int64
 	for _, f := range files {
 		rows += f.NumRows
@@ -218,13 +228,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	if err := r.attachKeys(ctx, r.out, p.contract.Dataset.Keys); err != nil {
 		return nil, err
 	}
-	details := evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: r.decided}
-	if p.contract.Format == FormatODCS {
-		details.Format, details.Object = FormatODCS, p.contract.Object
-	}
-	for _, s := range p.contract.Skipped {
-		src := p.source(s.Pos)
-		details.Skipped = append(details.Skipped, evidence.SkippedRule{Rule: s.Rule, Reason: s.Reason, Source: &src})
+	details := p.details(rows, r.decided)
+	if opts.Shard != nil {
+		details.Shard = r.shardState()
 	}
 	return &Result{Checks: r.out, Details: details}, nil
 }
@@ -255,6 +261,20 @@ func (r *run) schemaCheck(id, column string, at Pos, sev evidence.Severity, expe
 }
 
 func constant(c evidence.Check) func() evidence.Check { return func() evidence.Check { return c } }
+
+// details are the validation's details: the contract, the rows, how checks
+// were decided and the contract rules not run.
+func (p *Plan) details(rows int64, decided map[string]int) evidence.ValidationDetails {
+	d := evidence.ValidationDetails{Contract: p.contract.File, Rows: rows, DecidedBy: decided}
+	if p.contract.Format == FormatODCS {
+		d.Format, d.Object = FormatODCS, p.contract.Object
+	}
+	for _, s := range p.contract.Skipped {
+		src := p.source(s.Pos)
+		d.Skipped = append(d.Skipped, evidence.SkippedRule{Rule: s.Rule, Reason: s.Reason, Source: &src})
+	}
+	return d
+}
 
 func (r *run) datasetChecks() {
 	d := r.plan.contract.Dataset
@@ -296,11 +316,14 @@ func (r *run) columnChecks(cp *columnPlan) []func() evidence.Check {
 		o := r.outcomes[vc.def().idx]
 		o.binary = binary
 		r.register(vc, o, usable)
-		out = append(out, func() evidence.Check {
+		render := func() evidence.Check {
 			c := vc.def().render(o, vc.message(o))
 			c.Observed = vc.observed(o)
 			return c
-		})
+		}
+		bc, _ := vc.(*boundCheck)
+		r.parts = append(r.parts, part{def: vc.def(), outcome: o, bound: bc, render: render})
+		out = append(out, render)
 	}
 	if cp.unique != nil {
 		out = append(out, r.addKey(cp.unique))
@@ -333,7 +356,8 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 			info.broken = fmt.Sprintf("%s is a %s in %s; constrain its leaf fields by dotted path", fc.Path, fc.Type, f.Path)
 			continue
 		}
-		if r.opts.TableStats != nil && !r.opts.VerifyAll {
+		// A table's statistics describe whole files, which shards split.
+		if r.opts.TableStats != nil && !r.opts.VerifyAll && r.owned == nil {
 			if st, ok := r.opts.TableStats(i, fc); ok {
 				if failures, total, ok := proven(vc, fc, st, info); ok && failures == 0 {
 					info.add(tierTable, 0, total, nil)
@@ -342,6 +366,9 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 			}
 		}
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
+			if !r.inShard(i, rg) {
+				continue
+			}
 			st, err := f.Stats(rg, fc)
 			if err != nil {
 				if r.err == nil {
@@ -401,10 +428,16 @@ func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats, o *outc
 func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 	k := kc.start()
 	cols := kc.columns
+	if r.opts.Shard != nil {
+		k.shard = r.opts.Shard
+		k.hashOf = k.stableHash
+	}
 	if r.opts.keyHash != nil {
 		k.hashOf = r.opts.keyHash
 	}
 	r.keys = append(r.keys, k)
+	render := func() evidence.Check { return k.render(k.outcome, k.message()) }
+	r.parts = append(r.parts, part{def: &kc.base, outcome: k.outcome, render: render})
 	for i, f := range r.files {
 		for _, name := range cols {
 			fc := f.Schema.Lookup(name)
@@ -414,17 +447,17 @@ func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 					what = "not a single-valued column"
 				}
 				k.broken = fmt.Sprintf("cannot check uniqueness: %s is %s in %s", name, what, f.Path)
-				return func() evidence.Check { return k.render(k.outcome, k.message()) }
+				return render
 			}
 		}
 		for _, name := range cols {
 			r.keyCols[i][name] = append(r.keyCols[i][name], k)
 		}
 	}
-	if r.opts.keyHash == nil {
+	if r.opts.keyHash == nil && k.shard == nil {
 		k.useBitmap(r.files)
 	}
-	return func() evidence.Check { return k.render(k.outcome, k.message()) }
+	return render
 }
 
 // scan reads the chunks still pending (pass 1) or the key columns again to
@@ -462,7 +495,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 		}
 		fileIdx := i
 		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, r.opts.Scan, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
-			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2, outcomes: r.outcomes}
+			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2 && r.inShard(fileIdx, c.RowGroup), outcomes: r.outcomes}
 			if !pass2 {
 				v.checks = r.pending[fileIdx][c.RowGroup][c.Column.Path]
 				v.state = make([]chunkState, len(v.checks))

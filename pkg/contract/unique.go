@@ -11,8 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
@@ -35,6 +37,9 @@ type keyRun struct {
 	seed maphash.Seed
 	// hashOf is hash, or a colliding stand-in in tests of pass 2.
 	hashOf func(parquet.Value) uint64
+	// shard, when set, keeps only the keys whose hash modulo Count is
+	// Index; hashOf is then stableHash, the same in every process.
+	shard *evidence.Shard
 
 	mu      sync.Mutex
 	buckets [256][]uint64
@@ -172,6 +177,21 @@ func (k *keyRun) hash(v parquet.Value) uint64 {
 		return mix64(parquetx.FloatKey(v.Double()))
 	}
 	return maphash.Bytes(k.seed, v.Bytes())
+}
+
+// stableHash is hash with a fixed function for bytes, so that every shard
+// assigns a key to the same shard.
+func (k *keyRun) stableHash(v parquet.Value) uint64 {
+	switch v.Kind() {
+	case parquet.ByteArray, parquet.FixedLenByteArray, parquet.Int96:
+		return xxhash.Sum64(v.Bytes())
+	}
+	return k.hash(v)
+}
+
+// owns reports whether a key hash belongs to the shard.
+func (k *keyRun) owns(h uint64) bool {
+	return k.shard == nil || h%uint64(k.shard.Count) == uint64(k.shard.Index)
 }
 
 // keyBytes is the value's bytes for comparing keys, with floats compared as
@@ -334,7 +354,7 @@ func (k *keyRun) combine(kc *keyChunk, g *rgKeys) {
 				h = mix64(h*0x9e3779b97f4a7c15 + g.hashes[c][r])
 			}
 		}
-		if null {
+		if null || !k.owns(h) {
 			continue
 		}
 		nonNull++

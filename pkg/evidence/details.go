@@ -100,6 +100,11 @@ type ValidationDetails struct {
 	// Skipped lists the contract's rules that were not run, and why: a
 	// rule mlgate cannot run is reported, never passed in silence.
 	Skipped []SkippedRule `json:"skipped,omitempty"`
+	// Shard, on the evidence of one shard of a sharded validation, is what
+	// merging the shards needs to decide every check over the whole dataset.
+	Shard *ValidationShard `json:"shard,omitempty"`
+	// Merged, on the evidence of a merge, names the shard evidence by digest.
+	Merged []EvidenceRef `json:"merged,omitempty"`
 }
 
 // SkippedRule is a contract rule that was not run.
@@ -107,6 +112,52 @@ type SkippedRule struct {
 	Rule   string  `json:"rule"`
 	Reason string  `json:"reason"`
 	Source *Source `json:"source,omitempty"`
+}
+
+// ValidationShard is one shard's part of a validation. Value checks count
+// the shard's row groups (Index, Index+Count, ... across the files in
+// order); uniqueness counts the keys whose hash modulo Count is Index, so
+// every occurrence of a key is in the same shard and merged counts are exact.
+type ValidationShard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// Contract is the sha256 of the contract's bytes.
+	Contract string `json:"contract"`
+	// Rows is the rows of the shard's row groups; the shards' rows add up to
+	// the dataset's.
+	Rows    int64          `json:"rows"`
+	Partial []PartialCheck `json:"partial"`
+}
+
+// PartialCheck is a check's outcome on one shard, before it is judged.
+type PartialCheck struct {
+	ID       string           `json:"id"`
+	Failures int64            `json:"failures"`
+	Total    int64            `json:"total"`
+	Tiers    []string         `json:"tiers,omitempty"`
+	Broken   string           `json:"broken,omitempty"`
+	Examples []PartialExample `json:"examples,omitempty"`
+	// Worst is a bound check's most extreme failing value.
+	Worst *ExactNumber `json:"worst,omitempty"`
+}
+
+// PartialExample is a failing value at a position of the dataset; File is
+// the index of its file in the subject.
+type PartialExample struct {
+	File     int             `json:"file"`
+	RowGroup int             `json:"rowGroup"`
+	Row      int64           `json:"row"`
+	Value    json.RawMessage `json:"value"`
+}
+
+// ExactNumber is a number as the contract engine compares it: an integer
+// Hi:Lo scaled by 10^-Scale, or a float written in full (NaN, Inf included).
+type ExactNumber struct {
+	Float bool   `json:"float,omitempty"`
+	F     string `json:"f,omitempty"`
+	Hi    int64  `json:"hi,omitempty"`
+	Lo    uint64 `json:"lo,omitempty"`
+	Scale int    `json:"scale,omitempty"`
 }
 
 // ContractDiffDetails is the details of a ContractDiff document.

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -100,4 +101,16 @@ func (c Check) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(p)
+}
+
+// MarshalValue encodes a free-form value (an example's) as a check would:
+// non-finite floats as strings, HTML characters as they are.
+func MarshalValue(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(jsonSafe(v)); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -111,19 +113,23 @@ func (o *Object) Prefetch(off, n int64) {
 	sort.Slice(o.prefetch, func(i, j int) bool { return o.prefetch[i][0] < o.prefetch[j][0] })
 }
 
-// span returns the announced range holding off, if any.
-func (o *Object) span(off int64) (start, end int64, ok bool) {
+// span returns the end of the announced range holding off, if any.
+func (o *Object) span(off int64) (end int64, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, r := range o.prefetch {
 		if r[0] <= off && off < r[1] {
-			return r[0], r[1], true
+			end, ok = max(end, r[1]), true
 		}
 	}
-	return 0, 0, false
+	return end, ok
 }
 
-// ReadAt implements io.ReaderAt.
+// ReadAt implements io.ReaderAt. Bytes already fetched (the tail, cached
+// blocks) are never fetched again, nor are bytes another reader is
+// fetching: a miss reserves the range up to the next cached or reserved
+// byte, so a file of tiny pages, whose header reads overlap, costs at most
+// its size even when its chunks are read in parallel.
 func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("%s: negative offset", o.URL)
@@ -139,35 +145,47 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	for done < len(want) {
 		at := off + int64(done)
 		rest := want[done:]
-		switch {
-		case at >= o.tailOff:
+		if at >= o.tailOff {
 			done += copy(rest, o.tail[at-o.tailOff:])
 			continue
 		}
-		// Never read into the tail: it is at hand.
-		limit := min(int64(len(rest)), o.tailOff-at)
-		if n := o.s.cache.get(o, at, rest[:limit]); n > 0 {
+		// Never read into the tail or a cached block: they are at hand.
+		n, wait, stop := o.s.cache.get(o, at, rest)
+		if n > 0 {
 			done += n
 			continue
 		}
-		start, end, ok := o.span(at)
-		if !ok || limit >= o.s.opts.BlockSize {
+		if wait != nil {
+			<-wait // another reader is fetching it
+			continue
+		}
+		stop = min(stop, o.tailOff)
+		limit := min(int64(len(rest)), stop-at)
+		end, inSpan := o.span(at)
+		if limit >= o.s.opts.BlockSize {
+			// Large reads go straight to the caller, uncached.
 			if err := o.fetch(at, rest[:limit]); err != nil {
 				return done, err
 			}
 			done += int(limit)
 			continue
 		}
-		// A block from at, within the announced range.
-		_ = start
-		bl := min(o.s.opts.BlockSize, end-at, o.tailOff-at)
-		bl = max(bl, limit)
-		block := make([]byte, bl)
-		if err := o.fetch(at, block); err != nil {
+		// Small reads are kept (page headers are read again by a later
+		// scan); inside an announced range, a whole block is read.
+		bl := limit
+		if inSpan {
+			bl = max(min(o.s.opts.BlockSize, end-at, stop-at), limit)
+		}
+		b := o.s.cache.reserve(o, at, bl)
+		if b == nil {
+			continue // reserved by another reader meanwhile
+		}
+		err := o.fetch(at, b.data)
+		o.s.cache.fill(b, err == nil)
+		if err != nil {
 			return done, err
 		}
-		o.s.cache.put(o, at, block)
-		done += copy(rest[:limit], block)
+		done += copy(rest[:limit], b.data)
 	}
 	if len(want) < len(p) {
 		return done, io.EOF
@@ -220,40 +238,104 @@ func (s *Store) retry(ctx context.Context, op func() error) error {
 	}
 }
 
-// blockCache keeps the most recent coalesced blocks of every object of a
-// Store, so memory is bounded by CacheBlocks × BlockSize whatever the
-// number of files.
+// blockCache keeps the most recently fetched blocks of every object of a
+// Store, so memory is bounded by max bytes whatever the number of files;
+// the budget is in bytes, so that many tiny blocks (page headers) do not
+// evict each other. A block is reserved before it is fetched, so readers
+// of the same bytes wait for one request instead of sending their own.
 type blockCache struct {
-	mu     sync.Mutex
-	max    int
-	blocks []cached // most recent last
+	mu    sync.Mutex
+	max   int64
+	bytes int64
+	// blocks[o] is sorted by offset and never overlaps: a block is fetched
+	// only up to the next cached or reserved one.
+	blocks map[*Object][]*cached
+	order  []*cached // oldest first
 }
 
 type cached struct {
-	o    *Object
-	off  int64
-	data []byte
+	o     *Object
+	off   int64
+	data  []byte
+	ready chan struct{} // closed once data is fetched (or failed)
+	ok    bool
 }
 
-// get copies what a cached block holds from off into p.
-func (c *blockCache) get(o *Object, off int64, p []byte) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := len(c.blocks) - 1; i >= 0; i-- {
-		b := c.blocks[i]
-		if b.o == o && b.off <= off && off < b.off+int64(len(b.data)) {
-			c.blocks = append(append(c.blocks[:i:i], c.blocks[i+1:]...), b)
-			return copy(p, b.data[off-b.off:])
-		}
-	}
-	return 0
+// find returns the index of the first block of o ending after off.
+func (c *blockCache) find(o *Object, off int64) int {
+	bs := c.blocks[o]
+	return sort.Search(len(bs), func(i int) bool { return bs[i].off+int64(len(bs[i].data)) > off })
 }
 
-func (c *blockCache) put(o *Object, off int64, data []byte) {
+// get copies what a cached block holds from off into p. Otherwise it
+// returns the channel to wait on when the block is being fetched, or where
+// the next block of o begins (MaxInt64 when none).
+func (c *blockCache) get(o *Object, off int64, p []byte) (n int, wait <-chan struct{}, next int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.blocks) >= c.max {
-		c.blocks = append(c.blocks[:0:0], c.blocks[1:]...)
+	bs := c.blocks[o]
+	i := c.find(o, off)
+	if i == len(bs) {
+		return 0, nil, math.MaxInt64
 	}
-	c.blocks = append(c.blocks, cached{o, off, data})
+	b := bs[i]
+	if b.off > off {
+		return 0, nil, b.off
+	}
+	select {
+	case <-b.ready:
+		return copy(p, b.data[off-b.off:]), nil, 0
+	default:
+		return 0, b.ready, 0
+	}
+}
+
+// reserve adds a block of n bytes at off, to be fetched and then filled;
+// nil when another reader reserved bytes at off first.
+func (c *blockCache) reserve(o *Object, off, n int64) *cached {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.blocks == nil {
+		c.blocks = map[*Object][]*cached{}
+	}
+	bs := c.blocks[o]
+	i := c.find(o, off)
+	if i < len(bs) && bs[i].off < off+n {
+		return nil
+	}
+	b := &cached{o: o, off: off, data: make([]byte, n), ready: make(chan struct{})}
+	c.blocks[o] = slices.Insert(bs, i, b)
+	c.order = append(c.order, b)
+	c.bytes += n
+	for c.bytes > c.max && len(c.order) > 1 {
+		c.drop(c.order[0])
+		c.order = c.order[1:]
+	}
+	return b
+}
+
+// fill marks a reserved block fetched, or drops it when the fetch failed.
+func (c *blockCache) fill(b *cached, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b.ok = ok
+	if !ok {
+		c.drop(b)
+		c.order = slices.DeleteFunc(c.order, func(x *cached) bool { return x == b })
+	}
+	close(b.ready)
+}
+
+// drop removes b from its object's blocks.
+func (c *blockCache) drop(b *cached) {
+	bs := c.blocks[b.o]
+	if j := slices.Index(bs, b); j >= 0 {
+		c.bytes -= int64(len(b.data))
+		bs = slices.Delete(bs, j, j+1)
+	}
+	if len(bs) == 0 {
+		delete(c.blocks, b.o)
+	} else {
+		c.blocks[b.o] = bs
+	}
 }

@@ -42,7 +42,8 @@ type Options struct {
 	// TailSize is the size of the speculative tail read (default 64 KiB).
 	TailSize int64
 	// BlockSize is the size of coalesced reads inside a prefetched range
-	// (default 1 MiB); at most CacheBlocks of them are kept (default 32).
+	// (default 1 MiB); the blocks kept weigh at most CacheBlocks of that
+	// size (default 32).
 	BlockSize   int64
 	CacheBlocks int
 	// Retries is how often a failed request is retried (default 5);
@@ -85,7 +86,7 @@ type Store struct {
 // New returns a Store.
 func New(opts Options) *Store {
 	opts = opts.withDefaults()
-	return &Store{opts: opts, sem: make(chan struct{}, opts.Parallel), buckets: map[string]backend{}, cache: blockCache{max: opts.CacheBlocks}}
+	return &Store{opts: opts, sem: make(chan struct{}, opts.Parallel), buckets: map[string]backend{}, cache: blockCache{max: int64(opts.CacheBlocks) * opts.BlockSize}}
 }
 
 // Close releases the clients.

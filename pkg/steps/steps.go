@@ -1,5 +1,5 @@
 // Package steps runs mlgate's verbs as library calls: one function per
-// command (Validate, Infer, Diff, Profile, Merge, Drift, Gate, PolicyEval,
+// command (Validate, ValidateMerge, Infer, Diff, Profile, Merge, Drift, Gate, PolicyEval,
 // Sign, Verify, Attest, Report), each taking a request of plain values and
 // returning a finished evidence document.
 //

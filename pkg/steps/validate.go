@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"time"
@@ -26,6 +28,9 @@ type ValidateRequest struct {
 	// AsOf is the time freshness rules are judged at (zero: the run's start).
 	AsOf time.Time
 	Scan parquetx.ScanOptions
+	// Shard validates one shard of the dataset (nil: all of it); the
+	// evidence then carries what ValidateMerge needs.
+	Shard *evidence.Shard
 	// Hint, when set, rewrites an error before it is recorded (the CLI names
 	// the flag that lifts a page size limit).
 	Hint func(error) error
@@ -58,18 +63,31 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	if subject.Name == "" {
 		subject.Name = strings.Join(r.Data, ", ")
 	}
+	var contractDigest string
+	if r.Shard != nil {
+		ref, err := fileRef(ctx, r.Contract)
+		if err != nil {
+			return nil, err
+		}
+		contractDigest = ref.Digest["sha256"]
+	}
 	doc := r.start(evidence.KindDataValidation, subject, started)
 	details := evidence.ValidationDetails{Contract: r.Contract}
 	files, err := openData(ctx, r.Remote, r.Data, r.Digest, doc)
 	defer parquetx.CloseAll(files)
 	if err == nil {
 		var res *contract.Result
-		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files)})
+		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files), Shard: r.Shard})
 		if err == nil {
 			for _, c := range res.Checks {
 				doc.Add(c)
 			}
 			details = res.Details
+			if details.Shard != nil {
+				details.Shard.Contract = contractDigest
+				doc.Summary = fmt.Sprintf("shard %d/%d: %s on its part of the dataset; merge every shard's evidence for the result",
+					r.Shard.Index, r.Shard.Count, evidence.CountSummary(doc.Checks))
+			}
 		}
 	}
 	if err != nil {
@@ -82,6 +100,119 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	doc.Details = details
 	r.Remote.Record(doc.Subject.Files)
 	return r.finish(doc), nil
+}
+
+// ValidateMergeRequest asks to merge the evidence of every shard of a
+// sharded validation.
+type ValidateMergeRequest struct {
+	Run
+	Contract string
+	Shards   []string
+	// Verifier, when set, requires each shard's evidence to be signed.
+	Verifier evidence.Verifier
+}
+
+// ValidateMerge decides the contract over the whole dataset from its shards'
+// evidence: the same checks, counts and examples as one unsharded run. It
+// refuses evidence of another contract (by digest), of other files, of
+// another shard count, a shard given twice or a missing one.
+func ValidateMerge(ctx context.Context, r ValidateMergeRequest) (*evidence.Document, error) {
+	started := r.now()
+	c, err := contract.Load(r.Contract)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := contract.Compile(c)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := fileRef(ctx, r.Contract)
+	if err != nil {
+		return nil, err
+	}
+	loaded, err := evidence.LoadAll(r.Shards, r.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		parts  []contract.ShardResult
+		merged []evidence.EvidenceRef
+		seen   = map[string]string{}
+	)
+	for _, l := range loaded {
+		if prev, ok := seen[l.Digest]; ok {
+			return nil, fmt.Errorf("%s and %s are the same evidence (sha256 %s): each shard once", prev, l.Path, ShortDigest(l.Digest))
+		}
+		seen[l.Digest] = l.Path
+		d := l.Document
+		if d.Kind != evidence.KindDataValidation {
+			return nil, fmt.Errorf("%s: %s evidence, not a shard of a validation", l.Path, d.Kind)
+		}
+		details, _ := evidence.DetailsOf[evidence.ValidationDetails](d)
+		if details.Shard == nil {
+			return nil, fmt.Errorf("%s: not the evidence of a shard (validated without a shard)", l.Path)
+		}
+		if details.Shard.Contract != ref.Digest["sha256"] {
+			return nil, fmt.Errorf("%s: validated against another contract than %s (sha256 %s, not %s)", l.Path, r.Contract,
+				ShortDigest(details.Shard.Contract), ShortDigest(ref.Digest["sha256"]))
+		}
+		var files []string
+		for _, f := range d.Subject.Files {
+			files = append(files, f.Path)
+		}
+		parts = append(parts, contract.ShardResult{Name: l.Path, Checks: d.Checks, Details: details, Files: files})
+		merged = append(merged, l.Ref())
+	}
+	if len(loaded) == 0 {
+		return nil, fmt.Errorf("no shard evidence to merge")
+	}
+	subject, err := mergeSubjects(loaded)
+	if err != nil {
+		return nil, err
+	}
+	res, err := plan.MergeShards(parts)
+	if err != nil {
+		return nil, err
+	}
+	doc := r.start(evidence.KindDataValidation, subject, started)
+	for _, c := range res.Checks {
+		doc.Add(c)
+	}
+	res.Details.Contract = r.Contract
+	res.Details.Merged = merged
+	doc.Details = res.Details
+	return r.finish(doc), nil
+}
+
+// mergeSubjects is the shards' common subject, each file's I/O summed over
+// the shards; the shards must name the same files (path, size, version,
+// digest).
+func mergeSubjects(loaded []*evidence.Loaded) (evidence.Subject, error) {
+	first := loaded[0].Document.Subject
+	out := evidence.Subject{Name: first.Name}
+	for i, f := range first.Files {
+		f.IO = nil
+		var io evidence.IORecord
+		for _, l := range loaded {
+			files := l.Document.Subject.Files
+			if len(files) != len(first.Files) {
+				return out, fmt.Errorf("%s validated %d files, %s %d", l.Path, len(files), loaded[0].Path, len(first.Files))
+			}
+			g := files[i]
+			if g.Path != f.Path || g.Size != f.Size || g.Version != f.Version || !maps.Equal(g.Digest, first.Files[i].Digest) {
+				return out, fmt.Errorf("%s and %s name different data at file %d (%s, %s)", loaded[0].Path, l.Path, i+1, f.Path, g.Path)
+			}
+			if g.IO != nil {
+				io.Requests += g.IO.Requests
+				io.BytesRead += g.IO.BytesRead
+			}
+		}
+		if io != (evidence.IORecord{}) {
+			f.IO = &io
+		}
+		out.Files = append(out.Files, f)
+	}
+	return out, nil
 }
 
 // openData opens every file, recording each in the subject; it stops at the
