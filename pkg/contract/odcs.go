@@ -117,17 +117,14 @@ func isODCS(body ast.Node) (string, bool) {
 // checked against the release's official JSON Schema; errors name the file,
 // line and column.
 func ParseODCS(file string, data []byte) (*ODCS, error) {
-	doc, err := yamlx.Parse(file, data)
+	doc, err := parseYAML(file, data)
 	if err != nil {
-		var ye *yamlx.Error
-		if errors.As(err, &ye) {
-			return nil, &Error{File: file, Pos: Pos{ye.Line, ye.Column}, Msg: ye.Msg}
-		}
 		return nil, err
 	}
-	if doc.Empty() {
-		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: "want exactly one YAML document"}
-	}
+	return parseODCSDoc(file, data, doc)
+}
+
+func parseODCSDoc(file string, data []byte, doc *yamlx.Doc) (*ODCS, error) {
 	p := &odcsParser{contractParser: contractParser{file: file}, doc: doc}
 	return p.read(data)
 }
@@ -585,20 +582,9 @@ func (m *MaxFailures) none() bool { return m != nil && !m.IsPercent && m.Rows ==
 
 // propertyQuality reads one quality rule of a property.
 func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name string) error {
-	skip := func(reason string) {
-		c.Skipped = append(c.Skipped, Skipped{Rule: name, Reason: reason, Pos: posOf(q)})
-	}
-	metric, sev, ok, err := p.libraryRule(q, skip)
+	metric, sev, t, skip, ok, err := p.qualityRule(c, q, name)
 	if err != nil || !ok {
 		return err
-	}
-	t, has, err := p.threshold(q)
-	if err != nil {
-		return err
-	}
-	if !has {
-		skip("no operator (mustBe, mustBeLessThan, ...)")
-		return nil
 	}
 	bound, why := t.failureBound()
 	if bound == nil {
@@ -661,6 +647,27 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 	return nil
 }
 
+// qualityRule reads a quality rule's metric, severity and operator. A rule
+// mlgate does not run is recorded in the contract as skipped, and ok is
+// false; skip records more.
+func (p *odcsParser) qualityRule(c *Contract, q ast.Node, name string) (metric string, sev evidence.Severity, t threshold, skip func(string), ok bool, err error) {
+	skip = func(reason string) {
+		c.Skipped = append(c.Skipped, Skipped{Rule: name, Reason: reason, Pos: posOf(q)})
+	}
+	if metric, sev, ok, err = p.libraryRule(q, skip); err != nil || !ok {
+		return
+	}
+	var has bool
+	if t, has, err = p.threshold(q); err != nil {
+		return
+	}
+	if !has {
+		skip("no operator (mustBe, mustBeLessThan, ...)")
+		return metric, sev, t, skip, false, nil
+	}
+	return metric, sev, t, skip, true, nil
+}
+
 // libraryRule reads a quality rule's type, metric and severity; anything
 // but a library metric is skipped.
 func (p *odcsParser) libraryRule(q ast.Node, skip func(string)) (metric string, sev evidence.Severity, ok bool, err error) {
@@ -701,20 +708,9 @@ func (p *odcsParser) libraryRule(q ast.Node, skip func(string)) (metric string, 
 
 // objectQuality reads one schema-level quality rule.
 func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
-	skip := func(reason string) {
-		c.Skipped = append(c.Skipped, Skipped{Rule: name, Reason: reason, Pos: posOf(q)})
-	}
-	metric, sev, ok, err := p.libraryRule(q, skip)
+	metric, sev, t, skip, ok, err := p.qualityRule(c, q, name)
 	if err != nil || !ok {
 		return err
-	}
-	t, has, err := p.threshold(q)
-	if err != nil {
-		return err
-	}
-	if !has {
-		skip("no operator (mustBe, mustBeLessThan, ...)")
-		return nil
 	}
 	switch metric {
 	case "rowCount":

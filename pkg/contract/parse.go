@@ -68,19 +68,12 @@ func Parse(file string, data []byte) (*Contract, error) {
 // ParseObject parses a contract in mlgate's format or ODCS; object chooses
 // the schema object of an ODCS contract that has several.
 func ParseObject(file string, data []byte, object string) (*Contract, error) {
-	doc, err := yamlx.Parse(file, data)
+	doc, err := parseYAML(file, data)
 	if err != nil {
-		var ye *yamlx.Error
-		if errors.As(err, &ye) {
-			return nil, &Error{File: file, Pos: Pos{ye.Line, ye.Column}, Msg: ye.Msg}
-		}
 		return nil, err
 	}
-	if doc.Empty() {
-		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: "want exactly one YAML document"}
-	}
 	if _, ok := isODCS(doc.Body); ok {
-		o, err := ParseODCS(file, data)
+		o, err := parseODCSDoc(file, data, doc)
 		if err != nil {
 			return nil, err
 		}
@@ -95,6 +88,23 @@ func ParseObject(file string, data []byte, object string) (*Contract, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// parseYAML parses a contract file's one YAML document, with errors as
+// contract errors.
+func parseYAML(file string, data []byte) (*yamlx.Doc, error) {
+	doc, err := yamlx.Parse(file, data)
+	if err != nil {
+		var ye *yamlx.Error
+		if errors.As(err, &ye) {
+			return nil, &Error{File: file, Pos: Pos{ye.Line, ye.Column}, Msg: ye.Msg}
+		}
+		return nil, err
+	}
+	if doc.Empty() {
+		return nil, &Error{File: file, Pos: Pos{1, 1}, Msg: "want exactly one YAML document"}
+	}
+	return doc, nil
 }
 
 type contractParser struct{ file string }
