@@ -301,6 +301,26 @@ func TestOCIGatePolicyFromConftest(t *testing.T) {
 	if len(d.Policies) == 0 || !strings.Contains(check(t, doc, "policy.registry.deny").Message, "pulled from the registry") {
 		t.Fatalf("the registry policy did not decide: %+v", d.Policies)
 	}
+	// conftest pull gets the very bundle mlgate read (its --policy folder
+	// is taken relative to the working directory, even when absolute).
+	pulled := t.TempDir()
+	cmd = exec.Command(conftest, "pull", "--tls=false", "--policy", "policy", "oci://"+reg.Addr+"/policies/gate:v1")
+	cmd.Dir = pulled
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("conftest pull: %v\n%s", err, out)
+	}
+	var found bool
+	filepath.WalkDir(pulled, func(path string, de os.DirEntry, err error) error {
+		if err == nil && !de.IsDir() && strings.HasSuffix(path, "registry.rego") {
+			data, _ := os.ReadFile(path)
+			found = strings.Contains(string(data), "pulled from the registry")
+		}
+		return nil
+	})
+	if !found {
+		t.Errorf("conftest pull did not get the policy mlgate read into %s", pulled)
+	}
 }
 
 // byDigest resolves a tagged oci:// reference to its digest reference.
