@@ -456,7 +456,8 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 		opts.PagesDecoded.Add(1)
 	}
 	if pv, ok := v.(PageVisitor); ok && c.Column.MaxRepetitionLevel == 0 {
-		if p, ok, err := wholePage(c, page, firstRow); err != nil || ok {
+		// firstRow numbers the sequence of pages; n.rows is how far it has come.
+		if p, ok, err := wholePage(c, page, firstRow+n.rows); err != nil || ok {
 			if err != nil {
 				return err
 			}
