@@ -22,7 +22,10 @@ func stepScript(t *testing.T, name, id string) string {
 	t.Helper()
 	for _, s := range actionFile(t, name).Runs.Steps {
 		if s.ID == id {
-			return s.Run
+			// The runner always sets the action's folder; scripts source
+			// ../setup/lib.sh from it.
+			dir := filepath.Join(testenv.RepoRoot(t), "actions", name)
+			return "export GITHUB_ACTION_PATH=\"${GITHUB_ACTION_PATH:-" + dir + "}\"\n" + s.Run
 		}
 	}
 	t.Fatalf("actions/%s has no step %q", name, id)

@@ -40,7 +40,8 @@ func TestGateActionScript(t *testing.T) {
 		return string(out) + string(data), cmd.ProcessState.ExitCode()
 	}
 	out, code := run("testdata/gate/metrics.json", "true")
-	if code != 0 || !strings.Contains(out, "\ntrue\n") || !strings.Contains(out, filepath.Join(temp, "mlgate-promotion.json")) {
+	// The evidence goes to a new file under RUNNER_TEMP (one default for out).
+	if code != 0 || !strings.Contains(out, "\ntrue\n") || !strings.Contains(out, temp+"/mlgate-") || !strings.Contains(out, "/promotion.json") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(temp, "gate.sarif")); err != nil {

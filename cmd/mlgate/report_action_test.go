@@ -23,9 +23,9 @@ func TestReportActionScript(t *testing.T) {
 		t.Helper()
 		env := []string{pathWith(bin), "HOME=" + t.TempDir()}
 		for _, k := range []string{"INPUT_COMMENT", "INPUT_ISSUE", "INPUT_ID", "INPUT_TITLE", "INPUT_MODE", "INPUT_LABEL",
-			"INPUT_PR_NUMBER", "INPUT_OUT", "INPUT_REQUIRE_POST", "INPUT_API_URL", "INPUT_EVIDENCE"} {
+			"INPUT_PR_NUMBER", "INPUT_OUT", "INPUT_REQUIRE_POST", "INPUT_API_URL", "INPUT_EVIDENCE", "INPUT_FAIL_ON"} {
 			env = append(env, k+"="+map[string]string{"INPUT_COMMENT": "auto", "INPUT_ISSUE": "false", "INPUT_ID": "mlgate",
-				"INPUT_MODE": "update", "INPUT_LABEL": "mlgate", "INPUT_REQUIRE_POST": "false"}[k])
+				"INPUT_MODE": "update", "INPUT_LABEL": "mlgate", "INPUT_REQUIRE_POST": "false", "INPUT_FAIL_ON": "fail"}[k])
 		}
 		for k, v := range inputs {
 			env = append(env, k+"="+v)

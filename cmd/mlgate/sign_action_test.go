@@ -43,6 +43,7 @@ func runSignActionStep(t *testing.T, a testenv.Action, stepID, runnerTemp string
 			}
 			env[k] = val
 		}
+		env["GITHUB_ACTION_PATH"] = filepath.Join(testenv.RepoRoot(t), "actions", "sign") // scripts source ../setup/lib.sh
 		cmd := exec.Command("bash", "-c", s.Run)
 		for k, v := range env {
 			cmd.Env = append(cmd.Env, k+"="+v)

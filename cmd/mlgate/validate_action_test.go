@@ -27,7 +27,7 @@ func TestValidateDataActionScript(t *testing.T) {
 		cmd := exec.Command(bash, "-c", script)
 		cmd.Dir = work
 		cmd.Env = append(os.Environ(), pathWith(bin), "RUNNER_TEMP="+runnerTemp, "MLGATE_CONTRACT=contract.yaml", "MLGATE_FILES="+files,
-			"MLGATE_EVIDENCE=evidence.json", "MLGATE_FORMAT=text", "MLGATE_VERIFY_ALL=true",
+			"INPUT_OUT=evidence.json", "MLGATE_FORMAT=text", "MLGATE_VERIFY_ALL=true",
 			"GITHUB_ACTIONS=true", "GITHUB_OUTPUT="+env["GITHUB_OUTPUT"], "GITHUB_STEP_SUMMARY="+env["GITHUB_STEP_SUMMARY"])
 		out, err := cmd.CombinedOutput()
 		code := 0
