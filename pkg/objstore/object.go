@@ -46,9 +46,6 @@ type Object struct {
 	s       *Store
 	ctx     context.Context
 
-	tailOff int64
-	tail    []byte
-
 	mu        sync.Mutex
 	prefetch  [][2]int64 // announced ranges, sorted by start
 	requests  atomic.Int64
@@ -95,11 +92,16 @@ func (s *Store) Open(ctx context.Context, rawURL string) (*Object, error) {
 	if err != nil {
 		return nil, s.describe(o.URL, b, err)
 	}
+	// The tail (footer, and the page index when adjacent) goes into the
+	// Store's block cache like any read: its bytes count against the one
+	// budget, so a dataset of many files holds no tail per file.
 	n := min(o.size, s.opts.TailSize)
-	o.tailOff = o.size - n
-	o.tail = make([]byte, n)
-	if err := o.fetch(o.tailOff, o.tail); err != nil {
-		return nil, err
+	if b := s.cache.reserve(o, o.size-n, n); b != nil {
+		err := o.fetch(o.size-n, b.data)
+		s.cache.fill(b, err == nil)
+		if err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -125,8 +127,8 @@ func (o *Object) span(off int64) (end int64, ok bool) {
 	return end, ok
 }
 
-// ReadAt implements io.ReaderAt. Bytes already fetched (the tail, cached
-// blocks) are never fetched again, nor are bytes another reader is
+// ReadAt implements io.ReaderAt. Bytes already fetched and still cached
+// (the tail, blocks) are never fetched again, nor are bytes another reader is
 // fetching: a miss reserves the range up to the next cached or reserved
 // byte, so a file of tiny pages, whose header reads overlap, costs at most
 // its size even when its chunks are read in parallel.
@@ -145,11 +147,7 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	for done < len(want) {
 		at := off + int64(done)
 		rest := want[done:]
-		if at >= o.tailOff {
-			done += copy(rest, o.tail[at-o.tailOff:])
-			continue
-		}
-		// Never read into the tail or a cached block: they are at hand.
+		// Never read into a cached block (the tail among them): it is at hand.
 		n, wait, stop := o.s.cache.get(o, at, rest)
 		if n > 0 {
 			done += n
@@ -159,7 +157,6 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 			<-wait // another reader is fetching it
 			continue
 		}
-		stop = min(stop, o.tailOff)
 		limit := min(int64(len(rest)), stop-at)
 		end, inSpan := o.span(at)
 		if limit >= o.s.opts.BlockSize {
@@ -236,6 +233,14 @@ func (s *Store) retry(ctx context.Context, op func() error) error {
 		}
 		delay *= 2
 	}
+}
+
+// CachedBytes is what the Store's block cache holds now: at most BlockSize ×
+// CacheBlocks bytes, however many objects are open.
+func (s *Store) CachedBytes() int64 {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return s.cache.bytes
 }
 
 // blockCache keeps the most recently fetched blocks of every object of a
