@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
@@ -106,5 +108,44 @@ func TestBoolFlagsHelp(t *testing.T) {
 	r.wantCode(t, 0)
 	if !strings.HasPrefix(r.stdout, "mlgate ") {
 		t.Fatalf("--help=false printed help:\n%s", r.stdout)
+	}
+}
+
+// TestFormatEverywhere: every command that prints a result takes --format,
+// and its json is JSON.
+func TestFormatEverywhere(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	for _, args := range [][]string{
+		{"version"},
+		{"policy", "test", filepath.Join(root, "policies")},
+		{"policy", "eval", "--library", "--metrics", filepath.Join(root, "testdata", "gate", "metrics.json")},
+		{"contract", "convert", "--to", "odcs", filepath.Join(root, "testdata", "contracts", "features.yaml")},
+	} {
+		r := runCLI(t, nil, append(args, "--format", "json")...)
+		out := r.stdout
+		if args[0] == "contract" {
+			out = r.stderr // the contract is on stdout; the result beside it
+		}
+		var v any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Errorf("%v --format json: %v\n%s", args, err, out)
+		}
+		if r := runCLI(t, nil, append(args, "--format", "markdown")...); r.code > 1 {
+			t.Errorf("%v --format markdown: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	root2 := runCLI(t, nil, "--help")
+	for _, line := range strings.Split(root2.stdout, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || strings.HasSuffix(line, ":") || !strings.HasPrefix(line, "  ") {
+			continue
+		}
+		switch fields[0] {
+		case "help", "completion":
+			continue
+		}
+		if h := runCLI(t, nil, fields[0], "--help"); h.code == 0 && !strings.Contains(h.stdout, "--format") && !strings.Contains(h.stdout, "Available Commands") {
+			t.Errorf("mlgate %s has no --format", fields[0])
+		}
 	}
 }

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/outfile"
+	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -37,6 +37,7 @@ columns, types, nullability, ranges, allowed values, patterns and keys.
 }
 
 type inferOptions struct {
+	format    resultFormat
 	Out       string
 	Format    string
 	Name      string
@@ -84,11 +85,20 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := out.Write(text); err != nil {
 				return err
 			}
+			// The summary goes beside the contract, never into it.
+			w := e.stdout
 			if out.IsStdout() {
-				return nil
+				if o.format.Format == "text" {
+					return nil
+				}
+				w = e.stderr
+			} else if o.format.Format == "text" {
+				w = e.stderr
 			}
-			fmt.Fprintf(e.stderr, "wrote %s: %d columns\n", actions.SafeLog(o.Out), len(c.Columns))
-			return nil
+			where := cmp.Or(o.Out, "standard output")
+			return o.format.print(w, fmt.Sprintf("wrote %s: %d columns", where, len(c.Columns)),
+				fmt.Sprintf("Wrote %s: %d columns", report.Code(where), len(c.Columns)),
+				map[string]any{"contract": where, "format": o.Format, "columns": len(c.Columns)})
 		},
 	}
 	cmd.Flags().StringVar(&o.Out, "contract-out", "", "write the contract to `FILE` instead of standard output")
@@ -98,6 +108,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing contract file (it may have been edited by hand)")
 	cmd.Flags().StringVar(&o.Name, "name", "", "the dataset name to record in metadata.name")
 	cmd.Flags().StringVar(&o.Format, "contract-format", contract.FormatMlgate, "write the contract as `mlgate|odcs` (Open Data Contract Standard v3.1.0)")
+	o.format.AddFlags(cmd, "text")
 	o.scan.AddFlags(cmd)
 	return cmd
 }
@@ -105,6 +116,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
 func newContractConvertCmd(e *env) *cobra.Command {
 	var out, to string
 	var overwrite bool
+	var format resultFormat
 	cmd := &cobra.Command{
 		Use:   "convert --to mlgate|odcs [--contract-out FILE] CONTRACT",
 		Short: "Translate a contract between mlgate's format and ODCS v3",
@@ -127,16 +139,31 @@ dropped in silence. An ODCS contract with several schema objects takes one as FI
 			if err != nil {
 				return err
 			}
-			for _, l := range lost {
-				fmt.Fprintf(e.stderr, "not carried over: %s\n", actions.SafeLog(l))
+			if err := o.Write(text); err != nil {
+				return err
 			}
-			return o.Write(text)
+			// What was not carried over goes beside the contract, never into it.
+			w := e.stderr
+			if !o.IsStdout() && format.Format != "text" {
+				w = e.stdout
+			}
+			var plain, md []string
+			for _, l := range lost {
+				plain = append(plain, "not carried over: "+l)
+				md = append(md, "- not carried over: "+report.Escape(l))
+			}
+			if len(lost) == 0 && format.Format == "text" {
+				return nil
+			}
+			return format.print(w, strings.Join(plain, "\n"), strings.Join(md, "\n"),
+				map[string]any{"contract": cmp.Or(out, "standard output"), "format": to, "lost": append([]string{}, lost...)})
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "the format to write: `mlgate|odcs` (required)")
 	cmd.Flags().StringVar(&out, "contract-out", "", "write the contract to `FILE` instead of standard output")
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing contract file")
 	_ = cmd.MarkFlagRequired("to")
+	format.AddFlags(cmd, "text")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -180,4 +181,37 @@ func (e *env) printText(w io.Writer, render func(report.TextOptions) string) {
 		return
 	}
 	fmt.Fprint(w, actions.SafeLog(render(opts)))
+}
+
+// resultFormat is --format for commands whose result is small (a version, a
+// digest, a rule's results, a test run): text for people, json for
+// scripts, markdown for a job summary or a comment.
+type resultFormat struct{ Format string }
+
+func (f *resultFormat) AddFlags(cmd *cobra.Command, def string) {
+	cmd.Flags().StringVar(&f.Format, "format", def, "how to print the result: text, json or markdown")
+	checkFlags(cmd, func() error {
+		switch f.Format {
+		case "text", "json", "markdown":
+			return nil
+		}
+		return fmt.Errorf("--format %q: want text, json or markdown", f.Format)
+	})
+}
+
+// print writes the result as text, as JSON (v), or as markdown.
+func (f *resultFormat) print(w io.Writer, text, markdown string, v any) error {
+	switch f.Format {
+	case "json":
+		return writeJSON(w, v)
+	case "markdown":
+		_, err := io.WriteString(w, markdown+"\n")
+		return err
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if _, err := io.WriteString(w, actions.SafeLog(line)+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

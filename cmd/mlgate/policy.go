@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/policy"
+	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -26,6 +30,7 @@ coverage, and evaluate policies on the exact input document the gate builds.`,
 type policyTestOptions struct {
 	policy.TestOptions
 	Threshold float64
+	format    resultFormat
 }
 
 func newPolicyTestCmd(e *env) *cobra.Command {
@@ -54,10 +59,26 @@ does and with its output. Exit 0 when every test passes (and coverage reaches
 			}
 			// OPA's reporter prints test names, values and Rego print()
 			// output of the policies under test: all of it is untrusted.
+			o.JSON = o.format.Format == "json"
+			var text bytes.Buffer
+			var w io.Writer = &text
 			log := actions.NewLogWriter(e.stdout)
-			sum, err := policy.RunTests(cmd.Context(), args, o.TestOptions, log)
+			if o.format.Format == "text" {
+				w = log
+			}
+			sum, err := policy.RunTests(cmd.Context(), args, o.TestOptions, w)
 			if ferr := log.Flush(); err == nil {
 				err = ferr
+			}
+			switch o.format.Format {
+			case "json":
+				if _, werr := e.stdout.Write(actions.SafeJSON(text.Bytes())); err == nil {
+					err = werr
+				}
+			case "markdown":
+				if _, werr := io.WriteString(e.stdout, report.CodeBlock(text.String())); err == nil {
+					err = werr
+				}
 			}
 			if err != nil {
 				return err
@@ -76,10 +97,12 @@ does and with its output. Exit 0 when every test passes (and coverage reaches
 	cmd.Flags().Float64Var(&o.Threshold, "threshold", 0, "fail when coverage is below this `PERCENT` (implies --coverage)")
 	cmd.Flags().StringVarP(&o.Run, "run", "r", "", "run only tests whose name matches this `REGEX`")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "time limit for each test (default 5s)")
+	o.format.AddFlags(cmd, "text")
 	return cmd
 }
 
 type policyEvalOptions struct {
+	format  resultFormat
 	metrics metricOptions
 	inputs  policyInputOptions
 	trust   evidenceTrustOptions
@@ -116,6 +139,7 @@ The input document is described by pkg/policy/input.schema.json.`,
 	o.inputs.AddFlags(cmd)
 	o.trust.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document `FILE` (JSON) instead of building one")
+	o.format.AddFlags(cmd, "json")
 	for _, builds := range []string{"config", "metrics", "baseline", "evidence", "model-card", "model"} {
 		cmd.MarkFlagsMutuallyExclusive("input", builds)
 	}
@@ -137,7 +161,14 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeJSON(e.stdout, res); err != nil {
+	var text, md strings.Builder
+	md.WriteString("| | Rule | Message |\n|---|---|---|\n")
+	for _, r := range res.Results {
+		fmt.Fprintf(&text, "%s %s.%s: %s\n", strings.ToUpper(string(r.Status)), r.Package, r.Rule, r.Message)
+		fmt.Fprintf(&md, "| %s | %s | %s |\n", report.StatusIcon(r.Status), report.Code(r.Package+"."+r.Rule), report.Escape(r.Message))
+	}
+	fmt.Fprintf(&text, "%d results, %s", len(res.Results), res.Status())
+	if err := o.format.print(e.stdout, text.String(), md.String(), res); err != nil {
 		return err
 	}
 	return statusExit(res.Status())

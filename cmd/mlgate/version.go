@@ -8,16 +8,19 @@ import (
 )
 
 func newVersionCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	var format resultFormat
+	cmd := &cobra.Command{
 		Use:     "version",
 		Short:   "Print the mlgate version",
-		Example: "  mlgate version\n  mlgate --version",
+		Example: "  mlgate version\n  mlgate --version\n  mlgate version --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(e.stdout, versionLine())
-			return nil
+			return format.print(e.stdout, versionLine(), "`"+versionLine()+"`", map[string]string{
+				"version": toolVersion(), "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
 		},
 	}
+	format.AddFlags(cmd, "text")
+	return cmd
 }
 
 // versionLine is what version and --version print.

@@ -22,6 +22,9 @@ type TestOptions struct {
 	Run string
 	// Timeout bounds each test (default 5s, as opa test).
 	Timeout time.Duration
+	// JSON reports the results as OPA's JSON reporter does (opa test
+	// --format json) instead of its text.
+	JSON bool
 }
 
 // TestSummary counts the outcomes of a test run.
@@ -98,13 +101,19 @@ func RunTests(ctx context.Context, paths []string, opts TestOptions, out io.Writ
 		replay <- r
 	}
 	close(replay)
-	if err := (tester.PrettyReporter{Output: out, Verbose: opts.Verbose}).Report(replay); err != nil {
+	var reporter tester.Reporter = tester.PrettyReporter{Output: out, Verbose: opts.Verbose}
+	if opts.JSON {
+		reporter = tester.JSONReporter{Output: out}
+	}
+	if err := reporter.Report(replay); err != nil {
 		return sum, err
 	}
 	if cov != nil {
 		report := cov.Report(modules)
 		sum.Coverage = &report
-		writeCoverage(out, report)
+		if !opts.JSON {
+			writeCoverage(out, report)
+		}
 	}
 	return sum, nil
 }

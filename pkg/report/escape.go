@@ -249,3 +249,24 @@ func Link(label, u string) string {
 	}
 	return label
 }
+
+// CodeBlock fences untrusted text as a markdown code block whose fence is
+// longer than any run of backticks in it, so nothing inside can close it or
+// render as markdown; each line also passes actions.SafeLog.
+func CodeBlock(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", max(3, longest+1))
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = actions.SafeLog(l) // the block may be printed to a runner's log
+	}
+	return fence + "text\n" + strings.Join(lines, "\n") + "\n" + fence + "\n"
+}
