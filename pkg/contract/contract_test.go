@@ -95,6 +95,12 @@ func FuzzParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	// The ODCS standard's own examples, when the corpus is beside the clone.
+	odcs, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpora", "odcs", "docs", "examples", "*", "*.odcs.yaml"))
+	for _, p := range odcs {
+		data, _ := os.ReadFile(p)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Bounded: a call past 10s of wall time on a loaded machine takes the
 		// fuzzing worker down.
