@@ -243,7 +243,7 @@ func TestGateBindsDataValidationToTheDataset(t *testing.T) {
 }
 
 // TestGateBlocksFailedEvidenceWithoutPolicy: a failed evidence document that
-// no policy judges does not say promote: yes.
+// no policy judges says "do not promote".
 func TestGateBlocksFailedEvidenceWithoutPolicy(t *testing.T) {
 	failed := upstream(t, func(d *evidence.Document) {
 		if d.Kind == evidence.KindDataValidation {
@@ -256,7 +256,7 @@ func TestGateBlocksFailedEvidenceWithoutPolicy(t *testing.T) {
 	if c := check(t, doc, "evidence.status"); c.Status != evidence.StatusFail || c.Location.File != failed {
 		t.Fatalf("status check %+v", c)
 	}
-	if strings.Contains(r.stdout, "promote: yes") {
+	if !strings.Contains(r.stdout, "do not promote:") || strings.Contains(r.stdout, "\npromote:") {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
 }

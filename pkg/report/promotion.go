@@ -54,9 +54,8 @@ func promotionText(w *textOut, doc *evidence.Document) bool {
 	if doc.DetailsAs(&d) != nil {
 		return false
 	}
-	if doc.Kind == evidence.KindPromotionDecision {
-		w.para("", "promote: "+yesNo(d.Promote))
-	}
+	// The document's summary line already opens with the verdict
+	// ("promote: ..." or "do not promote: ..."): it is not said twice.
 	if len(d.Metrics) > 0 {
 		bars := metricBars(d.Metrics, min(barCells, max(3, (w.opts.width()-70)/3)))
 		rows := make([][]string, 0, len(d.Metrics))
