@@ -118,15 +118,7 @@ func Code(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "` `"
 	}
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
+	longest := longestBacktickRun(s)
 	fence := strings.Repeat("`", longest+1)
 	if longest > 0 {
 		// A space each side keeps a leading or trailing backtick off the
@@ -254,19 +246,25 @@ func Link(label, u string) string {
 // longer than any run of backticks in it, so nothing inside can close it or
 // render as markdown; each line also passes actions.SafeLog.
 func CodeBlock(s string) string {
+	fence := strings.Repeat("`", max(3, longestBacktickRun(s)+1))
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = actions.SafeLog(l) // the block may be printed to a runner's log
+	}
+	return fence + "text\n" + strings.Join(lines, "\n") + "\n" + fence + "\n"
+}
+
+// longestBacktickRun is the longest run of backticks in s: a code span or
+// block fenced by one more cannot be closed from inside.
+func longestBacktickRun(s string) int {
 	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' {
 			run++
 			longest = max(longest, run)
 		} else {
 			run = 0
 		}
 	}
-	fence := strings.Repeat("`", max(3, longest+1))
-	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = actions.SafeLog(l) // the block may be printed to a runner's log
-	}
-	return fence + "text\n" + strings.Join(lines, "\n") + "\n" + fence + "\n"
+	return longest
 }
