@@ -272,9 +272,12 @@ func (p *odcsParser) validateSchema(version string, data []byte) error {
 	return &Error{File: p.file, Pos: Pos{line, col}, Msg: fmt.Sprintf("does not follow the ODCS %s schema at %s: %s", version, where, best.ErrorKind.LocalizedString(message.NewPrinter(language.English)))}
 }
 
+// pathWord is a key a YAML path names without quotes.
+var pathWord = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // yamlPathKey quotes a key for a YAML path when it is not a plain word.
 func yamlPathKey(k string) string {
-	if regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`).MatchString(k) {
+	if pathWord.MatchString(k) {
 		return k
 	}
 	return strconv.Quote(k)
