@@ -42,11 +42,7 @@ type ValidateRequest struct {
 func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error) {
 	ctx = r.Run.context(ctx)
 	started := r.now()
-	c, err := contract.Load(r.Contract)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := contract.Compile(c)
+	c, plan, err := loadPlan(r.Contract)
 	if err != nil {
 		return nil, err
 	}
@@ -112,17 +108,23 @@ type ValidateMergeRequest struct {
 	Verifier evidence.Verifier
 }
 
+// loadPlan reads and compiles a contract.
+func loadPlan(path string) (*contract.Contract, *contract.Plan, error) {
+	c, err := contract.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := contract.Compile(c)
+	return c, plan, err
+}
+
 // ValidateMerge decides the contract over the whole dataset from its shards'
 // evidence: the same checks, counts and examples as one unsharded run. It
 // refuses evidence of another contract (by digest), of other files, of
 // another shard count, a shard given twice or a missing one.
 func ValidateMerge(ctx context.Context, r ValidateMergeRequest) (*evidence.Document, error) {
 	started := r.now()
-	c, err := contract.Load(r.Contract)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := contract.Compile(c)
+	_, plan, err := loadPlan(r.Contract)
 	if err != nil {
 		return nil, err
 	}
