@@ -186,7 +186,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	r.owned = shardRowGroups(files, opts.Shard)
 	var rows int64
 	for _, f := range files {
-		rows += f.NumRows
+		rows += f.LiveRows()
 		for _, w := range f.Warnings {
 			r.emit(evidence.Check{ID: "file.metadata", Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,
 				Message: w, Location: &evidence.Location{File: f.Path}, DecidedBy: tierMetadata})
@@ -359,7 +359,7 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 		// A table's statistics describe whole files, which shards split.
 		if r.opts.TableStats != nil && !r.opts.VerifyAll && r.owned == nil {
 			if st, ok := r.opts.TableStats(i, fc); ok {
-				if failures, total, ok := proven(vc, fc, st, info); ok && failures == 0 {
+				if failures, total, ok := liveProven(vc, fc, st, info, f.LiveRows()-f.NumRows+st.NumRows); ok && failures == 0 {
 					info.add(tierTable, 0, total, nil)
 					continue
 				}
@@ -379,7 +379,7 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, total, ok := proven(vc, fc, st, info); ok && (failures == 0 || vc.def().decidedByCounts()) {
+			if failures, total, ok := liveProven(vc, fc, st, info, st.NumRows-f.RowGroupExcluded(rg)); ok && (failures == 0 || vc.def().decidedByCounts()) {
 				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
 					if r.err == nil {
 						r.err = err
@@ -422,6 +422,31 @@ func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats, o *outc
 		total, _ = nonNull(col, st)
 	}
 	return failures, total, true
+}
+
+// liveProven is proven for a chunk of which only live rows count: its
+// statistics also describe its excluded rows (mask.go in parquetx), so
+// they still prove a pass (not freshness, which needs a live value), with
+// its total only when the excluded rows' share of it is known (flat
+// column, and every value counted or none null), and failures never.
+func liveProven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats, o *outcome, live int64) (failures, total int64, ok bool) {
+	excluded := st.NumRows - live
+	if _, fresh := vc.(*freshnessCheck); fresh && excluded > 0 {
+		return 0, 0, false // the newest value may be an excluded one
+	}
+	failures, total, ok = proven(vc, col, st, o)
+	if !ok || excluded == 0 {
+		return failures, total, ok
+	}
+	switch {
+	case failures > 0 || col.MaxRepetitionLevel > 0:
+		return 0, 0, false
+	case total == 0:
+		return 0, 0, true
+	case total == st.NumValues:
+		return 0, total - excluded, true
+	}
+	return 0, 0, false
 }
 
 // addKey registers a uniqueness check over key columns.

@@ -58,7 +58,7 @@ type rowsRule struct {
 func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
 	var rows int64
 	for _, f := range files {
-		rows += f.NumRows
+		rows += f.LiveRows()
 	}
 	if r.upper {
 		return rows <= r.limit, fmt.Sprintf("%s rows, at most %s allowed", count(rows), count(r.limit))
