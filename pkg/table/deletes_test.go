@@ -107,7 +107,9 @@ func TestDeletedRowsAgreeWithDuckDB(t *testing.T) {
 			t.Errorf("%s: DuckDB: %s", where[i], raw)
 			continue
 		}
-		sort.Slice(rows, func(a, b int) bool { return len(rows[a]) < len(rows[b]) || len(rows[a]) == len(rows[b]) && rows[a] < rows[b] })
+		sort.Slice(rows, func(a, b int) bool {
+			return len(rows[a]) < len(rows[b]) || len(rows[a]) == len(rows[b]) && rows[a] < rows[b]
+		})
 		if strings.Join(rows, ",") != want[i] {
 			t.Errorf("%s: mlgate %s, DuckDB %v", where[i], want[i], rows)
 		}
