@@ -3,10 +3,14 @@ package table
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // withDeletes are the corpus tables with deleted rows, with their live row
@@ -117,3 +121,59 @@ func TestDeletedRowsAgreeWithDuckDB(t *testing.T) {
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// writePositionDeletes writes a position delete file of (path, pos) rows.
+func writePositionDeletes(t *testing.T, rows []posDelete) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "delete.parquet")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[posDelete](f)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return p
+}
+
+type posDelete struct {
+	FilePath string `parquet:"file_path"`
+	Pos      int64  `parquet:"pos"`
+}
+
+// Position deletes apply to the data file their rows name, committed at
+// or after it; a delete file whose row count is not its manifest's, or
+// with a negative position, is refused naming it.
+func TestPositionDeletes(t *testing.T) {
+	del := writePositionDeletes(t, []posDelete{{"s3://b/t/data/a.parquet", 3}, {"s3://b/t/data/b.parquet", 1}, {"s3://b/t/data/a.parquet", 0}})
+	resolve := func(p string) (string, error) { return "/t/" + strings.TrimPrefix(p, "s3://b/t/"), nil }
+	s := &Snapshot{Location: "t", resolve: resolve,
+		Files:       []File{{Path: "/t/data/a.parquet", scope: deleteScope{seq: 1}}, {Path: "/t/data/b.parquet", scope: deleteScope{seq: 3}}},
+		DeleteFiles: []DeleteFile{{Path: del, Content: "position", Rows: 3, scope: deleteScope{seq: 2}}}}
+	a, err := s.DeletedRows(&s.Files[0])
+	if err != nil || fmt.Sprint(a.ToArray()) != "[0 3]" {
+		t.Fatalf("a: %v (%v)", a, err)
+	}
+	if b, err := s.DeletedRows(&s.Files[1]); err != nil || !b.IsEmpty() {
+		t.Fatalf("b, written after the delete: %v (%v)", b, err)
+	}
+	for _, tc := range []struct {
+		rows []posDelete
+		n    int64
+		want string
+	}{
+		{[]posDelete{{"s3://b/t/data/a.parquet", 1}}, 2, "1 rows, the manifest says 2"},
+		{[]posDelete{{"s3://b/t/data/a.parquet", -1}}, 1, "not a file path and a row position"},
+	} {
+		p := writePositionDeletes(t, tc.rows)
+		s := &Snapshot{Location: "t", resolve: resolve, Files: s.Files[:1], DeleteFiles: []DeleteFile{{Path: p, Content: "position", Rows: tc.n, scope: deleteScope{seq: 2}}}}
+		if _, err := s.DeletedRows(&s.Files[0]); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("want an error naming %s and saying %q, got %v", p, tc.want, err)
+		}
+	}
+}
