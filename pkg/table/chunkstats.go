@@ -15,7 +15,9 @@ import (
 // contract engine decides checks from them with the footer tier's own
 // rules. Trust rules, beyond those of Stats:
 //   - only a top-level, single-valued column (nested stats are not read);
-//   - none for a file with deleted rows: its counts include them;
+//   - a file with deleted rows has them: its counts include them, so the
+//     contract engine, which knows the rows excluded from the opened file,
+//     takes them as proving passes only, with live totals;
 //   - bounds only for integer columns: string bounds may be truncated, and
 //     dates, timestamps and decimals are written as text the log does not
 //     type; float bounds leave NaN out;
@@ -26,7 +28,7 @@ import (
 // The log is the data's own writer's record, trusted as much as a footer.
 func (f *File) ChunkStats(col *parquetx.Column) (parquetx.ChunkStats, bool) {
 	var st parquetx.ChunkStats
-	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 || f.DeletedRows > 0 || f.Deletes ||
+	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 ||
 		!col.Leaf || col.InCollection || col.MaxRepetitionLevel > 0 || strings.Contains(col.Path, ".") {
 		return st, false
 	}
