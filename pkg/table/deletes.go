@@ -23,8 +23,13 @@ import (
 // untrusted input: their row counts are bounded and must match the
 // manifest's.
 
-// maxDeleteRows bounds the rows of one delete file mlgate reads.
-const maxDeleteRows = 16 << 20
+// maxDeleteRows bounds the rows of one delete file mlgate reads (and the
+// values of a row group matched against equality deletes); maxEqualityKeys
+// the equality delete rows of a snapshot, which are held as keys.
+const (
+	maxDeleteRows   = 16 << 20
+	maxEqualityKeys = 2 << 20
+)
 
 // deleteScope decides which Iceberg delete files apply to a data file: the
 // data sequence number, the partition spec and the partition values.
@@ -99,8 +104,9 @@ type deleteCache struct {
 	mu sync.Mutex
 	// position[delete file][data file] are the rows it deletes.
 	position map[string]map[string]*roaring64.Bitmap
-	// equality[delete file] are its rows' keys.
+	// equality[delete file] are its rows' keys; keys counts them all.
 	equality map[string]map[string]bool
+	keys     int64
 }
 
 // DeletedRows is the set of row positions (0-based, in file order) of
@@ -111,6 +117,9 @@ func (s *Snapshot) DeletedRows(f *File) (*roaring64.Bitmap, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Equality deletes on the same columns are matched in one read of the
+	// data file.
+	byColumns := map[string][]*DeleteFile{}
 	for _, d := range s.deletesOf(f) {
 		switch d.Content {
 		case "position":
@@ -122,21 +131,33 @@ func (s *Snapshot) DeletedRows(f *File) (*roaring64.Bitmap, error) {
 				bm.Or(rows)
 			}
 		case "equality":
+			k := strings.Join(d.equality, "\x00")
+			byColumns[k] = append(byColumns[k], d)
+		default:
+			return nil, &UnsupportedError{Table: s.Location, Feature: d.Content + " deletes", Detail: d.Path}
+		}
+	}
+	for _, ds := range byColumns {
+		var sets []map[string]bool
+		for _, d := range ds {
 			keys, err := s.equalityDeletes(d)
 			if err != nil {
 				return nil, err
 			}
-			err = readRows(f.Path, d.equality, math.MaxInt64, func(row int64, vals []parquet.Value) error {
-				if keys[rowKey(vals)] {
+			sets = append(sets, keys)
+		}
+		err = readRows(f.Path, ds[0].equality, math.MaxInt64, func(row int64, vals []parquet.Value) error {
+			key := rowKey(vals)
+			for _, keys := range sets {
+				if keys[key] {
 					bm.Add(uint64(row))
+					break
 				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("%s: applying equality delete file %s: %w", s.Location, d.Path, err)
 			}
-		default:
-			return nil, &UnsupportedError{Table: s.Location, Feature: d.Content + " deletes", Detail: d.Path}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: applying equality delete file %s: %w", s.Location, ds[0].Path, err)
 		}
 	}
 	return bm, nil
@@ -189,6 +210,10 @@ func (s *Snapshot) equalityDeletes(d *DeleteFile) (map[string]bool, error) {
 	if got, ok := s.deletes.equality[d.Path]; ok {
 		return got, nil
 	}
+	if s.deletes.keys+d.Rows > maxEqualityKeys {
+		return nil, fmt.Errorf("%s: equality delete file %s: more than %d equality delete rows in the snapshot", s.Location, d.Path, maxEqualityKeys)
+	}
+	s.deletes.keys += d.Rows
 	keys := map[string]bool{}
 	err := readRows(d.Path, d.equality, d.Rows, func(_ int64, vals []parquet.Value) error {
 		keys[rowKey(vals)] = true
@@ -204,10 +229,10 @@ func (s *Snapshot) equalityDeletes(d *DeleteFile) (map[string]bool, error) {
 	return keys, nil
 }
 
-// readRows reads the named flat columns of a Parquet file row by row. A
-// file with more rows than want (when want is below maxDeleteRows: a delete
-// file's manifest count), or with more than maxDeleteRows when reading a
-// delete file, is refused.
+// readRows reads the named flat columns of a Parquet file row by row, a
+// row group at a time. A delete file (want: its manifest's row count) must
+// have that many rows, at most maxDeleteRows; a row group holding more than
+// maxDeleteRows values of the columns is refused, which bounds the memory.
 func readRows(path string, cols []string, want int64, fn func(row int64, vals []parquet.Value) error) error {
 	f, err := parquetx.Open(path)
 	if err != nil {
@@ -217,46 +242,57 @@ func readRows(path string, cols []string, want int64, fn func(row int64, vals []
 	if want != math.MaxInt64 && (f.NumRows != want || want > maxDeleteRows) {
 		return fmt.Errorf("%d rows, the manifest says %d (at most %d are read)", f.NumRows, want, maxDeleteRows)
 	}
-	for _, c := range cols {
+	index := map[string]int{}
+	for i, c := range cols {
 		col := f.Schema.Lookup(c)
 		if col == nil || !col.Leaf || col.MaxRepetitionLevel > 0 {
 			return fmt.Errorf("%s: no flat column %q", path, c)
 		}
-	}
-	values := make([][]parquet.Value, len(cols))
-	for i := range values {
-		values[i] = make([]parquet.Value, f.NumRows)
-	}
-	index := map[string]int{}
-	for i, c := range cols {
 		index[c] = i
 	}
-	err = parquetx.Scan(context.Background(), []*parquetx.File{f}, cols, parquetx.ScanOptions{Workers: 1}, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
-		return &rowCollector{into: values[index[c.Column.Path]]}, nil
-	})
-	if err != nil {
-		return err
-	}
+	values := make([][]parquet.Value, len(cols))
 	vals := make([]parquet.Value, len(cols))
-	for r := range f.NumRows {
-		for i := range cols {
-			vals[i] = values[i][r]
+	for rg := range f.NumRowGroups() {
+		n, first := f.RowGroupRows(rg), f.RowGroupStart[rg]
+		if n*int64(len(cols)) > maxDeleteRows {
+			return fmt.Errorf("%s: row group %d holds %d rows, more than the %d values matched against deletes at once", path, rg, n, maxDeleteRows)
 		}
-		if err := fn(r, vals); err != nil {
-			return fmt.Errorf("row %d: %w", r, err)
+		for i := range values {
+			values[i] = make([]parquet.Value, n)
+		}
+		err = parquetx.Scan(context.Background(), []*parquetx.File{f}, cols, parquetx.ScanOptions{Workers: 1}, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
+			if c.RowGroup != rg {
+				return nil, nil
+			}
+			return &rowCollector{into: values[index[c.Column.Path]], first: first}, nil
+		})
+		if err != nil {
+			return err
+		}
+		for r := range n {
+			for i := range cols {
+				vals[i] = values[i][r]
+			}
+			if err := fn(first+r, vals); err != nil {
+				return fmt.Errorf("row %d: %w", first+r, err)
+			}
 		}
 	}
 	return nil
 }
 
-// rowCollector keeps a copy of each value of a flat column at its row.
-type rowCollector struct{ into []parquet.Value }
+// rowCollector keeps a copy of each value of a flat column at its row
+// (counted from first).
+type rowCollector struct {
+	into  []parquet.Value
+	first int64
+}
 
 func (c *rowCollector) Dictionary([]parquet.Value) (bool, error) { return true, nil }
 func (c *rowCollector) Close() error                             { return nil }
 func (c *rowCollector) Values(b parquetx.Batch) error {
 	for i, v := range b.Values {
-		c.into[b.Rows[i]] = v.Clone()
+		c.into[b.Rows[i]-c.first] = v.Clone()
 	}
 	return nil
 }
