@@ -261,7 +261,9 @@ func (r *Remote) excludeDeleted(f *parquetx.File) error {
 	}
 	rows, err := s.DeletedRows(live)
 	if err == nil {
-		err = f.ExcludeRows(rows)
+		if err = f.ExcludeRows(rows); err != nil {
+			err = fmt.Errorf("%s: the rows the table deletes: %w", s.Location, err)
+		}
 	}
 	if err != nil {
 		f.Close()
