@@ -5,7 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -176,6 +180,69 @@ func TestTableMetadataTier(t *testing.T) {
 		}
 		if failures != tc.failures {
 			t.Errorf("%s: %d failures, want %d", tc.rules, failures, tc.failures)
+		}
+	}
+}
+
+// A Delta table of one file with values 0..n-1 whose inline deletion
+// vector (the protocol's example) deletes rows 3, 4, 7, 11, 18 and 29.
+func writeDVTable(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	type row struct {
+		Value int64 `parquet:"value"`
+	}
+	out, err := os.Create(filepath.Join(dir, "a.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[row](out)
+	for i := range n {
+		if _, err := w.Write([]row{{int64(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	st, _ := os.Stat(filepath.Join(dir, "a.parquet"))
+	log := `{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}}
+{"metaData":{"id":"x","schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"value\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":[],"configuration":{}}}
+{"add":{"path":"a.parquet","size":` + strconv.FormatInt(st.Size(), 10) + `,"partitionValues":{},"dataChange":true,"deletionVector":{"storageType":"i","pathOrInlineDv":"wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L","sizeInBytes":40,"cardinality":6}}}
+`
+	if err := os.MkdirAll(filepath.Join(dir, "_delta_log"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "_delta_log", "00000000000000000000.json"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// An inline deletion vector is applied; one deleting rows past the end of
+// its file makes the validation an error naming the table.
+func TestInlineDeletionVectorIsApplied(t *testing.T) {
+	ctx := context.Background()
+	contract := filepath.Join(t.TempDir(), "c.yaml")
+	body := "apiVersion: mlgate.dev/v1\nkind: DataContract\ndataset:\n  rows: {min: 24, max: 24}\n  unique:\n    - [value]\ncolumns:\n  - name: value\n"
+	if err := os.WriteFile(contract, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[int]string{30: "", 10: "excluding row 29, but the file has 10 rows"} {
+		dir := writeDVTable(t, n)
+		remote := steps.NewRemote(objstore.Options{})
+		defer remote.Close()
+		files, err := remote.Files(ctx, []string{dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote}, Contract: contract, Data: files})
+		switch {
+		case want == "" && (err != nil || doc.Status != evidence.StatusPass):
+			t.Errorf("%d rows: %v %+v", n, err, doc)
+		case want != "" && (err != nil || doc.Status != evidence.StatusError || !strings.Contains(doc.Summary, want) || !strings.Contains(doc.Summary, dir)):
+			t.Errorf("%d rows: want an error naming %s and saying %q, got %v (%+v)", n, dir, want, err, doc)
 		}
 	}
 }
