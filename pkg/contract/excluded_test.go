@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
@@ -87,4 +88,42 @@ func TestExcludedRowsAreNotData(t *testing.T) {
 	if c := checkByID(t, got, "column.score.min"); c.DecidedBy != "metadata" || c.Total != 995 {
 		t.Errorf("score min decided by %s over %d values, want metadata over 995", c.DecidedBy, c.Total)
 	}
+}
+
+// BenchmarkScanChecksExcluded is BenchmarkScanChecks with every 100th row
+// excluded (as a table's deletes are): the cost of the mask.
+func BenchmarkScanChecksExcluded(b *testing.B) {
+	const rows = 400_000
+	files := benchTable(b, rows)
+	ex := roaring64.New()
+	for r := uint64(0); r < rows; r += 100 {
+		ex.Add(r)
+	}
+	if err := files[0].ExcludeRows(ex); err != nil {
+		b.Fatal(err)
+	}
+	c, err := Parse("bench.yaml", []byte(`apiVersion: mlgate.dev/v1
+kind: DataContract
+columns:
+  - {name: id, nullable: false, unique: true}
+  - {name: user_id, pattern: '^u[0-9]{12}$'}
+  - {name: email, pattern: '^user[0-9]+@example\.com$'}
+  - {name: device, allowed: [android, ios, web, tv]}
+  - {name: amount, min: 0, max: 100000, max_null_fraction: 0.05}
+  - {name: clicks, min: 0, max: 1000}
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := Compile(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		res, err := plan.Run(context.Background(), files, Options{})
+		if err != nil || res.Details.Rows != rows-rows/100 {
+			b.Fatalf("%v, %d rows", err, res.Details.Rows)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mrows/s")
 }
