@@ -95,6 +95,9 @@ type maskedVisitor struct {
 func (m *maskedVisitor) Dictionary([]parquet.Value) (bool, error) { return true, nil }
 
 func (m *maskedVisitor) Values(b Batch) error {
+	if n := len(b.Rows); n == 0 || countRange(m.excluded, b.Rows[0], b.Rows[n-1]-b.Rows[0]+1) == 0 {
+		return m.inner.Values(b) // rows ascend: none of them is excluded
+	}
 	m.vals, m.rows = m.vals[:0], m.rows[:0]
 	for i, r := range b.Rows {
 		if !m.excluded.Contains(uint64(r)) {
