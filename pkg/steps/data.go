@@ -240,6 +240,11 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 			if r.tables == nil {
 				r.tables, r.live, r.snaps = map[string]*evidence.TableVersion{}, map[string]*table.File{}, map[string]*table.Snapshot{}
 			}
+			if old, prev := r.live[f.Path], r.snaps[f.Path]; old != nil && prev.Version != s.Version && !sameDeletes(old, &s.Files[i]) {
+				r.mu.Unlock()
+				return nil, &table.UnsupportedError{Table: s.Location, Feature: "one file with different deleted rows in two versions",
+					Detail: fmt.Sprintf("%s is live in versions %d and %d", f.Path, r.snaps[f.Path].Version, s.Version)}
+			}
 			r.tables[f.Path], r.live[f.Path], r.snaps[f.Path] = tv, &s.Files[i], s
 			r.mu.Unlock()
 		}
@@ -270,6 +275,17 @@ func (r *Remote) excludeDeleted(f *parquetx.File) error {
 		return err
 	}
 	return nil
+}
+
+// sameDeletes reports whether two versions of a table surely delete the
+// same rows of a file: files are opened once per path, with one set of
+// deleted rows.
+func sameDeletes(a, b *table.File) bool {
+	if a.Deletes || b.Deletes || (a.DV == nil) != (b.DV == nil) {
+		return false
+	}
+	return a.DV == nil || a.DV.StorageType == b.DV.StorageType && a.DV.PathOrInlineDv == b.DV.PathOrInlineDv &&
+		(a.DV.Offset == nil) == (b.DV.Offset == nil) && (a.DV.Offset == nil || *a.DV.Offset == *b.DV.Offset)
 }
 
 // TableStats gives the table-metadata statistics of opened files that are

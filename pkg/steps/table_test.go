@@ -246,3 +246,25 @@ func TestInlineDeletionVectorIsApplied(t *testing.T) {
 		}
 	}
 }
+
+// Files are opened once per path: a file live in two versions of a table
+// with different deleted rows (table-with-dv-small's file gains a deletion
+// vector in version 1) cannot be read as both, so the second is refused;
+// the same version twice reads.
+func TestOneFileTwoDeletedRowSets(t *testing.T) {
+	dir := testenv.Shared(t, "corpora", "delta", "tables", "table-with-dv-small")
+	remote := steps.NewRemote(objstore.Options{})
+	defer remote.Close()
+	ctx := context.Background()
+	if _, err := remote.Files(ctx, []string{dir + "@0"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Files(ctx, []string{dir + "@0"}); err != nil {
+		t.Fatalf("the same version twice: %v", err)
+	}
+	_, err := remote.Files(ctx, []string{dir})
+	var ue *table.UnsupportedError
+	if !errors.As(err, &ue) || !strings.Contains(ue.Detail, "versions 0 and 1") {
+		t.Fatalf("want a refusal naming versions 0 and 1, got %v", err)
+	}
+}
