@@ -289,3 +289,51 @@ func (v *valueList) Values(b parquetx.Batch) error {
 	}
 	return nil
 }
+
+type idRow struct {
+	ID *int64 `parquet:"id,optional"`
+}
+
+func writeIDs(t *testing.T, ids ...*int64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ids.parquet")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[idRow](f)
+	for _, id := range ids {
+		if _, err := w.Write([]idRow{{id}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return p
+}
+
+// Equality deletes match NULL to NULL and apply to files committed before
+// them; a delete file whose row count is not its manifest's is refused
+// naming it.
+func TestEqualityDeletes(t *testing.T) {
+	one, two := int64(1), int64(2)
+	data := writeIDs(t, &one, nil, &two, &one)
+	del := writeIDs(t, &one, nil)
+	s := &Snapshot{Location: "t", Files: []File{{Path: data, scope: deleteScope{seq: 1}}},
+		DeleteFiles: []DeleteFile{{Path: del, Content: "equality", Rows: 2, equality: []string{"id"}, scope: deleteScope{seq: 2}}}}
+	bm, err := s.DeletedRows(&s.Files[0])
+	if err != nil || fmt.Sprint(bm.ToArray()) != "[0 1 3]" {
+		t.Fatalf("deleted %v (%v), want rows 0, 1 and 3", bm, err)
+	}
+	s.Files[0].scope.seq = 2 // committed with the delete: not deleted
+	if bm, err := s.DeletedRows(&s.Files[0]); err != nil || !bm.IsEmpty() {
+		t.Fatalf("deleted %v (%v) of a file as new as the delete", bm, err)
+	}
+	s = &Snapshot{Location: "t", Files: []File{{Path: data}},
+		DeleteFiles: []DeleteFile{{Path: del, Content: "equality", Rows: 3, equality: []string{"id"}, scope: deleteScope{seq: 1}}}}
+	if _, err := s.DeletedRows(&s.Files[0]); err == nil || !strings.Contains(err.Error(), del) || !strings.Contains(err.Error(), "the manifest says 3") {
+		t.Fatalf("want an error naming %s, got %v", del, err)
+	}
+}
