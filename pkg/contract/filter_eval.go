@@ -553,3 +553,15 @@ func (v *filterVisitor) Close() error {
 	}
 	return nil
 }
+
+// keptIn counts the rows of [first, first+n) in m.
+func keptIn(m *roaring64.Bitmap, first, n int64) uint64 {
+	if n <= 0 {
+		return 0
+	}
+	kept := m.Rank(uint64(first + n - 1))
+	if first > 0 {
+		kept -= m.Rank(uint64(first - 1))
+	}
+	return kept
+}

@@ -35,21 +35,21 @@ func TestParseFilter(t *testing.T) {
 
 func TestParseFilterErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                   "at character 1: expected a column name or '(', found end of the predicate",
-		"a = ":               "at character 5: expected a value",
-		"a = 1 b = 2":        "at character 7: unexpected \"b\" after the predicate",
-		"(a = 1":             "at character 7: expected ')' to close the '(' at character 1",
-		"a == 1":             "at character 3: '==' is not an operator",
-		"a = 'x":             "at character 5: unterminated string",
-		"a = NULL":           "at character 5: a comparison with NULL is never true; write IS NULL",
-		"a IS 1":             "at character 6: expected NULL after IS",
-		"and = 1":            "at character 1: expected a column name, found the keyword AND",
-		"a = 1 AND":          "at character 10: expected a column name",
-		"a IN (1 2)":         "at character 9: expected ',' or ')' in the IN list",
-		"a ~ 1":              "at character 3: unexpected character '~'",
-		"a = 1.2.3":          `at character 5: "1.2.3" is not a number`,
-		"a LIKE 'x%'":        `at character 3: expected an operator (=, !=, <, <=, >, >=, IN, IS NULL) after column "a", found "LIKE"`,
-		`"" = 1`:             "at character 1: empty column name",
+		"":            "at character 1: expected a column name or '(', found end of the predicate",
+		"a = ":        "at character 5: expected a value",
+		"a = 1 b = 2": "at character 7: unexpected \"b\" after the predicate",
+		"(a = 1":      "at character 7: expected ')' to close the '(' at character 1",
+		"a == 1":      "at character 3: '==' is not an operator",
+		"a = 'x":      "at character 5: unterminated string",
+		"a = NULL":    "at character 5: a comparison with NULL is never true; write IS NULL",
+		"a IS 1":      "at character 6: expected NULL after IS",
+		"and = 1":     "at character 1: expected a column name, found the keyword AND",
+		"a = 1 AND":   "at character 10: expected a column name",
+		"a IN (1 2)":  "at character 9: expected ',' or ')' in the IN list",
+		"a ~ 1":       "at character 3: unexpected character '~'",
+		"a = 1.2.3":   `at character 5: "1.2.3" is not a number`,
+		"a LIKE 'x%'": `at character 3: expected an operator (=, !=, <, <=, >, >=, IN, IS NULL) after column "a", found "LIKE"`,
+		`"" = 1`:      "at character 1: empty column name",
 	} {
 		_, err := ParseFilter(in)
 		var fe *FilterError
