@@ -152,7 +152,7 @@ func parseTime(s string) (time.Time, bool) {
 func comparator(col *parquetx.Column, l literal) (func(parquet.Value) int, error) {
 	t := col.Type
 	switch {
-	case col.ExactNumeric():
+	case t.Name.IsNumeric() && col.ExactNumeric():
 		if l.kind != 'n' {
 			return nil, fmt.Errorf("%s is a number, and %s is not", t, l)
 		}
