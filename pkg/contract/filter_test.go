@@ -103,3 +103,86 @@ func TestThreeValuedLogic(t *testing.T) {
 		t.Errorf("anything AND false = %d", got)
 	}
 }
+
+// Filters survive contract conversion both ways: mlgate's where keys and
+// ODCS's custom property "where" say the same, and what ODCS cannot carry
+// (a filter on a logicalTypeOption) is named lost.
+func TestFilterConvertRoundTrip(t *testing.T) {
+	own := `apiVersion: mlgate.dev/v1
+kind: DataContract
+metadata:
+  name: orders
+where: "day >= '2026-01-01'"
+dataset:
+  rows:
+    min: {value: 10, where: "status = 'paid'"}
+  keys: [id]
+  unique:
+    - {value: [id, line], where: "line IS NOT NULL"}
+columns:
+  - name: id
+    type: int64
+    nullable: false
+    unique: true
+  - name: status
+    nullable: {value: false, where: "id > 100"}
+    allowed: {value: [paid, open], where: "NOT status IN ('void')"}
+    pattern: {value: "^[a-z]+$", severity: warn, where: "\"odd name\" = 'x''y'"}
+    missing: {value: ["", N/A], where: "day < DATE '2027-01-01'"}
+  - name: line
+    unique: {value: true, where: "id >= 5"}
+`
+	c, err := Parse("own.yaml", []byte(own))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(Marshal(c)) != own {
+		t.Errorf("mlgate round trip:\n%s\n---\n%s", Marshal(c), own)
+	}
+	text, lost := MarshalODCS(c)
+	if len(lost) != 0 {
+		t.Errorf("lost %q", lost)
+	}
+	o, err := ParseODCS("own.odcs.yaml", text)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	back := o.Objects[0]
+	back.Name = c.Name
+	if string(Marshal(back)) != own {
+		t.Errorf("through ODCS:\n%s\n---\n%s", Marshal(back), text)
+	}
+	again, lost := MarshalODCS(back)
+	if string(again) != string(text) || len(lost) != 0 {
+		t.Errorf("ODCS round trip:\n%s\n---\n%s (lost %q)", again, text, lost)
+	}
+	if !strings.Contains(string(text), "customProperties:\n      - property: where\n        value: \"day >= '2026-01-01'\"") {
+		t.Errorf("the object's filter is not a custom property:\n%s", text)
+	}
+
+	bounded, err := Parse("b.yaml", []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: x\n    type: int64\n    min: {value: 0, where: \"x IS NOT NULL\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, lost := MarshalODCS(bounded); len(lost) != 1 || !strings.Contains(lost[0], "x.minimum: ODCS logicalTypeOptions have no row filter") {
+		t.Errorf("a filtered bound converted to ODCS: lost %q", lost)
+	}
+}
+
+func TestFilterContractErrors(t *testing.T) {
+	for body, want := range map[string]string{
+		"where: \"a = \"\ncolumns: []\n":                                      `contract.yaml:3:8: where "a = ": at character 5: expected a value`,
+		"columns:\n  - name: a\n    nullable: {value: false, where: 'a ='}\n": `contract.yaml:5:37: nullable.where "a =": at character 4: expected a value`,
+		"columns:\n  - name: a\n    type: {value: int64, where: a = 1}\n":     `contract.yaml:5:5: column "a": a row filter does not apply to a type`,
+		"dataset:\n  strict: {value: true, where: a = 1}\ncolumns: []\n":      `contract.yaml:4:3: dataset.strict: a row filter does not apply to the columns of the files`,
+	} {
+		_, err := Parse("contract.yaml", []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\n"+body))
+		if err == nil || err.Error() != want && !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: got %v, want %s", body, err, want)
+		}
+	}
+	odcs := "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    customProperties:\n      - property: where\n        value: a >< 1\n"
+	if _, err := Parse("x.odcs.yaml", []byte(odcs)); err == nil || !strings.HasPrefix(err.Error(), `x.odcs.yaml:10:16: customProperties where "a >< 1": at character 4: expected a value`) {
+		t.Errorf("ODCS filter error: %v", err)
+	}
+}

@@ -313,6 +313,10 @@ func (p *odcsParser) server(n ast.Node) (Server, bool) {
 func (p *odcsParser) object(n ast.Node) (*Contract, error) {
 	name := text(get(n, "name"))
 	c := &Contract{File: p.file, Name: name, Format: FormatODCS, Object: name}
+	var err error
+	if c.Where, err = p.where(n); err != nil {
+		return nil, err
+	}
 	var keys []*Column
 	if err := p.properties(c, get(n, "properties"), "", &keys); err != nil {
 		return nil, err
@@ -336,6 +340,28 @@ func (p *odcsParser) object(n ast.Node) (*Contract, error) {
 		}
 	}
 	return c, nil
+}
+
+// where reads the row filter an ODCS element carries as a custom property
+// "where" (or "filter", as DQX writes it): ODCS v3 has no field for one.
+func (p *odcsParser) where(n ast.Node) (*Filter, error) {
+	var out *Filter
+	for _, cp := range items(get(n, "customProperties")) {
+		switch text(get(cp, "property")) {
+		case "where", "filter":
+		default:
+			continue
+		}
+		if out != nil {
+			return nil, p.errorf(cp, "a second row filter; an element takes one")
+		}
+		f, err := p.filter(get(cp, "value"), "customProperties where")
+		if err != nil {
+			return nil, err
+		}
+		out = f
+	}
+	return out, nil
 }
 
 // properties reads a property list; nested object properties become dotted
@@ -597,10 +623,14 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 	if bound.none() {
 		bound = nil // none may fail: the rule's plain form
 	}
+	where, err := p.where(q)
+	if err != nil {
+		return err
+	}
 	args := get(q, "arguments")
 	switch metric {
 	case "nullValues":
-		col.Nullable = &Rule[bool]{Value: false, Severity: sev, Pos: t.at, MaxFailures: bound}
+		col.Nullable = &Rule[bool]{Value: false, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 	case "invalidValues":
 		set := false
 		if vv := get(args, "validValues"); vv != nil {
@@ -608,7 +638,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			for _, it := range items(vv) {
 				vals = append(vals, text(it))
 			}
-			col.Allowed = &Rule[[]string]{Value: vals, Severity: sev, Pos: t.at, MaxFailures: bound}
+			col.Allowed = &Rule[[]string]{Value: vals, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 			set = true
 		}
 		if pat := get(args, "pattern"); pat != nil {
@@ -616,7 +646,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			if _, rerr := regexp.Compile(s); rerr != nil {
 				skip("pattern is not valid RE2, the syntax mlgate runs: " + rerr.Error())
 			} else {
-				col.Pattern = &Rule[string]{Value: s, Severity: sev, Pos: t.at, MaxFailures: bound}
+				col.Pattern = &Rule[string]{Value: s, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 			}
 			set = true
 		}
@@ -628,7 +658,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			skip("duplicateValues with a tolerance: mlgate's uniqueness check allows no duplicates")
 			return nil
 		}
-		col.Unique = &Rule[bool]{Value: true, Severity: sev, Pos: t.at}
+		col.Unique = &Rule[bool]{Value: true, Severity: sev, Pos: t.at, Where: where}
 	case "missingValues":
 		list := get(args, "missingValues")
 		if list == nil {
@@ -643,7 +673,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			}
 			m.Values = append(m.Values, text(it))
 		}
-		col.Missing = &Rule[Missing]{Value: m, Severity: sev, Pos: t.at, MaxFailures: bound}
+		col.Missing = &Rule[Missing]{Value: m, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 	default:
 		skip(fmt.Sprintf("metric %q does not apply to a property", metric))
 	}
@@ -715,6 +745,10 @@ func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
 	if err != nil || !ok {
 		return err
 	}
+	where, err := p.where(q)
+	if err != nil {
+		return err
+	}
 	switch metric {
 	case "rowCount":
 		if t.unit != "rows" {
@@ -727,10 +761,10 @@ func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
 			return nil
 		}
 		if lo != nil {
-			c.Dataset.MinRows = &Rule[int64]{Value: *lo, Severity: sev, Pos: t.at}
+			c.Dataset.MinRows = &Rule[int64]{Value: *lo, Severity: sev, Pos: t.at, Where: where}
 		}
 		if hi != nil {
-			c.Dataset.MaxRows = &Rule[int64]{Value: *hi, Severity: sev, Pos: t.at}
+			c.Dataset.MaxRows = &Rule[int64]{Value: *hi, Severity: sev, Pos: t.at, Where: where}
 		}
 	case "duplicateValues":
 		bound, why := t.failureBound()
@@ -754,7 +788,7 @@ func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
 				return &Error{File: p.file, Pos: t.at, Msg: fmt.Sprintf("duplicateValues: property %q is not in object %q", name, c.Name)}
 			}
 		}
-		c.Dataset.Unique = append(c.Dataset.Unique, &Rule[[]string]{Value: cols, Severity: sev, Pos: t.at})
+		c.Dataset.Unique = append(c.Dataset.Unique, &Rule[[]string]{Value: cols, Severity: sev, Pos: t.at, Where: where})
 	default:
 		skip(fmt.Sprintf("metric %q does not apply to a schema object", metric))
 	}

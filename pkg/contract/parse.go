@@ -497,6 +497,9 @@ func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
 			if d.Strict, err = rule(p, e, func(n ast.Node) (bool, error) { return p.boolean(n, "dataset.strict") }); err != nil {
 				return err
 			}
+			if d.Strict.Where != nil {
+				return &Error{File: p.file, Pos: d.Strict.Pos, Msg: "dataset.strict: a row filter does not apply to the columns of the files"}
+			}
 		case "unique":
 			items, err := p.sequence(e.value, "dataset.unique")
 			if err != nil {
@@ -699,6 +702,9 @@ func (p *contractParser) checkColumn(col *Column) error {
 	}
 	if col.Type == nil {
 		return nil
+	}
+	if col.Type.Where != nil {
+		return errAt(col.Type.Pos, "a row filter does not apply to a type")
 	}
 	t := col.Type.Value
 	if !t.numeric() {
