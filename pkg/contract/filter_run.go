@@ -25,6 +25,16 @@ func (s *selection) record() *evidence.RowFilter {
 	return &evidence.RowFilter{Where: s.filter.Text, Rows: s.Rows}
 }
 
+// note records the filter a check ran under in its evidence, and says it
+// in its message, which every report shows.
+func (s *selection) note(c *evidence.Check) {
+	if s == nil {
+		return
+	}
+	c.Where = s.record()
+	c.Message += fmt.Sprintf(" (where %s: %s rows)", s.filter.Text, count(s.Rows))
+}
+
 // selectAll decides, before any check reads data, the rows every filter of
 // the run keeps: the run's own (the contract's where and the options'), and
 // each rule's joined to it. A filter met twice is decided once.

@@ -306,7 +306,7 @@ func (r *run) datasetChecks() {
 		}
 		sel := r.sels[r.where.And(rr.Where).text()]
 		c := r.schemaCheck(id, "", rr.Pos, severityOf(rr.Severity, ""), map[string]any{key: rr.Value}, rowsRule{limit: rr.Value, upper: rr == d.MaxRows, sel: sel})
-		c.Where = sel.record()
+		sel.note(&c)
 		r.emit(c)
 	}
 	if d.Strict != nil && d.Strict.Value {
@@ -345,7 +345,7 @@ func (r *run) columnChecks(cp *columnPlan) []func() evidence.Check {
 		render := func() evidence.Check {
 			c := vc.def().render(o, vc.message(o))
 			c.Observed = vc.observed(o)
-			c.Where = sel.record()
+			sel.note(&c)
 			return c
 		}
 		bc, _ := vc.(*boundCheck)
@@ -484,7 +484,7 @@ func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 	k.sel = r.sels[r.where.And(kc.where).text()]
 	render := func() evidence.Check {
 		c := k.render(k.outcome, k.message())
-		c.Where = k.sel.record()
+		k.sel.note(&c)
 		return c
 	}
 	r.parts = append(r.parts, part{def: &kc.base, outcome: k.outcome, render: render})
