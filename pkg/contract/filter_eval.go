@@ -425,7 +425,7 @@ func selectRows(ctx context.Context, f *Filter, files []*parquetx.File, owned []
 			if err != nil {
 				return nil, err
 			}
-			n := rowGroupRows(file, rg)
+			n := file.RowGroupRows(rg) - file.RowGroupExcluded(rg)
 			switch {
 			case can&canTrue == 0:
 				s.states[i][rg] = rgNone
@@ -453,12 +453,6 @@ func selectRows(ctx context.Context, f *Filter, files []*parquetx.File, owned []
 	return s, nil
 }
 
-func rowGroupRows(f *parquetx.File, rg int) int64 {
-	if rg+1 < len(f.RowGroupStart) {
-		return f.RowGroupStart[rg+1] - f.RowGroupStart[rg]
-	}
-	return f.NumRows - f.RowGroupStart[rg]
-}
 
 // atomRows are the rows of a file where an atom is true and where it is
 // false (the others are unknown).

@@ -203,7 +203,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	}
 	var rows int64
 	for _, f := range files {
-		rows += f.NumRows
+		rows += f.LiveRows()
 		for _, w := range f.Warnings {
 			r.emit(evidence.Check{ID: "file.metadata", Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,
 				Message: w, Location: &evidence.Location{File: f.Path}, DecidedBy: tierMetadata})
@@ -387,7 +387,7 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 		// A table's statistics describe whole files, which shards split.
 		if r.opts.TableStats != nil && !r.opts.VerifyAll && r.owned == nil && sel == nil {
 			if st, ok := r.opts.TableStats(i, fc); ok {
-				if failures, total, ok := proven(vc, fc, st, info); ok && failures == 0 {
+				if failures, total, ok := liveProven(vc, fc, st, info, f.LiveRows()-f.NumRows+st.NumRows); ok && failures == 0 {
 					info.add(tierTable, 0, total, nil)
 					continue
 				}
@@ -414,7 +414,13 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, total, ok := provenAll(vc, fc, st, info, state); ok && (failures == 0 || vc.def().decidedByCounts()) {
+			// Rows a filter leaves out count as excluded: the statistics
+			// still prove passes, with the kept rows as the total.
+			live := st.NumRows - f.RowGroupExcluded(rg)
+			if state == rgPartial {
+				live = int64(keptIn(sel.mask(i, rg), f.RowGroupStart[rg], st.NumRows))
+			}
+			if failures, total, ok := liveProven(vc, fc, st, info, live); ok && (failures == 0 || vc.def().decidedByCounts()) {
 				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
 					if r.err == nil {
 						r.err = err
@@ -459,14 +465,29 @@ func proven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats, o *outc
 	return failures, total, true
 }
 
-// provenAll is proven on a row group its filter keeps whole; statistics
-// say nothing of a part of one (and a freshness check must not see its
-// newest value).
-func provenAll(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats, o *outcome, state int8) (failures, total int64, ok bool) {
-	if state != rgAll {
-		return 0, 0, false
+// liveProven is proven for a chunk of which only live rows count: its
+// statistics also describe its excluded rows (mask.go in parquetx), so
+// they still prove a pass (not freshness, which needs a live value), with
+// its total only when the excluded rows' share of it is known (flat
+// column, and every value counted or none null), and failures never.
+func liveProven(vc valueCheck, col *parquetx.Column, st parquetx.ChunkStats, o *outcome, live int64) (failures, total int64, ok bool) {
+	excluded := st.NumRows - live
+	if _, fresh := vc.(*freshnessCheck); fresh && excluded > 0 {
+		return 0, 0, false // the newest value may be an excluded one
 	}
-	return proven(vc, col, st, o)
+	failures, total, ok = proven(vc, col, st, o)
+	if !ok || excluded == 0 {
+		return failures, total, ok
+	}
+	switch {
+	case failures > 0 || col.MaxRepetitionLevel > 0:
+		return 0, 0, false
+	case total == 0:
+		return 0, 0, true
+	case total == st.NumValues:
+		return 0, total - excluded, true
+	}
+	return 0, 0, false
 }
 
 // addKey registers a uniqueness check over key columns.
@@ -646,7 +667,13 @@ func (v *chunkVisitor) SelectPages(pages []parquetx.PageStats) []bool {
 			}
 			if m := v.masks[j]; m != nil {
 				// A page of none of the rows the filter keeps is not read.
-				need[i] = need[i] || keptIn(m, v.chunk.FirstRow+p.FirstRow, p.Rows) > 0
+				// (A page's end is the next one's start: Rows may count
+				// only the rows a table has not deleted.)
+				end := v.chunk.Stats.NumRows
+				if i+1 < len(pages) {
+					end = pages[i+1].FirstRow
+				}
+				need[i] = need[i] || keptIn(m, v.chunk.FirstRow+p.FirstRow, end-p.FirstRow) > 0
 				continue
 			}
 			if failures, _, ok := proven(c, v.chunk.Column, st, v.outcomes[c.def().idx]); !ok || failures > 0 {

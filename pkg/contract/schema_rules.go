@@ -60,7 +60,7 @@ type rowsRule struct {
 func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
 	var rows int64
 	for _, f := range files {
-		rows += f.NumRows
+		rows += f.LiveRows()
 	}
 	if r.sel != nil {
 		rows = r.sel.Rows

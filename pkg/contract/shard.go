@@ -57,7 +57,7 @@ func (r *run) shardState() *evidence.ValidationShard {
 	for i, f := range r.files {
 		for rg := range f.NumRowGroups() {
 			if r.inShard(i, rg) {
-				st.Rows += f.RowGroupRows(rg)
+				st.Rows += f.RowGroupRows(rg) - f.RowGroupExcluded(rg)
 			}
 		}
 	}

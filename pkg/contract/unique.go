@@ -236,6 +236,8 @@ func (k *keyRun) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChun
 		return &keyChunk{k: k, chunk: c, fileIdx: fileIdx, colIdx: col}
 	}
 	kc := &keyChunk{k: k, chunk: c, fileIdx: fileIdx, colIdx: col, pass2: pass2, hashes: make([]uint64, n), nulls: make([]bool, n)}
+	// Excluded rows never reach values: as nulls, they are no key.
+	c.File.EachExcluded(c.FirstRow, n, func(row int64) { kc.nulls[row-c.FirstRow] = true })
 	if pass2 {
 		kc.raw = make([][]byte, n)
 		kc.display = make([]any, n)

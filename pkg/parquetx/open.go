@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -60,6 +61,9 @@ type File struct {
 	// pagesChecked records the chunks CheckPages passed, by row group,
 	// leaf index and limit.
 	pagesChecked map[[3]int64]bool
+	// excluded are the rows not part of the data (mask.go); replaced,
+	// never modified, under statsMu.
+	excluded *roaring64.Bitmap
 }
 
 // Metadata returns the decoded footer. Callers must not modify it.

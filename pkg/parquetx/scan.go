@@ -230,6 +230,7 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 	if err != nil || v == nil {
 		return err
 	}
+	v = maskChunk(c, v)
 	if p, ok := c.File.file.(prefetcher); ok && !c.Stats.DictionaryOnly {
 		start, end := chunkRange(c)
 		p.Prefetch(start, end-start)
@@ -455,7 +456,7 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 	if opts.PagesDecoded != nil {
 		opts.PagesDecoded.Add(1)
 	}
-	if pv, ok := v.(PageVisitor); ok && c.Column.MaxRepetitionLevel == 0 {
+	if pv, ok := pageVisitor(v, firstRow+n.rows, page.NumRows()); ok && c.Column.MaxRepetitionLevel == 0 {
 		// firstRow numbers the sequence of pages; n.rows is how far it has come.
 		if p, ok, err := wholePage(c, page, firstRow+n.rows); err != nil || ok {
 			if err != nil {

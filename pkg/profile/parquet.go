@@ -67,7 +67,7 @@ func Scan(ctx context.Context, files []*parquetx.File, opts ScanOptions) (*Profi
 				ranks[rg] = positions
 				positions++
 				src.RowGroups = append(src.RowGroups, rg)
-				src.Rows += f.RowGroupRows(rg)
+				src.Rows += f.RowGroupRows(rg) - f.RowGroupExcluded(rg)
 			}
 			global++
 		}

@@ -108,6 +108,7 @@ type Remote struct {
 	Table  *table.Options
 	tables map[string]*evidence.TableVersion // live file -> its table
 	live   map[string]*table.File            // live file -> its table metadata
+	snaps  map[string]*table.Snapshot        // live file -> its table version
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -160,7 +161,11 @@ func (r *Remote) Files(ctx context.Context, args []string) ([]string, error) {
 // Open opens a local Parquet file or a remote object.
 func (r *Remote) Open(ctx context.Context, path string) (*parquetx.File, error) {
 	if !objstore.IsURL(path) {
-		return parquetx.Open(path)
+		f, err := parquetx.Open(path)
+		if err == nil {
+			err = r.excludeDeleted(f)
+		}
+		return f, err
 	}
 	if r == nil {
 		return nil, fmt.Errorf("%s: this command reads local files only", path)
@@ -217,7 +222,7 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := scannable(s); err != nil {
+	if err := scannable(s, r != nil); err != nil {
 		return nil, err
 	}
 	if err := sameColumns(s); err != nil {
@@ -233,13 +238,36 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 		if r != nil {
 			r.mu.Lock()
 			if r.tables == nil {
-				r.tables, r.live = map[string]*evidence.TableVersion{}, map[string]*table.File{}
+				r.tables, r.live, r.snaps = map[string]*evidence.TableVersion{}, map[string]*table.File{}, map[string]*table.Snapshot{}
 			}
-			r.tables[f.Path], r.live[f.Path] = tv, &s.Files[i]
+			r.tables[f.Path], r.live[f.Path], r.snaps[f.Path] = tv, &s.Files[i], s
 			r.mu.Unlock()
 		}
 	}
 	return out, nil
+}
+
+// excludeDeleted excludes the rows a table deletes from an opened live
+// file of a table argument.
+func (r *Remote) excludeDeleted(f *parquetx.File) error {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	s, live := r.snaps[f.Path], r.live[f.Path]
+	r.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	rows, err := s.DeletedRows(live)
+	if err == nil {
+		err = f.ExcludeRows(rows)
+	}
+	if err != nil {
+		f.Close()
+		return err
+	}
+	return nil
 }
 
 // TableStats gives the table-metadata statistics of opened files that are
@@ -317,22 +345,24 @@ func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
 	return "", opts, false
 }
 
-// scannable refuses table features the file scan cannot honour yet: rows
-// deleted by deletion vectors or delete files (the scan cannot skip rows),
-// Delta column mapping (files carry physical names), and Delta partition
-// columns (their values live in the log, not in the files).
-func scannable(s *table.Snapshot) error {
+// scannable refuses table features the file scan cannot honour yet:
+// deleted rows when the opened files are not tracked (no Remote) or by
+// Iceberg deletion vectors, Delta column mapping (files carry physical
+// names), and Delta partition columns (their values live in the log, not
+// in the files).
+func scannable(s *table.Snapshot, tracked bool) error {
 	refuse := func(feature, detail string) error {
 		return &table.UnsupportedError{Table: s.Location, Feature: feature, Detail: detail}
 	}
 	for _, f := range s.Files {
-		if f.DV != nil {
-			return refuse("deletionVectors", fmt.Sprintf("%s has %d deleted rows; mlgate's scan cannot skip them yet", f.Path, f.DeletedRows))
+		if f.DV != nil && !tracked {
+			return refuse("deletionVectors", fmt.Sprintf("%s has %d deleted rows, which only a tracked scan skips", f.Path, f.DeletedRows))
 		}
 	}
-	if len(s.DeleteFiles) > 0 {
-		d := s.DeleteFiles[0]
-		return refuse(d.Content+" deletes", fmt.Sprintf("%d delete files, e.g. %s; mlgate's scan cannot apply them yet", len(s.DeleteFiles), d.Path))
+	for _, d := range s.DeleteFiles {
+		if !tracked || (d.Content != "position" && d.Content != "equality") {
+			return refuse(d.Content+" deletes", fmt.Sprintf("%d delete files, e.g. %s", len(s.DeleteFiles), d.Path))
+		}
 	}
 	if s.ColumnMapping != "" {
 		return refuse("columnMapping", "mode "+s.ColumnMapping+": the files' columns have physical names")

@@ -161,24 +161,7 @@ func deleted(s *Snapshot) int64 {
 // duckCount asks DuckDB for the row count of each file list.
 func duckCount(t *testing.T, lists [][]string) []string {
 	t.Helper()
-	node := testenv.Tool(t, "node")
-	npm := filepath.Dir(filepath.Dir(testenv.NodeModule(t, "@duckdb/node-api")))
-	npm = filepath.Dir(npm) // scripts/npm
-	ctx := context.Background()
-	if d, ok := t.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d.Add(-5*time.Second))
-		defer cancel()
-	}
-	req, _ := json.Marshal(lists)
-	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "count.mjs"), npm)
-	cmd.Stdin = bytes.NewReader(req)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("count.mjs: %v\n%s", err, stderr.String())
-	}
+	out := duckRun(t, "count.mjs", lists)
 	var raw []json.RawMessage
 	if err := json.Unmarshal(out, &raw); err != nil || len(raw) != len(lists) {
 		t.Fatalf("count.mjs answered %d of %d (%v)", len(raw), len(lists), err)
@@ -190,6 +173,31 @@ func duckCount(t *testing.T, lists [][]string) []string {
 		}
 	}
 	return res
+}
+
+// duckRun runs testdata/script with DuckDB's node package, req on its
+// standard input, and returns its output.
+func duckRun(t *testing.T, script string, req any) []byte {
+	t.Helper()
+	node := testenv.Tool(t, "node")
+	npm := filepath.Dir(filepath.Dir(testenv.NodeModule(t, "@duckdb/node-api")))
+	npm = filepath.Dir(npm) // scripts/npm
+	ctx := context.Background()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-5*time.Second))
+		defer cancel()
+	}
+	body, _ := json.Marshal(req)
+	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", script), npm)
+	cmd.Stdin = bytes.NewReader(body)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
+	}
+	return out
 }
 
 // TestDeltaVersionsMatchChecksums opens every Delta version that has a

@@ -219,8 +219,9 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 		}
 	}
 	sort.Slice(snap.Files, func(i, j int) bool { return snap.Files[i].Path < snap.Files[j].Path })
+	snap.resolve = t.resolve
 	for i := range snap.Files {
-		snap.Files[i].Deletes = len(snap.DeleteFiles) > 0
+		snap.Files[i].Deletes = len(snap.deletesOf(&snap.Files[i])) > 0
 	}
 	return snap, nil
 }
@@ -299,6 +300,9 @@ func (md *icebergMetadata) checkSchema(metaPath string, cur *icebergSchema) erro
 type icebergManifest struct {
 	path    string
 	content int64 // 0 data, 1 deletes
+	// seq is the manifest's sequence number, which its added entries
+	// inherit; spec its partition spec id.
+	seq, spec int64
 }
 
 func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) {
@@ -328,7 +332,9 @@ func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) 
 			return err
 		}
 		c, _ := toInt(unwrap(rec["content"]))
-		out = append(out, icebergManifest{path: local, content: c})
+		seq, _ := toInt(unwrap(rec["sequence_number"]))
+		spec, _ := toInt(unwrap(rec["partition_spec_id"]))
+		out = append(out, icebergManifest{path: local, content: c, seq: seq, spec: spec})
 		return nil
 	})
 	return out, err
@@ -381,15 +387,27 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergFiel
 		content, _ := toInt(unwrap(df["content"]))
 		rows, _ := toInt(unwrap(df["record_count"]))
 		format, _ := unwrap(df["file_format"]).(string)
+		scope := m.scope(rec, df)
 		switch {
 		case content == 1 && strings.EqualFold(format, "puffin"):
-			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "deletion-vector", Rows: rows})
+			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "deletion-vector", Rows: rows, scope: scope})
 			return nil
 		case content == 1:
-			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "position", Rows: rows})
+			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "position", Rows: rows, scope: scope})
 			return nil
 		case content == 2:
-			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "equality", Rows: rows})
+			d := DeleteFile{Path: local, Content: "equality", Rows: rows, scope: scope}
+			for _, id := range avroInts(unwrap(df["equality_ids"])) {
+				field, ok := names[int(id)]
+				if !ok {
+					return fmt.Errorf("%s: equality delete file %s names field id %d, not in the schema", m.path, fp, id)
+				}
+				d.equality = append(d.equality, field.Name)
+			}
+			if len(d.equality) == 0 {
+				return fmt.Errorf("%s: equality delete file %s names no equality fields", m.path, fp)
+			}
+			snap.DeleteFiles = append(snap.DeleteFiles, d)
 			return nil
 		case m.content == 1:
 			return fmt.Errorf("%s: a delete manifest lists a data file", m.path)
@@ -398,7 +416,7 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergFiel
 			return &UnsupportedError{Table: snap.Location, Feature: "file format " + format, Detail: fp}
 		}
 		size, _ := toInt(unwrap(df["file_size_in_bytes"]))
-		f := File{Path: local, Size: size, Stats: &Stats{NumRecords: rows}}
+		f := File{Path: local, Size: size, Stats: &Stats{NumRecords: rows}, scope: scope}
 		if nc := avroIntMap(unwrap(df["null_value_counts"])); len(nc) > 0 {
 			f.Stats.NullCount = map[string]int64{}
 			for id, n := range nc {

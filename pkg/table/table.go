@@ -47,6 +47,11 @@ type Snapshot struct {
 	// DeleteFiles are Iceberg delete files (positional, equality, deletion
 	// vectors) live in the snapshot.
 	DeleteFiles []DeleteFile `json:"deleteFiles,omitempty"`
+
+	// resolve turns a path in Iceberg metadata into a local one.
+	resolve func(string) (string, error)
+	// deletes caches the delete files read (deletes.go).
+	deletes deleteCache
 }
 
 // File is one live data file.
@@ -67,6 +72,8 @@ type File struct {
 	// Deletes is true when delete files of the snapshot may remove rows
 	// of this file (Iceberg).
 	Deletes bool `json:"-"`
+	// scope says which Iceberg delete files apply (deletes.go).
+	scope deleteScope
 }
 
 // Stats are file-level column statistics as the table metadata states them.
@@ -91,6 +98,9 @@ type DeleteFile struct {
 	Path    string `json:"path"`
 	Content string `json:"content"` // "position", "equality", "deletion-vector"
 	Rows    int64  `json:"rows"`
+	scope   deleteScope
+	// equality names the columns of an equality delete file.
+	equality []string
 }
 
 // UnsupportedError names a table feature mlgate does not honour.
