@@ -453,7 +453,6 @@ func selectRows(ctx context.Context, f *Filter, files []*parquetx.File, owned []
 	return s, nil
 }
 
-
 // atomRows are the rows of a file where an atom is true and where it is
 // false (the others are unknown).
 type atomRows struct {
