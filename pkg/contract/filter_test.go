@@ -1,9 +1,20 @@
 package contract
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
 )
 
 func TestParseFilter(t *testing.T) {
@@ -184,5 +195,114 @@ func TestFilterContractErrors(t *testing.T) {
 	odcs := "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    customProperties:\n      - property: where\n        value: a >< 1\n"
 	if _, err := Parse("x.odcs.yaml", []byte(odcs)); err == nil || !strings.HasPrefix(err.Error(), `x.odcs.yaml:10:16: customProperties where "a >< 1": at character 4: expected a value`) {
 		t.Errorf("ODCS filter error: %v", err)
+	}
+}
+
+// runFiltered runs a contract under a run filter, counting decoded pages.
+func runFiltered(t *testing.T, body, where string, files []*parquetx.File) (*Result, int64) {
+	t.Helper()
+	c, err := Parse("c.yaml", []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\n"+body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Compile(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages atomic.Int64
+	opts := Options{Scan: parquetx.ScanOptions{PagesDecoded: &pages}}
+	if where != "" {
+		if opts.Where, err = ParseFilter(where); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := plan.Run(context.Background(), files, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, pages.Load()
+}
+
+// TestFilterSkipsPages: in one row group of small pages, a filter that
+// statistics leave open is evaluated on its column, and the checked
+// column's pages that hold no kept row are not decoded (the page index
+// locates them).
+func TestFilterSkipsPages(t *testing.T) {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[txRow](&buf, parquet.MaxRowsPerRowGroup(1000), parquet.PageBufferSize(256))
+	if _, err := w.Write(fixtureRows(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tx.parquet")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := openAll(t, path)[0]
+	idPages, err := f.Pages(0, f.Schema.Lookup("id"))
+	if err != nil || len(idPages) < 4 {
+		t.Fatalf("id has %d pages (%v); the test needs several", len(idPages), err)
+	}
+	scorePages, _ := f.Pages(0, f.Schema.Lookup("customer"))
+	// The pages of customer holding a row of 900 on.
+	var want int64
+	for i := range scorePages {
+		end := int64(1000)
+		if i+1 < len(scorePages) {
+			end = scorePages[i+1].FirstRow
+		}
+		if end > 900 {
+			want++
+		}
+	}
+	body := "columns:\n  - name: customer\n    max: 200\n"
+	res, pages := runFiltered(t, body, "id >= 900", []*parquetx.File{f})
+	if got := pages - int64(len(idPages)); got != want || want >= int64(len(scorePages)) {
+		t.Errorf("%d pages of customer decoded, %d hold kept rows (of %d)", got, want, len(scorePages))
+	}
+	// customer = i % 250: rows 900..999 hold 150..249, 49 above 200.
+	if c := checkByID(t, res, "column.customer.max"); c.Failures != 49 || c.Total != 100 || c.Where == nil || c.Where.Rows != 100 {
+		t.Errorf("customer.max under the filter: %d of %d, %+v", c.Failures, c.Total, c.Where)
+	}
+}
+
+// TestFilterWithExcludedRows: rows a table deleted are no rows of a
+// filter either; the counts equal those of a file without them.
+func TestFilterWithExcludedRows(t *testing.T) {
+	dir := t.TempDir()
+	all := fixtureRows(1000)
+	whole := openAll(t, writeFixture(t, dir, "whole.parquet", all, 300))[0]
+	gone := roaring64.New()
+	gone.AddRange(0, 150)
+	gone.AddRange(700, 710)
+	if err := whole.ExcludeRows(gone); err != nil {
+		t.Fatal(err)
+	}
+	var live []txRow
+	for i, r := range all {
+		if !gone.Contains(uint64(i)) {
+			live = append(live, r)
+		}
+	}
+	rest := openAll(t, writeFixture(t, dir, "rest.parquet", live, 300))[0]
+	body := `dataset:
+  rows:
+    max: {value: 10, where: "flag = true"}
+columns:
+  - name: amount
+    nullable: {value: false, where: "country <> 'US'"}
+    max: 1000
+  - name: id
+    unique: {value: true, where: "score < 50"}
+`
+	a, _ := runFiltered(t, body, "at >= '2026-01-01T02:00:00Z' AND customer <> 7", []*parquetx.File{whole})
+	b, _ := runFiltered(t, body, "at >= '2026-01-01T02:00:00Z' AND customer <> 7", []*parquetx.File{rest})
+	for i := range a.Checks {
+		x, y := a.Checks[i], b.Checks[i]
+		if x.ID != y.ID || x.Failures != y.Failures || x.Total != y.Total || x.Status != y.Status || fmt.Sprint(x.Where) != fmt.Sprint(y.Where) {
+			t.Errorf("%s: with excluded rows %d of %d (%v), without them %d of %d (%v)", x.ID, x.Failures, x.Total, x.Where, y.Failures, y.Total, y.Where)
+		}
 	}
 }
