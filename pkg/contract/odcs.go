@@ -795,8 +795,13 @@ func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
 	return nil
 }
 
-// rowBounds turns an operator on the row count into inclusive bounds. ODCS
-// says mustBeBetween [a, b] is mustBeGreaterThan a and mustBeLessThan b.
+// rowBounds turns an operator on the row count into inclusive bounds.
+// mustBeBetween is exclusive at both ends, as the standard's text says:
+// "`mustBeBetween` is the equivalent to `mustBeGreaterThan` and
+// `mustBeLessThan`." (ODCS v3.1.0 docs/data-quality.md, line 330), with
+// [0, 100] written out as mustBeGreaterThan 0, mustBeLessThan 100 (lines
+// 332-349). The JSON Schema only says "between the two numbers". Other
+// tools read it inclusively (datacontract-cli's Threshold: v <= a <= v2).
 func rowBounds(t threshold) (lo, hi *int64, why string) {
 	integer := func(f float64) (int64, bool) { return int64(f), f == float64(int64(f)) && f >= 0 }
 	a, okA := integer(t.value)

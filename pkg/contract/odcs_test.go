@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
 // TestODCSExamples reads every example contract of the standard: each
@@ -159,5 +160,35 @@ func TestREADMEODCSSideBySide(t *testing.T) {
 	}
 	if a, b := Marshal(odcs), Marshal(own); string(a) != string(b) {
 		t.Errorf("the README's side-by-side contracts differ:\n%s\n---\n%s", a, b)
+	}
+}
+
+// TestODCSMustBeBetweenIsExclusive holds rowCount mustBeBetween to the
+// standard's text (docs/data-quality.md:330, "the equivalent to
+// mustBeGreaterThan and mustBeLessThan") at both bounds, on 1000 rows.
+func TestODCSMustBeBetweenIsExclusive(t *testing.T) {
+	files := openAll(t, writeFixture(t, t.TempDir(), "tx.parquet", fixtureRows(1000), 300))
+	for between, want := range map[string]evidence.Status{
+		"[999, 1001]":  evidence.StatusPass,
+		"[1000, 1001]": evidence.StatusFail, // 1000 is not greater than 1000
+		"[999, 1000]":  evidence.StatusFail, // nor less than 1000
+		"[0, 1000]":    evidence.StatusFail,
+		"[1000, 2000]": evidence.StatusFail,
+	} {
+		doc := "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nschema:\n  - name: tx\n    quality:\n      - metric: rowCount\n        mustBeBetween: " + between + "\n"
+		c, err := Parse("x.odcs.yaml", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := runContract(t, c, files)
+		status := evidence.StatusPass
+		for _, chk := range res.Checks {
+			if strings.HasPrefix(chk.ID, "dataset.rows.") && chk.Status != evidence.StatusPass {
+				status = chk.Status
+			}
+		}
+		if status != want {
+			t.Errorf("1000 rows, mustBeBetween %s: %s, want %s", between, status, want)
+		}
 	}
 }
