@@ -306,3 +306,25 @@ columns:
 		}
 	}
 }
+
+// FuzzParseFilter: any text parses or is refused with a positioned error,
+// never a panic, and what parses renders to text that parses to itself.
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{"a = 1", "(a <> 'x''y' OR b IN (1, 2.5e3)) AND NOT c IS NOT NULL", `"x y" >= DATE '2026-01-01'`, "a NOT IN ('')", "((((a=1))))"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseFilter(s)
+		if err != nil {
+			var fe *FilterError
+			if !errors.As(err, &fe) || fe.Offset < 1 {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		again, err := ParseFilter(p.String())
+		if err != nil || again.String() != p.String() {
+			t.Fatalf("%q renders as %q, which parses as %v (%v)", s, p.String(), again, err)
+		}
+	})
+}
