@@ -32,6 +32,12 @@ var filteredRules = []filteredRule{
 	{"column.id.max", "id", "max: 19000", "TRUE", "id <= 19000"},
 }
 
+// sqlCounts are ODCS SQL rules of the shape mlgate runs itself.
+var sqlCounts = []string{
+	"SELECT COUNT(*) FROM {object} WHERE f > 2499 AND day >= '2026-03-01'",
+	"select count(*) from {object} where s IS NULL or cat not in ('a', 'b') or ts < TIMESTAMP '2026-01-01 00:10:00'",
+}
+
 // runWhere restricts the whole run in the second pass of the test.
 const runWhere = "id >= 1000 AND cat <> 'c'"
 
@@ -61,8 +67,13 @@ func TestFilterDifferentialDuckDB(t *testing.T) {
 			qs = append(qs, query{"v1", q}, query{"v1", fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", file, cond)})
 		}
 	}
+	// ODCS SQL rules counting rows: DuckDB runs each query as written.
+	for _, q := range sqlCounts {
+		qs = append(qs, query{"v1", strings.ReplaceAll(q, "{object}", file)})
+	}
 	_, answers := ask(t, dir, qs)
-	answers = answers[1:]
+	sqlAnswers := answers[len(answers)-len(sqlCounts):]
+	answers = answers[1 : len(answers)-len(sqlCounts)]
 
 	var b strings.Builder
 	b.WriteString("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n")
@@ -127,6 +138,31 @@ func TestFilterDifferentialDuckDB(t *testing.T) {
 			}
 		}
 	}
+
+	t.Run("odcs sql", func(t *testing.T) {
+		for i, q := range sqlCounts {
+			n := atoi(t, sqlAnswers[i].Rows[0][0])
+			for op, want := range map[string]evidence.Status{fmt.Sprintf("mustBeLessThan: %d", n+1): evidence.StatusPass, fmt.Sprintf("mustBeLessThan: %d", n): evidence.StatusFail} {
+				doc := fmt.Sprintf("apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    quality:\n      - type: sql\n        query: %q\n        %s\n", q, op)
+				c, err := contract.Parse("x.odcs.yaml", []byte(doc))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(c.Skipped) > 0 {
+					t.Fatalf("%s: skipped: %+v", q, c.Skipped)
+				}
+				p, _ := contract.Compile(c)
+				res, err := p.Run(context.Background(), []*parquetx.File{f}, contract.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				chk := res.Checks[0]
+				if chk.ID != "dataset.rows.max" || chk.Status != want || chk.Where == nil || chk.Where.Rows != n {
+					t.Errorf("%s, %s: %s %s (%s), DuckDB counts %d", q, op, chk.ID, chk.Status, chk.Message, n)
+				}
+			}
+		}
+	})
 
 	// Pruning: the run's filter decides every row group by statistics
 	// (nine hold no row of it, one only rows of it), so the only pages

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,6 +134,9 @@ type odcsParser struct {
 	contractParser
 	doc *yamlx.Doc
 	out *ODCS
+	// tables are the names a SQL rule of the object being read may count
+	// rows FROM: its name and physical name.
+	tables []string
 }
 
 // get returns the value of key in mapping n, or nil.
@@ -313,6 +317,7 @@ func (p *odcsParser) server(n ast.Node) (Server, bool) {
 func (p *odcsParser) object(n ast.Node) (*Contract, error) {
 	name := text(get(n, "name"))
 	c := &Contract{File: p.file, Name: name, Format: FormatODCS, Object: name}
+	p.tables = []string{name, text(get(n, "physicalName"))}
 	var err error
 	if c.Where, err = p.where(n); err != nil {
 		return nil, err
@@ -611,6 +616,9 @@ func (m *MaxFailures) none() bool { return m != nil && !m.IsPercent && m.Rows ==
 
 // propertyQuality reads one quality rule of a property.
 func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name string) error {
+	if done, err := p.sqlCount(c, q, name, col.Name); done || err != nil {
+		return err
+	}
 	metric, sev, t, skip, ok, err := p.qualityRule(c, q, name)
 	if err != nil || !ok {
 		return err
@@ -728,19 +736,28 @@ func (p *odcsParser) libraryRule(q ast.Node, skip func(string)) (metric string, 
 		skip("no metric")
 		return "", "", false, nil
 	}
+	sev, ok, err = p.severityOf(q)
+	return metric, sev, ok, err
+}
+
+// severityOf reads a quality rule's severity.
+func (p *odcsParser) severityOf(q ast.Node) (evidence.Severity, bool, error) {
 	switch s := text(get(q, "severity")); s {
 	case "", "error":
 		// The default severity, left unset as a mlgate contract leaves it.
 	case "warning", "warn", "info":
-		sev = evidence.SeverityWarn
+		return evidence.SeverityWarn, true, nil
 	default:
-		return "", "", false, p.errorf(get(q, "severity"), "severity %q: want error, warning or info", s)
+		return "", false, p.errorf(get(q, "severity"), "severity %q: want error, warning or info", s)
 	}
-	return metric, sev, true, nil
+	return "", true, nil
 }
 
 // objectQuality reads one schema-level quality rule.
 func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
+	if done, err := p.sqlCount(c, q, name, ""); done || err != nil {
+		return err
+	}
 	metric, sev, t, skip, ok, err := p.qualityRule(c, q, name)
 	if err != nil || !ok {
 		return err
@@ -793,6 +810,75 @@ func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
 		skip(fmt.Sprintf("metric %q does not apply to a schema object", metric))
 	}
 	return nil
+}
+
+// sqlCountQuery is the one shape of SQL rule mlgate runs itself: a count of
+// an object's rows matching a predicate, as the standard's own example
+// writes it ("select count(*) from Air_Quality where DataValue <= 0 or
+// DataValue >= 500", mustBe: 0).
+var sqlCountQuery = regexp.MustCompile(`(?is)^\s*select\s+count\s*\(\s*\*\s*\)\s+from\s+(\S+)\s+where\s+(.+?)\s*;?\s*$`)
+
+// sqlPlaceholder matches the placeholders ODCS tools substitute in a query:
+// {object}, ${table}, {column}...
+var sqlPlaceholder = regexp.MustCompile(`["']?\$?\{(object|table|model|column|property|field)\}["']?`)
+
+// sqlCount reads a SQL rule counting the rows where a predicate holds as a
+// row count under that filter (dataset.rows with where). done is false for
+// any other rule, which the library reader then takes (and skips, if SQL).
+func (p *odcsParser) sqlCount(c *Contract, q ast.Node, name, column string) (done bool, err error) {
+	if text(get(q, "type")) != "sql" {
+		return false, nil
+	}
+	m := sqlCountQuery.FindStringSubmatch(text(get(q, "query")))
+	if m == nil {
+		return false, nil
+	}
+	skip := func(reason string) (bool, error) {
+		c.Skipped = append(c.Skipped, Skipped{Rule: name, Reason: reason, Pos: posOf(q)})
+		return true, nil
+	}
+	from := strings.Trim(m[1], "\"'`")
+	if sqlPlaceholder.MatchString(m[1]) {
+		from = c.Object
+	}
+	if !slices.Contains(p.tables, from) {
+		return skip(fmt.Sprintf("the query counts rows of %s, not of object %s", m[1], c.Object))
+	}
+	pred := sqlPlaceholder.ReplaceAllStringFunc(m[2], func(ph string) string {
+		if strings.Contains(ph, "{object}") || strings.Contains(ph, "{table}") || strings.Contains(ph, "{model}") {
+			return c.Object
+		}
+		return `"` + column + `"`
+	})
+	f, ferr := ParseFilter(pred)
+	if ferr != nil {
+		return skip(fmt.Sprintf("the WHERE clause is not a predicate mlgate evaluates (%v); other SQL needs a SQL engine", ferr))
+	}
+	t, has, err := p.threshold(q)
+	if err != nil {
+		return true, err
+	}
+	if !has || t.unit != "rows" {
+		return skip("a count of rows needs an operator (mustBe, mustBeLessThan, ...) on rows")
+	}
+	sev, ok, err := p.severityOf(q)
+	if err != nil || !ok {
+		return true, err
+	}
+	lo, hi, why := rowBounds(t)
+	if why != "" {
+		return skip(why)
+	}
+	if lo != nil && c.Dataset.MinRows != nil || hi != nil && c.Dataset.MaxRows != nil {
+		return skip("mlgate holds one minimum and one maximum row count per object, and this one is taken")
+	}
+	if lo != nil {
+		c.Dataset.MinRows = &Rule[int64]{Value: *lo, Severity: sev, Pos: t.at, Where: f}
+	}
+	if hi != nil {
+		c.Dataset.MaxRows = &Rule[int64]{Value: *hi, Severity: sev, Pos: t.at, Where: f}
+	}
+	return true, nil
 }
 
 // rowBounds turns an operator on the row count into inclusive bounds.

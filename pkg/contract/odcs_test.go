@@ -192,3 +192,31 @@ func TestODCSMustBeBetweenIsExclusive(t *testing.T) {
 		}
 	}
 }
+
+// TestODCSSQLCount: the standard's own SQL example, a count of the rows
+// matching a predicate, runs as a row count under that filter; other SQL
+// is skipped with the reason.
+func TestODCSSQLCount(t *testing.T) {
+	path := filepath.Join(testenv.Shared(t, "corpora", "odcs", "docs", "examples"), "quality", "column-accuracy.odcs.yaml")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Dataset.MaxRows; r == nil || r.Value != 0 || r.Where == nil || r.Where.String() != "(DataValue <= 0 OR DataValue >= 500)" || len(c.Skipped) != 0 {
+		t.Fatalf("max rows %+v, skipped %+v", r, c.Skipped)
+	}
+	doc := "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    quality:\n"
+	for query, reason := range map[string]string{
+		"SELECT COUNT(*) FROM other WHERE a > 1":    "counts rows of other, not of object t",
+		"SELECT COUNT(*) FROM t WHERE a LIKE 'x%'":  "the WHERE clause is not a predicate mlgate evaluates",
+		"SELECT COUNT(DISTINCT a) FROM t WHERE a>1": "SQL rules need a SQL engine",
+	} {
+		c, err := Parse("x.odcs.yaml", []byte(doc+"      - type: sql\n        query: \""+query+"\"\n        mustBe: 0\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Skipped) != 1 || !strings.Contains(c.Skipped[0].Reason, reason) || c.Dataset.MaxRows != nil {
+			t.Errorf("%s: skipped %+v", query, c.Skipped)
+		}
+	}
+}
