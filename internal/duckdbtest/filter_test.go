@@ -216,5 +216,5 @@ func TestFilterDifferentialDuckDB(t *testing.T) {
 type nopVisitor struct{}
 
 func (nopVisitor) Dictionary([]parquet.Value) (bool, error) { return true, nil }
-func (nopVisitor) Values(parquetx.Batch) error                { return nil }
-func (nopVisitor) Close() error                               { return nil }
+func (nopVisitor) Values(parquetx.Batch) error              { return nil }
+func (nopVisitor) Close() error                             { return nil }
