@@ -342,6 +342,24 @@ func (b *boundAtom) fromStats(st parquetx.ChunkStats) uint8 {
 // fromStats is what the predicate can be on the rows of row group rg,
 // from the footer statistics of its columns.
 func (b *boundFilter) fromStats(rg int) (uint8, error) {
+	return b.from(func(col *parquetx.Column) (parquetx.ChunkStats, error) { return b.file.Stats(rg, col) })
+}
+
+// fromTable is what the predicate can be on the rows of the whole file,
+// from a lakehouse table's statistics of its columns; ok is false when the
+// table lacks one.
+func (b *boundFilter) fromTable(stats func(*parquetx.Column) (parquetx.ChunkStats, bool)) (uint8, bool) {
+	ok := true
+	can, _ := b.from(func(col *parquetx.Column) (parquetx.ChunkStats, error) {
+		st, has := stats(col)
+		ok = ok && has
+		return st, nil
+	})
+	return can, ok
+}
+
+// from evaluates the predicate on the statistics stats gives each column.
+func (b *boundFilter) from(stats func(*parquetx.Column) (parquetx.ChunkStats, error)) (uint8, error) {
 	var err error
 	var eval func(n fnode) uint8
 	eval = func(n fnode) uint8 {
@@ -354,7 +372,7 @@ func (b *boundFilter) fromStats(rg int) (uint8, error) {
 			return lift(eval(n.x), canTrue, func(x, _ uint8) uint8 { return not3(x) })
 		case *atom:
 			ba := b.atoms[n]
-			st, serr := b.file.Stats(rg, ba.col)
+			st, serr := stats(ba.col)
 			if serr != nil {
 				err = serr
 				return canTrue | canFalse | canUnknown
@@ -407,7 +425,7 @@ func (s *selection) mask(i, rg int) *roaring64.Bitmap {
 // selectRows decides a filter over the files: row groups by their
 // statistics first, then the rest by reading the filter's columns. owned,
 // when set, limits the work to a shard's row groups.
-func selectRows(ctx context.Context, f *Filter, files []*parquetx.File, owned [][]bool, opts parquetx.ScanOptions) (*selection, error) {
+func selectRows(ctx context.Context, f *Filter, files []*parquetx.File, owned [][]bool, opts parquetx.ScanOptions, table func(int, *parquetx.Column) (parquetx.ChunkStats, bool)) (*selection, error) {
 	s := &selection{filter: f, states: make([][]int8, len(files)), rows: make([]*roaring64.Bitmap, len(files))}
 	for i, file := range files {
 		b, err := f.bind(file)
@@ -415,15 +433,24 @@ func selectRows(ctx context.Context, f *Filter, files []*parquetx.File, owned []
 			return nil, err
 		}
 		s.states[i] = make([]int8, file.NumRowGroups())
+		// A table's statistics of the whole file may decide it at once.
+		whole := canTrue | canFalse | canUnknown
+		if table != nil {
+			if can, ok := b.fromTable(func(c *parquetx.Column) (parquetx.ChunkStats, bool) { return table(i, c) }); ok {
+				whole = can
+			}
+		}
 		var partial []int
 		for rg := range s.states[i] {
 			if owned != nil && !owned[i][rg] {
 				s.states[i][rg] = rgNone
 				continue
 			}
-			can, err := b.fromStats(rg)
-			if err != nil {
-				return nil, err
+			can := whole
+			if can&canTrue != 0 && can != canTrue {
+				if can, err = b.fromStats(rg); err != nil {
+					return nil, err
+				}
 			}
 			n := file.RowGroupRows(rg) - file.RowGroupExcluded(rg)
 			switch {

@@ -328,3 +328,31 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestFilterTableStats: a lakehouse table's statistics of a whole file
+// decide a filter before the file's own: here they say id stays below 100,
+// so "id >= 500" keeps no row of the file, whatever its row groups say.
+func TestFilterTableStats(t *testing.T) {
+	f := openAll(t, writeFixture(t, t.TempDir(), "tx.parquet", fixtureRows(1000), 300))[0]
+	c, _ := Parse("c.yaml", []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: score\n    max: 50\n"))
+	plan, _ := Compile(c)
+	where, _ := ParseFilter("id >= 500")
+	table := func(_ int, col *parquetx.Column) (parquetx.ChunkStats, bool) {
+		if col.Path != "id" {
+			return parquetx.ChunkStats{}, false
+		}
+		return parquetx.ChunkStats{NumRows: 1000, NumValues: 1000, HasNullCount: true, Min: parquet.ValueOf(int64(0)), Max: parquet.ValueOf(int64(99)), HasMin: true, HasMax: true}, true
+	}
+	for name, tc := range map[string]struct {
+		table func(int, *parquetx.Column) (parquetx.ChunkStats, bool)
+		rows  int64
+	}{"table": {table, 0}, "footer": {nil, 499}} { // row 500 repeats id 499
+		res, err := plan.Run(context.Background(), []*parquetx.File{f}, Options{Where: where, TableStats: tc.table})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := res.Details.Where; d == nil || d.Rows != tc.rows {
+			t.Errorf("%s: kept %+v, want %d rows", name, d, tc.rows)
+		}
+	}
+}
