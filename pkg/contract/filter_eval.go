@@ -205,7 +205,7 @@ func comparator(col *parquetx.Column, l literal) (func(parquet.Value) int, error
 			}
 			return -1
 		}, nil
-	case (col.Physical == format.ByteArray || col.Physical == format.FixedLenByteArray) && t.Name != parquetx.TypeUUID:
+	case t.Name.IsTextual() && t.Name != parquetx.TypeUUID:
 		if l.kind != 's' {
 			return nil, fmt.Errorf("it is %s; compare it with a quoted string, not %s", t, l)
 		}

@@ -356,3 +356,25 @@ func TestFilterTableStats(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterBindErrors: a literal of another type than its column, or a
+// column the file lacks, is refused naming the column and the file.
+func TestFilterBindErrors(t *testing.T) {
+	f := openAll(t, writeFixture(t, t.TempDir(), "tx.parquet", fixtureRows(10), 300))[0]
+	for where, want := range map[string]string{
+		"id = 'x'":               `at character 1: column "id" of ` + f.Path + `: int64 is a number, and 'x' is not`,
+		"flag = 1":               `column "flag" of ` + f.Path + `: it is boolean; compare it with true or false, not 1`,
+		"at > '2026-13-01'":      `column "at" of ` + f.Path + `: it is a timestamp; compare it with '2026-01-31T12:00:00Z', not '2026-13-01'`,
+		"country = 5":            `column "country" of ` + f.Path + `: it is string; compare it with a quoted string, not 5`,
+		"id = 1 OR nope IS NULL": `at character 11: column "nope" is not in ` + f.Path,
+	} {
+		flt, err := ParseFilter(where)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = flt.bind(f)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %s", where, err, want)
+		}
+	}
+}
