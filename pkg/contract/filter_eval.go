@@ -504,7 +504,7 @@ func (b *boundFilter) scanRows(ctx context.Context, states []int8, opts parquetx
 		if states[c.RowGroup] != rgPartial {
 			return nil, nil
 		}
-		v := &filterVisitor{atoms: byCol[c.Column.Path], all: rows}
+		v := &filterVisitor{atoms: byCol[c.Column.Path], all: rows, chunk: c}
 		for range v.atoms {
 			v.t = append(v.t, roaring64.New())
 			v.f = append(v.f, roaring64.New())
@@ -535,6 +535,8 @@ func (b *boundFilter) scanRows(ctx context.Context, states []int8, opts parquetx
 		return roaring64.New(), roaring64.New()
 	}
 	t, _ := eval(b.f.root)
+	// Pages decided whole may span rows a table deleted: they are no rows.
+	b.file.EachExcluded(0, b.file.NumRows, func(r int64) { t.Remove(uint64(r)) })
 	return t, nil
 }
 
@@ -544,6 +546,41 @@ type filterVisitor struct {
 	atoms []*boundAtom
 	t, f  []*roaring64.Bitmap
 	all   map[*atom]*atomRows
+	chunk *parquetx.Chunk
+}
+
+// SelectPages decides from the page index the pages on whose every row
+// each atom of the column is one value (true, false or unknown), and has
+// only the others decoded.
+func (v *filterVisitor) SelectPages(pages []parquetx.PageStats) []bool {
+	need := make([]bool, len(pages))
+	sets := make([]uint8, len(v.atoms))
+	for i, p := range pages {
+		st := parquetx.ChunkStats{NumRows: p.Rows, NumValues: p.Rows, NullCount: p.NullCount, HasNullCount: p.HasNullCount,
+			Min: p.Min, Max: p.Max, HasMin: p.HasBounds, HasMax: p.HasBounds}
+		for k, a := range v.atoms {
+			sets[k] = a.fromStats(st)
+			need[i] = need[i] || sets[k] != canTrue && sets[k] != canFalse && sets[k] != canUnknown
+		}
+		if need[i] {
+			continue
+		}
+		// A page ends where the next begins (Rows may count live rows only).
+		end := v.chunk.Stats.NumRows
+		if i+1 < len(pages) {
+			end = pages[i+1].FirstRow
+		}
+		first, last := uint64(v.chunk.FirstRow+p.FirstRow), uint64(v.chunk.FirstRow+end)
+		for k := range v.atoms {
+			switch sets[k] {
+			case canTrue:
+				v.t[k].AddRange(first, last)
+			case canFalse:
+				v.f[k].AddRange(first, last)
+			}
+		}
+	}
+	return need
 }
 
 func (v *filterVisitor) Dictionary([]parquet.Value) (bool, error) { return true, nil }
