@@ -14,6 +14,7 @@ type validateOptions struct {
 	Digest    bool
 	VerifyAll bool
 	Shard     string
+	Where     string
 	output    outputOptions
 	scan      scanOptions
 }
@@ -44,6 +45,9 @@ Exit status: 0 pass or warn, 1 a check failed, 2 the data or contract could not 
   # also decode every page of every column to find corruption anywhere
   mlgate validate --contract contract.yaml --verify-all data/
 
+  # only the rows of a day (row groups outside it are skipped by their statistics)
+  mlgate validate --contract contract.yaml --where "day = DATE '2026-01-31'" data/
+
   # bound memory on files with very large values
   mlgate validate --contract contract.yaml --max-page-size 64 --workers 2 data/`,
 		Args: cobra.ArbitraryArgs, // none: the data an ODCS contract's server names
@@ -55,6 +59,7 @@ Exit status: 0 pass or warn, 1 a check failed, 2 the data or contract could not 
 	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record each file's sha256 in the evidence (reads every byte)")
 	cmd.Flags().BoolVar(&o.VerifyAll, "verify-all", false, "decode every page of every column to verify checksums and counts, even where metadata decides every check")
 	cmd.Flags().StringVar(&o.Shard, "shard", "", "validate only shard `I/N` (0 <= I < N); 'mlgate validate merge' combines the shards' evidence")
+	cmd.Flags().StringVar(&o.Where, "where", "", "check only the rows matching this row filter `EXPR` (as a contract's where)")
 	_ = cmd.MarkFlagRequired("contract")
 	o.output.AddFlags(cmd)
 	o.scan.AddFlags(cmd)
@@ -139,7 +144,7 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 		return err
 	}
 	doc, err := steps.Validate(cmd.Context(), steps.ValidateRequest{Run: e.runWith(remote), Contract: o.Contract, Data: paths,
-		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Shard: shard, Hint: pageLimitHint, AsOf: tableOpts.AsOf})
+		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Shard: shard, Hint: pageLimitHint, AsOf: tableOpts.AsOf, Where: o.Where})
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,8 @@ type base struct {
 	expected any
 	// idx numbers the plan's value checks, indexing a run's outcomes.
 	idx int
+	// where is the rule's own row filter, if any; a run adds its own.
+	where *Filter
 }
 
 func (b *base) def() *base { return b }

@@ -27,7 +27,9 @@ type Rule[T any] struct {
 	// MaxFailures, when set, also bounds the failing rows (ODCS's
 	// "mustBeLessThan: 5, unit: rows").
 	MaxFailures *MaxFailures
-	Pos         Pos
+	// Where, when set, restricts the rule to the rows matching it.
+	Where *Filter
+	Pos   Pos
 }
 
 // MaxFailures is the most failing rows a rule allows: a count, or a
@@ -95,6 +97,8 @@ type Contract struct {
 	Skipped []Skipped
 	// DataLocation is where an ODCS contract's server says the data is.
 	DataLocation string
+	// Where, when set, restricts every rule to the rows matching it.
+	Where *Filter
 }
 
 // The contract formats mlgate reads.

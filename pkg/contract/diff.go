@@ -29,6 +29,7 @@ type Change struct {
 // Diff lists every change from old to new, in contract order.
 func Diff(old, new *Contract) []Change {
 	d := &differ{old: old, new: new}
+	d.whereChange("", old.Where, new.Where, Pos{1, 1}, new.Dataset.MinRows != nil)
 	d.dataset()
 	var removed, added []*Column
 	for _, oc := range old.Columns {
@@ -132,6 +133,27 @@ func ruleChange[T any](d *differ, path string, o, n *Rule[T], colDefaults [2]Rul
 		d.add(path+".max_failures", map[bool]string{true: "relaxed", false: "tightened"}[weaker], weaker, n.Pos, d.new.File,
 			fmt.Sprintf("%s max_failures changed from %s to %s", path, show(om), show(nm)))
 	}
+	d.whereChange(path, o.Where, n.Where, n.Pos, path == "dataset.rows.min")
+}
+
+// whereChange compares a row filter. A rule that drops its filter now
+// holds on every row: tighter, except a minimum row count, which a filter
+// makes harder to meet. Whether one predicate implies another is not
+// decided, so any other change is breaking.
+func (d *differ) whereChange(path string, o, n *Filter, at Pos, countsRows bool) {
+	ow, nw := o.text(), n.text()
+	if ow == nw {
+		return
+	}
+	tighter := nw == "" && !countsRows || ow == "" && countsRows
+	show := func(s string) string {
+		if s == "" {
+			return "none"
+		}
+		return fmt.Sprintf("%q", s)
+	}
+	d.add(strings.TrimPrefix(path+".where", "."), map[bool]string{false: "relaxed", true: "tightened"}[tighter], !tighter, at, d.new.File,
+		fmt.Sprintf("%s changed from %s to %s", strings.TrimPrefix(path+" where", " "), show(ow), show(nw)))
 }
 
 func sameMaxFailures(a, b *MaxFailures) bool {

@@ -70,6 +70,12 @@ func TestDiffRules(t *testing.T) {
 		{"strict added", col(""), "dataset:\n  strict: true\n" + col(""), "dataset.strict", "added", false},
 		{"key dropped", "dataset:\n  unique:\n    - [a, b]\n" + col(""), col(""), "dataset.unique.a,b", "removed", true},
 		{"key added", col(""), "dataset:\n  unique:\n    - [a, b]\n" + col(""), "dataset.unique.a,b", "added", false},
+		{"rule filter added", col("    max: 10\n"), col("    max: {value: 10, where: b = 'x'}\n"), "column.a.max.where", "relaxed", true},
+		{"rule filter changed", col("    max: {value: 10, where: b = 'y'}\n"), col("    max: {value: 10, where: b = 'x'}\n"), "column.a.max.where", "relaxed", true},
+		{"rule filter removed", col("    max: {value: 10, where: b = 'x'}\n"), col("    max: 10\n"), "column.a.max.where", "tightened", false},
+		{"rows min filter added", "dataset:\n  rows: {min: 10}\n" + col(""), "dataset:\n  rows: {min: {value: 10, where: a > 0}}\n" + col(""), "dataset.rows.min.where", "tightened", false},
+		{"contract filter added", col(""), "where: a > 0\n" + col(""), "where", "relaxed", true},
+		{"contract filter removed", "where: a > 0\n" + col(""), col(""), "where", "tightened", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

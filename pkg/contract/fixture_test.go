@@ -125,9 +125,15 @@ func render(res *Result, dir string) string {
 			src = fmt.Sprintf(" @%d:%d", c.Source.Line, c.Source.Column)
 		}
 		fmt.Fprintf(&b, "%-4s %-8s %s [%s]%s: %s\n", c.Status, c.DecidedBy, c.ID, c.Severity, src, c.Message)
+		if c.Where != nil {
+			fmt.Fprintf(&b, "       where %s: %d rows\n", c.Where.Where, c.Where.Rows)
+		}
 		for _, e := range c.Examples {
 			fmt.Fprintf(&b, "       row %d of %s: %v\n", e.Row, strings.TrimPrefix(e.File, dir+string(filepath.Separator)), e.Value)
 		}
+	}
+	for _, f := range res.Details.Filters {
+		fmt.Fprintf(&b, "filter %s: %d rows; row groups: %d whole, %d skipped, %d read\n", f.Where, f.Rows, f.RowGroupsAll, f.RowGroupsSkipped, f.RowGroupsRead)
 	}
 	var failed int
 	for _, c := range res.Checks {

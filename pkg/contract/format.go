@@ -19,6 +19,9 @@ func Marshal(c *Contract) []byte {
 	if c.Name != "" {
 		fmt.Fprintf(&b, "metadata:\n  name: %s\n", yamlString(c.Name))
 	}
+	if c.Where != nil {
+		fmt.Fprintf(&b, "where: %s\n", yamlString(c.Where.Text))
+	}
 	d := c.Dataset
 	if d.MinRows != nil || d.MaxRows != nil || d.Strict != nil || len(d.Unique) > 0 || len(d.Keys) > 0 {
 		b.WriteString("dataset:\n")
@@ -34,6 +37,10 @@ func Marshal(c *Contract) []byte {
 		if len(d.Unique) > 0 {
 			b.WriteString("  unique:\n")
 			for _, k := range d.Unique {
+				if k.Where != nil {
+					fmt.Fprintf(&b, "    - {value: %s, where: %s}\n", yamlList(k.Value), yamlString(k.Where.Text))
+					continue
+				}
 				fmt.Fprintf(&b, "    - %s\n", yamlList(k.Value))
 			}
 		}
@@ -88,7 +95,7 @@ func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format
 	if r == nil {
 		return
 	}
-	if r.Severity == "" && r.Mostly == 0 && r.MaxFailures == nil {
+	if r.Severity == "" && r.Mostly == 0 && r.MaxFailures == nil && r.Where == nil {
 		fmt.Fprintf(b, "%s%s: %s\n", indent, key, format(r.Value))
 		return
 	}
@@ -105,6 +112,9 @@ func writeRule[T any](b *strings.Builder, indent, key string, r *Rule[T], format
 		} else {
 			fmt.Fprintf(b, ", max_failures: %s", m.String())
 		}
+	}
+	if r.Where != nil {
+		fmt.Fprintf(b, ", where: %s", yamlString(r.Where.Text))
 	}
 	b.WriteString("}\n")
 }

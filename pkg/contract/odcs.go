@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,6 +134,9 @@ type odcsParser struct {
 	contractParser
 	doc *yamlx.Doc
 	out *ODCS
+	// tables are the names a SQL rule of the object being read may count
+	// rows FROM: its name and physical name.
+	tables []string
 }
 
 // get returns the value of key in mapping n, or nil.
@@ -313,6 +317,11 @@ func (p *odcsParser) server(n ast.Node) (Server, bool) {
 func (p *odcsParser) object(n ast.Node) (*Contract, error) {
 	name := text(get(n, "name"))
 	c := &Contract{File: p.file, Name: name, Format: FormatODCS, Object: name}
+	p.tables = []string{name, text(get(n, "physicalName"))}
+	var err error
+	if c.Where, err = p.where(n); err != nil {
+		return nil, err
+	}
 	var keys []*Column
 	if err := p.properties(c, get(n, "properties"), "", &keys); err != nil {
 		return nil, err
@@ -336,6 +345,28 @@ func (p *odcsParser) object(n ast.Node) (*Contract, error) {
 		}
 	}
 	return c, nil
+}
+
+// where reads the row filter an ODCS element carries as a custom property
+// "where" (or "filter", as DQX writes it): ODCS v3 has no field for one.
+func (p *odcsParser) where(n ast.Node) (*Filter, error) {
+	var out *Filter
+	for _, cp := range items(get(n, "customProperties")) {
+		switch text(get(cp, "property")) {
+		case "where", "filter":
+		default:
+			continue
+		}
+		if out != nil {
+			return nil, p.errorf(cp, "a second row filter; an element takes one")
+		}
+		f, err := p.filter(get(cp, "value"), "customProperties where")
+		if err != nil {
+			return nil, err
+		}
+		out = f
+	}
+	return out, nil
 }
 
 // properties reads a property list; nested object properties become dotted
@@ -585,6 +616,9 @@ func (m *MaxFailures) none() bool { return m != nil && !m.IsPercent && m.Rows ==
 
 // propertyQuality reads one quality rule of a property.
 func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name string) error {
+	if done, err := p.sqlCount(c, q, name, col.Name); done || err != nil {
+		return err
+	}
 	metric, sev, t, skip, ok, err := p.qualityRule(c, q, name)
 	if err != nil || !ok {
 		return err
@@ -597,10 +631,14 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 	if bound.none() {
 		bound = nil // none may fail: the rule's plain form
 	}
+	where, err := p.where(q)
+	if err != nil {
+		return err
+	}
 	args := get(q, "arguments")
 	switch metric {
 	case "nullValues":
-		col.Nullable = &Rule[bool]{Value: false, Severity: sev, Pos: t.at, MaxFailures: bound}
+		col.Nullable = &Rule[bool]{Value: false, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 	case "invalidValues":
 		set := false
 		if vv := get(args, "validValues"); vv != nil {
@@ -608,7 +646,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			for _, it := range items(vv) {
 				vals = append(vals, text(it))
 			}
-			col.Allowed = &Rule[[]string]{Value: vals, Severity: sev, Pos: t.at, MaxFailures: bound}
+			col.Allowed = &Rule[[]string]{Value: vals, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 			set = true
 		}
 		if pat := get(args, "pattern"); pat != nil {
@@ -616,7 +654,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			if _, rerr := regexp.Compile(s); rerr != nil {
 				skip("pattern is not valid RE2, the syntax mlgate runs: " + rerr.Error())
 			} else {
-				col.Pattern = &Rule[string]{Value: s, Severity: sev, Pos: t.at, MaxFailures: bound}
+				col.Pattern = &Rule[string]{Value: s, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 			}
 			set = true
 		}
@@ -628,7 +666,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			skip("duplicateValues with a tolerance: mlgate's uniqueness check allows no duplicates")
 			return nil
 		}
-		col.Unique = &Rule[bool]{Value: true, Severity: sev, Pos: t.at}
+		col.Unique = &Rule[bool]{Value: true, Severity: sev, Pos: t.at, Where: where}
 	case "missingValues":
 		list := get(args, "missingValues")
 		if list == nil {
@@ -643,7 +681,7 @@ func (p *odcsParser) propertyQuality(c *Contract, col *Column, q ast.Node, name 
 			}
 			m.Values = append(m.Values, text(it))
 		}
-		col.Missing = &Rule[Missing]{Value: m, Severity: sev, Pos: t.at, MaxFailures: bound}
+		col.Missing = &Rule[Missing]{Value: m, Severity: sev, Pos: t.at, MaxFailures: bound, Where: where}
 	default:
 		skip(fmt.Sprintf("metric %q does not apply to a property", metric))
 	}
@@ -698,21 +736,34 @@ func (p *odcsParser) libraryRule(q ast.Node, skip func(string)) (metric string, 
 		skip("no metric")
 		return "", "", false, nil
 	}
+	sev, ok, err = p.severityOf(q)
+	return metric, sev, ok, err
+}
+
+// severityOf reads a quality rule's severity.
+func (p *odcsParser) severityOf(q ast.Node) (evidence.Severity, bool, error) {
 	switch s := text(get(q, "severity")); s {
 	case "", "error":
 		// The default severity, left unset as a mlgate contract leaves it.
 	case "warning", "warn", "info":
-		sev = evidence.SeverityWarn
+		return evidence.SeverityWarn, true, nil
 	default:
-		return "", "", false, p.errorf(get(q, "severity"), "severity %q: want error, warning or info", s)
+		return "", false, p.errorf(get(q, "severity"), "severity %q: want error, warning or info", s)
 	}
-	return metric, sev, true, nil
+	return "", true, nil
 }
 
 // objectQuality reads one schema-level quality rule.
 func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
+	if done, err := p.sqlCount(c, q, name, ""); done || err != nil {
+		return err
+	}
 	metric, sev, t, skip, ok, err := p.qualityRule(c, q, name)
 	if err != nil || !ok {
+		return err
+	}
+	where, err := p.where(q)
+	if err != nil {
 		return err
 	}
 	switch metric {
@@ -727,10 +778,10 @@ func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
 			return nil
 		}
 		if lo != nil {
-			c.Dataset.MinRows = &Rule[int64]{Value: *lo, Severity: sev, Pos: t.at}
+			c.Dataset.MinRows = &Rule[int64]{Value: *lo, Severity: sev, Pos: t.at, Where: where}
 		}
 		if hi != nil {
-			c.Dataset.MaxRows = &Rule[int64]{Value: *hi, Severity: sev, Pos: t.at}
+			c.Dataset.MaxRows = &Rule[int64]{Value: *hi, Severity: sev, Pos: t.at, Where: where}
 		}
 	case "duplicateValues":
 		bound, why := t.failureBound()
@@ -754,15 +805,89 @@ func (p *odcsParser) objectQuality(c *Contract, q ast.Node, name string) error {
 				return &Error{File: p.file, Pos: t.at, Msg: fmt.Sprintf("duplicateValues: property %q is not in object %q", name, c.Name)}
 			}
 		}
-		c.Dataset.Unique = append(c.Dataset.Unique, &Rule[[]string]{Value: cols, Severity: sev, Pos: t.at})
+		c.Dataset.Unique = append(c.Dataset.Unique, &Rule[[]string]{Value: cols, Severity: sev, Pos: t.at, Where: where})
 	default:
 		skip(fmt.Sprintf("metric %q does not apply to a schema object", metric))
 	}
 	return nil
 }
 
-// rowBounds turns an operator on the row count into inclusive bounds. ODCS
-// says mustBeBetween [a, b] is mustBeGreaterThan a and mustBeLessThan b.
+// sqlCountQuery is the one shape of SQL rule mlgate runs itself: a count of
+// an object's rows matching a predicate, as the standard's own example
+// writes it ("select count(*) from Air_Quality where DataValue <= 0 or
+// DataValue >= 500", mustBe: 0).
+var sqlCountQuery = regexp.MustCompile(`(?is)^\s*select\s+count\s*\(\s*\*\s*\)\s+from\s+(\S+)\s+where\s+(.+?)\s*;?\s*$`)
+
+// sqlPlaceholder matches the placeholders ODCS tools substitute in a query:
+// {object}, ${table}, {column}...
+var sqlPlaceholder = regexp.MustCompile(`["']?\$?\{(object|table|model|column|property|field)\}["']?`)
+
+// sqlCount reads a SQL rule counting the rows where a predicate holds as a
+// row count under that filter (dataset.rows with where). done is false for
+// any other rule, which the library reader then takes (and skips, if SQL).
+func (p *odcsParser) sqlCount(c *Contract, q ast.Node, name, column string) (done bool, err error) {
+	if text(get(q, "type")) != "sql" {
+		return false, nil
+	}
+	m := sqlCountQuery.FindStringSubmatch(text(get(q, "query")))
+	if m == nil {
+		return false, nil
+	}
+	skip := func(reason string) (bool, error) {
+		c.Skipped = append(c.Skipped, Skipped{Rule: name, Reason: reason, Pos: posOf(q)})
+		return true, nil
+	}
+	from := strings.Trim(m[1], "\"'`")
+	if sqlPlaceholder.MatchString(m[1]) {
+		from = c.Object
+	}
+	if !slices.Contains(p.tables, from) {
+		return skip(fmt.Sprintf("the query counts rows of %s, not of object %s", m[1], c.Object))
+	}
+	pred := sqlPlaceholder.ReplaceAllStringFunc(m[2], func(ph string) string {
+		if strings.Contains(ph, "{object}") || strings.Contains(ph, "{table}") || strings.Contains(ph, "{model}") {
+			return c.Object
+		}
+		return `"` + column + `"`
+	})
+	f, ferr := ParseFilter(pred)
+	if ferr != nil {
+		return skip(fmt.Sprintf("the WHERE clause is not a predicate mlgate evaluates (%v); other SQL needs a SQL engine", ferr))
+	}
+	t, has, err := p.threshold(q)
+	if err != nil {
+		return true, err
+	}
+	if !has || t.unit != "rows" {
+		return skip("a count of rows needs an operator (mustBe, mustBeLessThan, ...) on rows")
+	}
+	sev, ok, err := p.severityOf(q)
+	if err != nil || !ok {
+		return true, err
+	}
+	lo, hi, why := rowBounds(t)
+	if why != "" {
+		return skip(why)
+	}
+	if lo != nil && c.Dataset.MinRows != nil || hi != nil && c.Dataset.MaxRows != nil {
+		return skip("mlgate holds one minimum and one maximum row count per object, and this one is taken")
+	}
+	if lo != nil {
+		c.Dataset.MinRows = &Rule[int64]{Value: *lo, Severity: sev, Pos: t.at, Where: f}
+	}
+	if hi != nil {
+		c.Dataset.MaxRows = &Rule[int64]{Value: *hi, Severity: sev, Pos: t.at, Where: f}
+	}
+	return true, nil
+}
+
+// rowBounds turns an operator on the row count into inclusive bounds.
+// mustBeBetween is exclusive at both ends, as the standard's text says:
+// "`mustBeBetween` is the equivalent to `mustBeGreaterThan` and
+// `mustBeLessThan`." (ODCS v3.1.0 docs/data-quality.md, line 330), with
+// [0, 100] written out as mustBeGreaterThan 0, mustBeLessThan 100 (lines
+// 332-349). The JSON Schema only says "between the two numbers". Other
+// tools read it inclusively (datacontract-cli's Threshold: v <= a <= v2).
 func rowBounds(t threshold) (lo, hi *int64, why string) {
 	integer := func(f float64) (int64, bool) { return int64(f), f == float64(int64(f)) && f >= 0 }
 	a, okA := integer(t.value)

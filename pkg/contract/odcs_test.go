@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
 // TestODCSExamples reads every example contract of the standard: each
@@ -159,5 +160,63 @@ func TestREADMEODCSSideBySide(t *testing.T) {
 	}
 	if a, b := Marshal(odcs), Marshal(own); string(a) != string(b) {
 		t.Errorf("the README's side-by-side contracts differ:\n%s\n---\n%s", a, b)
+	}
+}
+
+// TestODCSMustBeBetweenIsExclusive holds rowCount mustBeBetween to the
+// standard's text (docs/data-quality.md:330, "the equivalent to
+// mustBeGreaterThan and mustBeLessThan") at both bounds, on 1000 rows.
+func TestODCSMustBeBetweenIsExclusive(t *testing.T) {
+	files := openAll(t, writeFixture(t, t.TempDir(), "tx.parquet", fixtureRows(1000), 300))
+	for between, want := range map[string]evidence.Status{
+		"[999, 1001]":  evidence.StatusPass,
+		"[1000, 1001]": evidence.StatusFail, // 1000 is not greater than 1000
+		"[999, 1000]":  evidence.StatusFail, // nor less than 1000
+		"[0, 1000]":    evidence.StatusFail,
+		"[1000, 2000]": evidence.StatusFail,
+	} {
+		doc := "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nschema:\n  - name: tx\n    quality:\n      - metric: rowCount\n        mustBeBetween: " + between + "\n"
+		c, err := Parse("x.odcs.yaml", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := runContract(t, c, files)
+		status := evidence.StatusPass
+		for _, chk := range res.Checks {
+			if strings.HasPrefix(chk.ID, "dataset.rows.") && chk.Status != evidence.StatusPass {
+				status = chk.Status
+			}
+		}
+		if status != want {
+			t.Errorf("1000 rows, mustBeBetween %s: %s, want %s", between, status, want)
+		}
+	}
+}
+
+// TestODCSSQLCount: the standard's own SQL example, a count of the rows
+// matching a predicate, runs as a row count under that filter; other SQL
+// is skipped with the reason.
+func TestODCSSQLCount(t *testing.T) {
+	path := filepath.Join(testenv.Shared(t, "corpora", "odcs", "docs", "examples"), "quality", "column-accuracy.odcs.yaml")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Dataset.MaxRows; r == nil || r.Value != 0 || r.Where == nil || r.Where.String() != "(DataValue <= 0 OR DataValue >= 500)" || len(c.Skipped) != 0 {
+		t.Fatalf("max rows %+v, skipped %+v", r, c.Skipped)
+	}
+	doc := "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    quality:\n"
+	for query, reason := range map[string]string{
+		"SELECT COUNT(*) FROM other WHERE a > 1":    "counts rows of other, not of object t",
+		"SELECT COUNT(*) FROM t WHERE a LIKE 'x%'":  "the WHERE clause is not a predicate mlgate evaluates",
+		"SELECT COUNT(DISTINCT a) FROM t WHERE a>1": "SQL rules need a SQL engine",
+	} {
+		c, err := Parse("x.odcs.yaml", []byte(doc+"      - type: sql\n        query: \""+query+"\"\n        mustBe: 0\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Skipped) != 1 || !strings.Contains(c.Skipped[0].Reason, reason) || c.Dataset.MaxRows != nil {
+			t.Errorf("%s: skipped %+v", query, c.Skipped)
+		}
 	}
 }

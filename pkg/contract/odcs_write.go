@@ -30,20 +30,23 @@ func MarshalODCS(c *Contract) (out []byte, lost []string) {
 		fmt.Fprintf(&b, "name: %s\n", yamlString(c.Name))
 	}
 	fmt.Fprintf(&b, "schema:\n  - name: %s\n", yamlString(name))
+	if c.Where != nil {
+		writeList(&b, "    ", "customProperties", []string{whereProperty(c.Where)})
+	}
 	var quality []string
 	d := c.Dataset
 	if d.MinRows != nil {
-		quality = append(quality, odcsQuality("rowCount", "mustBeGreaterOrEqualTo", strconv.FormatInt(d.MinRows.Value, 10), "", d.MinRows.Severity, nil))
+		quality = append(quality, withWhere(odcsQuality("rowCount", "mustBeGreaterOrEqualTo", strconv.FormatInt(d.MinRows.Value, 10), "", d.MinRows.Severity, nil), d.MinRows.Where))
 	}
 	if d.MaxRows != nil {
-		quality = append(quality, odcsQuality("rowCount", "mustBeLessOrEqualTo", strconv.FormatInt(d.MaxRows.Value, 10), "", d.MaxRows.Severity, nil))
+		quality = append(quality, withWhere(odcsQuality("rowCount", "mustBeLessOrEqualTo", strconv.FormatInt(d.MaxRows.Value, 10), "", d.MaxRows.Severity, nil), d.MaxRows.Where))
 	}
 	pk := primaryKey(c)
 	for _, k := range d.Unique {
-		if len(pk) > 1 && len(k.Value) == len(pk) && strings.Join(k.Value, ",") == strings.Join(pk, ",") && k.Severity == "" && k.Mostly == 0 {
+		if len(pk) > 1 && len(k.Value) == len(pk) && strings.Join(k.Value, ",") == strings.Join(pk, ",") && k.Severity == "" && k.Mostly == 0 && k.Where == nil {
 			continue // written as the primary key
 		}
-		quality = append(quality, odcsQuality("duplicateValues", "mustBe", "0", "", k.Severity, map[string]string{"properties": yamlList(k.Value)}))
+		quality = append(quality, withWhere(odcsQuality("duplicateValues", "mustBe", "0", "", k.Severity, map[string]string{"properties": yamlList(k.Value)}), k.Where))
 	}
 	if len(d.Keys) > 0 && pk == nil {
 		lost = append(lost, "dataset.keys: ODCS names the columns that identify a row only as a primary key, which also makes them unique and not null")
@@ -74,6 +77,9 @@ func MarshalODCS(c *Contract) (out []byte, lost []string) {
 			sla = append(sla, fmt.Sprintf("property: latency\nvalue: %s\nunit: %s\nelement: %s\n", value, unit, yamlString(name+"."+col.Name)))
 			if r.Severity == evidence.SeverityWarn || col.Default.Severity == evidence.SeverityWarn {
 				lost = append(lost, col.Name+".freshness: ODCS SLA properties have no severity; written as an error")
+			}
+			if r.Where != nil {
+				lost = append(lost, col.Name+".freshness: ODCS SLA properties have no row filter; written for every row")
 			}
 		}
 	}
@@ -116,18 +122,18 @@ func primaryKey(c *Contract) []string {
 	}
 	for _, k := range keys {
 		col := c.Column(k)
-		if col == nil || col.Nullable == nil || col.Nullable.Value || !plain(col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.MaxFailures) || col.Default != (RuleDefaults{}) {
+		if col == nil || col.Nullable == nil || col.Nullable.Value || !plain(col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.MaxFailures) || col.Nullable.Where != nil || col.Default != (RuleDefaults{}) {
 			return nil
 		}
 	}
 	if len(keys) == 1 {
-		if u := c.Column(keys[0]).Unique; u != nil && u.Value && plain(u.Severity, u.Mostly, u.MaxFailures) {
+		if u := c.Column(keys[0]).Unique; u != nil && u.Value && plain(u.Severity, u.Mostly, u.MaxFailures) && u.Where == nil {
 			return keys
 		}
 		return nil
 	}
 	for _, u := range c.Dataset.Unique {
-		if strings.Join(u.Value, ",") == strings.Join(keys, ",") && plain(u.Severity, u.Mostly, u.MaxFailures) {
+		if strings.Join(u.Value, ",") == strings.Join(keys, ",") && plain(u.Severity, u.Mostly, u.MaxFailures) && u.Where == nil {
 			return keys
 		}
 	}
@@ -175,37 +181,37 @@ func writeODCSProperty(b *strings.Builder, col *Column, pkPosition, pkLen int) (
 		fmt.Fprintf(b, "%sprimaryKey: true\n%sprimaryKeyPosition: %d\n", in, in, pkPosition)
 	}
 	if r := col.Nullable; r != nil && !r.Value && pkPosition == 0 {
-		if plain(r.Severity, r.Mostly, r.MaxFailures) {
+		if plain(r.Severity, r.Mostly, r.MaxFailures) && r.Where == nil {
 			fmt.Fprintf(b, "%srequired: true\n", in)
 		} else {
-			quality = append(quality, odcsTolerance("nullValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), nil))
+			quality = append(quality, withWhere(odcsTolerance("nullValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), nil), r.Where))
 		}
 	}
 	if r := col.MaxNullFraction; r != nil {
-		quality = append(quality, odcsQuality("nullValues", "mustBeLessOrEqualTo", yamlNumber(roundPercent(r.Value*100)), "percent", sev(r.Severity), nil))
+		quality = append(quality, withWhere(odcsQuality("nullValues", "mustBeLessOrEqualTo", yamlNumber(roundPercent(r.Value*100)), "percent", sev(r.Severity), nil), r.Where))
 	}
 	if r := col.Unique; r != nil && r.Value && !(pkPosition > 0 && pkLen == 1) {
-		if plain(r.Severity, r.Mostly, r.MaxFailures) {
+		if plain(r.Severity, r.Mostly, r.MaxFailures) && r.Where == nil {
 			fmt.Fprintf(b, "%sunique: true\n", in)
 		} else {
-			quality = append(quality, odcsQuality("duplicateValues", "mustBe", "0", "", sev(r.Severity), nil))
+			quality = append(quality, withWhere(odcsQuality("duplicateValues", "mustBe", "0", "", sev(r.Severity), nil), r.Where))
 			if tolerance(r.Mostly, r.MaxFailures) != nil {
 				lost = append(lost, col.Name+".unique: ODCS duplicateValues with a tolerance is not run by mlgate; written with none")
 			}
 		}
 	}
 	if r := col.Allowed; r != nil {
-		quality = append(quality, odcsTolerance("invalidValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"validValues": yamlList(r.Value)}))
+		quality = append(quality, withWhere(odcsTolerance("invalidValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"validValues": yamlList(r.Value)}), r.Where))
 	}
 	if r := col.Missing; r != nil {
-		quality = append(quality, odcsTolerance("missingValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"missingValues": r.Value.String()}))
+		quality = append(quality, withWhere(odcsTolerance("missingValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"missingValues": r.Value.String()}), r.Where))
 	}
 	var opts []string
 	if r := col.Pattern; r != nil {
-		if plain(r.Severity, r.Mostly, r.MaxFailures) && logical == "string" {
+		if plain(r.Severity, r.Mostly, r.MaxFailures) && logical == "string" && r.Where == nil {
 			opts = append(opts, "pattern: "+yamlString(r.Value))
 		} else {
-			quality = append(quality, odcsTolerance("invalidValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"pattern": yamlString(r.Value)}))
+			quality = append(quality, withWhere(odcsTolerance("invalidValues", tolerance(r.Mostly, r.MaxFailures), sev(r.Severity), map[string]string{"pattern": yamlString(r.Value)}), r.Where))
 		}
 	}
 	option := func(key string, r interface{ settings() ruleSettings }, value string) {
@@ -213,6 +219,9 @@ func writeODCSProperty(b *strings.Builder, col *Column, pkPosition, pkLen int) (
 		opts = append(opts, key+": "+value)
 		if !plain(s.severity, s.mostly, s.maxFailures) {
 			lost = append(lost, fmt.Sprintf("%s.%s: ODCS logicalTypeOptions have no severity or tolerance; written as an error with none", col.Name, key))
+		}
+		if s.where != nil {
+			lost = append(lost, fmt.Sprintf("%s.%s: ODCS logicalTypeOptions have no row filter; written for every row", col.Name, key))
 		}
 	}
 	numeric := logical == "integer" || logical == "number"
@@ -269,10 +278,28 @@ type ruleSettings struct {
 	severity    evidence.Severity
 	mostly      float64
 	maxFailures *MaxFailures
+	where       *Filter
 }
 
 func (r *Rule[T]) settings() ruleSettings {
-	return ruleSettings{r.Severity, r.Mostly, r.MaxFailures}
+	return ruleSettings{r.Severity, r.Mostly, r.MaxFailures, r.Where}
+}
+
+// whereProperty is a row filter as an ODCS custom property, the standard's
+// place for what it has no field for: ODCS v3 has no row filter.
+func whereProperty(f *Filter) string {
+	return "property: where\nvalue: " + yamlString(f.Text) + "\n"
+}
+
+// withWhere adds a rule's row filter to an ODCS quality rule.
+func withWhere(quality string, f *Filter) string {
+	if f == nil {
+		return quality
+	}
+	var b strings.Builder
+	b.WriteString(quality)
+	writeList(&b, "", "customProperties", []string{whereProperty(f)})
+	return b.String()
 }
 
 // odcsTolerance writes a library metric bounded by a tolerance.

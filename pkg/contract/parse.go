@@ -303,13 +303,26 @@ func (p *contractParser) maxFailures(n ast.Node) (*MaxFailures, error) {
 	return m, nil
 }
 
+// filter reads a row filter; a syntax error points at its character.
+func (p *contractParser) filter(n ast.Node, what string) (*Filter, error) {
+	s, err := p.str(n, what)
+	if err != nil {
+		return nil, err
+	}
+	f, err := ParseFilter(s)
+	if err != nil {
+		return nil, p.errorf(n, "%s %q: %v", what, s, err)
+	}
+	return f, nil
+}
+
 // rule reads a rule written either as its value or as a mapping
 // {value: ..., severity: ..., mostly: ...}.
 func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*Rule[T], error) {
 	r := &Rule[T]{Pos: pos(e.keyN)}
 	valueN := e.value
 	if m, ok := yamlx.Unwrap(e.value).(*ast.MappingNode); ok {
-		entries, err := p.mapping(m, e.key, []string{"value", "severity", "mostly", "max_failures"})
+		entries, err := p.mapping(m, e.key, []string{"value", "severity", "mostly", "max_failures", "where"})
 		if err != nil {
 			return nil, err
 		}
@@ -330,6 +343,10 @@ func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*R
 				if r.MaxFailures, err = p.maxFailures(se.value); err != nil {
 					return nil, err
 				}
+			case "where":
+				if r.Where, err = p.filter(se.value, e.key+".where"); err != nil {
+					return nil, err
+				}
 			}
 		}
 		if valueN == nil {
@@ -345,7 +362,7 @@ func rule[T any](p *contractParser, e entry, read func(ast.Node) (T, error)) (*R
 }
 
 func (p *contractParser) document(body ast.Node, c *Contract) error {
-	entries, err := p.mapping(body, "contract", []string{"apiVersion", "kind", "metadata", "dataset", "columns"})
+	entries, err := p.mapping(body, "contract", []string{"apiVersion", "kind", "metadata", "where", "dataset", "columns"})
 	if err != nil {
 		return err
 	}
@@ -382,6 +399,10 @@ func (p *contractParser) document(body ast.Node, c *Contract) error {
 				if m.key == "name" {
 					c.Name = s
 				}
+			}
+		case "where":
+			if c.Where, err = p.filter(e.value, "where"); err != nil {
+				return err
 			}
 		case "dataset":
 			if err := p.dataset(e.value, &c.Dataset); err != nil {
@@ -475,6 +496,9 @@ func (p *contractParser) dataset(n ast.Node, d *Dataset) error {
 		case "strict":
 			if d.Strict, err = rule(p, e, func(n ast.Node) (bool, error) { return p.boolean(n, "dataset.strict") }); err != nil {
 				return err
+			}
+			if d.Strict.Where != nil {
+				return &Error{File: p.file, Pos: d.Strict.Pos, Msg: "dataset.strict: a row filter does not apply to the columns of the files"}
 			}
 		case "unique":
 			items, err := p.sequence(e.value, "dataset.unique")
@@ -678,6 +702,9 @@ func (p *contractParser) checkColumn(col *Column) error {
 	}
 	if col.Type == nil {
 		return nil
+	}
+	if col.Type.Where != nil {
+		return errAt(col.Type.Pos, "a row filter does not apply to a type")
 	}
 	t := col.Type.Value
 	if !t.numeric() {

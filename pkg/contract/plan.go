@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -46,7 +47,9 @@ func Compile(c *Contract) (*Plan, error) {
 	}
 	for _, key := range c.Dataset.Unique {
 		id := "dataset.unique." + strings.Join(key.Value, ",")
-		p.keys = append(p.keys, &keyCheck{base: p.base(id, "", severityOf(key.Severity, ""), mostlyOf(key.Mostly, 0), key.Pos, map[string]any{"unique": key.Value}), columns: key.Value})
+		kc := &keyCheck{base: p.base(id, "", severityOf(key.Severity, ""), mostlyOf(key.Mostly, 0), key.Pos, map[string]any{"unique": key.Value}), columns: key.Value}
+		kc.where = key.Where
+		p.keys = append(p.keys, kc)
 	}
 	return p, nil
 }
@@ -70,49 +73,51 @@ func (p *Plan) compileColumn(col *Column) (*columnPlan, error) {
 		return b
 	}
 	cp := &columnPlan{col: col}
-	add := func(vc valueCheck) {
+	add := func(vc valueCheck, where *Filter) {
 		vc.def().idx = p.nchecks
+		vc.def().where = where
 		p.nchecks++
 		cp.checks = append(cp.checks, vc)
 	}
 	if col.Nullable != nil && !col.Nullable.Value {
-		add(&notNullCheck{base: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false}, col.Nullable.MaxFailures)})
+		add(&notNullCheck{base: info("nullable", col.Nullable.Severity, col.Nullable.Mostly, col.Nullable.Pos, map[string]any{"nullable": false}, col.Nullable.MaxFailures)}, col.Nullable.Where)
 	}
 	if rule := col.MaxNullFraction; rule != nil {
 		c := &notNullCheck{base: info("max_null_fraction", rule.Severity, 0, rule.Pos, map[string]any{"max_null_fraction": rule.Value}), maxFraction: rule.Value}
 		c.mostly = 1 - rule.Value
-		add(c)
+		add(c, rule.Where)
 	}
 	if rule := col.Missing; rule != nil {
-		add(newMissingCheck(info("missing", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"missing": rule.Value.expected()}, rule.MaxFailures), rule.Value))
+		add(newMissingCheck(info("missing", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"missing": rule.Value.expected()}, rule.MaxFailures), rule.Value), rule.Where)
 	}
 	if rule := col.Freshness; rule != nil {
-		add(newFreshnessCheck(info("freshness", rule.Severity, 0, rule.Pos, map[string]any{"freshness": FormatAge(rule.Value)}), rule.Value))
+		add(newFreshnessCheck(info("freshness", rule.Severity, 0, rule.Pos, map[string]any{"freshness": FormatAge(rule.Value)}), rule.Value), rule.Where)
 	}
 	if rule := col.Min; rule != nil {
-		add(newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false))
+		add(newBoundCheck(info("min", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, false), rule.Where)
 	}
 	if rule := col.Max; rule != nil {
-		add(newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, true))
+		add(newBoundCheck(info("max", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max": json.Number(rule.Value.Text)}, rule.MaxFailures), rule.Value, true), rule.Where)
 	}
 	if rule := col.Allowed; rule != nil {
-		add(newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}, rule.MaxFailures), rule.Value))
+		add(newAllowedCheck(info("allowed", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"allowed": rule.Value}, rule.MaxFailures), rule.Value), rule.Where)
 	}
 	if rule := col.Pattern; rule != nil {
 		re, err := regexp.Compile(rule.Value)
 		if err != nil {
 			return nil, &Error{File: p.contract.File, Pos: rule.Pos, Msg: err.Error()}
 		}
-		add(&patternCheck{base: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}, rule.MaxFailures), re: re, fast: compileSeq(rule.Value)})
+		add(&patternCheck{base: info("pattern", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"pattern": rule.Value}, rule.MaxFailures), re: re, fast: compileSeq(rule.Value)}, rule.Where)
 	}
 	if rule := col.MinLength; rule != nil {
-		add(&lengthCheck{base: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}, rule.MaxFailures), limit: rule.Value})
+		add(&lengthCheck{base: info("min_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"min_length": rule.Value}, rule.MaxFailures), limit: rule.Value}, rule.Where)
 	}
 	if rule := col.MaxLength; rule != nil {
-		add(&lengthCheck{base: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}, rule.MaxFailures), limit: rule.Value, upper: true})
+		add(&lengthCheck{base: info("max_length", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"max_length": rule.Value}, rule.MaxFailures), limit: rule.Value, upper: true}, rule.Where)
 	}
 	if rule := col.Unique; rule != nil && rule.Value {
 		cp.unique = &keyCheck{base: info("unique", rule.Severity, rule.Mostly, rule.Pos, map[string]any{"unique": true}, rule.MaxFailures), columns: []string{col.Name}}
+		cp.unique.where = rule.Where
 	}
 	return cp, nil
 }
@@ -132,6 +137,9 @@ type Options struct {
 	// Shard, when set, validates one shard of the dataset (see
 	// evidence.ValidationShard); MergeShards combines the shards' results.
 	Shard *evidence.Shard
+	// Where, when set, restricts the whole run to the rows matching it,
+	// beside the contract's own filter.
+	Where *Filter
 	// keyHash replaces the key hash; tests use it to force collisions.
 	keyHash func(parquet.Value) uint64
 }
@@ -168,6 +176,12 @@ type run struct {
 	// parts are the checks whose outcome is counted over the data, in the
 	// order they are rendered: what a shard hands to a merge.
 	parts []part
+	// where is the run's filter (the contract's and the options'); sels
+	// the selections of every filter met, by text; checkSel[base.idx] a
+	// value check's.
+	where    *Filter
+	sels     map[string]*selection
+	checkSel []*selection
 }
 
 // Run validates the dataset formed by files. A *parquetx.CorruptError (or
@@ -184,6 +198,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 		r.keyCols[i] = map[string][]*keyRun{}
 	}
 	r.owned = shardRowGroups(files, opts.Shard)
+	if err := r.selectAll(ctx); err != nil {
+		return nil, err
+	}
 	var rows int64
 	for _, f := range files {
 		rows += f.LiveRows()
@@ -229,6 +246,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 		return nil, err
 	}
 	details := p.details(rows, r.decided)
+	r.filterDetails(&details)
 	if opts.Shard != nil {
 		details.Shard = r.shardState()
 	}
@@ -278,11 +296,18 @@ func (p *Plan) details(rows int64, decided map[string]int) evidence.ValidationDe
 
 func (r *run) datasetChecks() {
 	d := r.plan.contract.Dataset
-	if d.MinRows != nil {
-		r.emit(r.schemaCheck("dataset.rows.min", "", d.MinRows.Pos, severityOf(d.MinRows.Severity, ""), map[string]any{"min": d.MinRows.Value}, rowsRule{limit: d.MinRows.Value}))
-	}
-	if d.MaxRows != nil {
-		r.emit(r.schemaCheck("dataset.rows.max", "", d.MaxRows.Pos, severityOf(d.MaxRows.Severity, ""), map[string]any{"max": d.MaxRows.Value}, rowsRule{limit: d.MaxRows.Value, upper: true}))
+	for _, rr := range []*Rule[int64]{d.MinRows, d.MaxRows} {
+		if rr == nil {
+			continue
+		}
+		id, key := "dataset.rows.min", "min"
+		if rr == d.MaxRows {
+			id, key = "dataset.rows.max", "max"
+		}
+		sel := r.sels[r.where.And(rr.Where).text()]
+		c := r.schemaCheck(id, "", rr.Pos, severityOf(rr.Severity, ""), map[string]any{key: rr.Value}, rowsRule{limit: rr.Value, upper: rr == d.MaxRows, sel: sel})
+		sel.note(&c)
+		r.emit(c)
 	}
 	if d.Strict != nil && d.Strict.Value {
 		r.emit(r.schemaCheck("dataset.strict", "", d.Strict.Pos, severityOf(d.Strict.Severity, ""), map[string]any{"strict": true}, strictRule{columns: r.plan.contract.Columns}))
@@ -316,9 +341,11 @@ func (r *run) columnChecks(cp *columnPlan) []func() evidence.Check {
 		o := r.outcomes[vc.def().idx]
 		o.binary = binary
 		r.register(vc, o, usable)
+		sel := r.selOf(vc.def().idx)
 		render := func() evidence.Check {
 			c := vc.def().render(o, vc.message(o))
 			c.Observed = vc.observed(o)
+			sel.note(&c)
 			return c
 		}
 		bc, _ := vc.(*boundCheck)
@@ -334,6 +361,7 @@ func (r *run) columnChecks(cp *columnPlan) []func() evidence.Check {
 // register decides what it can of a value check from the schema, footer
 // statistics and page index, and queues the other chunks for the dictionary or a scan.
 func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) {
+	sel := r.selOf(vc.def().idx)
 	for i, fc := range usable {
 		if fc == nil {
 			continue
@@ -357,7 +385,7 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 			continue
 		}
 		// A table's statistics describe whole files, which shards split.
-		if r.opts.TableStats != nil && !r.opts.VerifyAll && r.owned == nil {
+		if r.opts.TableStats != nil && !r.opts.VerifyAll && r.owned == nil && sel == nil {
 			if st, ok := r.opts.TableStats(i, fc); ok {
 				if failures, total, ok := liveProven(vc, fc, st, info, f.LiveRows()-f.NumRows+st.NumRows); ok && failures == 0 {
 					info.add(tierTable, 0, total, nil)
@@ -367,6 +395,13 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 		}
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
 			if !r.inShard(i, rg) {
+				continue
+			}
+			// A row group the filter excludes is not read; one it keeps in
+			// part is read, testing only the rows kept (statistics describe
+			// them all).
+			state := sel.state(i, rg)
+			if state == rgNone {
 				continue
 			}
 			st, err := f.Stats(rg, fc)
@@ -379,7 +414,13 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 			// Statistics that prove failures of a check that tolerates none
 			// still go to a scan, which finds the examples a reviewer
 			// needs; fractions (mostly < 1) are decided by the counts.
-			if failures, total, ok := liveProven(vc, fc, st, info, st.NumRows-f.RowGroupExcluded(rg)); ok && (failures == 0 || vc.def().decidedByCounts()) {
+			// Rows a filter leaves out count as excluded: the statistics
+			// still prove passes, with the kept rows as the total.
+			live := st.NumRows - f.RowGroupExcluded(rg)
+			if state == rgPartial {
+				live = int64(keptIn(sel.mask(i, rg), f.RowGroupStart[rg], st.NumRows))
+			}
+			if failures, total, ok := liveProven(vc, fc, st, info, live); ok && (failures == 0 || vc.def().decidedByCounts()) {
 				if err := f.CheckPages(rg, fc, r.opts.Scan.MaxPageSize); err != nil {
 					if r.err == nil {
 						r.err = err
@@ -461,7 +502,12 @@ func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 		k.hashOf = r.opts.keyHash
 	}
 	r.keys = append(r.keys, k)
-	render := func() evidence.Check { return k.render(k.outcome, k.message()) }
+	k.sel = r.sels[r.where.And(kc.where).text()]
+	render := func() evidence.Check {
+		c := k.render(k.outcome, k.message())
+		k.sel.note(&c)
+		return c
+	}
 	r.parts = append(r.parts, part{def: &kc.base, outcome: k.outcome, render: render})
 	for i, f := range r.files {
 		for _, name := range cols {
@@ -524,10 +570,16 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 			if !pass2 {
 				v.checks = r.pending[fileIdx][c.RowGroup][c.Column.Path]
 				v.state = make([]chunkState, len(v.checks))
+				v.masks = make([]*roaring64.Bitmap, len(v.checks))
+				for j, vc := range v.checks {
+					v.masks[j] = r.selOf(vc.def().idx).mask(fileIdx, c.RowGroup)
+				}
 			}
 			for _, k := range r.keyCols[fileIdx][c.Column.Path] {
-				if k.active(pass2) {
-					v.keys = append(v.keys, k.startChunk(c, fileIdx, pass2))
+				if k.active(pass2) && k.sel.state(fileIdx, c.RowGroup) != rgNone {
+					kc := k.startChunk(c, fileIdx, pass2)
+					kc.mask = k.sel.mask(fileIdx, c.RowGroup)
+					v.keys = append(v.keys, kc)
 				}
 			}
 			if len(v.checks) == 0 && len(v.keys) == 0 && (pass2 || !r.opts.VerifyAll) {
@@ -557,6 +609,9 @@ type chunkVisitor struct {
 	fileIdx int
 	checks  []valueCheck
 	state   []chunkState
+	// masks[i], when set, holds the rows check i tests in this chunk: its
+	// row filter keeps only some.
+	masks []*roaring64.Bitmap
 	// outcomes are the run's, indexed by base.idx.
 	outcomes []*outcome
 	// memo[i][entry] is check i's verdict on an entry of dict, the
@@ -576,7 +631,7 @@ func (v *chunkVisitor) Dictionary(entries []parquet.Value) (bool, error) {
 	total, known := nonNull(v.chunk.Column, v.chunk.Stats)
 	open := len(v.keys) > 0 || v.verify
 	for i, c := range v.checks {
-		if !c.perValue() || !known {
+		if !c.perValue() || !known || v.masks[i] != nil {
 			open = true
 			continue
 		}
@@ -610,13 +665,24 @@ func (v *chunkVisitor) SelectPages(pages []parquetx.PageStats) []bool {
 			if v.state[j].done {
 				continue
 			}
+			if m := v.masks[j]; m != nil {
+				// A page of none of the rows the filter keeps is not read.
+				// (A page's end is the next one's start: Rows may count
+				// only the rows a table has not deleted.)
+				end := v.chunk.Stats.NumRows
+				if i+1 < len(pages) {
+					end = pages[i+1].FirstRow
+				}
+				need[i] = need[i] || keptIn(m, v.chunk.FirstRow+p.FirstRow, end-p.FirstRow) > 0
+				continue
+			}
 			if failures, _, ok := proven(c, v.chunk.Column, st, v.outcomes[c.def().idx]); !ok || failures > 0 {
 				need[i] = true
 			}
 		}
 		if !need[i] {
 			for j, c := range v.checks {
-				if !v.state[j].done {
+				if !v.state[j].done && v.masks[j] == nil {
 					_, total, _ := proven(c, v.chunk.Column, st, v.outcomes[c.def().idx])
 					v.state[j].total += total
 				}
@@ -651,7 +717,11 @@ func (v *chunkVisitor) testBatch(i int, b parquetx.Batch) {
 		return
 	}
 	o := v.outcomes[c.def().idx]
+	mask := v.masks[i]
 	for j, val := range b.Values {
+		if mask != nil && !mask.Contains(uint64(b.Rows[j])) {
+			continue
+		}
 		switch c.test(col, val, o) {
 		case pass:
 			s.total++
@@ -679,6 +749,10 @@ func (v *chunkVisitor) Page(p parquetx.Page) error {
 	var generic []int
 	for i, c := range v.checks {
 		if v.state[i].done {
+			continue
+		}
+		if v.masks[i] != nil {
+			generic = append(generic, i)
 			continue
 		}
 		if p.Dict != nil && c.perValue() {

@@ -53,12 +53,17 @@ func (r typeRule) decide(files []*parquetx.File) (bool, string) {
 type rowsRule struct {
 	limit int64
 	upper bool
+	// sel, when set, counts the rows a filter keeps.
+	sel *selection
 }
 
 func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
 	var rows int64
 	for _, f := range files {
 		rows += f.LiveRows()
+	}
+	if r.sel != nil {
+		rows = r.sel.Rows
 	}
 	if r.upper {
 		return rows <= r.limit, fmt.Sprintf("%s rows, at most %s allowed", count(rows), count(r.limit))

@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
 	"hash/maphash"
 	"runtime"
 	"slices"
@@ -34,6 +35,9 @@ type keyCheck struct {
 type keyRun struct {
 	*keyCheck
 	*outcome
+	// sel is the rows its row filter keeps (nil: all); a row left out is
+	// no key, as a null is not.
+	sel  *selection
 	seed maphash.Seed
 	// hashOf is hash, or a colliding stand-in in tests of pass 2.
 	hashOf func(parquet.Value) uint64
@@ -221,6 +225,8 @@ type keyChunk struct {
 	// hashes of values outside the bitmap's range.
 	nonNull     int64
 	dups, extra []uint64
+	// mask, when set, holds the rows of the chunk its filter keeps.
+	mask *roaring64.Bitmap
 }
 
 func (k *keyRun) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChunk {
@@ -246,7 +252,7 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 	}
 	for i, v := range b.Values {
 		r := b.Rows[i] - kc.chunk.FirstRow
-		if v.IsNull() {
+		if v.IsNull() || kc.mask != nil && !kc.mask.Contains(uint64(b.Rows[i])) {
 			kc.nulls[r] = true
 			continue
 		}
@@ -262,8 +268,8 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 // bitmapValues sets each value's bit; a bit already set is a duplicate.
 func (kc *keyChunk) bitmapValues(b parquetx.Batch) {
 	k := kc.k
-	for _, v := range b.Values {
-		if v.IsNull() {
+	for i, v := range b.Values {
+		if v.IsNull() || kc.mask != nil && !kc.mask.Contains(uint64(b.Rows[i])) {
 			continue
 		}
 		kc.nonNull++

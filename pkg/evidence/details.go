@@ -105,6 +105,11 @@ type ValidationDetails struct {
 	Shard *ValidationShard `json:"shard,omitempty"`
 	// Merged, on the evidence of a merge, names the shard evidence by digest.
 	Merged []EvidenceRef `json:"merged,omitempty"`
+	// Where is the row filter of the whole validation (the contract's or
+	// the run's), with the rows it kept; Filters lists every filter the
+	// checks ran under and what statistics spared reading.
+	Where   *RowFilter  `json:"where,omitempty"`
+	Filters []RowFilter `json:"filters,omitempty"`
 }
 
 // SkippedRule is a contract rule that was not run.

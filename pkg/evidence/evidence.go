@@ -159,6 +159,22 @@ type Check struct {
 	Remediation string  `json:"remediation,omitempty"`
 	// DecidedBy says how the check was decided: "metadata", "dictionary", "scan", ...
 	DecidedBy string `json:"decidedBy,omitempty"`
+	// Where is the row filter the check ran under, and the rows it kept.
+	Where *RowFilter `json:"where,omitempty"`
+}
+
+// RowFilter is a row predicate a check or a validation ran under and the
+// rows it kept. The counts say how its row groups were decided: by
+// statistics (every row kept, or none: not read), or by reading the
+// predicate's columns.
+type RowFilter struct {
+	Where string `json:"where"`
+	Rows  int64  `json:"rows"`
+	// RowGroupsAll, RowGroupsSkipped and RowGroupsRead are set on the
+	// validation's list of filters.
+	RowGroupsAll     int `json:"rowGroupsAll,omitempty"`
+	RowGroupsSkipped int `json:"rowGroupsSkipped,omitempty"`
+	RowGroupsRead    int `json:"rowGroupsRead,omitempty"`
 }
 
 // Example is one failing value and where it was found.

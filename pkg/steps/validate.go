@@ -27,7 +27,10 @@ type ValidateRequest struct {
 	VerifyAll bool
 	// AsOf is the time freshness rules are judged at (zero: the run's start).
 	AsOf time.Time
-	Scan parquetx.ScanOptions
+	// Where, when set, restricts the whole run to the rows matching this
+	// row filter, beside the contract's own (see contract.ParseFilter).
+	Where string
+	Scan  parquetx.ScanOptions
 	// Shard validates one shard of the dataset (nil: all of it); the
 	// evidence then carries what ValidateMerge needs.
 	Shard *evidence.Shard
@@ -45,6 +48,12 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	c, plan, err := loadPlan(r.Contract)
 	if err != nil {
 		return nil, err
+	}
+	var where *contract.Filter
+	if r.Where != "" {
+		if where, err = contract.ParseFilter(r.Where); err != nil {
+			return nil, fmt.Errorf("row filter %q: %w", r.Where, err)
+		}
 	}
 	if len(r.Data) == 0 && c.DataLocation != "" {
 		// An ODCS contract's server: a path, glob, prefix or URL.
@@ -73,7 +82,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	defer parquetx.CloseAll(files)
 	if err == nil {
 		var res *contract.Result
-		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files), Shard: r.Shard})
+		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files), Shard: r.Shard, Where: where})
 		if err == nil {
 			for _, c := range res.Checks {
 				doc.Add(c)
