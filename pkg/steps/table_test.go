@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/objstore"
 	"github.com/mlgate/mlgate/pkg/steps"
@@ -69,8 +70,6 @@ func TestTableWithDeletesIsRefused(t *testing.T) {
 	for dir, feature := range map[string]string{
 		testenv.Shared(t, "corpora", "delta", "tables", "table-with-dv-small"):                                "deletionVectors",
 		testenv.Shared(t, "corpora", "iceberg", "tables", "equality_deletes", "warehouse", "mydb", "mytable"): "equality deletes",
-		testenv.Shared(t, "corpora", "delta", "tables", "table_with_column_mapping"):                          "columnMapping",
-		testenv.Shared(t, "corpora", "delta", "tables", "delta-0.8.0-partitioned"):                            "partition columns",
 	} {
 		var r *steps.Remote
 		_, err := r.Files(context.Background(), []string{dir})
@@ -126,6 +125,79 @@ func TestTableMetadataTier(t *testing.T) {
 		}
 		if failures != tc.failures {
 			t.Errorf("%s: %d failures, want %d", tc.rules, failures, tc.failures)
+		}
+	}
+}
+
+// A table's columns are its schema's, not its files': Delta partition
+// values from the log, column mapping's physical names, Iceberg identity
+// partitions kept only in manifests, columns added with defaults. A
+// contract inferred from the table names them and validates it, the
+// profile sees them; the values themselves are compared with DuckDB in
+// pkg/table (TestCorpusColumnsMatchDuckDB).
+func TestTableColumnsInferValidateProfile(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		dir  []string
+		cols []string // columns the files do not hold under these names
+	}{
+		{[]string{"delta", "tables", "delta-2.2.0-partitioned-types"}, []string{"c1", "c2"}},
+		{[]string{"delta", "tables", "partition-type-primitives"}, []string{"year", "is_active", "event_date", "category"}},
+		{[]string{"delta", "tables", "delta-0.8.0-null-partition"}, []string{"k"}},
+		{[]string{"delta", "tables", "table_with_column_mapping"}, []string{"Company Very Short", "Super Name"}},
+		{[]string{"delta", "tables", "table_with_partitioning_mapping"}, nil},
+		{[]string{"iceberg", "tables", "partition_decimal_hugeint"}, []string{"partition_col"}},
+		{[]string{"iceberg", "tables", "partition_timestamptz", "default.db", "partition_timestamptz"}, []string{"partition_col"}},
+		{[]string{"iceberg", "tables", "add_columns_with_defaults", "default.db", "add_columns_with_defaults"}, []string{"col_integer", "col_decimal"}},
+	} {
+		dir := testenv.Shared(t, append([]string{"corpora"}, tc.dir...)...)
+		name := filepath.Base(dir)
+		remote := steps.NewRemote(objstore.Options{})
+		defer remote.Close()
+		files, err := remote.Files(ctx, []string{dir})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c, err := steps.Infer(ctx, steps.InferRequest{Name: name, Data: files, Remote: remote})
+		if err != nil {
+			t.Fatalf("%s: infer: %v", name, err)
+		}
+		inferred := map[string]bool{}
+		for _, col := range c.Columns {
+			inferred[col.Name] = true
+		}
+		for _, want := range tc.cols {
+			if !inferred[want] {
+				t.Errorf("%s: the inferred contract lacks column %q", name, want)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(path, contract.Marshal(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		remote2 := steps.NewRemote(objstore.Options{})
+		defer remote2.Close()
+		if files, err = remote2.Files(ctx, []string{dir}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote2}, Contract: path, Data: files})
+		if err != nil {
+			t.Fatalf("%s: validate: %v", name, err)
+		}
+		if doc.Status != evidence.StatusPass {
+			t.Errorf("%s: the inferred contract does not validate the table: %s: %s", name, doc.Status, doc.Summary)
+			for _, ch := range doc.Checks {
+				if ch.Status != evidence.StatusPass {
+					t.Logf("  %s: %s", ch.ID, ch.Message)
+				}
+			}
+		}
+		prof, err := steps.Profile(ctx, steps.ProfileRequest{Run: steps.Run{Remote: remote2}, Data: files})
+		if err != nil {
+			t.Fatalf("%s: profile: %v", name, err)
+		}
+		if doc := prof; doc.Status == evidence.StatusError {
+			t.Errorf("%s: profile: %s", name, doc.Summary)
 		}
 	}
 }

@@ -14,7 +14,8 @@ import (
 // one of its columns in the form of a Parquet column chunk's, so the
 // contract engine decides checks from them with the footer tier's own
 // rules. Trust rules, beyond those of Stats:
-//   - only a top-level, single-valued column (nested stats are not read);
+//   - only a top-level, single-valued column (nested stats are not read),
+//     read from the file (a constant column's own statistics are exact);
 //   - none for a file with deleted rows: its counts include them;
 //   - bounds only for integer columns: string bounds may be truncated, and
 //     dates, timestamps and decimals are written as text the log does not
@@ -26,7 +27,7 @@ import (
 // The log is the data's own writer's record, trusted as much as a footer.
 func (f *File) ChunkStats(col *parquetx.Column) (parquetx.ChunkStats, bool) {
 	var st parquetx.ChunkStats
-	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 || f.DeletedRows > 0 || f.Deletes ||
+	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 || f.DeletedRows > 0 || f.Deletes || col.Const != nil ||
 		!col.Leaf || col.InCollection || col.MaxRepetitionLevel > 0 || strings.Contains(col.Path, ".") {
 		return st, false
 	}

@@ -11,9 +11,14 @@ package table
 
 import (
 	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -47,6 +52,14 @@ type Snapshot struct {
 	// DeleteFiles are Iceberg delete files (positional, equality, deletion
 	// vectors) live in the snapshot.
 	DeleteFiles []DeleteFile `json:"deleteFiles,omitempty"`
+
+	// cols is the schema File.View presents; nameMapping is Iceberg's
+	// schema.name-mapping.default (top-level name to field id).
+	cols        []tableColumn
+	nameMapping map[string]int
+	// written caches writtenAs.
+	mu      sync.Mutex
+	written map[string]*parquetx.Column
 }
 
 // File is one live data file.
@@ -67,6 +80,11 @@ type File struct {
 	// Deletes is true when delete files of the snapshot may remove rows
 	// of this file (Iceberg).
 	Deletes bool `json:"-"`
+
+	// snap is the file's table; consts its typed partition values by
+	// logical column (a null Value for null), see View.
+	snap   *Snapshot
+	consts map[string]parquet.Value
 }
 
 // Stats are file-level column statistics as the table metadata states them.
