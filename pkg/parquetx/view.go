@@ -21,6 +21,9 @@ import (
 //     its chunk statistics are exact (min = max = the value, the null
 //     count), and Scan hands it out as a dictionary of that one value, then
 //     the values if the visitor asks for them. It reads no byte.
+//   - a column the table promoted (int to long, float to double) has the
+//     table's type but keeps the file's physical type, so its values and
+//     bounds decode as written and Exact widens them exactly.
 
 // ViewColumn is one top-level column of a view.
 type ViewColumn struct {
@@ -29,6 +32,8 @@ type ViewColumn struct {
 	// Source is the top-level path in the file it reads; empty for a
 	// constant column.
 	Source string
+	// Retype, when set, is the table's type of a promoted leaf Source.
+	Retype *Type
 	// Const describes a constant leaf: its type (Type, Physical,
 	// TypeLength, Repetition) and value.
 	Const *Column
@@ -75,6 +80,9 @@ func (f *File) View(cols []ViewColumn) error {
 			}
 			c := *pc
 			c.Path = vc.Name + pc.Path[len(vc.Source):]
+			if vc.Retype != nil && pc == src && pc.Leaf {
+				c.Type = *vc.Retype
+			}
 			s.add(&c)
 		}
 	}

@@ -351,10 +351,11 @@ func (f *File) View(pf *parquetx.File) error {
 	var view []parquetx.ViewColumn
 	for _, tc := range s.cols {
 		if src := s.source(tc, pf); src != nil {
-			if err := s.checkType(tc, src, pf); err != nil {
+			retype, err := s.promoted(tc, src, pf)
+			if err != nil {
 				return err
 			}
-			view = append(view, parquetx.ViewColumn{Name: tc.name, Source: src.Path})
+			view = append(view, parquetx.ViewColumn{Name: tc.name, Source: src.Path, Retype: retype})
 			continue
 		}
 		ct, ok := s.typeOf(tc.typ)
@@ -449,17 +450,28 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// checkType refuses a file column whose type is not the table's: a type
-// the table promoted (int to long, float to double) is not widened yet.
-func (s *Snapshot) checkType(tc tableColumn, src *parquetx.Column, pf *parquetx.File) error {
+// promoted is the table's type of a file column the table promoted (an
+// Iceberg int to long, float to double, decimal to a wider precision), nil
+// when the file has the table's type. Other differences are refused.
+func (s *Snapshot) promoted(tc tableColumn, src *parquetx.Column, pf *parquetx.File) (*parquetx.Type, error) {
 	ct, ok := s.typeOf(tc.typ)
 	if !ok || !src.Leaf {
-		return nil
+		return nil, nil
 	}
-	if ct.phys == format.Int64 && src.Physical == format.Int32 || ct.phys == format.Double && src.Physical == format.Float {
-		return &UnsupportedError{Table: s.Location, Feature: "type promotion", Detail: fmt.Sprintf("%s holds %q as %s, the table as %s", pf.Path, tc.name, src.Type, tc.typ)}
+	from, to := src.Type.Name, ct.t.Name
+	switch {
+	case from == to && (to != parquetx.TypeDecimal || src.Type == ct.t):
+		return nil, nil
+	case s.Format == FormatIceberg && (from == parquetx.TypeInt32 && to == parquetx.TypeInt64 ||
+		from == parquetx.TypeFloat && to == parquetx.TypeDouble ||
+		from == to && src.Type.Scale == ct.t.Scale && src.Type.Precision < ct.t.Precision):
+		return &ct.t, nil
+	case !from.IsNumeric() && !to.IsNumeric(), from == to && to != parquetx.TypeDecimal:
+		return nil, nil // the same values under another annotation (a UTC flag, a uuid as fixed[16], int96 timestamps)
+	case s.Format == FormatDelta && from.IsInteger() && to.IsInteger() && src.Physical == ct.phys:
+		return nil, nil // Spark writes byte and short as plain int32
 	}
-	return nil
+	return nil, &UnsupportedError{Table: s.Location, Feature: "type promotion", Detail: fmt.Sprintf("%s holds %q as %s, the table as %s", pf.Path, tc.name, src.Type, tc.typ)}
 }
 
 // AsIs reports whether the table's view of pf, a data file opened only for

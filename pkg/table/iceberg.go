@@ -213,7 +213,7 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 		return snap, err // no snapshot: an empty table
 	}
 	snap.Version, snap.Timestamp = s.SnapshotID, time.UnixMilli(s.TimestampMs).UTC()
-	schema, err := md.schemaOf(s)
+	schema, err := md.schemaOf(s, opts.Version < 0 && opts.AsOf.IsZero())
 	if err != nil {
 		return nil, err
 	}
@@ -282,9 +282,12 @@ func (md *icebergMetadata) pick(metaPath string, opts Options) (*icebergSnapshot
 	return nil, fmt.Errorf("%s: snapshot %d does not exist", metaPath, want)
 }
 
-func (md *icebergMetadata) schemaOf(s *icebergSnapshot) (*icebergSchema, error) {
+// schemaOf is the schema that reads snapshot s: the table's current one
+// for the current snapshot (a column renamed or added since the last write
+// reads under its new name), the snapshot's own for time travel.
+func (md *icebergMetadata) schemaOf(s *icebergSnapshot, current bool) (*icebergSchema, error) {
 	id := md.CurrentSchemaID
-	if s.SchemaID != nil {
+	if s.SchemaID != nil && !current {
 		id = *s.SchemaID
 	}
 	for i := range md.Schemas {
