@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
@@ -49,13 +50,16 @@ func intValue(col *parquetx.Column, v any) (parquet.Value, bool) {
 	if err != nil {
 		return parquet.Value{}, false
 	}
-	switch col.Type.Name {
-	case parquetx.TypeInt8, parquetx.TypeInt16, parquetx.TypeInt32:
+	if !col.Type.Name.IsInteger() || col.Type.Name.IsUnsigned() {
+		return parquet.Value{}, false
+	}
+	switch col.Physical { // a promoted int keeps its file's physical type
+	case format.Int32:
 		if i < math.MinInt32 || i > math.MaxInt32 {
 			return parquet.Value{}, false
 		}
 		return parquet.Int32Value(int32(i)), true
-	case parquetx.TypeInt64:
+	case format.Int64:
 		return parquet.Int64Value(i), true
 	}
 	return parquet.Value{}, false
