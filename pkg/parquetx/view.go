@@ -116,19 +116,21 @@ func (f *File) constStats(rg int, c *Column) ChunkStats {
 	return st
 }
 
-// scanConst visits a constant column's chunk: a dictionary of its value,
-// then, if asked, its values in batches (nulls only, for a null constant).
+// scanConst visits a constant column's chunk: a dictionary of its value
+// (empty for null), then, if asked, its values in batches.
 func scanConst(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, buf []parquet.Value, rows []int64) error {
 	v, err := open(c)
 	if err != nil || v == nil {
 		return err
 	}
 	val := *c.Column.Const
-	need := true
-	if !val.IsNull() {
-		if need, err = v.Dictionary([]parquet.Value{val}); err != nil {
-			return err
-		}
+	dict := []parquet.Value{val}
+	if val.IsNull() {
+		dict = nil // a chunk of nulls has no distinct value
+	}
+	need, err := v.Dictionary(dict)
+	if err != nil {
+		return err
 	}
 	n := c.File.RowGroupRows(c.RowGroup)
 	for done := int64(0); need && done < n; {

@@ -11,6 +11,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/objstore"
+	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/steps"
 	"github.com/mlgate/mlgate/pkg/table"
 )
@@ -198,6 +199,61 @@ func TestTableColumnsInferValidateProfile(t *testing.T) {
 		}
 		if doc := prof; doc.Status == evidence.StatusError {
 			t.Errorf("%s: profile: %s", name, doc.Summary)
+		}
+	}
+}
+
+// A partition column is judged from its constant chunks: the null
+// partition of delta-0.8.0-null-partition fails nullable as many times as
+// its file has rows (the scan that finds the examples reads no page), and
+// the table's values (A and null) pass allowed, decided by the one-value
+// dictionaries.
+func TestPartitionColumnDecidedByMetadata(t *testing.T) {
+	dir := testenv.Shared(t, "corpora", "delta", "tables", "delta-0.8.0-null-partition")
+	s, err := table.Open(dir, table.Current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nulls int64
+	for _, f := range s.Files {
+		if f.Partition["k"] == nil {
+			pf, err := parquetx.Open(f.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nulls += pf.NumRows
+			pf.Close()
+		}
+	}
+	if nulls == 0 {
+		t.Fatal("no file of the null partition")
+	}
+	ctx := context.Background()
+	contract := filepath.Join(t.TempDir(), "c.yaml")
+	body := "apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: k\n    nullable: false\n    allowed: [A]\n"
+	if err := os.WriteFile(contract, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	remote := steps.NewRemote(objstore.Options{})
+	defer remote.Close()
+	files, err := remote.Files(ctx, []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote}, Contract: contract, Data: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Checks {
+		switch c.ID {
+		case "column.k.nullable":
+			if c.Status != evidence.StatusFail || c.Failures != nulls {
+				t.Errorf("%s: %s, %d failures (want %d), decided by %s", c.ID, c.Status, c.Failures, nulls, c.DecidedBy)
+			}
+		case "column.k.allowed":
+			if c.Status != evidence.StatusPass || c.DecidedBy != "dictionary" && c.DecidedBy != "metadata" {
+				t.Errorf("%s: %s: %s (decided by %s)", c.ID, c.Status, c.Message, c.DecidedBy)
+			}
 		}
 	}
 }
