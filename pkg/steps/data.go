@@ -252,6 +252,12 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 			if r.tables == nil {
 				r.tables, r.live = map[string]*evidence.TableVersion{}, map[string]*table.File{}
 			}
+			if prev := r.live[f.Path]; prev != nil && !prev.SameColumns(&s.Files[i]) {
+				r.mu.Unlock()
+				// One open file has one view: two versions that read it under
+				// different columns cannot both be compared yet.
+				return nil, &table.UnsupportedError{Table: s.Location, Feature: "schema evolution between the versions compared", Detail: f.Path + " reads under different columns in each"}
+			}
 			r.tables[f.Path], r.live[f.Path] = tv, &s.Files[i]
 			r.mu.Unlock()
 		}

@@ -474,6 +474,31 @@ func (s *Snapshot) promoted(tc tableColumn, src *parquetx.Column, pf *parquetx.F
 	return nil, &UnsupportedError{Table: s.Location, Feature: "type promotion", Detail: fmt.Sprintf("%s holds %q as %s, the table as %s", pf.Path, tc.name, src.Type, tc.typ)}
 }
 
+// SameColumns reports whether f and g (one data file in two versions of
+// a table) read under the same columns with the same constants.
+func (f *File) SameColumns(g *File) bool {
+	if f.snap == nil || g.snap == nil {
+		return f.snap == g.snap
+	}
+	if len(f.snap.cols) != len(g.snap.cols) || len(f.consts) != len(g.consts) {
+		return false
+	}
+	for i, a := range f.snap.cols {
+		b := g.snap.cols[i]
+		if a.name != b.name || a.physical != b.physical || a.id != b.id || a.typ != b.typ || a.partition != b.partition ||
+			(a.def == nil) != (b.def == nil) || a.def != nil && !parquet.Equal(*a.def, *b.def) {
+			return false
+		}
+	}
+	for k, v := range f.consts {
+		w, ok := g.consts[k]
+		if !ok || !parquet.Equal(v, w) {
+			return false
+		}
+	}
+	return f.snap.Format != FormatIceberg || fmt.Sprint(f.snap.nameMapping) == fmt.Sprint(g.snap.nameMapping)
+}
+
 // AsIs reports whether the table's view of pf, a data file opened only for
 // this question, is the file as it is: the same top-level columns under the
 // same names, none constant. A reader that cannot apply a view (steps with

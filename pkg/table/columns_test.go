@@ -549,6 +549,16 @@ func TestIcebergSchemaEvolution(t *testing.T) {
 	if n := compareWithDuckDB(t, map[string]string{"evolved": dir}, true); n != 1 {
 		t.Errorf("the evolved table was not compared value by value")
 	}
+	// Pinned to its snapshot id, the table reads under the snapshot's own
+	// schema: the same file reads under other columns, which one run
+	// holding both versions must know.
+	pinned, err := Open(dir, Options{Version: s.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pinned.Files[0].Path != s.Files[0].Path || pinned.Files[0].SameColumns(&s.Files[0]) || !s.Files[0].SameColumns(&s.Files[0]) {
+		t.Errorf("a file reads under the same columns in the current schema and the snapshot's")
+	}
 
 	narrowed := evolve(t, rel, func(fields []map[string]any) []map[string]any {
 		for _, f := range fields {
