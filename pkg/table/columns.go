@@ -36,6 +36,9 @@ type tableColumn struct {
 	// partition is true for a Delta partition column: its value is always
 	// the log's, never the file's.
 	partition bool
+	// required is an Iceberg required field: a file without it and no
+	// default for it is not a file of the table.
+	required bool
 }
 
 // colType is a primitive table type as a Parquet leaf would carry it.
@@ -369,6 +372,8 @@ func (f *File) View(pf *parquetx.File) error {
 			return fmt.Errorf("%s: the log gives %s no value of partition column %q", s.Location, f.Path, tc.name)
 		} else if tc.def != nil {
 			val = *tc.def
+		} else if tc.required {
+			return fmt.Errorf("%s: %s lacks required column %q, which has no default", s.Location, pf.Path, tc.name)
 		}
 		if seen := s.writtenAs(tc); seen != nil && seen.Physical == ct.phys && seen.TypeLength == ct.length {
 			ct.t = seen.Type // the writers' annotation (a uuid as fixed[16], a time adjusted to UTC)

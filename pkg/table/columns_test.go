@@ -589,4 +589,19 @@ func TestIcebergSchemaEvolution(t *testing.T) {
 	if ue == nil || ue.Feature != "type promotion" {
 		t.Errorf("a long read as int: want refused naming the type promotion, got %v", ue)
 	}
+
+	required := evolve(t, rel, func(fields []map[string]any) []map[string]any {
+		return append(fields, map[string]any{"id": 101, "name": "must", "type": "int", "required": true})
+	})
+	if s, err = Open(required, Current); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquetx.Open(s.Files[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	if err := s.Files[0].View(pf); err == nil || !strings.Contains(err.Error(), `lacks required column "must"`) {
+		t.Errorf("a required column no file holds, without a default: %v", err)
+	}
 }

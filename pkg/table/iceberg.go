@@ -36,6 +36,7 @@ const maxMetadata = 64 << 20
 type icebergField struct {
 	ID             int             `json:"id"`
 	Name           string          `json:"name"`
+	Required       bool            `json:"required"`
 	Type           json.RawMessage `json:"type"`
 	InitialDefault json.RawMessage `json:"initial-default"`
 	WriteDefault   json.RawMessage `json:"write-default"`
@@ -308,7 +309,7 @@ func (md *icebergMetadata) schemaOf(s *icebergSnapshot, current bool) (*icebergS
 // read.
 func (md *icebergMetadata) columns(metaPath string, cur *icebergSchema, snap *Snapshot) error {
 	for _, f := range cur.Fields {
-		tc := tableColumn{name: f.Name, physical: f.Name, id: f.ID}
+		tc := tableColumn{name: f.Name, physical: f.Name, id: f.ID, required: f.Required}
 		var typ string
 		if json.Unmarshal(f.Type, &typ) == nil {
 			tc.typ = typ
