@@ -65,10 +65,10 @@ func TestTableCorpus(t *testing.T) {
 			read++
 		})
 	}
-	if read < 30 {
+	if read < 60 {
 		t.Errorf("only %d corpus tables validated", read)
 	}
-	t.Logf("%d corpus tables validated", read)
+	t.Logf("%d of %d corpus tables validated against the contract inferred from them", read, len(tables))
 }
 
 func allExist(s *table.Snapshot) bool {

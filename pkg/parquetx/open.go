@@ -86,6 +86,9 @@ func (f *File) Stats(rg int, col *Column) (ChunkStats, error) {
 	if st, ok := f.stats[key]; ok {
 		return st, nil
 	}
+	if col.Const != nil {
+		return f.constStats(rg, col), nil
+	}
 	st, err := f.withPageIndex(chunkStats(f.meta, f.mirror, col, rg, col.Index), col)
 	if err != nil {
 		return ChunkStats{}, err

@@ -226,6 +226,9 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 	if ctx.Err() != nil {
 		return nil
 	}
+	if c.Column.Const != nil {
+		return scanConst(ctx, c, opts, open, buf, rows)
+	}
 	v, err := open(c)
 	if err != nil || v == nil {
 		return err
@@ -346,6 +349,9 @@ func (n *pageCount) readNext(c *Chunk, pages parquet.Pages, dataPages []pageInfo
 func (f *File) CheckPages(rg int, col *Column, limit int64) error {
 	if limit <= 0 {
 		limit = DefaultMaxPageSize
+	}
+	if col.Const != nil {
+		return nil // no pages
 	}
 	key := [3]int64{int64(rg), int64(col.Index), limit}
 	f.statsMu.Lock()
@@ -694,6 +700,9 @@ type prefetcher interface{ Prefetch(off, n int64) }
 
 // chunkRange is the byte range of the chunk's pages.
 func chunkRange(c *Chunk) (start, end int64) {
+	if c.Column.Const != nil {
+		return 0, 0
+	}
 	cm := &c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData
 	start = chunkStart(cm)
 	return start, start + cm.TotalCompressedSize

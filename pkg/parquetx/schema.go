@@ -3,6 +3,8 @@ package parquetx
 import (
 	"fmt"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -60,6 +62,11 @@ type Column struct {
 	// InCollection is true under a list or a map (or a repeated field): such a
 	// leaf holds several values per row.
 	InCollection bool
+	// FieldID is the writer's field id (Iceberg), 0 when it wrote none.
+	FieldID int
+	// Const is set for a constant leaf of a table view (File.View): the
+	// one value of every row, read from no chunk.
+	Const *parquet.Value
 }
 
 // Nullable reports whether a value of this column can be null in a row, i.e.
@@ -132,7 +139,7 @@ func (b *schemaBuilder) node(i int, prefix string, def, rep int, inColl, wrapper
 	if prefix != "" {
 		path = prefix + "." + e.Name
 	}
-	c := &Column{Path: path, Index: -1, Repetition: "required"}
+	c := &Column{Path: path, Index: -1, Repetition: "required", FieldID: int(e.FieldID)}
 	if e.RepetitionType.Valid {
 		switch e.RepetitionType.V {
 		case format.Required:

@@ -158,14 +158,27 @@ func (r *Remote) Files(ctx context.Context, args []string) ([]string, error) {
 	return out, nil
 }
 
-// Open opens a local Parquet file or a remote object.
+// Open opens a local Parquet file or a remote object. A live file of a
+// table argument is presented under the table's columns (table.File.View).
 func (r *Remote) Open(ctx context.Context, path string) (*parquetx.File, error) {
 	if !objstore.IsURL(path) {
-		f, err := parquetx.Open(path)
-		if err == nil {
-			err = r.excludeDeleted(f)
+		pf, err := parquetx.Open(path)
+		if err != nil || r == nil {
+			return pf, err
 		}
-		return f, err
+		r.mu.Lock()
+		tf := r.live[path]
+		r.mu.Unlock()
+		if tf != nil {
+			if err := tf.View(pf); err != nil {
+				pf.Close()
+				return nil, err
+			}
+		}
+		if err := r.excludeDeleted(pf); err != nil {
+			return nil, err // excludeDeleted closed it
+		}
+		return pf, nil
 	}
 	if r == nil {
 		return nil, fmt.Errorf("%s: this command reads local files only", path)
@@ -216,7 +229,8 @@ func (r *Remote) Record(files []evidence.File) {
 
 // tableFiles resolves a Delta or Iceberg table to its live data files at
 // the chosen version, refusing by name what the Parquet scan would read
-// wrong: it reads every row of every file by the files' own column names.
+// wrong. Open presents each file under the table's columns; with no Remote
+// to remember the table, only files the table reads as they are pass.
 func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 	s, err := table.Open(arg, opts)
 	if err != nil {
@@ -225,8 +239,10 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 	if err := scannable(s, r != nil); err != nil {
 		return nil, err
 	}
-	if err := sameColumns(s); err != nil {
-		return nil, err
+	if r == nil {
+		if err := asIs(s); err != nil {
+			return nil, err
+		}
 	}
 	if len(s.Files) == 0 {
 		return nil, fmt.Errorf("%s: table version %d has no live data files", arg, s.Version)
@@ -244,6 +260,12 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 				r.mu.Unlock()
 				return nil, &table.UnsupportedError{Table: s.Location, Feature: "one file with different deleted rows in two versions",
 					Detail: fmt.Sprintf("%s is live in versions %d and %d", f.Path, r.snaps[f.Path].Version, s.Version)}
+			}
+			if prev := r.live[f.Path]; prev != nil && !prev.SameColumns(&s.Files[i]) {
+				r.mu.Unlock()
+				// One open file has one view: two versions that read it under
+				// different columns cannot both be compared yet.
+				return nil, &table.UnsupportedError{Table: s.Location, Feature: "schema evolution between the versions compared", Detail: f.Path + " reads under different columns in each"}
 			}
 			r.tables[f.Path], r.live[f.Path], r.snaps[f.Path] = tv, &s.Files[i], s
 			r.mu.Unlock()
@@ -302,40 +324,21 @@ func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) 
 	}
 }
 
-// sameColumns refuses a table whose live files do not all hold exactly the
-// table's columns (top level): a column added later is null in older
-// files for a table reader, a dropped one is invisible, but the file scan
-// would see a missing or an extra column. Each footer is read once more.
-func sameColumns(s *table.Snapshot) error {
-	want := map[string]bool{}
-	for _, c := range s.Columns {
-		want[c] = true
-	}
-	for _, c := range s.PartitionColumns {
-		delete(want, c) // not in the files (refused above when present)
-	}
-	for _, f := range s.Files {
-		pf, err := parquetx.Open(f.Path)
+// asIs refuses a table whose files a reader without the table's columns
+// would read wrong (partition values, renames, added columns).
+func asIs(s *table.Snapshot) error {
+	for i := range s.Files {
+		pf, err := parquetx.Open(s.Files[i].Path)
 		if err != nil {
 			return err
 		}
-		var names []string
-		have := map[string]bool{}
-		for _, c := range pf.Schema.Columns {
-			if !strings.Contains(c.Path, ".") {
-				names, have[c.Path] = append(names, c.Path), true
-			}
-		}
+		ok, err := s.Files[i].AsIs(pf)
 		pf.Close()
-		for _, c := range s.Columns {
-			if want[c] && !have[c] {
-				return &table.UnsupportedError{Table: s.Location, Feature: "schema evolution", Detail: fmt.Sprintf("%s lacks column %q of the table (added later: a table reader fills nulls)", f.Path, c)}
-			}
+		if err != nil {
+			return err
 		}
-		for _, c := range names {
-			if !want[c] {
-				return &table.UnsupportedError{Table: s.Location, Feature: "schema evolution", Detail: fmt.Sprintf("%s has column %q the table does not", f.Path, c)}
-			}
+		if !ok {
+			return fmt.Errorf("%s: %s is read under the table's columns, which this reader of local files does not apply", s.Location, s.Files[i].Path)
 		}
 	}
 	return nil
@@ -364,10 +367,9 @@ func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
 }
 
 // scannable refuses table features the file scan cannot honour yet:
-// deleted rows when the opened files are not tracked (no Remote) or by
-// Iceberg deletion vectors, Delta column mapping (files carry physical
-// names), and Delta partition columns (their values live in the log, not
-// in the files).
+// deleted rows when the opened files are not tracked (no Remote), and
+// deletes other than Delta deletion vectors and Iceberg position and
+// equality delete files.
 func scannable(s *table.Snapshot, tracked bool) error {
 	refuse := func(feature, detail string) error {
 		return &table.UnsupportedError{Table: s.Location, Feature: feature, Detail: detail}
@@ -381,12 +383,6 @@ func scannable(s *table.Snapshot, tracked bool) error {
 		if !tracked || (d.Content != "position" && d.Content != "equality") {
 			return refuse(d.Content+" deletes", fmt.Sprintf("%d delete files, e.g. %s", len(s.DeleteFiles), d.Path))
 		}
-	}
-	if s.ColumnMapping != "" {
-		return refuse("columnMapping", "mode "+s.ColumnMapping+": the files' columns have physical names")
-	}
-	if len(s.PartitionColumns) > 0 {
-		return refuse("partition columns", strings.Join(s.PartitionColumns, ", ")+" live in the log, not in the data files")
 	}
 	return nil
 }

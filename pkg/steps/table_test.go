@@ -12,8 +12,10 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/objstore"
+	"github.com/mlgate/mlgate/pkg/parquetx"
 	"github.com/mlgate/mlgate/pkg/steps"
 	"github.com/mlgate/mlgate/pkg/table"
 )
@@ -123,8 +125,6 @@ func TestTableWithDeletesIsRefused(t *testing.T) {
 	for dir, feature := range map[string]string{
 		testenv.Shared(t, "corpora", "delta", "tables", "table-with-dv-small"):                                "deletionVectors",
 		testenv.Shared(t, "corpora", "iceberg", "tables", "equality_deletes", "warehouse", "mydb", "mytable"): "equality deletes",
-		testenv.Shared(t, "corpora", "delta", "tables", "table_with_column_mapping"):                          "columnMapping",
-		testenv.Shared(t, "corpora", "delta", "tables", "delta-0.8.0-partitioned"):                            "partition columns",
 	} {
 		var r *steps.Remote
 		_, err := r.Files(context.Background(), []string{dir})
@@ -266,5 +266,124 @@ func TestOneFileTwoDeletedRowSets(t *testing.T) {
 	var ue *table.UnsupportedError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Detail, "versions 0 and 1") {
 		t.Fatalf("want a refusal naming versions 0 and 1, got %v", err)
+	}
+}
+
+// pkg/table (TestCorpusColumnsMatchDuckDB).
+func TestTableColumnsInferValidateProfile(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		dir  []string
+		cols []string // columns the files do not hold under these names
+	}{
+		{[]string{"delta", "tables", "delta-2.2.0-partitioned-types"}, []string{"c1", "c2"}},
+		{[]string{"delta", "tables", "partition-type-primitives"}, []string{"year", "is_active", "event_date", "category"}},
+		{[]string{"delta", "tables", "delta-0.8.0-null-partition"}, []string{"k"}},
+		{[]string{"delta", "tables", "table_with_column_mapping"}, []string{"Company Very Short", "Super Name"}},
+		{[]string{"delta", "tables", "table_with_partitioning_mapping"}, nil},
+		{[]string{"iceberg", "tables", "partition_decimal_hugeint"}, []string{"partition_col"}},
+		{[]string{"iceberg", "tables", "partition_timestamptz", "default.db", "partition_timestamptz"}, []string{"partition_col"}},
+		{[]string{"iceberg", "tables", "add_columns_with_defaults", "default.db", "add_columns_with_defaults"}, []string{"col_integer", "col_decimal"}},
+	} {
+		dir := testenv.Shared(t, append([]string{"corpora"}, tc.dir...)...)
+		name := filepath.Base(dir)
+		remote := steps.NewRemote(objstore.Options{})
+		defer remote.Close()
+		files, err := remote.Files(ctx, []string{dir})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c, err := steps.Infer(ctx, steps.InferRequest{Name: name, Data: files, Remote: remote})
+		if err != nil {
+			t.Fatalf("%s: infer: %v", name, err)
+		}
+		inferred := map[string]bool{}
+		for _, col := range c.Columns {
+			inferred[col.Name] = true
+		}
+		for _, want := range tc.cols {
+			if !inferred[want] {
+				t.Errorf("%s: the inferred contract lacks column %q", name, want)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(path, contract.Marshal(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		remote2 := steps.NewRemote(objstore.Options{})
+		defer remote2.Close()
+		if files, err = remote2.Files(ctx, []string{dir}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote2}, Contract: path, Data: files})
+		if err != nil {
+			t.Fatalf("%s: validate: %v", name, err)
+		}
+		if doc.Status != evidence.StatusPass {
+			t.Errorf("%s: the inferred contract does not validate the table: %s: %s", name, doc.Status, doc.Summary)
+			for _, ch := range doc.Checks {
+				if ch.Status != evidence.StatusPass {
+					t.Logf("  %s: %s", ch.ID, ch.Message)
+				}
+			}
+		}
+		prof, err := steps.Profile(ctx, steps.ProfileRequest{Run: steps.Run{Remote: remote2}, Data: files})
+		if err != nil {
+			t.Fatalf("%s: profile: %v", name, err)
+		}
+		if doc := prof; doc.Status == evidence.StatusError {
+			t.Errorf("%s: profile: %s", name, doc.Summary)
+		}
+	}
+}
+
+// dictionaries.
+func TestPartitionColumnDecidedByMetadata(t *testing.T) {
+	dir := testenv.Shared(t, "corpora", "delta", "tables", "delta-0.8.0-null-partition")
+	s, err := table.Open(dir, table.Current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nulls int64
+	for _, f := range s.Files {
+		if f.Partition["k"] == nil {
+			pf, err := parquetx.Open(f.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nulls += pf.NumRows
+			pf.Close()
+		}
+	}
+	if nulls == 0 {
+		t.Fatal("no file of the null partition")
+	}
+	ctx := context.Background()
+	contract := filepath.Join(t.TempDir(), "c.yaml")
+	body := "apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: k\n    nullable: false\n    allowed: [A]\n"
+	if err := os.WriteFile(contract, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	remote := steps.NewRemote(objstore.Options{})
+	defer remote.Close()
+	files, err := remote.Files(ctx, []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote}, Contract: contract, Data: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Checks {
+		switch c.ID {
+		case "column.k.nullable":
+			if c.Status != evidence.StatusFail || c.Failures != nulls {
+				t.Errorf("%s: %s, %d failures (want %d), decided by %s", c.ID, c.Status, c.Failures, nulls, c.DecidedBy)
+			}
+		case "column.k.allowed":
+			if c.Status != evidence.StatusPass || c.DecidedBy != "dictionary" && c.DecidedBy != "metadata" {
+				t.Errorf("%s: %s: %s (decided by %s)", c.ID, c.Status, c.Message, c.DecidedBy)
+			}
+		}
 	}
 }

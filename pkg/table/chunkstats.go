@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
@@ -14,7 +15,8 @@ import (
 // one of its columns in the form of a Parquet column chunk's, so the
 // contract engine decides checks from them with the footer tier's own
 // rules. Trust rules, beyond those of Stats:
-//   - only a top-level, single-valued column (nested stats are not read);
+//   - only a top-level, single-valued column (nested stats are not read),
+//     read from the file (a constant column's own statistics are exact);
 //   - a file with deleted rows has them: its counts include them, so the
 //     contract engine, which knows the rows excluded from the opened file,
 //     takes them as proving passes only, with live totals;
@@ -28,7 +30,7 @@ import (
 // The log is the data's own writer's record, trusted as much as a footer.
 func (f *File) ChunkStats(col *parquetx.Column) (parquetx.ChunkStats, bool) {
 	var st parquetx.ChunkStats
-	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 ||
+	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 || col.Const != nil ||
 		!col.Leaf || col.InCollection || col.MaxRepetitionLevel > 0 || strings.Contains(col.Path, ".") {
 		return st, false
 	}
@@ -50,13 +52,16 @@ func intValue(col *parquetx.Column, v any) (parquet.Value, bool) {
 	if err != nil {
 		return parquet.Value{}, false
 	}
-	switch col.Type.Name {
-	case parquetx.TypeInt8, parquetx.TypeInt16, parquetx.TypeInt32:
+	if !col.Type.Name.IsInteger() || col.Type.Name.IsUnsigned() {
+		return parquet.Value{}, false
+	}
+	switch col.Physical { // a promoted int keeps its file's physical type
+	case format.Int32:
 		if i < math.MinInt32 || i > math.MaxInt32 {
 			return parquet.Value{}, false
 		}
 		return parquet.Int32Value(int32(i)), true
-	case parquetx.TypeInt64:
+	case format.Int64:
 		return parquet.Int64Value(i), true
 	}
 	return parquet.Value{}, false

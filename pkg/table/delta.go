@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -471,15 +473,27 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := &Snapshot{Format: FormatDelta, Location: s.root, Version: version, Timestamp: ts}
-	physical, logical, names, err := deltaColumnMapping(s.meta)
+	physical, logical, cols, err := deltaColumnMapping(s.meta)
 	if err != nil {
 		return nil, &UnsupportedError{Table: s.root, Feature: "columnMapping", Detail: err.Error()}
 	}
+	types := map[string]colType{}
+	for _, c := range cols {
+		snap.Columns = append(snap.Columns, c.name)
+		if c.partition {
+			ct, ok := snap.typeOf(c.typ)
+			if !ok {
+				return nil, &UnsupportedError{Table: s.root, Feature: "partition column type", Detail: fmt.Sprintf("%q is %s", c.name, c.typ)}
+			}
+			types[c.name] = ct
+		}
+	}
+	snap.cols = cols
 	if mode := s.meta.Configuration["delta.columnMapping.mode"]; mode != "" && mode != "none" {
 		snap.ColumnMapping = mode
 		snap.PhysicalNames = physical
 	}
-	snap.PartitionColumns, snap.Columns = s.meta.PartitionColumns, names
+	snap.PartitionColumns = s.meta.PartitionColumns
 	keys := make([]string, 0, len(s.live))
 	for k := range s.live {
 		keys = append(keys, k)
@@ -493,12 +507,19 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		}
 		f := File{Path: p, Size: a.Size}
 		if len(a.PartitionValues) > 0 {
-			f.Partition = map[string]*string{}
+			f.Partition, f.consts = map[string]*string{}, map[string]parquet.Value{}
 			for name, v := range a.PartitionValues {
 				if l, ok := logical[name]; ok {
 					name = l
 				}
 				f.Partition[name] = v
+				ct, ok := types[name]
+				if !ok {
+					continue
+				}
+				if f.consts[name], err = deltaPartitionValue(ct, v); err != nil {
+					return nil, fmt.Errorf("%s: partition value of %q in %s: %w", s.root, name, a.Path, err)
+				}
 			}
 		}
 		if a.Stats != nil && *a.Stats != "" {
@@ -515,7 +536,19 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		}
 		snap.Files = append(snap.Files, f)
 	}
+	for i := range snap.Files {
+		snap.Files[i].snap = snap
+	}
 	return snap, nil
+}
+
+// deltaPartitionValue reads a partition value as the log writes it: text,
+// null or empty for null (for any type: the protocol's rule).
+func deltaPartitionValue(ct colType, v *string) (parquet.Value, error) {
+	if v == nil || *v == "" || *v == "__HIVE_DEFAULT_PARTITION__" && ct.t.Name != parquetx.TypeString {
+		return parquet.Value{}, nil
+	}
+	return parseText(ct, *v, false)
 }
 
 func (s *deltaState) checkProtocol() error {
@@ -534,13 +567,16 @@ func (s *deltaState) checkProtocol() error {
 }
 
 type deltaField struct {
-	Name     string         `json:"name"`
-	Metadata map[string]any `json:"metadata"`
+	Name     string          `json:"name"`
+	Type     json.RawMessage `json:"type"`
+	Metadata map[string]any  `json:"metadata"`
 }
 
 // deltaColumnMapping maps top-level logical names to physical names (and
-// back) from the schema's column-mapping metadata.
-func deltaColumnMapping(m *deltaMeta) (physical, logical map[string]string, names []string, err error) {
+// back) from the schema's column-mapping metadata, and gives the table's
+// columns. Physical names of nested fields are not mapped: such a table
+// is refused.
+func deltaColumnMapping(m *deltaMeta) (physical, logical map[string]string, cols []tableColumn, err error) {
 	var schema struct {
 		Fields []deltaField `json:"fields"`
 	}
@@ -551,14 +587,35 @@ func deltaColumnMapping(m *deltaMeta) (physical, logical map[string]string, name
 		return nil, nil, nil, fmt.Errorf("schemaString: %w", err)
 	}
 	physical, logical = map[string]string{}, map[string]string{}
+	mapped := m.Configuration["delta.columnMapping.mode"]
+	mapped = map[string]string{"name": "name", "id": "id"}[mapped]
 	for _, f := range schema.Fields {
-		names = append(names, f.Name)
+		tc := tableColumn{name: f.Name, physical: f.Name}
+		var typ string
+		if json.Unmarshal(f.Type, &typ) == nil {
+			tc.typ = typ
+		} else if mapped != "" && strings.Contains(string(f.Type), "delta.columnMapping.physicalName") {
+			return nil, nil, nil, fmt.Errorf("nested field of %q has a physical name; nested column mapping is not read", f.Name)
+		}
 		if pn, ok := f.Metadata["delta.columnMapping.physicalName"].(string); ok && pn != "" {
 			physical[f.Name] = pn
 			logical[pn] = f.Name
+			if mapped != "" {
+				tc.physical = pn
+			}
+		}
+		if id, ok := f.Metadata["delta.columnMapping.id"].(float64); ok && mapped == "id" && id > 0 && id < math.MaxInt32 {
+			tc.id = int(id)
+		}
+		tc.partition = slices.Contains(m.PartitionColumns, f.Name)
+		cols = append(cols, tc)
+	}
+	for _, p := range m.PartitionColumns {
+		if !slices.ContainsFunc(cols, func(c tableColumn) bool { return c.name == p }) {
+			return nil, nil, nil, fmt.Errorf("partition column %q is not in the schema", p)
 		}
 	}
-	return physical, logical, names, nil
+	return physical, logical, cols, nil
 }
 
 func parseDeltaStats(s string, logical map[string]string) (*Stats, error) {

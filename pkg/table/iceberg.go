@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/hamba/avro/v2"
 	"github.com/hamba/avro/v2/ocf"
+	"github.com/parquet-go/parquet-go"
 )
 
 // Iceberg: metadata JSON, manifest lists and manifests read with
@@ -34,6 +36,7 @@ const maxMetadata = 64 << 20
 type icebergField struct {
 	ID             int             `json:"id"`
 	Name           string          `json:"name"`
+	Required       bool            `json:"required"`
 	Type           json.RawMessage `json:"type"`
 	InitialDefault json.RawMessage `json:"initial-default"`
 	WriteDefault   json.RawMessage `json:"write-default"`
@@ -52,15 +55,29 @@ type icebergSnapshot struct {
 	SchemaID     *int     `json:"schema-id"`
 }
 
+type icebergPartitionField struct {
+	Name      string `json:"name"`
+	Transform string `json:"transform"`
+	SourceID  int    `json:"source-id"`
+}
+
+type icebergSpec struct {
+	SpecID int                     `json:"spec-id"`
+	Fields []icebergPartitionField `json:"fields"`
+}
+
 type icebergMetadata struct {
-	FormatVersion     int               `json:"format-version"`
-	Location          string            `json:"location"`
-	CurrentSnapshotID *int64            `json:"current-snapshot-id"`
-	CurrentSchemaID   int               `json:"current-schema-id"`
-	Schema            *icebergSchema    `json:"schema"`
-	Schemas           []icebergSchema   `json:"schemas"`
-	Snapshots         []icebergSnapshot `json:"snapshots"`
-	Properties        map[string]string `json:"properties"`
+	PartitionSpec     []icebergPartitionField `json:"partition-spec"` // v1
+	PartitionSpecs    []icebergSpec           `json:"partition-specs"`
+	DefaultSpecID     int                     `json:"default-spec-id"`
+	FormatVersion     int                     `json:"format-version"`
+	Location          string                  `json:"location"`
+	CurrentSnapshotID *int64                  `json:"current-snapshot-id"`
+	CurrentSchemaID   int                     `json:"current-schema-id"`
+	Schema            *icebergSchema          `json:"schema"`
+	Schemas           []icebergSchema         `json:"schemas"`
+	Snapshots         []icebergSnapshot       `json:"snapshots"`
+	Properties        map[string]string       `json:"properties"`
 }
 
 var reMetadataVersion = regexp.MustCompile(`^(?:v(\d+)|(\d+)-[^.]*)(?:\.gz)?\.metadata\.json$`)
@@ -197,11 +214,11 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 		return snap, err // no snapshot: an empty table
 	}
 	snap.Version, snap.Timestamp = s.SnapshotID, time.UnixMilli(s.TimestampMs).UTC()
-	schema, err := md.schemaOf(s)
+	schema, err := md.schemaOf(s, opts.Version < 0 && opts.AsOf.IsZero())
 	if err != nil {
 		return nil, err
 	}
-	if err := md.checkSchema(metaPath, schema); err != nil {
+	if err := md.columns(metaPath, schema, snap); err != nil {
 		return nil, err
 	}
 	names := map[int]icebergField{}
@@ -214,7 +231,7 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 		return nil, err
 	}
 	for _, m := range manifests {
-		if err := t.readManifest(m, names, snap); err != nil {
+		if err := t.readManifest(m, names, md.spec(int(m.spec)), snap); err != nil {
 			return nil, err
 		}
 	}
@@ -222,8 +239,19 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 	snap.resolve = t.resolve
 	for i := range snap.Files {
 		snap.Files[i].Deletes = len(snap.deletesOf(&snap.Files[i])) > 0
+		snap.Files[i].snap = snap
 	}
 	return snap, nil
+}
+
+// spec is the partition spec with the id (v1 tables have one, unnumbered).
+func (md *icebergMetadata) spec(id int) []icebergPartitionField {
+	for _, s := range md.PartitionSpecs {
+		if s.SpecID == id {
+			return s.Fields
+		}
+	}
+	return md.PartitionSpec
 }
 
 func (md *icebergMetadata) pick(metaPath string, opts Options) (*icebergSnapshot, error) {
@@ -256,9 +284,12 @@ func (md *icebergMetadata) pick(metaPath string, opts Options) (*icebergSnapshot
 	return nil, fmt.Errorf("%s: snapshot %d does not exist", metaPath, want)
 }
 
-func (md *icebergMetadata) schemaOf(s *icebergSnapshot) (*icebergSchema, error) {
+// schemaOf is the schema that reads snapshot s: the table's current one
+// for the current snapshot (a column renamed or added since the last write
+// reads under its new name), the snapshot's own for time travel.
+func (md *icebergMetadata) schemaOf(s *icebergSnapshot, current bool) (*icebergSchema, error) {
 	id := md.CurrentSchemaID
-	if s.SchemaID != nil {
+	if s.SchemaID != nil && !current {
 		id = *s.SchemaID
 	}
 	for i := range md.Schemas {
@@ -272,27 +303,50 @@ func (md *icebergMetadata) schemaOf(s *icebergSnapshot) (*icebergSchema, error) 
 	return nil, fmt.Errorf("schema %d not found in the table metadata", id)
 }
 
-// checkSchema refuses what a file-by-file Parquet scan would read wrong:
-// columns renamed since data was written (files carry the old name under
-// the same field id), columns with defaults (files written before the
-// column hold no value, the reader must fill the default), and tables
-// whose files carry no field ids (name mapping).
-func (md *icebergMetadata) checkSchema(metaPath string, cur *icebergSchema) error {
+// columns gives the snapshot the schema's columns, their initial defaults
+// (the value of a column in files written before it was added) and the
+// table's name mapping (field ids for files written without them). A
+// default inside a nested type is refused: only top-level constants are
+// read.
+func (md *icebergMetadata) columns(metaPath string, cur *icebergSchema, snap *Snapshot) error {
 	for _, f := range cur.Fields {
-		nested := strings.Contains(string(f.Type), `"initial-default"`) // a struct field added with a default
-		if nested || len(f.InitialDefault) > 0 && string(f.InitialDefault) != "null" {
-			return &UnsupportedError{Table: metaPath, Feature: "column default", Detail: "column " + f.Name + " has an initial-default"}
+		tc := tableColumn{name: f.Name, physical: f.Name, id: f.ID, required: f.Required}
+		var typ string
+		if json.Unmarshal(f.Type, &typ) == nil {
+			tc.typ = typ
+		} else if strings.Contains(string(f.Type), `"initial-default"`) {
+			return &UnsupportedError{Table: metaPath, Feature: "column default", Detail: "a field nested in column " + f.Name + " has an initial-default"}
 		}
-		for _, old := range md.Schemas {
-			for _, g := range old.Fields {
-				if g.ID == f.ID && g.Name != f.Name {
-					return &UnsupportedError{Table: metaPath, Feature: "renamed column", Detail: fmt.Sprintf("field %d was %q, is %q", f.ID, g.Name, f.Name)}
+		if len(f.InitialDefault) > 0 && string(f.InitialDefault) != "null" {
+			ct, ok := snap.typeOf(typ)
+			text, ok2 := jsonText(f.InitialDefault)
+			if !ok || !ok2 {
+				return &UnsupportedError{Table: metaPath, Feature: "column default", Detail: fmt.Sprintf("column %s of type %s has an initial-default", f.Name, cmpOr(typ, "nested"))}
+			}
+			v, err := parseText(ct, text, true)
+			if err != nil {
+				return fmt.Errorf("%s: initial-default of column %s: %w", metaPath, f.Name, err)
+			}
+			tc.def = &v
+		}
+		snap.cols = append(snap.cols, tc)
+	}
+	if nm, ok := md.Properties["schema.name-mapping.default"]; ok {
+		var mapping []struct {
+			FieldID *int     `json:"field-id"`
+			Names   []string `json:"names"`
+		}
+		if err := json.Unmarshal([]byte(nm), &mapping); err != nil {
+			return fmt.Errorf("%s: schema.name-mapping.default: %w", metaPath, err)
+		}
+		snap.nameMapping = map[string]int{}
+		for _, m := range mapping {
+			for _, n := range m.Names {
+				if m.FieldID != nil {
+					snap.nameMapping[n] = *m.FieldID
 				}
 			}
 		}
-	}
-	if _, ok := md.Properties["schema.name-mapping.default"]; ok {
-		return &UnsupportedError{Table: metaPath, Feature: "name mapping", Detail: "schema.name-mapping.default"}
 	}
 	return nil
 }
@@ -369,7 +423,7 @@ func readAvro(path string, fn func(map[string]any) error) error {
 	return nil
 }
 
-func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, snap *Snapshot) error {
+func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, spec []icebergPartitionField, snap *Snapshot) error {
 	return readAvro(m.path, func(rec map[string]any) error {
 		status, _ := toInt(unwrap(rec["status"]))
 		if status == 2 { // DELETED: not live
@@ -438,10 +492,54 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergFiel
 				s := partitionText(v)
 				f.Partition[k] = &s
 			}
+			if err := f.identityValues(part, spec, names); err != nil {
+				return fmt.Errorf("%s: %s: %w", m.path, fp, err)
+			}
 		}
 		snap.Files = append(snap.Files, f)
 		return nil
 	})
+}
+
+// identityValues keeps the source column values of identity partition
+// fields: a file may be written without its partition columns
+// (write.data.partition-columns false), and a reader takes them from here.
+func (f *File) identityValues(part map[string]any, spec []icebergPartitionField, names map[int]icebergField) error {
+	for _, pf := range spec {
+		src, ok := names[pf.SourceID]
+		raw, present := part[pf.Name]
+		if pf.Transform != "identity" || !ok || !present {
+			continue
+		}
+		var typ string
+		if json.Unmarshal(src.Type, &typ) != nil {
+			continue
+		}
+		ct, ok := f.snapType(typ)
+		if !ok {
+			continue
+		}
+		v := parquet.Value{}
+		if raw = unwrap(raw); raw != nil {
+			var err error
+			if v, err = avroValue(ct, raw); err != nil {
+				return fmt.Errorf("partition %s: %w", pf.Name, err)
+			}
+		}
+		if f.consts == nil {
+			f.consts = map[string]parquet.Value{}
+		}
+		f.consts[src.Name] = v
+	}
+	return nil
+}
+
+// snapType is typeOf for an Iceberg type name.
+func (f *File) snapType(name string) (colType, bool) {
+	if ct, ok := timestampType(name, FormatIceberg); ok {
+		return ct, true
+	}
+	return typeOf(name)
 }
 
 // avroTypeNames are the union branch names hamba/avro wraps a non-null
@@ -505,13 +603,29 @@ func avroIntMap(v any) map[int]int64 {
 }
 
 func partitionText(v any) string {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		for _, inner := range m { // a union branch named by its type (decimal_3_2)
+			v = inner
+		}
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Array && rv.Type().Elem().Kind() == reflect.Uint8 {
+		b := make([]byte, rv.Len()) // an Avro fixed
+		reflect.Copy(reflect.ValueOf(b), rv)
+		v = b
+	}
 	switch x := v.(type) {
 	case []byte:
 		return fmt.Sprintf("%x", x)
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
-	case *big.Rat:
-		return x.FloatString(10)
+	case time.Duration: // time of day
+		return time.Unix(0, 0).UTC().Add(x).Format("15:04:05.999999")
+	case *big.Rat: // a decimal: as many places as it has
+		places, ten := 0, big.NewInt(10)
+		for p := big.NewInt(1); places < 80 && new(big.Int).Mod(p, x.Denom()).Sign() != 0; places++ {
+			p.Mul(p, ten)
+		}
+		return x.FloatString(places)
 	}
 	return fmt.Sprint(v)
 }

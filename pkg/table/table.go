@@ -11,9 +11,14 @@ package table
 
 import (
 	"fmt"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -52,6 +57,13 @@ type Snapshot struct {
 	resolve func(string) (string, error)
 	// deletes caches the delete files read (deletes.go).
 	deletes deleteCache
+	// cols is the schema File.View presents; nameMapping is Iceberg's
+	// schema.name-mapping.default (top-level name to field id).
+	cols        []tableColumn
+	nameMapping map[string]int
+	// written caches writtenAs.
+	mu      sync.Mutex
+	written map[string]*parquetx.Column
 }
 
 // File is one live data file.
@@ -74,6 +86,11 @@ type File struct {
 	Deletes bool `json:"-"`
 	// scope says which Iceberg delete files apply (deletes.go).
 	scope deleteScope
+
+	// snap is the file's table; consts its typed partition values by
+	// logical column (a null Value for null), see View.
+	snap   *Snapshot
+	consts map[string]parquet.Value
 }
 
 // Stats are file-level column statistics as the table metadata states them.
