@@ -46,6 +46,7 @@ type icebergSchema struct {
 
 type icebergSnapshot struct {
 	SnapshotID   int64    `json:"snapshot-id"`
+	ParentID     *int64   `json:"parent-snapshot-id"`
 	TimestampMs  int64    `json:"timestamp-ms"`
 	ManifestList string   `json:"manifest-list"`
 	Manifests    []string `json:"manifests"`
@@ -213,8 +214,15 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	var after map[int64]bool
+	if opts.Since != nil {
+		if after, err = md.after(metaPath, *opts.Since, s); err != nil {
+			return nil, err
+		}
+		snap.Since = opts.Since
+	}
 	for _, m := range manifests {
-		if err := t.readManifest(m, names, snap); err != nil {
+		if err := t.readManifest(m, names, snap, after); err != nil {
 			return nil, err
 		}
 	}
@@ -253,6 +261,30 @@ func (md *icebergMetadata) pick(metaPath string, opts Options) (*icebergSnapshot
 		}
 	}
 	return nil, fmt.Errorf("%s: snapshot %d does not exist", metaPath, want)
+}
+
+// after are the snapshots from since (excluded) to s (included) along
+// s's ancestry: a data file added by one of them is new since since.
+func (md *icebergMetadata) after(metaPath string, since int64, s *icebergSnapshot) (map[int64]bool, error) {
+	byID := map[int64]*icebergSnapshot{}
+	for i := range md.Snapshots {
+		byID[md.Snapshots[i].SnapshotID] = &md.Snapshots[i]
+	}
+	out := map[int64]bool{}
+	for cur := s; cur != nil; {
+		if cur.SnapshotID == since {
+			return out, nil
+		}
+		if out[cur.SnapshotID] {
+			break // a cycle in untrusted metadata
+		}
+		out[cur.SnapshotID] = true
+		if cur.ParentID == nil {
+			break
+		}
+		cur = byID[*cur.ParentID]
+	}
+	return nil, fmt.Errorf("%s: since snapshot %d is not an ancestor of snapshot %d (expired, or on another branch)", metaPath, since, s.SnapshotID)
 }
 
 func (md *icebergMetadata) schemaOf(s *icebergSnapshot) (*icebergSchema, error) {
@@ -299,6 +331,9 @@ func (md *icebergMetadata) checkSchema(metaPath string, cur *icebergSchema) erro
 type icebergManifest struct {
 	path    string
 	content int64 // 0 data, 1 deletes
+	// addedBy is the snapshot that added the manifest: its entries'
+	// snapshot id when they inherit it (-1: unknown).
+	addedBy int64
 }
 
 func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) {
@@ -309,7 +344,7 @@ func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) 
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, icebergManifest{path: p})
+			out = append(out, icebergManifest{path: p, addedBy: -1})
 		}
 		return out, nil
 	}
@@ -328,7 +363,11 @@ func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) 
 			return err
 		}
 		c, _ := toInt(unwrap(rec["content"]))
-		out = append(out, icebergManifest{path: local, content: c})
+		by, ok := toInt(unwrap(rec["added_snapshot_id"]))
+		if !ok {
+			by = -1
+		}
+		out = append(out, icebergManifest{path: local, content: c, addedBy: by})
 		return nil
 	})
 	return out, err
@@ -363,7 +402,9 @@ func readAvro(path string, fn func(map[string]any) error) error {
 	return nil
 }
 
-func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, snap *Snapshot) error {
+// readManifest adds the manifest's live files to snap; after, when set,
+// are the snapshots whose added files are marked Added.
+func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, snap *Snapshot, after map[int64]bool) error {
 	return readAvro(m.path, func(rec map[string]any) error {
 		status, _ := toInt(unwrap(rec["status"]))
 		if status == 2 { // DELETED: not live
@@ -399,6 +440,16 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergFiel
 		}
 		size, _ := toInt(unwrap(df["file_size_in_bytes"]))
 		f := File{Path: local, Size: size, Stats: &Stats{NumRecords: rows}}
+		if after != nil {
+			by, ok := toInt(unwrap(rec["snapshot_id"]))
+			if !ok { // inherited from the manifest
+				by = m.addedBy
+			}
+			if by < 0 {
+				return fmt.Errorf("%s: an entry names no snapshot that added %s, so whether it is new is not known", m.path, fp)
+			}
+			f.Added = after[by]
+		}
 		if nc := avroIntMap(unwrap(df["null_value_counts"])); len(nc) > 0 {
 			f.Stats.NullCount = map[string]int64{}
 			for id, n := range nc {

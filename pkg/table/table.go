@@ -47,6 +47,8 @@ type Snapshot struct {
 	// DeleteFiles are Iceberg delete files (positional, equality, deletion
 	// vectors) live in the snapshot.
 	DeleteFiles []DeleteFile `json:"deleteFiles,omitempty"`
+	// Since is Options.Since: files added after it are marked Added.
+	Since *int64 `json:"since,omitempty"`
 }
 
 // File is one live data file.
@@ -67,6 +69,10 @@ type File struct {
 	// Deletes is true when delete files of the snapshot may remove rows
 	// of this file (Iceberg).
 	Deletes bool `json:"-"`
+	// Added is true when the file was added after Options.Since (by a
+	// Delta commit after that version, or an Iceberg snapshot descending
+	// from that one).
+	Added bool `json:"added,omitempty"`
 }
 
 // Stats are file-level column statistics as the table metadata states them.
@@ -114,6 +120,10 @@ type Options struct {
 	Version int64
 	// AsOf picks the last version committed at or before it.
 	AsOf time.Time
+	// Since, when set, marks the live files added after this version or
+	// snapshot (File.Added): an incremental check reads only those. It
+	// must be at or before the chosen version (an ancestor snapshot).
+	Since *int64
 }
 
 // Current is Options for the table's current version.
@@ -144,6 +154,21 @@ func Open(path string, opts Options) (*Snapshot, error) {
 		return OpenIceberg(path, opts)
 	}
 	return nil, fmt.Errorf("%s: not a Delta table (no _delta_log) nor an Iceberg table (no metadata/*.metadata.json)", path)
+}
+
+// AddedFiles are the live files added after Since (all of them when
+// Since is unset).
+func (s *Snapshot) AddedFiles() []File {
+	if s.Since == nil {
+		return s.Files
+	}
+	var out []File
+	for _, f := range s.Files {
+		if f.Added {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Rows is the snapshot's live row count when every file's stats state it
