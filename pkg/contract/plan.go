@@ -129,6 +129,10 @@ type Options struct {
 	// lakehouse table's metadata (Delta log, Iceberg manifest): the first
 	// tier, tried before the file's footer. It proves passes only.
 	TableStats func(file int, col *parquetx.Column) (parquetx.ChunkStats, bool)
+	// TableRows, when set, is the dataset's live row count as a table's
+	// metadata states it: row bounds are decided from it (tier
+	// table-metadata), not from the files given.
+	TableRows *int64
 	// Shard, when set, validates one shard of the dataset (see
 	// evidence.ValidationShard); MergeShards combines the shards' results.
 	Shard *evidence.Shard
@@ -228,6 +232,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	if err := r.attachKeys(ctx, r.out, p.contract.Dataset.Keys); err != nil {
 		return nil, err
 	}
+	if opts.TableRows != nil {
+		rows = *opts.TableRows
+	}
 	details := p.details(rows, r.decided)
 	if opts.Shard != nil {
 		details.Shard = r.shardState()
@@ -278,11 +285,17 @@ func (p *Plan) details(rows int64, decided map[string]int) evidence.ValidationDe
 
 func (r *run) datasetChecks() {
 	d := r.plan.contract.Dataset
+	rows := func(c evidence.Check) evidence.Check {
+		if r.opts.TableRows != nil {
+			c.DecidedBy = tierTable
+		}
+		return c
+	}
 	if d.MinRows != nil {
-		r.emit(r.schemaCheck("dataset.rows.min", "", d.MinRows.Pos, severityOf(d.MinRows.Severity, ""), map[string]any{"min": d.MinRows.Value}, rowsRule{limit: d.MinRows.Value}))
+		r.emit(rows(r.schemaCheck("dataset.rows.min", "", d.MinRows.Pos, severityOf(d.MinRows.Severity, ""), map[string]any{"min": d.MinRows.Value}, rowsRule{limit: d.MinRows.Value, known: r.opts.TableRows})))
 	}
 	if d.MaxRows != nil {
-		r.emit(r.schemaCheck("dataset.rows.max", "", d.MaxRows.Pos, severityOf(d.MaxRows.Severity, ""), map[string]any{"max": d.MaxRows.Value}, rowsRule{limit: d.MaxRows.Value, upper: true}))
+		r.emit(rows(r.schemaCheck("dataset.rows.max", "", d.MaxRows.Pos, severityOf(d.MaxRows.Severity, ""), map[string]any{"max": d.MaxRows.Value}, rowsRule{limit: d.MaxRows.Value, upper: true, known: r.opts.TableRows})))
 	}
 	if d.Strict != nil && d.Strict.Value {
 		r.emit(r.schemaCheck("dataset.strict", "", d.Strict.Pos, severityOf(d.Strict.Severity, ""), map[string]any{"strict": true}, strictRule{columns: r.plan.contract.Columns}))

@@ -53,12 +53,16 @@ func (r typeRule) decide(files []*parquetx.File) (bool, string) {
 type rowsRule struct {
 	limit int64
 	upper bool
+	known *int64 // the row count a table's metadata states
 }
 
 func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
 	var rows int64
 	for _, f := range files {
 		rows += f.NumRows
+	}
+	if r.known != nil {
+		rows = *r.known
 	}
 	if r.upper {
 		return rows <= r.limit, fmt.Sprintf("%s rows, at most %s allowed", count(rows), count(r.limit))

@@ -108,6 +108,8 @@ type Remote struct {
 	Table  *table.Options
 	tables map[string]*evidence.TableVersion // live file -> its table
 	live   map[string]*table.File            // live file -> its table metadata
+	// snaps are the table versions resolved, in argument order.
+	snaps []*table.Snapshot
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -199,6 +201,9 @@ func (r *Remote) Record(files []evidence.File) {
 	defer r.mu.Unlock()
 	for i := range files {
 		files[i].Table = r.tables[files[i].Path]
+		if t := files[i].Table; t != nil && t.Since != nil && files[i].Scope == "" {
+			files[i].Scope = evidence.ScopeAdded
+		}
 		obj := r.objects[files[i].Path]
 		if obj == nil {
 			continue
@@ -220,26 +225,49 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 	if err := scannable(s); err != nil {
 		return nil, err
 	}
-	if err := sameColumns(s); err != nil {
+	// An incremental check reads the files added since a version; the
+	// others only when a whole-table rule needs their data (Validate).
+	read := s.AddedFiles()
+	if err := sameColumns(s, read); err != nil {
 		return nil, err
 	}
 	if len(s.Files) == 0 {
 		return nil, fmt.Errorf("%s: table version %d has no live data files", arg, s.Version)
 	}
-	tv := &evidence.TableVersion{Format: s.Format, Location: s.Location, Version: s.Version}
-	out := make([]string, 0, len(s.Files))
-	for i, f := range s.Files {
+	tv := &evidence.TableVersion{Format: s.Format, Location: s.Location, Version: s.Version, Since: s.Since}
+	out := make([]string, 0, len(read))
+	for _, f := range read {
 		out = append(out, f.Path)
-		if r != nil {
-			r.mu.Lock()
-			if r.tables == nil {
-				r.tables, r.live = map[string]*evidence.TableVersion{}, map[string]*table.File{}
-			}
-			r.tables[f.Path], r.live[f.Path] = tv, &s.Files[i]
-			r.mu.Unlock()
+	}
+	if r != nil {
+		r.mu.Lock()
+		if r.tables == nil {
+			r.tables, r.live = map[string]*evidence.TableVersion{}, map[string]*table.File{}
 		}
+		for i, f := range s.Files {
+			r.tables[f.Path], r.live[f.Path] = tv, &s.Files[i]
+		}
+		r.snaps = append(r.snaps, s)
+		r.mu.Unlock()
 	}
 	return out, nil
+}
+
+// incremental are the table versions resolved for an incremental check
+// (a since version set).
+func (r *Remote) incremental() []*table.Snapshot {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*table.Snapshot
+	for _, s := range r.snaps {
+		if s.Since != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // TableStats gives the table-metadata statistics of opened files that are
@@ -256,11 +284,12 @@ func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) 
 	}
 }
 
-// sameColumns refuses a table whose live files do not all hold exactly the
-// table's columns (top level): a column added later is null in older
-// files for a table reader, a dropped one is invisible, but the file scan
-// would see a missing or an extra column. Each footer is read once more.
-func sameColumns(s *table.Snapshot) error {
+// sameColumns refuses a table whose files (the live files to be read)
+// do not all hold exactly the table's columns (top level): a column added
+// later is null in older files for a table reader, a dropped one is
+// invisible, but the file scan would see a missing or an extra column.
+// Each footer is read once more.
+func sameColumns(s *table.Snapshot, files []table.File) error {
 	want := map[string]bool{}
 	for _, c := range s.Columns {
 		want[c] = true
@@ -268,7 +297,7 @@ func sameColumns(s *table.Snapshot) error {
 	for _, c := range s.PartitionColumns {
 		delete(want, c) // not in the files (refused above when present)
 	}
-	for _, f := range s.Files {
+	for _, f := range files {
 		pf, err := parquetx.Open(f.Path)
 		if err != nil {
 			return err

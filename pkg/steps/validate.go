@@ -46,13 +46,29 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	if err != nil {
 		return nil, err
 	}
+	var wholePlan *contract.Plan // an incremental check's whole-table rules
 	if len(r.Data) == 0 && c.DataLocation != "" {
 		// An ODCS contract's server: a path, glob, prefix or URL.
 		if r.Data, err = r.Remote.Files(ctx, []string{c.DataLocation}); err != nil {
 			return nil, err
 		}
 	}
-	if len(r.Data) == 0 {
+	inc := r.Remote.incremental()
+	if len(inc) > 0 {
+		if r.Shard != nil {
+			return nil, errors.New("an incremental check of a table (since a version) is not sharded: validate the added data in one run")
+		}
+		var whole *contract.Contract
+		if c, whole = c.Split(); whole != nil {
+			if wholePlan, err = contract.Compile(whole); err != nil {
+				return nil, err
+			}
+		}
+		if plan, err = contract.Compile(c); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.Data) == 0 && len(inc) == 0 {
 		return nil, errors.New("no data to validate: name the Parquet files (an ODCS contract may name them in a server of type local, s3, gcs or azure)")
 	}
 	subject := evidence.Subject{Name: c.Name}
@@ -74,6 +90,9 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	if err == nil {
 		var res *contract.Result
 		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files), Shard: r.Shard})
+		if err == nil && wholePlan != nil {
+			err = validateWhole(ctx, r, wholePlan, inc, doc, res)
+		}
 		if err == nil {
 			for _, c := range res.Checks {
 				doc.Add(c)
