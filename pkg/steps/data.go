@@ -106,10 +106,12 @@ type Remote struct {
 	objects map[string]*objstore.Object
 	// Table chooses the version of table arguments (table.Current if unset).
 	Table  *table.Options
-	tables map[string]*evidence.TableVersion // live file -> its table
-	live   map[string]*table.File            // live file -> its table metadata
-	// snaps are the table versions resolved, in argument order.
+	tables map[string][]*evidence.TableVersion // live file -> the table versions it is live in
+	live   map[string]*table.File              // live file -> its table metadata
+	// snaps are the table versions resolved, in argument order; read
+	// counts the files each gave as data.
 	snaps []*table.Snapshot
+	read  map[*evidence.TableVersion]int
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -199,8 +201,35 @@ func (r *Remote) Record(files []evidence.File) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// A file live in two versions of a table (drift between versions) is
+	// named with the version whose data are exactly the files recorded
+	// together, else one all of them are live in.
+	common := map[*evidence.TableVersion]int{}
+	tabled := 0
+	for _, f := range files {
+		if tvs := r.tables[f.Path]; len(tvs) > 0 {
+			tabled++
+			for _, tv := range tvs {
+				common[tv]++
+			}
+		}
+	}
+	pick := func(tvs []*evidence.TableVersion) *evidence.TableVersion {
+		best := tvs[len(tvs)-1]
+		for _, tv := range tvs {
+			if common[tv] == tabled {
+				if r.read[tv] == tabled {
+					return tv
+				}
+				best = tv
+			}
+		}
+		return best
+	}
 	for i := range files {
-		files[i].Table = r.tables[files[i].Path]
+		if tvs := r.tables[files[i].Path]; len(tvs) > 0 {
+			files[i].Table = pick(tvs)
+		}
 		if t := files[i].Table; t != nil && t.Since != nil && files[i].Scope == "" {
 			files[i].Scope = evidence.ScopeAdded
 		}
@@ -242,15 +271,29 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 	if r != nil {
 		r.mu.Lock()
 		if r.tables == nil {
-			r.tables, r.live = map[string]*evidence.TableVersion{}, map[string]*table.File{}
+			r.tables, r.live = map[string][]*evidence.TableVersion{}, map[string]*table.File{}
 		}
 		for i, f := range s.Files {
-			r.tables[f.Path], r.live[f.Path] = tv, &s.Files[i]
+			r.tables[f.Path], r.live[f.Path] = append(r.tables[f.Path], tv), &s.Files[i]
 		}
 		r.snaps = append(r.snaps, s)
+		if r.read == nil {
+			r.read = map[*evidence.TableVersion]int{}
+		}
+		r.read[tv] = len(read)
 		r.mu.Unlock()
 	}
 	return out, nil
+}
+
+// isTableFile reports whether path is a live file of a table argument.
+func (r *Remote) isTableFile(path string) bool {
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.tables[path]) > 0
 }
 
 // incremental are the table versions resolved for an incremental check

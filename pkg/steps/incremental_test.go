@@ -2,6 +2,7 @@ package steps_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +108,46 @@ func TestValidateSinceUniqueSeesWholeTable(t *testing.T) {
 	doc = validateTable(t, d.Dir, "columns:\n  - name: id\n    unique: true\n", table.Options{Version: -1, Since: &v}, false)
 	if c := check(doc, "column.id.unique"); c == nil || c.Status != evidence.StatusFail {
 		t.Errorf("since the last version: %+v", c)
+	}
+}
+
+// Drift between two versions of one table: the files both versions share
+// are on both sides, and each side's files name their own version.
+func TestDriftBetweenTableVersions(t *testing.T) {
+	ctx := context.Background()
+	d := tabletest.NewDelta(t, t.TempDir())
+	v1, _ := d.Commit(t, []int64{1, 2, 3, 4, 5, 6})
+	var ids []int64
+	for i := int64(1000); i < 1100; i++ {
+		ids = append(ids, i)
+	}
+	v2, _ := d.Commit(t, ids)
+	remote := steps.NewRemote(objstore.Options{})
+	defer remote.Close()
+	ref, err := remote.Files(ctx, []string{fmt.Sprintf("%s@%d", d.Dir, v1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := remote.Files(ctx, []string{d.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := steps.Drift(ctx, steps.DriftRequest{Run: steps.Run{Remote: remote}, Reference: ref, Current: cur})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Status != evidence.StatusFail {
+		t.Errorf("%s: %s", doc.Status, doc.Summary)
+	}
+	details, _ := evidence.DetailsOf[evidence.DriftDetails](doc)
+	for side, want := range map[*evidence.DriftSide]int64{details.ReferenceInputs: v1, details.CurrentInputs: v2} {
+		for _, f := range side.Data {
+			if f.Table == nil || f.Table.Version != want {
+				t.Errorf("%s: table %+v, want version %d", f.Path, f.Table, want)
+			}
+		}
+	}
+	if len(details.ReferenceInputs.Data) != 1 || len(details.CurrentInputs.Data) != 2 {
+		t.Errorf("sides: %d and %d files", len(details.ReferenceInputs.Data), len(details.CurrentInputs.Data))
 	}
 }
