@@ -131,9 +131,10 @@ var Current = Options{Version: -1}
 
 // Detect says whether path is a table and which format: a folder with a
 // _delta_log folder is Delta; a *.metadata.json file, or a folder with a
-// metadata folder holding one, is Iceberg.
+// metadata folder holding one, or a SQL catalog reference
+// (sqlite:PATH#NAMESPACE.TABLE, catalog.go), is Iceberg.
 func Detect(path string) string {
-	if strings.HasSuffix(path, ".metadata.json") {
+	if strings.HasSuffix(path, ".metadata.json") || strings.HasPrefix(path, CatalogPrefix) {
 		return FormatIceberg
 	}
 	if st, err := os.Stat(filepath.Join(path, "_delta_log")); err == nil && st.IsDir() {
@@ -151,6 +152,9 @@ func Open(path string, opts Options) (*Snapshot, error) {
 	case FormatDelta:
 		return OpenDelta(path, opts)
 	case FormatIceberg:
+		if strings.HasPrefix(path, CatalogPrefix) {
+			return OpenCatalog(path, opts)
+		}
 		return OpenIceberg(path, opts)
 	}
 	return nil, fmt.Errorf("%s: not a Delta table (no _delta_log) nor an Iceberg table (no metadata/*.metadata.json)", path)
