@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/tabletest"
+	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
@@ -91,5 +92,31 @@ func TestTableLineageChain(t *testing.T) {
 	tv := ds[0]
 	if tv.Digest["sha256"] != want || tv.URI != fmt.Sprintf("%s@%d", d.Dir, v2) || tv.Annotations["tableVersion"] != float64(v2) || tv.Annotations["tableFormat"] != "delta" {
 		t.Fatalf("table version ref %+v, want digest %s", tv, want)
+	}
+}
+
+// A table of an Iceberg SQL catalog validates through the CLI by its
+// catalog reference, and its evidence names the snapshot the catalog's
+// current metadata points at; --since on plain Parquet files is refused.
+func TestSQLCatalogCLI(t *testing.T) {
+	db := filepath.Join(testenv.Shared(t, "corpora", "iceberg", "tables", "null_stats"), "pyiceberg_catalog.db")
+	ref := "sqlite:" + db + "#default.test_nulls"
+	tmp := t.TempDir()
+	contract, out := filepath.Join(tmp, "c.yaml"), filepath.Join(tmp, "v.json")
+	runCLI(t, nil, "contract", "infer", "--contract-out", contract, ref).wantCode(t, 0)
+	runCLI(t, nil, "validate", "--contract", contract, "--out", out, ref).wantCode(t, 0)
+	doc := readEvidence(t, out)
+	if len(doc.Subject.Files) == 0 {
+		t.Fatal("no files")
+	}
+	for _, f := range doc.Subject.Files {
+		if f.Table == nil || f.Table.Format != "iceberg" || !strings.HasPrefix(f.Path, filepath.Dir(db)) {
+			t.Fatalf("%s: table %+v", f.Path, f.Table)
+		}
+	}
+	r := runCLI(t, nil, "validate", "--since", "0", "--contract", contract, doc.Subject.Files[0].Path)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, "is not one") {
+		t.Errorf("--since on a file: %s", r.stderr)
 	}
 }

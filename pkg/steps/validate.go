@@ -54,6 +54,9 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		}
 	}
 	inc := r.Remote.incremental()
+	if r.Remote != nil && r.Remote.Table != nil && r.Remote.Table.Since != nil && len(inc) == 0 {
+		return nil, fmt.Errorf("an incremental check (since version %d) needs a Delta or Iceberg table to validate: %s is not one", *r.Remote.Table.Since, strings.Join(r.Data, ", "))
+	}
 	if len(inc) > 0 {
 		if r.Shard != nil {
 			return nil, errors.New("an incremental check of a table (since a version) is not sharded: validate the added data in one run")
