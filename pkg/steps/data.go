@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,12 +140,20 @@ func (r *Remote) Files(ctx context.Context, args []string) ([]string, error) {
 			err   error
 		)
 		if tpath, opts, ok := r.tableArg(arg); ok {
-			paths, err = r.tableFiles(tpath, opts)
+			var s *table.Snapshot
+			if s, err = table.Open(tpath, opts); err == nil {
+				paths, err = r.tableFiles(ctx, s)
+			}
 		} else if objstore.IsURL(arg) {
 			if r == nil {
 				return nil, fmt.Errorf("%s: this command reads local files only", arg)
 			}
-			paths, err = r.store.Expand(ctx, arg)
+			var s *table.Snapshot
+			if s, err = r.remoteTable(ctx, arg); s != nil {
+				paths, err = r.tableFiles(ctx, s)
+			} else if err == nil {
+				paths, err = r.store.Expand(ctx, arg)
+			}
 		} else {
 			paths, err = DataFiles([]string{arg})
 		}
@@ -246,22 +255,18 @@ func (r *Remote) Record(files []evidence.File) {
 // tableFiles resolves a Delta or Iceberg table to its live data files at
 // the chosen version, refusing by name what the Parquet scan would read
 // wrong: it reads every row of every file by the files' own column names.
-func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
-	s, err := table.Open(arg, opts)
-	if err != nil {
-		return nil, err
-	}
+func (r *Remote) tableFiles(ctx context.Context, s *table.Snapshot) ([]string, error) {
 	if err := scannable(s); err != nil {
 		return nil, err
 	}
 	// An incremental check reads the files added since a version; the
 	// others only when a whole-table rule needs their data (Validate).
 	read := s.AddedFiles()
-	if err := sameColumns(s, read); err != nil {
+	if err := sameColumns(ctx, r, s, read); err != nil {
 		return nil, err
 	}
 	if len(s.Files) == 0 {
-		return nil, fmt.Errorf("%s: table version %d has no live data files", arg, s.Version)
+		return nil, fmt.Errorf("%s: table version %d has no live data files", s.Location, s.Version)
 	}
 	tv := &evidence.TableVersion{Format: s.Format, Location: s.Location, Version: s.Version, Since: s.Since}
 	out := make([]string, 0, len(read))
@@ -284,6 +289,31 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 		r.mu.Unlock()
 	}
 	return out, nil
+}
+
+// remoteTable reads the table at an object-store URL (a folder URL, not a
+// glob nor a .parquet object; URL@VERSION pins a version); nil when the
+// URL holds no table.
+func (r *Remote) remoteTable(ctx context.Context, arg string) (*table.Snapshot, error) {
+	if strings.ContainsAny(arg, "*?[") || strings.HasSuffix(arg, ".parquet") {
+		return nil, nil
+	}
+	opts := table.Current
+	if r.Table != nil {
+		opts = *r.Table
+	}
+	if i := strings.LastIndex(arg, "@"); i > 0 && !strings.Contains(arg[i:], "/") {
+		v, err := strconv.ParseInt(arg[i+1:], 10, 64)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%s: want TABLE@VERSION with a version number", arg)
+		}
+		arg, opts = arg[:i], table.Options{Version: v}
+	}
+	s, err := table.OpenRemote(ctx, r.store, arg, opts)
+	if errors.Is(err, table.ErrNotTable) {
+		return nil, nil
+	}
+	return s, err
 }
 
 // isTableFile reports whether path is a live file of a table argument.
@@ -332,7 +362,7 @@ func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) 
 // later is null in older files for a table reader, a dropped one is
 // invisible, but the file scan would see a missing or an extra column.
 // Each footer is read once more.
-func sameColumns(s *table.Snapshot, files []table.File) error {
+func sameColumns(ctx context.Context, r *Remote, s *table.Snapshot, files []table.File) error {
 	want := map[string]bool{}
 	for _, c := range s.Columns {
 		want[c] = true
@@ -341,7 +371,7 @@ func sameColumns(s *table.Snapshot, files []table.File) error {
 		delete(want, c) // not in the files (refused above when present)
 	}
 	for _, f := range files {
-		pf, err := parquetx.Open(f.Path)
+		pf, err := r.Open(ctx, f.Path)
 		if err != nil {
 			return err
 		}

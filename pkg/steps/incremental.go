@@ -41,7 +41,7 @@ func validateWhole(ctx context.Context, r ValidateRequest, plan *contract.Plan, 
 	defer func() { parquetx.CloseAll(files) }()
 	if plan.NeedsData() || !known {
 		for _, s := range inc {
-			if err := sameColumns(s, s.Files); err != nil {
+			if err := sameColumns(ctx, r.Remote, s, s.Files); err != nil {
 				return err
 			}
 		}
