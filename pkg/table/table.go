@@ -5,8 +5,8 @@
 // files. A feature the reader cannot honour is refused by name
 // (UnsupportedError), never read around.
 //
-// Local tables only for now: remote tables (s3://, gs://, az://) need the
-// log listed through pkg/objstore, which is not wired yet.
+// Remote tables (s3://, gs://, az://) are read by OpenRemote (remote.go),
+// SQL catalogs by OpenCatalog (catalog.go).
 package table
 
 import (
