@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -82,4 +84,15 @@ func validateWhole(ctx context.Context, r ValidateRequest, plan *contract.Plan, 
 		}
 	}
 	return nil
+}
+
+// incrementalNote says what an incremental check read, for the summary.
+func incrementalNote(inc []*table.Snapshot) string {
+	var parts []string
+	for _, s := range inc {
+		added := len(s.AddedFiles())
+		parts = append(parts, fmt.Sprintf("%d files added to %s since %s %d checked by every rule, its %d earlier live files by the whole-table rules only",
+			added, s.Location, versionWord(s.Format), *s.Since, len(s.Files)-added))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -151,3 +151,16 @@ func TestDriftBetweenTableVersions(t *testing.T) {
 		t.Errorf("sides: %d and %d files", len(details.ReferenceInputs.Data), len(details.CurrentInputs.Data))
 	}
 }
+
+// The summary of an incremental check says what was read and why.
+func TestValidateSinceSummary(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	d.Commit(t, []int64{1, 2}, []int64{3})
+	v, _ := d.Commit(t, []int64{4})
+	since := v - 1
+	doc := validateTable(t, d.Dir, "columns:\n  - name: id\n    min: 0\n", table.Options{Version: -1, Since: &since}, false)
+	want := fmt.Sprintf("1 files added to %s since version %d checked by every rule, its 2 earlier live files by the whole-table rules only", d.Dir, since)
+	if !strings.Contains(doc.Summary, want) {
+		t.Errorf("summary %q", doc.Summary)
+	}
+}

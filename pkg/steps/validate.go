@@ -116,6 +116,9 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		doc.Summary = "could not validate: " + err.Error()
 	}
 	doc.Details = details
+	if len(inc) > 0 && doc.Summary == "" {
+		doc.Summary = evidence.CountSummary(doc.Checks) + "; " + incrementalNote(inc)
+	}
 	r.Remote.Record(doc.Subject.Files)
 	return r.finish(doc), nil
 }
