@@ -87,12 +87,17 @@ func validateWhole(ctx context.Context, r ValidateRequest, plan *contract.Plan, 
 }
 
 // incrementalNote says what an incremental check read, for the summary.
-func incrementalNote(inc []*table.Snapshot) string {
+// whole says whether the contract has whole-table rules.
+func incrementalNote(inc []*table.Snapshot, whole bool) string {
 	var parts []string
 	for _, s := range inc {
 		added := len(s.AddedFiles())
-		parts = append(parts, fmt.Sprintf("%d files added to %s since %s %d checked by every rule, its %d earlier live files by the whole-table rules only",
-			added, s.Location, versionWord(s.Format), *s.Since, len(s.Files)-added))
+		rest := "by the whole-table rules only"
+		if !whole {
+			rest = "not read (the contract has no whole-table rule)"
+		}
+		parts = append(parts, fmt.Sprintf("%d files added to %s since %s %d checked by every rule, its %d earlier live files %s",
+			added, s.Location, versionWord(s.Format), *s.Since, len(s.Files)-added, rest))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -158,9 +158,14 @@ func TestValidateSinceSummary(t *testing.T) {
 	d.Commit(t, []int64{1, 2}, []int64{3})
 	v, _ := d.Commit(t, []int64{4})
 	since := v - 1
-	doc := validateTable(t, d.Dir, "columns:\n  - name: id\n    min: 0\n", table.Options{Version: -1, Since: &since}, false)
-	want := fmt.Sprintf("1 files added to %s since version %d checked by every rule, its 2 earlier live files by the whole-table rules only", d.Dir, since)
-	if !strings.Contains(doc.Summary, want) {
-		t.Errorf("summary %q", doc.Summary)
+	for rules, rest := range map[string]string{
+		"columns:\n  - name: id\n    min: 0\n":                             "not read (the contract has no whole-table rule)",
+		"dataset:\n  rows: {min: 4}\ncolumns:\n  - name: id\n    min: 0\n": "by the whole-table rules only",
+	} {
+		doc := validateTable(t, d.Dir, rules, table.Options{Version: -1, Since: &since}, false)
+		want := fmt.Sprintf("1 files added to %s since version %d checked by every rule, its 2 earlier live files %s", d.Dir, since, rest)
+		if !strings.Contains(doc.Summary, want) {
+			t.Errorf("summary %q", doc.Summary)
+		}
 	}
 }

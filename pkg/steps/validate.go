@@ -117,7 +117,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	}
 	doc.Details = details
 	if len(inc) > 0 && doc.Summary == "" {
-		doc.Summary = evidence.CountSummary(doc.Checks) + "; " + incrementalNote(inc)
+		doc.Summary = evidence.CountSummary(doc.Checks) + "; " + incrementalNote(inc, wholePlan != nil)
 	}
 	r.Remote.Record(doc.Subject.Files)
 	return r.finish(doc), nil
