@@ -15,11 +15,13 @@ import (
 type tableFlags struct {
 	Version int64
 	AsOf    string
+	Since   int64
 }
 
 func (f *tableFlags) add(cmd *cobra.Command) {
 	cmd.Flags().Int64Var(&f.Version, "table-version", -1, "read table arguments at this Delta `version` or Iceberg snapshot id (-1: the current one)")
 	cmd.Flags().StringVar(&f.AsOf, "as-of", "", "read table arguments as of this `time` (RFC 3339 or YYYY-MM-DD, UTC): the last version committed then")
+	cmd.Flags().Int64Var(&f.Since, "since", -1, "incremental: check only the data table arguments added after this Delta `version` or Iceberg snapshot id (row bounds and uniqueness still see the whole table)")
 	checkFlags(cmd, func() error {
 		_, err := f.options()
 		return err
@@ -28,6 +30,9 @@ func (f *tableFlags) add(cmd *cobra.Command) {
 
 func (f *tableFlags) options() (table.Options, error) {
 	o := table.Options{Version: f.Version}
+	if f.Since >= 0 {
+		o.Since = &f.Since
+	}
 	if f.AsOf != "" {
 		if f.Version >= 0 {
 			return o, fmt.Errorf("--as-of and --table-version: choose one")

@@ -134,6 +134,10 @@ type Options struct {
 	// lakehouse table's metadata (Delta log, Iceberg manifest): the first
 	// tier, tried before the file's footer. It proves passes only.
 	TableStats func(file int, col *parquetx.Column) (parquetx.ChunkStats, bool)
+	// TableRows, when set, is the dataset's live row count as a table's
+	// metadata states it: row bounds are decided from it (tier
+	// table-metadata), not from the files given.
+	TableRows *int64
 	// Shard, when set, validates one shard of the dataset (see
 	// evidence.ValidationShard); MergeShards combines the shards' results.
 	Shard *evidence.Shard
@@ -245,6 +249,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	if err := r.attachKeys(ctx, r.out, p.contract.Dataset.Keys); err != nil {
 		return nil, err
 	}
+	if opts.TableRows != nil {
+		rows = *opts.TableRows
+	}
 	details := p.details(rows, r.decided)
 	r.filterDetails(&details)
 	if opts.Shard != nil {
@@ -305,7 +312,10 @@ func (r *run) datasetChecks() {
 			id, key = "dataset.rows.max", "max"
 		}
 		sel := r.sels[r.where.And(rr.Where).text()]
-		c := r.schemaCheck(id, "", rr.Pos, severityOf(rr.Severity, ""), map[string]any{key: rr.Value}, rowsRule{limit: rr.Value, upper: rr == d.MaxRows, sel: sel})
+		c := r.schemaCheck(id, "", rr.Pos, severityOf(rr.Severity, ""), map[string]any{key: rr.Value}, rowsRule{limit: rr.Value, upper: rr == d.MaxRows, sel: sel, known: r.opts.TableRows})
+		if r.opts.TableRows != nil && sel == nil {
+			c.DecidedBy = tierTable
+		}
 		sel.note(&c)
 		r.emit(c)
 	}

@@ -55,6 +55,7 @@ type rowsRule struct {
 	upper bool
 	// sel, when set, counts the rows a filter keeps.
 	sel *selection
+	known *int64 // the row count a table's metadata states
 }
 
 func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
@@ -62,8 +63,11 @@ func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
 	for _, f := range files {
 		rows += f.LiveRows()
 	}
-	if r.sel != nil {
+	switch {
+	case r.sel != nil:
 		rows = r.sel.Rows
+	case r.known != nil:
+		rows = *r.known
 	}
 	if r.upper {
 		return rows <= r.limit, fmt.Sprintf("%s rows, at most %s allowed", count(rows), count(r.limit))

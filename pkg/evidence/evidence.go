@@ -113,7 +113,18 @@ type File struct {
 	// Table names the lakehouse table version the file is live in, when
 	// the data argument was a table.
 	Table *TableVersion `json:"table,omitempty"`
+	// Scope, in an incremental check of a table (Table.Since set), says
+	// what the file was checked for: ScopeAdded (added after Since: every
+	// rule) or ScopeTable (live before: only the rules the whole table
+	// must meet, row bounds and uniqueness).
+	Scope string `json:"scope,omitempty"`
 }
+
+// The scopes of a file in an incremental check.
+const (
+	ScopeAdded = "added"
+	ScopeTable = "table"
+)
 
 // TableVersion pins a Delta or Iceberg table: its location as given and the
 // version (Delta) or snapshot id (Iceberg) whose live files were read.
@@ -121,6 +132,9 @@ type TableVersion struct {
 	Format   string `json:"format"`
 	Location string `json:"location"`
 	Version  int64  `json:"version"`
+	// Since, in an incremental check, is the version or snapshot after
+	// which files count as added.
+	Since *int64 `json:"since,omitempty"`
 }
 
 // IORecord counts the requests made for a remote object and the bytes they

@@ -29,6 +29,8 @@ type Ref struct {
 	URI    string            `json:"uri,omitempty"`
 	Name   string            `json:"name,omitempty"`
 	Digest map[string]string `json:"digest"`
+	// Annotations say more about the input (a table's format and version).
+	Annotations map[string]any `json:"annotations,omitempty"`
 }
 
 // Lineage is where a promoted model came from: the datasets that were

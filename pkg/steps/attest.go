@@ -267,6 +267,9 @@ func ArtifactURI(gh *actions.Context, path string) string {
 // lineageRefs records an oci://...@sha256: reference by its digest (without
 // fetching it), or a file or folder as fileRefs does.
 func lineageRefs(ctx context.Context, path string) ([]signing.Ref, error) {
+	if tpath, opts, ok := (*Remote)(nil).tableArg(path); ok {
+		return tableRefs(ctx, tpath, opts)
+	}
 	if !oci.IsReference(path) {
 		return fileRefs(ctx, path)
 	}

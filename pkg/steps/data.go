@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,9 +107,15 @@ type Remote struct {
 	objects map[string]*objstore.Object
 	// Table chooses the version of table arguments (table.Current if unset).
 	Table  *table.Options
-	tables map[string]*evidence.TableVersion // live file -> its table
-	live   map[string]*table.File            // live file -> its table metadata
-	snaps  map[string]*table.Snapshot        // live file -> its table version
+	tables map[string][]*evidence.TableVersion // live file -> the table versions it is live in
+	live   map[string]*table.File              // live file -> its table metadata
+	// snaps are the table versions resolved, in argument order; read
+	// counts the files each gave as data.
+	snaps []*table.Snapshot
+	read  map[*evidence.TableVersion]int
+	// snapOf is the table version whose deleted rows an opened live file
+	// excludes (files are opened once per path).
+	snapOf map[string]*table.Snapshot
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -136,12 +143,20 @@ func (r *Remote) Files(ctx context.Context, args []string) ([]string, error) {
 			err   error
 		)
 		if tpath, opts, ok := r.tableArg(arg); ok {
-			paths, err = r.tableFiles(tpath, opts)
+			var s *table.Snapshot
+			if s, err = table.Open(tpath, opts); err == nil {
+				paths, err = r.tableFiles(ctx, s)
+			}
 		} else if objstore.IsURL(arg) {
 			if r == nil {
 				return nil, fmt.Errorf("%s: this command reads local files only", arg)
 			}
-			paths, err = r.store.Expand(ctx, arg)
+			var s *table.Snapshot
+			if s, err = r.remoteTable(ctx, arg); s != nil {
+				paths, err = r.tableFiles(ctx, s)
+			} else if err == nil {
+				paths, err = r.store.Expand(ctx, arg)
+			}
 		} else {
 			paths, err = DataFiles([]string{arg})
 		}
@@ -159,26 +174,31 @@ func (r *Remote) Files(ctx context.Context, args []string) ([]string, error) {
 }
 
 // Open opens a local Parquet file or a remote object. A live file of a
-// table argument is presented under the table's columns (table.File.View).
+// table argument is presented under the table's columns (table.File.View)
+// without the rows the table deletes.
 func (r *Remote) Open(ctx context.Context, path string) (*parquetx.File, error) {
+	pf, err := r.open(ctx, path)
+	if err != nil || r == nil {
+		return pf, err
+	}
+	r.mu.Lock()
+	tf := r.live[path]
+	r.mu.Unlock()
+	if tf != nil {
+		if err := tf.View(pf); err != nil {
+			pf.Close()
+			return nil, err
+		}
+	}
+	if err := r.excludeDeleted(pf); err != nil {
+		return nil, err // excludeDeleted closed it
+	}
+	return pf, nil
+}
+
+func (r *Remote) open(ctx context.Context, path string) (*parquetx.File, error) {
 	if !objstore.IsURL(path) {
-		pf, err := parquetx.Open(path)
-		if err != nil || r == nil {
-			return pf, err
-		}
-		r.mu.Lock()
-		tf := r.live[path]
-		r.mu.Unlock()
-		if tf != nil {
-			if err := tf.View(pf); err != nil {
-				pf.Close()
-				return nil, err
-			}
-		}
-		if err := r.excludeDeleted(pf); err != nil {
-			return nil, err // excludeDeleted closed it
-		}
-		return pf, nil
+		return parquetx.Open(path)
 	}
 	if r == nil {
 		return nil, fmt.Errorf("%s: this command reads local files only", path)
@@ -215,8 +235,38 @@ func (r *Remote) Record(files []evidence.File) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// A file live in two versions of a table (drift between versions) is
+	// named with the version whose data are exactly the files recorded
+	// together, else one all of them are live in.
+	common := map[*evidence.TableVersion]int{}
+	tabled := 0
+	for _, f := range files {
+		if tvs := r.tables[f.Path]; len(tvs) > 0 {
+			tabled++
+			for _, tv := range tvs {
+				common[tv]++
+			}
+		}
+	}
+	pick := func(tvs []*evidence.TableVersion) *evidence.TableVersion {
+		best := tvs[len(tvs)-1]
+		for _, tv := range tvs {
+			if common[tv] == tabled {
+				if r.read[tv] == tabled {
+					return tv
+				}
+				best = tv
+			}
+		}
+		return best
+	}
 	for i := range files {
-		files[i].Table = r.tables[files[i].Path]
+		if tvs := r.tables[files[i].Path]; len(tvs) > 0 {
+			files[i].Table = pick(tvs)
+		}
+		if t := files[i].Table; t != nil && t.Since != nil && files[i].Scope == "" {
+			files[i].Scope = evidence.ScopeAdded
+		}
 		obj := r.objects[files[i].Path]
 		if obj == nil {
 			continue
@@ -229,13 +279,8 @@ func (r *Remote) Record(files []evidence.File) {
 
 // tableFiles resolves a Delta or Iceberg table to its live data files at
 // the chosen version, refusing by name what the Parquet scan would read
-// wrong. Open presents each file under the table's columns; with no Remote
-// to remember the table, only files the table reads as they are pass.
-func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
-	s, err := table.Open(arg, opts)
-	if err != nil {
-		return nil, err
-	}
+// wrong: it reads every row of every file by the files' own column names.
+func (r *Remote) tableFiles(ctx context.Context, s *table.Snapshot) ([]string, error) {
 	if err := scannable(s, r != nil); err != nil {
 		return nil, err
 	}
@@ -244,22 +289,27 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 			return nil, err
 		}
 	}
+	// An incremental check reads the files added since a version; the
+	// others only when a whole-table rule needs their data (Validate).
+	read := s.AddedFiles()
 	if len(s.Files) == 0 {
-		return nil, fmt.Errorf("%s: table version %d has no live data files", arg, s.Version)
+		return nil, fmt.Errorf("%s: table version %d has no live data files", s.Location, s.Version)
 	}
-	tv := &evidence.TableVersion{Format: s.Format, Location: s.Location, Version: s.Version}
-	out := make([]string, 0, len(s.Files))
-	for i, f := range s.Files {
+	tv := &evidence.TableVersion{Format: s.Format, Location: s.Location, Version: s.Version, Since: s.Since}
+	out := make([]string, 0, len(read))
+	for _, f := range read {
 		out = append(out, f.Path)
-		if r != nil {
-			r.mu.Lock()
-			if r.tables == nil {
-				r.tables, r.live, r.snaps = map[string]*evidence.TableVersion{}, map[string]*table.File{}, map[string]*table.Snapshot{}
-			}
-			if old, prev := r.live[f.Path], r.snaps[f.Path]; old != nil && prev.Version != s.Version && !sameDeletes(old, &s.Files[i]) {
+	}
+	if r != nil {
+		r.mu.Lock()
+		if r.tables == nil {
+			r.tables, r.live, r.snapOf = map[string][]*evidence.TableVersion{}, map[string]*table.File{}, map[string]*table.Snapshot{}
+		}
+		for i, f := range s.Files {
+			if old, prev := r.live[f.Path], r.snapOf[f.Path]; old != nil && prev.Version != s.Version && !sameDeletes(old, &s.Files[i]) {
 				r.mu.Unlock()
 				return nil, &table.UnsupportedError{Table: s.Location, Feature: "one file with different deleted rows in two versions",
-					Detail: fmt.Sprintf("%s is live in versions %d and %d", f.Path, r.snaps[f.Path].Version, s.Version)}
+					Detail: fmt.Sprintf("%s is live in versions %d and %d", f.Path, prev.Version, s.Version)}
 			}
 			if prev := r.live[f.Path]; prev != nil && !prev.SameColumns(&s.Files[i]) {
 				r.mu.Unlock()
@@ -267,11 +317,82 @@ func (r *Remote) tableFiles(arg string, opts table.Options) ([]string, error) {
 				// different columns cannot both be compared yet.
 				return nil, &table.UnsupportedError{Table: s.Location, Feature: "schema evolution between the versions compared", Detail: f.Path + " reads under different columns in each"}
 			}
-			r.tables[f.Path], r.live[f.Path], r.snaps[f.Path] = tv, &s.Files[i], s
-			r.mu.Unlock()
+			r.tables[f.Path], r.live[f.Path], r.snapOf[f.Path] = append(r.tables[f.Path], tv), &s.Files[i], s
 		}
+		r.snaps = append(r.snaps, s)
+		if r.read == nil {
+			r.read = map[*evidence.TableVersion]int{}
+		}
+		r.read[tv] = len(read)
+		r.mu.Unlock()
 	}
 	return out, nil
+}
+
+// remoteTable reads the table at an object-store URL (a folder URL, not a
+// glob nor a .parquet object; URL@VERSION pins a version); nil when the
+// URL holds no table.
+func (r *Remote) remoteTable(ctx context.Context, arg string) (*table.Snapshot, error) {
+	if strings.ContainsAny(arg, "*?[") || strings.HasSuffix(arg, ".parquet") {
+		return nil, nil
+	}
+	opts := table.Current
+	if r.Table != nil {
+		opts = *r.Table
+	}
+	if i := strings.LastIndex(arg, "@"); i > 0 && !strings.Contains(arg[i:], "/") {
+		v, err := strconv.ParseInt(arg[i+1:], 10, 64)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%s: want TABLE@VERSION with a version number", arg)
+		}
+		arg, opts = arg[:i], table.Options{Version: v}
+	}
+	s, err := table.OpenRemote(ctx, r.store, arg, opts)
+	if errors.Is(err, table.ErrNotTable) {
+		return nil, nil
+	}
+	return s, err
+}
+
+// isTableFile reports whether path is a live file of a table argument.
+func (r *Remote) isTableFile(path string) bool {
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.tables[path]) > 0
+}
+
+// incremental are the table versions resolved for an incremental check
+// (a since version set).
+func (r *Remote) incremental() []*table.Snapshot {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*table.Snapshot
+	for _, s := range r.snaps {
+		if s.Since != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TableStats gives the table-metadata statistics of opened files that are
+// live files of a table argument (the contract engine's first tier).
+func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) (parquetx.ChunkStats, bool) {
+	if r == nil || len(r.live) == 0 {
+		return nil
+	}
+	return func(i int, col *parquetx.Column) (parquetx.ChunkStats, bool) {
+		r.mu.Lock()
+		f := r.live[files[i].Path]
+		r.mu.Unlock()
+		return f.ChunkStats(col)
+	}
 }
 
 // excludeDeleted excludes the rows a table deletes from an opened live
@@ -281,7 +402,7 @@ func (r *Remote) excludeDeleted(f *parquetx.File) error {
 		return nil
 	}
 	r.mu.Lock()
-	s, live := r.snaps[f.Path], r.live[f.Path]
+	s, live := r.snapOf[f.Path], r.live[f.Path]
 	r.mu.Unlock()
 	if s == nil {
 		return nil
@@ -308,20 +429,6 @@ func sameDeletes(a, b *table.File) bool {
 	}
 	return a.DV == nil || a.DV.StorageType == b.DV.StorageType && a.DV.PathOrInlineDv == b.DV.PathOrInlineDv &&
 		(a.DV.Offset == nil) == (b.DV.Offset == nil) && (a.DV.Offset == nil || *a.DV.Offset == *b.DV.Offset)
-}
-
-// TableStats gives the table-metadata statistics of opened files that are
-// live files of a table argument (the contract engine's first tier).
-func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) (parquetx.ChunkStats, bool) {
-	if r == nil || len(r.live) == 0 {
-		return nil
-	}
-	return func(i int, col *parquetx.Column) (parquetx.ChunkStats, bool) {
-		r.mu.Lock()
-		f := r.live[files[i].Path]
-		r.mu.Unlock()
-		return f.ChunkStats(col)
-	}
 }
 
 // asIs refuses a table whose files a reader without the table's columns

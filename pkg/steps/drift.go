@@ -34,7 +34,7 @@ type DriftRequest struct {
 func Drift(ctx context.Context, r DriftRequest) (*evidence.Document, error) {
 	ctx = r.Run.context(ctx)
 	started := r.now()
-	if err := refuseBothSides(r.Reference, r.Current); err != nil {
+	if err := refuseBothSides(r.Reference, r.Current, r.Remote.isTableFile); err != nil {
 		return nil, err
 	}
 	cfg := drift.DefaultConfig()
@@ -65,6 +65,8 @@ func Drift(ctx context.Context, r DriftRequest) (*evidence.Document, error) {
 	rep.Details.Reference = strings.Join(r.Reference, ",")
 	rep.Details.ReferenceInputs = drift.Side(ref.profile, ref.profiles)
 	rep.Details.CurrentInputs = drift.Side(cur.profile, cur.profiles)
+	tableVersions(rep.Details.ReferenceInputs, ref.files)
+	tableVersions(rep.Details.CurrentInputs, cur.files)
 	// The evidence is about the current data, named as the profile records
 	// it (by digest with Digest).
 	subject := evidence.Subject{Name: cur.name, Files: rep.Details.CurrentInputs.Data}
@@ -80,6 +82,18 @@ func Drift(ctx context.Context, r DriftRequest) (*evidence.Document, error) {
 	return r.finish(doc), nil
 }
 
+// tableVersions names, in a side's data, the table version each file was
+// read as (the two sides of a drift between versions share files).
+func tableVersions(side *evidence.DriftSide, read []evidence.File) {
+	byPath := map[string]*evidence.TableVersion{}
+	for _, f := range read {
+		byPath[f.Path] = f.Table
+	}
+	for i := range side.Data {
+		side.Data[i].Table = byPath[side.Data[i].Path]
+	}
+}
+
 // fileList names the files of one side for the summary, the first few when
 // there are many.
 func fileList(paths []string) string {
@@ -93,8 +107,13 @@ func fileList(paths []string) string {
 // refuseBothSides refuses a file given as reference and as current data: an
 // unquoted glob after --reference (--reference train/*.parquet cur.parquet)
 // is expanded by the shell, and all but its first file become current data.
-func refuseBothSides(refPaths, curPaths []string) error {
+// A live file of a table may be on both sides: two versions of one table
+// share the files neither changed.
+func refuseBothSides(refPaths, curPaths []string, tableFile func(string) bool) error {
 	for _, c := range curPaths {
+		if tableFile(c) {
+			continue
+		}
 		for _, r := range refPaths {
 			if outfile.SameFile(c, r) {
 				return fmt.Errorf("%s is given both as reference (%s) and as current data: quote a reference glob so the shell does not expand it", c, r)

@@ -84,7 +84,7 @@ type GateRequest struct {
 	Run
 	PolicyInputs
 	Policies Policies
-	// Datasets are the Parquet files (or folders) every DataValidation and
+	// Datasets are the Parquet files (or folders, or tables) every DataValidation and
 	// DriftReport must name exactly, by sha256.
 	Datasets []string
 	// PolicyBundles are the policies read from a registry, by reference and
@@ -328,7 +328,8 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 	}
 	var dataset []evidence.File
 	if len(r.Datasets) > 0 {
-		paths, err := DataFiles(r.Datasets)
+		// A table is its live files at the version chosen (TABLE@V pins one).
+		paths, err := (*Remote)(nil).Files(ctx, r.Datasets)
 		if err != nil {
 			return subject, nil, err
 		}

@@ -55,13 +55,35 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 			return nil, fmt.Errorf("row filter %q: %w", r.Where, err)
 		}
 	}
+	var wholePlan *contract.Plan // an incremental check's whole-table rules
 	if len(r.Data) == 0 && c.DataLocation != "" {
 		// An ODCS contract's server: a path, glob, prefix or URL.
 		if r.Data, err = r.Remote.Files(ctx, []string{c.DataLocation}); err != nil {
 			return nil, err
 		}
 	}
-	if len(r.Data) == 0 {
+	inc := r.Remote.incremental()
+	if r.Remote != nil && r.Remote.Table != nil && r.Remote.Table.Since != nil && len(inc) == 0 {
+		return nil, fmt.Errorf("an incremental check (since version %d) needs a Delta or Iceberg table to validate: %s is not one", *r.Remote.Table.Since, strings.Join(r.Data, ", "))
+	}
+	if len(inc) > 0 {
+		if r.Shard != nil {
+			return nil, errors.New("an incremental check of a table (since a version) is not sharded: validate the added data in one run")
+		}
+		if where != nil {
+			return nil, errors.New("an incremental check of a table (since a version) takes no row filter yet: the whole-table rules would count rows the filter does not keep")
+		}
+		var whole *contract.Contract
+		if c, whole = c.Split(); whole != nil {
+			if wholePlan, err = contract.Compile(whole); err != nil {
+				return nil, err
+			}
+		}
+		if plan, err = contract.Compile(c); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.Data) == 0 && len(inc) == 0 {
 		return nil, errors.New("no data to validate: name the Parquet files (an ODCS contract may name them in a server of type local, s3, gcs or azure)")
 	}
 	subject := evidence.Subject{Name: c.Name}
@@ -83,6 +105,9 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	if err == nil {
 		var res *contract.Result
 		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files), Shard: r.Shard, Where: where})
+		if err == nil && wholePlan != nil {
+			err = validateWhole(ctx, r, wholePlan, inc, doc, res)
+		}
 		if err == nil {
 			for _, c := range res.Checks {
 				doc.Add(c)
@@ -103,6 +128,9 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		doc.Summary = "could not validate: " + err.Error()
 	}
 	doc.Details = details
+	if len(inc) > 0 && doc.Summary == "" {
+		doc.Summary = evidence.CountSummary(doc.Checks) + "; " + incrementalNote(inc, wholePlan != nil)
+	}
 	r.Remote.Record(doc.Subject.Files)
 	return r.finish(doc), nil
 }

@@ -253,6 +253,12 @@ func OpenDelta(root string, opts Options) (*Snapshot, error) {
 			}
 		}
 	}
+	if opts.Since != nil {
+		if st.added, err = l.addedSince(*opts.Since, target); err != nil {
+			return nil, err
+		}
+		st.since = *opts.Since
+	}
 	if ts.IsZero() {
 		if p, ok := l.commits[target]; ok {
 			if fi, err := os.Stat(p); err == nil {
@@ -261,6 +267,35 @@ func OpenDelta(root string, opts Options) (*Snapshot, error) {
 		}
 	}
 	return st.snapshot(target, ts)
+}
+
+// addedSince are the keys (path and deletion vector) of the files the
+// commits after since, up to target, added. A file re-added with a new
+// deletion vector counts as added: its rows are checked again.
+func (l *deltaLog) addedSince(since, target int64) (map[string]bool, error) {
+	if since < 0 || since > target {
+		return nil, fmt.Errorf("%s: since version %d: want a version from 0 to %d", l.root, since, target)
+	}
+	added := map[string]bool{}
+	for v := since + 1; v <= target; v++ {
+		p, ok := l.commits[v]
+		if !ok {
+			return nil, fmt.Errorf("%s: commit %d is missing from _delta_log (the log was cleaned up): the files added since version %d are not known", l.root, v, since)
+		}
+		acts, err := readJSONActions(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range acts {
+			if a.Add != nil && a.Add.Path != "" {
+				if a.Add.DV != nil && a.Add.DV.StorageType == "" {
+					a.Add.DV = nil
+				}
+				added[key(a.Add.Path, a.Add.DV)] = true
+			}
+		}
+	}
+	return added, nil
 }
 
 func (c *deltaCommitInfo) time() time.Time {
@@ -399,6 +434,8 @@ func readParquetActions(path string) ([]deltaAction, error) {
 type deltaState struct {
 	root     string
 	live     map[string]deltaAdd
+	added    map[string]bool // nil: no since version asked
+	since    int64
 	meta     *deltaMeta
 	protocol *deltaProtocol
 }
@@ -473,6 +510,9 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := &Snapshot{Format: FormatDelta, Location: s.root, Version: version, Timestamp: ts}
+	if s.added != nil {
+		snap.Since = &s.since
+	}
 	physical, logical, cols, err := deltaColumnMapping(s.meta)
 	if err != nil {
 		return nil, &UnsupportedError{Table: s.root, Feature: "columnMapping", Detail: err.Error()}
@@ -505,7 +545,7 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := File{Path: p, Size: a.Size}
+		f := File{Path: p, Size: a.Size, Added: s.added[k]}
 		if len(a.PartitionValues) > 0 {
 			f.Partition, f.consts = map[string]*string{}, map[string]parquet.Value{}
 			for name, v := range a.PartitionValues {

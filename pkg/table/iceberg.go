@@ -49,6 +49,7 @@ type icebergSchema struct {
 
 type icebergSnapshot struct {
 	SnapshotID   int64    `json:"snapshot-id"`
+	ParentID     *int64   `json:"parent-snapshot-id"`
 	TimestampMs  int64    `json:"timestamp-ms"`
 	ManifestList string   `json:"manifest-list"`
 	Manifests    []string `json:"manifests"`
@@ -230,8 +231,15 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	var after map[int64]bool
+	if opts.Since != nil {
+		if after, err = md.after(metaPath, *opts.Since, s); err != nil {
+			return nil, err
+		}
+		snap.Since = opts.Since
+	}
 	for _, m := range manifests {
-		if err := t.readManifest(m, names, md.spec(int(m.spec)), snap); err != nil {
+		if err := t.readManifest(m, names, md.spec(int(m.spec)), snap, after); err != nil {
 			return nil, err
 		}
 	}
@@ -282,6 +290,30 @@ func (md *icebergMetadata) pick(metaPath string, opts Options) (*icebergSnapshot
 		}
 	}
 	return nil, fmt.Errorf("%s: snapshot %d does not exist", metaPath, want)
+}
+
+// after are the snapshots from since (excluded) to s (included) along
+// s's ancestry: a data file added by one of them is new since since.
+func (md *icebergMetadata) after(metaPath string, since int64, s *icebergSnapshot) (map[int64]bool, error) {
+	byID := map[int64]*icebergSnapshot{}
+	for i := range md.Snapshots {
+		byID[md.Snapshots[i].SnapshotID] = &md.Snapshots[i]
+	}
+	out := map[int64]bool{}
+	for cur := s; cur != nil; {
+		if cur.SnapshotID == since {
+			return out, nil
+		}
+		if out[cur.SnapshotID] {
+			break // a cycle in untrusted metadata
+		}
+		out[cur.SnapshotID] = true
+		if cur.ParentID == nil {
+			break
+		}
+		cur = byID[*cur.ParentID]
+	}
+	return nil, fmt.Errorf("%s: since snapshot %d is not an ancestor of snapshot %d (expired, or on another branch)", metaPath, since, s.SnapshotID)
 }
 
 // schemaOf is the schema that reads snapshot s: the table's current one
@@ -355,8 +387,9 @@ type icebergManifest struct {
 	path    string
 	content int64 // 0 data, 1 deletes
 	// seq is the manifest's sequence number, which its added entries
-	// inherit; spec its partition spec id.
-	seq, spec int64
+	// inherit; spec its partition spec id; addedBy the snapshot that added
+	// it: its entries' snapshot id when they inherit it (-1: unknown).
+	seq, spec, addedBy int64
 }
 
 func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) {
@@ -367,7 +400,7 @@ func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) 
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, icebergManifest{path: p})
+			out = append(out, icebergManifest{path: p, addedBy: -1})
 		}
 		return out, nil
 	}
@@ -388,7 +421,11 @@ func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) 
 		c, _ := toInt(unwrap(rec["content"]))
 		seq, _ := toInt(unwrap(rec["sequence_number"]))
 		spec, _ := toInt(unwrap(rec["partition_spec_id"]))
-		out = append(out, icebergManifest{path: local, content: c, seq: seq, spec: spec})
+		by, ok := toInt(unwrap(rec["added_snapshot_id"]))
+		if !ok {
+			by = -1
+		}
+		out = append(out, icebergManifest{path: local, content: c, seq: seq, spec: spec, addedBy: by})
 		return nil
 	})
 	return out, err
@@ -423,7 +460,9 @@ func readAvro(path string, fn func(map[string]any) error) error {
 	return nil
 }
 
-func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, spec []icebergPartitionField, snap *Snapshot) error {
+// readManifest adds the manifest's live files to snap; after, when set,
+// are the snapshots whose added files are marked Added.
+func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergField, spec []icebergPartitionField, snap *Snapshot, after map[int64]bool) error {
 	return readAvro(m.path, func(rec map[string]any) error {
 		status, _ := toInt(unwrap(rec["status"]))
 		if status == 2 { // DELETED: not live
@@ -471,6 +510,16 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergFiel
 		}
 		size, _ := toInt(unwrap(df["file_size_in_bytes"]))
 		f := File{Path: local, Size: size, Stats: &Stats{NumRecords: rows}, scope: scope}
+		if after != nil {
+			by, ok := toInt(unwrap(rec["snapshot_id"]))
+			if !ok { // inherited from the manifest
+				by = m.addedBy
+			}
+			if by < 0 {
+				return fmt.Errorf("%s: an entry names no snapshot that added %s, so whether it is new is not known", m.path, fp)
+			}
+			f.Added = after[by]
+		}
 		if nc := avroIntMap(unwrap(df["null_value_counts"])); len(nc) > 0 {
 			f.Stats.NullCount = map[string]int64{}
 			for id, n := range nc {

@@ -5,8 +5,8 @@
 // files. A feature the reader cannot honour is refused by name
 // (UnsupportedError), never read around.
 //
-// Local tables only for now: remote tables (s3://, gs://, az://) need the
-// log listed through pkg/objstore, which is not wired yet.
+// Remote tables (s3://, gs://, az://) are read by OpenRemote (remote.go),
+// SQL catalogs by OpenCatalog (catalog.go).
 package table
 
 import (
@@ -64,6 +64,8 @@ type Snapshot struct {
 	// written caches writtenAs.
 	mu      sync.Mutex
 	written map[string]*parquetx.Column
+	// Since is Options.Since: files added after it are marked Added.
+	Since *int64 `json:"since,omitempty"`
 }
 
 // File is one live data file.
@@ -91,6 +93,10 @@ type File struct {
 	// logical column (a null Value for null), see View.
 	snap   *Snapshot
 	consts map[string]parquet.Value
+	// Added is true when the file was added after Options.Since (by a
+	// Delta commit after that version, or an Iceberg snapshot descending
+	// from that one).
+	Added bool `json:"added,omitempty"`
 }
 
 // Stats are file-level column statistics as the table metadata states them.
@@ -141,6 +147,10 @@ type Options struct {
 	Version int64
 	// AsOf picks the last version committed at or before it.
 	AsOf time.Time
+	// Since, when set, marks the live files added after this version or
+	// snapshot (File.Added): an incremental check reads only those. It
+	// must be at or before the chosen version (an ancestor snapshot).
+	Since *int64
 }
 
 // Current is Options for the table's current version.
@@ -148,9 +158,10 @@ var Current = Options{Version: -1}
 
 // Detect says whether path is a table and which format: a folder with a
 // _delta_log folder is Delta; a *.metadata.json file, or a folder with a
-// metadata folder holding one, is Iceberg.
+// metadata folder holding one, or a SQL catalog reference
+// (sqlite:PATH#NAMESPACE.TABLE, catalog.go), is Iceberg.
 func Detect(path string) string {
-	if strings.HasSuffix(path, ".metadata.json") {
+	if strings.HasSuffix(path, ".metadata.json") || strings.HasPrefix(path, CatalogPrefix) {
 		return FormatIceberg
 	}
 	if st, err := os.Stat(filepath.Join(path, "_delta_log")); err == nil && st.IsDir() {
@@ -168,9 +179,27 @@ func Open(path string, opts Options) (*Snapshot, error) {
 	case FormatDelta:
 		return OpenDelta(path, opts)
 	case FormatIceberg:
+		if strings.HasPrefix(path, CatalogPrefix) {
+			return OpenCatalog(path, opts)
+		}
 		return OpenIceberg(path, opts)
 	}
 	return nil, fmt.Errorf("%s: not a Delta table (no _delta_log) nor an Iceberg table (no metadata/*.metadata.json)", path)
+}
+
+// AddedFiles are the live files added after Since (all of them when
+// Since is unset).
+func (s *Snapshot) AddedFiles() []File {
+	if s.Since == nil {
+		return s.Files
+	}
+	var out []File
+	for _, f := range s.Files {
+		if f.Added {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Rows is the snapshot's live row count when every file's stats state it
