@@ -40,30 +40,26 @@ var (
 	_ Planner = (*ReportRequest)(nil)
 )
 
-func (r *ValidateRequest) Plan(ctx context.Context, p *outfile.Plan) (err error) {
-	if r.Data, err = r.Remote.Files(ctx, r.Data); err != nil {
-		return err
-	}
+func (r *ValidateRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	p.Input("contract", r.Contract)
-	p.Input("data file", r.Data...)
-	return nil
+	return r.Remote.plan(ctx, p, "data file", &r.Data)
 }
 
-func (r *ValidateMergeRequest) Plan(ctx context.Context, p *outfile.Plan) (err error) {
-	if r.Shards, err = r.Remote.Files(ctx, r.Shards); err != nil {
-		return err
-	}
+func (r *ValidateMergeRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	p.Input("contract", r.Contract)
-	p.Input("shard evidence", r.Shards...)
-	return nil
+	return r.Remote.plan(ctx, p, "shard evidence", &r.Shards)
 }
 
-func (r *InferRequest) Plan(ctx context.Context, p *outfile.Plan) (err error) {
-	if r.Data, err = r.Remote.Files(ctx, r.Data); err != nil {
-		return err
+func (r *InferRequest) Plan(ctx context.Context, p *outfile.Plan) error {
+	return r.Remote.plan(ctx, p, "data file", &r.Data)
+}
+
+// plan expands data arguments in place (see Files) and declares the files.
+func (r *Remote) plan(ctx context.Context, p *outfile.Plan, what string, args *[]string) (err error) {
+	if *args, err = r.Files(ctx, *args); err == nil {
+		p.Input(what, *args...)
 	}
-	p.Input("data file", r.Data...)
-	return nil
+	return err
 }
 
 func (r *ConvertRequest) Plan(ctx context.Context, p *outfile.Plan) error {
@@ -78,22 +74,14 @@ func (r *DiffRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 
 // Plan declares the data and the profile file (replaced only with
 // Overwrite); the profile is then written through the plan.
-func (r *ProfileRequest) Plan(ctx context.Context, p *outfile.Plan) (err error) {
-	if r.Data, err = r.Remote.Files(ctx, r.Data); err != nil {
-		return err
-	}
-	p.Input("input", r.Data...)
+func (r *ProfileRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	r.WriteProfile = planProfile(p, r.Out, r.Overwrite, r.AfterWrite)
-	return nil
+	return r.Remote.plan(ctx, p, "input", &r.Data)
 }
 
-func (r *MergeRequest) Plan(ctx context.Context, p *outfile.Plan) (err error) {
-	if r.Profiles, err = r.Remote.Files(ctx, r.Profiles); err != nil {
-		return err
-	}
-	p.Input("input", r.Profiles...)
+func (r *MergeRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	r.WriteProfile = planProfile(p, r.Out, r.Overwrite, r.AfterWrite)
-	return nil
+	return r.Remote.plan(ctx, p, "input", &r.Profiles)
 }
 
 // planProfile declares the profile output and returns its writer; then runs
@@ -115,20 +103,15 @@ func planProfile(p *outfile.Plan, path string, overwrite bool, then Sink) Sink {
 	}
 }
 
-func (r *DriftRequest) Plan(ctx context.Context, p *outfile.Plan) (err error) {
+func (r *DriftRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	if len(r.Reference) == 0 {
 		return errors.New("the reference is empty")
 	}
-	if r.Reference, err = r.Remote.Files(ctx, r.Reference); err != nil {
+	p.Input("drift config", r.Config)
+	if err := r.Remote.plan(ctx, p, "reference", &r.Reference); err != nil {
 		return fmt.Errorf("reference: %w", err)
 	}
-	if r.Current, err = r.Remote.Files(ctx, r.Current); err != nil {
-		return err
-	}
-	p.Input("drift config", r.Config)
-	p.Input("reference", r.Reference...)
-	p.Input("current data", r.Current...)
-	return nil
+	return r.Remote.plan(ctx, p, "current data", &r.Current)
 }
 
 func (r *PolicyInputs) plan(p *outfile.Plan) {
