@@ -151,19 +151,9 @@ var errRegistryBundle = errors.New("bundle: a registry artifact's signatures and
 // planBundle).
 func (r *SignRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	r.Signing.plan(p)
-	if oci.IsReference(r.Model) {
-		return refuseBundle(r.Bundle)
-	}
-	dir, err := IsDir(r.Model)
-	if err != nil {
-		return err
-	}
-	if r.Bundle == "" {
-		r.Bundle = DefaultBundle(r.Model, dir)
-	}
-	p.Input("model", r.Model)
-	r.WriteBundle = planBundle(p, r.Bundle, r.Overwrite, r.Model, dir)
-	return nil
+	var err error
+	r.WriteBundle, err = planSigned(p, r.Model, &r.Bundle, r.Overwrite, DefaultBundle)
+	return err
 }
 
 func (r *VerifyRequest) Plan(ctx context.Context, p *outfile.Plan) error {
@@ -198,19 +188,27 @@ func (r *AttestRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	p.Input("dataset", r.Datasets...)
 	p.Input("metrics", r.Metrics...)
 	p.Input("policy", local(r.Policies)...)
-	if oci.IsReference(r.Model) {
-		return refuseBundle(r.Bundle)
+	var err error
+	r.WriteBundle, err = planSigned(p, r.Model, &r.Bundle, r.Overwrite, func(model string, _ bool) string { return DefaultAttestation(model) })
+	return err
+}
+
+// planSigned declares a model and the bundle its signature goes to (at
+// def's path when none is given; see planBundle), or refuses a bundle for a
+// model in a registry, whose signatures are referrers there.
+func planSigned(p *outfile.Plan, model string, bundle *string, overwrite bool, def func(string, bool) string) (Sink, error) {
+	if oci.IsReference(model) {
+		return nil, refuseBundle(*bundle)
 	}
-	dir, err := IsDir(r.Model)
+	dir, err := IsDir(model)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if r.Bundle == "" {
-		r.Bundle = DefaultAttestation(r.Model)
+	if *bundle == "" {
+		*bundle = def(model, dir)
 	}
-	p.Input("model", r.Model)
-	r.WriteBundle = planBundle(p, r.Bundle, r.Overwrite, r.Model, dir)
-	return nil
+	p.Input("model", model)
+	return planBundle(p, *bundle, overwrite, model, dir), nil
 }
 
 func (r *ReportRequest) Plan(ctx context.Context, p *outfile.Plan) (err error) {
