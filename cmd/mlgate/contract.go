@@ -79,18 +79,11 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := out.Write(text); err != nil {
 				return err
 			}
-			// The summary goes beside the contract, never into it.
-			w := e.stdout
-			if out.IsStdout() {
-				if o.format.Format == "text" {
-					return nil
-				}
-				w = e.stderr
-			} else if o.format.Format == "text" {
-				w = e.stderr
+			if out.IsStdout() && o.format.Format == "text" {
+				return nil
 			}
 			where := cmp.Or(o.Out, "standard output")
-			return o.format.print(w, fmt.Sprintf("wrote %s: %d columns", where, len(c.Columns)),
+			return o.format.print(e.beside(&out, o.format.Format), fmt.Sprintf("wrote %s: %d columns", where, len(c.Columns)),
 				fmt.Sprintf("Wrote %s: %d columns", report.Code(where), len(c.Columns)),
 				map[string]any{"contract": where, "format": o.Format, "columns": len(c.Columns)})
 		},
@@ -134,11 +127,6 @@ dropped in silence. An ODCS contract with several schema objects takes one as FI
 			if err := o.Write(text); err != nil {
 				return err
 			}
-			// What was not carried over goes beside the contract, never into it.
-			w := e.stderr
-			if !o.IsStdout() && format.Format != "text" {
-				w = e.stdout
-			}
 			var plain, md []string
 			for _, l := range lost {
 				plain = append(plain, "not carried over: "+l)
@@ -147,7 +135,7 @@ dropped in silence. An ODCS contract with several schema objects takes one as FI
 			if len(lost) == 0 && format.Format == "text" {
 				return nil
 			}
-			return format.print(w, strings.Join(plain, "\n"), strings.Join(md, "\n"),
+			return format.print(e.beside(&o, format.Format), strings.Join(plain, "\n"), strings.Join(md, "\n"),
 				map[string]any{"contract": cmp.Or(out, "standard output"), "format": to, "lost": append([]string{}, lost...)})
 		},
 	}

@@ -102,6 +102,16 @@ func (o *fileOut) Plan(_ context.Context, p *outfile.Plan) error {
 	return nil
 }
 
+// beside is where a command's summary goes beside a file it wrote (a
+// contract): never into standard output when the file took it, and text,
+// for people, on standard error.
+func (e *env) beside(out *fileOut, format string) io.Writer {
+	if out.IsStdout() || format == "text" {
+		return e.stderr
+	}
+	return e.stdout
+}
+
 // safeStdout passes each output written to stdout through actions.SafeOutput.
 type safeStdout struct{ w io.Writer }
 

@@ -39,7 +39,7 @@ type env struct {
 	getenv  func(string) string
 	now     func() time.Time
 	actions *actions.Runtime
-	// cur is the run's output plan once declared (see plan).
+	// cur is the run's output plan once declared (see start).
 	cur *outfile.Plan
 }
 
