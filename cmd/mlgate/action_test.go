@@ -46,11 +46,24 @@ func binaryDir(t *testing.T) string {
 	return dir
 }
 
+// builtDir is the folder buildOnce made, removed by TestMain (a binary of
+// about 100 MB would otherwise be left in the temporary folder by every run).
+var builtDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
+	os.Exit(code)
+}
+
 var buildOnce = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "mlgate-test-bin-")
 	if err != nil {
 		return "", err
 	}
+	builtDir = dir
 	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "mlgate"), ".").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)

@@ -1,28 +1,16 @@
 package main
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/oci"
-	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 type attestOptions struct {
-	signer      signerOptions
-	model       modelOptions
-	output      outputOptions
-	Decision    string
-	Bundle      string
-	Overwrite   bool
-	Datasets    []string
-	Metrics     []string
-	Policies    []string
-	Repository  string
-	Commit      string
-	ResourceURI string
+	signer signerOptions
+	model  modelOptions
+	output outputOptions
+	steps.AttestRequest
 }
 
 func newAttestCmd(e *env) *cobra.Command {
@@ -53,10 +41,10 @@ is not MODEL.`,
     --bundle promotion.sigstore.json model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if oci.IsReference(args[0]) {
-				return runAttestOCI(cmd, e, o, &reg, args[0])
-			}
-			return runAttest(cmd, e, o, args[0])
+			r := o.AttestRequest
+			r.Run, r.Model, r.Signing, r.Registry, r.GitHub = e.run(), args[0], o.signer.spec(e), reg.options(e), e.github()
+			r.IgnorePaths, r.AllowSymlinks, r.Workers = o.model.IgnorePaths, o.model.AllowSymlinks, o.model.Workers
+			return step(cmd, e, &o.output, &r, steps.Attest)
 		},
 	}
 	reg.AddFlags(cmd)
@@ -76,45 +64,4 @@ is not MODEL.`,
 	f.StringVar(&o.ResourceURI, "resource-uri", "", "the model as a `URI` in the attestation (default: git+https://github.com/REPO@SHA#PATH in GitHub Actions, else a file: URI)")
 	_ = cmd.MarkFlagRequired("decision")
 	return cmd
-}
-
-func runAttest(cmd *cobra.Command, e *env, o *attestOptions, path string) error {
-	if err := o.output.validate(); err != nil {
-		return err
-	}
-	ctx := cmd.Context()
-	dir, err := steps.IsDir(path)
-	if err != nil {
-		return err
-	}
-	if o.Bundle == "" {
-		o.Bundle = steps.DefaultAttestation(path)
-	}
-	p := e.plan()
-	p.Input("model", path)
-	p.Input("--decision", o.Decision)
-	p.Input("--key", keyFile(o.signer.Key))
-	p.Input("--identity-token", existingFile(o.signer.IDToken))
-	p.Input("--dataset", o.Datasets...)
-	p.Input("--metrics", o.Metrics...)
-	p.Input("--policy", o.Policies...)
-	bundle := planBundle(p, o.Bundle, o.Overwrite, path, dir)
-	o.output.planAs(p, "--out")
-	if err := p.Check(); err != nil {
-		return err
-	}
-	r := steps.AttestRequest{Run: e.run(), Model: path, Decision: o.Decision, Bundle: o.Bundle, WriteBundle: bundle.Write,
-		NewSigner:   func(ctx context.Context) (*signing.Signer, error) { return o.signer.signer(ctx, e) },
-		IgnorePaths: o.model.IgnorePaths, AllowSymlinks: o.model.AllowSymlinks, Workers: o.model.Workers,
-		Datasets: o.Datasets, Metrics: o.Metrics, Policies: o.Policies,
-		Repository: o.Repository, Commit: o.Commit, ResourceURI: o.ResourceURI, GitHub: e.github()}
-	// The key is unlocked before anything is read or hashed (see sign).
-	if r.Signer, err = o.signer.keySigner(ctx, e); err != nil {
-		return err
-	}
-	doc, err := steps.Attest(ctx, r)
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle})
 }

@@ -63,18 +63,12 @@ The contract validates the data it came from; edit it to say what must hold.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			remote := o.scan.remote()
 			defer remote.Close()
-			paths, err := remote.Files(cmd.Context(), args)
-			if err != nil {
+			r := &steps.InferRequest{Name: o.Name, Data: args, Scan: o.scan.parquetx(), Remote: remote}
+			out := fileOut{flag: "--contract-out", Path: cmp.Or(o.Out, outfile.Stdout), Protected: true, Overwrite: o.Overwrite}
+			if err := e.start(cmd, r, &out); err != nil {
 				return err
 			}
-			p := e.plan()
-			p.Input("data file", paths...)
-			out := p.Output("--contract-out", cmp.Or(o.Out, outfile.Stdout))
-			out.Protected, out.Overwrite = true, o.Overwrite
-			if err := p.Check(); err != nil {
-				return err
-			}
-			c, err := steps.Infer(cmd.Context(), steps.InferRequest{Name: o.Name, Data: paths, Scan: o.scan.parquetx(), Remote: remote})
+			c, err := steps.Infer(cmd.Context(), *r)
 			if err != nil {
 				return err
 			}
@@ -85,18 +79,11 @@ The contract validates the data it came from; edit it to say what must hold.`,
 			if err := out.Write(text); err != nil {
 				return err
 			}
-			// The summary goes beside the contract, never into it.
-			w := e.stdout
-			if out.IsStdout() {
-				if o.format.Format == "text" {
-					return nil
-				}
-				w = e.stderr
-			} else if o.format.Format == "text" {
-				w = e.stderr
+			if out.IsStdout() && o.format.Format == "text" {
+				return nil
 			}
 			where := cmp.Or(o.Out, "standard output")
-			return o.format.print(w, fmt.Sprintf("wrote %s: %d columns", where, len(c.Columns)),
+			return o.format.print(e.beside(&out, o.format.Format), fmt.Sprintf("wrote %s: %d columns", where, len(c.Columns)),
 				fmt.Sprintf("Wrote %s: %d columns", report.Code(where), len(c.Columns)),
 				map[string]any{"contract": where, "format": o.Format, "columns": len(c.Columns)})
 		},
@@ -128,24 +115,17 @@ dropped in silence. An ODCS contract with several schema objects takes one as FI
   mlgate contract convert --to mlgate shop.odcs.yaml#orders`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p := e.plan()
-			p.Input("contract", strings.SplitN(args[0], "#", 2)[0])
-			o := p.Output("--contract-out", cmp.Or(out, outfile.Stdout))
-			o.Protected, o.Overwrite = true, overwrite
-			if err := p.Check(); err != nil {
+			r := &steps.ConvertRequest{Contract: args[0], Format: to}
+			o := fileOut{flag: "--contract-out", Path: cmp.Or(out, outfile.Stdout), Protected: true, Overwrite: overwrite}
+			if err := e.start(cmd, r, &o); err != nil {
 				return err
 			}
-			text, lost, err := steps.Convert(cmd.Context(), steps.ConvertRequest{Contract: args[0], Format: to})
+			text, lost, err := steps.Convert(cmd.Context(), *r)
 			if err != nil {
 				return err
 			}
 			if err := o.Write(text); err != nil {
 				return err
-			}
-			// What was not carried over goes beside the contract, never into it.
-			w := e.stderr
-			if !o.IsStdout() && format.Format != "text" {
-				w = e.stdout
 			}
 			var plain, md []string
 			for _, l := range lost {
@@ -155,7 +135,7 @@ dropped in silence. An ODCS contract with several schema objects takes one as FI
 			if len(lost) == 0 && format.Format == "text" {
 				return nil
 			}
-			return format.print(w, strings.Join(plain, "\n"), strings.Join(md, "\n"),
+			return format.print(e.beside(&o, format.Format), strings.Join(plain, "\n"), strings.Join(md, "\n"),
 				map[string]any{"contract": cmp.Or(out, "standard output"), "format": to, "lost": append([]string{}, lost...)})
 		},
 	}
@@ -186,20 +166,7 @@ Exit status: 0 no breaking change, 1 a breaking change, 2 a contract could not b
   mlgate contract diff --out contract-diff.json --format markdown old.yaml new.yaml`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.validate(); err != nil {
-				return err
-			}
-			p := e.plan()
-			p.Input("contract", args...)
-			output.planAs(p, "--out")
-			if err := p.Check(); err != nil {
-				return err
-			}
-			doc, err := steps.Diff(cmd.Context(), steps.DiffRequest{Run: e.run(), Old: args[0], New: args[1]})
-			if err != nil {
-				return err
-			}
-			return e.emit(doc, output, nil)
+			return step(cmd, e, &output, &steps.DiffRequest{Run: e.run(), Old: args[0], New: args[1]}, steps.Diff)
 		},
 	}
 	output.AddFlags(cmd)

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/steps"
@@ -23,6 +20,7 @@ func (o *driftOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.FailOnDrift, "fail-on-drift", true, "exit 1 when the dataset drifted; false only warns (exit 0)")
 	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record the sha256 of each Parquet file read (reads every byte); profiles carry theirs (profile --digest)")
 	_ = cmd.MarkFlagRequired("reference")
+	names(cmd, "config", "drift config")
 }
 
 func newDriftCmd(e *env) *cobra.Command {
@@ -62,40 +60,14 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
   mlgate drift --reference reference.profile.json --fail-on-drift=false 'data/*.parquet'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.validate(); err != nil {
-				return err
-			}
-			if len(opts.Reference) == 0 {
-				return errors.New("--reference is empty")
-			}
-			remote := scan.remote()
-			defer remote.Close()
-			refPaths, err := remote.Files(cmd.Context(), opts.Reference)
-			if err != nil {
-				return fmt.Errorf("--reference: %w", err)
-			}
-			curPaths, err := remote.Files(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			p := e.plan()
-			p.Input("--config", opts.Config)
-			p.Input("--reference", refPaths...)
-			p.Input("current data", curPaths...)
-			out.planAs(p, "--out")
-			if err := p.Check(); err != nil {
-				return err
-			}
 			verifier, err := trust.verifier(cmd.Context())
 			if err != nil {
 				return err
 			}
-			doc, err := steps.Drift(cmd.Context(), steps.DriftRequest{Run: e.runWith(remote), Reference: refPaths, Current: curPaths, Config: opts.Config,
-				WarnOnly: !opts.FailOnDrift, Digest: opts.Digest, Verifier: verifier, Scan: scan.parquetx()})
-			if err != nil {
-				return err
-			}
-			return e.emit(doc, out, nil)
+			remote := scan.remote()
+			defer remote.Close()
+			return step(cmd, e, &out, &steps.DriftRequest{Run: e.runWith(remote), Reference: opts.Reference, Current: args, Config: opts.Config,
+				WarnOnly: !opts.FailOnDrift, Digest: opts.Digest, Verifier: verifier, Scan: scan.parquetx()}, steps.Drift)
 		},
 	}
 	opts.AddFlags(cmd)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,13 +39,9 @@ func (o *evidenceSignOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.own.RekorURL, "rekor-url", signing.DefaultRekorURL, "Rekor instance for keyless evidence signing")
 }
 
-// signEvidence signs the evidence written at path, when asked.
-func (o *evidenceSignOptions) signEvidence(e *env, path string) error {
-	return o.signDocument(e, path, signing.EvidenceSubjects)
-}
-
 // signDocument signs the document written at path (evidence, a profile),
-// when asked; about names what it is about.
+// when asked; about names what it is about. emit has no command context:
+// signing is bounded by the clients' own timeouts and retries.
 func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Subjects) error {
 	if !o.Sign {
 		return nil
@@ -54,14 +51,7 @@ func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Su
 		so = &o.own
 		so.Keyless = so.Key == ""
 	}
-	// emit has no command context; signing is bounded by the clients' own
-	// timeouts and retries.
-	ctx := context.Background()
-	signer, err := so.signer(ctx, e)
-	if err != nil {
-		return fmt.Errorf("signing evidence %s: %w", path, err)
-	}
-	signed, err := signer.SignDocument(ctx, path, about)
+	signed, err := so.spec(e).SignDocument(context.Background(), path, about)
 	if err != nil {
 		return err
 	}
@@ -73,13 +63,10 @@ func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Su
 // accept. Given, every evidence file must carry a valid signature of that
 // key or identity beside it (FILE.sigstore.json); without them evidence is
 // read unsigned, as before.
-type evidenceTrustOptions struct {
-	trust trustOptions
-}
+type evidenceTrustOptions struct{ signing.TrustRefs }
 
-func (o *evidenceTrustOptions) AddFlags(cmd *cobra.Command) {
+func (t *evidenceTrustOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	t := &o.trust
 	f.StringVar(&t.Key, "evidence-key", "", "accept only evidence signed with the public key `REF` (a PEM file, env://VAR or a KMS URI)")
 	f.StringVar(&t.Identity, "evidence-identity", "", "accept only evidence signed keyless by this identity (certificate SAN)")
 	f.StringVar(&t.IdentityRegexp, "evidence-identity-regexp", "", "accept only evidence signed keyless by an identity matching this regular expression")
@@ -91,10 +78,43 @@ func (o *evidenceTrustOptions) AddFlags(cmd *cobra.Command) {
 }
 
 // verifier says how evidence is read (see steps.EvidenceVerifier).
-func (o *evidenceTrustOptions) verifier(ctx context.Context) (evidence.Verifier, error) {
-	v, err := steps.EvidenceVerifier(ctx, o.trust.TrustRefs)
-	if errors.Is(err, steps.ErrIncompleteTrust) {
-		return nil, errors.New("signed evidence needs --evidence-key, or --evidence-identity[-regexp] with --evidence-issuer[-regexp]")
-	}
-	return v, err
+func (t *evidenceTrustOptions) verifier(ctx context.Context) (evidence.Verifier, error) {
+	return steps.EvidenceVerifier(ctx, t.TrustRefs)
 }
+
+// hints name the flags that give what a step found missing.
+var hints = []struct {
+	err  error
+	hint string
+}{
+	{steps.ErrIncompleteTrust, "signed evidence needs --evidence-key, or --evidence-identity[-regexp] with --evidence-issuer[-regexp]"},
+	{steps.ErrNoTrust, "say whom to trust: --key REF, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --certificate-chain"},
+	{steps.ErrNoSigning, "say how to sign: --key REF or --keyless"},
+	{steps.ErrNoIdentityToken, "keyless signing needs an OIDC identity token, and outside GitHub Actions there is none to ask for: " +
+		"pass --identity-token (a token or a file holding one, e.g. from 'gcloud auth print-identity-token --audiences=sigstore') " +
+		"or set SIGSTORE_ID_TOKEN, or sign with --key"},
+	{steps.ErrNoMetrics, "--metrics is required: the candidate's metrics file"},
+	{steps.ErrNoGateFile, "--config is required: the gate file with the metric rules"},
+	{steps.ErrNoRepository, steps.ErrNoRepository.Error() + ": pass --repo OWNER/NAME"},
+	{steps.ErrNoPullRequest, steps.ErrNoPullRequest.Error() + ": pass --pr-number"},
+}
+
+// flagHint says which flag gives what a step found missing: the hint
+// replaces the step's sentence in the message.
+func flagHint(err error) error {
+	for _, h := range hints {
+		if errors.Is(err, h.err) {
+			return &hinted{strings.Replace(err.Error(), h.err.Error(), h.hint, 1), err}
+		}
+	}
+	return err
+}
+
+// hinted is an error whose message names flags.
+type hinted struct {
+	msg string
+	err error
+}
+
+func (h *hinted) Error() string { return h.msg }
+func (h *hinted) Unwrap() error { return h.err }

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/actions"
-	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/numfmt"
 	"github.com/mlgate/mlgate/pkg/oci"
-	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
@@ -100,98 +96,6 @@ folder are refused. Name the model by digest; a tag is accepted only with
 	return cmd
 }
 
-// A registry artifact's signatures and attestations are referrers there,
-// never bundle files.
-var errRegistryBundle = errors.New("--bundle: a registry artifact's signatures and attestations are stored in the registry, as referrers")
-
-func runSignOCI(cmd *cobra.Command, e *env, o *signOptions, reg *registryOptions, arg string) error {
-	if o.Bundle != "" {
-		return errRegistryBundle
-	}
-	p := e.plan()
-	p.Input("--key", keyFile(o.signer.Key))
-	p.Input("--identity-token", existingFile(o.signer.IDToken))
-	if err := planEvidence(p, &o.output); err != nil {
-		return err
-	}
-	ctx := cmd.Context()
-	signer, err := o.signer.keySigner(ctx, e)
-	if err != nil {
-		return err
-	}
-	doc, err := steps.SignOCI(ctx, steps.SignOCIRequest{Run: e.run(), Ref: arg, Registry: reg.options(e), Signer: signer,
-		NewSigner: func(ctx context.Context) (*signing.Signer, error) { return o.signer.signer(ctx, e) }})
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, o.output, map[string]string{"digest": "sha256:" + doc.Subject.Digest["sha256"]})
-}
-
-func runVerifyOCI(cmd *cobra.Command, e *env, o *verifyOptions, reg *registryOptions, arg string) error {
-	if o.Bundle != "" {
-		return errRegistryBundle
-	}
-	p := e.plan()
-	p.Input("--key", keyFile(o.trust.Key))
-	p.Input("--trusted-root", o.trust.TrustedRoot)
-	if err := planEvidence(p, &o.output); err != nil {
-		return err
-	}
-	trust, err := o.trust.trust(cmd.Context())
-	if err != nil {
-		return err
-	}
-	doc, err := steps.VerifyOCI(cmd.Context(), steps.VerifyOCIRequest{Run: e.run(), Ref: arg, Registry: reg.options(e), Trust: trust, Attestation: o.Attestation})
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, o.output, nil)
-}
-
-// runAttestOCI attests a ModelPack model in a registry (steps.Attest binds
-// it to the decision by its layer digests and stores the attestation as a
-// referrer, which cosign verify-attestation reads).
-func runAttestOCI(cmd *cobra.Command, e *env, o *attestOptions, reg *registryOptions, arg string) error {
-	if o.Bundle != "" {
-		return errRegistryBundle
-	}
-	p := e.plan()
-	p.Input("--decision", o.Decision)
-	p.Input("--key", keyFile(o.signer.Key))
-	p.Input("--identity-token", existingFile(o.signer.IDToken))
-	p.Input("--dataset", o.Datasets...)
-	p.Input("--metrics", o.Metrics...)
-	for _, pol := range o.Policies {
-		if !oci.IsReference(pol) {
-			p.Input("--policy", pol)
-		}
-	}
-	if err := planEvidence(p, &o.output); err != nil {
-		return err
-	}
-	ctx := cmd.Context()
-	signer, err := o.signer.keySigner(ctx, e)
-	if err != nil {
-		return err
-	}
-	doc, err := steps.Attest(ctx, steps.AttestRequest{Run: e.run(), Model: arg, Registry: reg.options(e), Decision: o.Decision,
-		Signer: signer, NewSigner: func(ctx context.Context) (*signing.Signer, error) { return o.signer.signer(ctx, e) },
-		Datasets: o.Datasets, Metrics: o.Metrics, Policies: o.Policies, Repository: o.Repository, Commit: o.Commit, GitHub: e.github()})
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, o.output, map[string]string{"digest": "sha256:" + doc.Subject.Digest["sha256"]})
-}
-
-// planEvidence checks the evidence output before anything is read.
-func planEvidence(p *outfile.Plan, o *outputOptions) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	o.planAs(p, "--out")
-	return p.Check()
-}
-
 // policyRegistryOptions: gate reads oci:// policies, optionally only signed ones.
 type policyRegistryOptions struct {
 	registryOptions
@@ -204,18 +108,4 @@ func (o *policyRegistryOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.trust.Identity, "policy-certificate-identity", "", "require every oci:// policy to be signed keyless by this identity")
 	f.StringVar(&o.trust.Issuer, "policy-certificate-oidc-issuer", "", "the OIDC issuer of --policy-certificate-identity")
 	cmd.MarkFlagsMutuallyExclusive("policy-key", "policy-certificate-identity")
-}
-
-// pullRegistryPolicies replaces each oci:// policy by a temporary folder of
-// its files (steps.RegistryPolicies) and returns them for the decision.
-func pullRegistryPolicies(ctx context.Context, e *env, o *policyRegistryOptions, policies []string) ([]evidence.FileRef, func(), error) {
-	var trust *signing.Trust
-	if o.trust.Key != "" || o.trust.Keyless() {
-		t, err := o.trust.Load(ctx)
-		if err != nil {
-			return nil, func() {}, fmt.Errorf("--policy-key: %w", err)
-		}
-		trust = &t
-	}
-	return steps.RegistryPolicies(ctx, o.options(e), trust, policies)
 }

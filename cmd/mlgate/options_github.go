@@ -1,15 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/mlgate/mlgate/pkg/githubapi"
-	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // githubOptions is the option group of commands that talk to GitHub (report,
@@ -40,19 +36,6 @@ func (o *githubOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Author, "comment-author", "", "`LOGIN` whose comments are ours (default: the token's user, or github-actions[bot] for GITHUB_TOKEN)")
 }
 
-// target resolves the repository and pull request (see steps.ResolveTarget),
-// naming the flags that would give what is missing.
-func (o *githubOptions) target(e *env, needNumber bool) (*steps.Target, error) {
-	t, err := steps.ResolveTarget(e.github(), o.Repo, o.Number, needNumber)
-	switch {
-	case errors.Is(err, steps.ErrNoRepository):
-		return nil, fmt.Errorf("%w: pass --repo OWNER/NAME", err)
-	case errors.Is(err, steps.ErrNoPullRequest):
-		return nil, fmt.Errorf("%w: pass --pr-number", err)
-	}
-	return t, err
-}
-
 // token reads the token from the named environment variable.
 func (o *githubOptions) token(e *env) (string, error) {
 	name := strings.TrimSpace(o.TokenEnv)
@@ -64,16 +47,4 @@ func (o *githubOptions) token(e *env) (string, error) {
 		return "", fmt.Errorf("no GitHub token: set %s (in a workflow: env: %s: ${{ github.token }})", name, name)
 	}
 	return tok, nil
-}
-
-// client builds the GitHub client. In Actions the token is masked first, so
-// no later log line can show it.
-func (o *githubOptions) client(e *env) (*githubapi.Client, string, error) {
-	tok, err := o.token(e)
-	if err != nil {
-		return nil, "", err
-	}
-	e.actions.Mask(tok)
-	c, err := githubapi.New(githubapi.Options{Token: tok, APIURL: cmp.Or(o.APIURL, e.github().APIURL), Author: o.Author})
-	return c, tok, err
 }

@@ -2,39 +2,114 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/report"
+	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // runnerFiles are the GitHub Actions runner's own files: no output may be one.
 var runnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_EVENT_PATH"}
 
-// plan starts a run's output plan (see pkg/outfile): the command declares its
-// inputs and outputs on it and checks it before any work. Inside Actions an
-// output on stdout (-) is in the step log, so it passes actions.SafeOutput.
-func (e *env) plan() *outfile.Plan {
+// start plans a run (see pkg/outfile) before any work: the files of the
+// request and of the command's option groups, each named by its flag, and
+// the runner's own files, which no output may be. Inside Actions an output
+// on stdout (-) is in the step log, so it passes actions.SafeOutput.
+func (e *env) start(c *cobra.Command, planners ...steps.Planner) error {
 	stdout := e.stdout
 	if e.actions.Enabled() {
 		stdout = safeStdout{e.stdout}
 	}
 	p := outfile.NewPlan(stdout)
+	p.Name = flagNames(c)
 	for _, k := range runnerFiles {
 		p.Reserve(k, e.getenv(k))
 	}
 	e.cur = p
-	return p
+	for _, pl := range planners {
+		if err := pl.Plan(c.Context(), p); err != nil {
+			return err
+		}
+	}
+	return p.Check()
+}
+
+// planAnnotation marks the flag that gives a file a request names otherwise.
+const planAnnotation = "mlgate-plan"
+
+// names says that the flag gives what the requests call concepts.
+func names(c *cobra.Command, flag string, concepts ...string) {
+	_ = c.Flags().SetAnnotation(flag, planAnnotation, concepts)
+}
+
+// flagNames names a file of the plan by the flag that gives it: the flag
+// called so (spaces as dashes), or the one annotated with it (see names).
+func flagNames(c *cobra.Command) func(string) string {
+	return func(what string) string {
+		if f := c.Flags().Lookup(strings.ReplaceAll(what, " ", "-")); f != nil {
+			what = "--" + f.Name
+		}
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if slices.Contains(f.Annotations[planAnnotation], what) {
+				what = "--" + f.Name
+			}
+		})
+		return what
+	}
+}
+
+// step runs a step whose request plans its files (with the evidence output
+// of o) and emits its document.
+func step[R any, P interface {
+	*R
+	steps.Planner
+}](c *cobra.Command, e *env, o *outputOptions, r P, run func(context.Context, R) (*evidence.Document, error)) error {
+	if err := e.start(c, r, o); err != nil {
+		return err
+	}
+	doc, err := run(c.Context(), *r)
+	if err != nil {
+		return err
+	}
+	return e.emit(doc, *o)
+}
+
+// fileOut is a file a command writes besides the evidence (a contract, a
+// report), named by its flag; Protected keeps an existing file unless
+// Overwrite.
+type fileOut struct {
+	flag, Path           string
+	Protected, Overwrite bool
+	*outfile.Output
+}
+
+func (o *fileOut) Plan(_ context.Context, p *outfile.Plan) error {
+	o.Output = p.Output(o.flag, o.Path)
+	o.Output.Protected, o.Output.Overwrite = o.Protected, o.Overwrite
+	return nil
+}
+
+// beside is where a command's summary goes beside a file it wrote (a
+// contract): never into standard output when the file took it, and text,
+// for people, on standard error.
+func (e *env) beside(out *fileOut, format string) io.Writer {
+	if out.IsStdout() || format == "text" {
+		return e.stderr
+	}
+	return e.stdout
 }
 
 // safeStdout passes each output written to stdout through actions.SafeOutput.
@@ -61,22 +136,26 @@ func (o *outputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (JSON) to `FILE` (- for standard output)")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
 	o.sign.AddFlags(cmd)
+	checkFlags(cmd, func() error {
+		if o.sign.Sign && o.Out == "" {
+			return fmt.Errorf("--sign-evidence signs the evidence file: give --out FILE")
+		}
+		return checkFormat(o.Format)
+	})
 }
 
-func (o *outputOptions) validate() error {
-	if o.sign.Sign && o.Out == "" {
-		return fmt.Errorf("--sign-evidence signs the evidence file: give --out FILE")
-	}
-	switch o.Format {
+func checkFormat(format string) error {
+	switch format {
 	case "text", "json", "markdown":
 		return nil
 	}
-	return fmt.Errorf("--format %q: want text, json or markdown", o.Format)
+	return fmt.Errorf("--format %q: want text, json or markdown", format)
 }
 
-// planAs declares the evidence output (named by its flag) on the run's plan.
-func (o *outputOptions) planAs(p *outfile.Plan, flag string) {
-	o.plan, o.file = p, p.Output(flag, o.Out)
+// Plan declares the evidence output on the run's plan.
+func (o *outputOptions) Plan(_ context.Context, p *outfile.Plan) error {
+	o.plan, o.file = p, p.Output("--out", o.Out)
+	return nil
 }
 
 // summaryWriter is where the human summary goes: standard error when an
@@ -93,7 +172,7 @@ func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
 // summary and sets the step outputs status, evidence and failures, the
 // document's own (steps.Outputs) and extra (paths of the run).
 // It returns the error that carries the exit code for the document's status.
-func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]string) error {
+func (e *env) emit(doc *evidence.Document, o outputOptions) error {
 	doc.Finish(e.now())
 	data, err := evidence.Marshal(doc)
 	if err != nil {
@@ -109,7 +188,7 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 			if o.file.IsStdout() {
 				evidencePath = ""
 			} else {
-				writeErr = o.sign.signEvidence(e, o.Out)
+				writeErr = o.sign.signDocument(e, o.Out, signing.EvidenceSubjects)
 			}
 		}
 	}
@@ -129,9 +208,7 @@ func (e *env) emit(doc *evidence.Document, o outputOptions, extra map[string]str
 		doc.Status, evidencePath = evidence.StatusError, ""
 	}
 	if e.actions.Enabled() {
-		outputs := steps.Outputs(doc)
-		maps.Copy(outputs, extra)
-		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), outputs); err != nil {
+		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), steps.Outputs(doc)); err != nil {
 			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
 		}
 	}
@@ -190,13 +267,7 @@ type resultFormat struct{ Format string }
 
 func (f *resultFormat) AddFlags(cmd *cobra.Command, def string) {
 	cmd.Flags().StringVar(&f.Format, "format", def, "how to print the result: text, json or markdown")
-	checkFlags(cmd, func() error {
-		switch f.Format {
-		case "text", "json", "markdown":
-			return nil
-		}
-		return fmt.Errorf("--format %q: want text, json or markdown", f.Format)
-	})
+	checkFlags(cmd, func() error { return checkFormat(f.Format) })
 }
 
 // print writes the result as text, as JSON (v), or as markdown.

@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/actions"
-	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/policy"
 	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/steps"
@@ -102,11 +100,9 @@ does and with its output. Exit 0 when every test passes (and coverage reaches
 }
 
 type policyEvalOptions struct {
-	format  resultFormat
-	metrics metricOptions
-	inputs  policyInputOptions
-	trust   evidenceTrustOptions
-	Input   string
+	format resultFormat
+	inputs policyInputOptions
+	Input  string
 }
 
 func newPolicyEvalCmd(e *env) *cobra.Command {
@@ -135,9 +131,7 @@ The input document is described by pkg/policy/input.schema.json.`,
 			return runPolicyEval(cmd.Context(), e, &o)
 		},
 	}
-	o.metrics.AddFlags(cmd)
 	o.inputs.AddFlags(cmd)
-	o.trust.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document `FILE` (JSON) instead of building one")
 	o.format.AddFlags(cmd, "json")
 	for _, builds := range []string{"config", "metrics", "baseline", "evidence", "model-card", "model"} {
@@ -147,28 +141,15 @@ The input document is described by pkg/policy/input.schema.json.`,
 }
 
 func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
-	policies, err := o.inputs.policies()
+	in, err := o.inputs.inputs(ctx, e, o.Input == "")
 	if err != nil {
 		return err
 	}
-	var verifier evidence.Verifier
-	if o.Input == "" {
-		if verifier, err = o.trust.verifier(ctx); err != nil {
-			return err
-		}
-	}
-	res, err := steps.PolicyEval(ctx, steps.PolicyEvalRequest{PolicyInputs: e.policyInputs(o.metrics, o.inputs, verifier), Policies: policies, InputFile: o.Input})
+	res, err := steps.PolicyEval(ctx, steps.PolicyEvalRequest{PolicyInputs: in, Policies: o.inputs.Policies, InputFile: o.Input})
 	if err != nil {
 		return err
 	}
-	var text, md strings.Builder
-	md.WriteString("| | Rule | Message |\n|---|---|---|\n")
-	for _, r := range res.Results {
-		fmt.Fprintf(&text, "%s %s.%s: %s\n", strings.ToUpper(string(r.Status)), r.Package, r.Rule, r.Message)
-		fmt.Fprintf(&md, "| %s | %s | %s |\n", report.StatusIcon(r.Status), report.Code(r.Package+"."+r.Rule), report.Escape(r.Message))
-	}
-	fmt.Fprintf(&text, "%d results, %s", len(res.Results), res.Status())
-	if err := o.format.print(e.stdout, text.String(), md.String(), res); err != nil {
+	if err := o.format.print(e.stdout, res.Text(), res.Markdown(), res); err != nil {
 		return err
 	}
 	return statusExit(res.Status())

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/evidence"
-	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/profile"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
@@ -17,46 +13,32 @@ import (
 // itself (--profile-out) and, as every command, the evidence of the step (--out).
 type profileOutputOptions struct {
 	Profile   string
-	Out       string
-	Format    string
 	Overwrite bool
 	Digest    bool
-	sign      evidenceSignOptions
-	// profile and evidence are the planned outputs (see inputs).
-	profile  *outfile.Output
-	evidence outputOptions
+	evidence  outputOptions
 }
 
 func (o *profileOutputOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Profile, "profile-out", "", "write the profile (JSON, kind ColumnProfile) to `FILE` (- for standard output)")
+	names(cmd, "profile-out", "profile")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing profile file")
-	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (kind Profile) to `FILE` (- for standard output)")
-	deprecatedAlias(cmd, "evidence", "out", &o.Out)
-	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
+	cmd.Flags().StringVarP(&o.evidence.Out, "out", "o", "", "write the evidence document (kind Profile) to `FILE` (- for standard output)")
+	deprecatedAlias(cmd, "evidence", "out", &o.evidence.Out)
+	cmd.Flags().StringVar(&o.evidence.Format, "format", "text", "how to print the summary: text, json or markdown")
 	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record each data file's sha256 in the profile (reads every byte), so drift evidence names the data it is about")
-	o.sign.AddFlags(cmd)
+	o.evidence.sign.AddFlags(cmd)
+	checkFlags(cmd, func() error {
+		if o.evidence.sign.Sign && (o.Profile == "" || o.Profile == "-") {
+			return errors.New("--sign-evidence signs the profile file: give --profile-out FILE")
+		}
+		return checkFormat(o.evidence.Format)
+	})
 }
 
-// inputs checks the flags, expands the input paths and plans the outputs,
-// refusing one that would overwrite an input or the other output.
-func (o *profileOutputOptions) inputs(ctx context.Context, e *env, remote *steps.Remote, args []string) ([]string, error) {
-	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
-		return nil, err
-	}
-	paths, err := remote.Files(ctx, args)
-	if err != nil {
-		return nil, err
-	}
-	p := e.plan()
-	p.Input("input", paths...)
-	o.profile = p.Output("--profile-out", o.Profile)
-	o.profile.Protected, o.profile.Overwrite = true, o.Overwrite
-	o.evidence = outputOptions{Out: o.Out, Format: o.Format, sign: o.sign}
-	o.evidence.planAs(p, "--out")
-	if o.sign.Sign && (o.Profile == "" || o.Profile == "-") {
-		return nil, errors.New("--sign-evidence signs the profile file: give --profile-out FILE")
-	}
-	return paths, p.Check()
+// afterWrite signs the profile file with --sign-evidence: a profile is
+// evidence drift reads.
+func (o *profileOutputOptions) afterWrite(e *env) steps.Sink {
+	return func([]byte) error { return o.evidence.sign.signDocument(e, o.Profile, profile.Subjects) }
 }
 
 func newProfileCmd(e *env) *cobra.Command {
@@ -97,13 +79,8 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 			}
 			remote := scan.remote()
 			defer remote.Close()
-			paths, err := out.inputs(cmd.Context(), e, remote, args)
-			if err != nil {
-				return err
-			}
-			doc, err := steps.Profile(cmd.Context(), steps.ProfileRequest{Run: e.runWith(remote), Data: paths, Shard: sh, Columns: columns,
-				Scan: scan.parquetx(), Digest: out.Digest, Out: out.Profile, WriteProfile: out.sink(e)})
-			return e.emitProfile(doc, err, out)
+			return step(cmd, e, &out.evidence, &steps.ProfileRequest{Run: e.runWith(remote), Data: args, Shard: sh, Columns: columns, Scan: scan.parquetx(),
+				Digest: out.Digest, Out: out.Profile, Overwrite: out.Overwrite, AfterWrite: out.afterWrite(e)}, steps.Profile)
 		},
 	}
 	out.AddFlags(cmd)
@@ -131,43 +108,10 @@ columns, or sharing a row group, are refused.`,
 			if out.Profile == "" {
 				return errors.New("profile merge needs --profile-out FILE for the merged profile")
 			}
-			paths, err := out.inputs(cmd.Context(), e, nil, args)
-			if err != nil {
-				return err
-			}
-			doc, err := steps.Merge(cmd.Context(), steps.MergeRequest{Run: e.run(), Profiles: paths, Out: out.Profile, WriteProfile: out.sink(e)})
-			return e.emitProfile(doc, err, out)
+			return step(cmd, e, &out.evidence, &steps.MergeRequest{Run: e.run(), Profiles: args, Out: out.Profile, Overwrite: out.Overwrite,
+				AfterWrite: out.afterWrite(e)}, steps.Merge)
 		},
 	}
 	out.AddFlags(cmd)
 	return cmd
-}
-
-// sink writes the profile where --profile-out says and, with --sign-evidence,
-// signs it: a profile is evidence drift reads.
-func (o *profileOutputOptions) sink(e *env) steps.Sink {
-	if !o.profile.Set() {
-		return nil
-	}
-	return func(data []byte) error {
-		if err := o.profile.Write(data); err != nil {
-			return fmt.Errorf("writing the profile: %w", err)
-		}
-		if o.profile.IsStdout() {
-			return nil
-		}
-		return o.sign.signDocument(e, o.Profile, profile.Subjects)
-	}
-}
-
-// emitProfile finishes profile and profile merge with their evidence.
-func (e *env) emitProfile(doc *evidence.Document, err error, out profileOutputOptions) error {
-	if err != nil {
-		return err
-	}
-	extra := map[string]string{}
-	if out.Profile != "" {
-		extra["profile"] = out.Profile
-	}
-	return e.emit(doc, out.evidence, extra)
 }

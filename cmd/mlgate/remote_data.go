@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/objstore"
@@ -22,6 +24,12 @@ func (o *scanOptions) remote() *steps.Remote {
 		r.Table = &t
 	}
 	return r
+}
+
+// asOf is the time --as-of reads tables at, and judges freshness at.
+func (o *scanOptions) asOf() time.Time {
+	t, _ := o.Table.options() // checked when the flags were parsed
+	return t.AsOf
 }
 
 // runWith is the run's identity and clock, reaching remote data through r.

@@ -44,6 +44,18 @@ func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.RequirePost, "require-post", false, "exit 2 when the comment or issue cannot be posted (by default a read-only token only warns)")
 	o.GitHub.AddFlags(cmd)
 	o.trust.AddFlags(cmd)
+	checkFlags(cmd, func() error {
+		if strings.TrimSpace(o.ID) == "" {
+			return errors.New("--id must not be empty")
+		}
+		if o.PR && o.Issue {
+			return errors.New("--pr and --issue post to different places: choose one")
+		}
+		if _, err := githubapi.ParseMode(o.Mode); err != nil {
+			return err
+		}
+		return checkFormat(o.Format)
+	})
 }
 
 func newReportCmd(e *env) *cobra.Command {
@@ -99,47 +111,23 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
 	return cmd
 }
 
-func (o *reportOptions) validate() (githubapi.Mode, error) {
-	if err := (&outputOptions{Format: o.Format}).validate(); err != nil {
-		return "", err
-	}
-	if strings.TrimSpace(o.ID) == "" {
-		return "", errors.New("--id must not be empty")
-	}
-	if o.PR && o.Issue {
-		return "", errors.New("--pr and --issue post to different places: choose one")
-	}
-	return githubapi.ParseMode(o.Mode)
-}
-
 func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) error {
-	mode, err := o.validate()
-	if err != nil {
+	r := &steps.ReportRequest{Evidence: args, Options: report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}}
+	out := &fileOut{flag: "--report-out", Path: o.Out}
+	if err := e.start(cmd, r, out); err != nil {
 		return err
 	}
-	args, err = steps.Globs(args)
-	if err != nil {
-		return err
-	}
-	p := e.plan()
-	p.Input("evidence", args...)
-	out := p.Output("--report-out", o.Out)
-	if err := p.Check(); err != nil {
-		return err
-	}
+	// Masked before anything read from evidence is printed: a
+	// "stop-commands" smuggled past the escaping could not unmask it.
+	token, tokenErr := o.GitHub.token(e)
 	if o.PR || o.Issue {
-		// Masked before anything read from evidence is printed: a
-		// "stop-commands" smuggled past the escaping could not unmask it.
-		if tok, err := o.GitHub.token(e); err == nil {
-			e.actions.Mask(tok)
-		}
+		e.actions.Mask(token)
 	}
-	verifier, err := o.trust.verifier(cmd.Context())
-	if err != nil {
+	var err error
+	if r.Verifier, err = o.trust.verifier(cmd.Context()); err != nil {
 		return err
 	}
-	rep, err := steps.Report(cmd.Context(), steps.ReportRequest{Evidence: args, Verifier: verifier,
-		Options: report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}})
+	rep, err := steps.Report(cmd.Context(), *r)
 	if err != nil {
 		return err
 	}
@@ -148,7 +136,7 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 			return err
 		}
 	}
-	switch w := e.summaryWriter(p); o.Format {
+	switch w := e.summaryWriter(e.cur); o.Format {
 	case "markdown":
 		fmt.Fprint(w, actions.SafeLog(rep.Markdown(0, true)))
 	case "json":
@@ -167,10 +155,21 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	}
 	outputs := map[string]string{"status": string(rep.Status), "report": o.Out}
 	if o.PR || o.Issue {
-		url, err := postReport(cmd, e, o, mode, rep)
+		err, kind := tokenErr, "comment"
+		var posted *steps.Posted
+		if mode, _ := githubapi.ParseMode(o.Mode); err == nil {
+			posted, err = rep.PostTo(cmd.Context(), steps.GitHubTarget{Token: token, APIURL: o.GitHub.APIURL, Author: o.GitHub.Author,
+				Repo: o.GitHub.Repo, Number: o.GitHub.Number, GitHub: e.github()}, steps.PostRequest{ID: o.ID, Mode: mode, Issue: o.Issue, Label: o.Label, Title: o.Title})
+		}
+		if o.Issue {
+			kind = "issue"
+		}
 		switch {
 		case err == nil:
-			outputs["url"] = url
+			outputs["url"] = posted.URL
+			if posted.Action != "none" {
+				fmt.Fprintf(e.stderr, "mlgate: %s %s %s\n", posted.Action, kind, actions.SafeLog(posted.URL))
+			}
 		case githubapi.IsForbidden(err) && !o.RequirePost:
 			msg := "the token cannot write to this repository (a pull request from a fork gets a read-only token): " +
 				"the report is in the job summary only. Post it from a workflow_run workflow; see the report action's README."
@@ -187,30 +186,4 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 		return checksFailed()
 	}
 	return nil
-}
-
-// postReport puts the report where the flags say and returns its URL.
-// Errors never hold the token.
-func postReport(cmd *cobra.Command, e *env, o *reportOptions, mode githubapi.Mode, rep *steps.Rendered) (string, error) {
-	target, err := o.GitHub.target(e, o.PR)
-	if err != nil {
-		return "", err
-	}
-	client, token, err := o.GitHub.client(e)
-	if err != nil {
-		return "", err
-	}
-	res, err := rep.Post(cmd.Context(), steps.PostRequest{Client: client, Repo: target.Repo, Number: target.Number, Event: target.Event,
-		CheckNumber: o.PR && o.GitHub.Number != 0, ID: o.ID, Mode: mode, Issue: o.Issue, Label: o.Label, Title: o.Title})
-	if err != nil {
-		return "", githubapi.Redact(err, token)
-	}
-	if res.Action != "none" {
-		kind := "comment"
-		if o.Issue {
-			kind = "issue"
-		}
-		fmt.Fprintf(e.stderr, "mlgate: %s %s %s\n", res.Action, kind, actions.SafeLog(res.URL))
-	}
-	return res.URL, nil
 }

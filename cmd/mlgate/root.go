@@ -39,7 +39,7 @@ type env struct {
 	getenv  func(string) string
 	now     func() time.Time
 	actions *actions.Runtime
-	// cur is the run's output plan once declared (see plan).
+	// cur is the run's output plan once declared (see start).
 	cur *outfile.Plan
 }
 
@@ -181,14 +181,13 @@ func run(args []string, e *env) (code int) {
 	if err == nil {
 		return exitOK
 	}
-	err = pageLimitHint(err)
+	code = exitCantRun
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(e.stderr, "mlgate: %s\n", actions.SafeLog(ee.err.Error()))
-		}
-		return ee.code
+		code, err = ee.code, ee.err
 	}
-	fmt.Fprintf(e.stderr, "mlgate: %s\n", actions.SafeLog(err.Error()))
-	return exitCantRun
+	if err != nil {
+		fmt.Fprintf(e.stderr, "mlgate: %s\n", actions.SafeLog(flagHint(pageLimitHint(err)).Error()))
+	}
+	return code
 }

@@ -1,13 +1,8 @@
 package main
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/oci"
-	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -53,10 +48,8 @@ Files are hashed in parallel and streamed: a model is never loaded into memory.`
   mlgate sign --key cosign.key --method shards --ignore-paths cache model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if oci.IsReference(args[0]) {
-				return runSignOCI(cmd, e, o, &reg, args[0])
-			}
-			return runSign(cmd, e, o, args[0])
+			return step(cmd, e, &o.output, &steps.SignRequest{Run: e.run(), Model: args[0], Bundle: o.Bundle, Overwrite: o.Overwrite,
+				Hash: o.model.HashOptions, Signing: o.signer.spec(e), Registry: reg.options(e)}, steps.Sign)
 		},
 	}
 	reg.AddFlags(cmd)
@@ -68,37 +61,4 @@ Files are hashed in parallel and streamed: a model is never loaded into memory.`
 	cmd.Flags().StringVar(&o.Bundle, "bundle", "", "write the Sigstore bundle to `FILE` (default: PATH/model.sig for a folder, PATH.sigstore.json for a file)")
 	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing bundle file")
 	return cmd
-}
-
-func runSign(cmd *cobra.Command, e *env, o *signOptions, path string) error {
-	dir, err := modelArg(o.output, path)
-	if err != nil {
-		return err
-	}
-	if o.model.ShardSize <= 0 {
-		return fmt.Errorf("--shard-size %d: a shard must be at least one byte", o.model.ShardSize)
-	}
-	ctx := cmd.Context()
-	if o.Bundle == "" {
-		o.Bundle = steps.DefaultBundle(path, dir)
-	}
-	p := e.plan()
-	p.Input("model", path)
-	p.Input("--key", keyFile(o.signer.Key))
-	p.Input("--identity-token", existingFile(o.signer.IDToken))
-	bundle := planBundle(p, o.Bundle, o.Overwrite, path, dir)
-	o.output.planAs(p, "--out")
-	if err := p.Check(); err != nil {
-		return err
-	}
-	r := steps.SignRequest{Run: e.run(), Model: path, Bundle: o.Bundle, WriteBundle: bundle.Write,
-		Hash: o.model.hashOptions(), NewSigner: func(ctx context.Context) (*signing.Signer, error) { return o.signer.signer(ctx, e) }}
-	if r.Signer, err = o.signer.keySigner(ctx, e); err != nil {
-		return err
-	}
-	doc, err := steps.Sign(ctx, r)
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle})
 }

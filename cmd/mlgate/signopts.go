@@ -1,28 +1,17 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-
-	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 // signerOptions is the option group of commands that sign (sign, attest):
 // a cosign key reference, or keyless signing with Fulcio and Rekor.
-type signerOptions struct {
-	Key       string
-	Keyless   bool
-	IDToken   string
-	FulcioURL string
-	RekorURL  string
-}
+type signerOptions struct{ steps.Signing }
 
 func (o *signerOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -34,71 +23,17 @@ func (o *signerOptions) AddFlags(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("key", "keyless")
 }
 
-// signer builds the signer the flags ask for.
-func (o *signerOptions) signer(ctx context.Context, e *env) (*signing.Signer, error) {
-	switch {
-	case o.Key != "":
-		return signing.NewKeySigner(ctx, o.Key, func() ([]byte, error) { return []byte(e.getenv("COSIGN_PASSWORD")), nil })
-	case o.Keyless:
-		token, err := o.tokenSource(e)
-		if err != nil {
-			return nil, err
-		}
-		return signing.NewKeylessSigner(ctx, signing.KeylessOptions{Token: token, FulcioURL: o.FulcioURL, RekorURL: o.RekorURL})
-	}
-	return nil, errors.New("say how to sign: --key REF or --keyless")
-}
-
-// keySigner is the signer of --key, loaded and unlocked, before any hashing;
-// nil for keyless signing, whose short-lived token is fetched when signing.
-func (o *signerOptions) keySigner(ctx context.Context, e *env) (*signing.Signer, error) {
-	if o.Keyless {
-		return nil, nil
-	}
-	return o.signer(ctx, e)
-}
-
-// maxIdentityToken bounds an identity token file (a JWT is a few KiB).
-const maxIdentityToken = 64 << 10
-
-// tokenSource is --identity-token (a token or a file holding it), else
-// $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token; each is masked.
-func (o *signerOptions) tokenSource(e *env) (signing.TokenSource, error) {
-	token := o.IDToken
-	if token != "" {
-		data, err := readlimit.ReadFile(token, maxIdentityToken, "an identity token")
-		var tl *readlimit.TooLargeError
-		switch {
-		case err == nil:
-			token = string(data)
-		case errors.As(err, &tl):
-			return nil, fmt.Errorf("--identity-token: %w", err)
-		}
-	} else {
-		token = e.getenv("SIGSTORE_ID_TOKEN")
-	}
-	if token == "" && !e.actions.Enabled() && e.getenv("ACTIONS_ID_TOKEN_REQUEST_URL") == "" {
-		// Not in a workflow: "grant id-token: write" would not help.
-		return nil, errors.New("keyless signing needs an OIDC identity token, and outside GitHub Actions there is none to ask for: " +
-			"pass --identity-token (a token or a file holding one, e.g. from 'gcloud auth print-identity-token --audiences=sigstore') " +
-			"or set SIGSTORE_ID_TOKEN, or sign with --key")
-	}
-	if token == "" {
-		return e.actions, nil
-	}
-	e.actions.Mask(token)
-	return signing.StaticToken(token), nil
+// spec is the signing the flags ask for, with the run's environment.
+func (o *signerOptions) spec(e *env) *steps.Signing {
+	o.Getenv, o.Actions = e.getenv, e.actions
+	return &o.Signing
 }
 
 // modelOptions is the option group of commands that hash a model; signs
 // adds the hashing method flags of sign.
 type modelOptions struct {
-	signs         bool
-	Method        string
-	ShardSize     int64
-	IgnorePaths   []string
-	AllowSymlinks bool
-	Workers       int
+	signs bool
+	signing.HashOptions
 }
 
 func (o *modelOptions) AddFlags(cmd *cobra.Command) {
@@ -124,33 +59,6 @@ func (o *modelOptions) AddFlags(cmd *cobra.Command) {
 	})
 }
 
-// hashOptions are the flags' hashing; steps.Sign adds the default ignore paths.
-func (o *modelOptions) hashOptions() signing.HashOptions {
-	return signing.HashOptions{Method: o.Method, ShardSize: o.ShardSize, AllowSymlinks: o.AllowSymlinks, Workers: o.Workers, IgnorePaths: o.IgnorePaths}
-}
-
-// planBundle declares a bundle output: an existing file is replaced only with
-// --overwrite, and only when it is a Sigstore bundle, so a signature someone
-// made (or a model file) is not lost by accident. A model folder may hold its
-// bundle, which hashing leaves out.
-func planBundle(p *outfile.Plan, path string, overwrite bool, model string, dir bool) *outfile.Output {
-	b := p.Output("bundle", path)
-	b.Protected, b.Overwrite, b.Replaces = true, overwrite, signing.IsBundleFile
-	if dir {
-		b.Within = model
-	}
-	return b
-}
-
-// modelArg checks a command's output options and its model path, and says
-// whether the model is a folder.
-func modelArg(o outputOptions, path string) (bool, error) {
-	if err := o.validate(); err != nil {
-		return false, err
-	}
-	return steps.IsDir(path)
-}
-
 // trustOptions is the option group of verify: whom a signature must come from.
 type trustOptions struct{ signing.TrustRefs }
 
@@ -165,12 +73,4 @@ func (o *trustOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.CertificateChain, "certificate-chain", "", "CA certificates (PEM `FILE`) for model_signing signatures that carry their own certificate chain")
 	cmd.MarkFlagsMutuallyExclusive("key", "certificate-identity", "certificate-identity-regexp")
 	cmd.MarkFlagsMutuallyExclusive("certificate-oidc-issuer", "certificate-oidc-issuer-regexp")
-}
-
-// trust loads what the flags say to trust.
-func (o *trustOptions) trust(ctx context.Context) (signing.Trust, error) {
-	if o.Key == "" && !o.Keyless() && o.CertificateChain == "" {
-		return signing.Trust{}, errors.New("say whom to trust: --key REF, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp], or --certificate-chain")
-	}
-	return o.Load(ctx)
 }

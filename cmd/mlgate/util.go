@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -32,24 +30,6 @@ func checkWorkers(cmd *cobra.Command, workers int) error {
 		return fmt.Errorf("--workers %d: want 1 to %d", workers, maxWorkers)
 	}
 	return nil
-}
-
-// keyFile returns a key reference when it names a file (not env://VAR or a
-// KMS URI), so it is declared as an input of the run.
-func keyFile(ref string) string {
-	if strings.Contains(ref, "://") {
-		return ""
-	}
-	return ref
-}
-
-// existingFile returns path when it names an existing file (a flag that takes
-// a file or a literal value, like --identity-token), else "".
-func existingFile(path string) string {
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
-		return path
-	}
-	return ""
 }
 
 // deprecatedAlias keeps an old flag name working for a renamed string flag

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strconv"
-
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -85,26 +83,7 @@ twice and a missing shard are refused.`,
   mlgate validate merge --contract contract.yaml --out validation.json 'shards/*.json'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := output.validate(); err != nil {
-				return err
-			}
-			paths, err := (*steps.Remote)(nil).Files(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			p := e.plan()
-			p.Input("--contract", contractPath)
-			p.Input("shard evidence", paths...)
-			output.planAs(p, "--out")
-			if err := p.Check(); err != nil {
-				return err
-			}
-			doc, err := steps.ValidateMerge(cmd.Context(), steps.ValidateMergeRequest{Run: e.run(), Contract: contractPath, Shards: paths})
-			if err != nil {
-				return err
-			}
-			details, _ := evidence.DetailsOf[evidence.ValidationDetails](doc)
-			return e.emit(doc, output, map[string]string{"rows": strconv.FormatInt(details.Rows, 10)})
+			return step(cmd, e, &output, &steps.ValidateMergeRequest{Run: e.run(), Contract: contractPath, Shards: args}, steps.ValidateMerge)
 		},
 	}
 	cmd.Flags().StringVarP(&contractPath, "contract", "c", "", "the data contract (YAML) the shards were validated against (required)")
@@ -114,9 +93,6 @@ twice and a missing shard are refused.`,
 }
 
 func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
-	if err := o.output.validate(); err != nil {
-		return err
-	}
 	sh, err := steps.ParseShard(o.Shard)
 	if err != nil {
 		return err
@@ -127,26 +103,6 @@ func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
 	}
 	remote := o.scan.remote()
 	defer remote.Close()
-	paths, err := remote.Files(cmd.Context(), args)
-	if err != nil {
-		return err
-	}
-	p := e.plan()
-	p.Input("--contract", o.Contract)
-	p.Input("data file", paths...)
-	o.output.planAs(p, "--out")
-	if err := p.Check(); err != nil {
-		return err
-	}
-	// --as-of reads tables as they were then, and judges freshness then.
-	tableOpts, err := o.scan.Table.options()
-	if err != nil {
-		return err
-	}
-	doc, err := steps.Validate(cmd.Context(), steps.ValidateRequest{Run: e.runWith(remote), Contract: o.Contract, Data: paths,
-		Digest: o.Digest, VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Shard: shard, Hint: pageLimitHint, AsOf: tableOpts.AsOf, Where: o.Where})
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, o.output, nil)
+	return step(cmd, e, &o.output, &steps.ValidateRequest{Run: e.runWith(remote), Contract: o.Contract, Data: args, Digest: o.Digest,
+		VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Shard: shard, Hint: pageLimitHint, AsOf: o.scan.asOf(), Where: o.Where}, steps.Validate)
 }

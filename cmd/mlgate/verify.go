@@ -1,12 +1,9 @@
 package main
 
 import (
-	"errors"
-
-	"github.com/mlgate/mlgate/pkg/steps"
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/oci"
+	"github.com/mlgate/mlgate/pkg/steps"
 )
 
 type verifyOptions struct {
@@ -57,10 +54,9 @@ attest' over this exact model, recording that it passed the gate.`,
   mlgate verify --attestation --key cosign.pub --bundle promotion.sigstore.json model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if oci.IsReference(args[0]) {
-				return runVerifyOCI(cmd, e, o, &reg, args[0])
-			}
-			return runVerify(cmd, e, o, args[0])
+			return step(cmd, e, &o.output, &steps.VerifyRequest{Run: e.run(), Model: args[0], Bundle: o.Bundle, Refs: &o.trust.TrustRefs,
+				Attestation: o.Attestation, IgnorePaths: o.model.IgnorePaths, AllowSymlinks: o.model.AllowSymlinks,
+				IgnoreUnsigned: o.IgnoreUnsigned, Workers: o.model.Workers, Registry: reg.options(e)}, steps.Verify)
 		},
 	}
 	reg.AddFlags(cmd)
@@ -71,39 +67,4 @@ attest' over this exact model, recording that it passed the gate.`,
 	cmd.Flags().BoolVar(&o.Attestation, "attestation", false, "the bundle is a promotion attestation (mlgate attest): require that it passed and covers this model")
 	cmd.Flags().BoolVar(&o.IgnoreUnsigned, "ignore-unsigned-files", false, "accept files in the folder that the signature does not list")
 	return cmd
-}
-
-func runVerify(cmd *cobra.Command, e *env, o *verifyOptions, path string) error {
-	dir, err := modelArg(o.output, path)
-	if err != nil {
-		return err
-	}
-	ctx := cmd.Context()
-	if o.Bundle == "" {
-		if o.Attestation {
-			return errors.New("--attestation needs --bundle FILE")
-		}
-		o.Bundle = steps.DefaultBundle(path, dir)
-	}
-	p := e.plan()
-	p.Input("model", path)
-	p.Input("--bundle", o.Bundle)
-	p.Input("--key", keyFile(o.trust.Key))
-	p.Input("--trusted-root", o.trust.TrustedRoot)
-	p.Input("--certificate-chain", o.trust.CertificateChain)
-	o.output.planAs(p, "--out")
-	if err := p.Check(); err != nil {
-		return err
-	}
-	trust, err := o.trust.trust(ctx)
-	if err != nil {
-		return err
-	}
-	doc, err := steps.Verify(ctx, steps.VerifyRequest{Run: e.run(), Model: path, Bundle: o.Bundle, Trust: trust,
-		Attestation: o.Attestation, IgnorePaths: o.model.IgnorePaths, AllowSymlinks: o.model.AllowSymlinks,
-		IgnoreUnsigned: o.IgnoreUnsigned, Workers: o.model.Workers})
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, o.output, map[string]string{"bundle": o.Bundle})
 }

@@ -30,6 +30,9 @@ const Stdout = "-"
 
 // Plan is what one run reads and writes.
 type Plan struct {
+	// Name, when set, renames what inputs and outputs are called in
+	// messages (a CLI names each by the flag that gives it).
+	Name     func(what string) string
 	stdout   io.Writer
 	inputs   []named
 	reserved []named
@@ -65,11 +68,19 @@ func NewPlan(stdout io.Writer) *Plan { return &Plan{stdout: stdout} }
 
 // Input declares files or folders the run reads ("" is skipped).
 func (p *Plan) Input(what string, paths ...string) {
+	what = p.name(what)
 	for _, path := range paths {
 		if path != "" {
 			p.inputs = append(p.inputs, named{what, path})
 		}
 	}
+}
+
+func (p *Plan) name(what string) string {
+	if p.Name == nil {
+		return what
+	}
+	return p.Name(what)
 }
 
 // Reserve declares a file no output may be, e.g. the CI runner's own files.
@@ -81,7 +92,7 @@ func (p *Plan) Reserve(what, path string) {
 
 // Output declares a file the run writes; an empty path writes nothing.
 func (p *Plan) Output(what, path string) *Output {
-	o := &Output{What: what, Path: path, plan: p}
+	o := &Output{What: p.name(what), Path: path, plan: p}
 	p.outputs = append(p.outputs, o)
 	return o
 }

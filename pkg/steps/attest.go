@@ -31,6 +31,9 @@ type AttestRequest struct {
 	// Signer, or NewSigner after the model is hashed, as in SignRequest.
 	Signer    *signing.Signer
 	NewSigner func(context.Context) (*signing.Signer, error)
+	Signing   *Signing
+	// Overwrite lets Plan replace an existing bundle file.
+	Overwrite bool
 	// IgnorePaths and AllowSymlinks are what the decision's hashing may have
 	// used beyond the defaults; Workers hash the model.
 	IgnorePaths   []string
@@ -58,6 +61,11 @@ func DefaultAttestation(model string) string {
 // model's digest, recording the gate's decision and the model's lineage. Only
 // a decision that promotes exactly this model is signed.
 func Attest(ctx context.Context, r AttestRequest) (*evidence.Document, error) {
+	var err error
+	// The key is unlocked before anything is read or hashed (see Sign).
+	if r.Signer, r.NewSigner, err = r.Signing.signers(ctx, r.Signer, r.NewSigner); err != nil {
+		return nil, err
+	}
 	ctx = r.Run.context(ctx)
 	started := r.now()
 	remote := oci.IsReference(r.Model)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mlgate/mlgate/internal/readlimit"
@@ -14,7 +16,9 @@ import (
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/metrics"
 	"github.com/mlgate/mlgate/pkg/objstore"
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/policy"
+	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -79,6 +83,9 @@ func (p Policies) load(ctx context.Context) func() (*policy.Engine, error) {
 // metrics when none were given.
 var ErrNoMetrics = errors.New("the candidate's metrics file is required")
 
+// ErrNoGateFile: a gate decides by the metric rules of its gate file.
+var ErrNoGateFile = errors.New("the gate file with the metric rules is required")
+
 // GateRequest asks whether a candidate model is promoted.
 type GateRequest struct {
 	Run
@@ -90,6 +97,15 @@ type GateRequest struct {
 	// PolicyBundles are the policies read from a registry, by reference and
 	// manifest digest, recorded in the decision.
 	PolicyBundles []evidence.FileRef
+	// Registry reaches oci:// policies (see RegistryPolicies); each must be
+	// signed there as PolicyTrust says, when it names a key or an identity.
+	Registry    oci.Options
+	PolicyTrust signing.TrustRefs
+	// SARIF and JUnit, when set, are where the decision is also written, for
+	// code scanning and test reports (through WriteSARIF and WriteJUnit,
+	// set by Plan; new files when nil).
+	SARIF, JUnit           string
+	WriteSARIF, WriteJUnit Sink
 }
 
 // Gate decides promotion: the metric rules of the gate file, the evidence
@@ -99,8 +115,23 @@ func Gate(ctx context.Context, r GateRequest) (*evidence.Document, error) {
 	ctx = r.Run.context(ctx)
 	started := r.now()
 	if r.Config == "" {
-		return nil, errors.New("the gate file with the metric rules is required")
+		return nil, ErrNoGateFile
 	}
+	var trust *signing.Trust
+	if r.PolicyTrust.Key != "" || r.PolicyTrust.Keyless() {
+		t, err := r.PolicyTrust.Load(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("policy signer: %w", err)
+		}
+		trust = &t
+	}
+	r.Policies.Paths = slices.Clone(r.Policies.Paths)
+	bundles, cleanup, err := RegistryPolicies(ctx, r.Registry, trust, r.Policies.Paths)
+	defer cleanup()
+	if err != nil {
+		return nil, err
+	}
+	r.PolicyBundles = append(r.PolicyBundles, bundles...)
 	engine := r.Policies.load(ctx)
 	in := policy.NewInput()
 	gate, candidate, err := r.PolicyInputs.metrics(in)
@@ -135,7 +166,24 @@ func Gate(ctx context.Context, r GateRequest) (*evidence.Document, error) {
 	details.Config = config
 	details.PolicyBundles = r.PolicyBundles
 	doc.Details = details
-	return r.finish(doc), nil
+	doc = r.finish(doc)
+	for _, f := range []struct {
+		path   string
+		sink   Sink
+		render func([]*evidence.Document) ([]byte, error)
+	}{{r.SARIF, r.WriteSARIF, report.SARIF}, {r.JUnit, r.WriteJUnit, report.JUnit}} {
+		if f.path == "" {
+			continue
+		}
+		data, err := f.render([]*evidence.Document{doc})
+		if err != nil {
+			return nil, err
+		}
+		if err := sinkOr(f.sink, "report", f.path)(data); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
 }
 
 // Promote reads a PromotionDecision's verdict.
@@ -394,6 +442,26 @@ func (e *PolicyEvaluation) Status() evidence.Status {
 		worst = evidence.Worst(worst, r.Status)
 	}
 	return worst
+}
+
+// Text lists every result, one a line, then the count and the status.
+func (e *PolicyEvaluation) Text() string {
+	var b strings.Builder
+	for _, r := range e.Results {
+		fmt.Fprintf(&b, "%s %s.%s: %s\n", strings.ToUpper(string(r.Status)), r.Package, r.Rule, r.Message)
+	}
+	fmt.Fprintf(&b, "%d results, %s", len(e.Results), e.Status())
+	return b.String()
+}
+
+// Markdown is the results as a table.
+func (e *PolicyEvaluation) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| | Rule | Message |\n|---|---|---|\n")
+	for _, r := range e.Results {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", report.StatusIcon(r.Status), report.Code(r.Package+"."+r.Rule), report.Escape(r.Message))
+	}
+	return b.String()
 }
 
 // maxPolicyInput bounds a policy input document, as evidence documents are.

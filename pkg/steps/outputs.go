@@ -11,7 +11,8 @@ import (
 // Outputs are the step outputs a document gives a workflow, by kind, beside
 // the status, evidence and failures every step sets: rows of a validation,
 // drifted and drifted-columns of a drift report, promote of a decision,
-// breaking of a contract diff, the model digest of a signature or attestation.
+// breaking of a contract diff, the model digest of a signature or attestation,
+// the bundle file of a signature, attestation or verification, the profile file.
 func Outputs(doc *evidence.Document) map[string]string {
 	switch doc.Kind {
 	case evidence.KindDataValidation:
@@ -26,9 +27,24 @@ func Outputs(doc *evidence.Document) map[string]string {
 	case evidence.KindContractDiff:
 		return map[string]string{"breaking": strconv.Itoa(Breaking(doc))}
 	case evidence.KindSignature, evidence.KindAttestation:
-		return map[string]string{"digest": "sha256:" + doc.Subject.Digest["sha256"]}
+		return withBundle(doc, map[string]string{"digest": "sha256:" + doc.Subject.Digest["sha256"]})
+	case evidence.KindVerification:
+		return withBundle(doc, map[string]string{})
+	case evidence.KindProfile:
+		if d, _ := evidence.DetailsOf[evidence.ProfileDetails](doc); d.Profile != "" && d.Profile != "-" {
+			return map[string]string{"profile": d.Profile}
+		}
 	}
 	return map[string]string{}
+}
+
+// withBundle adds the bundle file a signature, attestation or verification
+// wrote or read (none for a registry's referrers).
+func withBundle(doc *evidence.Document, out map[string]string) map[string]string {
+	if d, _ := evidence.DetailsOf[evidence.SignatureDetails](doc); d.Bundle != "" {
+		out["bundle"] = d.Bundle
+	}
+	return out
 }
 
 // outputListEscaper percent-encodes what would break a comma-separated step

@@ -31,6 +31,10 @@ type ProfileRequest struct {
 	// WriteProfile writes it (a new file at Out when nil).
 	Out          string
 	WriteProfile Sink
+	// Overwrite lets Plan replace an existing profile file; AfterWrite runs
+	// once Plan's output wrote the profile to a file (to sign it).
+	Overwrite  bool
+	AfterWrite Sink
 }
 
 // Profile profiles the data and writes the profile; the evidence (kind
@@ -56,6 +60,10 @@ type MergeRequest struct {
 	Profiles     []string
 	Out          string
 	WriteProfile Sink
+	// Overwrite lets Plan replace an existing profile file; AfterWrite runs
+	// once Plan's output wrote the profile to a file (to sign it).
+	Overwrite  bool
+	AfterWrite Sink
 }
 
 // Merge combines the profiles as if the whole dataset had been profiled at once.

@@ -165,3 +165,29 @@ func ResolveTarget(gh *actions.Context, repo string, number int, needNumber bool
 	}
 	return t, nil
 }
+
+// GitHubTarget is as whom and where a report is posted: the token, the API
+// (the run's when empty), and the repository and pull request (the run's
+// when empty or 0; see ResolveTarget).
+type GitHubTarget struct {
+	Token, APIURL, Author string
+	Repo                  string
+	Number                int
+	GitHub                *actions.Context
+}
+
+// PostTo finds the target, builds the client and posts (see Post): on the
+// pull request, or on the issue with p.Issue. Errors never hold the token.
+func (r *Rendered) PostTo(ctx context.Context, t GitHubTarget, p PostRequest) (*Posted, error) {
+	target, err := ResolveTarget(t.GitHub, t.Repo, t.Number, !p.Issue)
+	if err != nil {
+		return nil, err
+	}
+	p.Client, err = githubapi.New(githubapi.Options{Token: t.Token, APIURL: cmp.Or(t.APIURL, t.GitHub.APIURL), Author: t.Author})
+	if err != nil {
+		return nil, err
+	}
+	p.Repo, p.Number, p.Event, p.CheckNumber = target.Repo, target.Number, target.Event, !p.Issue && t.Number != 0
+	res, err := r.Post(ctx, p)
+	return res, githubapi.Redact(err, t.Token)
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -27,11 +28,28 @@ type SignRequest struct {
 	// instead (keyless: its short-lived token is fetched when needed).
 	Signer    *signing.Signer
 	NewSigner func(context.Context) (*signing.Signer, error)
+	// Signing makes Signer or NewSigner when neither is given.
+	Signing *Signing
+	// Overwrite lets Plan replace an existing bundle file.
+	Overwrite bool
+	// Registry reaches a model named oci://REGISTRY/REPO@sha256:..., signed
+	// there as a referrer (see SignOCI).
+	Registry oci.Options
 }
 
 // Sign hashes the model, signs it and writes the bundle: a Sigstore bundle
 // over a file's sha256, or an OpenSSF model signature over a folder.
 func Sign(ctx context.Context, r SignRequest) (*evidence.Document, error) {
+	var err error
+	if r.Signer, r.NewSigner, err = r.Signing.signers(ctx, r.Signer, r.NewSigner); err != nil {
+		return nil, err
+	}
+	if oci.IsReference(r.Model) {
+		if err := refuseBundle(r.Bundle); err != nil {
+			return nil, err
+		}
+		return SignOCI(ctx, SignOCIRequest{Run: r.Run, Ref: r.Model, Registry: r.Registry, Signer: r.Signer, NewSigner: r.NewSigner})
+	}
 	ctx = r.Run.context(ctx)
 	started := r.now()
 	dir, err := IsDir(r.Model)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
+	"github.com/mlgate/mlgate/pkg/oci"
 	"github.com/mlgate/mlgate/pkg/signing"
 )
 
@@ -20,6 +21,11 @@ type VerifyRequest struct {
 	// Bundle is the bundle file (DefaultBundle when empty).
 	Bundle string
 	Trust  signing.Trust
+	// Refs, when set, are loaded into Trust (see LoadTrust).
+	Refs *signing.TrustRefs
+	// Registry reaches a model named oci://REGISTRY/REPO@sha256:..., whose
+	// signatures are referrers there (see VerifyOCI).
+	Registry oci.Options
 	// Attestation: the bundle is a promotion attestation (Attest) that must
 	// record a passed gate over this model.
 	Attestation bool
@@ -35,6 +41,18 @@ type VerifyRequest struct {
 // signature that does not verify, or files that do not match, are failed
 // checks; a bundle or model that cannot be read is an error.
 func Verify(ctx context.Context, r VerifyRequest) (*evidence.Document, error) {
+	if r.Refs != nil {
+		var err error
+		if r.Trust, err = LoadTrust(ctx, *r.Refs); err != nil {
+			return nil, err
+		}
+	}
+	if oci.IsReference(r.Model) {
+		if err := refuseBundle(r.Bundle); err != nil {
+			return nil, err
+		}
+		return VerifyOCI(ctx, VerifyOCIRequest{Run: r.Run, Ref: r.Model, Registry: r.Registry, Trust: r.Trust, Attestation: r.Attestation})
+	}
 	ctx = r.Run.context(ctx)
 	started := r.now()
 	dir, err := IsDir(r.Model)
