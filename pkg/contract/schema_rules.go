@@ -54,7 +54,7 @@ type rowsRule struct {
 	limit int64
 	upper bool
 	// sel, when set, counts the rows a filter keeps.
-	sel *selection
+	sel   *selection
 	known *int64 // the row count a table's metadata states
 }
 
