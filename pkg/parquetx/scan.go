@@ -201,12 +201,13 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 			defer wg.Done()
 			buf := make([]parquet.Value, opts.BatchSize)
 			rows := make([]int64, opts.BatchSize)
+			raw := new(rawReader)
 			for {
 				i, ok := take()
 				if !ok {
 					return
 				}
-				if err := scanChunk(ctx, units[i], opts, open, buf, rows); err != nil {
+				if err := scanChunk(ctx, units[i], opts, open, raw, buf, rows); err != nil {
 					mu.Lock()
 					if i < errAt {
 						errAt, firstErr = i, err
@@ -232,7 +233,7 @@ func (c *Chunk) corrupt(format string, args ...any) error {
 
 // scanChunk visits one chunk and cross-checks what it decoded against the
 // footer. A panic in the decoder becomes a CorruptError.
-func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, buf []parquet.Value, rows []int64) (err error) {
+func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, raw *rawReader, buf []parquet.Value, rows []int64) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = c.corrupt("the Parquet reader crashed on it (%v)", r)
@@ -302,6 +303,28 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			return v.Close()
 		}
 	}
+	if raw.takes(c, v, dict, dataPages) {
+		var n pageCount
+		for k := range dataPages {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p, present, err := raw.read(c, &dataPages[k], c.FirstRow+n.rows, opts.MaxPageSize)
+			if err != nil {
+				return err
+			}
+			if opts.PagesDecoded != nil {
+				opts.PagesDecoded.Add(1)
+			}
+			n.values += int64(p.Rows)
+			n.rows += int64(p.Rows)
+			n.nulls += int64(p.Rows - present)
+			if err := v.(PageVisitor).Page(p); err != nil {
+				return err
+			}
+		}
+		return n.finish(c, v)
+	}
 	codec := c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData.Codec
 	var n pageCount
 	for k := 0; ; k++ {
@@ -321,6 +344,12 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			return err
 		}
 	}
+	return n.finish(c, v)
+}
+
+// finish checks what the pages of a chunk decoded against its metadata and
+// closes the visit.
+func (n *pageCount) finish(c *Chunk, v ChunkVisitor) error {
 	switch {
 	case n.values != c.Stats.NumValues:
 		return c.corrupt("decoded %d values but the metadata says %d", n.values, c.Stats.NumValues)
@@ -633,7 +662,14 @@ func (n *pageCount) readNulls(c *Chunk, p *pageInfo, firstRow int64, v ChunkVisi
 // decodeLevels decodes count levels of at most maxLevel from RLE/bit-packed
 // hybrid data (zeros when maxLevel is 0), never producing more than count.
 func decodeLevels(src []byte, maxLevel, count int) ([]uint8, error) {
-	out := make([]uint8, 0, count)
+	return decodeLevelsInto(make([]uint8, 0, count), src, maxLevel, count)
+}
+
+// decodeLevelsInto is decodeLevels appending to out, which it may grow.
+func decodeLevelsInto(out []uint8, src []byte, maxLevel, count int) ([]uint8, error) {
+	if cap(out) < count {
+		out = make([]uint8, 0, count)
+	}
 	if maxLevel == 0 {
 		return out[:count], nil
 	}
