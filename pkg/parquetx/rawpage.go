@@ -70,6 +70,26 @@ func (r *rawReader) takes(c *Chunk, v ChunkVisitor, dict *pageInfo, pages []page
 	return true
 }
 
+// keepBytes bounds the buffers a worker keeps between chunks: a larger
+// page (one the budget let through alone) gets buffers of its own, dropped
+// after its chunk, so that one huge page does not hold memory for the rest
+// of the scan.
+const keepBytes = 64 << 20
+
+// trim drops the buffers larger than keepBytes.
+func (r *rawReader) trim() {
+	if cap(r.comp) > keepBytes {
+		r.comp = nil
+	}
+	if cap(r.plain) > keepBytes {
+		r.plain = nil
+	}
+	if cap(r.def) > keepBytes || 4*cap(r.offsets) > keepBytes || 4*cap(r.i32) > keepBytes || 4*cap(r.f32) > keepBytes ||
+		8*cap(r.i64) > keepBytes || 8*cap(r.f64) > keepBytes {
+		*r = rawReader{comp: r.comp, plain: r.plain}
+	}
+}
+
 // grow returns b with length n, reallocating only when it is too small.
 func grow[T any](b []T, n int) []T {
 	if cap(b) < n {

@@ -304,6 +304,7 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 		}
 	}
 	if raw.takes(c, v, dict, dataPages) {
+		defer raw.trim()
 		var n pageCount
 		for k := range dataPages {
 			if ctx.Err() != nil {
