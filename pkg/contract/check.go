@@ -394,6 +394,58 @@ func (c *boundCheck) test(col *parquetx.Column, v parquet.Value, o *outcome) ver
 	}
 	return pass
 }
+
+// intTest is the check as a test of a signed integer column's values as
+// int64 (true: within the bound), with the limit resolved once; nil when
+// the column needs Exact (unsigned, or not an integer column).
+func (c *boundCheck) intTest(col *parquetx.Column) func(int64) bool {
+	if col.Type.Name.IsUnsigned() || (col.Physical != format.Int32 && col.Physical != format.Int64) {
+		return nil
+	}
+	scale := 0
+	if col.Type.Name.IsDecimal() {
+		scale = col.Type.Scale
+	}
+	if scale > maxScale {
+		return nil
+	}
+	il := c.limit.atScale(scale)
+	lo, hi := parquetx.Int128Of(math.MinInt64), parquetx.Int128Of(math.MaxInt64)
+	if c.upper {
+		// u fails when u > floor.
+		switch {
+		case il.floor.Cmp(hi) >= 0:
+			return func(int64) bool { return true }
+		case il.floor.Cmp(lo) < 0:
+			return func(int64) bool { return false }
+		}
+		f := int64(il.floor.Lo)
+		return func(u int64) bool { return u <= f }
+	}
+	// u fails when u < ceil.
+	switch {
+	case il.ceil.Cmp(lo) <= 0:
+		return func(int64) bool { return true }
+	case il.ceil.Cmp(hi) > 0:
+		return func(int64) bool { return false }
+	}
+	ce := int64(il.ceil.Lo)
+	return func(u int64) bool { return u >= ce }
+}
+
+// floatTest is the check as a test of a FLOAT or DOUBLE column's values (a
+// FLOAT widened exactly), as cmp judges them: NaN fails a max, passes a min.
+func (c *boundCheck) floatTest(col *parquetx.Column) func(float64) bool {
+	lf := c.limit.f64
+	if col.Type.Name == parquetx.TypeFloat {
+		lf = c.limit.f32
+	}
+	if c.upper {
+		return func(x float64) bool { return x <= lf } // false for NaN
+	}
+	return func(x float64) bool { return !(x < lf) }
+}
+
 func (c *boundCheck) message(o *outcome) string {
 	what, extreme := "below the minimum", "smallest"
 	if c.upper {

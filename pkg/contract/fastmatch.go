@@ -1,9 +1,6 @@
 package contract
 
-import (
-	"bytes"
-	"regexp/syntax"
-)
+import "regexp/syntax"
 
 // seqMatcher matches the common shape of contract patterns without the
 // regexp engine: an anchored sequence of literal bytes and repeated ASCII
@@ -194,8 +191,14 @@ func (m *seqMatcher) match(b []byte) bool {
 	for i := range m.items {
 		it := &m.items[i]
 		if it.lit != nil {
-			if !bytes.HasPrefix(b[p:], it.lit) {
+			// Literals are short: a loop beats a call to memequal.
+			if len(b)-p < len(it.lit) {
 				return false
+			}
+			for j, c := range it.lit {
+				if b[p+j] != c {
+					return false
+				}
 			}
 			p += len(it.lit)
 			continue

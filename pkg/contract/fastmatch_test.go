@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 )
@@ -49,4 +50,21 @@ func FuzzSeqMatcher(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkSeqMatcher matches the benchmark contract's two patterns on
+// values of the benchmark tables' shape.
+func BenchmarkSeqMatcher(b *testing.B) {
+	user, email := compileSeq(`^u[0-9]{12}$`), compileSeq(`^user[0-9]+@example\.com$`)
+	var values [][]byte
+	for i := range 1024 {
+		values = append(values, fmt.Appendf(nil, "u%012d", i*7919), fmt.Appendf(nil, "user%d@example.com", i*104729))
+	}
+	for b.Loop() {
+		for i := 0; i < len(values); i += 2 {
+			if !user.match(values[i]) || !email.match(values[i+1]) {
+				b.Fatal("no match")
+			}
+		}
+	}
 }

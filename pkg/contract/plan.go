@@ -509,7 +509,7 @@ func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 		k.hashOf = k.stableHash
 	}
 	if r.opts.keyHash != nil {
-		k.hashOf = r.opts.keyHash
+		k.hashOf, k.customHash = r.opts.keyHash, true
 	}
 	r.keys = append(r.keys, k)
 	k.sel = r.sels[r.where.And(kc.where).text()]
@@ -757,6 +757,7 @@ func (v *chunkVisitor) fail(s *chunkState, row int64, val parquet.Value) {
 func (v *chunkVisitor) Page(p parquetx.Page) error {
 	col := v.chunk.Column
 	var generic []int
+	var byteTests []byteTest
 	for i, c := range v.checks {
 		if v.state[i].done {
 			continue
@@ -769,25 +770,103 @@ func (v *chunkVisitor) Page(p parquetx.Page) error {
 			v.dictPage(i, &p)
 			continue
 		}
-		if bt, ok := c.(bytesTester); ok && p.Dict == nil {
+		if bt, ok := c.(bytesTester); ok && p.Offsets != nil {
 			if test := bt.bytesTest(col); test != nil {
-				v.bytesPage(i, &p, test)
+				byteTests = append(byteTests, byteTest{i, test})
 				continue
 			}
 		}
+		if bc, ok := c.(*boundCheck); ok && v.boundPage(i, bc, &p) {
+			continue
+		}
 		generic = append(generic, i)
 	}
-	if len(generic) == 0 && len(v.keys) == 0 {
+	if len(byteTests) > 0 {
+		v.bytesPage(&p, byteTests)
+	}
+	var keys []*keyChunk
+	for _, k := range v.keys {
+		if !k.numberPage(&p) {
+			keys = append(keys, k)
+		}
+	}
+	if len(generic) == 0 && len(keys) == 0 {
 		return nil
 	}
 	b := v.batch(&p)
 	for _, i := range generic {
 		v.testBatch(i, b)
 	}
-	for _, k := range v.keys {
+	for _, k := range keys {
 		k.values(b)
 	}
 	return nil
+}
+
+// NumberPages asks Scan for pages of numbers whole (Page.Int64...).
+func (v *chunkVisitor) NumberPages() {}
+
+// boundPage runs bound check i over a page of numbers in a plain loop,
+// reporting false when the page or the column's type needs parquet.Values.
+func (v *chunkVisitor) boundPage(i int, c *boundCheck, p *parquetx.Page) bool {
+	col := v.chunk.Column
+	s := &v.state[i]
+	rows := rowCursor{p: p}
+	failInt := func(k int, u int64, val parquet.Value) {
+		x := parquetx.Exact{Int: parquetx.Int128Of(u)}
+		if col.Type.Name.IsDecimal() {
+			x.Scale = col.Type.Scale
+		}
+		c.noteFailure(v.outcomes[c.idx], x)
+		v.fail(s, rows.of(k), val)
+	}
+	failFloat := func(k int, f float64, val parquet.Value) {
+		c.noteFailure(v.outcomes[c.idx], parquetx.Exact{Float: true, F: f})
+		v.fail(s, rows.of(k), val)
+	}
+	switch {
+	case p.Int64 != nil:
+		test := c.intTest(col)
+		if test == nil {
+			return false
+		}
+		for k, u := range p.Int64 {
+			if !test(u) {
+				failInt(k, u, parquet.Int64Value(u))
+			}
+		}
+		s.total += int64(len(p.Int64))
+	case p.Int32 != nil:
+		test := c.intTest(col)
+		if test == nil {
+			return false
+		}
+		for k, u := range p.Int32 {
+			if !test(int64(u)) {
+				failInt(k, int64(u), parquet.Int32Value(u))
+			}
+		}
+		s.total += int64(len(p.Int32))
+	case p.Double != nil:
+		test := c.floatTest(col)
+		for k, f := range p.Double {
+			if !test(f) {
+				failFloat(k, f, parquet.DoubleValue(f))
+			}
+		}
+		s.total += int64(len(p.Double))
+	case p.Float != nil:
+		test := c.floatTest(col)
+		for k, f := range p.Float {
+			if !test(float64(f)) {
+				failFloat(k, float64(f), parquet.FloatValue(f))
+			}
+		}
+		s.total += int64(len(p.Float))
+	default:
+		return false
+	}
+	return true
 }
 
 // dictPage runs check i over a dictionary-encoded page, testing each entry
@@ -823,15 +902,35 @@ func (v *chunkVisitor) dictPage(i int, p *parquetx.Page) {
 	}
 }
 
-// bytesPage runs check i's byte test over a page of byte arrays.
-func (v *chunkVisitor) bytesPage(i int, p *parquetx.Page, test func([]byte) bool) {
-	s := &v.state[i]
-	rows := rowCursor{p: p}
+// byteTest is check i's test of a value's bytes.
+type byteTest struct {
+	i    int
+	test func([]byte) bool
+}
+
+// bytesPage runs the byte tests of a column's checks over a page of byte
+// arrays in one pass, each value sliced once for all of them.
+func (v *chunkVisitor) bytesPage(p *parquetx.Page, tests []byteTest) {
+	rows := rowCursor{p: p} // failures come in value order, whichever check
 	n := len(p.Offsets) - 1
-	s.total += int64(n)
+	for _, t := range tests {
+		v.state[t.i].total += int64(n)
+	}
+	if len(tests) == 1 { // the common case, without the inner loop
+		s, test := &v.state[tests[0].i], tests[0].test
+		for k := range n {
+			if b := p.Bytes[p.Offsets[k]:p.Offsets[k+1]]; !test(b) {
+				v.fail(s, rows.of(k), parquet.ByteArrayValue(b))
+			}
+		}
+		return
+	}
 	for k := range n {
-		if b := p.Bytes[p.Offsets[k]:p.Offsets[k+1]]; !test(b) {
-			v.fail(s, rows.of(k), parquet.ByteArrayValue(b))
+		b := p.Bytes[p.Offsets[k]:p.Offsets[k+1]]
+		for _, t := range tests {
+			if !t.test(b) {
+				v.fail(&v.state[t.i], rows.of(k), parquet.ByteArrayValue(b))
+			}
 		}
 	}
 }
@@ -850,9 +949,18 @@ func (v *chunkVisitor) batch(p *parquetx.Page) parquetx.Batch {
 			vals[r] = parquet.Value{}
 			continue
 		}
-		if p.Dict != nil {
+		switch {
+		case p.Dict != nil:
 			vals[r] = p.Dict.Index(p.Index[k])
-		} else {
+		case p.Int64 != nil:
+			vals[r] = parquet.Int64Value(p.Int64[k])
+		case p.Int32 != nil:
+			vals[r] = parquet.Int32Value(p.Int32[k])
+		case p.Double != nil:
+			vals[r] = parquet.DoubleValue(p.Double[k])
+		case p.Float != nil:
+			vals[r] = parquet.FloatValue(p.Float[k])
+		default:
 			vals[r] = parquet.ByteArrayValue(p.Bytes[p.Offsets[k]:p.Offsets[k+1]])
 		}
 		k++

@@ -55,6 +55,9 @@ type keyRun struct {
 	bits     []uint64
 	lo, span uint64
 	bitDups  []uint64 // hashes of values whose bit was already set
+	// customHash is set when tests replace hashOf, so pages of numbers
+	// take the generic path through it.
+	customHash bool
 	// Pass 2 state: candidate hashes and, per real key, its occurrences.
 	candidates map[uint64]struct{}
 	seen       map[string]*occurrences
@@ -262,6 +265,71 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 			kc.raw[r] = keyBytes(v)
 			kc.display[r] = kc.chunk.Column.Display(v)
 		}
+	}
+}
+
+// numberPage takes pass 1 of a page of numbers (Page.Int64...) straight
+// from the machine values, hashing them as hash does; false when the page
+// holds no numbers, in pass 2 (which needs the values), or when tests
+// replace the hash.
+func (kc *keyChunk) numberPage(p *parquetx.Page) bool {
+	k := kc.k
+	if kc.pass2 || k.customHash {
+		return false
+	}
+	switch {
+	case p.Int64 != nil:
+		kc.numbers(p, len(p.Int64), func(i int) (int64, uint64, bool) {
+			return p.Int64[i], uint64(p.Int64[i]), true
+		})
+	case p.Int32 != nil:
+		kc.numbers(p, len(p.Int32), func(i int) (int64, uint64, bool) {
+			return int64(p.Int32[i]), uint64(uint32(p.Int32[i])), true
+		})
+	case p.Double != nil:
+		kc.numbers(p, len(p.Double), func(i int) (int64, uint64, bool) {
+			return 0, parquetx.FloatKey(p.Double[i]), false
+		})
+	case p.Float != nil:
+		kc.numbers(p, len(p.Float), func(i int) (int64, uint64, bool) {
+			return 0, parquetx.FloatKey(float64(p.Float[i])), false
+		})
+	default:
+		return false
+	}
+	return true
+}
+
+// numbers runs pass 1 over the n values of a page; at(i) is value i as an
+// integer for the bitmap (when isInt) and as the word hash mixes.
+func (kc *keyChunk) numbers(p *parquetx.Page, n int, at func(int) (x int64, word uint64, isInt bool)) {
+	k := kc.k
+	if kc.hashes == nil {
+		kc.nonNull += int64(n)
+		for i := range n {
+			x, word, isInt := at(i)
+			if off := uint64(x) - k.lo; isInt && off < k.span {
+				bit := uint64(1) << (off & 63)
+				if atomic.OrUint64(&k.bits[off>>6], bit)&bit != 0 {
+					kc.dups = append(kc.dups, mix64(word))
+				}
+				continue
+			}
+			kc.extra = append(kc.extra, mix64(word))
+		}
+		return
+	}
+	base := int(p.FirstRow - kc.chunk.FirstRow)
+	hashes, nulls := kc.hashes[base:base+p.Rows], kc.nulls[base:base+p.Rows]
+	i := 0
+	for r := range hashes {
+		if p.Def != nil && p.Def[r] != p.MaxDef {
+			nulls[r] = true
+			continue
+		}
+		_, word, _ := at(i)
+		hashes[r] = mix64(word)
+		i++
 	}
 }
 

@@ -60,13 +60,19 @@ func (c *pageCounter) Page(p Page) error {
 	return nil
 }
 
+// numberCounter is a pageCounter that takes pages of numbers whole too.
+type numberCounter struct{ pageCounter }
+
+func (c *numberCounter) NumberPages() {}
+
 // scanAll opens path and scans every leaf column, returning the values seen.
 func scanAll(t *testing.T, path string, opts ScanOptions) (*File, int64, map[int64]bool, error) {
-	return scanAllWith(t, path, opts, false)
+	return scanAllWith(t, path, opts, "values")
 }
 
-// scanAllWith is scanAll, with visitors that take whole pages when pages is set.
-func scanAllWith(t *testing.T, path string, opts ScanOptions, pages bool) (*File, int64, map[int64]bool, error) {
+// scanAllWith is scanAll, with visitors that take whole pages of byte arrays
+// and dictionary indexes (mode "pages") or those and numbers ("numbers").
+func scanAllWith(t *testing.T, path string, opts ScanOptions, mode string) (*File, int64, map[int64]bool, error) {
 	t.Helper()
 	f, err := Open(path)
 	if err != nil {
@@ -81,8 +87,11 @@ func scanAllWith(t *testing.T, path string, opts ScanOptions, pages bool) (*File
 	var total int64
 	rows := map[int64]bool{}
 	err = Scan(context.Background(), []*File{f}, cols, opts, func(c *Chunk) (ChunkVisitor, error) {
-		if pages {
+		switch mode {
+		case "pages":
 			return &pageCounter{counter{mu: &mu, values: &total, rows: rows}}, nil
+		case "numbers":
+			return &numberCounter{pageCounter{counter{mu: &mu, values: &total, rows: rows}}}, nil
 		}
 		return &counter{mu: &mu, values: &total, rows: rows}, nil
 	})
@@ -109,17 +118,19 @@ var corpusExpect = map[string]struct{ err, why string }{
 }
 
 // TestCorpus scans every corpus file value by value and, as validate does,
-// taking byte-array and dictionary pages whole: both must read the same
-// values and refuse the same files.
+// taking byte-array, dictionary and number pages whole (PLAIN ones read by
+// rawReader): all must read the same values and refuse the same files.
 func TestCorpus(t *testing.T) {
 	root, files := testcorpus.ParquetTesting(t)
 	for _, rel := range files {
 		t.Run(rel, func(t *testing.T) {
 			path := filepath.Join(root, rel)
 			f, n, _, err := scanAll(t, path, ScanOptions{})
-			_, pn, _, perr := scanAllWith(t, path, ScanOptions{}, true)
-			if (err == nil) != (perr == nil) || (err == nil && n != pn) {
-				t.Fatalf("whole pages: %d values, error %v; values: %d, error %v", pn, perr, n, err)
+			for _, mode := range []string{"pages", "numbers"} {
+				_, pn, _, perr := scanAllWith(t, path, ScanOptions{}, mode)
+				if (err == nil) != (perr == nil) || (err == nil && n != pn) {
+					t.Fatalf("whole %s: %d values, error %v; values: %d, error %v", mode, pn, perr, n, err)
+				}
 			}
 			want, bad := corpusExpect[rel]
 			if !bad {

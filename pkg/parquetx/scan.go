@@ -85,6 +85,14 @@ type PageVisitor interface {
 	Page(p Page) error
 }
 
+// NumberPageVisitor is a PageVisitor that also takes pages of INT32, INT64,
+// FLOAT and DOUBLE values whole (Page.Int32, Int64, Float or Double), so that
+// checks and keys loop over machine numbers instead of a parquet.Value each.
+type NumberPageVisitor interface {
+	PageVisitor
+	NumberPages()
+}
+
 // Page is one decoded data page of a flat column, valid only during the
 // Page call. Scan has checked that its levels, data and dictionary indexes
 // agree.
@@ -105,6 +113,13 @@ type Page struct {
 	Index   []int32
 	Bytes   []byte
 	Offsets []uint32
+	// For a NumberPageVisitor, a page of numbers holds its non-null values
+	// in one of these (not nil, even when empty), by the column's physical
+	// type; Offsets is then nil.
+	Int32  []int32
+	Int64  []int64
+	Float  []float32
+	Double []float64
 }
 
 // OpenChunk starts the visit of a chunk; it returns nil to skip the chunk.
@@ -186,12 +201,13 @@ func Scan(ctx context.Context, files []*File, columns []string, opts ScanOptions
 			defer wg.Done()
 			buf := make([]parquet.Value, opts.BatchSize)
 			rows := make([]int64, opts.BatchSize)
+			raw := new(rawReader)
 			for {
 				i, ok := take()
 				if !ok {
 					return
 				}
-				if err := scanChunk(ctx, units[i], opts, open, buf, rows); err != nil {
+				if err := scanChunk(ctx, units[i], opts, open, raw, buf, rows); err != nil {
 					mu.Lock()
 					if i < errAt {
 						errAt, firstErr = i, err
@@ -217,7 +233,7 @@ func (c *Chunk) corrupt(format string, args ...any) error {
 
 // scanChunk visits one chunk and cross-checks what it decoded against the
 // footer. A panic in the decoder becomes a CorruptError.
-func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, buf []parquet.Value, rows []int64) (err error) {
+func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, raw *rawReader, buf []parquet.Value, rows []int64) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = c.corrupt("the Parquet reader crashed on it (%v)", r)
@@ -291,6 +307,29 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			return v.Close()
 		}
 	}
+	if raw.takes(c, v, dict, dataPages) {
+		defer raw.trim()
+		var n pageCount
+		for k := range dataPages {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p, present, err := raw.read(c, &dataPages[k], c.FirstRow+n.rows, opts.MaxPageSize)
+			if err != nil {
+				return err
+			}
+			if opts.PagesDecoded != nil {
+				opts.PagesDecoded.Add(1)
+			}
+			n.values += int64(p.Rows)
+			n.rows += int64(p.Rows)
+			n.nulls += int64(p.Rows - present)
+			if err := v.(PageVisitor).Page(p); err != nil {
+				return err
+			}
+		}
+		return n.finish(c, v)
+	}
 	codec := c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData.Codec
 	var n pageCount
 	for k := 0; ; k++ {
@@ -310,6 +349,12 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			return err
 		}
 	}
+	return n.finish(c, v)
+}
+
+// finish checks what the pages of a chunk decoded against its metadata and
+// closes the visit.
+func (n *pageCount) finish(c *Chunk, v ChunkVisitor) error {
 	switch {
 	case n.values != c.Stats.NumValues:
 		return c.corrupt("decoded %d values but the metadata says %d", n.values, c.Stats.NumValues)
@@ -464,13 +509,14 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 	}
 	if pv, ok := pageVisitor(v, firstRow+n.rows, page.NumRows()); ok && c.Column.MaxRepetitionLevel == 0 {
 		// firstRow numbers the sequence of pages; n.rows is how far it has come.
-		if p, ok, err := wholePage(c, page, firstRow+n.rows); err != nil || ok {
+		_, numbers := v.(NumberPageVisitor)
+		if p, present, err := wholePage(c, page, firstRow+n.rows, numbers); err != nil || present >= 0 {
 			if err != nil {
 				return err
 			}
 			n.values += int64(p.Rows)
 			n.rows += int64(p.Rows)
-			n.nulls += int64(p.Rows - p.present())
+			n.nulls += int64(p.Rows - present)
 			return pv.Page(p)
 		}
 	}
@@ -490,14 +536,16 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 }
 
 // wholePage describes a decoded page of a flat column for a PageVisitor,
-// when it holds byte arrays or dictionary indexes (false otherwise), after
-// checking that its definition levels, values and indexes agree.
-func wholePage(c *Chunk, page parquet.Page, firstRow int64) (Page, bool, error) {
+// when it holds byte arrays or dictionary indexes, or numbers when asked,
+// after checking that its definition levels, values and indexes agree. It
+// returns the number of non-null values, or -1 for a page it does not
+// describe.
+func wholePage(c *Chunk, page parquet.Page, firstRow int64, numbers bool) (Page, int, error) {
 	p := Page{FirstRow: firstRow, Rows: int(page.NumValues()), MaxDef: byte(c.Column.MaxDefinitionLevel)}
 	if c.Column.MaxDefinitionLevel > 0 {
 		p.Def = page.DefinitionLevels()
 		if len(p.Def) != p.Rows {
-			return p, false, c.corrupt("a page of %d values has %d definition levels", p.Rows, len(p.Def))
+			return p, -1, c.corrupt("a page of %d values has %d definition levels", p.Rows, len(p.Def))
 		}
 	}
 	data := page.Data()
@@ -508,7 +556,7 @@ func wholePage(c *Chunk, page parquet.Page, firstRow int64) (Page, bool, error) 
 		size := int32(dict.Len())
 		for _, i := range p.Index {
 			if i < 0 || i >= size {
-				return p, false, c.corrupt("a dictionary index %d is out of range (%d entries)", i, size)
+				return p, -1, c.corrupt("a dictionary index %d is out of range (%d entries)", i, size)
 			}
 		}
 		n = len(p.Index)
@@ -519,15 +567,27 @@ func wholePage(c *Chunk, page parquet.Page, firstRow int64) (Page, bool, error) 
 		}
 		n = len(p.Offsets) - 1
 		if int(p.Offsets[n]) > len(p.Bytes) {
-			return p, false, c.corrupt("byte-array offsets run past the page")
+			return p, -1, c.corrupt("byte-array offsets run past the page")
 		}
+	case dict == nil && numbers && data.Kind() == encoding.Int32:
+		p.Int32 = nonNil(data.Int32())
+		n = len(p.Int32)
+	case dict == nil && numbers && data.Kind() == encoding.Int64:
+		p.Int64 = nonNil(data.Int64())
+		n = len(p.Int64)
+	case dict == nil && numbers && data.Kind() == encoding.Float:
+		p.Float = nonNil(data.Float())
+		n = len(p.Float)
+	case dict == nil && numbers && data.Kind() == encoding.Double:
+		p.Double = nonNil(data.Double())
+		n = len(p.Double)
 	default:
-		return p, false, nil
+		return p, -1, nil
 	}
 	if got := p.present(); got != n {
-		return p, false, c.corrupt("a page defines %d values but holds %d", got, n)
+		return p, -1, c.corrupt("a page defines %d values but holds %d", got, n)
 	}
-	return p, true, nil
+	return p, n, nil
 }
 
 // present is the number of non-null values of the page.
@@ -535,13 +595,15 @@ func (p *Page) present() int {
 	if p.Def == nil {
 		return p.Rows
 	}
-	k := 0
-	for _, d := range p.Def {
-		if d == p.MaxDef {
-			k++
-		}
+	return bytes.Count(p.Def, []byte{p.MaxDef}) // vectorised for one byte
+}
+
+// nonNil is s, or an empty slice when s is nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return k
+	return s
 }
 
 // visit counts a batch of values and passes it to v.
@@ -608,7 +670,14 @@ func (n *pageCount) readNulls(c *Chunk, p *pageInfo, firstRow int64, v ChunkVisi
 // decodeLevels decodes count levels of at most maxLevel from RLE/bit-packed
 // hybrid data (zeros when maxLevel is 0), never producing more than count.
 func decodeLevels(src []byte, maxLevel, count int) ([]uint8, error) {
-	out := make([]uint8, 0, count)
+	return decodeLevelsInto(make([]uint8, 0, count), src, maxLevel, count)
+}
+
+// decodeLevelsInto is decodeLevels appending to out, which it may grow.
+func decodeLevelsInto(out []uint8, src []byte, maxLevel, count int) ([]uint8, error) {
+	if cap(out) < count {
+		out = make([]uint8, 0, count)
+	}
 	if maxLevel == 0 {
 		return out[:count], nil
 	}
