@@ -105,6 +105,19 @@ type Page struct {
 	Index   []int32
 	Bytes   []byte
 	Offsets []uint32
+	// Fixed, given only to a FixedPageVisitor, holds a page of booleans
+	// (bit-packed, least significant bit first), integers, floats or
+	// doubles that is not dictionary-encoded, as decoded: the non-null
+	// values in row order. Dict and Bytes are then empty.
+	Fixed encoding.Values
+}
+
+// FixedPageVisitor is a PageVisitor that also takes pages of fixed-width
+// values whole (Page.Fixed): a profile then loops over []int64 or
+// []float64 instead of a parquet.Value per value.
+type FixedPageVisitor interface {
+	PageVisitor
+	FixedPages()
 }
 
 // OpenChunk starts the visit of a chunk; it returns nil to skip the chunk.
@@ -457,7 +470,8 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 	}
 	if pv, ok := v.(PageVisitor); ok && c.Column.MaxRepetitionLevel == 0 {
 		// firstRow numbers the sequence of pages; n.rows is how far it has come.
-		if p, ok, err := wholePage(c, page, firstRow+n.rows); err != nil || ok {
+		_, fixed := v.(FixedPageVisitor)
+		if p, ok, err := wholePage(c, page, firstRow+n.rows, fixed); err != nil || ok {
 			if err != nil {
 				return err
 			}
@@ -483,9 +497,10 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 }
 
 // wholePage describes a decoded page of a flat column for a PageVisitor,
-// when it holds byte arrays or dictionary indexes (false otherwise), after
-// checking that its definition levels, values and indexes agree.
-func wholePage(c *Chunk, page parquet.Page, firstRow int64) (Page, bool, error) {
+// when it holds byte arrays or dictionary indexes, or fixed-width values
+// when fixed is set (false otherwise), after checking that its definition
+// levels, values and indexes agree.
+func wholePage(c *Chunk, page parquet.Page, firstRow int64, fixed bool) (Page, bool, error) {
 	p := Page{FirstRow: firstRow, Rows: int(page.NumValues()), MaxDef: byte(c.Column.MaxDefinitionLevel)}
 	if c.Column.MaxDefinitionLevel > 0 {
 		p.Def = page.DefinitionLevels()
@@ -514,6 +529,20 @@ func wholePage(c *Chunk, page parquet.Page, firstRow int64) (Page, bool, error) 
 		if int(p.Offsets[n]) > len(p.Bytes) {
 			return p, false, c.corrupt("byte-array offsets run past the page")
 		}
+	case dict == nil && fixed && data.Kind() == encoding.Boolean:
+		// Decoded pages start at bit 0; only the bit count can be checked.
+		p.Fixed, n = data, p.present()
+		if len(data.Boolean()) < (n+7)/8 {
+			return p, false, c.corrupt("a page defines %d booleans but holds %d bytes", n, len(data.Boolean()))
+		}
+	case dict == nil && fixed && data.Kind() == encoding.Int32:
+		p.Fixed, n = data, len(data.Int32())
+	case dict == nil && fixed && data.Kind() == encoding.Int64:
+		p.Fixed, n = data, len(data.Int64())
+	case dict == nil && fixed && data.Kind() == encoding.Float:
+		p.Fixed, n = data, len(data.Float())
+	case dict == nil && fixed && data.Kind() == encoding.Double:
+		p.Fixed, n = data, len(data.Double())
 	default:
 		return p, false, nil
 	}

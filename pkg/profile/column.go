@@ -154,9 +154,13 @@ func (c *Column) keepExactAt(n int64, x float64, text string) bool {
 
 // AddBytes counts a categorical value (strings, booleans as "true"/"false").
 func (c *Column) AddBytes(v []byte) {
-	c.Count++
-	h := xxhash.Sum64(v) // once, for the top-k index and the distinct sketch
-	c.TopK.addHashed(v, h, 1)
+	c.addHashed(v, xxhash.Sum64(v), 1) // hashed once, for the top-k index and the distinct sketch
+}
+
+// addHashed counts n occurrences of a categorical value whose xxhash is h.
+func (c *Column) addHashed(v []byte, h uint64, n int64) {
+	c.Count += n
+	c.TopK.addHashed(v, h, n)
 	c.Distinct.AddHash(h)
 }
 

@@ -1,0 +1,178 @@
+package profile
+
+import (
+	"fmt"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/mlgate/mlgate/pkg/parquetx"
+)
+
+// wholePages turns the whole-page paths on; tests turn it off to compare
+// them with the value-by-value path they replace.
+var wholePages = true
+
+// pageVisitor profiles the flat string, boolean, signed integer and double
+// columns page by page (parquetx.FixedPageVisitor): no parquet.Value per
+// value, and a dictionary's entries are hashed once per chunk instead of
+// once per value. Its profile is the one chunkVisitor.Values gives.
+type pageVisitor struct {
+	*chunkVisitor
+	// dict is the dictionary the cached entries belong to; hashes are its
+	// entries' hashes (strings) and ints or floats its numeric entries.
+	dict    parquet.Dictionary
+	entries [][]byte
+	hashes  []uint64
+	dints   []int64
+	dfloat  []float64
+	// counts[i] counts entry i of a small string dictionary over the pages
+	// seen since the last flush: a column of at most 2·TopKCapacity
+	// distinct values never reduces its top-k, so counting an entry's
+	// occurrences at once gives the same profile as one by one.
+	counts []int64
+}
+
+func (v *pageVisitor) FixedPages() {}
+
+// pageKind reports whether the chunk can go page by page.
+func pageKind(col *parquetx.Column, kind Kind) bool {
+	if !wholePages || col.MaxRepetitionLevel > 0 {
+		return false
+	}
+	if kind == Categorical {
+		return col.Physical == format.Boolean || col.Physical == format.ByteArray && col.Type.Name.IsString()
+	}
+	signed := !col.Type.Name.IsUnsigned() && !col.Type.Name.IsDecimal() // as batchValues
+	return signed && (col.Physical == format.Int32 || col.Physical == format.Int64) || col.Physical == format.Double
+}
+
+// Page profiles one decoded page: nulls from its levels, then its values.
+func (v *pageVisitor) Page(p parquetx.Page) error {
+	c := v.into
+	present := p.Rows
+	if p.Def != nil {
+		present = 0
+		for _, d := range p.Def {
+			switch {
+			case d == p.MaxDef:
+				present++
+			case int(d) >= v.elementLevel: // below it: no value at all
+				c.AddNull()
+			}
+		}
+	}
+	if p.Dict == nil {
+		v.flush()
+	} else if p.Dict != v.dict {
+		v.flush()
+		v.load(p.Dict)
+	}
+	switch {
+	case c.Kind == Categorical && p.Dict != nil && v.counts != nil:
+		for _, i := range p.Index {
+			v.counts[i]++
+		}
+	case c.Kind == Categorical && p.Dict != nil:
+		for _, i := range p.Index {
+			c.addHashed(v.entries[i], v.hashes[i], 1)
+		}
+	case c.Kind == Categorical && p.Fixed.Kind() == encoding.Boolean:
+		bits := p.Fixed.Boolean()
+		trues := 0
+		for i := range present {
+			trues += int(bits[i>>3] >> (i & 7) & 1)
+		}
+		for _, b := range [...]struct {
+			v []byte
+			n int
+		}{{[]byte("false"), present - trues}, {[]byte("true"), trues}} {
+			if b.n > 0 {
+				c.addHashed(b.v, xxhash.Sum64(b.v), int64(b.n))
+			}
+		}
+	case c.Kind == Categorical:
+		for i := range present {
+			c.AddBytes(p.Bytes[p.Offsets[i]:p.Offsets[i+1]])
+		}
+	case p.Dict != nil && v.dints != nil:
+		xs := v.ints[:0]
+		for _, i := range p.Index {
+			xs = append(xs, v.dints[i])
+		}
+		v.ints = xs
+		c.addInts(xs)
+	case p.Dict != nil:
+		xs := v.floats[:0]
+		for _, i := range p.Index {
+			xs = append(xs, v.dfloat[i])
+		}
+		v.floats = xs
+		c.addFloats(xs)
+	case p.Fixed.Kind() == encoding.Int32:
+		xs := v.ints[:0]
+		for _, x := range p.Fixed.Int32() {
+			xs = append(xs, int64(x))
+		}
+		v.ints = xs
+		c.addInts(xs)
+	case p.Fixed.Kind() == encoding.Int64:
+		c.addInts(p.Fixed.Int64())
+	case p.Fixed.Kind() == encoding.Double:
+		v.floats = append(v.floats[:0], p.Fixed.Double()...) // addFloats filters in place
+		c.addFloats(v.floats)
+	default:
+		return fmt.Errorf("column %s: a whole page of unexpected kind %v", v.col.Path, p.Fixed.Kind())
+	}
+	return nil
+}
+
+// load caches dictionary d's entries: their hashes (strings) or values.
+func (v *pageVisitor) load(d parquet.Dictionary) {
+	v.dict, v.counts = d, nil
+	n := d.Len()
+	v.entries, v.hashes, v.dints, v.dfloat = v.entries[:0], v.hashes[:0], nil, nil
+	switch {
+	case v.into.Kind == Categorical:
+		for i := range n {
+			b := d.Index(int32(i)).ByteArray()
+			v.entries = append(v.entries, b)
+			v.hashes = append(v.hashes, xxhash.Sum64(b))
+		}
+		if n <= 2*TopKCapacity {
+			v.counts = make([]int64, n)
+		}
+	case v.col.Physical == format.Double:
+		v.dfloat = make([]float64, n)
+		for i := range v.dfloat {
+			v.dfloat[i] = d.Index(int32(i)).Double()
+		}
+	default:
+		i32 := v.col.Physical == format.Int32
+		v.dints = make([]int64, n)
+		for i := range v.dints {
+			if x := d.Index(int32(i)); i32 {
+				v.dints[i] = int64(x.Int32())
+			} else {
+				v.dints[i] = x.Int64()
+			}
+		}
+	}
+}
+
+// flush profiles the counted dictionary entries, in entry order.
+func (v *pageVisitor) flush() {
+	for i, n := range v.counts {
+		if n > 0 {
+			v.into.addHashed(v.entries[i], v.hashes[i], n)
+			v.counts[i] = 0
+		}
+	}
+}
+
+func (v *pageVisitor) Close() error {
+	v.flush()
+	return v.chunkVisitor.Close()
+}
