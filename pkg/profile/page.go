@@ -37,6 +37,15 @@ type pageVisitor struct {
 
 func (v *pageVisitor) FixedPages() {}
 
+// block is how many values of a page the numeric paths convert at once,
+// into the chunk's two buffers of that size.
+const block = 4096
+
+func newPageVisitor(v *chunkVisitor) *pageVisitor {
+	v.ints, v.floats = make([]int64, 0, block), make([]float64, 0, block)
+	return &pageVisitor{chunkVisitor: v}
+}
+
 // pageKind reports whether the chunk can go page by page.
 func pageKind(col *parquetx.Column, kind Kind) bool {
 	if !wholePages || col.MaxRepetitionLevel > 0 {
@@ -98,31 +107,35 @@ func (v *pageVisitor) Page(p parquetx.Page) error {
 			c.AddBytes(p.Bytes[p.Offsets[i]:p.Offsets[i+1]])
 		}
 	case p.Dict != nil && v.dints != nil:
-		xs := v.ints[:0]
-		for _, i := range p.Index {
-			xs = append(xs, v.dints[i])
+		for rest := p.Index; len(rest) > 0; rest = rest[min(len(rest), block):] {
+			xs := v.ints[:0]
+			for _, i := range rest[:min(len(rest), block)] {
+				xs = append(xs, v.dints[i])
+			}
+			c.addInts(xs)
 		}
-		v.ints = xs
-		c.addInts(xs)
 	case p.Dict != nil:
-		xs := v.floats[:0]
-		for _, i := range p.Index {
-			xs = append(xs, v.dfloat[i])
+		for rest := p.Index; len(rest) > 0; rest = rest[min(len(rest), block):] {
+			xs := v.floats[:0]
+			for _, i := range rest[:min(len(rest), block)] {
+				xs = append(xs, v.dfloat[i])
+			}
+			c.addFloats(xs)
 		}
-		v.floats = xs
-		c.addFloats(xs)
 	case p.Fixed.Kind() == encoding.Int32:
-		xs := v.ints[:0]
-		for _, x := range p.Fixed.Int32() {
-			xs = append(xs, int64(x))
+		for rest := p.Fixed.Int32(); len(rest) > 0; rest = rest[min(len(rest), block):] {
+			xs := v.ints[:0]
+			for _, x := range rest[:min(len(rest), block)] {
+				xs = append(xs, int64(x))
+			}
+			c.addInts(xs)
 		}
-		v.ints = xs
-		c.addInts(xs)
 	case p.Fixed.Kind() == encoding.Int64:
 		c.addInts(p.Fixed.Int64())
 	case p.Fixed.Kind() == encoding.Double:
-		v.floats = append(v.floats[:0], p.Fixed.Double()...) // addFloats filters in place
-		c.addFloats(v.floats)
+		for rest := p.Fixed.Double(); len(rest) > 0; rest = rest[min(len(rest), block):] {
+			c.addFloats(append(v.floats[:0], rest[:min(len(rest), block)]...)) // addFloats filters in place
+		}
 	default:
 		return fmt.Errorf("column %s: a whole page of unexpected kind %v", v.col.Path, p.Fixed.Kind())
 	}

@@ -96,7 +96,7 @@ func Scan(ctx context.Context, files []*parquetx.File, opts ScanOptions) (*Profi
 			return mergers[spec.name].add(pos, c)
 		}, elementLevel: ch.File.Schema.ElementLevel(ch.Column)}
 		if pageKind(ch.Column, spec.kind) {
-			return &pageVisitor{chunkVisitor: v}, nil
+			return newPageVisitor(v), nil
 		}
 		return v, nil
 	})
