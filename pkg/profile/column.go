@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -97,9 +96,7 @@ func (c *Column) AddFloat(x float64) {
 	c.Moments.Add(x)
 	c.Quantiles.Add(x)
 	c.keepExact(x, "")
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
-	c.Distinct.AddHash(xxhash.Sum64(b[:]))
+	c.Distinct.AddHash(hashFloat(x))
 }
 
 // AddExact counts a numeric value of any type: floats as AddFloat does,
@@ -121,10 +118,7 @@ func (c *Column) AddExact(e parquetx.Exact) {
 		}
 		c.keepExact(x, text)
 	}
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], e.Int.Lo)
-	binary.LittleEndian.PutUint64(b[8:], uint64(e.Int.Hi))
-	c.Distinct.AddHash(xxhash.Sum64(b[:]))
+	c.Distinct.AddHash(hash16(e.Int.Lo, uint64(e.Int.Hi)))
 }
 
 // keepExact keeps x verbatim while the column is in exact mode, and leaves

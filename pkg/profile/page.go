@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/parquet-go/parquet-go"
@@ -28,10 +29,11 @@ type pageVisitor struct {
 	hashes  []uint64
 	dints   []int64
 	dfloat  []float64
-	// counts[i] counts entry i of a small string dictionary over the pages
-	// seen since the last flush: a column of at most 2·TopKCapacity
-	// distinct values never reduces its top-k, so counting an entry's
-	// occurrences at once gives the same profile as one by one.
+	// counts[i] counts entry i over the pages seen since the last flush,
+	// for numeric dictionaries (the sketches do not depend on order) and
+	// small string ones: a column of at most 2·TopKCapacity distinct
+	// values never reduces its top-k, so counting an entry's occurrences at
+	// once gives the same profile as one by one.
 	counts []int64
 }
 
@@ -112,7 +114,10 @@ func (v *pageVisitor) Page(p parquetx.Page) error {
 			for _, i := range rest[:min(len(rest), block)] {
 				xs = append(xs, v.dints[i])
 			}
-			c.addInts(xs)
+			c.addIntValues(xs)
+		}
+		for _, i := range p.Index {
+			v.counts[i]++
 		}
 	case p.Dict != nil:
 		for rest := p.Index; len(rest) > 0; rest = rest[min(len(rest), block):] {
@@ -120,7 +125,10 @@ func (v *pageVisitor) Page(p parquetx.Page) error {
 			for _, i := range rest[:min(len(rest), block)] {
 				xs = append(xs, v.dfloat[i])
 			}
-			c.addFloats(xs)
+			c.addFloatValues(xs)
+		}
+		for _, i := range p.Index {
+			v.counts[i]++
 		}
 	case p.Fixed.Kind() == encoding.Int32:
 		for rest := p.Fixed.Int32(); len(rest) > 0; rest = rest[min(len(rest), block):] {
@@ -158,12 +166,14 @@ func (v *pageVisitor) load(d parquet.Dictionary) {
 			v.counts = make([]int64, n)
 		}
 	case v.col.Physical == format.Double:
+		v.counts = make([]int64, n)
 		v.dfloat = make([]float64, n)
 		for i := range v.dfloat {
 			v.dfloat[i] = d.Index(int32(i)).Double()
 		}
 	default:
 		i32 := v.col.Physical == format.Int32
+		v.counts = make([]int64, n)
 		v.dints = make([]int64, n)
 		for i := range v.dints {
 			if x := d.Index(int32(i)); i32 {
@@ -175,12 +185,35 @@ func (v *pageVisitor) load(d parquet.Dictionary) {
 	}
 }
 
-// flush profiles the counted dictionary entries, in entry order.
+// flush profiles the counted dictionary entries, in entry order: a small
+// string dictionary's values, or the quantile and distinct sketches of a
+// numeric one (order does not change them: addIntValues and
+// addFloatValues have counted the rest page by page).
 func (v *pageVisitor) flush() {
+	c := v.into
+	t := bucketBounds()
 	for i, n := range v.counts {
-		if n > 0 {
-			v.into.addHashed(v.entries[i], v.hashes[i], n)
-			v.counts[i] = 0
+		if n == 0 {
+			continue
+		}
+		v.counts[i] = 0
+		switch {
+		case c.Kind == Categorical:
+			c.addHashed(v.entries[i], v.hashes[i], n)
+		case v.dints != nil:
+			x := v.dints[i]
+			c.Quantiles.addWith(t, float64(x), n)
+			c.Distinct.AddHash(hashInt(x))
+		default:
+			x := v.dfloat[i]
+			if x != x || math.IsInf(x, 0) { // counted by addFloatValues
+				continue
+			}
+			if x == 0 {
+				x = 0 // -0 and +0 are one value
+			}
+			c.Quantiles.addWith(t, x, n)
+			c.Distinct.AddHash(hashFloat(x))
 		}
 	}
 }
