@@ -274,7 +274,7 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 // replace the hash.
 func (kc *keyChunk) numberPage(p *parquetx.Page) bool {
 	k := kc.k
-	if kc.pass2 || k.customHash {
+	if kc.pass2 || k.customHash || kc.mask != nil { // a filter's rows go value by value
 		return false
 	}
 	switch {

@@ -1,11 +1,8 @@
 package profile
 
 import (
-	"encoding/binary"
 	"math"
 	"strconv"
-
-	"github.com/cespare/xxhash/v2"
 
 	"github.com/mlgate/mlgate/pkg/parquetx"
 )
@@ -19,13 +16,26 @@ func (c *Column) addInts(xs []int64) {
 	if len(xs) == 0 {
 		return
 	}
+	c.addIntValues(xs)
+	t := bucketBounds()
+	var last lastBucket
+	for _, x := range xs {
+		c.Quantiles.addRun(t, &last, float64(x))
+	}
+	for _, x := range xs {
+		c.Distinct.AddHash(hashInt(x))
+	}
+}
+
+// addIntValues is addInts but for the quantile and distinct sketches, which
+// the dictionary path feeds once per entry.
+func (c *Column) addIntValues(xs []int64) {
+	if len(xs) == 0 {
+		return
+	}
 	n0 := c.Moments.N
 	c.Count += int64(len(xs))
 	c.Moments.addInts(xs)
-	t := bucketBounds()
-	for _, x := range xs {
-		c.Quantiles.addWith(t, float64(x))
-	}
 	if c.Exact != nil {
 		for j, x := range xs {
 			if !c.keepExactAt(n0+int64(j)+1, float64(x), strconv.FormatInt(x, 10)) {
@@ -33,16 +43,24 @@ func (c *Column) addInts(xs []int64) {
 			}
 		}
 	}
-	var b [16]byte
-	for _, x := range xs {
-		binary.LittleEndian.PutUint64(b[:8], uint64(x))
-		binary.LittleEndian.PutUint64(b[8:], uint64(x>>63))
-		c.Distinct.AddHash(xxhash.Sum64(b[:]))
-	}
 }
 
 // addFloats counts float64 values (no nulls among them).
 func (c *Column) addFloats(xs []float64) {
+	kept := c.addFloatValues(xs)
+	t := bucketBounds()
+	var last lastBucket
+	for _, x := range kept {
+		c.Quantiles.addRun(t, &last, x)
+	}
+	for _, x := range kept {
+		c.Distinct.AddHash(hashFloat(x))
+	}
+}
+
+// addFloatValues is addFloats but for the quantile and distinct sketches:
+// it returns the finite values left for them.
+func (c *Column) addFloatValues(xs []float64) []float64 {
 	// NaNs and infinities are counted and left out, -0 becomes 0, in place.
 	kept := xs[:0]
 	for _, x := range xs {
@@ -59,16 +77,9 @@ func (c *Column) addFloats(xs []float64) {
 		}
 	}
 	c.Count += int64(len(xs))
-	if len(kept) == 0 {
-		return
-	}
 	n0 := c.Moments.N
 	for _, x := range kept {
 		c.Moments.Add(x)
-	}
-	t := bucketBounds()
-	for _, x := range kept {
-		c.Quantiles.addWith(t, x)
 	}
 	if c.Exact != nil {
 		for j, x := range kept {
@@ -77,12 +88,14 @@ func (c *Column) addFloats(xs []float64) {
 			}
 		}
 	}
-	var b [8]byte
-	for _, x := range kept {
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
-		c.Distinct.AddHash(xxhash.Sum64(b[:]))
-	}
+	return kept
 }
+
+// hashInt and hashFloat are a numeric value's hash for the distinct sketch:
+// xxhash of the integer's 16 little-endian bytes (as parquetx.Int128, so
+// decimals and integers agree) or of the float's bits.
+func hashInt(x int64) uint64     { return hash16(uint64(x), uint64(x>>63)) }
+func hashFloat(x float64) uint64 { return hash8(math.Float64bits(x)) }
 
 // addInts is AddInt for each of xs (scale 0): extremes from the batch's,
 // small values summed in machine words.

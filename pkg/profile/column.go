@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -97,9 +96,7 @@ func (c *Column) AddFloat(x float64) {
 	c.Moments.Add(x)
 	c.Quantiles.Add(x)
 	c.keepExact(x, "")
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
-	c.Distinct.AddHash(xxhash.Sum64(b[:]))
+	c.Distinct.AddHash(hashFloat(x))
 }
 
 // AddExact counts a numeric value of any type: floats as AddFloat does,
@@ -121,10 +118,7 @@ func (c *Column) AddExact(e parquetx.Exact) {
 		}
 		c.keepExact(x, text)
 	}
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], e.Int.Lo)
-	binary.LittleEndian.PutUint64(b[8:], uint64(e.Int.Hi))
-	c.Distinct.AddHash(xxhash.Sum64(b[:]))
+	c.Distinct.AddHash(hash16(e.Int.Lo, uint64(e.Int.Hi)))
 }
 
 // keepExact keeps x verbatim while the column is in exact mode, and leaves
@@ -154,9 +148,13 @@ func (c *Column) keepExactAt(n int64, x float64, text string) bool {
 
 // AddBytes counts a categorical value (strings, booleans as "true"/"false").
 func (c *Column) AddBytes(v []byte) {
-	c.Count++
-	h := xxhash.Sum64(v) // once, for the top-k index and the distinct sketch
-	c.TopK.addHashed(v, h, 1)
+	c.addHashed(v, xxhash.Sum64(v), 1) // hashed once, for the top-k index and the distinct sketch
+}
+
+// addHashed counts n occurrences of a categorical value whose xxhash is h.
+func (c *Column) addHashed(v []byte, h uint64, n int64) {
+	c.Count += n
+	c.TopK.addHashed(v, h, n)
 	c.Distinct.AddHash(h)
 }
 

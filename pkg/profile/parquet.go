@@ -92,9 +92,13 @@ func Scan(ctx context.Context, files []*parquetx.File, opts ScanOptions) (*Profi
 			return nil, nil
 		}
 		spec := byName[ch.Column.Path]
-		return &chunkVisitor{col: ch.Column, into: NewColumn(spec.name, spec.kind, spec.typ), done: func(c *Column) error {
+		v := &chunkVisitor{col: ch.Column, into: NewColumn(spec.name, spec.kind, spec.typ), done: func(c *Column) error {
 			return mergers[spec.name].add(pos, c)
-		}, elementLevel: ch.File.Schema.ElementLevel(ch.Column)}, nil
+		}, elementLevel: ch.File.Schema.ElementLevel(ch.Column)}
+		if pageKind(ch.Column, spec.kind) {
+			return newPageVisitor(v), nil
+		}
+		return v, nil
 	})
 	if err != nil {
 		return nil, nil, err

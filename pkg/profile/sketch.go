@@ -95,17 +95,40 @@ func (t boundTable) negativeIndex(x float64) int {
 }
 
 // Add counts one finite value.
-func (s *Sketch) Add(x float64) { s.addWith(bucketBounds(), x) }
+func (s *Sketch) Add(x float64) { s.addWith(bucketBounds(), x, 1) }
 
-// addWith is Add with the bounds table at hand (batches look it up once).
-func (s *Sketch) addWith(t boundTable, x float64) {
+// addWith counts n occurrences of x with the bounds table at hand (batches
+// look it up once).
+func (s *Sketch) addWith(t boundTable, x float64, n int64) {
 	switch {
 	case x > 0:
-		s.Positive.add(t.index(x), 1)
+		s.Positive.add(t.index(x), n)
 	case x < 0:
-		s.Negative.add(t.negativeIndex(-x), 1)
+		s.Negative.add(t.negativeIndex(-x), n)
 	default:
-		s.Zeros++
+		s.Zeros += n
+	}
+}
+
+// lastBucket is the positive bucket a batch placed its last value in,
+// (lo, hi] = (γ^(i-1), γ^i]: ids and timestamps come in runs within one
+// bucket, which then need no search. The zero value holds nothing.
+type lastBucket struct {
+	lo, hi float64
+	i      int
+}
+
+// addRun is addWith for one value of a batch, remembering its bucket.
+func (s *Sketch) addRun(t boundTable, b *lastBucket, x float64) {
+	switch {
+	case x > b.lo && x <= b.hi:
+		s.Positive.add(b.i, 1)
+	case x > 0:
+		i := t.index(x)
+		*b = lastBucket{lo: t.bound(i - 1), hi: t.bound(i), i: i}
+		s.Positive.add(i, 1)
+	default:
+		s.addWith(t, x, 1)
 	}
 }
 
