@@ -16,8 +16,8 @@
 // connections. Each Object counts its requests and bytes (Record), which the
 // evidence carries.
 //
-// Credentials are found the way each cloud's own tools find them (see
-// credentials.go); they are never part of an error or a record.
+// Credentials are found the way each cloud's own tools find them (openS3,
+// openGCS, openAzure); they are never part of an error or a record.
 package objstore
 
 import (
