@@ -8,11 +8,9 @@ import (
 	"net"
 	"net/http"
 	"syscall"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
 
-// statusError is an HTTP status from the web backend.
+// statusError is an HTTP status other than 200 and 206 from any backend.
 type statusError struct {
 	code int
 	msg  string
@@ -20,18 +18,11 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.msg }
 
-// httpStatus digs the HTTP status out of any of the SDKs' errors, 0 if none.
+// httpStatus digs the HTTP status out of an error, 0 if none.
 func httpStatus(err error) int {
-	var aws interface{ HTTPStatusCode() int }
-	var az *azcore.ResponseError
 	var se *statusError
-	switch {
-	case errors.As(err, &se):
+	if errors.As(err, &se) {
 		return se.code
-	case errors.As(err, &az):
-		return az.StatusCode
-	case errors.As(err, &aws):
-		return aws.HTTPStatusCode()
 	}
 	return 0
 }

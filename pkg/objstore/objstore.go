@@ -16,8 +16,8 @@
 // connections. Each Object counts its requests and bytes (Record), which the
 // evidence carries.
 //
-// Credentials are found the way each cloud's own tools find them (see
-// credentials.go); they are never part of an error or a record.
+// Credentials are found the way each cloud's own tools find them (openS3,
+// openGCS, openAzure); they are never part of an error or a record.
 package objstore
 
 import (
@@ -46,7 +46,8 @@ type Options struct {
 	// size (default 32).
 	BlockSize   int64
 	CacheBlocks int
-	// Retries is how often a failed request is retried (default 5);
+	// Retries is how often a failed request is retried (default 8: the
+	// clients send each request once, so all retrying happens here);
 	// RetryBase is the first backoff (default 100ms), doubled each time.
 	Retries   int
 	RetryBase time.Duration
@@ -66,7 +67,7 @@ func (o Options) withDefaults() Options {
 		o.CacheBlocks = 32
 	}
 	if o.Retries <= 0 {
-		o.Retries = 5
+		o.Retries = 8
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = 100 * time.Millisecond
