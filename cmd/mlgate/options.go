@@ -22,4 +22,5 @@ var (
 	_ options = (*policyInputOptions)(nil)
 	_ options = (*profileOutputOptions)(nil)
 	_ options = (*driftOptions)(nil)
+	_ options = (*contractOutput)(nil)
 )

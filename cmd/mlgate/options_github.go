@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mlgate/mlgate/pkg/steps"
 	"github.com/spf13/cobra"
 )
 
@@ -15,10 +16,7 @@ type githubOptions struct {
 	// TokenEnv names the environment variable holding the token. The token
 	// itself is never a flag: flags show up in process lists and shell history.
 	TokenEnv string
-	APIURL   string
-	Repo     string
-	Number   int
-	Author   string
+	steps.GitHubTarget
 }
 
 func (o *githubOptions) AddFlags(cmd *cobra.Command) {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"time"
-
 	"github.com/spf13/cobra"
 
 	"github.com/mlgate/mlgate/pkg/objstore"
@@ -17,19 +15,12 @@ func (o *scanOptions) addStoreFlags(cmd *cobra.Command) {
 }
 
 // remote is the run's client for data arguments that are object URLs
-// (s3://, gs://, az://, https://); Close it when the run ends.
+// (s3://, gs://, az://, https://) and the version of table arguments;
+// Close it when the run ends.
 func (o *scanOptions) remote() *steps.Remote {
 	r := steps.NewRemote(objstore.Options{Endpoint: o.Endpoint, Anonymous: o.NoSignRequest})
-	if t, err := o.Table.options(); err == nil { // checked when the flags were parsed
-		r.Table = &t
-	}
+	r.Table = &o.Table.Options
 	return r
-}
-
-// asOf is the time --as-of reads tables at, and judges freshness at.
-func (o *scanOptions) asOf() time.Time {
-	t, _ := o.Table.options() // checked when the flags were parsed
-	return t.AsOf
 }
 
 // runWith is the run's identity and clock, reaching remote data through r.

@@ -4,22 +4,23 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/spf13/cobra"
 )
 
 func newVersionCmd(e *env) *cobra.Command {
-	var format resultFormat
+	var format string
 	cmd := &cobra.Command{
 		Use:     "version",
 		Short:   "Print the mlgate version",
 		Example: "  mlgate version\n  mlgate --version\n  mlgate version --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return format.print(e.stdout, versionLine(), "`"+versionLine()+"`", map[string]string{
-				"version": toolVersion(), "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
+			return report.Result{Text: versionLine(), Markdown: "`" + versionLine() + "`", JSON: map[string]string{
+				"version": toolVersion(), "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH}}.Print(e.stdout, format)
 		},
 	}
-	format.AddFlags(cmd, "text")
+	formatFlag(cmd, &format, "text")
 	return cmd
 }
 
