@@ -29,7 +29,7 @@ var runnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV",
 func (e *env) start(c *cobra.Command, planners ...steps.Planner) error {
 	stdout := e.stdout
 	if e.actions.Enabled() {
-		stdout = safeStdout{e.stdout}
+		stdout = actions.SafeOutputWriter{W: e.stdout}
 	}
 	p := outfile.NewPlan(stdout)
 	p.Name = flagNames(c)
@@ -98,16 +98,6 @@ func (o *fileOut) Plan(_ context.Context, p *outfile.Plan) error {
 	o.Output = p.Output(o.flag, o.Path)
 	o.Output.Protected, o.Output.Overwrite = o.Protected, o.Overwrite
 	return nil
-}
-
-// safeStdout passes each output written to stdout through actions.SafeOutput.
-type safeStdout struct{ w io.Writer }
-
-func (s safeStdout) Write(p []byte) (int, error) {
-	if _, err := s.w.Write(actions.SafeOutput(p)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // outputOptions is the option group every evidence-writing command shares.
