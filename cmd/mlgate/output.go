@@ -19,9 +19,6 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
-// runnerFiles are the GitHub Actions runner's own files: no output may be one.
-var runnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_EVENT_PATH"}
-
 // start plans a run (see pkg/outfile) before any work: the files of the
 // request and of the command's option groups, each named by its flag, and
 // the runner's own files, which no output may be. Inside Actions an output
@@ -33,7 +30,7 @@ func (e *env) start(c *cobra.Command, planners ...steps.Planner) error {
 	}
 	p := outfile.NewPlan(stdout)
 	p.Name = flagNames(c)
-	for _, k := range runnerFiles {
+	for _, k := range actions.RunnerFiles {
 		p.Reserve(k, e.getenv(k))
 	}
 	e.cur = p
