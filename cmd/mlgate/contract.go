@@ -2,8 +2,7 @@ package main
 
 import (
 	"cmp"
-	"fmt"
-	"strings"
+	"context"
 
 	"github.com/spf13/cobra"
 
@@ -36,17 +35,53 @@ columns, types, nullability, ranges, allowed values, patterns and keys.
 	return cmd
 }
 
-type inferOptions struct {
-	format    resultFormat
-	Out       string
-	Format    string
-	Name      string
-	Overwrite bool
-	scan      scanOptions
+// contractOutput is where infer and convert write the contract (standard
+// output unless --contract-out) and how they print their summary beside it.
+type contractOutput struct {
+	fileOut
+	path, format string
+}
+
+func (o *contractOutput) AddFlags(cmd *cobra.Command) {
+	o.flag, o.Protected = "--contract-out", true
+	cmd.Flags().StringVar(&o.path, "contract-out", "", "write the contract to `FILE` instead of standard output")
+	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing contract file (it may have been edited by hand)")
+	formatFlag(cmd, &o.format, "text")
+}
+
+func (o *contractOutput) Plan(ctx context.Context, p *outfile.Plan) error {
+	o.Path = cmp.Or(o.path, outfile.Stdout)
+	return o.fileOut.Plan(ctx, p)
+}
+
+// where names the contract's file in the summary.
+func (o *contractOutput) where() string { return cmp.Or(o.path, "standard output") }
+
+// write writes the contract, then the summary unless quiet, when a text
+// summary would say nothing the contract does not.
+func (o *contractOutput) write(e *env, text []byte, summary report.Result, quiet bool) error {
+	if err := o.Write(text); err != nil {
+		return err
+	}
+	if quiet && o.format == "text" {
+		return nil
+	}
+	// Never into standard output when the contract took it; text, for
+	// people, on standard error.
+	w := e.stdout
+	if o.IsStdout() || o.format == "text" {
+		w = e.stderr
+	}
+	return summary.Print(w, o.format)
 }
 
 func newContractInferCmd(e *env) *cobra.Command {
-	o := &inferOptions{}
+	var (
+		r      steps.InferRequest
+		out    contractOutput
+		format string
+		scan   scanOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "infer [--contract-out FILE] FILES...",
 		Short: "Write a data contract that describes existing Parquet data",
@@ -61,49 +96,38 @@ The contract validates the data it came from; edit it to say what must hold.`,
   mlgate contract infer --name transactions --contract-out contract.yaml data/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			remote := o.scan.remote()
-			defer remote.Close()
-			r := &steps.InferRequest{Name: o.Name, Data: args, Scan: o.scan.parquetx(), Remote: remote}
-			out := fileOut{flag: "--contract-out", Path: cmp.Or(o.Out, outfile.Stdout), Protected: true, Overwrite: o.Overwrite}
-			if err := e.start(cmd, r, &out); err != nil {
+			r.Remote = scan.remote()
+			defer r.Remote.Close()
+			r.Data, r.Scan = args, scan.parquetx()
+			if err := e.start(cmd, &r, &out); err != nil {
 				return err
 			}
-			c, err := steps.Infer(cmd.Context(), *r)
+			c, err := steps.Infer(cmd.Context(), r)
 			if err != nil {
 				return err
 			}
-			text, _, err := contract.Write(c, o.Format)
+			text, _, err := contract.Write(c, format)
 			if err != nil {
 				return err
 			}
-			if err := out.Write(text); err != nil {
-				return err
-			}
-			if out.IsStdout() && o.format.Format == "text" {
-				return nil
-			}
-			where := cmp.Or(o.Out, "standard output")
-			return o.format.print(e.beside(&out, o.format.Format), fmt.Sprintf("wrote %s: %d columns", where, len(c.Columns)),
-				fmt.Sprintf("Wrote %s: %d columns", report.Code(where), len(c.Columns)),
-				map[string]any{"contract": where, "format": o.Format, "columns": len(c.Columns)})
+			return out.write(e, text, steps.Inferred(out.where(), format, c), out.IsStdout())
 		},
 	}
-	cmd.Flags().StringVar(&o.Out, "contract-out", "", "write the contract to `FILE` instead of standard output")
+	out.AddFlags(cmd)
 	// infer writes no evidence: --out was its contract before the
 	// convention (--out is the evidence document).
-	deprecatedAlias(cmd, "out", "contract-out", &o.Out)
-	cmd.Flags().BoolVar(&o.Overwrite, "overwrite", false, "replace an existing contract file (it may have been edited by hand)")
-	cmd.Flags().StringVar(&o.Name, "name", "", "the dataset name to record in metadata.name")
-	cmd.Flags().StringVar(&o.Format, "contract-format", contract.FormatMlgate, "write the contract as `mlgate|odcs` (Open Data Contract Standard v3.1.0)")
-	o.format.AddFlags(cmd, "text")
-	o.scan.AddFlags(cmd)
+	deprecatedAlias(cmd, "out", "contract-out", &out.path)
+	cmd.Flags().StringVar(&r.Name, "name", "", "the dataset name to record in metadata.name")
+	cmd.Flags().StringVar(&format, "contract-format", contract.FormatMlgate, "write the contract as `mlgate|odcs` (Open Data Contract Standard v3.1.0)")
+	scan.AddFlags(cmd)
 	return cmd
 }
 
 func newContractConvertCmd(e *env) *cobra.Command {
-	var out, to string
-	var overwrite bool
-	var format resultFormat
+	var (
+		r   steps.ConvertRequest
+		out contractOutput
+	)
 	cmd := &cobra.Command{
 		Use:   "convert --to mlgate|odcs [--contract-out FILE] CONTRACT",
 		Short: "Translate a contract between mlgate's format and ODCS v3",
@@ -115,35 +139,20 @@ dropped in silence. An ODCS contract with several schema objects takes one as FI
   mlgate contract convert --to mlgate shop.odcs.yaml#orders`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := &steps.ConvertRequest{Contract: args[0], Format: to}
-			o := fileOut{flag: "--contract-out", Path: cmp.Or(out, outfile.Stdout), Protected: true, Overwrite: overwrite}
-			if err := e.start(cmd, r, &o); err != nil {
+			r.Contract = args[0]
+			if err := e.start(cmd, &r, &out); err != nil {
 				return err
 			}
-			text, lost, err := steps.Convert(cmd.Context(), *r)
+			text, lost, err := steps.Convert(cmd.Context(), r)
 			if err != nil {
 				return err
 			}
-			if err := o.Write(text); err != nil {
-				return err
-			}
-			var plain, md []string
-			for _, l := range lost {
-				plain = append(plain, "not carried over: "+l)
-				md = append(md, "- not carried over: "+report.Escape(l))
-			}
-			if len(lost) == 0 && format.Format == "text" {
-				return nil
-			}
-			return format.print(e.beside(&o, format.Format), strings.Join(plain, "\n"), strings.Join(md, "\n"),
-				map[string]any{"contract": cmp.Or(out, "standard output"), "format": to, "lost": append([]string{}, lost...)})
+			return out.write(e, text, steps.Converted(out.where(), r.Format, lost), len(lost) == 0)
 		},
 	}
-	cmd.Flags().StringVar(&to, "to", "", "the format to write: `mlgate|odcs` (required)")
-	cmd.Flags().StringVar(&out, "contract-out", "", "write the contract to `FILE` instead of standard output")
-	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing contract file")
+	cmd.Flags().StringVar(&r.Format, "to", "", "the format to write: `mlgate|odcs` (required)")
+	out.AddFlags(cmd)
 	_ = cmd.MarkFlagRequired("to")
-	format.AddFlags(cmd, "text")
 	return cmd
 }
 

@@ -6,12 +6,10 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
-// driftOptions are drift's own flags.
+// driftOptions are drift's own flags, bound into the request.
 type driftOptions struct {
-	Reference   []string
-	Config      string
+	steps.DriftRequest
 	FailOnDrift bool
-	Digest      bool
 }
 
 func (o *driftOptions) AddFlags(cmd *cobra.Command) {
@@ -60,14 +58,15 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
   mlgate drift --reference reference.profile.json --fail-on-drift=false 'data/*.parquet'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verifier, err := trust.verifier(cmd.Context())
-			if err != nil {
+			r := opts.DriftRequest
+			var err error
+			if r.Verifier, err = trust.verifier(cmd.Context()); err != nil {
 				return err
 			}
 			remote := scan.remote()
 			defer remote.Close()
-			return step(cmd, e, &out, &steps.DriftRequest{Run: e.runWith(remote), Reference: opts.Reference, Current: args, Config: opts.Config,
-				WarnOnly: !opts.FailOnDrift, Digest: opts.Digest, Verifier: verifier, Scan: scan.parquetx()}, steps.Drift)
+			r.Run, r.Current, r.WarnOnly, r.Scan = e.runWith(remote), args, !opts.FailOnDrift, scan.parquetx()
+			return step(cmd, e, &out, &r, steps.Drift)
 		},
 	}
 	opts.AddFlags(cmd)

@@ -5,10 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/actions"
-	"github.com/mlgate/mlgate/pkg/numfmt"
 	"github.com/mlgate/mlgate/pkg/oci"
-	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/signing"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
@@ -27,7 +24,7 @@ func (o *registryOptions) options(e *env) oci.Options {
 
 func newPushCmd(e *env) *cobra.Command {
 	var reg registryOptions
-	var format resultFormat
+	var format string
 	cmd := &cobra.Command{
 		Use:   "push MODEL_DIR oci://REGISTRY/REPO:TAG",
 		Short: "Push a model folder to an OCI registry as a CNCF ModelPack artifact",
@@ -50,20 +47,19 @@ oras login), GITHUB_TOKEN for ghcr.io, else anonymous.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stderr, "pushed %d files (%s, %s sent, %.1f MiB/s) of %s\n", t.Files, numfmt.Bytes(t.Bytes), numfmt.Bytes(t.Sent),
-				float64(t.Sent)/(1<<20)/max(t.Elapsed.Seconds(), 1e-9), args[0])
-			return format.print(e.stdout, t.Ref, "Pushed "+report.Code(t.Ref),
-				map[string]any{"ref": t.Ref, "files": t.Files, "bytes": t.Bytes, "sent": t.Sent})
+			line, res := t.Pushed(args[0])
+			fmt.Fprintln(e.stderr, line)
+			return res.Print(e.stdout, format)
 		},
 	}
 	reg.AddFlags(cmd)
-	format.AddFlags(cmd, "text")
+	formatFlag(cmd, &format, "text")
 	return cmd
 }
 
 func newPullCmd(e *env) *cobra.Command {
 	var reg registryOptions
-	var format resultFormat
+	var format string
 	var allowTag bool
 	cmd := &cobra.Command{
 		Use:   "pull oci://REGISTRY/REPO@sha256:DIGEST DIR",
@@ -81,18 +77,15 @@ folder are refused. Name the model by digest; a tag is accepted only with
 			if err != nil {
 				return err
 			}
-			line := fmt.Sprintf("pulled %d files (%s received) of %s into %s", t.Files, numfmt.Bytes(t.Received), t.Ref, args[1])
-			if format.Format == "text" {
-				fmt.Fprintln(e.stderr, actions.SafeLog(line)) // stdout stays empty, as before
-				return nil
+			if format == "text" { // stdout stays empty, as before
+				return t.Pulled(args[1]).Print(e.stderr, format)
 			}
-			return format.print(e.stdout, line, "Pulled "+report.Code(t.Ref)+" into "+report.Code(args[1]),
-				map[string]any{"ref": t.Ref, "dir": args[1], "files": t.Files, "bytes": t.Received})
+			return t.Pulled(args[1]).Print(e.stdout, format)
 		},
 	}
 	cmd.Flags().BoolVar(&allowTag, "allow-tag", false, "accept a tag instead of a digest")
 	reg.AddFlags(cmd)
-	format.AddFlags(cmd, "text")
+	formatFlag(cmd, &format, "text")
 	return cmd
 }
 

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -21,9 +19,6 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
-// runnerFiles are the GitHub Actions runner's own files: no output may be one.
-var runnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_EVENT_PATH"}
-
 // start plans a run (see pkg/outfile) before any work: the files of the
 // request and of the command's option groups, each named by its flag, and
 // the runner's own files, which no output may be. Inside Actions an output
@@ -31,11 +26,11 @@ var runnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV",
 func (e *env) start(c *cobra.Command, planners ...steps.Planner) error {
 	stdout := e.stdout
 	if e.actions.Enabled() {
-		stdout = safeStdout{e.stdout}
+		stdout = actions.SafeOutputWriter{W: e.stdout}
 	}
 	p := outfile.NewPlan(stdout)
 	p.Name = flagNames(c)
-	for _, k := range runnerFiles {
+	for _, k := range actions.RunnerFiles {
 		p.Reserve(k, e.getenv(k))
 	}
 	e.cur = p
@@ -102,26 +97,6 @@ func (o *fileOut) Plan(_ context.Context, p *outfile.Plan) error {
 	return nil
 }
 
-// beside is where a command's summary goes beside a file it wrote (a
-// contract): never into standard output when the file took it, and text,
-// for people, on standard error.
-func (e *env) beside(out *fileOut, format string) io.Writer {
-	if out.IsStdout() || format == "text" {
-		return e.stderr
-	}
-	return e.stdout
-}
-
-// safeStdout passes each output written to stdout through actions.SafeOutput.
-type safeStdout struct{ w io.Writer }
-
-func (s safeStdout) Write(p []byte) (int, error) {
-	if _, err := s.w.Write(actions.SafeOutput(p)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
 // outputOptions is the option group every evidence-writing command shares.
 type outputOptions struct {
 	Out    string
@@ -167,53 +142,18 @@ func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
 	return e.stdout
 }
 
-// emit finishes a command: it writes the evidence to --out, prints the summary in
-// --format, and inside GitHub Actions annotates failed checks, appends the job
-// summary and sets the step outputs status, evidence and failures, the
-// document's own (steps.Outputs) and extra (paths of the run).
-// It returns the error that carries the exit code for the document's status.
+// emit finishes a command (see steps.Emit): the evidence to --out, signed
+// with --sign-evidence, the summary in --format, and the GitHub Actions
+// outputs. It returns the error that carries the exit code for the
+// document's status.
 func (e *env) emit(doc *evidence.Document, o outputOptions) error {
-	doc.Finish(e.now())
-	data, err := evidence.Marshal(doc)
+	if o.Out != "" && o.file == nil {
+		return fmt.Errorf("internal error: %s was not declared on the output plan", o.Out)
+	}
+	err := steps.Emit{Console: e.console(o.plan, o.Format), Out: o.file,
+		Sign: func(path string) error { return o.sign.signDocument(e, path, signing.EvidenceSubjects) }}.Emit(doc, e.now())
 	if err != nil {
 		return err
-	}
-	evidencePath := o.Out
-	var writeErr error
-	if o.Out != "" {
-		if o.file == nil {
-			return fmt.Errorf("internal error: %s was not declared on the output plan", o.Out)
-		}
-		if writeErr = o.file.Write(data); writeErr == nil {
-			if o.file.IsStdout() {
-				evidencePath = ""
-			} else {
-				writeErr = o.sign.signDocument(e, o.Out, signing.EvidenceSubjects)
-			}
-		}
-	}
-	// stdout is the step log: JSON keeps its value, text and markdown are
-	// neutralised for the runner.
-	w := e.summaryWriter(o.plan)
-	switch o.Format {
-	case "json":
-		w.Write(actions.SafeJSON(data))
-	case "markdown":
-		fmt.Fprint(w, actions.SafeLog(report.Markdown(doc)))
-	default:
-		e.printText(w, func(opts report.TextOptions) string { return report.TextWith(doc, opts) })
-	}
-	if writeErr != nil {
-		// The evidence file is missing: the step outputs still say so.
-		doc.Status, evidencePath = evidence.StatusError, ""
-	}
-	if e.actions.Enabled() {
-		if err := e.actions.Publish(doc, evidencePath, report.Markdown(doc), steps.Outputs(doc)); err != nil {
-			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
-		}
-	}
-	if writeErr != nil {
-		return writeErr
 	}
 	return statusExit(doc.Status)
 }
@@ -229,60 +169,24 @@ func statusExit(s evidence.Status) error {
 	return nil
 }
 
-// writeJSON prints v as indented JSON; it keeps its value in a step log
-// (actions.SafeJSON).
-func writeJSON(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	_, err := w.Write(actions.SafeJSON(buf.Bytes()))
-	return err
-}
-
-// printText writes a terminal rendering to w, fitted to the terminal's width
-// (COLUMNS, or no wrapping, when stdout is not one). Colour only on a terminal, where
-// there are no workflow commands to neutralise: the text's untrusted parts are
-// already Plain. Anything else (a log, a file, a pipe) gets SafeLog.
-func (e *env) printText(w io.Writer, render func(report.TextOptions) string) {
+// console is where a run's summary goes in format (standard error when an
+// output of plan p took standard output), with GitHub Actions and warnings.
+// Text is fitted to the terminal's width (COLUMNS, or no wrapping, when
+// stdout is not one), in colour only on the terminal.
+func (e *env) console(p *outfile.Plan, format string) steps.Console {
+	w := e.summaryWriter(p)
 	f, _ := e.stdout.(*os.File)
-	opts := report.TerminalOptions(f, e.getenv)
+	text := report.TerminalOptions(f, e.getenv)
 	if w != e.stdout {
-		opts.Color = false
+		text.Color = false
 	}
-	if opts.Color {
-		fmt.Fprint(w, render(opts))
-		return
-	}
-	fmt.Fprint(w, actions.SafeLog(render(opts)))
+	return steps.Console{Summary: w, Format: format, Text: text, Actions: e.actions, Warn: e.stderr}
 }
 
-// resultFormat is --format for commands whose result is small (a version, a
-// digest, a rule's results, a test run): text for people, json for
-// scripts, markdown for a job summary or a comment.
-type resultFormat struct{ Format string }
-
-func (f *resultFormat) AddFlags(cmd *cobra.Command, def string) {
-	cmd.Flags().StringVar(&f.Format, "format", def, "how to print the result: text, json or markdown")
-	checkFlags(cmd, func() error { return checkFormat(f.Format) })
-}
-
-// print writes the result as text, as JSON (v), or as markdown.
-func (f *resultFormat) print(w io.Writer, text, markdown string, v any) error {
-	switch f.Format {
-	case "json":
-		return writeJSON(w, v)
-	case "markdown":
-		_, err := io.WriteString(w, markdown+"\n")
-		return err
-	}
-	for _, line := range strings.Split(text, "\n") {
-		if _, err := io.WriteString(w, actions.SafeLog(line)+"\n"); err != nil {
-			return err
-		}
-	}
-	return nil
+// formatFlag adds --format for commands whose result is small (a version, a
+// digest, a rule's results, a test run; see report.Result): text for people,
+// json for scripts, markdown for a job summary or a comment.
+func formatFlag(cmd *cobra.Command, p *string, def string) {
+	cmd.Flags().StringVar(p, "format", def, "how to print the result: text, json or markdown")
+	checkFlags(cmd, func() error { return checkFormat(*p) })
 }

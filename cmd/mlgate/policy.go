@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/actions"
-	"github.com/mlgate/mlgate/pkg/policy"
-	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -25,14 +21,8 @@ coverage, and evaluate policies on the exact input document the gate builds.`,
 	return cmd
 }
 
-type policyTestOptions struct {
-	policy.TestOptions
-	Threshold float64
-	format    resultFormat
-}
-
 func newPolicyTestCmd(e *env) *cobra.Command {
-	var o policyTestOptions
+	var r steps.PolicyTestRequest
 	cmd := &cobra.Command{
 		Use:   "test PATH...",
 		Short: "Run Rego unit tests (test_* rules) with OPA's test runner",
@@ -49,58 +39,36 @@ does and with its output. Exit 0 when every test passes (and coverage reaches
   mlgate policy test --run license policies/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.Threshold < 0 || o.Threshold > 100 {
-				return fmt.Errorf("--threshold %g: want a percentage from 0 to 100", o.Threshold)
-			}
-			if o.Threshold > 0 {
-				o.Coverage = true
-			}
-			// OPA's reporter prints test names, values and Rego print()
-			// output of the policies under test: all of it is untrusted.
-			o.JSON = o.format.Format == "json"
-			var text bytes.Buffer
-			var w io.Writer = &text
-			log := actions.NewLogWriter(e.stdout)
-			if o.format.Format == "text" {
-				w = log
-			}
-			sum, err := policy.RunTests(cmd.Context(), args, o.TestOptions, w)
-			if ferr := log.Flush(); err == nil {
-				err = ferr
-			}
-			switch o.format.Format {
-			case "json":
-				if _, werr := e.stdout.Write(actions.SafeJSON(text.Bytes())); err == nil {
-					err = werr
-				}
-			case "markdown":
-				if _, werr := io.WriteString(e.stdout, report.CodeBlock(text.String())); err == nil {
-					err = werr
-				}
-			}
-			if err != nil {
+			r.Paths = args
+			failed, err := steps.PolicyTest(cmd.Context(), r, e.stdout)
+			switch {
+			case err != nil:
 				return err
-			}
-			if !sum.OK() {
+			case errors.Is(failed, steps.ErrTestsFailed):
 				return checksFailed()
-			}
-			if sum.Coverage != nil && sum.Coverage.Coverage < o.Threshold {
-				return &exitError{code: exitFailed, err: fmt.Errorf("coverage %.2f%% is below the threshold %g%%", sum.Coverage.Coverage, o.Threshold)}
+			case failed != nil:
+				return &exitError{code: exitFailed, err: failed}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "list every test, not only failures")
-	cmd.Flags().BoolVar(&o.Coverage, "coverage", false, "report the share of policy lines the tests evaluate")
-	cmd.Flags().Float64Var(&o.Threshold, "threshold", 0, "fail when coverage is below this `PERCENT` (implies --coverage)")
-	cmd.Flags().StringVarP(&o.Run, "run", "r", "", "run only tests whose name matches this `REGEX`")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 0, "time limit for each test (default 5s)")
-	o.format.AddFlags(cmd, "text")
+	cmd.Flags().BoolVarP(&r.Verbose, "verbose", "v", false, "list every test, not only failures")
+	cmd.Flags().BoolVar(&r.Coverage, "coverage", false, "report the share of policy lines the tests evaluate")
+	cmd.Flags().Float64Var(&r.Threshold, "threshold", 0, "fail when coverage is below this `PERCENT` (implies --coverage)")
+	cmd.Flags().StringVarP(&r.Run, "run", "r", "", "run only tests whose name matches this `REGEX`")
+	cmd.Flags().DurationVar(&r.Timeout, "timeout", 0, "time limit for each test (default 5s)")
+	formatFlag(cmd, &r.Format, "text")
+	checkFlags(cmd, func() error {
+		if r.Threshold < 0 || r.Threshold > 100 {
+			return fmt.Errorf("--threshold %g: want a percentage from 0 to 100", r.Threshold)
+		}
+		return nil
+	})
 	return cmd
 }
 
 type policyEvalOptions struct {
-	format resultFormat
+	format string
 	inputs policyInputOptions
 	Input  string
 }
@@ -133,7 +101,7 @@ The input document is described by pkg/policy/input.schema.json.`,
 	}
 	o.inputs.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Input, "input", "", "evaluate this saved input document `FILE` (JSON) instead of building one")
-	o.format.AddFlags(cmd, "json")
+	formatFlag(cmd, &o.format, "json")
 	for _, builds := range []string{"config", "metrics", "baseline", "evidence", "model-card", "model"} {
 		cmd.MarkFlagsMutuallyExclusive("input", builds)
 	}
@@ -149,7 +117,7 @@ func runPolicyEval(ctx context.Context, e *env, o *policyEvalOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.format.print(e.stdout, res.Text(), res.Markdown(), res); err != nil {
+	if err := res.Result().Print(e.stdout, o.format); err != nil {
 		return err
 	}
 	return statusExit(res.Status())

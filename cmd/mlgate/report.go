@@ -7,23 +7,20 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlgate/mlgate/pkg/actions"
 	"github.com/mlgate/mlgate/pkg/githubapi"
 	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
-// reportOptions are the flags of mlgate report.
+// reportOptions are the flags of mlgate report, bound into the delivery's
+// post request and target.
 type reportOptions struct {
 	Out         string
 	Format      string
-	Title       string
-	ID          string
 	PR          bool
-	Issue       bool
 	Mode        string
-	Label       string
 	RequirePost bool
+	Post        steps.PostRequest
 	GitHub      githubOptions
 	trust       evidenceTrustOptions
 }
@@ -35,23 +32,23 @@ func (o *reportOptions) AddFlags(cmd *cobra.Command) {
 	// convention (--out is the evidence document).
 	deprecatedAlias(cmd, "out", "report-out", &o.Out)
 	f.StringVar(&o.Format, "format", "text", "how to print the report: text, json (the evidence documents and the overall status) or markdown")
-	f.StringVar(&o.Title, "title", "", "report `TITLE` (default \"mlgate report\")")
-	f.StringVar(&o.ID, "id", "mlgate", "report `ID`: one comment or issue per id, so several reports can share a pull request")
+	f.StringVar(&o.Post.Title, "title", "", "report `TITLE` (default \"mlgate report\")")
+	f.StringVar(&o.Post.ID, "id", "mlgate", "report `ID`: one comment or issue per id, so several reports can share a pull request")
 	f.BoolVar(&o.PR, "pr", false, "post the report as a sticky comment on the pull request")
-	f.BoolVar(&o.Issue, "issue", false, "open, update or close one labelled issue for this report id (scheduled runs)")
+	f.BoolVar(&o.Post.Issue, "issue", false, "open, update or close one labelled issue for this report id (scheduled runs)")
 	f.StringVar(&o.Mode, "mode", "update", "what happens to the previous comment: update, recreate or hide-previous")
-	f.StringVar(&o.Label, "label", "mlgate", "`LABEL` of the issue --issue keeps")
+	f.StringVar(&o.Post.Label, "label", "mlgate", "`LABEL` of the issue --issue keeps")
 	f.BoolVar(&o.RequirePost, "require-post", false, "exit 2 when the comment or issue cannot be posted (by default a read-only token only warns)")
 	o.GitHub.AddFlags(cmd)
 	o.trust.AddFlags(cmd)
-	checkFlags(cmd, func() error {
-		if strings.TrimSpace(o.ID) == "" {
+	checkFlags(cmd, func() (err error) {
+		if strings.TrimSpace(o.Post.ID) == "" {
 			return errors.New("--id must not be empty")
 		}
-		if o.PR && o.Issue {
+		if o.PR && o.Post.Issue {
 			return errors.New("--pr and --issue post to different places: choose one")
 		}
-		if _, err := githubapi.ParseMode(o.Mode); err != nil {
+		if o.Post.Mode, err = githubapi.ParseMode(o.Mode); err != nil {
 			return err
 		}
 		return checkFormat(o.Format)
@@ -112,17 +109,20 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
 }
 
 func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) error {
-	r := &steps.ReportRequest{Evidence: args, Options: report.Options{Title: o.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}}
+	r := &steps.ReportRequest{Evidence: args, Options: report.Options{Title: o.Post.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}}
 	out := &fileOut{flag: "--report-out", Path: o.Out}
 	if err := e.start(cmd, r, out); err != nil {
 		return err
 	}
+	d := steps.Delivery{Console: e.console(e.cur, o.Format), Out: out.Output, RequirePost: o.RequirePost, Target: o.GitHub.GitHubTarget}
 	// Masked before anything read from evidence is printed: a
 	// "stop-commands" smuggled past the escaping could not unmask it.
-	token, tokenErr := o.GitHub.token(e)
-	if o.PR || o.Issue {
-		e.actions.Mask(token)
+	d.Target.Token, d.TokenErr = o.GitHub.token(e)
+	if o.PR || o.Post.Issue {
+		e.actions.Mask(d.Target.Token)
+		d.Post = &o.Post
 	}
+	d.Target.GitHub = e.github()
 	var err error
 	if r.Verifier, err = o.trust.verifier(cmd.Context()); err != nil {
 		return err
@@ -131,59 +131,49 @@ func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) erro
 	if err != nil {
 		return err
 	}
-	if out.Set() {
-		if err := out.Write([]byte(rep.Markdown(0, true))); err != nil {
-			return err
-		}
-	}
-	switch w := e.summaryWriter(e.cur); o.Format {
-	case "markdown":
-		fmt.Fprint(w, actions.SafeLog(rep.Markdown(0, true)))
-	case "json":
-		if err := writeJSON(w, rep.JSON()); err != nil {
-			return err
-		}
-	default:
-		e.printText(w, rep.Text)
-	}
-	// The job summary comes first: it is where the report is when posting
-	// fails. Built under the summary's limit, it is cut at section boundaries.
-	if e.actions.Enabled() {
-		if err := e.actions.AddSummary(rep.Markdown(actions.MaxSummaryBytes-1, false)); err != nil {
-			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
-		}
-	}
-	outputs := map[string]string{"status": string(rep.Status), "report": o.Out}
-	if o.PR || o.Issue {
-		err, kind := tokenErr, "comment"
-		var posted *steps.Posted
-		if mode, _ := githubapi.ParseMode(o.Mode); err == nil {
-			posted, err = rep.PostTo(cmd.Context(), steps.GitHubTarget{Token: token, APIURL: o.GitHub.APIURL, Author: o.GitHub.Author,
-				Repo: o.GitHub.Repo, Number: o.GitHub.Number, GitHub: e.github()}, steps.PostRequest{ID: o.ID, Mode: mode, Issue: o.Issue, Label: o.Label, Title: o.Title})
-		}
-		if o.Issue {
-			kind = "issue"
-		}
-		switch {
-		case err == nil:
-			outputs["url"] = posted.URL
-			if posted.Action != "none" {
-				fmt.Fprintf(e.stderr, "mlgate: %s %s %s\n", posted.Action, kind, actions.SafeLog(posted.URL))
-			}
-		case githubapi.IsForbidden(err) && !o.RequirePost:
-			msg := "the token cannot write to this repository (a pull request from a fork gets a read-only token): " +
-				"the report is in the job summary only. Post it from a workflow_run workflow; see the report action's README."
-			fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", msg)
-			e.actions.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "mlgate report not posted", Message: msg})
-		default:
-			return &exitError{code: exitCantRun, err: err}
-		}
-	}
-	if err := e.actions.SetOutputs(outputs); err != nil {
-		fmt.Fprintf(e.stderr, "mlgate: warning: %s\n", actions.SafeLog(err.Error()))
+	if err := rep.Deliver(cmd.Context(), d); err != nil {
+		return err
 	}
 	if rep.Status.Failed() {
 		return checksFailed()
 	}
 	return nil
+}
+
+// githubOptions is the option group of commands that talk to GitHub (report,
+// drift alerts). Every value defaults to what the Actions runner provides, so a
+// workflow step needs none of them.
+type githubOptions struct {
+	// TokenEnv names the environment variable holding the token. The token
+	// itself is never a flag: flags show up in process lists and shell history.
+	TokenEnv string
+	steps.GitHubTarget
+}
+
+func (o *githubOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.TokenEnv, "token-env", "GITHUB_TOKEN", "read the GitHub token from environment variable `NAME`")
+	f.StringVar(&o.APIURL, "api-url", "", "GitHub REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; GHES: https://HOST/api/v3)")
+	f.StringVar(&o.Repo, "repo", "", "repository `OWNER/NAME` (default $GITHUB_REPOSITORY)")
+	f.IntVar(&o.Number, "pr-number", 0, "pull request `NUMBER` (default: from the event in $GITHUB_EVENT_PATH)")
+	checkFlags(cmd, func() error {
+		if f.Changed("pr-number") && o.Number <= 0 {
+			return fmt.Errorf("--pr-number %d: want a pull request number, 1 or more", o.Number)
+		}
+		return nil
+	})
+	f.StringVar(&o.Author, "comment-author", "", "`LOGIN` whose comments are ours (default: the token's user, or github-actions[bot] for GITHUB_TOKEN)")
+}
+
+// token reads the token from the named environment variable.
+func (o *githubOptions) token(e *env) (string, error) {
+	name := strings.TrimSpace(o.TokenEnv)
+	if name == "" {
+		return "", errors.New("--token-env is empty")
+	}
+	tok := strings.TrimSpace(e.getenv(name))
+	if tok == "" {
+		return "", fmt.Errorf("no GitHub token: set %s (in a workflow: env: %s: ${{ github.token }})", name, name)
+	}
+	return tok, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/mlgate/mlgate/pkg/outfile"
 	"github.com/mlgate/mlgate/pkg/progress"
 	"github.com/mlgate/mlgate/pkg/progress/display"
+	"github.com/mlgate/mlgate/pkg/report"
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
@@ -190,4 +192,25 @@ func run(args []string, e *env) (code int) {
 		fmt.Fprintf(e.stderr, "mlgate: %s\n", actions.SafeLog(flagHint(pageLimitHint(err)).Error()))
 	}
 	return code
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "version",
+		Short:   "Print the mlgate version",
+		Example: "  mlgate version\n  mlgate --version\n  mlgate version --format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return report.Result{Text: versionLine(), Markdown: "`" + versionLine() + "`", JSON: map[string]string{
+				"version": toolVersion(), "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH}}.Print(e.stdout, format)
+		},
+	}
+	formatFlag(cmd, &format, "text")
+	return cmd
+}
+
+// versionLine is what version and --version print.
+func versionLine() string {
+	return fmt.Sprintf("mlgate %s (%s, %s/%s)", toolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

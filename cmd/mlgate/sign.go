@@ -6,12 +6,12 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
+// signOptions bind sign's own flags into the request.
 type signOptions struct {
-	signer    signerOptions
-	model     modelOptions
-	output    outputOptions
-	Bundle    string
-	Overwrite bool
+	steps.SignRequest
+	signer signerOptions
+	model  modelOptions
+	output outputOptions
 }
 
 func newSignCmd(e *env) *cobra.Command {
@@ -48,8 +48,9 @@ Files are hashed in parallel and streamed: a model is never loaded into memory.`
   mlgate sign --key cosign.key --method shards --ignore-paths cache model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return step(cmd, e, &o.output, &steps.SignRequest{Run: e.run(), Model: args[0], Bundle: o.Bundle, Overwrite: o.Overwrite,
-				Hash: o.model.HashOptions, Signing: o.signer.spec(e), Registry: reg.options(e)}, steps.Sign)
+			r := o.SignRequest
+			r.Run, r.Model, r.Hash, r.Signing, r.Registry = e.run(), args[0], o.model.HashOptions, o.signer.spec(e), reg.options(e)
+			return step(cmd, e, &o.output, &r, steps.Sign)
 		},
 	}
 	reg.AddFlags(cmd)

@@ -7,14 +7,12 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
+// validateOptions bind validate's own flags into the request.
 type validateOptions struct {
-	Contract  string
-	Digest    bool
-	VerifyAll bool
-	Shard     string
-	Where     string
-	output    outputOptions
-	scan      scanOptions
+	steps.ValidateRequest
+	shard  string
+	output outputOptions
+	scan   scanOptions
 }
 
 func newValidateCmd(e *env) *cobra.Command {
@@ -56,7 +54,7 @@ Exit status: 0 pass or warn, 1 a check failed, 2 the data or contract could not 
 	cmd.Flags().StringVarP(&o.Contract, "contract", "c", "", "the data contract (YAML) to validate against (required)")
 	cmd.Flags().BoolVar(&o.Digest, "digest", false, "record each file's sha256 in the evidence (reads every byte)")
 	cmd.Flags().BoolVar(&o.VerifyAll, "verify-all", false, "decode every page of every column to verify checksums and counts, even where metadata decides every check")
-	cmd.Flags().StringVar(&o.Shard, "shard", "", "validate only shard `I/N` (0 <= I < N); 'mlgate validate merge' combines the shards' evidence")
+	cmd.Flags().StringVar(&o.shard, "shard", "", "validate only shard `I/N` (0 <= I < N); 'mlgate validate merge' combines the shards' evidence")
 	cmd.Flags().StringVar(&o.Where, "where", "", "check only the rows matching this row filter `EXPR` (as a contract's where)")
 	_ = cmd.MarkFlagRequired("contract")
 	o.output.AddFlags(cmd)
@@ -93,16 +91,16 @@ twice and a missing shard are refused.`,
 }
 
 func (o *validateOptions) run(cmd *cobra.Command, e *env, args []string) error {
-	sh, err := steps.ParseShard(o.Shard)
+	sh, err := steps.ParseShard(o.shard)
 	if err != nil {
 		return err
 	}
-	var shard *evidence.Shard
+	r := o.ValidateRequest
 	if sh != nil {
-		shard = &evidence.Shard{Index: sh.Index, Count: sh.Count}
+		r.Shard = &evidence.Shard{Index: sh.Index, Count: sh.Count}
 	}
 	remote := o.scan.remote()
 	defer remote.Close()
-	return step(cmd, e, &o.output, &steps.ValidateRequest{Run: e.runWith(remote), Contract: o.Contract, Data: args, Digest: o.Digest,
-		VerifyAll: o.VerifyAll, Scan: o.scan.parquetx(), Shard: shard, Hint: pageLimitHint, AsOf: o.scan.asOf(), Where: o.Where}, steps.Validate)
+	r.Run, r.Data, r.Scan, r.Hint, r.AsOf = e.runWith(remote), args, o.scan.parquetx(), pageLimitHint, o.scan.Table.AsOf
+	return step(cmd, e, &o.output, &r, steps.Validate)
 }

@@ -6,13 +6,12 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
+// verifyOptions bind verify's own flags into the request.
 type verifyOptions struct {
-	trust          trustOptions
-	model          modelOptions
-	output         outputOptions
-	Bundle         string
-	Attestation    bool
-	IgnoreUnsigned bool
+	steps.VerifyRequest
+	trust  trustOptions
+	model  modelOptions
+	output outputOptions
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -54,9 +53,10 @@ attest' over this exact model, recording that it passed the gate.`,
   mlgate verify --attestation --key cosign.pub --bundle promotion.sigstore.json model/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return step(cmd, e, &o.output, &steps.VerifyRequest{Run: e.run(), Model: args[0], Bundle: o.Bundle, Refs: &o.trust.TrustRefs,
-				Attestation: o.Attestation, IgnorePaths: o.model.IgnorePaths, AllowSymlinks: o.model.AllowSymlinks,
-				IgnoreUnsigned: o.IgnoreUnsigned, Workers: o.model.Workers, Registry: reg.options(e)}, steps.Verify)
+			r := o.VerifyRequest
+			r.Run, r.Model, r.Refs, r.Registry = e.run(), args[0], &o.trust.TrustRefs, reg.options(e)
+			r.IgnorePaths, r.AllowSymlinks, r.Workers = o.model.IgnorePaths, o.model.AllowSymlinks, o.model.Workers
+			return step(cmd, e, &o.output, &r, steps.Verify)
 		},
 	}
 	reg.AddFlags(cmd)

@@ -58,6 +58,10 @@ func (q quietWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// RunnerFiles are the environment variables naming the runner's own files:
+// no output of a step may be one of them.
+var RunnerFiles = []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_EVENT_PATH"}
+
 // Enabled reports whether mlgate runs inside GitHub Actions.
 func (r *Runtime) Enabled() bool { return r.enabled }
 

@@ -170,6 +170,17 @@ func SafeOutput(data []byte) []byte {
 	return []byte(SafeLog(string(data)))
 }
 
+// SafeOutputWriter passes each output written to w through SafeOutput: an
+// output of a run (a file written to "-") is whole in one Write.
+type SafeOutputWriter struct{ W io.Writer }
+
+func (s SafeOutputWriter) Write(p []byte) (int, error) {
+	if _, err := s.W.Write(SafeOutput(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // LogWriter passes what a library prints (OPA's test reporter, Rego print())
 // through SafeLog line by line. Call Flush at the end for a last line
 // without a newline.
