@@ -448,3 +448,16 @@ func TestTruncateMarkdownClosesBlocks(t *testing.T) {
 		t.Error("text under the limit must be unchanged")
 	}
 }
+
+// Row numbers count within a file: examples from several files name theirs,
+// through the same escaping as their values.
+func TestExamplesFromSeveralFilesNameTheirFile(t *testing.T) {
+	one := []evidence.Example{{Row: 0, Value: "2020", File: "t/a.parquet"}, {Row: 5, Value: "2020", File: "t/a.parquet"}}
+	if got := exampleList(one, Plain); got != "row 0: 2020, row 5: 2020" {
+		t.Errorf("one file: %q", got)
+	}
+	two := []evidence.Example{{Row: 0, Value: "2020", File: "t/a.parquet"}, {Row: 0, Value: "2021", File: "s3://b/t/`b`.parquet"}}
+	if got := exampleList(two, Code); got != "`a.parquet` row 0: `2020`, `` `b`.parquet `` row 0: `2021`" {
+		t.Errorf("two files: %q", got)
+	}
+}

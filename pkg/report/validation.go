@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,8 +138,14 @@ func failingCount(c evidence.Check) string {
 }
 
 // exampleList shows up to maxExamples failing values as "row 812: 1200000",
-// each formatted by show (Code for markdown, Plain for text).
+// each formatted by show (Code for markdown, Plain for text). When the
+// examples come from several files, each names its file ("part-1.parquet
+// row 0: …"): row numbers count within a file.
 func exampleList(examples []evidence.Example, show func(string) string) string {
+	files := map[string]bool{}
+	for _, ex := range examples {
+		files[ex.File] = true
+	}
 	var parts []string
 	for i, ex := range examples {
 		if i == maxExamples {
@@ -146,6 +153,9 @@ func exampleList(examples []evidence.Example, show func(string) string) string {
 			break
 		}
 		where := "row " + numfmt.Count(ex.Row)
+		if len(files) > 1 && ex.File != "" {
+			where = show(path.Base(ex.File)) + " " + where
+		}
 		if len(ex.Key) > 0 {
 			where += " (" + show(keyText(ex.Key)) + ")"
 		}

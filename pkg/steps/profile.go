@@ -192,7 +192,7 @@ func looksLikeParquet(path string) (bool, error) {
 }
 
 func loadParquet(ctx context.Context, remote *Remote, paths []string, opts profile.ScanOptions) (*profileSource, error) {
-	src := &profileSource{name: datasetName(paths)}
+	src := &profileSource{name: remote.datasetName(paths)}
 	files, err := remote.OpenAll(ctx, paths)
 	if err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func loadParquet(ctx context.Context, remote *Remote, paths []string, opts profi
 // loadProfiles reads profiles, each once; with a verifier each must be
 // signed evidence. The source's files are the profiles, by digest.
 func loadProfiles(paths []string, v evidence.Verifier) (*profileSource, error) {
-	src := &profileSource{name: datasetName(paths)}
+	src := &profileSource{name: (*Remote)(nil).datasetName(paths)}
 	var parts []*profile.Profile
 	for _, p := range paths {
 		l, err := profile.Load(p, v)
@@ -249,8 +249,28 @@ func loadProfiles(paths []string, v evidence.Verifier) (*profileSource, error) {
 	return src, nil
 }
 
-// datasetName names a set of inputs for the evidence subject.
-func datasetName(paths []string) string {
+// datasetName names a set of inputs for the evidence subject: a table's
+// live files by the table (its location at its version), then the first
+// name and how many more.
+func (r *Remote) datasetName(paths []string) string {
+	if r != nil {
+		var names []string
+		seen := map[string]bool{}
+		r.mu.Lock()
+		for _, p := range paths {
+			name := p
+			if tvs := r.tables[p]; len(tvs) > 0 {
+				tv := tvs[len(tvs)-1]
+				name = fmt.Sprintf("%s@%d", tv.Location, tv.Version)
+			}
+			if !seen[name] {
+				seen[name] = true
+				names = append(names, name)
+			}
+		}
+		r.mu.Unlock()
+		paths = names
+	}
 	if len(paths) == 1 {
 		return paths[0]
 	}

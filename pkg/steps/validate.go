@@ -88,7 +88,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	}
 	subject := evidence.Subject{Name: c.Name}
 	if subject.Name == "" {
-		subject.Name = strings.Join(r.Data, ", ")
+		subject.Name = r.Remote.datasetName(r.Data)
 	}
 	var contractDigest string
 	if r.Shard != nil {
