@@ -268,10 +268,18 @@ func (r *Remote) datasetName(paths []string) string {
 				names = append(names, name)
 			}
 		}
+		if len(paths) == 0 { // an incremental check with nothing added
+			for _, s := range r.snaps {
+				names = append(names, fmt.Sprintf("%s@%d", s.Location, s.Version))
+			}
+		}
 		r.mu.Unlock()
 		paths = names
 	}
-	if len(paths) == 1 {
+	switch len(paths) {
+	case 0:
+		return ""
+	case 1:
 		return paths[0]
 	}
 	return fmt.Sprintf("%s and %d more", paths[0], len(paths)-1)
