@@ -1,108 +1,19 @@
 package gcpkms_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"hash/crc32"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/mlgate/mlgate/internal/gcpkmstest"
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/signing/gcpkms"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
 )
-
-const keyName = "projects/proj/locations/global/keyRings/ring/cryptoKeys/key"
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-func crc(b []byte) string { return strconv.FormatUint(uint64(crc32.Checksum(b, castagnoli)), 10) }
-
-// standIn is a loopback STAND-IN for Cloud KMS's REST API (v1), since no
-// real Cloud KMS can run here: the calls the provider makes, answered the
-// way the API documents them, signing with a real ECDSA P-256 key. tamper
-// may change an answer before it is sent.
-type standIn struct {
-	t      *testing.T
-	priv   *ecdsa.PrivateKey
-	tamper func(path string, out map[string]any)
-	signed int
-}
-
-func newStandIn(t *testing.T) (*standIn, *httptest.Server) {
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &standIn{t: t, priv: priv}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	t.Setenv(gcpkms.EndpointEnv, srv.URL)
-	return s, srv
-}
-
-func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p := strings.TrimPrefix(r.URL.Path, "/v1/")
-	version := func(name string) map[string]any {
-		return map[string]any{"name": name, "state": "ENABLED", "algorithm": "EC_SIGN_P256_SHA256"}
-	}
-	var out map[string]any
-	switch {
-	case r.Method == http.MethodGet && p == keyName:
-		out = map[string]any{"name": keyName, "purpose": "ASYMMETRIC_SIGN"}
-	case r.Method == http.MethodGet && p == keyName+"/cryptoKeyVersions":
-		q := r.URL.Query()
-		if q.Get("filter") != "state=ENABLED" || q.Get("orderBy") != "name desc" {
-			http.Error(w, `{"error":{"message":"unexpected listing query"}}`, http.StatusBadRequest)
-			return
-		}
-		out = map[string]any{"cryptoKeyVersions": []any{version(keyName + "/cryptoKeyVersions/3")}, "totalSize": 1}
-	case r.Method == http.MethodGet && strings.HasSuffix(p, "/publicKey"):
-		der, err := cryptoutils.MarshalPublicKeyToPEM(s.priv.Public())
-		if err != nil {
-			s.t.Error(err)
-		}
-		out = map[string]any{"name": strings.TrimSuffix(p, "/publicKey"), "pem": string(der), "pemCrc32c": crc(der),
-			"algorithm": "EC_SIGN_P256_SHA256", "protectionLevel": "HSM"}
-	case r.Method == http.MethodGet && strings.HasPrefix(p, keyName+"/cryptoKeyVersions/"):
-		out = version(p)
-	case r.Method == http.MethodPost && strings.HasSuffix(p, ":asymmetricSign"):
-		var in struct {
-			Digest       struct{ Sha256 []byte }
-			DigestCrc32c string
-		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || len(in.Digest.Sha256) != sha256.Size {
-			http.Error(w, `{"error":{"message":"bad digest"}}`, http.StatusBadRequest)
-			return
-		}
-		sig, err := ecdsa.SignASN1(rand.Reader, s.priv, in.Digest.Sha256)
-		if err != nil {
-			s.t.Error(err)
-		}
-		s.signed++
-		out = map[string]any{"name": strings.TrimSuffix(p, ":asymmetricSign"), "signature": sig, "signatureCrc32c": crc(sig),
-			"verifiedDigestCrc32c": in.DigestCrc32c == crc(in.Digest.Sha256), "protectionLevel": "HSM"}
-	default:
-		http.Error(w, `{"error":{"message":"not found: `+p+`"}}`, http.StatusNotFound)
-		return
-	}
-	if s.tamper != nil {
-		s.tamper(p, out)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(out)
-}
 
 // TestSignVerifiedByCosign: a blob signed through the registered gcpkms://
 // provider (the stand-in answering as KMS) verifies with the real cosign
@@ -111,13 +22,13 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestSignVerifiedByCosign(t *testing.T) {
 	cosign := testenv.Tool(t, "cosign")
 	ctx := testenv.Context(t)
-	s, _ := newStandIn(t)
+	s := gcpkmstest.New(t)
 	dir := t.TempDir()
 	blob := filepath.Join(dir, "model.bin")
 	if err := os.WriteFile(blob, []byte("model weights\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, ref := range []string{"gcpkms://" + keyName, "gcpkms://" + keyName + "/cryptoKeyVersions/3", "gcpkms://" + keyName + "/versions/3"} {
+	for _, ref := range []string{"gcpkms://" + gcpkmstest.KeyName, "gcpkms://" + gcpkmstest.KeyName + "/cryptoKeyVersions/3", "gcpkms://" + gcpkmstest.KeyName + "/versions/3"} {
 		sv, err := kms.Get(ctx, ref, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", ref, err)
@@ -163,8 +74,8 @@ func TestSignVerifiedByCosign(t *testing.T) {
 			t.Fatalf("%s: cosign accepts the signature for another blob", ref)
 		}
 	}
-	if s.signed != 3 {
-		t.Fatalf("the stand-in signed %d times, want 3", s.signed)
+	if s.Signed != 3 {
+		t.Fatalf("the stand-in signed %d times, want 3", s.Signed)
 	}
 }
 
@@ -172,7 +83,7 @@ func TestSignVerifiedByCosign(t *testing.T) {
 // refused with an error naming the key, and nothing is signed with it.
 func TestTamperedAnswersFailClosed(t *testing.T) {
 	ctx := testenv.Context(t)
-	ref := "gcpkms://" + keyName
+	ref := "gcpkms://" + gcpkmstest.KeyName
 	cases := []struct {
 		name, want string
 		tamper     func(p string, out map[string]any)
@@ -197,21 +108,21 @@ func TestTamperedAnswersFailClosed(t *testing.T) {
 		}},
 		{"sign answered by another key", "asymmetricSign answered for the key version", func(p string, out map[string]any) {
 			if strings.HasSuffix(p, ":asymmetricSign") {
-				out["name"] = strings.Replace(keyName, "/key", "/other", 1) + "/cryptoKeyVersions/3"
+				out["name"] = strings.Replace(gcpkmstest.KeyName, "/key", "/other", 1) + "/cryptoKeyVersions/3"
 			}
 		}},
 		{"public key of another key", "public key of", func(p string, out map[string]any) {
 			if strings.HasSuffix(p, "/publicKey") {
-				out["name"] = strings.Replace(keyName, "/key", "/other", 1) + "/cryptoKeyVersions/3"
+				out["name"] = strings.Replace(gcpkmstest.KeyName, "/key", "/other", 1) + "/cryptoKeyVersions/3"
 			}
 		}},
 		{"listed version of another key", "version of another key", func(p string, out map[string]any) {
 			if vs, ok := out["cryptoKeyVersions"].([]any); ok {
-				vs[0].(map[string]any)["name"] = strings.Replace(keyName, "/key", "/other", 1) + "/cryptoKeyVersions/3"
+				vs[0].(map[string]any)["name"] = strings.Replace(gcpkmstest.KeyName, "/key", "/other", 1) + "/cryptoKeyVersions/3"
 			}
 		}},
 		{"not a signing key", "cannot sign", func(p string, out map[string]any) {
-			if p == keyName {
+			if p == gcpkmstest.KeyName {
 				out["purpose"] = "ENCRYPT_DECRYPT"
 			}
 		}},
@@ -228,8 +139,8 @@ func TestTamperedAnswersFailClosed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, _ := newStandIn(t)
-			s.tamper = c.tamper
+			s := gcpkmstest.New(t)
+			s.Tamper = c.tamper
 			sv, err := kms.Get(ctx, ref, 0)
 			if err != nil {
 				t.Fatal(err)
