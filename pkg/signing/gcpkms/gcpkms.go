@@ -6,8 +6,9 @@
 // Why mlgate's own: sigstore's provider (pkg/signature/kms/gcp) calls KMS
 // through cloud.google.com/go/kms over gRPC, which linked 107 packages
 // (gRPC's credentials and balancers, S2A, OpenTelemetry, the KMS protos)
-// for four calls, and a cold build of cmd/mlgate without it took 369 s of
-// CPU instead of 443 s (README, Performance). Credentials come from
+// for four calls. With this provider cmd/mlgate has 1,066 packages instead
+// of 1,172, its binary is 80.1 MB instead of 82.8 MB, and a cold build took
+// 342 s of CPU instead of 443 s (README, Performance). Credentials come from
 // golang.org/x/oauth2/google, the application-default search the SDK does,
 // as pkg/objstore's GCS client does.
 //
