@@ -22,8 +22,10 @@ import (
 	// plugin protocol (a sigstore-kms-<scheme> program on PATH), inside kms.Get.
 	_ "github.com/sigstore/sigstore/pkg/signature/kms/aws"
 	_ "github.com/sigstore/sigstore/pkg/signature/kms/azure"
-	_ "github.com/sigstore/sigstore/pkg/signature/kms/gcp"
 	_ "github.com/sigstore/sigstore/pkg/signature/kms/hashivault"
+
+	// gcpkms:// is mlgate's own provider over KMS's REST API (see its doc).
+	_ "github.com/mlgate/mlgate/pkg/signing/gcpkms"
 )
 
 // This file resolves key references the way cosign does for the forms mlgate
