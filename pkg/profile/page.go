@@ -15,8 +15,8 @@ import (
 // them with the value-by-value path they replace.
 var wholePages = true
 
-// pageVisitor profiles the flat string, boolean, signed integer and double
-// columns page by page (parquetx.FixedPageVisitor): no parquet.Value per
+// pageVisitor profiles the flat string, signed integer and double columns
+// page by page (parquetx.NumberPageVisitor): no parquet.Value per
 // value, and a dictionary's entries are hashed once per chunk instead of
 // once per value. Its profile is the one chunkVisitor.Values gives.
 type pageVisitor struct {
