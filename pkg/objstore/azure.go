@@ -324,39 +324,11 @@ func (a *azure) do(ctx context.Context, method, key string, q url.Values, hdr ht
 }
 
 func (a *azure) stat(ctx context.Context, key string) (int64, string, error) {
-	resp, err := a.do(ctx, http.MethodHead, key, nil, nil)
-	if err != nil {
-		return 0, "", err
-	}
-	resp.Body.Close()
-	etag := strings.Trim(resp.Header.Get("ETag"), `"`)
-	if resp.ContentLength < 0 || etag == "" {
-		return 0, "", errors.New("azure reported no size or no ETag")
-	}
-	return resp.ContentLength, etag, nil
+	return restStat(ctx, a.do, "Azure", key)
 }
 
 func (a *azure) read(ctx context.Context, key, version string, off int64, dst []byte) error {
-	hdr := http.Header{"Range": {"bytes=" + strconv.FormatInt(off, 10) + "-" + strconv.FormatInt(off+int64(len(dst))-1, 10)}}
-	if version != "" {
-		hdr.Set("If-Match", `"`+version+`"`)
-	}
-	resp, err := a.do(ctx, http.MethodGet, key, nil, hdr)
-	if err != nil {
-		if httpStatus(err) == http.StatusPreconditionFailed {
-			return errChanged
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	if tag := strings.Trim(resp.Header.Get("ETag"), `"`); tag != "" && version != "" && tag != version {
-		return errChanged
-	}
-	if resp.StatusCode != http.StatusPartialContent && !(off == 0 && resp.ContentLength == int64(len(dst))) {
-		return fmt.Errorf("azure answered a range request with HTTP %d", resp.StatusCode)
-	}
-	_, err = io.ReadFull(resp.Body, dst)
-	return err
+	return restRead(ctx, a.do, "Azure", key, version, off, dst)
 }
 
 func (a *azure) list(ctx context.Context, prefix string, fn func(string) error) error {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -171,40 +170,11 @@ func (s *s3) do(ctx context.Context, method, key string, q url.Values, hdr http.
 }
 
 func (s *s3) stat(ctx context.Context, key string) (int64, string, error) {
-	resp, err := s.do(ctx, http.MethodHead, key, nil, nil)
-	if err != nil {
-		return 0, "", err
-	}
-	resp.Body.Close()
-	etag := strings.Trim(resp.Header.Get("ETag"), `"`)
-	if resp.ContentLength < 0 || etag == "" {
-		return 0, "", fmt.Errorf("S3 reported no size or no ETag")
-	}
-	return resp.ContentLength, etag, nil
+	return restStat(ctx, s.do, "S3", key)
 }
 
 func (s *s3) read(ctx context.Context, key, version string, off int64, dst []byte) error {
-	hdr := http.Header{"Range": {"bytes=" + strconv.FormatInt(off, 10) + "-" + strconv.FormatInt(off+int64(len(dst))-1, 10)}}
-	if version != "" {
-		hdr.Set("If-Match", `"`+version+`"`)
-	}
-	resp, err := s.do(ctx, http.MethodGet, key, nil, hdr)
-	if err != nil {
-		if httpStatus(err) == http.StatusPreconditionFailed {
-			return errChanged
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	// A server that ignores the condition still names what it served.
-	if tag := strings.Trim(resp.Header.Get("ETag"), `"`); tag != "" && version != "" && tag != version {
-		return errChanged
-	}
-	if resp.StatusCode != http.StatusPartialContent && !(off == 0 && resp.ContentLength == int64(len(dst))) {
-		return fmt.Errorf("S3 answered a range request with HTTP %d", resp.StatusCode)
-	}
-	_, err = io.ReadFull(resp.Body, dst)
-	return err
+	return restRead(ctx, s.do, "S3", key, version, off, dst)
 }
 
 func (s *s3) list(ctx context.Context, prefix string, fn func(string) error) error {
