@@ -140,6 +140,17 @@ func (f *Filter) And(g *Filter) *Filter {
 func (f *Filter) Columns() []string {
 	var out []string
 	seen := map[string]bool{}
+	f.eachAtom(func(a *atom) {
+		if !seen[a.col] {
+			seen[a.col] = true
+			out = append(out, a.col)
+		}
+	})
+	return out
+}
+
+// eachAtom calls fn with each comparison of the predicate, left to right.
+func (f *Filter) eachAtom(fn func(*atom)) {
 	var walk func(n fnode)
 	walk = func(n fnode) {
 		switch n := n.(type) {
@@ -152,14 +163,10 @@ func (f *Filter) Columns() []string {
 		case *notNode:
 			walk(n.x)
 		case *atom:
-			if !seen[n.col] {
-				seen[n.col] = true
-				out = append(out, n.col)
-			}
+			fn(n)
 		}
 	}
 	walk(f.root)
-	return out
 }
 
 // Token kinds.

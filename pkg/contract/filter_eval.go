@@ -87,27 +87,11 @@ type boundFilter struct {
 func (f *Filter) bind(file *parquetx.File) (*boundFilter, error) {
 	b := &boundFilter{f: f, file: file, atoms: map[*atom]*boundAtom{}}
 	var err error
-	var walk func(n fnode)
-	walk = func(n fnode) {
-		switch n := n.(type) {
-		case *andNode:
-			walk(n.l)
-			walk(n.r)
-		case *orNode:
-			walk(n.l)
-			walk(n.r)
-		case *notNode:
-			walk(n.x)
-		case *atom:
-			if err != nil {
-				return
-			}
-			var ba *boundAtom
-			ba, err = bindAtom(n, file)
-			b.atoms[n] = ba
+	f.eachAtom(func(a *atom) {
+		if err == nil {
+			b.atoms[a], err = bindAtom(a, file)
 		}
-	}
-	walk(f.root)
+	})
 	return b, err
 }
 
