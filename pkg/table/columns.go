@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -271,16 +270,7 @@ func avroValue(ct colType, v any) (parquet.Value, error) {
 	bad := func() (parquet.Value, error) {
 		return parquet.Value{}, fmt.Errorf("partition value %v (%T) is not a %s", v, v, ct.t)
 	}
-	if m, ok := v.(map[string]any); ok && len(m) == 1 {
-		for _, inner := range m { // a union's branch, named by its type
-			v = inner
-		}
-	}
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Array && rv.Type().Elem().Kind() == reflect.Uint8 {
-		b := make([]byte, rv.Len()) // an Avro fixed
-		reflect.Copy(reflect.ValueOf(b), rv)
-		v = b
-	}
+	v = partitionDatum(v)
 	switch x := v.(type) {
 	case string:
 		return parseText(ct, x, false)

@@ -651,7 +651,10 @@ func avroIntMap(v any) map[int]int64 {
 	return out
 }
 
-func partitionText(v any) string {
+// partitionDatum is a manifest's partition datum as a plain Go value: a
+// union's branch (named by its type, as decimal_3_2) unwrapped, an Avro
+// fixed as []byte.
+func partitionDatum(v any) any {
 	if m, ok := v.(map[string]any); ok && len(m) == 1 {
 		for _, inner := range m { // a union branch named by its type (decimal_3_2)
 			v = inner
@@ -662,6 +665,11 @@ func partitionText(v any) string {
 		reflect.Copy(reflect.ValueOf(b), rv)
 		v = b
 	}
+	return v
+}
+
+func partitionText(v any) string {
+	v = partitionDatum(v)
 	switch x := v.(type) {
 	case []byte:
 		return fmt.Sprintf("%x", x)
