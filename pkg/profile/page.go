@@ -83,9 +83,7 @@ func (v *pageVisitor) Page(p parquetx.Page) error {
 	}
 	switch {
 	case c.Kind == Categorical && p.Dict != nil && v.counts != nil:
-		for _, i := range p.Index {
-			v.counts[i]++
-		}
+		v.count(p.Index)
 	case c.Kind == Categorical && p.Dict != nil:
 		for _, i := range p.Index {
 			c.addHashed(v.entries[i], v.hashes[i], 1)
@@ -95,27 +93,11 @@ func (v *pageVisitor) Page(p parquetx.Page) error {
 			c.AddBytes(p.Bytes[p.Offsets[i]:p.Offsets[i+1]])
 		}
 	case p.Dict != nil && v.dints != nil:
-		for rest := p.Index; len(rest) > 0; rest = rest[min(len(rest), block):] {
-			xs := v.ints[:0]
-			for _, i := range rest[:min(len(rest), block)] {
-				xs = append(xs, v.dints[i])
-			}
-			c.addIntValues(xs)
-		}
-		for _, i := range p.Index {
-			v.counts[i]++
-		}
+		gather(p.Index, v.dints, v.ints, c.addIntValues)
+		v.count(p.Index)
 	case p.Dict != nil:
-		for rest := p.Index; len(rest) > 0; rest = rest[min(len(rest), block):] {
-			xs := v.floats[:0]
-			for _, i := range rest[:min(len(rest), block)] {
-				xs = append(xs, v.dfloat[i])
-			}
-			c.addFloatValues(xs)
-		}
-		for _, i := range p.Index {
-			v.counts[i]++
-		}
+		gather(p.Index, v.dfloat, v.floats, func(xs []float64) { c.addFloatValues(xs) })
+		v.count(p.Index)
 	case p.Int32 != nil:
 		for rest := p.Int32; len(rest) > 0; rest = rest[min(len(rest), block):] {
 			xs := v.ints[:0]
@@ -134,6 +116,25 @@ func (v *pageVisitor) Page(p parquetx.Page) error {
 		return fmt.Errorf("column %s: a whole page of a kind the profile does not take (%s)", v.col.Path, v.col.Physical)
 	}
 	return nil
+}
+
+// gather hands the dictionary entries a page's indexes name to add, in
+// blocks of the chunk's reused buffer buf.
+func gather[T any](index []int32, dict, buf []T, add func([]T)) {
+	for rest := index; len(rest) > 0; rest = rest[min(len(rest), block):] {
+		xs := buf[:0]
+		for _, i := range rest[:min(len(rest), block)] {
+			xs = append(xs, dict[i])
+		}
+		add(xs)
+	}
+}
+
+// count counts the occurrences of dictionary entries (v.counts).
+func (v *pageVisitor) count(index []int32) {
+	for _, i := range index {
+		v.counts[i]++
+	}
 }
 
 // load caches dictionary d's entries: their hashes (strings) or values.
