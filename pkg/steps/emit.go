@@ -46,9 +46,8 @@ func (c Console) warn(err error) {
 // Emit stamps doc as finished at now and emits it: inside GitHub Actions
 // it annotates failed checks, appends the job summary and sets the step
 // outputs status, evidence and failures and the document's own (Outputs).
-// An error means the
-// evidence could not be written or signed: the step outputs then say
-// status error and name no evidence file.
+// An error means the evidence could not be written or signed: the step
+// outputs then say status error and name no evidence file.
 func (m Emit) Emit(doc *evidence.Document, now time.Time) error {
 	doc.Finish(now)
 	data, err := evidence.Marshal(doc)
