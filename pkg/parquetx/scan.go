@@ -321,9 +321,7 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			if opts.PagesDecoded != nil {
 				opts.PagesDecoded.Add(1)
 			}
-			n.values += int64(p.Rows)
-			n.rows += int64(p.Rows)
-			n.nulls += int64(p.Rows - present)
+			n.whole(p.Rows, present)
 			if err := v.(PageVisitor).Page(p); err != nil {
 				return err
 			}
@@ -500,6 +498,13 @@ func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelecto
 // pageCount counts what the pages of a chunk (or one page) decoded.
 type pageCount struct{ values, nulls, rows int64 }
 
+// whole counts a page handed over whole: rows values, present of them set.
+func (n *pageCount) whole(rows, present int) {
+	n.values += int64(rows)
+	n.rows += int64(rows)
+	n.nulls += int64(rows - present)
+}
+
 // read passes one page's values to v, numbering rows from firstRow, and
 // releases the page.
 func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVisitor, opts ScanOptions, buf []parquet.Value, rows []int64) error {
@@ -509,14 +514,14 @@ func (n *pageCount) read(c *Chunk, page parquet.Page, firstRow int64, v ChunkVis
 	}
 	if pv, ok := pageVisitor(v, firstRow+n.rows, page.NumRows()); ok && c.Column.MaxRepetitionLevel == 0 {
 		// firstRow numbers the sequence of pages; n.rows is how far it has come.
-		_, numbers := v.(NumberPageVisitor)
+		// pv, not v: a chunk with excluded rows elsewhere still takes this
+		// page's numbers whole.
+		_, numbers := pv.(NumberPageVisitor)
 		if p, present, err := wholePage(c, page, firstRow+n.rows, numbers); err != nil || present >= 0 {
 			if err != nil {
 				return err
 			}
-			n.values += int64(p.Rows)
-			n.rows += int64(p.Rows)
-			n.nulls += int64(p.Rows - present)
+			n.whole(p.Rows, present)
 			return pv.Page(p)
 		}
 	}
