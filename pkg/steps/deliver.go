@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -30,14 +31,18 @@ type Delivery struct {
 // Deliver renders and delivers the report, then sets the step outputs
 // status, report (the markdown file) and url (the comment or issue).
 func (r *Rendered) Deliver(ctx context.Context, d Delivery) error {
+	var full string // the whole markdown report, rendered once
+	if d.Out.Set() || d.Format == "markdown" {
+		full = r.Markdown(0, true)
+	}
 	if d.Out.Set() {
-		if err := d.Out.Write([]byte(r.Markdown(0, true))); err != nil {
+		if err := d.Out.Write([]byte(full)); err != nil {
 			return err
 		}
 	}
 	switch d.Format {
 	case "markdown":
-		io.WriteString(d.Summary, actions.SafeLog(r.Markdown(0, true)))
+		io.WriteString(d.Summary, actions.SafeLog(full))
 	case "json":
 		if err := report.WriteJSON(d.Summary, r.JSON()); err != nil {
 			return err
@@ -89,7 +94,7 @@ func (r *Rendered) post(ctx context.Context, d Delivery) (*Posted, error) {
 	case githubapi.IsForbidden(err) && !d.RequirePost:
 		msg := "the token cannot write to this repository (a pull request from a fork gets a read-only token): " +
 			"the report is in the job summary only. Post it from a workflow_run workflow; see the report action's README."
-		fmt.Fprintf(d.Warn, "mlgate: warning: %s\n", msg)
+		d.warn(errors.New(msg))
 		d.Actions.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "mlgate report not posted", Message: msg})
 		return nil, nil
 	}
