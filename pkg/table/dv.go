@@ -70,31 +70,60 @@ func (s *Snapshot) DeletedRowSet(f *File) (*roaring64.Bitmap, error) {
 }
 
 func decodeBitmapArray(data []byte) (*roaring64.Bitmap, error) {
-	bm := roaring64.New()
 	switch {
 	case len(data) >= 4 && binary.LittleEndian.Uint32(data) == dvMagic:
-		if _, err := bm.ReadFrom(bytes.NewReader(data[4:])); err != nil {
-			return nil, err
-		}
+		return readRoaring64(data[4:])
 	case len(data) >= 8 && binary.BigEndian.Uint32(data) == dvMagicNative:
+		// The native layout holds the same 32-bit bitmaps as the portable
+		// one, framed differently: reframe it and let the library read it,
+		// so a few bytes of run containers never expand value by value.
 		n := binary.BigEndian.Uint32(data[4:])
 		rest := data[8:]
-		for key := uint64(0); key < uint64(n); key++ {
+		portable := binary.LittleEndian.AppendUint64(make([]byte, 0, len(data)+8), uint64(n))
+		for key := uint32(0); key < n; key++ {
 			if len(rest) < 4 || uint64(binary.BigEndian.Uint32(rest)) > uint64(len(rest)-4) {
 				return nil, fmt.Errorf("truncated RoaringBitmapArray")
 			}
 			size := binary.BigEndian.Uint32(rest)
-			part := roaring.New()
-			if _, err := part.ReadFrom(bytes.NewReader(rest[4 : 4+size])); err != nil {
+			if read, err := roaring.New().ReadFrom(bytes.NewReader(rest[4 : 4+size])); err != nil {
 				return nil, err
+			} else if read != int64(size) {
+				return nil, fmt.Errorf("a bitmap of %d bytes is framed as %d", read, size)
 			}
-			for it := part.Iterator(); it.HasNext(); {
-				bm.Add(key<<32 | uint64(it.Next()))
-			}
+			portable = binary.LittleEndian.AppendUint32(portable, key)
+			portable = append(portable, rest[4:4+size]...)
 			rest = rest[4+size:]
 		}
+		return readRoaring64(portable)
 	default:
 		return nil, fmt.Errorf("not a RoaringBitmapArray")
+	}
+}
+
+// readRoaring64 reads a bitmap in the portable 64-bit Roaring format,
+// which the library trusts: its count of 32-bit bitmaps sizes slices
+// before a byte is read, and unsorted keys or containers would make
+// Maximum (the bound checked against the file's rows) lie. So the count
+// is held to the bytes present, the bitmap is validated, and every byte
+// must belong to it.
+func readRoaring64(data []byte) (*roaring64.Bitmap, error) {
+	if len(data) < 8 {
+		return nil, fmt.Errorf("truncated 64-bit Roaring bitmap")
+	}
+	// Each 32-bit bitmap takes at least a 4-byte key and an 8-byte header.
+	if n := binary.LittleEndian.Uint64(data); n > uint64(len(data)-8)/12 {
+		return nil, fmt.Errorf("a 64-bit Roaring bitmap of %d bytes claims %d 32-bit bitmaps", len(data), n)
+	}
+	bm := roaring64.New()
+	read, err := bm.ReadFrom(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if read != int64(len(data)) {
+		return nil, fmt.Errorf("%d bytes follow the 64-bit Roaring bitmap", int64(len(data))-read)
+	}
+	if err := bm.Validate(); err != nil {
+		return nil, fmt.Errorf("malformed 64-bit Roaring bitmap: %w", err)
 	}
 	return bm, nil
 }
