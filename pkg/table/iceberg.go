@@ -18,8 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hamba/avro/v2"
-	"github.com/hamba/avro/v2/ocf"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -429,35 +427,6 @@ func (t *icebergTable) manifests(s *icebergSnapshot) ([]icebergManifest, error) 
 		return nil
 	})
 	return out, err
-}
-
-// avroConfig bounds what one Avro value may allocate: manifests are
-// untrusted input, and a block may claim any length.
-var avroConfig = avro.Config{MaxByteSliceSize: 1 << 20, MaxSliceAllocSize: 1 << 20}.Freeze()
-
-func readAvro(path string, fn func(map[string]any) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	dec, err := ocf.NewDecoder(f, ocf.WithDecoderConfig(avroConfig))
-	if err != nil {
-		return fmt.Errorf("%s: not an Avro file: %w", path, err)
-	}
-	for dec.HasNext() {
-		var rec map[string]any
-		if err := dec.Decode(&rec); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if err := fn(rec); err != nil {
-			return err
-		}
-	}
-	if err := dec.Error(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }
 
 // readManifest adds the manifest's live files to snap; after, when set,
