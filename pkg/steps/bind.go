@@ -63,7 +63,7 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 	for _, f := range dataset {
 		want[f.Digest["sha256"]] = f.Path
 	}
-	var extra []string
+	var extra, partial []string
 	seen := map[string]bool{}
 	for _, f := range doc.Subject.Files {
 		d := f.Digest["sha256"]
@@ -74,7 +74,18 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 		if _, ok := want[d]; !ok {
 			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, ShortDigest(d)))
 		}
+		// An incremental check ran only the whole-table rules on the files
+		// live before it: they are not validated by this document.
+		if f.Scope == evidence.ScopeTable {
+			partial = append(partial, f.Path)
+			continue
+		}
 		seen[d] = true
+	}
+	if len(partial) > 0 && len(extra) == 0 {
+		c.Message = fmt.Sprintf("%s is an incremental check: it ran every rule only on the data added%s, and only the whole-table rules on the %d files live before (%s first); validate the whole table for the gate",
+			what, since(doc.Subject.Files), len(partial), partial[0])
+		return c
 	}
 	var missing []string
 	for _, f := range dataset {
@@ -92,6 +103,16 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 		c.Message = fmt.Sprintf("%s covers exactly the %d dataset files, by sha256", what, len(dataset))
 	}
 	return c
+}
+
+// since names the version an incremental check started after.
+func since(files []evidence.File) string {
+	for _, f := range files {
+		if f.Table != nil && f.Table.Since != nil {
+			return fmt.Sprintf(" since version %d", *f.Table.Since)
+		}
+	}
+	return ""
 }
 
 // digestStep names the step that records file digests for evidence of kind.

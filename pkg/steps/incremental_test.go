@@ -169,3 +169,44 @@ func TestValidateSinceSummary(t *testing.T) {
 		}
 	}
 }
+
+// The gate binds a DataValidation to a table only if it ran every rule on
+// every live file: an incremental check ran them on the added data alone,
+// so it does not vouch for the table, while a full validation does.
+func TestGateRefusesIncrementalEvidenceForTheTable(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	d.Commit(t, []int64{1, 2, 3})
+	v, _ := d.Commit(t, []int64{7, 8})
+	rules := "dataset:\n  rows: {min: 1}\ncolumns:\n  - name: id\n    min: 0\n"
+	since := v - 1
+	dir := t.TempDir()
+	for name, opts := range map[string]table.Options{"full": table.Current, "incremental": {Version: -1, Since: &since}} {
+		doc := validateTable(t, d.Dir, rules, opts, true)
+		if doc.Status != evidence.StatusPass {
+			t.Fatalf("%s: %s: %s", name, doc.Status, doc.Summary)
+		}
+		path := filepath.Join(dir, name+".json")
+		if err := evidence.Write(path, doc); err != nil {
+			t.Fatal(err)
+		}
+		decision, err := steps.Gate(context.Background(), steps.GateRequest{Run: run, Datasets: []string{d.Dir}, PolicyInputs: steps.PolicyInputs{
+			Config:   "../../testdata/gate/gate.yaml",
+			Metrics:  []string{"../../testdata/gate/metrics.json"},
+			Baseline: []string{"../../testdata/gate/baseline.json"},
+			Evidence: []string{path},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := check(decision, "evidence.subject")
+		switch {
+		case c == nil:
+			t.Fatalf("%s: no evidence.subject check", name)
+		case name == "full" && (c.Status != evidence.StatusPass || !steps.Promote(decision)):
+			t.Errorf("full validation: %s: %s", c.Status, c.Message)
+		case name == "incremental" && (c.Status != evidence.StatusFail || steps.Promote(decision) ||
+			!strings.Contains(c.Message, fmt.Sprintf("only on the data added since version %d", since)) || !strings.Contains(c.Message, "1 files live before")):
+			t.Errorf("incremental validation: %s: %s", c.Status, c.Message)
+		}
+	}
+}
