@@ -110,6 +110,10 @@ type ValidationDetails struct {
 	// checks ran under and what statistics spared reading.
 	Where   *RowFilter  `json:"where,omitempty"`
 	Filters []RowFilter `json:"filters,omitempty"`
+	// RunWhere is the row filter the run added to the contract's: the
+	// document is about those rows only, so it does not vouch for the
+	// dataset at the gate.
+	RunWhere string `json:"runWhere,omitempty"`
 }
 
 // SkippedRule is a contract rule that was not run.

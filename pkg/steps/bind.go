@@ -59,6 +59,16 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document) evid
 	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 		Location: &evidence.Location{File: path}}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
+	if v, ok := evidence.DetailsOf[evidence.ValidationDetails](doc); ok {
+		switch {
+		case v.Shard != nil:
+			c.Message = fmt.Sprintf("%s is shard %d of %d of a validation, not its result: merge the shards' evidence for the gate", what, v.Shard.Index, v.Shard.Count)
+			return c
+		case v.RunWhere != "":
+			c.Message = fmt.Sprintf("%s validated only the rows where %s, a filter the run added to the contract; validate every row for the gate", what, v.RunWhere)
+			return c
+		}
+	}
 	want := map[string]string{} // sha256 -> dataset path
 	for _, f := range dataset {
 		want[f.Digest["sha256"]] = f.Path

@@ -18,6 +18,13 @@ import (
 // validateTable validates a table argument with the run's table options.
 func validateTable(t *testing.T, dir, body string, opts table.Options, digest bool) *evidence.Document {
 	t.Helper()
+	return validateTableWith(t, dir, body, opts, steps.ValidateRequest{Digest: digest})
+}
+
+// validateTableWith validates a table argument with the run's table
+// options and the request's other fields.
+func validateTableWith(t *testing.T, dir, body string, opts table.Options, req steps.ValidateRequest) *evidence.Document {
+	t.Helper()
 	ctx := context.Background()
 	contract := filepath.Join(t.TempDir(), "c.yaml")
 	if err := os.WriteFile(contract, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\n"+body), 0o644); err != nil {
@@ -30,7 +37,8 @@ func validateTable(t *testing.T, dir, body string, opts table.Options, digest bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote}, Contract: contract, Data: files, Digest: digest})
+	req.Run, req.Contract, req.Data = steps.Run{Remote: remote}, contract, files
+	doc, err := steps.Validate(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,21 +179,31 @@ func TestValidateSinceSummary(t *testing.T) {
 }
 
 // The gate binds a DataValidation to a table only if it ran every rule on
-// every live file: an incremental check ran them on the added data alone,
-// so it does not vouch for the table, while a full validation does.
-func TestGateRefusesIncrementalEvidenceForTheTable(t *testing.T) {
+// every row of every live file. An incremental check ran them on the added
+// data alone, a shard on its part, a run filter on the rows it kept: none
+// vouches for the table, while a full validation does.
+func TestGateRefusesPartialValidations(t *testing.T) {
 	d := tabletest.NewDelta(t, t.TempDir())
 	d.Commit(t, []int64{1, 2, 3})
 	v, _ := d.Commit(t, []int64{7, 8})
-	rules := "dataset:\n  rows: {min: 1}\ncolumns:\n  - name: id\n    min: 0\n"
 	since := v - 1
 	dir := t.TempDir()
-	for name, opts := range map[string]table.Options{"full": table.Current, "incremental": {Version: -1, Since: &since}} {
-		doc := validateTable(t, d.Dir, rules, opts, true)
+	for _, tc := range []struct {
+		name, want string
+		opts       table.Options
+		req        steps.ValidateRequest
+	}{
+		{"full", "", table.Current, steps.ValidateRequest{}},
+		{"incremental", fmt.Sprintf("only on the data added since version %d, and only the whole-table rules on the 1 files live before", since), table.Options{Version: -1, Since: &since}, steps.ValidateRequest{}},
+		{"shard", "is shard 1 of 2 of a validation", table.Current, steps.ValidateRequest{Shard: &evidence.Shard{Index: 1, Count: 2}}},
+		{"where", "validated only the rows where id > 5, a filter the run added", table.Current, steps.ValidateRequest{Where: "id > 5"}},
+	} {
+		tc.req.Digest = true
+		doc := validateTableWith(t, d.Dir, "dataset:\n  rows: {min: 1}\ncolumns:\n  - name: id\n    min: 0\n", tc.opts, tc.req)
 		if doc.Status != evidence.StatusPass {
-			t.Fatalf("%s: %s: %s", name, doc.Status, doc.Summary)
+			t.Fatalf("%s: %s: %s", tc.name, doc.Status, doc.Summary)
 		}
-		path := filepath.Join(dir, name+".json")
+		path := filepath.Join(dir, tc.name+".json")
 		if err := evidence.Write(path, doc); err != nil {
 			t.Fatal(err)
 		}
@@ -201,12 +219,11 @@ func TestGateRefusesIncrementalEvidenceForTheTable(t *testing.T) {
 		c := check(decision, "evidence.subject")
 		switch {
 		case c == nil:
-			t.Fatalf("%s: no evidence.subject check", name)
-		case name == "full" && (c.Status != evidence.StatusPass || !steps.Promote(decision)):
-			t.Errorf("full validation: %s: %s", c.Status, c.Message)
-		case name == "incremental" && (c.Status != evidence.StatusFail || steps.Promote(decision) ||
-			!strings.Contains(c.Message, fmt.Sprintf("only on the data added since version %d", since)) || !strings.Contains(c.Message, "1 files live before")):
-			t.Errorf("incremental validation: %s: %s", c.Status, c.Message)
+			t.Fatalf("%s: no evidence.subject check", tc.name)
+		case tc.want == "" && (c.Status != evidence.StatusPass || !steps.Promote(decision)):
+			t.Errorf("%s: %s: %s", tc.name, c.Status, c.Message)
+		case tc.want != "" && (c.Status != evidence.StatusFail || steps.Promote(decision) || !strings.Contains(c.Message, tc.want)):
+			t.Errorf("%s: %s: %s, want a failure saying %q", tc.name, c.Status, c.Message, tc.want)
 		}
 	}
 }

@@ -127,6 +127,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		doc.Add(integrityCheck(err))
 		doc.Summary = "could not validate: " + err.Error()
 	}
+	details.RunWhere = r.Where
 	doc.Details = details
 	if len(inc) > 0 && doc.Summary == "" {
 		doc.Summary = evidence.CountSummary(doc.Checks) + "; " + incrementalNote(inc, wholePlan != nil)
