@@ -23,6 +23,28 @@ deny_failed contains msg if {
 }
 
 # METADATA
+# title: Every data validation covers all of its data
+deny_partial contains partial_msg(doc, why) if {
+	some doc in lib.evidence("DataValidation")
+	doc.details.shard
+	why := sprintf("it is shard %d of %d; merge the shards' evidence (mlgate validate merge)", [doc.details.shard.index, doc.details.shard.count])
+}
+
+deny_partial contains partial_msg(doc, why) if {
+	some doc in lib.evidence("DataValidation")
+	doc.details.runWhere != ""
+	why := sprintf("the run kept only the rows where %s", [doc.details.runWhere])
+}
+
+deny_partial contains partial_msg(doc, "it is incremental: every rule ran only on the data added since a version") if {
+	some doc in lib.evidence("DataValidation")
+	some f in doc.subject.files
+	f.scope == "table"
+}
+
+partial_msg(doc, why) := sprintf("data validation of %s covers only part of the data: %s", [lib.subject(doc), why])
+
+# METADATA
 # title: Data validation warnings
 # custom:
 #   severity: medium

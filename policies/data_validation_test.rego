@@ -27,3 +27,20 @@ test_failed_and_errored_validation_is_denied if {
 test_warned_validation_warns if {
 	count(data_validation.warn_warned) == 1 with input as {"evidence": {"DataValidation": [doc("warn")]}}
 }
+
+test_partial_validation_is_denied if {
+	shard := object.union(doc("pass"), {"details": {"shard": {"index": 1, "count": 4}}})
+	where := object.union(doc("pass"), {"details": {"runWhere": "region = 'EU'"}})
+	since := object.union(doc("pass"), {"subject": {"name": "t@4", "files": [{"path": "a", "scope": "added"}, {"path": "b", "scope": "table"}]}})
+	denials := data_validation.deny_partial with input as {"evidence": {"DataValidation": [shard, where, since, doc("pass")]}}
+	denials == {
+		"data validation of transactions covers only part of the data: it is shard 1 of 4; merge the shards' evidence (mlgate validate merge)",
+		"data validation of transactions covers only part of the data: the run kept only the rows where region = 'EU'",
+		"data validation of t@4 covers only part of the data: it is incremental: every rule ran only on the data added since a version",
+	}
+}
+
+test_whole_validation_is_not_partial if {
+	full := object.union(doc("pass"), {"details": {"rows": 10}, "subject": {"name": "t@4", "files": [{"path": "a"}]}})
+	count(data_validation.deny_partial) == 0 with input as {"evidence": {"DataValidation": [full]}}
+}
