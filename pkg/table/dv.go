@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -53,7 +52,7 @@ func (s *Snapshot) DeletedRowSet(f *File) (*roaring64.Bitmap, error) {
 		if dv.Offset != nil {
 			off = int64(*dv.Offset)
 		}
-		if data, err = readDVFile(p, off, int64(dv.SizeInBytes)); err != nil {
+		if data, err = s.readDVFile(p, off, int64(dv.SizeInBytes)); err != nil {
 			return nil, err
 		}
 	default:
@@ -69,12 +68,22 @@ func (s *Snapshot) DeletedRowSet(f *File) (*roaring64.Bitmap, error) {
 	return bm, nil
 }
 
-func decodeBitmapArray(data []byte) (*roaring64.Bitmap, error) {
-	bm := roaring64.New()
+func decodeBitmapArray(data []byte) (bm *roaring64.Bitmap, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			bm, err = nil, fmt.Errorf("malformed Roaring bitmap (%v)", p)
+		}
+	}()
+	bm = roaring64.New()
 	switch {
 	case len(data) >= 4 && binary.LittleEndian.Uint32(data) == dvMagic:
-		if _, err := bm.ReadFrom(bytes.NewReader(data[4:])); err != nil {
+		if err := portable64(data[4:]); err != nil {
 			return nil, err
+		}
+		if n, err := bm.ReadFrom(bytes.NewReader(data[4:])); err != nil {
+			return nil, err
+		} else if n != int64(len(data)-4) {
+			return nil, fmt.Errorf("%d bytes after the Roaring bitmap", int64(len(data)-4)-n)
 		}
 	case len(data) >= 8 && binary.BigEndian.Uint32(data) == dvMagicNative:
 		n := binary.BigEndian.Uint32(data[4:])
@@ -99,6 +108,20 @@ func decodeBitmapArray(data []byte) (*roaring64.Bitmap, error) {
 	return bm, nil
 }
 
+// portable64 checks the frame of a portable 64-bit Roaring bitmap before
+// the library allocates for it: a count of 32-bit bitmaps each at least
+// 12 bytes (key, cookie, container count) long.
+func portable64(b []byte) error {
+	if len(b) < 8 {
+		return fmt.Errorf("truncated Roaring bitmap")
+	}
+	n := binary.LittleEndian.Uint64(b)
+	if n > uint64(len(b)-8)/12 {
+		return fmt.Errorf("a Roaring bitmap of %d bytes claims %d 32-bit bitmaps", len(b), n)
+	}
+	return nil
+}
+
 // dvPath is the file of a "u" vector: an optional folder prefix, then a
 // z85-encoded UUID (20 characters).
 func (s *Snapshot) dvPath(ref string) (string, error) {
@@ -115,16 +138,20 @@ func (s *Snapshot) dvPath(ref string) (string, error) {
 }
 
 // readDVFile reads one vector at off: a big-endian size, the data, and a
-// big-endian CRC-32 of the data.
-func readDVFile(path string, off, size int64) ([]byte, error) {
+// big-endian CRC-32 of the data (Delta's layout, and Iceberg's
+// deletion-vector-v1 blob).
+func (s *Snapshot) readDVFile(path string, off, size int64) ([]byte, error) {
 	if size < 4 || size > maxDV || off < 0 {
 		return nil, fmt.Errorf("%s: deletion vector size %d at offset %d is out of range", path, size, off)
 	}
-	f, err := os.Open(path)
+	f, fileSize, err := s.deletes.openFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if off > fileSize || 4+size+4 > fileSize-off {
+		return nil, fmt.Errorf("%s: deletion vector of %d bytes at offset %d runs past the end of the file (%d bytes)", path, size, off, fileSize)
+	}
 	buf := make([]byte, 4+size+4)
 	if _, err := f.ReadAt(buf, off); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("%s: %w", path, err)
