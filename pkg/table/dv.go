@@ -11,6 +11,8 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
+
+	"github.com/mlgate/mlgate/pkg/objstore"
 )
 
 // dvMagic starts a Delta deletion vector's serialized RoaringBitmapArray
@@ -134,7 +136,16 @@ func (s *Snapshot) dvPath(ref string) (string, error) {
 		return "", fmt.Errorf("%s: deletion vector reference %q: not a z85 UUID", s.Location, ref)
 	}
 	name := fmt.Sprintf("deletion_vector_%x-%x-%x-%x-%x.bin", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-	return within(s.Location, filepath.ToSlash(filepath.Join(prefix, name)))
+	rel := filepath.ToSlash(filepath.Join(prefix, name))
+	if objstore.IsURL(s.Location) { // a remote table (remote.go): the same check, then the URL
+		const root = "/table"
+		p, err := within(root, rel)
+		if err != nil {
+			return "", fmt.Errorf("%s: deletion vector path %q leaves the table", s.Location, rel)
+		}
+		return s.Location + filepath.ToSlash(strings.TrimPrefix(p, root)), nil
+	}
+	return within(s.Location, rel)
 }
 
 // readDVFile reads one vector at off: a big-endian size, the data, and a
