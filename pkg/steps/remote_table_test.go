@@ -154,7 +154,9 @@ func deletedRows(t *testing.T, remote *steps.Remote, arg string) (map[string][]i
 
 // Tables with deletes read remotely as they read locally: Delta deletion
 // vector files, Iceberg equality delete files (matched against the data
-// files read remotely) and a v3 deletion vector are read through the
+// files read remotely), position delete files (written by tabletest) and
+// v3 deletion vectors (a bare blob from the corpus, a Puffin file of two
+// blobs written by tabletest) are read through the
 // store that reads the table, and each live file's deleted rows and the
 // live row count equal the local read's. (Before, the first read of a
 // deletes file failed: the reader looked for the URL on the local disk.)
@@ -170,6 +172,14 @@ func TestRemoteTablesWithDeletes(t *testing.T) {
 	} {
 		tables[name] = testenv.Shared(t, append([]string{"corpora"}, rel...)...)
 	}
+	// The corpora hold no Iceberg position deletes nor a framed Puffin file.
+	v2 := tabletest.NewIceberg(t, filepath.Join(t.TempDir(), "v2"), 2)
+	files := v2.Append(t, []int64{1, 2, 3, 4, 5}, []int64{6, 7, 8})
+	v2.DeletePositions(t, map[string][]int64{files[0]: {0, 3}, files[1]: {1}})
+	v3 := tabletest.NewIceberg(t, filepath.Join(t.TempDir(), "v3"), 3)
+	files = v3.Append(t, []int64{1, 2, 3, 4, 5}, []int64{6, 7, 8})
+	v3.DeletionVectors(t, map[string][]uint64{files[0]: {1, 4}, files[1]: {0}})
+	tables["position"], tables["puffinv3"] = v2.Dir, v3.Dir
 	for _, srv := range objstoretest.All(t) {
 		t.Run(srv.Scheme, func(t *testing.T) {
 			srv.Setenv(t)
