@@ -116,9 +116,9 @@ func (s *Snapshot) deletesOf(f *File) []*DeleteFile {
 
 type deleteCache struct {
 	// open reads a file the deletes need (a delete file, a deletion
-	// vector's file, a data file matched against equality deletes): a
-	// local file when nil, else through the store that read the table
-	// (remote.go).
+	// vector's file, a data file matched against equality deletes; also
+	// a data file whose column types writtenAs looks up): a local file
+	// when nil, else through the store that read the table (remote.go).
 	open func(path string) (fileReader, int64, error)
 	mu   sync.Mutex
 	// position[delete file][data file] are the rows it deletes.
