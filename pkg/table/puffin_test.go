@@ -9,22 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/RoaringBitmap/roaring/v2/roaring64"
+	"github.com/mlgate/mlgate/internal/tabletest"
 )
-
-// dvBlob is a deletion-vector-v1 blob of rows, as the spec frames it.
-func dvBlob(t *testing.T, rows ...uint64) []byte {
-	t.Helper()
-	bm := roaring64.BitmapOf(rows...)
-	vec, err := bm.ToBytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := append([]byte{0xD1, 0xD3, 0x39, 0x64}, vec...)
-	out := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
-	out = append(out, body...)
-	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(body))
-}
 
 // puffinFile frames blobs as a Puffin file (magic, blobs, footer) and
 // gives each blob's offset.
@@ -49,17 +35,17 @@ func puffinFile(blobs ...[]byte) ([]byte, []int64) {
 // apply (the vector holds them).
 func TestPuffinDeletionVectors(t *testing.T) {
 	dir := t.TempDir()
-	data, offs := puffinFile(dvBlob(t, 0, 5, 1<<33), dvBlob(t, 2))
+	data, offs := puffinFile(tabletest.DeletionVectorBlob(t, 0, 5, 1<<33), tabletest.DeletionVectorBlob(t, 2))
 	p := filepath.Join(dir, "dv.puffin")
 	os.WriteFile(p, data, 0o644)
 	pos := writePositionDeletes(t, []posDelete{{"s3://b/t/a.parquet", 7}})
 	resolve := func(s string) (string, error) { return "/t/" + strings.TrimPrefix(s, "s3://b/t/"), nil }
 	blob := func(path string, i int, rows int64, seq int64) DeleteFile {
 		return DeleteFile{Path: p, Content: "deletion-vector", Rows: rows, scope: deleteScope{seq: seq},
-			dv: &puffinBlob{data: path, offset: offs[i], size: int64(len(dvBlob(t, 2)))}}
+			dv: &puffinBlob{data: path, offset: offs[i], size: int64(len(tabletest.DeletionVectorBlob(t, 2)))}}
 	}
 	a := blob("/t/a.parquet", 0, 3, 2)
-	a.dv.size = int64(len(dvBlob(t, 0, 5, 1<<33)))
+	a.dv.size = int64(len(tabletest.DeletionVectorBlob(t, 0, 5, 1<<33)))
 	s := &Snapshot{Location: "t", resolve: resolve,
 		Files: []File{{Path: "/t/a.parquet", scope: deleteScope{seq: 1}}, {Path: "/t/b.parquet", scope: deleteScope{seq: 2}}, {Path: "/t/c.parquet", scope: deleteScope{seq: 3}}},
 		DeleteFiles: []DeleteFile{a, blob("/t/b.parquet", 1, 1, 2), blob("/t/c.parquet", 1, 1, 2),
@@ -84,7 +70,7 @@ func TestPuffinDeletionVectors(t *testing.T) {
 // the length, the CRC, the magic, the bitmap's framing, the manifest's
 // count, a row the data file does not have, a blob past the file's end.
 func TestHostileDeletionVectors(t *testing.T) {
-	good := dvBlob(t, 1)
+	good := tabletest.DeletionVectorBlob(t, 1)
 	crc := func(b []byte) []byte { // recompute the CRC after an edit
 		n := binary.BigEndian.Uint32(b)
 		return binary.BigEndian.AppendUint32(b[:4+n:4+n], crc32.ChecksumIEEE(b[4:4+n]))
@@ -103,7 +89,7 @@ func TestHostileDeletionVectors(t *testing.T) {
 		{"magic", edit(func(b []byte) []byte { b[4] = 0; return crc(b) }), 1, 0, 0, "not a RoaringBitmapArray"},
 		{"bitmaps", edit(func(b []byte) []byte { b[8+7] = 0x7f; return crc(b) }), 1, 0, 0, "claims"},
 		{"count", good, 2, 0, 0, "the manifest says 2"},
-		{"past the rows", dvBlob(t, 3), 1, 0, 0, "row 3 of a file of 3 rows"},
+		{"past the rows", tabletest.DeletionVectorBlob(t, 3), 1, 0, 0, "row 3 of a file of 3 rows"},
 		{"past the end", good, 1, 8, 0, "past the end"},
 		{"trailing", edit(func(b []byte) []byte {
 			n := binary.BigEndian.Uint32(b)
@@ -128,4 +114,18 @@ func TestHostileDeletionVectors(t *testing.T) {
 			t.Errorf("%s: want an error naming %s and saying %q, got %v", tc.name, p, tc.want, err)
 		}
 	}
+}
+
+// Any bytes as a deletion vector decode or fail with an error: never a
+// panic, never an allocation the input does not pay for.
+func FuzzDecodeBitmapArray(f *testing.F) {
+	f.Add(tabletest.DeletionVectorBlob(f, 1)[4:38])
+	f.Add(tabletest.DeletionVectorBlob(f, 0, 5, 1<<33, 1<<40)[4:])
+	f.Add([]byte{0xD1, 0xD3, 0x39, 0x64, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bm, err := decodeBitmapArray(data)
+		if err == nil && bm == nil {
+			t.Fatal("no bitmap and no error")
+		}
+	})
 }
