@@ -127,16 +127,16 @@ func TestRemoteTables(t *testing.T) {
 }
 
 // deletedRows opens each live file of a table argument through remote
-// and gives the rows the table deletes from it, by the file's path
-// relative to the table.
-func deletedRows(t *testing.T, remote *steps.Remote, arg string) (map[string][]int64, int64) {
+// and gives the rows the table deletes from it and its columns' types,
+// by the file's path relative to the table, and the live row count.
+func deletedRows(t *testing.T, remote *steps.Remote, arg string) (map[string][]int64, map[string]string, int64) {
 	t.Helper()
 	ctx := testenv.Context(t)
 	files, err := remote.Files(ctx, []string{arg})
 	if err != nil {
 		t.Fatalf("%s: %v", arg, err)
 	}
-	out := map[string][]int64{}
+	out, types := map[string][]int64{}, map[string]string{}
 	var live int64
 	for _, p := range files {
 		pf, err := remote.Open(ctx, p)
@@ -146,10 +146,14 @@ func deletedRows(t *testing.T, remote *steps.Remote, arg string) (map[string][]i
 		rows := []int64{}
 		pf.EachExcluded(0, pf.NumRows, func(r int64) { rows = append(rows, r) })
 		live += pf.LiveRows()
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, arg), "/")
+		for _, c := range pf.Schema.Leaves {
+			types[rel] += fmt.Sprintf("%s %s %v; ", c.Path, c.Type, c.Const != nil)
+		}
 		pf.Close()
-		out[strings.TrimPrefix(strings.TrimPrefix(p, arg), "/")] = rows
+		out[rel] = rows
 	}
-	return out, live
+	return out, types, live
 }
 
 // Tables with deletes read remotely as they read locally: Delta deletion
@@ -180,6 +184,8 @@ func TestRemoteTablesWithDeletes(t *testing.T) {
 	files = v3.Append(t, []int64{1, 2, 3, 4, 5}, []int64{6, 7, 8})
 	v3.DeletionVectors(t, map[string][]uint64{files[0]: {1, 4}, files[1]: {0}})
 	tables["position"], tables["puffinv3"] = v2.Dir, v3.Dir
+	// Columns added with defaults: constants typed as their writers wrote them.
+	tables["defaults"] = testenv.Shared(t, "corpora", "iceberg", "tables", "add_columns_with_defaults", "default.db", "add_columns_with_defaults")
 	for _, srv := range objstoretest.All(t) {
 		t.Run(srv.Scheme, func(t *testing.T) {
 			srv.Setenv(t)
@@ -190,19 +196,22 @@ func TestRemoteTablesWithDeletes(t *testing.T) {
 			for name, dir := range tables {
 				local := steps.NewRemote(objstore.Options{})
 				defer local.Close()
-				want, wantLive := deletedRows(t, local, dir)
+				want, wantTypes, wantLive := deletedRows(t, local, dir)
 				remote := steps.NewRemote(objstore.Options{})
 				defer remote.Close()
-				got, live := deletedRows(t, remote, srv.URL("lake", "t/"+name))
+				got, types, live := deletedRows(t, remote, srv.URL("lake", "t/"+name))
 				deleted := 0
 				for _, rows := range want {
 					deleted += len(rows)
 				}
-				if deleted == 0 {
-					t.Errorf("%s: no rows deleted locally", name)
+				if (deleted == 0) != (name == "defaults") {
+					t.Errorf("%s: %d rows deleted locally", name, deleted)
 				}
 				if fmt.Sprint(got) != fmt.Sprint(want) || live != wantLive {
 					t.Errorf("%s: remotely %d live rows, deleted %v; locally %d, %v", name, live, got, wantLive, want)
+				}
+				if fmt.Sprint(types) != fmt.Sprint(wantTypes) {
+					t.Errorf("%s: remotely the columns are\n%v\nlocally\n%v", name, types, wantTypes)
 				}
 			}
 		})
