@@ -129,3 +129,36 @@ func FuzzDecodeBitmapArray(f *testing.F) {
 		}
 	})
 }
+
+// A PUFFIN delete file entry must locate its blob and name a data file
+// inside the table.
+func TestDeletionVectorEntries(t *testing.T) {
+	tbl := &icebergTable{root: "/t", location: "s3://b/t"}
+	ok := map[string]any{"referenced_data_file": "s3://b/t/data/a.parquet", "content_offset": int64(4), "content_size_in_bytes": int64(42)}
+	if dv, err := tbl.deletionVector(ok); err != nil || dv.data != "/t/data/a.parquet" || dv.offset != 4 || dv.size != 42 {
+		t.Fatalf("%+v (%v)", dv, err)
+	}
+	for _, tc := range []struct {
+		key  string
+		val  any
+		want string
+	}{
+		{"referenced_data_file", nil, "lacks"},
+		{"content_offset", nil, "lacks"},
+		{"content_size_in_bytes", nil, "lacks"},
+		{"content_offset", int64(-1), "out of range"},
+		{"content_size_in_bytes", int64(11), "out of range"},
+		{"content_size_in_bytes", int64(1 << 40), "out of range"},
+		{"referenced_data_file", "s3://b/t/../../etc/passwd", "leaves the table"},
+		{"referenced_data_file", "s3://other/x.parquet", "not under the table location"},
+	} {
+		df := map[string]any{}
+		for k, v := range ok {
+			df[k] = v
+		}
+		df[tc.key] = tc.val
+		if _, err := tbl.deletionVector(df); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s = %v: want an error saying %q, got %v", tc.key, tc.val, tc.want, err)
+		}
+	}
+}
