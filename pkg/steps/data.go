@@ -476,7 +476,7 @@ func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
 // scannable refuses table features the file scan cannot honour yet:
 // deleted rows when the opened files are not tracked (no Remote), and
 // deletes other than Delta deletion vectors and Iceberg position and
-// equality delete files.
+// equality delete files and deletion vectors.
 func scannable(s *table.Snapshot, tracked bool) error {
 	refuse := func(feature, detail string) error {
 		return &table.UnsupportedError{Table: s.Location, Feature: feature, Detail: detail}
@@ -487,7 +487,7 @@ func scannable(s *table.Snapshot, tracked bool) error {
 		}
 	}
 	for _, d := range s.DeleteFiles {
-		if !tracked || (d.Content != "position" && d.Content != "equality") {
+		if !tracked || (d.Content != "position" && d.Content != "equality" && d.Content != "deletion-vector") {
 			return refuse(d.Content+" deletes", fmt.Sprintf("%d delete files, e.g. %s", len(s.DeleteFiles), d.Path))
 		}
 	}

@@ -421,12 +421,17 @@ func (s *Snapshot) writtenAs(tc tableColumn) *parquetx.Column {
 		if tc.partition {
 			break
 		}
-		pf, err := parquetx.Open(s.Files[i].Path)
+		r, size, err := s.deletes.openFile(s.Files[i].Path) // a remote table's files through its store
 		if err != nil {
 			continue
 		}
+		pf, err := parquetx.OpenReader(s.Files[i].Path, r, size)
+		if err != nil {
+			r.Close()
+			continue
+		}
 		src := s.source(tc, pf)
-		pf.Close()
+		r.Close()
 		if src != nil {
 			if src.Leaf {
 				found = src

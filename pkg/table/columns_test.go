@@ -284,7 +284,8 @@ func duckType(typ, format string) string {
 	}
 	return map[string]string{"string": "VARCHAR", "binary": "BLOB", "boolean": "BOOLEAN", "byte": "TINYINT", "short": "SMALLINT",
 		"integer": "INTEGER", "int": "INTEGER", "long": "BIGINT", "float": "FLOAT", "double": "DOUBLE", "date": "DATE", "time": "TIME",
-		"timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ", "timestamp_ntz": "TIMESTAMP", "uuid": "UUID"}[typ]
+		"timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ", "timestamp_ntz": "TIMESTAMP", "uuid": "UUID",
+		"timestamp_ns": "TIMESTAMP_NS", "timestamptz_ns": "TIMESTAMP_NS"}[typ]
 }
 
 func quoteLit(s string) string   { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

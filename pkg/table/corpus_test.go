@@ -55,9 +55,6 @@ var refused = map[string]string{
 	"delta/spark-variant-checkpoint":                                                             "variantType-preview",
 	"delta/spark-variant-stable-feature-checkpoint":                                              "variantType",
 	"iceberg/add_columns_with_defaults_in_struct/default.db/add_columns_with_defaults_in_struct": "column default",
-	"iceberg/iceberg_v1_repro/repro/merch_v1":                                                    "format-version 3",
-	"iceberg/legacy_bare_deletion_vector/warehouse/default/legacy_bare_deletion_vector":          "format-version 3",
-	"iceberg/timestamptz_ns":                                                                     "format-version 3",
 }
 
 // broken are tables whose metadata is not readable as written, with the

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
+	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,9 +84,13 @@ func avroInts(v any) []int64 {
 
 // deletesOf lists the delete files that apply to data file f: a position
 // delete committed with or after the file (its rows name the file), an
-// equality delete committed after it, in its partition or unpartitioned.
+// equality delete committed after it, in its partition or unpartitioned,
+// a deletion vector naming the file committed with or after it. With a
+// deletion vector, position delete files do not apply (the spec: a vector
+// holds every earlier position delete of its file).
 func (s *Snapshot) deletesOf(f *File) []*DeleteFile {
 	var out []*DeleteFile
+	dv := false
 	for i := range s.DeleteFiles {
 		d := &s.DeleteFiles[i]
 		switch d.Content {
@@ -91,17 +98,29 @@ func (s *Snapshot) deletesOf(f *File) []*DeleteFile {
 			if d.scope.seq > f.scope.seq && (d.scope.part == "" || d.scope.spec == f.scope.spec && d.scope.part == f.scope.part) {
 				out = append(out, d)
 			}
+		case "deletion-vector":
+			if d.scope.seq >= f.scope.seq && d.dv != nil && d.dv.data == f.Path {
+				out, dv = append(out, d), true
+			}
 		default:
 			if d.scope.seq >= f.scope.seq {
 				out = append(out, d)
 			}
 		}
 	}
+	if dv {
+		out = slices.DeleteFunc(out, func(d *DeleteFile) bool { return d.Content == "position" })
+	}
 	return out
 }
 
 type deleteCache struct {
-	mu sync.Mutex
+	// open reads a file the deletes need (a delete file, a deletion
+	// vector's file, a data file matched against equality deletes; also
+	// a data file whose column types writtenAs looks up): a local file
+	// when nil, else through the store that read the table (remote.go).
+	open func(path string) (fileReader, int64, error)
+	mu   sync.Mutex
 	// position[delete file][data file] are the rows it deletes.
 	position map[string]map[string]*roaring64.Bitmap
 	// equality[delete file] are its rows' keys; keys counts them all.
@@ -120,8 +139,18 @@ func (s *Snapshot) DeletedRows(f *File) (*roaring64.Bitmap, error) {
 	// Equality deletes on the same columns are matched in one read of the
 	// data file.
 	byColumns := map[string][]*DeleteFile{}
+	vectors := 0
 	for _, d := range s.deletesOf(f) {
 		switch d.Content {
+		case "deletion-vector":
+			if vectors++; vectors > 1 {
+				return nil, fmt.Errorf("%s: two deletion vectors apply to %s (%s and another)", s.Location, f.Path, d.Path)
+			}
+			rows, err := s.deletionVectorRows(d, f)
+			if err != nil {
+				return nil, err
+			}
+			bm.Or(rows)
 		case "position":
 			byFile, err := s.positionDeletes(d)
 			if err != nil {
@@ -146,7 +175,7 @@ func (s *Snapshot) DeletedRows(f *File) (*roaring64.Bitmap, error) {
 			}
 			sets = append(sets, keys)
 		}
-		err = readRows(f.Path, ds[0].equality, math.MaxInt64, func(row int64, vals []parquet.Value) error {
+		err = s.readRows(f.Path, ds[0].equality, math.MaxInt64, func(row int64, vals []parquet.Value) error {
 			key := rowKey(vals)
 			for _, keys := range sets {
 				if keys[key] {
@@ -172,7 +201,7 @@ func (s *Snapshot) positionDeletes(d *DeleteFile) (map[string]*roaring64.Bitmap,
 	}
 	out := map[string]*roaring64.Bitmap{}
 	resolved := map[string]string{}
-	err := readRows(d.Path, []string{"file_path", "pos"}, d.Rows, func(_ int64, vals []parquet.Value) error {
+	err := s.readRows(d.Path, []string{"file_path", "pos"}, d.Rows, func(_ int64, vals []parquet.Value) error {
 		if vals[0].IsNull() || vals[1].IsNull() || vals[1].Kind() != parquet.Int64 || vals[1].Int64() < 0 {
 			return fmt.Errorf("a row is not a file path and a row position")
 		}
@@ -215,7 +244,7 @@ func (s *Snapshot) equalityDeletes(d *DeleteFile) (map[string]bool, error) {
 	}
 	s.deletes.keys += d.Rows
 	keys := map[string]bool{}
-	err := readRows(d.Path, d.equality, d.Rows, func(_ int64, vals []parquet.Value) error {
+	err := s.readRows(d.Path, d.equality, d.Rows, func(_ int64, vals []parquet.Value) error {
 		keys[rowKey(vals)] = true
 		return nil
 	})
@@ -233,12 +262,16 @@ func (s *Snapshot) equalityDeletes(d *DeleteFile) (map[string]bool, error) {
 // row group at a time. A delete file (want: its manifest's row count) must
 // have that many rows, at most maxDeleteRows; a row group holding more than
 // maxDeleteRows values of the columns is refused, which bounds the memory.
-func readRows(path string, cols []string, want int64, fn func(row int64, vals []parquet.Value) error) error {
-	f, err := parquetx.Open(path)
+func (s *Snapshot) readRows(path string, cols []string, want int64, fn func(row int64, vals []parquet.Value) error) error {
+	r, size, err := s.deletes.openFile(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer r.Close()
+	f, err := parquetx.OpenReader(path, r, size)
+	if err != nil {
+		return err
+	}
 	if want != math.MaxInt64 && (f.NumRows != want || want > maxDeleteRows) {
 		return fmt.Errorf("%d rows, the manifest says %d (at most %d are read)", f.NumRows, want, maxDeleteRows)
 	}
@@ -322,4 +355,30 @@ func rowKey(vals []parquet.Value) string {
 		}
 	}
 	return string(b)
+}
+
+// fileReader is an open local file or remote object.
+type fileReader interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// openFile opens path for reading, with its size.
+func (c *deleteCache) openFile(path string) (fileReader, int64, error) {
+	if c.open != nil {
+		return c.open(path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s: not a regular file", path)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
 }

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
+
+	"github.com/mlgate/mlgate/pkg/objstore"
 )
 
 // dvMagic starts a Delta deletion vector's serialized RoaringBitmapArray
@@ -53,7 +54,7 @@ func (s *Snapshot) DeletedRowSet(f *File) (*roaring64.Bitmap, error) {
 		if dv.Offset != nil {
 			off = int64(*dv.Offset)
 		}
-		if data, err = readDVFile(p, off, int64(dv.SizeInBytes)); err != nil {
+		if data, err = s.readDVFile(p, off, int64(dv.SizeInBytes)); err != nil {
 			return nil, err
 		}
 	default:
@@ -69,7 +70,14 @@ func (s *Snapshot) DeletedRowSet(f *File) (*roaring64.Bitmap, error) {
 	return bm, nil
 }
 
-func decodeBitmapArray(data []byte) (*roaring64.Bitmap, error) {
+func decodeBitmapArray(data []byte) (bm *roaring64.Bitmap, err error) {
+	// The checks below keep the library's allocations to the input's size;
+	// a panic it may still have on a malformed container is an error.
+	defer func() {
+		if p := recover(); p != nil {
+			bm, err = nil, fmt.Errorf("malformed Roaring bitmap (%v)", p)
+		}
+	}()
 	switch {
 	case len(data) >= 4 && binary.LittleEndian.Uint32(data) == dvMagic:
 		return readRoaring64(data[4:])
@@ -120,7 +128,7 @@ func readRoaring64(data []byte) (*roaring64.Bitmap, error) {
 		return nil, err
 	}
 	if read != int64(len(data)) {
-		return nil, fmt.Errorf("%d bytes follow the 64-bit Roaring bitmap", int64(len(data))-read)
+		return nil, fmt.Errorf("%d bytes after the Roaring bitmap", int64(len(data))-read)
 	}
 	if err := bm.Validate(); err != nil {
 		return nil, fmt.Errorf("malformed 64-bit Roaring bitmap: %w", err)
@@ -140,20 +148,33 @@ func (s *Snapshot) dvPath(ref string) (string, error) {
 		return "", fmt.Errorf("%s: deletion vector reference %q: not a z85 UUID", s.Location, ref)
 	}
 	name := fmt.Sprintf("deletion_vector_%x-%x-%x-%x-%x.bin", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-	return within(s.Location, filepath.ToSlash(filepath.Join(prefix, name)))
+	rel := filepath.ToSlash(filepath.Join(prefix, name))
+	if objstore.IsURL(s.Location) { // a remote table (remote.go): the same check, then the URL
+		const root = "/table"
+		p, err := within(root, rel)
+		if err != nil {
+			return "", fmt.Errorf("%s: deletion vector path %q leaves the table", s.Location, rel)
+		}
+		return s.Location + filepath.ToSlash(strings.TrimPrefix(p, root)), nil
+	}
+	return within(s.Location, rel)
 }
 
 // readDVFile reads one vector at off: a big-endian size, the data, and a
-// big-endian CRC-32 of the data.
-func readDVFile(path string, off, size int64) ([]byte, error) {
+// big-endian CRC-32 of the data (Delta's layout, and Iceberg's
+// deletion-vector-v1 blob).
+func (s *Snapshot) readDVFile(path string, off, size int64) ([]byte, error) {
 	if size < 4 || size > maxDV || off < 0 {
 		return nil, fmt.Errorf("%s: deletion vector size %d at offset %d is out of range", path, size, off)
 	}
-	f, err := os.Open(path)
+	f, fileSize, err := s.deletes.openFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if off > fileSize || 4+size+4 > fileSize-off {
+		return nil, fmt.Errorf("%s: deletion vector of %d bytes at offset %d runs past the end of the file (%d bytes)", path, size, off, fileSize)
+	}
 	buf := make([]byte, 4+size+4)
 	if _, err := f.ReadAt(buf, off); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("%s: %w", path, err)

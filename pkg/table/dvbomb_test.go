@@ -85,18 +85,3 @@ func TestDVRunBombIsNotExpanded(t *testing.T) {
 		t.Fatalf("decoding %d bytes allocated %d MiB", len(data), alloc>>20)
 	}
 }
-
-// FuzzDecodeBitmapArray: any bytes decode or fail, never panic.
-func FuzzDecodeBitmapArray(f *testing.F) {
-	r := roaring.New()
-	r.AddMany([]uint32{1, 5, 70000})
-	f.Add(nativeDV(f, r))
-	b := roaring64.BitmapOf(1, 2, 1<<33)
-	var buf bytes.Buffer
-	buf.Write(binary.LittleEndian.AppendUint32(nil, dvMagic))
-	b.WriteTo(&buf)
-	f.Add(buf.Bytes())
-	f.Fuzz(func(t *testing.T, data []byte) {
-		decodeBitmapArray(data)
-	})
-}

@@ -58,6 +58,10 @@ type icebergPartitionField struct {
 	Name      string `json:"name"`
 	Transform string `json:"transform"`
 	SourceID  int    `json:"source-id"`
+	// SourceIDs are a v3 multi-argument transform's sources; mlgate reads
+	// partition values, never computes transforms, so only a single
+	// source (an identity partition's column) is used.
+	SourceIDs []int `json:"source-ids"`
 }
 
 type icebergSpec struct {
@@ -203,9 +207,10 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 	if err := json.Unmarshal(b, &md); err != nil {
 		return nil, fmt.Errorf("%s: not Iceberg table metadata: %w", metaPath, err)
 	}
-	if md.FormatVersion < 1 || md.FormatVersion > 2 {
+	if md.FormatVersion < 1 || md.FormatVersion > 3 {
 		return nil, &UnsupportedError{Table: metaPath, Feature: fmt.Sprintf("format-version %d", md.FormatVersion)}
 	}
+	md.singleSources()
 	t := &icebergTable{root: root, location: md.Location}
 	snap := &Snapshot{Format: FormatIceberg, Location: metaPath, Version: -1}
 	s, err := md.pick(metaPath, opts)
@@ -248,6 +253,22 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 		snap.Files[i].snap = snap
 	}
 	return snap, nil
+}
+
+// singleSources gives a v3 partition field with one source in
+// source-ids that source as its source-id.
+func (md *icebergMetadata) singleSources() {
+	fix := func(fs []icebergPartitionField) {
+		for i := range fs {
+			if fs[i].SourceID == 0 && len(fs[i].SourceIDs) == 1 {
+				fs[i].SourceID = fs[i].SourceIDs[0]
+			}
+		}
+	}
+	fix(md.PartitionSpec)
+	for _, s := range md.PartitionSpecs {
+		fix(s.Fields)
+	}
 }
 
 // spec is the partition spec with the id (v1 tables have one, unnumbered).
@@ -340,6 +361,12 @@ func (md *icebergMetadata) schemaOf(s *icebergSnapshot, current bool) (*icebergS
 // read.
 func (md *icebergMetadata) columns(metaPath string, cur *icebergSchema, snap *Snapshot) error {
 	for _, f := range cur.Fields {
+		if name, err := unreadType(f.Type); err != nil || name != "" {
+			if err != nil {
+				return fmt.Errorf("%s: column %s: %w", metaPath, f.Name, err)
+			}
+			return &UnsupportedError{Table: metaPath, Feature: "type " + name, Detail: "column " + f.Name}
+		}
 		tc := tableColumn{name: f.Name, physical: f.Name, id: f.ID, required: f.Required}
 		var typ string
 		if json.Unmarshal(f.Type, &typ) == nil {
@@ -379,6 +406,57 @@ func (md *icebergMetadata) columns(metaPath string, cur *icebergSchema, snap *Sn
 		}
 	}
 	return nil
+}
+
+// unreadType is the first type in an Iceberg field type (a primitive, or
+// a struct, list or map) that mlgate does not read: a v3 variant,
+// geometry, geography or unknown, or a name no version defines. Its
+// parameters are left out of the name (geometry, not geometry(srid:4326)).
+func unreadType(raw json.RawMessage) (string, error) {
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		if _, ok := timestampType(name, FormatIceberg); ok {
+			return "", nil
+		}
+		if _, ok := typeOf(name); ok && name != "integer" && name != "byte" && name != "short" && name != "timestamp_ntz" {
+			return "", nil // the Delta-only names are not Iceberg's
+		}
+		if i := strings.IndexByte(name, '('); i > 0 {
+			name = name[:i]
+		}
+		return cmpOr(name, `""`), nil
+	}
+	var nested struct {
+		Type   string `json:"type"`
+		Fields []struct {
+			Type json.RawMessage `json:"type"`
+		} `json:"fields"`
+		Element json.RawMessage `json:"element"`
+		Key     json.RawMessage `json:"key"`
+		Value   json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &nested); err != nil {
+		return "", fmt.Errorf("not an Iceberg type: %w", err)
+	}
+	var parts []json.RawMessage
+	switch nested.Type {
+	case "struct":
+		for _, f := range nested.Fields {
+			parts = append(parts, f.Type)
+		}
+	case "list":
+		parts = append(parts, nested.Element)
+	case "map":
+		parts = append(parts, nested.Key, nested.Value)
+	default:
+		return cmpOr(nested.Type, "without a name"), nil
+	}
+	for _, p := range parts {
+		if name, err := unreadType(p); err != nil || name != "" {
+			return name, err
+		}
+	}
+	return "", nil
 }
 
 type icebergManifest struct {
@@ -452,7 +530,11 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergFiel
 		scope := m.scope(rec, df)
 		switch {
 		case content == 1 && strings.EqualFold(format, "puffin"):
-			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "deletion-vector", Rows: rows, scope: scope})
+			dv, err := t.deletionVector(df)
+			if err != nil {
+				return fmt.Errorf("%s: deletion vector %s: %w", m.path, fp, err)
+			}
+			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "deletion-vector", Rows: rows, scope: scope, dv: dv})
 			return nil
 		case content == 1:
 			snap.DeleteFiles = append(snap.DeleteFiles, DeleteFile{Path: local, Content: "position", Rows: rows, scope: scope})
@@ -473,6 +555,9 @@ func (t *icebergTable) readManifest(m icebergManifest, names map[int]icebergFiel
 			return nil
 		case m.content == 1:
 			return fmt.Errorf("%s: a delete manifest lists a data file", m.path)
+		}
+		if km := unwrap(df["key_metadata"]); km != nil {
+			return &UnsupportedError{Table: snap.Location, Feature: "encrypted data files", Detail: fp}
 		}
 		if !strings.EqualFold(format, "parquet") {
 			return &UnsupportedError{Table: snap.Location, Feature: "file format " + format, Detail: fp}

@@ -18,9 +18,12 @@ import (
 // folder, read there by the local readers, and the live files are named
 // by URL under the table. The whole _delta_log (and its _sidecars) or
 // metadata/ folder is copied: a long log without checkpoints costs its
-// size, up to maxRemoteMetadata. Delta deletion vector files are not
-// copied (the data files' deletion vectors are resolved from the log;
-// applying them needs the files).
+// size, up to maxRemoteMetadata. The files deletes need (Delta deletion
+// vector files, Iceberg delete files and Puffin files, data files matched
+// against equality deletes) are not copied: they are read in place
+// through the same store, by ranges, as bounded as locally (a vector at
+// most maxDV bytes, a delete file at most maxDeleteRows rows). The
+// snapshot keeps the context the table was opened with for those reads.
 
 // maxRemoteMetadata bounds the bytes copied from a remote table's log or
 // metadata folder.
@@ -90,9 +93,35 @@ func OpenRemote(ctx context.Context, store *objstore.Store, url string, opts Opt
 		}
 	}
 	for i := range s.DeleteFiles {
-		if s.DeleteFiles[i].Path, err = toURL(s.DeleteFiles[i].Path); err != nil {
+		d := &s.DeleteFiles[i]
+		if d.Path, err = toURL(d.Path); err != nil {
 			return nil, err
 		}
+		if d.dv != nil {
+			if d.dv.data, err = toURL(d.dv.data); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if resolve := s.resolve; resolve != nil {
+		// Paths in position delete files name data files as URLs too.
+		s.resolve = func(p string) (string, error) {
+			local, err := resolve(p)
+			if err != nil {
+				return "", err
+			}
+			return toURL(local)
+		}
+	}
+	s.deletes.open = func(p string) (fileReader, int64, error) {
+		if !strings.HasPrefix(p, url+"/") {
+			return nil, 0, fmt.Errorf("%s: %s is not in the table", url, p)
+		}
+		obj, err := store.Open(ctx, p)
+		if err != nil {
+			return nil, 0, err
+		}
+		return obj, obj.Size(), nil
 	}
 	return s, nil
 }

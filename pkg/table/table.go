@@ -124,6 +124,8 @@ type DeleteFile struct {
 	scope   deleteScope
 	// equality names the columns of an equality delete file.
 	equality []string
+	// dv locates a deletion vector's blob (deletes.go).
+	dv *puffinBlob
 }
 
 // UnsupportedError names a table feature mlgate does not honour.
