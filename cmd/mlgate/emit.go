@@ -19,6 +19,42 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
+// evidenceOutput is the option group of a command's evidence output: the
+// outputOptions, or one that embeds them and adds flags of its own.
+type evidenceOutput interface {
+	options
+	output() *outputOptions
+}
+
+func (o *outputOptions) output() *outputOptions { return o }
+
+// evidenceCmd is the one runner of the commands whose step writes an
+// evidence document: it adds the groups' flags and out's, and makes cmd
+// complete the request r from its arguments (bind, when set), plan the run
+// (see start), run the step and emit the document (see emit).
+func evidenceCmd[R any, P interface {
+	*R
+	steps.Planner
+}](e *env, cmd *cobra.Command, r P, step func(context.Context, R) (*evidence.Document, error), bind func(args []string) error,
+	out evidenceOutput, groups ...options) *cobra.Command {
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if bind != nil {
+			if err := bind(args); err != nil {
+				return err
+			}
+		}
+		if err := e.start(c, r, out.output()); err != nil {
+			return err
+		}
+		doc, err := step(c.Context(), *r)
+		if err != nil {
+			return err
+		}
+		return e.emit(doc, out.output())
+	}
+	return withFlags(cmd, append(groups, out)...)
+}
+
 // start plans a run (see pkg/outfile) before any work: the files of the
 // request and of the command's option groups, each named by its flag, and
 // the runner's own files, which no output may be. Inside Actions an output
@@ -66,22 +102,6 @@ func flagNames(c *cobra.Command) func(string) string {
 	}
 }
 
-// step runs a step whose request plans its files (with the evidence output
-// of o) and emits its document.
-func step[R any, P interface {
-	*R
-	steps.Planner
-}](c *cobra.Command, e *env, o *outputOptions, r P, run func(context.Context, R) (*evidence.Document, error)) error {
-	if err := e.start(c, r, o); err != nil {
-		return err
-	}
-	doc, err := run(c.Context(), *r)
-	if err != nil {
-		return err
-	}
-	return e.emit(doc, *o)
-}
-
 // fileOut is a file a command writes besides the evidence (a contract, a
 // report), named by its flag; Protected keeps an existing file unless
 // Overwrite.
@@ -97,60 +117,21 @@ func (o *fileOut) Plan(_ context.Context, p *outfile.Plan) error {
 	return nil
 }
 
-// outputOptions is the option group every evidence-writing command shares.
-type outputOptions struct {
-	Out    string
-	Format string
-	// plan and file are set by plan: emit writes only a planned output.
-	plan *outfile.Plan
-	file *outfile.Output
-	sign evidenceSignOptions
-}
-
-func (o *outputOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the evidence document (JSON) to `FILE` (- for standard output)")
-	cmd.Flags().StringVar(&o.Format, "format", "text", "how to print the summary: text, json or markdown")
-	o.sign.AddFlags(cmd)
-	checkFlags(cmd, func() error {
-		if o.sign.Sign && o.Out == "" {
-			return fmt.Errorf("--sign-evidence signs the evidence file: give --out FILE")
-		}
-		return checkFormat(o.Format)
-	})
-}
-
-func checkFormat(format string) error {
-	switch format {
-	case "text", "json", "markdown":
-		return nil
-	}
-	return fmt.Errorf("--format %q: want text, json or markdown", format)
-}
-
 // Plan declares the evidence output on the run's plan.
 func (o *outputOptions) Plan(_ context.Context, p *outfile.Plan) error {
-	o.plan, o.file = p, p.Output("--out", o.Out)
+	o.file = p.Output("--out", o.Out)
 	return nil
-}
-
-// summaryWriter is where the human summary goes: standard error when an
-// output of the run took standard output.
-func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
-	if p != nil && p.UsesStdout() {
-		return e.stderr
-	}
-	return e.stdout
 }
 
 // emit finishes a command (see steps.Emit): the evidence to --out, signed
 // with --sign-evidence, the summary in --format, and the GitHub Actions
 // outputs. It returns the error that carries the exit code for the
 // document's status.
-func (e *env) emit(doc *evidence.Document, o outputOptions) error {
+func (e *env) emit(doc *evidence.Document, o *outputOptions) error {
 	if o.Out != "" && o.file == nil {
 		return fmt.Errorf("internal error: %s was not declared on the output plan", o.Out)
 	}
-	err := steps.Emit{Console: e.console(o.plan, o.Format), Out: o.file,
+	err := steps.Emit{Console: e.console(o.Format), Out: o.file,
 		Sign: func(path string) error { return o.sign.signDocument(e, path, signing.EvidenceSubjects) }}.Emit(doc, e.now())
 	if err != nil {
 		return err
@@ -158,35 +139,24 @@ func (e *env) emit(doc *evidence.Document, o outputOptions) error {
 	return statusExit(doc.Status)
 }
 
-// statusExit is the exit of a run whose result has the status s.
-func statusExit(s evidence.Status) error {
-	switch {
-	case s == evidence.StatusError:
-		return &exitError{code: exitCantRun}
-	case s.Failed():
-		return checksFailed()
+// summaryWriter is where the human summary goes: standard error when an
+// output of the run (plan p) took standard output.
+func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
+	if p != nil && p.UsesStdout() {
+		return e.stderr
 	}
-	return nil
+	return e.stdout
 }
 
-// console is where a run's summary goes in format (standard error when an
-// output of plan p took standard output), with GitHub Actions and warnings.
-// Text is fitted to the terminal's width (COLUMNS, or no wrapping, when
-// stdout is not one), in colour only on the terminal.
-func (e *env) console(p *outfile.Plan, format string) steps.Console {
-	w := e.summaryWriter(p)
+// console is where a run's summary goes in format, with GitHub Actions and
+// warnings. Text is fitted to the terminal's width (COLUMNS, or no
+// wrapping, when stdout is not one), in colour only on the terminal.
+func (e *env) console(format string) steps.Console {
+	w := e.summaryWriter(e.cur)
 	f, _ := e.stdout.(*os.File)
 	text := report.TerminalOptions(f, e.getenv)
 	if w != e.stdout {
 		text.Color = false
 	}
 	return steps.Console{Summary: w, Format: format, Text: text, Actions: e.actions, Warn: e.stderr}
-}
-
-// formatFlag adds --format for commands whose result is small (a version, a
-// digest, a rule's results, a test run; see report.Result): text for people,
-// json for scripts, markdown for a job summary or a comment.
-func formatFlag(cmd *cobra.Command, p *string, def string) {
-	cmd.Flags().StringVar(p, "format", def, "how to print the result: text, json or markdown")
-	checkFlags(cmd, func() error { return checkFormat(*p) })
 }
