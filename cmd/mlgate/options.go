@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -190,12 +189,15 @@ type tableOptions struct {
 }
 
 func (f *tableOptions) AddFlags(cmd *cobra.Command) {
-	f.Version, f.since = -1, -1
-	cmd.Flags().Var(versionValue{&f.Version}, "table-version", "read table arguments at this Delta `version` or Iceberg snapshot id (default: the current one)")
-	cmd.Flags().StringVar(&f.asOf, "as-of", "", "read table arguments as of this `time` (RFC 3339 or YYYY-MM-DD, UTC): the last version committed then")
-	cmd.Flags().Var(versionValue{&f.since}, "since", "incremental: check only the data table arguments added after this Delta `version` or Iceberg snapshot id (row bounds and uniqueness still see the whole table)")
+	fs := cmd.Flags()
+	fs.Int64Var(&f.Version, "table-version", 0, "read table arguments at this Delta `version` or Iceberg snapshot id (default: the current one)")
+	fs.StringVar(&f.asOf, "as-of", "", "read table arguments as of this `time` (RFC 3339 or YYYY-MM-DD, UTC): the last version committed then")
+	fs.Int64Var(&f.since, "since", 0, "incremental: check only the data table arguments added after this Delta `version` or Iceberg snapshot id (row bounds and uniqueness still see the whole table)")
 	checkFlags(cmd, func() error {
-		if f.since >= 0 {
+		if !fs.Changed("table-version") {
+			f.Version = -1 // the current one
+		}
+		if fs.Changed("since") && f.since >= 0 {
 			f.Since = &f.since
 		}
 		if f.asOf == "" {
@@ -213,24 +215,6 @@ func (f *tableOptions) AddFlags(cmd *cobra.Command) {
 		f.AsOf = t
 		return nil
 	})
-}
-
-// versionValue is a table version flag whose unset value, -1, help does not
-// show as a default (an int64 flag would print "(default -1)").
-type versionValue struct{ v *int64 }
-
-func (v versionValue) Type() string { return "int64" }
-
-func (v versionValue) String() string {
-	if v.v == nil || *v.v < 0 {
-		return ""
-	}
-	return strconv.FormatInt(*v.v, 10)
-}
-
-func (v versionValue) Set(s string) (err error) {
-	*v.v, err = strconv.ParseInt(s, 0, 64)
-	return err
 }
 
 // signerOptions is the option group of commands that sign (sign, attest):

@@ -45,14 +45,8 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
 		Example: `  # Print the report for all evidence of a job
   mlgate report 'evidence/*.json'
 
-  # Write it as markdown
-  mlgate report --report-out report.md 'evidence/*.json'
-
   # In a pull_request workflow: one sticky comment, updated on every push
   mlgate report --pr --title "Model fraud-detector" 'evidence/*.json'
-
-  # Separate comments for separate reports on one pull request
-  mlgate report --pr --id drift evidence/drift.json
 
   # Post a fresh comment each run and hide the older ones as outdated
   mlgate report --pr --mode hide-previous 'evidence/*.json'
@@ -61,10 +55,7 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
   mlgate report --pr --pr-number "$(cat pr-number)" 'evidence/*.json'
 
   # Nightly drift check: one labelled issue, opened on drift, closed when it clears
-  mlgate report --issue --id nightly-drift --label drift evidence/drift.json
-
-  # GitHub Enterprise Server
-  mlgate report --pr --api-url https://github.example.com/api/v3 'evidence/*.json'`,
+  mlgate report --issue --id nightly-drift --label drift evidence/drift.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			r.Evidence, r.Options.Title = args, post.Title
