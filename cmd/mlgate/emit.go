@@ -19,8 +19,8 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
-// evidenceOutput is the option group of a command's evidence output: the
-// outputOptions, or one that embeds them and adds flags of its own.
+// evidenceOutput is the group of a command's evidence output: outputOptions,
+// or one that embeds them with flags of its own.
 type evidenceOutput interface {
 	options
 	output() *outputOptions
@@ -28,10 +28,9 @@ type evidenceOutput interface {
 
 func (o *outputOptions) output() *outputOptions { return o }
 
-// evidenceCmd is the one runner of the commands whose step writes an
-// evidence document: it adds the groups' flags and out's, and makes cmd
-// complete the request r from its arguments (bind, when set), plan the run
-// (see start), run the step and emit the document (see emit).
+// evidenceCmd is the one runner of the commands whose step writes evidence:
+// with the groups' flags and out's, cmd completes r from its arguments (bind),
+// plans the run, runs the step and emits the document.
 func evidenceCmd[R any, P interface {
 	*R
 	steps.Planner
@@ -102,9 +101,8 @@ func flagNames(c *cobra.Command) func(string) string {
 	}
 }
 
-// fileOut is a file a command writes besides the evidence (a contract, a
-// report), named by its flag; Protected keeps an existing file unless
-// Overwrite.
+// fileOut is a file written besides the evidence (a contract, a report),
+// named by its flag; Protected keeps an existing file unless Overwrite.
 type fileOut struct {
 	flag, Path           string
 	Protected, Overwrite bool
@@ -123,10 +121,8 @@ func (o *outputOptions) Plan(_ context.Context, p *outfile.Plan) error {
 	return nil
 }
 
-// emit finishes a command (see steps.Emit): the evidence to --out, signed
-// with --sign-evidence, the summary in --format, and the GitHub Actions
-// outputs. It returns the error that carries the exit code for the
-// document's status.
+// emit finishes a command (see steps.Emit): the evidence, its signature, the
+// summary and the Actions outputs; the error returned carries the exit code.
 func (e *env) emit(doc *evidence.Document, o *outputOptions) error {
 	if o.Out != "" && o.file == nil {
 		return fmt.Errorf("internal error: %s was not declared on the output plan", o.Out)
@@ -149,8 +145,7 @@ func (e *env) summaryWriter(p *outfile.Plan) io.Writer {
 }
 
 // console is where a run's summary goes in format, with GitHub Actions and
-// warnings. Text is fitted to the terminal's width (COLUMNS, or no
-// wrapping, when stdout is not one), in colour only on the terminal.
+// warnings; text fits the terminal (COLUMNS), in colour only there.
 func (e *env) console(format string) steps.Console {
 	w := e.summaryWriter(e.cur)
 	f, _ := e.stdout.(*os.File)

@@ -2,10 +2,9 @@
 // contracts, detects drift, gates model promotion on metrics and policies, signs
 // and verifies models, and reports on pull requests.
 //
-// Each command is a pkg/steps step: this package keeps the cobra commands and
-// their help, the option groups (options.go) that bind flags into the steps'
-// requests, the environment's translation into them, and the one emit path
-// (emit.go).
+// Each command runs a pkg/steps step; this package keeps the commands and their
+// help, the option groups that bind flags into requests (options.go), and the
+// one emit path (emit.go).
 package main
 
 import (
@@ -53,10 +52,8 @@ type env struct {
 	getenv  func(string) string
 	now     func() time.Time
 	actions *actions.Runtime
-	// cur is the run's output plan once declared (see start); remote its
-	// client for object URLs and tables, closed when the run ends.
-	cur    *outfile.Plan
-	remote *steps.Remote
+	cur     *outfile.Plan // the run's output plan, once declared (see start)
+	remote  *steps.Remote // closed when the run ends
 }
 
 func newEnv() *env {
@@ -74,8 +71,8 @@ func (l stepLog) Write(p []byte) (int, error) { return l.e.summaryWriter(l.e.cur
 // github is the run's GitHub context, from the environment.
 func (e *env) github() *actions.Context { return actions.ContextFrom(e.getenv) }
 
-// run is what every step request carries: the tool, the clock and, for
-// commands that read data, the remote client of their scan options.
+// run is what every step request carries: the tool, the clock and, for data,
+// the remote client of the scan options.
 func (e *env) run(scan ...*scanOptions) steps.Run {
 	r := steps.Run{Tool: evidence.Tool{Name: "mlgate", Version: toolVersion()}, Now: e.now}
 	if len(scan) > 0 {
@@ -95,8 +92,8 @@ func toolVersion() string {
 	return "devel"
 }
 
-// exitError carries an exit code out of a command. A plain error means the
-// command could not run (exit 2); a nil err means the summary said it all.
+// exitError carries an exit code out of a command (a plain error: exit 2);
+// without err the summary said it all.
 type exitError struct {
 	code int
 	err  error
@@ -149,10 +146,8 @@ The gate and the report take any number of evidence files.`,
 	return root
 }
 
-// plainBools makes help show boolean flags as "--flag", as most tools do:
-// pflag writes "--flag[=true|false]" for a value that says it is a boolean
-// flag. Parsing is unchanged: "--flag" still means true (NoOptDefVal) and
-// "--flag=false" still works.
+// plainBools makes help show boolean flags as "--flag", not pflag's
+// "--flag[=true|false]"; "--flag" and "--flag=false" still parse.
 func plainBools(c *cobra.Command) {
 	c.InitDefaultHelpFlag()
 	c.Flags().VisitAll(func(f *pflag.Flag) {

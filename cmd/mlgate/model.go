@@ -223,10 +223,7 @@ model_signing (0.2 to 1.1, key, certificate and keyless) and cosign
 
 The Verification evidence records the signer: the key fingerprint, or the
 certificate identity, issuer and GitHub workflow claims (repository, workflow,
-ref, sha, trigger) for policies to require.
-
-With --attestation, the bundle must be a promotion attestation from 'mlgate
-attest' over this exact model, recording that it passed the gate.`,
+ref, sha, trigger) for policies to require.`,
 		Example: `  # a folder signed with a key (bundle at model/model.sig)
   mlgate verify --key cosign.pub model/
 

@@ -22,10 +22,8 @@ import (
 	"github.com/mlgate/mlgate/pkg/table"
 )
 
-// options is an option group: flags that several commands share, defined
-// once and bound straight into the fields of a step's request (as cosign's
-// options are). Commands compose groups; the checks below keep every group
-// to the one interface.
+// options is an option group: flags several commands share, defined once and
+// bound straight into a step request's fields (as cosign's options are).
 type options interface {
 	AddFlags(cmd *cobra.Command)
 }
@@ -46,7 +44,6 @@ var (
 	_ options = (*githubOptions)(nil)
 )
 
-// withFlags adds the groups' flags to cmd.
 func withFlags(cmd *cobra.Command, groups ...options) *cobra.Command {
 	for _, g := range groups {
 		g.AddFlags(cmd)
@@ -71,8 +68,7 @@ func checkFlags(cmd *cobra.Command, check func() error) {
 // maxWorkers bounds --workers: more goroutines than this only cost memory.
 const maxWorkers = 1024
 
-// workersFlag adds --workers (its default 0 means one per CPU), range-checked
-// when given.
+// workersFlag adds --workers, range-checked when given (0: one per CPU).
 func workersFlag(cmd *cobra.Command, p *int, usage string) {
 	cmd.Flags().IntVar(p, "workers", 0, usage)
 	checkFlags(cmd, func() error {
@@ -96,10 +92,9 @@ func formatFlag(cmd *cobra.Command, p *string, def, what string) {
 	})
 }
 
-// deprecatedAlias keeps an old flag name working for a renamed string flag
-// (workflows written for an earlier release): hidden from help, both names
-// set the same value, and the old one warns on standard error (cobra's own
-// deprecation notice goes to standard output, which may carry the output).
+// deprecatedAlias keeps a renamed string flag's old name working for older
+// workflows: hidden, warning on standard error (cobra's own notice goes to
+// standard output, which may carry the output).
 func deprecatedAlias(cmd *cobra.Command, old, renamed string, p *string) {
 	cmd.Flags().StringVar(p, old, "", "the old name of --"+renamed)
 	_ = cmd.Flags().MarkHidden(old)
@@ -111,13 +106,12 @@ func deprecatedAlias(cmd *cobra.Command, old, renamed string, p *string) {
 	})
 }
 
-// outputOptions is the option group every evidence-writing command shares:
-// the evidence file, the summary's format and the evidence's signature.
+// outputOptions is the group of every evidence-writing command: the evidence
+// file, the summary's format and the evidence's signature.
 type outputOptions struct {
 	Out, Format string
 	sign        evidenceSignOptions
-	// file is the evidence output once planned: emit writes only that.
-	file *outfile.Output
+	file        *outfile.Output // once planned: emit writes only that
 }
 
 func (o *outputOptions) AddFlags(cmd *cobra.Command) {
@@ -132,9 +126,8 @@ func (o *outputOptions) AddFlags(cmd *cobra.Command) {
 	})
 }
 
-// scanOptions is the option group of commands that read Parquet data: the
-// scan's bounds (bound into the request's Scan) and how remote data and
-// tables are reached (env.run makes the client).
+// scanOptions is the group of commands that read Parquet data: the scan's
+// bounds, and how remote data and tables are reached (see env.run).
 type scanOptions struct {
 	scan                *parquetx.ScanOptions
 	maxPageSize, memory int64 // MiB
@@ -143,8 +136,8 @@ type scanOptions struct {
 	Table               tableOptions
 }
 
-// maxPageMiB bounds --max-page-size (1 TiB): no page is larger, and the size
-// in bytes stays far from overflowing.
+// maxPageMiB bounds the sizes in MiB (1 TiB): no page is larger, and the
+// size in bytes stays far from overflowing.
 const maxPageMiB = 1 << 20
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
@@ -163,15 +156,13 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 			return fmt.Errorf("--max-page-size %d: want 1 to %d MiB", o.maxPageSize, maxPageMiB)
 		}
 		o.scan.MaxPageSize, o.scan.Memory = o.maxPageSize<<20, o.memory<<20
-		// The Go runtime's soft memory limit is the budget too, so that garbage
-		// does not pile up beyond it between collections.
+		// The heap's soft limit too, so garbage does not pile up beyond it.
 		debug.SetMemoryLimit(o.scan.Memory)
 		return nil
 	})
 }
 
-// remote is the run's client for data arguments that are object URLs
-// (s3://, gs://, az://, https://) and the version of table arguments.
+// remote reaches object URLs (s3://, gs://, az://, https://) and tables.
 func (o *scanOptions) remote() *steps.Remote {
 	r := steps.NewRemote(objstore.Options{Endpoint: o.Endpoint, Anonymous: o.NoSignRequest})
 	r.Table = &o.Table.Options
@@ -179,9 +170,7 @@ func (o *scanOptions) remote() *steps.Remote {
 }
 
 // tableOptions choose the version of data arguments that are lakehouse
-// tables (a Delta folder, an Iceberg metadata file or table folder). An
-// argument may also pin itself: TABLE@VERSION. --as-of is parsed into the
-// options when flags are checked.
+// tables (Delta, Iceberg), unless an argument pins its own: TABLE@VERSION.
 type tableOptions struct {
 	table.Options
 	asOf  string
@@ -217,12 +206,12 @@ func (f *tableOptions) AddFlags(cmd *cobra.Command) {
 	})
 }
 
-// signerOptions is the option group of commands that sign (sign, attest):
-// a cosign key reference, or keyless signing with Fulcio and Rekor.
+// signerOptions is the group of sign and attest: a cosign key reference, or
+// keyless signing with Fulcio and Rekor.
 type signerOptions struct{ steps.Signing }
 
-// newSigner is a signer group that reads COSIGN_PASSWORD and
-// SIGSTORE_ID_TOKEN from the run's environment and masks tokens in its log.
+// newSigner reads COSIGN_PASSWORD and SIGSTORE_ID_TOKEN from the run's
+// environment and masks tokens in its log.
 func newSigner(e *env) *signerOptions {
 	return &signerOptions{steps.Signing{Getenv: e.getenv, Actions: e.actions}}
 }
@@ -235,8 +224,7 @@ func (o *signerOptions) AddFlags(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("key", "keyless")
 }
 
-// keylessFlags add the token and the Sigstore instances of keyless signing
-// (of what: "" the model, "evidence " the evidence).
+// keylessFlags add the token and Sigstore instances of keyless what-signing.
 func (o *signerOptions) keylessFlags(cmd *cobra.Command, what string) {
 	f := cmd.Flags()
 	f.StringVar(&o.IDToken, "identity-token", "", "OIDC token, or a file holding it, for keyless "+what+"signing (default: $SIGSTORE_ID_TOKEN, else the GitHub Actions ID token)")
@@ -244,8 +232,8 @@ func (o *signerOptions) keylessFlags(cmd *cobra.Command, what string) {
 	f.StringVar(&o.RekorURL, "rekor-url", signing.DefaultRekorURL, "Rekor instance for keyless "+what+"signing")
 }
 
-// modelOptions is the option group of commands that hash a model, bound to
-// the request's fields; sign also binds the hashing method (Method).
+// modelOptions is the group of commands that hash a model; sign also binds
+// the hashing method.
 type modelOptions struct {
 	IgnorePaths   *[]string
 	AllowSymlinks *bool
@@ -274,7 +262,7 @@ func (o *modelOptions) AddFlags(cmd *cobra.Command) {
 	workersFlag(cmd, o.Workers, "files or shards hashed at once (default: one per CPU)")
 }
 
-// trustOptions is the option group of verify: whom a signature must come from.
+// trustOptions is verify's group: whom a signature must come from.
 type trustOptions struct{ signing.TrustRefs }
 
 func (o *trustOptions) AddFlags(cmd *cobra.Command) {
@@ -290,12 +278,10 @@ func (o *trustOptions) AddFlags(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("certificate-oidc-issuer", "certificate-oidc-issuer-regexp")
 }
 
-// registryOptions say how to reach a registry named by an oci:// argument,
-// bound into the request's registry options.
+// registryOptions say how to reach a registry named by an oci:// argument.
 type registryOptions struct{ *oci.Options }
 
-// newRegistry binds to o: the docker config and GITHUB_TOKEN come from the
-// run's environment.
+// newRegistry binds to o, with logins from the run's environment.
 func newRegistry(e *env, o *oci.Options) *registryOptions {
 	o.Getenv = e.getenv
 	return &registryOptions{o}
@@ -305,16 +291,14 @@ func (o *registryOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.Insecure, "insecure-registry", false, "speak plain HTTP to a registry that is not on loopback (loopback registries always are)")
 }
 
-// evidenceSignOptions sign a command's evidence document as an in-toto
-// attestation (--sign-evidence), so it can cross jobs and forks: the bundle
-// is written beside the evidence, OUT.sigstore.json.
+// evidenceSignOptions sign a command's evidence as an in-toto attestation
+// beside it (OUT.sigstore.json), so it can cross jobs and forks.
 type evidenceSignOptions struct {
 	Sign bool
-	// shared is the signer of sign and attest: their evidence is signed
-	// as their model is (--key or --keyless).
+	// shared is sign's and attest's signer (their evidence is signed as
+	// their model is); own, other commands': --sign-evidence-key or keyless.
 	shared *signerOptions
-	// own is the signer of other commands: --sign-evidence-key, else keyless.
-	own signerOptions
+	own    signerOptions
 }
 
 func (o *evidenceSignOptions) AddFlags(cmd *cobra.Command) {
@@ -328,9 +312,8 @@ func (o *evidenceSignOptions) AddFlags(cmd *cobra.Command) {
 	o.own.keylessFlags(cmd, "evidence ")
 }
 
-// signDocument signs the document written at path (evidence, a profile),
-// when asked; about names what it is about. emit has no command context:
-// signing is bounded by the clients' own timeouts and retries.
+// signDocument signs the document at path (evidence, a profile) when asked.
+// emit has no command context: the clients' own timeouts bound signing.
 func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Subjects) error {
 	if !o.Sign {
 		return nil
@@ -348,10 +331,8 @@ func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Su
 	return nil
 }
 
-// evidenceTrustOptions say whose signed evidence drift, the gate and the
-// report accept. Given, every evidence file must carry a valid signature of
-// that key or identity beside it (FILE.sigstore.json); without them evidence
-// is read unsigned, as before.
+// evidenceTrustOptions say whose signed evidence (FILE.sigstore.json beside
+// it) drift, the gate and the report accept; none: evidence is read unsigned.
 type evidenceTrustOptions struct{ signing.TrustRefs }
 
 func (t *evidenceTrustOptions) AddFlags(cmd *cobra.Command) {
@@ -371,9 +352,7 @@ func (t *evidenceTrustOptions) verifier(ctx context.Context) (evidence.Verifier,
 	return steps.EvidenceVerifier(ctx, t.TrustRefs)
 }
 
-// policyInputOptions gathers what policies judge (gate, policy eval): the
-// gate file, the metrics, the policies and their data, the model, and the
-// evidence of earlier steps (read as --evidence-key and the like say).
+// policyInputOptions gather what the policies of gate and policy eval judge.
 type policyInputOptions struct {
 	*steps.PolicyInputs
 	*steps.Policies
@@ -427,8 +406,8 @@ var hints = []struct {
 	{steps.ErrNoPullRequest, steps.ErrNoPullRequest.Error() + ": pass --pr-number"},
 }
 
-// pageLimitHint names the flag that lifts the page size limit when the limit
-// is what stopped a read: the file may be valid.
+// pageLimitHint names the flag that lifts a page size limit that stopped a
+// read: the file may be valid.
 func pageLimitHint(err error) error {
 	var pe *parquetx.PageLimitError
 	if errors.As(err, &pe) {

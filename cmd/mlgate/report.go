@@ -30,10 +30,8 @@ func newReportCmd(e *env) *cobra.Command {
 comparison report: a verdict line, metrics with a chart of their changes, data
 validation, contract changes, drift, policy results and signatures.
 
-It prints the report, writes it as markdown with --report-out, appends it to the job
-summary inside GitHub Actions, and with --pr keeps one comment per --id on the
-pull request, updated in place. With --issue (scheduled runs) it keeps one open
-issue per --id while the evidence is not passing, and closes it when it passes.
+It prints the report and appends it to the job summary inside GitHub Actions;
+--report-out, --pr and --issue also put it in a file, a comment and an issue.
 
 The GitHub token is read from $GITHUB_TOKEN (see --token-env), masked in the log
 and never printed. A pull request from a fork gets a read-only token: the
