@@ -18,7 +18,7 @@ import (
 // The commands about data: validate, contract, profile and drift.
 
 func newValidateCmd(e *env) *cobra.Command {
-	var r steps.ValidateRequest
+	r := steps.ValidateRequest{Run: e.run()}
 	var shard string
 	scan := &scanOptions{scan: &r.Scan}
 	cmd := &cobra.Command{
@@ -57,7 +57,7 @@ invalid types, checksum mismatches) is reported, never passed.`,
 		if sh != nil {
 			r.Shard = &evidence.Shard{Index: sh.Index, Count: sh.Count}
 		}
-		r.Run, r.Data, r.Hint, r.AsOf = e.run(scan), args, pageLimitHint, scan.Table.AsOf
+		r.Remote, r.Data, r.Hint, r.AsOf = scan.remote(e), args, pageLimitHint, scan.Table.AsOf
 		return err
 	}, &outputOptions{}, scan)
 }
@@ -155,7 +155,7 @@ The contract validates the data it came from; edit it to say what must hold.`,
   mlgate contract infer --name transactions --contract-out contract.yaml data/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r.Remote, r.Data = e.run(scan).Remote, args
+			r.Remote, r.Data = scan.remote(e), args
 			if err := e.start(cmd, &r, &out); err != nil {
 				return err
 			}
@@ -261,7 +261,7 @@ func (o *profileOutputOptions) afterWrite(e *env) steps.Sink {
 }
 
 func newProfileCmd(e *env) *cobra.Command {
-	r := steps.ProfileRequest{}
+	r := steps.ProfileRequest{Run: e.run()}
 	out := &profileOutputOptions{Profile: &r.Out, Overwrite: &r.Overwrite, Digest: &r.Digest}
 	r.AfterWrite = out.afterWrite(e)
 	scan := &scanOptions{scan: &r.Scan}
@@ -293,7 +293,7 @@ parallel; 'mlgate profile merge' then combines the shards.`,
 	cmd.AddCommand(newProfileMergeCmd(e))
 	return evidenceCmd(e, cmd, &r, steps.Profile, func(args []string) (err error) {
 		r.Shard, err = steps.ParseShard(shard)
-		r.Run, r.Data = e.run(scan), args
+		r.Remote, r.Data = scan.remote(e), args
 		return err
 	}, out, scan)
 }
@@ -324,7 +324,7 @@ columns, or sharing a row group, are refused.`,
 }
 
 func newDriftCmd(e *env) *cobra.Command {
-	var r steps.DriftRequest
+	r := steps.DriftRequest{Run: e.run()}
 	var trust evidenceTrustOptions
 	scan := &scanOptions{scan: &r.Scan}
 	cmd := &cobra.Command{
@@ -364,7 +364,7 @@ separated; commas, percent signs and newlines in names are percent-encoded).`,
 	names(cmd, "config", "drift config")
 	return evidenceCmd(e, cmd, &r, steps.Drift, func(args []string) (err error) {
 		r.Verifier, err = trust.verifier(cmd.Context())
-		r.Run, r.Current, r.WarnOnly = e.run(scan), args, !failOnDrift
+		r.Remote, r.Current, r.WarnOnly = scan.remote(e), args, !failOnDrift
 		return err
 	}, &outputOptions{}, scan, &trust)
 }

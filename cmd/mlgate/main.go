@@ -71,15 +71,9 @@ func (l stepLog) Write(p []byte) (int, error) { return l.e.summaryWriter(l.e.cur
 // github is the run's GitHub context, from the environment.
 func (e *env) github() *actions.Context { return actions.ContextFrom(e.getenv) }
 
-// run is what every step request carries: the tool, the clock and, for data,
-// the remote client of the scan options.
-func (e *env) run(scan ...*scanOptions) steps.Run {
-	r := steps.Run{Tool: evidence.Tool{Name: "mlgate", Version: toolVersion()}, Now: e.now}
-	if len(scan) > 0 {
-		e.remote = scan[0].remote()
-		r.Remote = e.remote
-	}
-	return r
+// run is what every step request carries: the tool and the clock.
+func (e *env) run() steps.Run {
+	return steps.Run{Tool: evidence.Tool{Name: "mlgate", Version: toolVersion()}, Now: e.now}
 }
 
 func toolVersion() string {

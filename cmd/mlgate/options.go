@@ -127,7 +127,7 @@ func (o *outputOptions) AddFlags(cmd *cobra.Command) {
 }
 
 // scanOptions is the group of commands that read Parquet data: the scan's
-// bounds, and how remote data and tables are reached (see env.run).
+// bounds, and how remote data and tables are reached (see remote).
 type scanOptions struct {
 	scan                *parquetx.ScanOptions
 	maxPageSize, memory int64 // MiB
@@ -162,11 +162,12 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	})
 }
 
-// remote reaches object URLs (s3://, gs://, az://, https://) and tables.
-func (o *scanOptions) remote() *steps.Remote {
-	r := steps.NewRemote(objstore.Options{Endpoint: o.Endpoint, Anonymous: o.NoSignRequest})
-	r.Table = &o.Table.Options
-	return r
+// remote is the run's client for object URLs (s3://, gs://, az://,
+// https://) and tables, closed when the run ends.
+func (o *scanOptions) remote(e *env) *steps.Remote {
+	e.remote = steps.NewRemote(objstore.Options{Endpoint: o.Endpoint, Anonymous: o.NoSignRequest})
+	e.remote.Table = &o.Table.Options
+	return e.remote
 }
 
 // tableOptions choose the version of data arguments that are lakehouse
