@@ -37,10 +37,8 @@ func evidenceCmd[R any, P interface {
 }](e *env, cmd *cobra.Command, r P, step func(context.Context, R) (*evidence.Document, error), bind func(args []string) error,
 	out evidenceOutput, groups ...options) *cobra.Command {
 	cmd.RunE = func(c *cobra.Command, args []string) error {
-		if bind != nil {
-			if err := bind(args); err != nil {
-				return err
-			}
+		if err := bind(args); err != nil {
+			return err
 		}
 		if err := e.start(c, r, out.output()); err != nil {
 			return err
