@@ -12,51 +12,17 @@ import (
 	"github.com/mlgate/mlgate/pkg/steps"
 )
 
-// reportOptions are the flags of mlgate report, bound into the delivery's
-// post request and target.
-type reportOptions struct {
-	Out         string
-	Format      string
-	PR          bool
-	Mode        string
-	RequirePost bool
-	Post        steps.PostRequest
-	GitHub      githubOptions
-	trust       evidenceTrustOptions
-}
-
-func (o *reportOptions) AddFlags(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVar(&o.Out, "report-out", "", "write the markdown report to `FILE` (- for standard output)")
-	// report writes no evidence: --out was its markdown file before the
-	// convention (--out is the evidence document).
-	deprecatedAlias(cmd, "out", "report-out", &o.Out)
-	f.StringVar(&o.Format, "format", "text", "how to print the report: text, json (the evidence documents and the overall status) or markdown")
-	f.StringVar(&o.Post.Title, "title", "", "report `TITLE` (default \"mlgate report\")")
-	f.StringVar(&o.Post.ID, "id", "mlgate", "report `ID`: one comment or issue per id, so several reports can share a pull request")
-	f.BoolVar(&o.PR, "pr", false, "post the report as a sticky comment on the pull request")
-	f.BoolVar(&o.Post.Issue, "issue", false, "open, update or close one labelled issue for this report id (scheduled runs)")
-	f.StringVar(&o.Mode, "mode", "update", "what happens to the previous comment: update, recreate or hide-previous")
-	f.StringVar(&o.Post.Label, "label", "mlgate", "`LABEL` of the issue --issue keeps")
-	f.BoolVar(&o.RequirePost, "require-post", false, "exit 2 when the comment or issue cannot be posted (by default a read-only token only warns)")
-	o.GitHub.AddFlags(cmd)
-	o.trust.AddFlags(cmd)
-	checkFlags(cmd, func() (err error) {
-		if strings.TrimSpace(o.Post.ID) == "" {
-			return errors.New("--id must not be empty")
-		}
-		if o.PR && o.Post.Issue {
-			return errors.New("--pr and --issue post to different places: choose one")
-		}
-		if o.Post.Mode, err = githubapi.ParseMode(o.Mode); err != nil {
-			return err
-		}
-		return checkFormat(o.Format)
-	})
-}
-
 func newReportCmd(e *env) *cobra.Command {
-	o := &reportOptions{}
+	var (
+		r          = steps.ReportRequest{Options: report.Options{Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}}
+		post       = steps.PostRequest{}
+		out        = fileOut{flag: "--report-out"}
+		gh         = githubOptions{GitHubTarget: steps.GitHubTarget{GitHub: e.github()}}
+		trust      evidenceTrustOptions
+		format     string
+		pr, strict bool
+		mode       string
+	)
 	cmd := &cobra.Command{
 		Use:   "report [--report-out FILE] [--format text|json|markdown] [--pr | --issue] EVIDENCE...",
 		Short: "Render evidence as one report: terminal, markdown file, job summary, pull-request comment, issue",
@@ -64,10 +30,8 @@ func newReportCmd(e *env) *cobra.Command {
 comparison report: a verdict line, metrics with a chart of their changes, data
 validation, contract changes, drift, policy results and signatures.
 
-It prints the report, writes it as markdown with --report-out, appends it to the job
-summary inside GitHub Actions, and with --pr keeps one comment per --id on the
-pull request, updated in place. With --issue (scheduled runs) it keeps one open
-issue per --id while the evidence is not passing, and closes it when it passes.
+It prints the report and appends it to the job summary inside GitHub Actions;
+--report-out, --pr and --issue also put it in a file, a comment and an issue.
 
 The GitHub token is read from $GITHUB_TOKEN (see --token-env), masked in the log
 and never printed. A pull request from a fork gets a read-only token: the
@@ -79,14 +43,8 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
 		Example: `  # Print the report for all evidence of a job
   mlgate report 'evidence/*.json'
 
-  # Write it as markdown
-  mlgate report --report-out report.md 'evidence/*.json'
-
   # In a pull_request workflow: one sticky comment, updated on every push
   mlgate report --pr --title "Model fraud-detector" 'evidence/*.json'
-
-  # Separate comments for separate reports on one pull request
-  mlgate report --pr --id drift evidence/drift.json
 
   # Post a fresh comment each run and hide the older ones as outdated
   mlgate report --pr --mode hide-previous 'evidence/*.json'
@@ -95,54 +53,67 @@ Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
   mlgate report --pr --pr-number "$(cat pr-number)" 'evidence/*.json'
 
   # Nightly drift check: one labelled issue, opened on drift, closed when it clears
-  mlgate report --issue --id nightly-drift --label drift evidence/drift.json
-
-  # GitHub Enterprise Server
-  mlgate report --pr --api-url https://github.example.com/api/v3 'evidence/*.json'`,
+  mlgate report --issue --id nightly-drift --label drift evidence/drift.json`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runReport(cmd, e, o, args)
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
+			r.Evidence, r.Options.Title = args, post.Title
+			if err := e.start(cmd, &r, &out); err != nil {
+				return err
+			}
+			d := steps.Delivery{Console: e.console(format), Out: out.Output, RequirePost: strict, Target: gh.GitHubTarget}
+			// Masked before anything read from evidence is printed: a
+			// "stop-commands" smuggled past the escaping could not unmask it.
+			d.Target.Token, d.TokenErr = gh.token(e)
+			if pr || post.Issue {
+				e.actions.Mask(d.Target.Token)
+				d.Post = &post
+			}
+			if r.Verifier, err = trust.verifier(cmd.Context()); err != nil {
+				return err
+			}
+			rep, err := steps.Report(cmd.Context(), r)
+			if err != nil {
+				return err
+			}
+			if err := rep.Deliver(cmd.Context(), d); err != nil {
+				return err
+			}
+			if rep.Status.Failed() { // an error in the evidence is a failed check here
+				return &exitError{code: exitFailed}
+			}
+			return nil
 		},
 	}
-	o.AddFlags(cmd)
-	return cmd
+	f := cmd.Flags()
+	f.StringVar(&out.Path, "report-out", "", "write the markdown report to `FILE` (- for standard output)")
+	// report writes no evidence: --out was its markdown file before the
+	// convention (--out is the evidence document).
+	deprecatedAlias(cmd, "out", "report-out", &out.Path)
+	formatFlag(cmd, &format, "text", "report")
+	f.Lookup("format").Usage = "how to print the report: text, json (the evidence documents and the overall status) or markdown"
+	f.StringVar(&post.Title, "title", "", "report `TITLE` (default \"mlgate report\")")
+	f.StringVar(&post.ID, "id", "mlgate", "report `ID`: one comment or issue per id, so several reports can share a pull request")
+	f.BoolVar(&pr, "pr", false, "post the report as a sticky comment on the pull request")
+	f.BoolVar(&post.Issue, "issue", false, "open, update or close one labelled issue for this report id (scheduled runs)")
+	f.StringVar(&mode, "mode", "update", "what happens to the previous comment: update, recreate or hide-previous")
+	f.StringVar(&post.Label, "label", "mlgate", "`LABEL` of the issue --issue keeps")
+	f.BoolVar(&strict, "require-post", false, "exit 2 when the comment or issue cannot be posted (by default a read-only token only warns)")
+	checkFlags(cmd, func() (err error) {
+		if strings.TrimSpace(post.ID) == "" {
+			return errors.New("--id must not be empty")
+		}
+		if pr && post.Issue {
+			return errors.New("--pr and --issue post to different places: choose one")
+		}
+		post.Mode, err = githubapi.ParseMode(mode)
+		return err
+	})
+	return withFlags(cmd, &gh, &trust)
 }
 
-func runReport(cmd *cobra.Command, e *env, o *reportOptions, args []string) error {
-	r := &steps.ReportRequest{Evidence: args, Options: report.Options{Title: o.Post.Title, Footer: "mlgate " + toolVersion(), FullReportURL: e.github().RunURL()}}
-	out := &fileOut{flag: "--report-out", Path: o.Out}
-	if err := e.start(cmd, r, out); err != nil {
-		return err
-	}
-	d := steps.Delivery{Console: e.console(e.cur, o.Format), Out: out.Output, RequirePost: o.RequirePost, Target: o.GitHub.GitHubTarget}
-	// Masked before anything read from evidence is printed: a
-	// "stop-commands" smuggled past the escaping could not unmask it.
-	d.Target.Token, d.TokenErr = o.GitHub.token(e)
-	if o.PR || o.Post.Issue {
-		e.actions.Mask(d.Target.Token)
-		d.Post = &o.Post
-	}
-	d.Target.GitHub = e.github()
-	var err error
-	if r.Verifier, err = o.trust.verifier(cmd.Context()); err != nil {
-		return err
-	}
-	rep, err := steps.Report(cmd.Context(), *r)
-	if err != nil {
-		return err
-	}
-	if err := rep.Deliver(cmd.Context(), d); err != nil {
-		return err
-	}
-	if rep.Status.Failed() {
-		return checksFailed()
-	}
-	return nil
-}
-
-// githubOptions is the option group of commands that talk to GitHub (report,
-// drift alerts). Every value defaults to what the Actions runner provides, so a
-// workflow step needs none of them.
+// githubOptions is the option group of commands that talk to GitHub, bound
+// into the target. Every value defaults to what the Actions runner
+// provides, so a workflow step needs none of them.
 type githubOptions struct {
 	// TokenEnv names the environment variable holding the token. The token
 	// itself is never a flag: flags show up in process lists and shell history.
@@ -156,13 +127,13 @@ func (o *githubOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.APIURL, "api-url", "", "GitHub REST API `URL` (default $GITHUB_API_URL, else https://api.github.com; GHES: https://HOST/api/v3)")
 	f.StringVar(&o.Repo, "repo", "", "repository `OWNER/NAME` (default $GITHUB_REPOSITORY)")
 	f.IntVar(&o.Number, "pr-number", 0, "pull request `NUMBER` (default: from the event in $GITHUB_EVENT_PATH)")
+	f.StringVar(&o.Author, "comment-author", "", "`LOGIN` whose comments are ours (default: the token's user, or github-actions[bot] for GITHUB_TOKEN)")
 	checkFlags(cmd, func() error {
 		if f.Changed("pr-number") && o.Number <= 0 {
 			return fmt.Errorf("--pr-number %d: want a pull request number, 1 or more", o.Number)
 		}
 		return nil
 	})
-	f.StringVar(&o.Author, "comment-author", "", "`LOGIN` whose comments are ours (default: the token's user, or github-actions[bot] for GITHUB_TOKEN)")
 }
 
 // token reads the token from the named environment variable.
