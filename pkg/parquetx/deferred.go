@@ -82,7 +82,7 @@ func (h *Handle) File() (*File, error) {
 		h.err = err
 		return nil, err
 	}
-	h.file = f
+	h.file, h.Schema = f, f.Schema
 	return f, nil
 }
 

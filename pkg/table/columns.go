@@ -545,8 +545,11 @@ func jsonText(raw json.RawMessage) (string, bool) {
 // constant, holding the log's value; every other column is described as
 // optional, so a pass proved from the description holds for the file.
 func (f *File) Described() (cols []*parquetx.Column, rows int64, ok bool) {
+	if f == nil || f.snap == nil {
+		return nil, 0, false
+	}
 	s := f.snap
-	if s == nil || len(s.cols) == 0 || f.Stats == nil || f.Stats.NumRecords < 0 || f.Deletes || f.DeletedRows > f.Stats.NumRecords {
+	if len(s.cols) == 0 || f.Stats == nil || f.Stats.NumRecords < 0 || f.Deletes || f.DeletedRows > f.Stats.NumRecords {
 		return nil, 0, false
 	}
 	for _, tc := range s.cols {
