@@ -388,7 +388,7 @@ func (r *Remote) remoteTable(ctx context.Context, arg string) (*table.Snapshot, 
 		if err != nil || v < 0 {
 			return nil, fmt.Errorf("%s: want TABLE@VERSION with a version number", arg)
 		}
-		arg, opts = arg[:i], table.Options{Version: v}
+		arg, opts = arg[:i], table.Options{Version: v, Since: opts.Since}
 	}
 	s, err := table.OpenRemote(ctx, r.store, arg, opts)
 	if errors.Is(err, table.ErrNotTable) {
@@ -496,7 +496,9 @@ func asIs(s *table.Snapshot) error {
 
 // tableArg says whether a local argument is a table, and at which
 // version: the run's (r.Table), or its own when it ends in @VERSION (so
-// drift can compare two versions of one table).
+// drift can compare two versions of one table). The run's since version
+// applies to a pinned argument too: TABLE@V is then the data added after
+// it up to V.
 func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
 	opts := table.Current
 	if r != nil && r.Table != nil {
@@ -510,7 +512,7 @@ func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
 	}
 	if i := strings.LastIndex(arg, "@"); i > 0 {
 		if v, err := strconv.ParseInt(arg[i+1:], 10, 64); err == nil && v >= 0 && table.Detect(arg[:i]) != "" {
-			return arg[:i], table.Options{Version: v}, true
+			return arg[:i], table.Options{Version: v, Since: opts.Since}, true
 		}
 	}
 	return "", opts, false

@@ -1,6 +1,7 @@
 package steps_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -199,3 +200,58 @@ func validateTableVerifyAll(t *testing.T, dir, body string) *evidence.Document {
 }
 
 func quoteYAML(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// --since applies to a table pinned to a version (TABLE@V): the data added
+// after the since version up to V, row bounds over the table at V.
+func TestValidateSincePinnedVersion(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	v1, _ := d.Commit(t, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	v2, added := d.Commit(t, []int64{10, 11, 12, 13, 14})
+	d.Commit(t, []int64{-1})
+	body := "dataset:\n  rows: {min: 15, max: 15}\ncolumns:\n  - name: id\n    min: 10\n"
+	doc := validateTable(t, fmt.Sprintf("%s@%d", d.Dir, v2), body, table.Options{Version: -1, Since: &v1}, false)
+	if doc.Status != evidence.StatusPass {
+		t.Fatalf("%s: %s", doc.Status, doc.Summary)
+	}
+	var got []string
+	for _, f := range doc.Subject.Files {
+		if f.Table == nil || f.Table.Version != v2 || f.Table.Since == nil || *f.Table.Since != v1 {
+			t.Errorf("%s: table %+v", f.Path, f.Table)
+		}
+		if f.Scope == evidence.ScopeAdded {
+			got = append(got, f.Path)
+		}
+	}
+	if len(got) != 1 || got[0] != added[0] {
+		t.Errorf("added files %v, want %v", got, added)
+	}
+}
+
+// --since on a profile profiles the data added after the version (its
+// evidence names the since version and each file's scope); a contract is
+// not inferred from it, since a contract describes the whole table.
+func TestProfileAndInferSince(t *testing.T) {
+	ctx := t.Context()
+	d := tabletest.NewDelta(t, t.TempDir())
+	v1, _ := d.Commit(t, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	d.Commit(t, []int64{100, 101, 102})
+	remote := steps.NewRemote(objstore.Options{})
+	defer remote.Close()
+	remote.Table = &table.Options{Version: -1, Since: &v1}
+	files, err := remote.Files(ctx, []string{d.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := steps.Profile(ctx, steps.ProfileRequest{Run: steps.Run{Remote: remote}, Data: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	details, _ := evidence.DetailsOf[evidence.ProfileDetails](doc)
+	if details.Rows != 3 || len(doc.Subject.Files) != 1 || doc.Subject.Files[0].Scope != evidence.ScopeAdded || doc.Subject.Files[0].Table.Since == nil {
+		t.Errorf("profile of %d rows, files %+v", details.Rows, doc.Subject.Files)
+	}
+	_, err = steps.Infer(ctx, steps.InferRequest{Remote: remote, Data: files})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("not the data added since version %d", v1)) {
+		t.Errorf("infer since: %v", err)
+	}
+}
