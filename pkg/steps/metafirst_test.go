@@ -255,3 +255,36 @@ func TestProfileAndInferSince(t *testing.T) {
 		t.Errorf("infer since: %v", err)
 	}
 }
+
+// A Delta partition column is constant in each file, its value the log's:
+// checks on it are decided from the log too, the data files deleted.
+func TestPartitionColumnWithoutDataFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "_delta_log"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	schema := `{"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},{"name":"p","type":"string","nullable":true,"metadata":{}}]}`
+	log := fmt.Sprintf(`{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}
+{"metaData":{"id":"t","format":{"provider":"parquet"},"schemaString":%q,"partitionColumns":["p"],"configuration":{}}}
+{"add":{"path":"p=A/a.parquet","partitionValues":{"p":"A"},"size":1,"modificationTime":0,"dataChange":true,"stats":"{\"numRecords\":3,\"nullCount\":{\"id\":0}}"}}
+{"add":{"path":"p=B/b.parquet","partitionValues":{"p":"B"},"size":1,"modificationTime":0,"dataChange":true,"stats":"{\"numRecords\":2,\"nullCount\":{\"id\":0}}"}}
+`, schema)
+	if err := os.WriteFile(filepath.Join(dir, "_delta_log", "00000000000000000000.json"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := validateTable(t, dir, "dataset:\n  rows: {min: 5}\ncolumns:\n  - name: id\n    nullable: false\n  - name: p\n    type: string\n    nullable: false\n", table.Current, false)
+	if doc.Status != evidence.StatusPass {
+		t.Fatalf("%s: %s", doc.Status, doc.Summary)
+	}
+	if c := check(doc, "column.p.nullable"); c == nil || c.DecidedBy != "table-metadata" {
+		t.Errorf("p nullable: %+v", c)
+	}
+	if n, _ := opened(t, doc); n != 0 {
+		t.Errorf("%d files opened", n)
+	}
+	// An allowed set is not decided by bounds: the files are opened.
+	doc = validateTable(t, dir, "columns:\n  - name: p\n    allowed: [A]\n", table.Current, false)
+	if doc.Status != evidence.StatusError || !strings.Contains(doc.Summary, "a.parquet") {
+		t.Errorf("%s: %s", doc.Status, doc.Summary)
+	}
+}
