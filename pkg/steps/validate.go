@@ -104,8 +104,12 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	defer parquetx.CloseHandles(files)
 	if err == nil {
 		var res *contract.Result
-		res, err = plan.RunHandles(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started),
-			TableStats: r.Remote.TableStats(files), TableRows: tableRows(files), Shard: r.Shard, Where: where})
+		opts := contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started),
+			TableStats: r.Remote.TableStats(files), Shard: r.Shard, Where: where}
+		if r.Shard == nil { // a shard counts its own rows
+			opts.TableRows = tableRows(files)
+		}
+		res, err = plan.RunHandles(ctx, files, opts)
 		if err == nil && wholePlan != nil {
 			err = validateWhole(ctx, r, wholePlan, inc, doc, res)
 		}
