@@ -310,6 +310,17 @@ func (r *run) openAll() ([]*parquetx.File, error) {
 	return r.opened, nil
 }
 
+// described reports whether no file is open: the run knows every file
+// by its table's description only.
+func (r *run) described() bool {
+	for _, f := range r.opened {
+		if f != nil {
+			return false
+		}
+	}
+	return len(r.opened) > 0
+}
+
 // warn reports the footer warnings of the files opened and not reported yet.
 func (r *run) warn() {
 	for i, f := range r.opened {
@@ -342,7 +353,11 @@ func (r *run) schemaCheck(id, column string, at Pos, sev evidence.Severity, expe
 		}
 	}
 	src := r.plan.source(at)
-	c := evidence.Check{ID: id, Status: st, Severity: sev, Message: msg, Expected: expected, Source: &src, DecidedBy: tierMetadata}
+	tier := tierMetadata
+	if r.described() {
+		tier = tierTable // the schemas are the table's description of its files
+	}
+	c := evidence.Check{ID: id, Status: st, Severity: sev, Message: msg, Expected: expected, Source: &src, DecidedBy: tier}
 	if column != "" {
 		c.Location = &evidence.Location{Column: column}
 	}

@@ -57,7 +57,7 @@ func TestMetadataDecidesWithoutDataFiles(t *testing.T) {
 	if doc.Status != evidence.StatusPass {
 		t.Fatalf("%s: %s", doc.Status, doc.Summary)
 	}
-	for _, id := range []string{"dataset.rows.min", "dataset.rows.max", "column.id.nullable", "column.id.min", "column.id.max"} {
+	for _, id := range []string{"dataset.rows.min", "dataset.rows.max", "column.id.present", "column.id.type", "column.id.nullable", "column.id.min", "column.id.max"} {
 		if c := check(doc, id); c == nil || c.DecidedBy != "table-metadata" {
 			t.Errorf("%s: %+v, want decided by table-metadata", id, c)
 		}
