@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -94,4 +95,15 @@ func incrementalNote(inc []*table.Snapshot, whole bool) string {
 			added, s.Location, versionWord(s.Format), *s.Since, len(s.Files)-added, rest))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// noData says why a profile or a drift side has no data: a table nothing
+// was added to after the since version.
+func (r *Remote) noData() error {
+	for _, s := range r.incremental() {
+		if len(s.AddedFiles()) == 0 {
+			return fmt.Errorf("%s: no data was added after %s %d (up to %d)", s.Location, versionWord(s.Format), *s.Since, s.Version)
+		}
+	}
+	return errors.New("no data files")
 }

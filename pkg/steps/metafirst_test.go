@@ -250,6 +250,18 @@ func TestProfileAndInferSince(t *testing.T) {
 	if details.Rows != 3 || len(doc.Subject.Files) != 1 || doc.Subject.Files[0].Scope != evidence.ScopeAdded || doc.Subject.Files[0].Table.Since == nil {
 		t.Errorf("profile of %d rows, files %+v", details.Rows, doc.Subject.Files)
 	}
+	// Nothing added after the current version: no data to profile.
+	v2 := v1 + 1
+	empty := steps.NewRemote(objstore.Options{})
+	defer empty.Close()
+	empty.Table = &table.Options{Version: -1, Since: &v2}
+	none, err := empty.Files(ctx, []string{d.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := steps.Profile(ctx, steps.ProfileRequest{Run: steps.Run{Remote: empty}, Data: none}); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("no data was added after version %d", v2)) {
+		t.Errorf("profile of nothing added: %v", err)
+	}
 	_, err = steps.Infer(ctx, steps.InferRequest{Remote: remote, Data: files})
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("not the data added since version %d", v1)) {
 		t.Errorf("infer since: %v", err)
