@@ -59,7 +59,7 @@ func benchValidate(b *testing.B, dir, body string, opts table.Options) *evidence
 	return doc
 }
 
-const rules1000 = "dataset:\n  rows: {min: 100000, max: 100000}\ncolumns:\n  - name: id\n    nullable: false\n    min: 0\n    max: 99999\n"
+const rules1000 = "dataset:\n  rows: {min: 100000, max: 100000}\ncolumns:\n  - name: id\n    type: int64\n    nullable: false\n    min: 0\n    max: 99999\n"
 
 // BenchmarkTableIncremental: an incremental run over the last commit of
 // a 1,000-file table reads only that commit's file. The other 999 data
