@@ -54,7 +54,11 @@ func (r *run) selectAll(ctx context.Context) error {
 		if r.opts.Shard != nil {
 			return nil, errors.New("row filters are not supported in a sharded validation yet")
 		}
-		s, err := selectRows(ctx, f, r.files, r.owned, r.opts.Scan, r.opts.TableStats)
+		files, err := r.openAll() // a filter reads every file's rows
+		if err != nil {
+			return nil, err
+		}
+		s, err := selectRows(ctx, f, files, r.owned, r.opts.Scan, r.opts.TableStats)
 		if err != nil {
 			return nil, fmt.Errorf("row filter %q: %w", f.Text, err)
 		}

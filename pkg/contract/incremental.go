@@ -27,13 +27,6 @@ func (c *Contract) Split() (added, whole *Contract) {
 	return &a, &w
 }
 
-// NeedsData reports whether the plan reads data beyond a row count: a
-// plan of row bounds alone is decided by a table's metadata
-// (Options.TableRows) without opening a file.
-func (p *Plan) NeedsData() bool {
-	return len(p.columns) > 0 || len(p.keys) > 0 || p.contract.Dataset.Strict != nil
-}
-
 // WholeTableCheck reports whether a check of a run of the whole part of
 // a split contract is that part's: the presence checks of its unique
 // columns belong to the added part.

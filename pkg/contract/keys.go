@@ -31,8 +31,8 @@ func (r *run) attachKeys(ctx context.Context, checks []evidence.Check, keys []st
 		return nil
 	}
 	var files []*parquetx.File
-	for _, f := range r.files {
-		if want[f.Path] == nil {
+	for _, f := range r.opened { // examples come from files read
+		if f == nil || want[f.Path] == nil {
 			continue
 		}
 		usable := true

@@ -158,9 +158,14 @@ type Result struct {
 type run struct {
 	plan *Plan
 	// asOf is the time freshness is judged at.
-	asOf  time.Time
-	files []*parquetx.File
-	opts  Options
+	asOf time.Time
+	// files are the dataset's files; opened[i] is file i once a check
+	// needed its footer or data (open), nil before.
+	files  []*parquetx.Handle
+	opened []*parquetx.File
+	// warned[i] says file i's footer warnings were reported.
+	warned []bool
+	opts   Options
 	// outcomes[base.idx] is what the run found for each value check.
 	outcomes []*outcome
 	// pending[file][rowGroup][column] lists the value checks a chunk still
@@ -191,28 +196,46 @@ type run struct {
 // Run validates the dataset formed by files. A *parquetx.CorruptError (or
 // another error) means the data could not be validated.
 func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*Result, error) {
+	return p.RunHandles(ctx, parquetx.OpenedAll(files), opts)
+}
+
+// RunHandles is Run over files a run may not have opened yet (a table's
+// live files described by its metadata, parquetx.Deferred): a file is
+// opened only when a check needs more than its columns, its live row
+// count and the table's statistics (Options.TableStats). The caller
+// closes the handles.
+func (p *Plan) RunHandles(ctx context.Context, files []*parquetx.Handle, opts Options) (*Result, error) {
 	r := &run{plan: p, files: files, opts: opts, decided: map[string]int{}, outcomes: make([]*outcome, p.nchecks), asOf: cmp.Or(opts.AsOf, time.Now())}
 	for i := range r.outcomes {
 		r.outcomes[i] = newOutcome(r.asOf)
 	}
 	r.pending = make([]map[int]map[string][]valueCheck, len(files))
 	r.keyCols = make([]map[string][]*keyRun, len(files))
-	for i := range files {
+	r.opened, r.warned = make([]*parquetx.File, len(files)), make([]bool, len(files))
+	for i, h := range files {
 		r.pending[i] = map[int]map[string][]valueCheck{}
 		r.keyCols[i] = map[string][]*keyRun{}
+		if h.IsOpen() {
+			if _, err := r.open(i); err != nil {
+				return nil, err
+			}
+		}
 	}
-	r.owned = shardRowGroups(files, opts.Shard)
+	if opts.Shard != nil || opts.VerifyAll {
+		// Shards number row groups; verifying reads every page.
+		if _, err := r.openAll(); err != nil {
+			return nil, err
+		}
+	}
+	r.owned = shardRowGroups(r.opened, opts.Shard)
 	if err := r.selectAll(ctx); err != nil {
 		return nil, err
 	}
 	var rows int64
-	for _, f := range files {
-		rows += f.LiveRows()
-		for _, w := range f.Warnings {
-			r.emit(evidence.Check{ID: "file.metadata", Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,
-				Message: w, Location: &evidence.Location{File: f.Path}, DecidedBy: tierMetadata})
-		}
+	for _, h := range files {
+		rows += h.Rows
 	}
+	r.warn()
 	r.datasetChecks()
 	var later []func() evidence.Check
 	for _, cp := range p.columns {
@@ -223,6 +246,9 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 	}
 	for _, k := range p.keys {
 		later = append(later, r.addKey(k))
+	}
+	if r.err != nil {
+		return nil, r.err
 	}
 	if err := r.scan(ctx, false); err != nil {
 		return nil, err
@@ -243,6 +269,7 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 			k.finish()
 		}
 	}
+	r.warn() // of the files opened since
 	for _, f := range later {
 		r.emit(f())
 	}
@@ -258,6 +285,54 @@ func (p *Plan) Run(ctx context.Context, files []*parquetx.File, opts Options) (*
 		details.Shard = r.shardState()
 	}
 	return &Result{Checks: r.out, Details: details}, nil
+}
+
+// open opens file i on first need.
+func (r *run) open(i int) (*parquetx.File, error) {
+	if r.opened[i] == nil {
+		f, err := r.files[i].File()
+		if err != nil {
+			return nil, err
+		}
+		r.opened[i] = f
+	}
+	return r.opened[i], nil
+}
+
+// openAll opens every file, for the steps that read them all (shards,
+// row filters, uniqueness, verifying every page).
+func (r *run) openAll() ([]*parquetx.File, error) {
+	for i := range r.files {
+		if _, err := r.open(i); err != nil {
+			return nil, err
+		}
+	}
+	return r.opened, nil
+}
+
+// described reports whether no file is open: the run knows every file
+// by its table's description only.
+func (r *run) described() bool {
+	for _, f := range r.opened {
+		if f != nil {
+			return false
+		}
+	}
+	return len(r.opened) > 0
+}
+
+// warn reports the footer warnings of the files opened and not reported yet.
+func (r *run) warn() {
+	for i, f := range r.opened {
+		if f == nil || r.warned[i] {
+			continue
+		}
+		r.warned[i] = true
+		for _, w := range f.Warnings {
+			r.emit(evidence.Check{ID: "file.metadata", Status: evidence.StatusWarn, Severity: evidence.SeverityWarn,
+				Message: w, Location: &evidence.Location{File: f.Path}, DecidedBy: tierMetadata})
+		}
+	}
 }
 
 func (r *run) emit(c evidence.Check) {
@@ -278,7 +353,11 @@ func (r *run) schemaCheck(id, column string, at Pos, sev evidence.Severity, expe
 		}
 	}
 	src := r.plan.source(at)
-	c := evidence.Check{ID: id, Status: st, Severity: sev, Message: msg, Expected: expected, Source: &src, DecidedBy: tierMetadata}
+	tier := tierMetadata
+	if r.described() {
+		tier = tierTable // the schemas are the table's description of its files
+	}
+	c := evidence.Check{ID: id, Status: st, Severity: sev, Message: msg, Expected: expected, Source: &src, DecidedBy: tier}
 	if column != "" {
 		c.Location = &evidence.Location{Column: column}
 	}
@@ -376,33 +455,46 @@ func (r *run) register(vc valueCheck, info *outcome, usable []*parquetx.Column) 
 		if fc == nil {
 			continue
 		}
-		f := r.files[i]
+		h := r.files[i]
 		if _, isNull := vc.(*notNullCheck); isNull && (!fc.Leaf || fc.InCollection) {
 			// Whether a group or a list can be null is decided by its
 			// schema (an empty list is not a null).
 			if fc.Repetition == "optional" {
-				info.broken = fmt.Sprintf("%s is optional in the schema of %s, so it can be null", fc.Path, f.Path)
+				info.broken = fmt.Sprintf("%s is optional in the schema of %s, so it can be null", fc.Path, h.Path)
 			}
 			info.tiers[tierMetadata] = true
 			continue
 		}
 		if why := vc.rejects(fc); why != "" && fc.Leaf {
-			info.broken = why + " in " + f.Path
+			info.broken = why + " in " + h.Path
 			continue
 		}
 		if !fc.Leaf {
-			info.broken = fmt.Sprintf("%s is a %s in %s; constrain its leaf fields by dotted path", fc.Path, fc.Type, f.Path)
+			info.broken = fmt.Sprintf("%s is a %s in %s; constrain its leaf fields by dotted path", fc.Path, fc.Type, h.Path)
 			continue
 		}
 		// A table's statistics describe whole files, which shards split.
 		if r.opts.TableStats != nil && !r.opts.VerifyAll && r.owned == nil && sel == nil {
 			if st, ok := r.opts.TableStats(i, fc); ok {
-				if failures, total, ok := liveProven(vc, fc, st, info, f.LiveRows()-f.NumRows+st.NumRows); ok && failures == 0 {
+				live := h.Rows
+				if pf := r.opened[i]; pf != nil {
+					live = pf.LiveRows() - pf.NumRows + st.NumRows
+				}
+				if failures, total, ok := liveProven(vc, fc, st, info, live); ok && failures == 0 {
 					info.add(tierTable, 0, total, nil)
 					continue
 				}
 			}
 		}
+		// The footer tier: the file is opened, its column is the footer's.
+		f, err := r.open(i)
+		if err != nil {
+			if r.err == nil {
+				r.err = err
+			}
+			return
+		}
+		fc = f.Schema.Lookup(fc.Path)
 		for rg := 0; rg < f.NumRowGroups(); rg++ {
 			if !r.inShard(i, rg) {
 				continue
@@ -535,8 +627,15 @@ func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 			r.keyCols[i][name] = append(r.keyCols[i][name], k)
 		}
 	}
+	files, err := r.openAll() // a key is checked by reading every file
+	if err != nil {
+		if r.err == nil {
+			r.err = err
+		}
+		return render
+	}
 	if r.opts.keyHash == nil && k.shard == nil {
-		k.useBitmap(r.files)
+		k.useBitmap(files)
 	}
 	return render
 }
@@ -544,10 +643,10 @@ func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 // scan reads the chunks still pending (pass 1) or the key columns again to
 // confirm candidate duplicates (pass 2), file by file, chunks in parallel.
 func (r *run) scan(ctx context.Context, pass2 bool) error {
-	for i, f := range r.files {
+	for i := range r.files {
 		cols := map[string]bool{}
 		if !pass2 && r.opts.VerifyAll {
-			for _, l := range f.Schema.Leaves {
+			for _, l := range r.opened[i].Schema.Leaves { // VerifyAll opened every file
 				cols[l.Path] = true
 			}
 		}
@@ -568,6 +667,10 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 		if len(cols) == 0 {
 			continue
 		}
+		f, err := r.open(i)
+		if err != nil {
+			return err
+		}
 		var names []string
 		for _, l := range f.Schema.Leaves {
 			if cols[l.Path] {
@@ -575,7 +678,7 @@ func (r *run) scan(ctx context.Context, pass2 bool) error {
 			}
 		}
 		fileIdx := i
-		err := parquetx.Scan(ctx, []*parquetx.File{f}, names, r.opts.Scan, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
+		err = parquetx.Scan(ctx, []*parquetx.File{f}, names, r.opts.Scan, func(c *parquetx.Chunk) (parquetx.ChunkVisitor, error) {
 			v := &chunkVisitor{chunk: c, fileIdx: fileIdx, verify: r.opts.VerifyAll && !pass2 && r.inShard(fileIdx, c.RowGroup), outcomes: r.outcomes}
 			if !pass2 {
 				v.checks = r.pending[fileIdx][c.RowGroup][c.Column.Path]

@@ -11,13 +11,13 @@ import (
 // footers alone: a column's presence and type, strictness, row counts. Like
 // the value checks, each kind is a small type.
 type schemaRule interface {
-	decide(files []*parquetx.File) (ok bool, message string)
+	decide(files []*parquetx.Handle) (ok bool, message string)
 }
 
 // presentRule: every file has the column.
 type presentRule struct{ column string }
 
-func (r presentRule) decide(files []*parquetx.File) (bool, string) {
+func (r presentRule) decide(files []*parquetx.Handle) (bool, string) {
 	var missing []string
 	for _, f := range files {
 		if f.Schema.Lookup(r.column) == nil {
@@ -36,7 +36,7 @@ type typeRule struct {
 	spec   TypeSpec
 }
 
-func (r typeRule) decide(files []*parquetx.File) (bool, string) {
+func (r typeRule) decide(files []*parquetx.Handle) (bool, string) {
 	var mistyped []string
 	for _, f := range files {
 		if fc := f.Schema.Lookup(r.column); fc != nil && !r.spec.Matches(fc.Type) {
@@ -58,10 +58,10 @@ type rowsRule struct {
 	known *int64 // the row count a table's metadata states
 }
 
-func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
+func (r rowsRule) decide(files []*parquetx.Handle) (bool, string) {
 	var rows int64
 	for _, f := range files {
-		rows += f.LiveRows()
+		rows += f.Rows
 	}
 	switch {
 	case r.sel != nil:
@@ -78,7 +78,7 @@ func (r rowsRule) decide(files []*parquetx.File) (bool, string) {
 // strictRule: no file has a column the contract does not describe.
 type strictRule struct{ columns []*Column }
 
-func (r strictRule) decide(files []*parquetx.File) (bool, string) {
+func (r strictRule) decide(files []*parquetx.Handle) (bool, string) {
 	var extra []string
 	for _, f := range files {
 		for _, leaf := range f.Schema.Leaves {

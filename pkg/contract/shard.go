@@ -54,7 +54,7 @@ func (r *run) inShard(file, rg int) bool {
 // shardState is what the merge of this shard needs.
 func (r *run) shardState() *evidence.ValidationShard {
 	st := &evidence.ValidationShard{Index: r.opts.Shard.Index, Count: r.opts.Shard.Count, Partial: []evidence.PartialCheck{}}
-	for i, f := range r.files {
+	for i, f := range r.opened { // a shard opened every file
 		for rg := range f.NumRowGroups() {
 			if r.inShard(i, rg) {
 				st.Rows += f.RowGroupRows(rg) - f.RowGroupExcluded(rg)

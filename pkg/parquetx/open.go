@@ -155,6 +155,18 @@ func Open(path string) (*File, error) {
 	return f, nil
 }
 
+// OpenReadCloser is OpenReader for a reader the File's Close closes (a
+// file read through a wrapper, e.g. one counting the reads).
+func OpenReadCloser(name string, r io.ReaderAt, c io.Closer, size int64) (*File, error) {
+	f, err := OpenReader(name, r, size)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	f.closer = c
+	return f, nil
+}
+
 // OpenReader is Open for data already at hand; name is used in errors.
 func OpenReader(name string, r io.ReaderAt, size int64) (file *File, err error) {
 	defer func() {

@@ -22,6 +22,12 @@ type InferRequest struct {
 // Infer writes no evidence: its product is the contract (contract.Marshal
 // gives its YAML).
 func Infer(ctx context.Context, r InferRequest) (*contract.Contract, error) {
+	// A contract is about the whole table: an incremental validation
+	// checks the added data against it, its row bounds against the table.
+	if inc := r.Remote.incremental(); len(inc) > 0 {
+		return nil, fmt.Errorf("%s: a contract describes the whole table, not the data added since %s %d: infer it from a table version",
+			inc[0].Location, versionWord(inc[0].Format), *inc[0].Since)
+	}
 	files, err := r.Remote.OpenAll(ctx, r.Data)
 	if err != nil {
 		return nil, err

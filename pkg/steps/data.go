@@ -116,6 +116,9 @@ type Remote struct {
 	// snapOf is the table version whose deleted rows an opened live file
 	// excludes (files are opened once per path).
 	snapOf map[string]*table.Snapshot
+	// local counts the reads of local live files, so the evidence says
+	// what a run read of a table (nothing, when its metadata decided).
+	local map[string]*countingFile
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -198,6 +201,9 @@ func (r *Remote) Open(ctx context.Context, path string) (*parquetx.File, error) 
 
 func (r *Remote) open(ctx context.Context, path string) (*parquetx.File, error) {
 	if !objstore.IsURL(path) {
+		if r.isTableFile(path) {
+			return r.openCounted(path)
+		}
 		return parquetx.Open(path)
 	}
 	if r == nil {
@@ -225,6 +231,40 @@ func (r *Remote) OpenAll(ctx context.Context, paths []string) ([]*parquetx.File,
 		files = append(files, f)
 	}
 	return files, nil
+}
+
+// Handle is a data file for the contract engine: a table's live file the
+// table's metadata describes (table.File.Described) is opened only when a
+// check needs its footer or data; any other file is opened now.
+func (r *Remote) Handle(ctx context.Context, path string) (*parquetx.Handle, error) {
+	var tf *table.File
+	if r != nil {
+		r.mu.Lock()
+		tf = r.live[path]
+		r.mu.Unlock()
+	}
+	if cols, rows, ok := tf.Described(); ok {
+		return parquetx.Deferred(path, cols, rows, func() (*parquetx.File, error) { return r.Open(ctx, path) }), nil
+	}
+	f, err := r.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return parquetx.Opened(f), nil
+}
+
+// Handles is Handle for every path, closing what it opened when one fails.
+func (r *Remote) Handles(ctx context.Context, paths []string) ([]*parquetx.Handle, error) {
+	out := make([]*parquetx.Handle, 0, len(paths))
+	for _, p := range paths {
+		h, err := r.Handle(ctx, p)
+		if err != nil {
+			parquetx.CloseHandles(out)
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // Record completes the evidence of remote files with their size, the version
@@ -266,6 +306,9 @@ func (r *Remote) Record(files []evidence.File) {
 		}
 		if t := files[i].Table; t != nil && t.Since != nil && files[i].Scope == "" {
 			files[i].Scope = evidence.ScopeAdded
+		}
+		if c := r.local[files[i].Path]; c != nil || len(r.tables[files[i].Path]) > 0 {
+			files[i].IO = c.record() // a live file never opened read nothing
 		}
 		obj := r.objects[files[i].Path]
 		if obj == nil {
@@ -345,7 +388,7 @@ func (r *Remote) remoteTable(ctx context.Context, arg string) (*table.Snapshot, 
 		if err != nil || v < 0 {
 			return nil, fmt.Errorf("%s: want TABLE@VERSION with a version number", arg)
 		}
-		arg, opts = arg[:i], table.Options{Version: v}
+		arg, opts = arg[:i], table.Options{Version: v, Since: opts.Since}
 	}
 	s, err := table.OpenRemote(ctx, r.store, arg, opts)
 	if errors.Is(err, table.ErrNotTable) {
@@ -381,9 +424,9 @@ func (r *Remote) incremental() []*table.Snapshot {
 	return out
 }
 
-// TableStats gives the table-metadata statistics of opened files that are
-// live files of a table argument (the contract engine's first tier).
-func (r *Remote) TableStats(files []*parquetx.File) func(int, *parquetx.Column) (parquetx.ChunkStats, bool) {
+// TableStats gives the table-metadata statistics of files that are live
+// files of a table argument (the contract engine's first tier).
+func (r *Remote) TableStats(files []*parquetx.Handle) func(int, *parquetx.Column) (parquetx.ChunkStats, bool) {
 	if r == nil || len(r.live) == 0 {
 		return nil
 	}
@@ -453,7 +496,9 @@ func asIs(s *table.Snapshot) error {
 
 // tableArg says whether a local argument is a table, and at which
 // version: the run's (r.Table), or its own when it ends in @VERSION (so
-// drift can compare two versions of one table).
+// drift can compare two versions of one table). The run's since version
+// applies to a pinned argument too: TABLE@V is then the data added after
+// it up to V.
 func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
 	opts := table.Current
 	if r != nil && r.Table != nil {
@@ -467,7 +512,7 @@ func (r *Remote) tableArg(arg string) (string, table.Options, bool) {
 	}
 	if i := strings.LastIndex(arg, "@"); i > 0 {
 		if v, err := strconv.ParseInt(arg[i+1:], 10, 64); err == nil && v >= 0 && table.Detect(arg[:i]) != "" {
-			return arg[:i], table.Options{Version: v}, true
+			return arg[:i], table.Options{Version: v, Since: opts.Since}, true
 		}
 	}
 	return "", opts, false
@@ -492,4 +537,61 @@ func scannable(s *table.Snapshot, tracked bool) error {
 		}
 	}
 	return nil
+}
+
+// countingFile counts the reads of one local file over a run.
+type countingFile struct {
+	mu              sync.Mutex
+	requests, bytes int64
+}
+
+type countedReader struct {
+	f *os.File
+	c *countingFile
+}
+
+func (r countedReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.f.ReadAt(p, off)
+	r.c.mu.Lock()
+	r.c.requests++
+	r.c.bytes += int64(n)
+	r.c.mu.Unlock()
+	return n, err
+}
+
+// record is what the file's reads cost; nil c read nothing.
+func (c *countingFile) record() *evidence.IORecord {
+	if c == nil {
+		return &evidence.IORecord{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &evidence.IORecord{Requests: c.requests, BytesRead: c.bytes}
+}
+
+// openCounted opens a local live file of a table, counting its reads.
+func (r *Remote) openCounted(path string) (*parquetx.File, error) {
+	osf, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := osf.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s: not a regular file", path)
+	}
+	if err != nil {
+		osf.Close()
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.local == nil {
+		r.local = map[string]*countingFile{}
+	}
+	c := r.local[path]
+	if c == nil {
+		c = &countingFile{}
+		r.local[path] = c
+	}
+	r.mu.Unlock()
+	return parquetx.OpenReadCloser(path, countedReader{osf, c}, osf, st.Size())
 }

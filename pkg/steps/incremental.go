@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -39,15 +40,14 @@ func validateWhole(ctx context.Context, r ValidateRequest, plan *contract.Plan, 
 	if known {
 		opts.TableRows = &rows
 	}
-	var files []*parquetx.File
-	defer func() { parquetx.CloseAll(files) }()
-	if plan.NeedsData() || !known {
-		var err error
-		if files, err = r.Remote.OpenAll(ctx, all); err != nil {
-			return err
-		}
-		opts.TableStats = r.Remote.TableStats(files)
+	// Every live file is a handle: the engine opens only those a rule
+	// needs (uniqueness scans the keys of all of them).
+	files, err := r.Remote.Handles(ctx, all)
+	if err != nil {
+		return err
 	}
+	defer parquetx.CloseHandles(files)
+	opts.TableStats = r.Remote.TableStats(files)
 	for _, f := range old {
 		ef := evidence.File{Path: f.Path, Size: f.Size, Scope: evidence.ScopeTable}
 		if st, err := os.Stat(f.Path); err == nil {
@@ -62,7 +62,7 @@ func validateWhole(ctx context.Context, r ValidateRequest, plan *contract.Plan, 
 		}
 		doc.Subject.Files = append(doc.Subject.Files, ef)
 	}
-	wres, err := plan.Run(ctx, files, opts)
+	wres, err := plan.RunHandles(ctx, files, opts)
 	if err != nil {
 		return err
 	}
@@ -95,4 +95,15 @@ func incrementalNote(inc []*table.Snapshot, whole bool) string {
 			added, s.Location, versionWord(s.Format), *s.Since, len(s.Files)-added, rest))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// noData says why a profile or a drift side has no data: a table nothing
+// was added to after the since version.
+func (r *Remote) noData() error {
+	for _, s := range r.incremental() {
+		if len(s.AddedFiles()) == 0 {
+			return fmt.Errorf("%s: no data was added after %s %d (up to %d)", s.Location, versionWord(s.Format), *s.Since, s.Version)
+		}
+	}
+	return errors.New("no data files")
 }

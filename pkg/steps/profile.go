@@ -154,6 +154,9 @@ func (s *profileSource) recordDigests(ctx context.Context) error {
 // loadSource reads paths as Parquet files (profiled) or as profiles (merged
 // when several), whichever they are; mixing both is refused.
 func loadSource(ctx context.Context, remote *Remote, paths []string, opts profile.ScanOptions, v evidence.Verifier) (*profileSource, error) {
+	if len(paths) == 0 {
+		return nil, remote.noData()
+	}
 	var parquetFiles, profiles int
 	for _, p := range paths {
 		isParquet, err := looksLikeParquet(p)
@@ -192,6 +195,9 @@ func looksLikeParquet(path string) (bool, error) {
 }
 
 func loadParquet(ctx context.Context, remote *Remote, paths []string, opts profile.ScanOptions) (*profileSource, error) {
+	if len(paths) == 0 {
+		return nil, remote.noData()
+	}
 	src := &profileSource{name: remote.datasetName(paths)}
 	files, err := remote.OpenAll(ctx, paths)
 	if err != nil {

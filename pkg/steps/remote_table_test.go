@@ -97,9 +97,28 @@ func TestRemoteTables(t *testing.T) {
 				if doc.Status != evidence.StatusPass {
 					t.Fatalf("%s: %s", doc.Status, doc.Summary)
 				}
+				// The log's statistics decide the contract: no object is
+				// read, so none is pinned to a version.
 				for _, f := range doc.Subject.Files {
-					if f.Table == nil || f.Table.Location != url || f.Table.Version != v2 || f.IO == nil || f.Version == "" {
+					if f.Table == nil || f.Table.Location != url || f.Table.Version != v2 || f.IO == nil || *f.IO != (evidence.IORecord{}) || f.Version != "" {
 						t.Errorf("%s: table %+v, io %+v, version %q", f.Path, f.Table, f.IO, f.Version)
+					}
+				}
+				// A bound the statistics cannot prove for the last file
+				// ([6, 7]) is scanned there only: that object is read, its
+				// reads pinned to its version; the others are not read.
+				os.WriteFile(contract, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: id\n    max: 6\n"), 0o644)
+				doc, err = steps.Validate(ctx, steps.ValidateRequest{Run: steps.Run{Remote: remote}, Contract: contract, Data: files})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c := check(doc, "column.id.max"); doc.Status != evidence.StatusFail || c == nil || c.Failures != 1 {
+					t.Errorf("max 6: %s: %s", doc.Status, doc.Summary)
+				}
+				for _, f := range doc.Subject.Files {
+					read := strings.HasSuffix(f.Path, "/part-00002.parquet")
+					if f.IO == nil || (f.IO.Requests > 0) != read || (f.Version != "") != read {
+						t.Errorf("%s: io %+v, version %q (read: %v)", f.Path, f.IO, f.Version, read)
 					}
 				}
 			}

@@ -101,10 +101,15 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	doc := r.start(evidence.KindDataValidation, subject, started)
 	details := evidence.ValidationDetails{Contract: r.Contract}
 	files, err := openData(ctx, r.Remote, r.Data, r.Digest, doc)
-	defer parquetx.CloseAll(files)
+	defer parquetx.CloseHandles(files)
 	if err == nil {
 		var res *contract.Result
-		res, err = plan.Run(ctx, files, contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started), TableStats: r.Remote.TableStats(files), Shard: r.Shard, Where: where})
+		opts := contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started),
+			TableStats: r.Remote.TableStats(files), Shard: r.Shard, Where: where}
+		if r.Shard == nil { // a shard counts its own rows
+			opts.TableRows = tableRows(files)
+		}
+		res, err = plan.RunHandles(ctx, files, opts)
 		if err == nil && wholePlan != nil {
 			err = validateWhole(ctx, r, wholePlan, inc, doc, res)
 		}
@@ -255,10 +260,11 @@ func mergeSubjects(loaded []*evidence.Loaded) (evidence.Subject, error) {
 	return out, nil
 }
 
-// openData opens every file, recording each in the subject; it stops at the
-// first that cannot be read.
-func openData(ctx context.Context, remote *Remote, paths []string, digest bool, doc *evidence.Document) ([]*parquetx.File, error) {
-	var files []*parquetx.File
+// openData gives a handle of every file (Remote.Handle: a table's live file
+// is opened only when a check needs it), recording each in the subject; it
+// stops at the first that cannot be read.
+func openData(ctx context.Context, remote *Remote, paths []string, digest bool, doc *evidence.Document) ([]*parquetx.Handle, error) {
+	var files []*parquetx.Handle
 	for _, p := range paths {
 		ef := evidence.File{Path: p}
 		if st, err := os.Stat(p); err == nil {
@@ -272,13 +278,30 @@ func openData(ctx context.Context, remote *Remote, paths []string, digest bool, 
 			ef.Digest = ref.Digest
 		}
 		doc.Subject.Files = append(doc.Subject.Files, ef)
-		f, err := remote.Open(ctx, p)
+		f, err := remote.Handle(ctx, p)
 		if err != nil {
 			return files, err
 		}
 		files = append(files, f)
 	}
 	return files, nil
+}
+
+// tableRows is the dataset's live row count when the table metadata
+// states every file's (none was opened to count them): row bounds are
+// then decided by the table-metadata tier.
+func tableRows(files []*parquetx.Handle) *int64 {
+	if len(files) == 0 {
+		return nil
+	}
+	var n int64
+	for _, f := range files {
+		if f.IsOpen() {
+			return nil
+		}
+		n += f.Rows
+	}
+	return &n
 }
 
 // integrityCheck reports data that could not be read or contradicts its

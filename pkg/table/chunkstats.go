@@ -15,8 +15,9 @@ import (
 // one of its columns in the form of a Parquet column chunk's, so the
 // contract engine decides checks from them with the footer tier's own
 // rules. Trust rules, beyond those of Stats:
-//   - only a top-level, single-valued column (nested stats are not read),
-//     read from the file (a constant column's own statistics are exact);
+//   - only a top-level, single-valued column (nested stats are not read);
+//     a constant column (a Delta partition value from the log, a column
+//     the file lacks) holds its one value in every row: exact statistics;
 //   - a file with deleted rows has them: its counts include them, so the
 //     contract engine, which knows the rows excluded from the opened file,
 //     takes them as proving passes only, with live totals;
@@ -30,11 +31,20 @@ import (
 // The log is the data's own writer's record, trusted as much as a footer.
 func (f *File) ChunkStats(col *parquetx.Column) (parquetx.ChunkStats, bool) {
 	var st parquetx.ChunkStats
-	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 || col.Const != nil ||
+	if f == nil || f.Stats == nil || f.Stats.NumRecords < 0 ||
 		!col.Leaf || col.InCollection || col.MaxRepetitionLevel > 0 || strings.Contains(col.Path, ".") {
 		return st, false
 	}
 	st.Column, st.NumRows, st.NumValues = col.Index, f.Stats.NumRecords, f.Stats.NumRecords
+	if c := col.Const; c != nil {
+		st.HasNullCount = true
+		if c.IsNull() {
+			st.NullCount = st.NumRows
+		} else if st.NumRows > 0 {
+			st.Min, st.Max, st.HasMin, st.HasMax, st.MinExact, st.MaxExact = *c, *c, true, true, true, true
+		}
+		return st, true
+	}
 	if n, ok := f.Stats.NullCount[col.Path]; ok && n >= 0 && n <= f.Stats.NumRecords {
 		st.NullCount, st.HasNullCount = n, true
 	}

@@ -539,3 +539,53 @@ func jsonText(raw json.RawMessage) (string, bool) {
 	}
 	return "", false
 }
+
+// Described is the data file as the table's metadata describes it, for a
+// reader that opens it only when a check needs more (parquetx.Deferred):
+// its columns under the table's schema with the types View gives them,
+// and its live row count. ok is false when the metadata does not state
+// them: no schema or row count, rows deleted by delete files (counted
+// only by reading them), a nested column, or a type whose Parquet form
+// the table does not fix (see certain). A Delta partition column is
+// constant, holding the log's value; every other column is described as
+// optional, so a pass proved from the description holds for the file.
+func (f *File) Described() (cols []*parquetx.Column, rows int64, ok bool) {
+	if f == nil || f.snap == nil {
+		return nil, 0, false
+	}
+	s := f.snap
+	if len(s.cols) == 0 || f.Stats == nil || f.Stats.NumRecords < 0 || f.Deletes || f.DeletedRows > f.Stats.NumRecords {
+		return nil, 0, false
+	}
+	for _, tc := range s.cols {
+		ct, ok := s.typeOf(tc.typ)
+		if !ok || !certain(tc.typ) {
+			return nil, 0, false
+		}
+		if tc.partition {
+			v, ok := f.consts[tc.name]
+			if !ok {
+				return nil, 0, false
+			}
+			c := parquetx.NewConst(ct.t, ct.phys, ct.length, v)
+			c.Path = tc.name
+			cols = append(cols, c)
+			continue
+		}
+		cols = append(cols, &parquetx.Column{Path: tc.name, Leaf: true, Type: ct.t, Physical: ct.phys, TypeLength: ct.length,
+			Repetition: "optional", MaxDefinitionLevel: 1})
+	}
+	return cols, f.Stats.NumRecords - f.DeletedRows, true
+}
+
+// certain reports whether a table type's Parquet form is fixed, so a
+// file's type can be known without its footer. Writers disagree on the
+// others: timestamps (INT96, milliseconds, nanoseconds), byte and short
+// (plain int32 or annotated), time, uuid and fixed (annotated or not).
+func certain(typ string) bool {
+	switch typ {
+	case "string", "binary", "boolean", "integer", "int", "long", "float", "double", "date":
+		return true
+	}
+	return reDecimal.MatchString(typ)
+}
