@@ -36,10 +36,24 @@ deny_partial contains partial_msg(doc, why) if {
 	why := sprintf("the run kept only the rows where %s", [doc.details.runWhere])
 }
 
-deny_partial contains partial_msg(doc, "it is incremental: every rule ran only on the data added since a version") if {
+deny_partial contains partial_msg(doc, why) if {
 	some doc in lib.evidence("DataValidation")
 	some f in doc.subject.files
 	f.scope == "table"
+	not validated(f)
+	why := sprintf("it is incremental (every rule ran only on the data added since a version), and no other DataValidation evidence checked %s with every rule", [f.path])
+}
+
+# validated: another DataValidation (not a shard, no run filter) checked
+# the file, by sha256, with every rule: the validation of the table before
+# an incremental check.
+validated(f) if {
+	some other in lib.evidence("DataValidation")
+	not other.details.shard
+	object.get(other, ["details", "runWhere"], "") == ""
+	some g in other.subject.files
+	g.digest.sha256 == f.digest.sha256
+	object.get(g, "scope", "") != "table"
 }
 
 partial_msg(doc, why) := sprintf("data validation of %s covers only part of the data: %s", [lib.subject(doc), why])

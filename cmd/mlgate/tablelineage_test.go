@@ -17,17 +17,21 @@ import (
 )
 
 // TestTableLineageChain: an incremental validation of a Delta table binds
-// to the table (its current live files) at the gate and not to an older
-// version; attest --dataset TABLE signs the table version, its digest
-// the one coreutils' sha256sum gives over the live files' sha256sum lines.
+// to the table (its current live files) at the gate together with the
+// validation of the version before it, never alone (it ran every rule only
+// on the added data) and not to an older version; attest --dataset TABLE
+// signs the table version, its digest the one coreutils' sha256sum gives
+// over the live files' sha256sum lines.
 func TestTableLineageChain(t *testing.T) {
 	d := tabletest.NewDelta(t, t.TempDir())
 	v1, _ := d.Commit(t, []int64{1, 2, 3}, []int64{4, 5})
 	v2, _ := d.Commit(t, []int64{6, 7})
 	contract := filepath.Join(t.TempDir(), "c.yaml")
-	if err := os.WriteFile(contract, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ndataset:\n  rows: {min: 7}\ncolumns:\n  - name: id\n    min: 6\n"), 0o644); err != nil {
+	if err := os.WriteFile(contract, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ndataset:\n  rows: {min: 5}\ncolumns:\n  - name: id\n    min: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	before := filepath.Join(t.TempDir(), "v1.json")
+	runCLI(t, nil, "validate", "--digest", "--contract", contract, "--out", before, fmt.Sprintf("%s@%d", d.Dir, v1)).wantCode(t, 0)
 	validation := filepath.Join(t.TempDir(), "v.json")
 	runCLI(t, nil, "validate", "--digest", "--since", fmt.Sprint(v1), "--contract", contract, "--out", validation, d.Dir).wantCode(t, 0)
 	doc := readEvidence(t, validation)
@@ -37,7 +41,12 @@ func TestTableLineageChain(t *testing.T) {
 
 	key, pub := testKey(t)
 	model := writeModel(t)
-	r, decision := gateModel(t, model, "--evidence", validation, "--dataset", d.Dir)
+	r, alone := gateModel(t, model, "--evidence", validation, "--dataset", d.Dir)
+	r.wantCode(t, 1)
+	if c := check(t, readEvidence(t, alone), "evidence.subject"); c.Status != evidence.StatusFail || !strings.Contains(c.Message, "no other evidence given validated the 2 files live before") {
+		t.Fatalf("an incremental validation alone: %+v", c)
+	}
+	r, decision := gateModel(t, model, "--evidence", before, "--evidence", validation, "--dataset", d.Dir)
 	r.wantCode(t, 0)
 	var subject []evidence.Check
 	for _, c := range readEvidence(t, decision).Checks {
@@ -45,8 +54,8 @@ func TestTableLineageChain(t *testing.T) {
 			subject = append(subject, c)
 		}
 	}
-	if len(subject) != 1 || subject[0].Status != evidence.StatusPass {
-		t.Fatalf("binding to the table: %+v", subject)
+	if len(subject) != 2 || subject[0].Status != evidence.StatusPass || subject[1].Status != evidence.StatusPass {
+		t.Fatalf("binding the validations of version %d and since it to the table: %+v", v1, subject)
 	}
 	r, old := gateModel(t, model, "--evidence", validation, "--dataset", fmt.Sprintf("%s@%d", d.Dir, v1))
 	r.wantCode(t, 1)

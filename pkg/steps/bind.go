@@ -1,8 +1,10 @@
 package steps
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/evidence"
@@ -53,61 +55,99 @@ func bindModel(ctx context.Context, model string, candidate *evidence.Subject, p
 	return c
 }
 
-// bindData decides whether a DataValidation is about exactly the given
-// dataset files: it must name each by sha256, and nothing else.
-func bindData(dataset []evidence.File, path string, doc *evidence.Document) evidence.Check {
-	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
-		Location: &evidence.Location{File: path}}
+// dataClaim is what one piece of data evidence checked with every rule:
+// the sha256 of those files, the files it checked for the whole-table
+// rules only (an incremental check), and, when it cannot vouch for the
+// dataset at all, why.
+func dataClaim(dataset map[string]string, path string, doc *evidence.Document) (full map[string]bool, partial []string, problem string) {
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
 	if v, ok := evidence.DetailsOf[evidence.ValidationDetails](doc); ok {
 		switch {
 		case v.Shard != nil:
-			c.Message = fmt.Sprintf("%s is shard %d of %d of a validation, not its result: merge the shards' evidence for the gate", what, v.Shard.Index, v.Shard.Count)
-			return c
+			return nil, nil, fmt.Sprintf("%s is shard %d of %d of a validation, not its result: merge the shards' evidence for the gate", what, v.Shard.Index, v.Shard.Count)
 		case v.RunWhere != "":
-			c.Message = fmt.Sprintf("%s validated only the rows where %s, a filter the run added to the contract; validate every row for the gate", what, v.RunWhere)
-			return c
+			return nil, nil, fmt.Sprintf("%s validated only the rows where %s, a filter the run added to the contract; validate every row for the gate", what, v.RunWhere)
 		}
 	}
+	full = map[string]bool{}
+	var extra []string
+	for _, f := range doc.Subject.Files {
+		d := f.Digest["sha256"]
+		switch {
+		case d == "":
+			return nil, nil, fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
+		case dataset[d] == "":
+			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, ShortDigest(d)))
+		case f.Scope == evidence.ScopeTable:
+			// An incremental check ran only the whole-table rules on the
+			// files live before it.
+			partial = append(partial, f.Path)
+		default:
+			full[d] = true
+		}
+	}
+	if len(extra) > 0 {
+		return nil, nil, fmt.Sprintf("%s is about files that are not the dataset given: %s", what, strings.Join(extra, ", "))
+	}
+	return full, partial, ""
+}
+
+// validatedBy maps the sha256 of each dataset file some DataValidation
+// checked with every rule to that evidence's path, so that evidence of an
+// incremental check binds together with the evidence of the data before it.
+func validatedBy(dataset map[string]string, paths []string, docs []*evidence.Document) map[string]string {
+	by := map[string]string{}
+	for i, d := range docs {
+		if d.Kind != evidence.KindDataValidation {
+			continue
+		}
+		if full, _, problem := dataClaim(dataset, paths[i], d); problem == "" {
+			for sum := range full {
+				by[sum] = cmp.Or(by[sum], paths[i])
+			}
+		}
+	}
+	return by
+}
+
+// bindData decides whether data evidence is about exactly the given dataset
+// files, by sha256, checked with every rule: by itself, or, for a
+// DataValidation, together with the others given (others, see validatedBy).
+func bindData(dataset []evidence.File, path string, doc *evidence.Document, others map[string]string) evidence.Check {
+	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+		Location: &evidence.Location{File: path}}
+	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
 	want := map[string]string{} // sha256 -> dataset path
 	for _, f := range dataset {
 		want[f.Digest["sha256"]] = f.Path
 	}
-	var extra, partial []string
-	seen := map[string]bool{}
-	for _, f := range doc.Subject.Files {
-		d := f.Digest["sha256"]
-		if d == "" {
-			c.Message = fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
-			return c
-		}
-		if _, ok := want[d]; !ok {
-			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, ShortDigest(d)))
-		}
-		// An incremental check ran only the whole-table rules on the files
-		// live before it: they are not validated by this document.
-		if f.Scope == evidence.ScopeTable {
-			partial = append(partial, f.Path)
-			continue
-		}
-		seen[d] = true
-	}
-	if len(partial) > 0 && len(extra) == 0 {
-		c.Message = fmt.Sprintf("%s is an incremental check: it ran every rule only on the data added%s, and only the whole-table rules on the %d files live before (%s first); validate the whole table for the gate",
-			what, since(doc.Subject.Files), len(partial), partial[0])
+	full, partial, problem := dataClaim(want, path, doc)
+	if problem != "" {
+		c.Message = problem
 		return c
 	}
-	var missing []string
+	var missing, with []string
 	for _, f := range dataset {
-		if !seen[f.Digest["sha256"]] {
+		sum := f.Digest["sha256"]
+		switch {
+		case full[sum]:
+		case others[sum] != "" && others[sum] != path:
+			with = append(with, others[sum])
+		default:
 			missing = append(missing, f.Path)
 		}
 	}
+	slices.Sort(with)
+	with = slices.Compact(with)
 	switch {
-	case len(extra) > 0:
-		c.Message = fmt.Sprintf("%s is about files that are not the dataset given: %s", what, strings.Join(extra, ", "))
+	case len(missing) > 0 && len(partial) > 0:
+		c.Message = fmt.Sprintf("%s is an incremental check: it ran every rule only on the data added%s, and no other evidence given validated the %d files live before (%s first); give the validation of the table before it, or validate the whole table",
+			what, since(doc.Subject.Files), len(missing), missing[0])
 	case len(missing) > 0:
 		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(missing, ", "))
+	case len(with) > 0:
+		c.Status, c.Severity = evidence.StatusPass, ""
+		c.Message = fmt.Sprintf("%s covers the %d dataset files, by sha256, with %s", what, len(dataset), strings.Join(with, ", "))
 	default:
 		c.Status, c.Severity = evidence.StatusPass, ""
 		c.Message = fmt.Sprintf("%s covers exactly the %d dataset files, by sha256", what, len(dataset))

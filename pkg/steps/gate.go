@@ -390,13 +390,26 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		}
 	}
 	var checks []evidence.Check
+	var validated map[string]string
+	if dataset != nil {
+		sums, paths := map[string]string{}, make([]string, len(docs))
+		for _, f := range dataset {
+			sums[f.Digest["sha256"]] = f.Path
+		}
+		for i := range docs {
+			paths[i] = refs[i].Path
+		}
+		validated = validatedBy(sums, paths, docs)
+	}
 	for i, d := range docs {
 		path := refs[i].Path
 		switch {
 		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
 			checks = append(checks, bindModel(ctx, r.Model, candidate, path, d))
-		case (d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport) && dataset != nil:
-			checks = append(checks, bindData(dataset, path, d))
+		case d.Kind == evidence.KindDataValidation && dataset != nil:
+			checks = append(checks, bindData(dataset, path, d, validated))
+		case d.Kind == evidence.KindDriftReport && dataset != nil:
+			checks = append(checks, bindData(dataset, path, d, nil))
 		}
 		if d.Status.Failed() && !r.Policies.any() {
 			checks = append(checks, evidence.Check{ID: "evidence.status", Title: "Evidence status", Status: evidence.StatusFail, Severity: evidence.SeverityError,

@@ -194,7 +194,7 @@ func TestGateRefusesPartialValidations(t *testing.T) {
 		req        steps.ValidateRequest
 	}{
 		{"full", "", table.Current, steps.ValidateRequest{}},
-		{"incremental", fmt.Sprintf("only on the data added since version %d, and only the whole-table rules on the 1 files live before", since), table.Options{Version: -1, Since: &since}, steps.ValidateRequest{}},
+		{"incremental", fmt.Sprintf("only on the data added since version %d, and no other evidence given validated the 1 files live before", since), table.Options{Version: -1, Since: &since}, steps.ValidateRequest{}},
 		{"shard", "is shard 1 of 2 of a validation", table.Current, steps.ValidateRequest{Shard: &evidence.Shard{Index: 1, Count: 2}}},
 		{"where", "validated only the rows where id > 5, a filter the run added", table.Current, steps.ValidateRequest{Where: "id > 5"}},
 	} {
@@ -224,6 +224,49 @@ func TestGateRefusesPartialValidations(t *testing.T) {
 			t.Errorf("%s: %s: %s", tc.name, c.Status, c.Message)
 		case tc.want != "" && (c.Status != evidence.StatusFail || steps.Promote(decision) || !strings.Contains(c.Message, tc.want)):
 			t.Errorf("%s: %s: %s, want a failure saying %q", tc.name, c.Status, c.Message, tc.want)
+		}
+	}
+}
+
+// An incremental validation binds together with the validation of the
+// version it started after: between them every live file was checked by
+// every rule. A validation of an older version alone does not cover the
+// data added since.
+func TestGateBindsAnIncrementalChain(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	v1, _ := d.Commit(t, []int64{1, 2, 3})
+	d.Commit(t, []int64{7, 8})
+	rules := "dataset:\n  rows: {min: 1}\ncolumns:\n  - name: id\n    min: 0\n"
+	dir := t.TempDir()
+	write := func(name string, opts table.Options) string {
+		doc := validateTable(t, d.Dir, rules, opts, true)
+		path := filepath.Join(dir, name)
+		if err := evidence.Write(path, doc); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	before := write("v1.json", table.Options{Version: v1})
+	since := write("since.json", table.Options{Version: -1, Since: &v1})
+	for _, tc := range []struct {
+		evidence []string
+		promote  bool
+	}{
+		{[]string{before, since}, true},
+		{[]string{since}, false},
+		{[]string{before}, false},
+	} {
+		decision, err := steps.Gate(context.Background(), steps.GateRequest{Run: run, Datasets: []string{d.Dir}, PolicyInputs: steps.PolicyInputs{
+			Config:   "../../testdata/gate/gate.yaml",
+			Metrics:  []string{"../../testdata/gate/metrics.json"},
+			Baseline: []string{"../../testdata/gate/baseline.json"},
+			Evidence: tc.evidence,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if steps.Promote(decision) != tc.promote {
+			t.Errorf("evidence %v: promote %v, want %v: %s", tc.evidence, steps.Promote(decision), tc.promote, decision.Summary)
 		}
 	}
 }
