@@ -19,10 +19,11 @@ import (
 // as a Page of consecutive rows, from buffers it reuses. Memory then does
 // not grow with the writer's page size: DuckDB writes a whole row group
 // (1M rows, 27 MB of strings) as one page.
+// streamBytes is how many decompressed bytes of values one Page holds,
+// unless a single value is larger (a variable for tests, which make it small).
+var streamBytes int64 = 1 << 20
+
 const (
-	// streamBytes is how many decompressed bytes of values one Page holds,
-	// unless a single value is larger.
-	streamBytes = 1 << 20
 	// streamWindow is the largest ZSTD window the reader streams with.
 	streamWindow = 8 << 20
 	// zstdState is what a streaming ZSTD decoder holds beside its window
