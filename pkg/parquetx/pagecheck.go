@@ -234,17 +234,22 @@ var (
 	gzipReaders   = sync.Pool{New: func() any { return (*gzip.Reader)(nil) }}
 	brotliReaders = sync.Pool{New: func() any { return brotli.NewReader(nil) }}
 	zstdPoolsMu   sync.Mutex
-	zstdPools     = map[int64]*sync.Pool{}
+	zstdPools     = map[[2]int64]*sync.Pool{}
 )
 
 // zstdPool returns decoders that refuse windows larger than the page size
 // limit, so a frame cannot make the streaming decoder allocate more.
-func zstdPool(limit int64) *sync.Pool {
+func zstdPool(limit int64) *sync.Pool { return zstdPoolFor(limit, limit) }
+
+// zstdPoolFor returns decoders that refuse windows larger than maxWindow
+// and frames larger than limit.
+func zstdPoolFor(limit, maxWindow int64) *sync.Pool {
 	zstdPoolsMu.Lock()
 	defer zstdPoolsMu.Unlock()
-	p := zstdPools[limit]
+	key := [2]int64{limit, maxWindow}
+	p := zstdPools[key]
 	if p == nil {
-		window := max(uint64(limit), zstd.MinWindowSize)
+		window := max(uint64(maxWindow), zstd.MinWindowSize)
 		p = &sync.Pool{New: func() any {
 			d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 				zstd.WithDecoderMaxWindow(window), zstd.WithDecoderMaxMemory(uint64(limit)+1))
@@ -253,7 +258,7 @@ func zstdPool(limit int64) *sync.Pool {
 			}
 			return d
 		}}
-		zstdPools[limit] = p
+		zstdPools[key] = p
 	}
 	return p
 }

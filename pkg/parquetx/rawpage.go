@@ -1,7 +1,9 @@
 package parquetx
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -27,11 +29,17 @@ type rawReader struct {
 	f64         []float64
 
 	// The page being read: what it costs (pageCost) and its source.
-	window, levels, bufSize int64
-	codec                   format.CompressionCodec
-	src                     bytes.Reader
-	zstd                    *zstd.Decoder
-	pool                    *sync.Pool
+	window, levels, bufSize, inBytes int64
+	want                             int64 // the declared size of the values' data
+	codec                            format.CompressionCodec
+	src                              bytes.Reader
+	// A page streamed from the file (rawReader.input).
+	streamedIn bool
+	section    io.SectionReader
+	crcIn      crcReader
+	in         *bufio.Reader
+	zstd       *zstd.Decoder
+	pool       *sync.Pool
 }
 
 // takes reports whether r reads the chunk: no dictionary page, a codec it

@@ -1,6 +1,7 @@
 package parquetx
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -23,6 +24,10 @@ import (
 // unless a single value is larger (a variable for tests, which make it small).
 var streamBytes int64 = 1 << 20
 
+// inputBytes is the read buffer of a ZSTD page streamed from the file; a
+// smaller compressed page is read whole (a variable for tests too).
+var inputBytes int64 = 256 << 10
+
 const (
 	// streamWindow is the largest ZSTD window the reader streams with.
 	streamWindow = 8 << 20
@@ -38,7 +43,7 @@ const (
 // many bytes again: a byte-array value takes at least 4 bytes, as does its
 // offset).
 func (r *rawReader) pageCost(p *pageInfo) int64 {
-	return int64(p.header.CompressedPageSize) + r.window + r.levels + 2*int64(numValues(p)) + 2*r.bufSize
+	return r.inBytes + r.window + r.levels + 2*int64(numValues(p)) + 2*r.bufSize
 }
 
 // chunkStreamCost is the reservation for streaming a chunk before its
@@ -58,7 +63,10 @@ func chunkStreamCost(codec format.CompressionCodec, pages []pageInfo) int64 {
 // plan sets the window and buffer that page p will likely need.
 func (r *rawReader) plan(codec format.CompressionCodec, p *pageInfo) {
 	size := int64(p.header.UncompressedPageSize)
-	r.levels, r.bufSize = 0, min(size, streamBytes)
+	r.levels, r.bufSize, r.inBytes = 0, min(size, streamBytes), int64(p.header.CompressedPageSize)
+	if codec == format.Zstd && r.inBytes > inputBytes {
+		r.inBytes = inputBytes // streamed from the file (input)
+	}
 	switch codec {
 	case format.Snappy:
 		r.window = size
@@ -93,65 +101,56 @@ func (r *rawReader) read(c *Chunk, p *pageInfo, firstRow, limit int64, hold func
 	r.plan(cm.Codec, p)
 	defer r.release()
 	page := Page{FirstRow: firstRow, MaxDef: byte(c.Column.MaxDefinitionLevel)}
-	r.comp = grow(r.comp, int(h.CompressedPageSize))
-	if _, err := c.File.file.ReadAt(r.comp, p.offset+p.hlen); err != nil {
-		return 0, 0, c.corrupt("reading a page: %v", err)
-	}
-	if h.CRC != 0 {
-		if got := crc32.ChecksumIEEE(r.comp); got != uint32(h.CRC) {
-			return 0, 0, c.corrupt("crc32 checksum mismatch in a data page: the header says 0x%08X, the data hashes to 0x%08X", uint32(h.CRC), got)
-		}
-	}
-	var (
-		levels []byte
-		src    io.Reader
-		size   int64 // bytes of values src holds
-	)
+	declared, codec := int64(h.UncompressedPageSize), cm.Codec
+	var skip int64 // level bytes stored as they are, before the data (v2)
 	if h.DataPageHeader.Valid {
 		page.Rows = int(h.DataPageHeader.V.NumValues)
-		size = int64(h.UncompressedPageSize)
-		if src, err = r.open(c, cm.Codec, r.comp, size, limit, p, hold); err != nil {
-			return 0, 0, err
-		}
-		if page.MaxDef > 0 {
-			var n [4]byte
-			if size < 4 {
-				return 0, 0, c.corrupt("a data page ends before its definition levels")
-			}
-			if err := r.readFull(c, src, n[:]); err != nil {
-				return 0, 0, err
-			}
-			k := int64(binary.LittleEndian.Uint32(n[:]))
-			if k > size-4 {
-				return 0, 0, c.corrupt("definition levels (%d bytes) run past the page", k)
-			}
-			if k > r.levels {
-				r.levels = k
-				hold(r.pageCost(p))
-			}
-			r.lev = grow(r.lev, int(k))
-			if err := r.readFull(c, src, r.lev); err != nil {
-				return 0, 0, err
-			}
-			levels, size = r.lev, size-4-k
-		}
 	} else {
 		v2 := &h.DataPageHeaderV2.V
 		page.Rows = int(v2.NumValues)
-		skip := int64(v2.DefinitionLevelsByteLength)
-		body, declared := int64(len(r.comp)), int64(h.UncompressedPageSize)
+		skip = int64(v2.DefinitionLevelsByteLength)
+		body := int64(h.CompressedPageSize)
 		if skip < 0 || skip > body || skip > declared {
 			return 0, 0, c.corrupt("a data page's level bytes (%d) exceed its size (%d)", skip, min(body, declared))
 		}
-		levels = r.comp[:skip]
-		codec := cm.Codec
 		if v2.IsCompressed.Valid && !v2.IsCompressed.V || body == skip {
 			codec = format.Uncompressed
 		}
-		size = declared - skip
-		if src, err = r.open(c, codec, r.comp[skip:], size, limit, p, hold); err != nil {
+	}
+	r.want = declared - skip
+	levels, src, err := r.input(c, p, codec, skip, r.want, limit, hold)
+	if r.streamedIn {
+		defer func() { // a checksum mismatch explains any other error
+			if crcErr := r.finishCRC(c, p); crcErr != nil {
+				err = crcErr
+			}
+		}()
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	size := declared - skip // bytes of values src holds
+	if h.DataPageHeader.Valid && page.MaxDef > 0 {
+		var n [4]byte
+		if size < 4 {
+			return 0, 0, c.corrupt("a data page ends before its definition levels")
+		}
+		if err := r.readFull(c, src, n[:]); err != nil {
 			return 0, 0, err
 		}
+		k := int64(binary.LittleEndian.Uint32(n[:]))
+		if k > size-4 {
+			return 0, 0, c.corrupt("definition levels (%d bytes) run past the page", k)
+		}
+		if k > r.levels {
+			r.levels = k
+			hold(r.pageCost(p))
+		}
+		r.lev = grow(r.lev, int(k))
+		if err := r.readFull(c, src, r.lev); err != nil {
+			return 0, 0, err
+		}
+		levels, size = r.lev, size-4-k
 	}
 	present = page.Rows
 	if page.MaxDef > 0 {
@@ -165,6 +164,101 @@ func (r *rawReader) read(c *Chunk, p *pageInfo, firstRow, limit int64, hold func
 		return 0, 0, err
 	}
 	return page.Rows, present, nil
+}
+
+// input opens page p's body: skip bytes of levels stored as they are, then
+// the values' data, which src decompresses by codec to want bytes. A ZSTD
+// body larger than inputBytes whose frame streams streams from the file
+// through the checksum (finishCRC checks it after the page), so that not
+// even the compressed page is held; other bodies are read whole and checked
+// first.
+func (r *rawReader) input(c *Chunk, p *pageInfo, codec format.CompressionCodec, skip, want, limit int64, hold func(int64)) (levels []byte, src io.Reader, err error) {
+	h := p.header
+	body := int64(h.CompressedPageSize)
+	r.streamedIn = false
+	if codec != format.Zstd || body-skip <= inputBytes {
+		r.comp = grow(r.comp, int(body))
+		if _, err := c.File.file.ReadAt(r.comp, p.offset+p.hlen); err != nil {
+			return nil, nil, c.corrupt("reading a page: %v", err)
+		}
+		if got := crc32.ChecksumIEEE(r.comp); h.CRC != 0 && got != uint32(h.CRC) {
+			return nil, nil, c.corrupt("crc32 checksum mismatch in a data page: the header says 0x%08X, the data hashes to 0x%08X", uint32(h.CRC), got)
+		}
+		src, err := r.open(c, codec, r.comp[skip:], want, limit, p, hold)
+		return r.comp[:skip], src, err
+	}
+	r.streamedIn = true
+	r.section = *io.NewSectionReader(c.File.file, p.offset+p.hlen, body)
+	r.crcIn = crcReader{r: &r.section}
+	if r.in == nil {
+		r.in = bufio.NewReaderSize(&r.crcIn, int(inputBytes))
+	}
+	r.in.Reset(&r.crcIn)
+	r.levels = skip
+	hold(r.pageCost(p))
+	r.lev = grow(r.lev, int(skip))
+	if _, err := io.ReadFull(r.in, r.lev); err != nil {
+		return nil, nil, c.corrupt("reading a page: %v", err)
+	}
+	var zh zstd.Header
+	head, _ := r.in.Peek(zstd.HeaderMaxSize)
+	if zh.Decode(head) == nil && !zh.Skippable && zh.WindowSize <= streamWindow && (!zh.SingleSegment || zh.FrameContentSize <= streamWindow) {
+		r.window = int64(zh.WindowSize) + zstdState
+		if zh.SingleSegment {
+			r.window = int64(zh.FrameContentSize) + zstdState
+		}
+		hold(r.pageCost(p))
+		pool := zstdPoolFor(limit, streamWindow)
+		d := pool.Get().(*zstd.Decoder)
+		if d == nil {
+			return nil, nil, c.corrupt("cannot create a ZSTD decoder")
+		}
+		r.codec, r.zstd, r.pool = codec, d, pool
+		if err := d.Reset(r.in); err != nil {
+			return nil, nil, c.corrupt("the page does not decompress (%s): %v", codec, err)
+		}
+		return r.lev, d, nil
+	}
+	// A frame with a larger window: the compressed page whole after all.
+	r.inBytes = body
+	hold(r.pageCost(p))
+	r.comp = grow(r.comp, int(body-skip))
+	if _, err := io.ReadFull(r.in, r.comp); err != nil {
+		return nil, nil, c.corrupt("reading a page: %v", err)
+	}
+	if err := r.finishCRC(c, p); err != nil {
+		return nil, nil, err
+	}
+	r.streamedIn = false
+	src, err = r.open(c, codec, r.comp, want, limit, p, hold)
+	return r.lev, src, err
+}
+
+// crcReader reads through a CRC-32 (IEEE) of what it read.
+type crcReader struct {
+	r   io.Reader
+	crc uint32
+}
+
+func (c *crcReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.crc = crc32.Update(c.crc, crc32.IEEETable, b[:n])
+	return n, err
+}
+
+// finishCRC reads the rest of a streamed page body and checks its CRC.
+func (r *rawReader) finishCRC(c *Chunk, p *pageInfo) error {
+	h := p.header
+	if h.CRC == 0 {
+		return nil
+	}
+	if _, err := io.Copy(io.Discard, r.in); err != nil {
+		return c.corrupt("reading a page: %v", err)
+	}
+	if got := r.crcIn.crc; got != uint32(h.CRC) {
+		return c.corrupt("crc32 checksum mismatch in a data page: the header says 0x%08X, the data hashes to 0x%08X", uint32(h.CRC), got)
+	}
+	return nil
 }
 
 // readFull reads len(b) bytes of a page's decompressed data.
@@ -350,7 +444,7 @@ func (r *rawReader) stream(c *Chunk, page Page, src io.Reader, size int64, prese
 	var one [1]byte
 	switch n, err := src.Read(one[:]); {
 	case n > 0:
-		return c.corrupt("the page decompresses to more than its header declares")
+		return c.corrupt("the page decompresses to more than the %d bytes its header declares", r.want)
 	case err != nil && !errors.Is(err, io.EOF):
 		return c.corrupt("the page does not decompress (%s): %v", r.codec, err)
 	}

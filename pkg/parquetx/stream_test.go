@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,6 +151,12 @@ func BenchmarkStreamedPage(b *testing.B) {
 // body, compressed with codec; declared is the uncompressed size its header
 // states and cut how many compressed bytes are left out.
 func stringPage(codec format.CompressionCodec, n int32, body []byte, declared int32, cut int) []byte {
+	return stringPageCRC(codec, n, body, declared, cut, 0)
+}
+
+// stringPageCRC is stringPage with a page checksum: the right one when
+// crcDelta is 0, else off by crcDelta.
+func stringPageCRC(codec format.CompressionCodec, n int32, body []byte, declared int32, cut int, crcDelta uint32) []byte {
 	var comp []byte
 	switch codec {
 	case format.Zstd:
@@ -161,7 +168,7 @@ func stringPage(codec format.CompressionCodec, n int32, body []byte, declared in
 		comp = append([]byte{}, body...)
 	}
 	comp = comp[:len(comp)-min(cut, len(comp))]
-	h := format.PageHeader{Type: format.DataPage, UncompressedPageSize: declared, CompressedPageSize: int32(len(comp))}
+	h := format.PageHeader{Type: format.DataPage, UncompressedPageSize: declared, CompressedPageSize: int32(len(comp)), CRC: int32(crc32.ChecksumIEEE(comp) + crcDelta)}
 	h.DataPageHeader = thrift.New(format.DataPageHeader{NumValues: n, Encoding: format.Plain, DefinitionLevelEncoding: format.RLE, RepetitionLevelEncoding: format.RLE})
 	hb, err := thrift.Marshal(new(thrift.CompactProtocol), &h)
 	if err != nil {
@@ -250,17 +257,19 @@ func (v *stringPages) Page(p Page) error {
 	return nil
 }
 
-// smallStream makes the stream buffer tiny for the test, so that values
-// straddle it and outgrow it.
+// smallStream makes the stream and input buffers tiny for the test, so
+// that values straddle them and outgrow them, and ZSTD pages stream from
+// the file.
 func smallStream(t testing.TB, n int64) {
-	old := streamBytes
-	streamBytes = n
-	t.Cleanup(func() { streamBytes = old })
+	old, oldIn := streamBytes, inputBytes
+	streamBytes, inputBytes = n, n
+	t.Cleanup(func() { streamBytes, inputBytes = old, oldIn })
 }
 
 // TestStreamedPagesRefuseLies streams pages whose headers lie about their
-// sizes or that are cut short, with a stream buffer smaller than their
-// values: each must fail as corrupt, naming the file, never panic.
+// sizes or checksums or that are cut short, with stream and input buffers
+// smaller than their values: each must fail as corrupt, naming the file,
+// never panic (want lists the accepted reasons, separated by |).
 func TestStreamedPagesRefuseLies(t *testing.T) {
 	smallStream(t, 16)
 	long := strings.Repeat("x", 40) // longer than the buffer
@@ -284,15 +293,21 @@ func TestStreamedPagesRefuseLies(t *testing.T) {
 			want string
 		}{
 			{"declares more", stringPage(codec, n, body, size+10, 0), "declares"},
-			{"declares less", stringPage(codec, n, body, size-10, 0), "declares"},
+			{"declares less", stringPage(codec, n, body, size-10, 0), "declares|holds"}, // a streamed page ends early
 			{"cut short", stringPage(codec, n, body, size, 3), ""},
 			{"more values than held", stringPage(codec, n, append(append([]byte{}, body...), 0), size+1, 0), "holds more"},
 			{"a value runs past the page", stringPage(codec, n, lying, size, 0), "runs past the page"},
+			{"a wrong checksum", stringPageCRC(codec, n, body, size, 0, 1), "crc32 checksum mismatch"},
+			{"a wrong checksum and size", stringPageCRC(codec, n, body, size+10, 0, 1), "crc32 checksum mismatch"},
 			{"levels run past the page", stringPage(codec, n, append(binary.LittleEndian.AppendUint32(nil, 1<<20), body[4:]...), size, 0), "run past the page"},
 		} {
 			t.Run(fmt.Sprint(codec, "/", tc.name), func(t *testing.T) {
 				_, err := scanStrings(tc.file)
-				if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "page.parquet") || strings.Contains(err.Error(), "crashed") {
+				said := false
+				for _, w := range strings.Split(tc.want, "|") {
+					said = said || err != nil && strings.Contains(err.Error(), w)
+				}
+				if !said || !strings.Contains(err.Error(), "page.parquet") || strings.Contains(err.Error(), "crashed") {
 					t.Fatalf("want an error naming the file and saying %q, got %v", tc.want, err)
 				}
 			})
