@@ -12,12 +12,13 @@ import (
 
 // rawReader reads the PLAIN data pages of a flat column without parquet-go,
 // for a PageVisitor: each page is read once (the same bytes serve the size
-// check of checkPageBody, the CRC and the decompression), decompressed once
-// and decoded into buffers the worker keeps from chunk to chunk. Through
-// parquet-go a page is read twice and every page allocates its compressed,
-// decompressed and decoded copies afresh, which on writers that put a whole
-// row group in one page (DuckDB: 1M rows, 27 MB) costs more in page faults
-// and clearing than the checks themselves.
+// check of checkPageBody, the CRC and the decompression) and streamed
+// (stream.go): decompressed a slice at a time and decoded into buffers the
+// worker keeps from chunk to chunk. Through parquet-go a page is read twice
+// and every page allocates its compressed, decompressed and decoded copies
+// afresh, which on writers that put a whole row group in one page (DuckDB:
+// 1M rows, 27 MB) costs more in page faults and clearing than the checks
+// themselves, and memory that grows with the writer's page size.
 type rawReader struct {
 	comp, plain []byte // the compressed page; a page decompressed whole
 	lev, def    []byte // level bytes, a definition level per row

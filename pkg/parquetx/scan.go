@@ -30,9 +30,11 @@ type ScanOptions struct {
 	// huge value cannot exhaust memory; DefaultMaxPageSize when 0.
 	MaxPageSize int64
 	// Memory bounds the bytes the workers' pages take at once (compressed,
-	// decompressed and decoded, and the dictionaries they use): a worker
-	// waits for the others before reading a page that would exceed it. A
-	// page larger than the budget is read alone. DefaultMemory when 0.
+	// decompressed and decoded, and the dictionaries they use; for a
+	// streamed PLAIN page, its read and stream buffers and the
+	// decompressor's window): a worker waits for the others before reading
+	// a page that would exceed it. A page larger than the budget is read
+	// alone. DefaultMemory when 0.
 	Memory int64
 	// BatchSize is the number of values per Values call; 4096 when 0.
 	BatchSize int
