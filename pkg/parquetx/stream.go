@@ -24,6 +24,11 @@ import (
 // unless a single value is larger (a variable for tests, which make it small).
 var streamBytes int64 = 1 << 20
 
+// wholeBytes is the largest decompressed page decoded whole, as one
+// buffer: a small page gains nothing from streaming, which costs a copy
+// out of the decompressor's window (a variable for tests too).
+var wholeBytes int64 = 4 << 20
+
 // inputBytes is the read buffer of a ZSTD page streamed from the file; a
 // smaller compressed page is read whole (a variable for tests too).
 var inputBytes int64 = 256 << 10
@@ -64,14 +69,17 @@ func chunkStreamCost(codec format.CompressionCodec, pages []pageInfo) int64 {
 func (r *rawReader) plan(codec format.CompressionCodec, p *pageInfo) {
 	size := int64(p.header.UncompressedPageSize)
 	r.levels, r.bufSize, r.inBytes = 0, min(size, streamBytes), int64(p.header.CompressedPageSize)
-	if codec == format.Zstd && r.inBytes > inputBytes {
+	if codec == format.Zstd && size > wholeBytes && r.inBytes > inputBytes {
 		r.inBytes = inputBytes // streamed from the file (input)
 	}
 	switch codec {
 	case format.Snappy:
 		r.window = size
 	case format.Zstd:
-		r.window = min(size, streamWindow) + zstdState
+		r.window = size
+		if size > wholeBytes {
+			r.window = min(size, streamWindow) + zstdState
+		}
 	default:
 		r.window = 0
 	}
@@ -168,7 +176,8 @@ func (r *rawReader) read(c *Chunk, p *pageInfo, firstRow, limit int64, hold func
 
 // input opens page p's body: skip bytes of levels stored as they are, then
 // the values' data, which src decompresses by codec to want bytes. A ZSTD
-// body larger than inputBytes whose frame streams streams from the file
+// body larger than inputBytes, of more than wholeBytes decompressed, whose
+// frame streams, streams from the file
 // through the checksum (finishCRC checks it after the page), so that not
 // even the compressed page is held; other bodies are read whole and checked
 // first.
@@ -176,7 +185,7 @@ func (r *rawReader) input(c *Chunk, p *pageInfo, codec format.CompressionCodec, 
 	h := p.header
 	body := int64(h.CompressedPageSize)
 	r.streamedIn = false
-	if codec != format.Zstd || body-skip <= inputBytes {
+	if codec != format.Zstd || want <= wholeBytes || body-skip <= inputBytes {
 		r.comp = grow(r.comp, int(body))
 		if _, err := c.File.file.ReadAt(r.comp, p.offset+p.hlen); err != nil {
 			return nil, nil, c.corrupt("reading a page: %v", err)
@@ -314,7 +323,7 @@ func (r *rawReader) open(c *Chunk, codec format.CompressionCodec, src []byte, wa
 		if d == nil {
 			return nil, c.corrupt("cannot create a ZSTD decoder")
 		}
-		if window, ok := zstdWindow(src); ok && window <= streamWindow {
+		if window, ok := zstdWindow(src); ok && window <= streamWindow && want > wholeBytes {
 			r.window = min(int64(window), want) + zstdState
 			hold(r.pageCost(p))
 			r.src.Reset(src)

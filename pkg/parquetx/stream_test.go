@@ -261,9 +261,9 @@ func (v *stringPages) Page(p Page) error {
 // that values straddle them and outgrow them, and ZSTD pages stream from
 // the file.
 func smallStream(t testing.TB, n int64) {
-	old, oldIn := streamBytes, inputBytes
-	streamBytes, inputBytes = n, n
-	t.Cleanup(func() { streamBytes, inputBytes = old, oldIn })
+	old, oldIn, oldWhole := streamBytes, inputBytes, wholeBytes
+	streamBytes, inputBytes, wholeBytes = n, n, n
+	t.Cleanup(func() { streamBytes, inputBytes, wholeBytes = old, oldIn, oldWhole })
 }
 
 // TestStreamedPagesRefuseLies streams pages whose headers lie about their
