@@ -34,6 +34,7 @@ type rawReader struct {
 	want                             int64 // the declared size of the values' data
 	codec                            format.CompressionCodec
 	src                              bytes.Reader
+	mem                              []byte // what src reads, when in memory
 	// A page streamed from the file (rawReader.input).
 	streamedIn bool
 	section    io.SectionReader

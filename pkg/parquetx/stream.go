@@ -289,6 +289,7 @@ func (r *rawReader) release() {
 		r.zstd, r.pool = nil, nil
 	}
 	r.src.Reset(nil)
+	r.mem = nil
 }
 
 // open returns a reader of src decompressed, which must come to want bytes;
@@ -301,6 +302,7 @@ func (r *rawReader) open(c *Chunk, codec format.CompressionCodec, src []byte, wa
 		}
 		r.window = 0
 		r.src.Reset(src)
+		r.mem = src
 		return &r.src, nil
 	}
 	got, err := decodedSize(codec, src, want, limit)
@@ -349,6 +351,7 @@ func (r *rawReader) open(c *Chunk, codec format.CompressionCodec, src []byte, wa
 		r.plain = out
 	}
 	r.src.Reset(out)
+	r.mem = out
 	return &r.src, nil
 }
 
@@ -381,16 +384,29 @@ func (r *rawReader) stream(c *Chunk, page Page, src io.Reader, size int64, prese
 	if width > 0 {
 		step = max(step/width*width, width) // whole values
 	}
-	r.sbuf = grow(r.sbuf, step)
+	// A page in memory (read or decompressed whole) is decoded where it
+	// lies, a window of step bytes at a time; a stream is read into sbuf.
+	var mem []byte
+	if src == io.Reader(&r.src) && r.mem != nil {
+		mem = r.mem[len(r.mem)-r.src.Len():]
+	} else {
+		r.sbuf = grow(r.sbuf, step)
+	}
 	left, carry := size, 0 // bytes not read yet; bytes of a value begun
 	row, done := 0, 0      // rows and values handed over
 	for {
-		n := int(min(int64(len(r.sbuf)-carry), left))
-		data := r.sbuf[:carry+n]
-		if err := r.readFull(c, src, data[carry:]); err != nil {
-			return err
+		var data []byte
+		if mem != nil {
+			data = mem[:min(int64(len(mem)), int64(max(step, carry)))]
+			left = int64(len(mem) - len(data))
+		} else {
+			n := int(min(int64(len(r.sbuf)-carry), left))
+			data = r.sbuf[:carry+n]
+			if err := r.readFull(c, src, data[carry:]); err != nil {
+				return err
+			}
+			left -= int64(n)
 		}
-		left -= int64(n)
 		var k, used int // values decoded from data, bytes of data they took
 		if width == 0 {
 			var l int
@@ -407,6 +423,10 @@ func (r *rawReader) stream(c *Chunk, page Page, src io.Reader, size int64, prese
 			case k == 0 && done < present:
 				// A value longer than the buffer: a buffer of its own.
 				r.bufSize = int64(l) + 4
+				if mem != nil {
+					carry = int(r.bufSize) // the window that holds it
+					continue
+				}
 				hold(r.pageCost(p))
 				r.sbuf = append(make([]byte, 0, r.bufSize), data...)[:r.bufSize]
 				carry = len(data)
@@ -447,7 +467,14 @@ func (r *rawReader) stream(c *Chunk, page Page, src io.Reader, size int64, prese
 		if done == present {
 			break
 		}
+		if mem != nil {
+			mem, carry = mem[used:], 0
+			continue
+		}
 		carry = copy(r.sbuf, data[used:])
+	}
+	if mem != nil {
+		return nil // all of it read: left is 0
 	}
 	// The decoder checks a frame's checksum and stated size at its end.
 	var one [1]byte
