@@ -1,6 +1,9 @@
 package contract
 
-import "regexp/syntax"
+import (
+	"encoding/binary"
+	"regexp/syntax"
+)
 
 // seqMatcher matches the common shape of contract patterns without the
 // regexp engine: an anchored sequence of literal bytes and repeated ASCII
@@ -19,6 +22,8 @@ type seqItem struct {
 	min, max int // max < 0: unbounded
 	// lit, when set, is a run of literal bytes matched as a whole.
 	lit []byte
+	// digits is set when the class is [0-9], matched 8 bytes at a time.
+	digits bool
 }
 
 // compileSeq returns a matcher for pattern, or nil when it has another shape.
@@ -57,6 +62,13 @@ func compileSeq(pattern string) *seqMatcher {
 		}
 	}
 	m.joinLiterals()
+	for i := range m.items {
+		it := &m.items[i]
+		it.digits = it.lit == nil
+		for b := range 256 {
+			it.digits = it.digits && it.class[b] == (b >= '0' && b <= '9')
+		}
+	}
 	return m
 }
 
@@ -207,6 +219,11 @@ func (m *seqMatcher) match(b []byte) bool {
 		if it.max >= 0 && p+it.max < end {
 			end = p + it.max
 		}
+		if it.digits {
+			for end-p >= 8 && digits8(binary.LittleEndian.Uint64(b[p:])) {
+				p += 8
+			}
+		}
 		for p < end && it.class[b[p]] {
 			p++
 		}
@@ -215,4 +232,11 @@ func (m *seqMatcher) match(b []byte) bool {
 		}
 	}
 	return p == len(b)
+}
+
+// digits8 reports whether the 8 bytes of v are all ASCII digits: each high
+// nibble is 3, and adding 6 to each low nibble carries out of none.
+func digits8(v uint64) bool {
+	const hi, six = 0xF0F0F0F0F0F0F0F0, 0x0606060606060606
+	return v&hi == 0x3030303030303030 && (v+six)&hi == 0x3030303030303030
 }

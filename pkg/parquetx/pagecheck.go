@@ -154,29 +154,46 @@ func decodedSize(codec format.CompressionCodec, data []byte, want, limit int64) 
 // most 128 KiB, past it, and fails), so a page whose stated sizes add up to
 // the declared size cannot inflate further.
 func zstdContentSize(data []byte) (int64, bool) {
-	const maxBlock = 128 << 10
 	var total uint64
+	ok := walkZstd(data, func(h *zstd.Header) {
+		if !h.HasFCS || h.FrameContentSize > 1<<40 {
+			total = 1 << 41 // not ok
+			return
+		}
+		total = min(total+h.FrameContentSize, 1<<41)
+	})
+	if !ok || total > 1<<40 {
+		return 0, false
+	}
+	return int64(total), true
+}
+
+// walkZstd calls fn with the header of each of data's ZSTD frames (skippable
+// frames left out), walking frame and block headers without decoding. It
+// reports false when they do not tile data exactly.
+func walkZstd(data []byte, fn func(*zstd.Header)) bool {
+	const maxBlock = 128 << 10
 	for len(data) > 0 {
 		var h zstd.Header
 		if err := h.Decode(data); err != nil {
-			return 0, false
+			return false
 		}
 		if h.Skippable {
 			n := uint64(h.HeaderSize) + uint64(h.SkippableSize)
 			if n > uint64(len(data)) {
-				return 0, false
+				return false
 			}
 			data = data[n:]
 			continue
 		}
-		if !h.HasFCS || h.FrameContentSize > 1<<40 || h.HeaderSize > len(data) {
-			return 0, false
+		if h.HeaderSize > len(data) {
+			return false
 		}
-		total += h.FrameContentSize
+		fn(&h)
 		data = data[h.HeaderSize:]
 		for last := false; !last; {
 			if len(data) < 3 {
-				return 0, false
+				return false
 			}
 			bh := int(data[0]) | int(data[1])<<8 | int(data[2])<<16
 			last = bh&1 == 1
@@ -187,24 +204,21 @@ func zstdContentSize(data []byte) (int64, bool) {
 			case 1: // RLE: one byte, repeated size times
 				size = 1
 			default:
-				return 0, false
+				return false
 			}
 			if bh>>3 > maxBlock || size > len(data) {
-				return 0, false
+				return false
 			}
 			data = data[size:]
 		}
 		if h.HasCheckSum {
 			if len(data) < 4 {
-				return 0, false
+				return false
 			}
 			data = data[4:]
 		}
-		if total > 1<<40 {
-			return 0, false
-		}
 	}
-	return int64(total), true
+	return true
 }
 
 // drain reads r to its end or to one byte past want, discarding.
@@ -220,17 +234,22 @@ var (
 	gzipReaders   = sync.Pool{New: func() any { return (*gzip.Reader)(nil) }}
 	brotliReaders = sync.Pool{New: func() any { return brotli.NewReader(nil) }}
 	zstdPoolsMu   sync.Mutex
-	zstdPools     = map[int64]*sync.Pool{}
+	zstdPools     = map[[2]int64]*sync.Pool{}
 )
 
 // zstdPool returns decoders that refuse windows larger than the page size
 // limit, so a frame cannot make the streaming decoder allocate more.
-func zstdPool(limit int64) *sync.Pool {
+func zstdPool(limit int64) *sync.Pool { return zstdPoolFor(limit, limit) }
+
+// zstdPoolFor returns decoders that refuse windows larger than maxWindow
+// and frames larger than limit.
+func zstdPoolFor(limit, maxWindow int64) *sync.Pool {
 	zstdPoolsMu.Lock()
 	defer zstdPoolsMu.Unlock()
-	p := zstdPools[limit]
+	key := [2]int64{limit, maxWindow}
+	p := zstdPools[key]
 	if p == nil {
-		window := max(uint64(limit), zstd.MinWindowSize)
+		window := max(uint64(maxWindow), zstd.MinWindowSize)
 		p = &sync.Pool{New: func() any {
 			d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 				zstd.WithDecoderMaxWindow(window), zstd.WithDecoderMaxMemory(uint64(limit)+1))
@@ -239,7 +258,7 @@ func zstdPool(limit int64) *sync.Pool {
 			}
 			return d
 		}}
-		zstdPools[limit] = p
+		zstdPools[key] = p
 	}
 	return p
 }

@@ -30,9 +30,11 @@ type ScanOptions struct {
 	// huge value cannot exhaust memory; DefaultMaxPageSize when 0.
 	MaxPageSize int64
 	// Memory bounds the bytes the workers' pages take at once (compressed,
-	// decompressed and decoded, and the dictionaries they use): a worker
-	// waits for the others before reading a page that would exceed it. A
-	// page larger than the budget is read alone. DefaultMemory when 0.
+	// decompressed and decoded, and the dictionaries they use; for a
+	// streamed PLAIN page, its read and stream buffers and the
+	// decompressor's window): a worker waits for the others before reading
+	// a page that would exceed it. A page larger than the budget is read
+	// alone. DefaultMemory when 0.
 	Memory int64
 	// BatchSize is the number of values per Values call; 4096 when 0.
 	BatchSize int
@@ -266,7 +268,22 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 	// A worker reads one page at a time, with the dictionary decoded
 	// beside it, so one reservation per chunk covers both; a worker never
 	// waits while holding a reservation, so the workers cannot deadlock.
-	defer opts.budget.release(opts.budget.acquire(chunkCost(dict, dataPages)))
+	// The raw reader streams its pages and reserves what that holds,
+	// raising the reservation (releasing it first) when a page needs more.
+	streamed := raw.takes(c, v, dict, dataPages)
+	codec := c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData.Codec
+	cost := chunkCost(dict, dataPages)
+	if streamed {
+		cost = chunkStreamCost(codec, dataPages)
+	}
+	held := opts.budget.acquire(cost)
+	defer func() { opts.budget.release(held) }()
+	hold := func(n int64) {
+		if n > held {
+			opts.budget.release(held)
+			held = opts.budget.acquire(n)
+		}
+	}
 	chunk := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index]
 	pages := chunk.Pages()
 	defer pages.Close()
@@ -297,7 +314,7 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 		}
 	}
 	if sel, ok := v.(PageSelector); ok && c.Column.MaxRepetitionLevel == 0 {
-		done, err := scanSelected(ctx, c, v, sel, pages, dataPages, opts, buf, rows)
+		done, err := scanSelected(ctx, c, v, sel, pages, dict, dataPages, opts, hold, buf, rows)
 		switch {
 		case err != nil:
 			return err
@@ -307,28 +324,24 @@ func scanChunk(ctx context.Context, c *Chunk, opts ScanOptions, open OpenChunk, 
 			return v.Close()
 		}
 	}
-	if raw.takes(c, v, dict, dataPages) {
+	if streamed {
 		defer raw.trim()
 		var n pageCount
 		for k := range dataPages {
 			if ctx.Err() != nil {
 				return nil
 			}
-			p, present, err := raw.read(c, &dataPages[k], c.FirstRow+n.rows, opts.MaxPageSize)
+			rows, present, err := raw.read(c, &dataPages[k], c.FirstRow+n.rows, opts.MaxPageSize, hold, v.(PageVisitor).Page)
 			if err != nil {
 				return err
 			}
 			if opts.PagesDecoded != nil {
 				opts.PagesDecoded.Add(1)
 			}
-			n.whole(p.Rows, present)
-			if err := v.(PageVisitor).Page(p); err != nil {
-				return err
-			}
+			n.whole(rows, present)
 		}
 		return n.finish(c, v)
 	}
-	codec := c.File.meta.RowGroups[c.RowGroup].Columns[c.Column.Index].MetaData.Codec
 	var n pageCount
 	for k := 0; ; k++ {
 		if ctx.Err() != nil {
@@ -431,7 +444,7 @@ type PageSelector interface {
 // offset index. It returns false, having decoded nothing, when the chunk has
 // no trusted page index or every page is needed. Each decoded page is checked
 // against its index entry instead of the chunk's totals.
-func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelector, pages parquet.Pages, dataPages []pageInfo, opts ScanOptions, buf []parquet.Value, rows []int64) (bool, error) {
+func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelector, pages parquet.Pages, dict *pageInfo, dataPages []pageInfo, opts ScanOptions, hold func(int64), buf []parquet.Value, rows []int64) (bool, error) {
 	fp, ok := pages.(*parquet.FilePages)
 	fc, ok2 := c.File.pq.RowGroups()[c.RowGroup].ColumnChunks()[c.Column.Index].(*parquet.FileColumnChunk)
 	if !ok || !ok2 {
@@ -456,6 +469,7 @@ func scanSelected(ctx context.Context, c *Chunk, v ChunkVisitor, sel PageSelecto
 	if all {
 		return false, nil
 	}
+	hold(chunkCost(dict, dataPages)) // parquet-go reads pages whole
 	// parquet-go seeks pages through its own copy of the offset index, and
 	// a page past the dictionary still needs the dictionary.
 	if _, err := fc.OffsetIndex(); err != nil {
