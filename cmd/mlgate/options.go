@@ -136,6 +136,10 @@ type scanOptions struct {
 	Table               tableOptions
 }
 
+// outsideHeap is what a run holds beside the Go heap: the binary's
+// resident pages and the runtime's own.
+const outsideHeap = 48 << 20
+
 // maxPageMiB bounds the sizes in MiB (1 TiB): no page is larger, and the
 // size in bytes stays far from overflowing.
 const maxPageMiB = 1 << 20
@@ -156,8 +160,10 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 			return fmt.Errorf("--max-page-size %d: want 1 to %d MiB", o.maxPageSize, maxPageMiB)
 		}
 		o.scan.MaxPageSize, o.scan.Memory = o.maxPageSize<<20, o.memory<<20
-		// The heap's soft limit too, so garbage does not pile up beyond it.
-		debug.SetMemoryLimit(o.scan.Memory)
+		// The heap's soft limit too, so garbage does not pile up beyond it:
+		// less what the process holds outside the Go heap, mostly the
+		// binary's own pages (about 50 MiB resident).
+		debug.SetMemoryLimit(max(o.scan.Memory-outsideHeap, o.scan.Memory/2))
 		return nil
 	})
 }

@@ -8,11 +8,15 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/parquetx"
+	sketch "github.com/mlgate/mlgate/pkg/profile"
 )
 
 // maxInferredAllowed is the most distinct values a string column may have
@@ -91,26 +95,79 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 			cc.Allowed = &Rule[[]string]{Value: slices.Sorted(maps.Keys(p.distinct))}
 		}
 		fewValues := !p.overflow && len(p.distinct) > 0 && int64(len(p.distinct)) < p.values-p.nulls
-		if uniqueCandidate(col) && p.values-p.nulls > 1 && !fewValues {
+		if uniqueCandidate(col) && p.values-p.nulls > 1 && !fewValues && p.nearlyDistinct() {
 			probe.Columns = append(probe.Columns, &Column{Name: col.Path, Unique: &Rule[bool]{Value: true}})
 		}
 	}
-	if len(probe.Columns) > 0 {
-		plan, err := Compile(probe)
+	var rows int64
+	for _, f := range files {
+		rows += f.LiveRows()
+	}
+	for _, col := range probe.Columns {
+		unique, err := probeUnique(ctx, files, col, keyPasses(rows, ref.Schema.Lookup(col.Name), opts.Scan.Memory), opts)
 		if err != nil {
 			return nil, err
 		}
-		res, err := plan.Run(ctx, files, opts)
-		if err != nil {
-			return nil, err
-		}
-		for _, chk := range res.Checks {
-			if chk.Location != nil && chk.Failures == 0 && chk.Status == "pass" && len(chk.ID) > len(".unique") && chk.ID[len(chk.ID)-len(".unique"):] == ".unique" {
-				c.Column(chk.Location.Column).Unique = &Rule[bool]{Value: true}
-			}
+		if unique {
+			c.Column(col.Name).Unique = &Rule[bool]{Value: true}
 		}
 	}
 	return c, nil
+}
+
+// keyPasses is how many passes the exact uniqueness check of col takes to
+// keep its hashes within a quarter of the memory budget (the rest is the
+// scan's, the binary's and the runtime's): it holds 8 bytes per row, up to
+// twice that while its buffers grow, and each pass keeps the keys of one
+// hash range, as the shards of a sharded validation do. An integer column
+// is one pass: a bitmap over its range usually replaces the hashes.
+func keyPasses(rows int64, col *parquetx.Column, memory int64) int {
+	if col != nil && (col.Physical == format.Int32 || col.Physical == format.Int64) {
+		return 1
+	}
+	if memory <= 0 {
+		memory = parquetx.DefaultMemory
+	}
+	return int(max(1, (16*rows+memory/4-1)/(memory/4)))
+}
+
+// probeUnique runs the exact uniqueness check of one column (one column at
+// a time, in passes over hash ranges, so memory is bounded by the budget
+// and not by the rows times the candidates).
+func probeUnique(ctx context.Context, files []*parquetx.File, col *Column, passes int, opts Options) (bool, error) {
+	plan, err := Compile(&Contract{File: "(inferred)", Columns: []*Column{col}})
+	if err != nil {
+		return false, err
+	}
+	for i := range passes {
+		if passes > 1 {
+			opts.Shard = &evidence.Shard{Index: i, Count: passes}
+		}
+		res, err := plan.Run(ctx, files, opts)
+		if err != nil {
+			return false, err
+		}
+		for _, chk := range res.Checks {
+			if strings.HasSuffix(chk.ID, ".unique") && (chk.Failures != 0 || chk.Status != evidence.StatusPass) {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+// nearlyDistinct reports whether the column's non-null values may all
+// differ: the sketch is exact for a few hundred values, and beyond that
+// errs by about 1.6%, so an estimate under 90% of the values means
+// duplicates for certain, and the exact check (which on a column of many
+// duplicates held every duplicated value to report it) is not run.
+func (p *profile) nearlyDistinct() bool {
+	n := p.values - p.nulls
+	est := p.seen.Estimate()
+	if p.seen.Exact() {
+		return est >= n
+	}
+	return float64(est) >= 0.9*float64(n)
 }
 
 // describable reports whether a schema node gets its own contract entry:
@@ -151,6 +208,9 @@ type profile struct {
 	nan      bool
 	distinct map[string]bool
 	overflow bool
+	// seen estimates the distinct non-null values, so that uniqueness is
+	// probed only where the data may have it (see nearlyDistinct).
+	seen sketch.Distinct
 }
 
 func (p *profile) merge(o *profile) {
@@ -160,6 +220,7 @@ func (p *profile) merge(o *profile) {
 	p.note(o.max)
 	p.nan = p.nan || o.nan
 	p.overflow = p.overflow || o.overflow
+	p.seen.Merge(&o.seen)
 	for k := range o.distinct {
 		if p.distinct[k] {
 			continue
@@ -235,6 +296,7 @@ func (v *profileVisitor) Values(b parquetx.Batch) error {
 			p.nulls++
 			continue
 		}
+		p.seen.AddHash(stableHash(val))
 		if x, ok := v.col.Exact(val); ok {
 			if x.Float && math.IsNaN(x.F) {
 				p.nan = true

@@ -598,7 +598,7 @@ func (r *run) addKey(kc *keyCheck) func() evidence.Check {
 	cols := kc.columns
 	if r.opts.Shard != nil {
 		k.shard = r.opts.Shard
-		k.hashOf = k.stableHash
+		k.hashOf = stableHash
 	}
 	if r.opts.keyHash != nil {
 		k.hashOf, k.customHash = r.opts.keyHash, true

@@ -91,6 +91,26 @@ func sortExamples(ex []example) {
 type rgID struct{ file, rg int }
 
 // rgKeys gathers the key columns of one row group until all have arrived.
+// foundKey is a candidate row's real key and where it was found (pass 2).
+type foundKey struct {
+	key string
+	ex  example
+}
+
+// keyString is the real key of one or more column values: each value's
+// bytes after their length, so that keys of several columns never run
+// into each other.
+func keyString(values ...[]byte) string {
+	var key strings.Builder
+	for _, v := range values {
+		var l [4]byte
+		binary.LittleEndian.PutUint32(l[:], uint32(len(v)))
+		key.Write(l[:])
+		key.Write(v)
+	}
+	return key.String()
+}
+
 type rgKeys struct {
 	hashes  [][]uint64
 	nulls   [][]bool
@@ -167,33 +187,41 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-func (k *keyRun) hash(v parquet.Value) uint64 {
+// numberHash hashes a boolean or number (floats as SQL compares them);
+// ok is false for byte values.
+func numberHash(v parquet.Value) (h uint64, ok bool) {
 	switch v.Kind() {
 	case parquet.Boolean:
 		if v.Boolean() {
-			return mix64(1)
+			return mix64(1), true
 		}
-		return mix64(0)
+		return mix64(0), true
 	case parquet.Int32:
-		return mix64(uint64(uint32(v.Int32())))
+		return mix64(uint64(uint32(v.Int32()))), true
 	case parquet.Int64:
-		return mix64(uint64(v.Int64()))
+		return mix64(uint64(v.Int64())), true
 	case parquet.Float:
-		return mix64(parquetx.FloatKey(float64(v.Float())))
+		return mix64(parquetx.FloatKey(float64(v.Float()))), true
 	case parquet.Double:
-		return mix64(parquetx.FloatKey(v.Double()))
+		return mix64(parquetx.FloatKey(v.Double())), true
+	}
+	return 0, false
+}
+
+func (k *keyRun) hash(v parquet.Value) uint64 {
+	if h, ok := numberHash(v); ok {
+		return h
 	}
 	return maphash.Bytes(k.seed, v.Bytes())
 }
 
 // stableHash is hash with a fixed function for bytes, so that every shard
 // assigns a key to the same shard.
-func (k *keyRun) stableHash(v parquet.Value) uint64 {
-	switch v.Kind() {
-	case parquet.ByteArray, parquet.FixedLenByteArray, parquet.Int96:
-		return xxhash.Sum64(v.Bytes())
+func stableHash(v parquet.Value) uint64 {
+	if h, ok := numberHash(v); ok {
+		return h
 	}
-	return k.hash(v)
+	return xxhash.Sum64(v.Bytes())
 }
 
 // owns reports whether a key hash belongs to the shard.
@@ -230,6 +258,9 @@ type keyChunk struct {
 	dups, extra []uint64
 	// mask, when set, holds the rows of the chunk its filter keeps.
 	mask *roaring64.Bitmap
+	// found, in pass 2 of a key of one column, are the candidate rows' keys,
+	// taken as the values come: no per-row buffers of values.
+	found []foundKey
 }
 
 func (k *keyRun) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChunk {
@@ -241,7 +272,7 @@ func (k *keyRun) startChunk(c *parquetx.Chunk, fileIdx int, pass2 bool) *keyChun
 	kc := &keyChunk{k: k, chunk: c, fileIdx: fileIdx, colIdx: col, pass2: pass2, hashes: make([]uint64, n), nulls: make([]bool, n)}
 	// Excluded rows never reach values: as nulls, they are no key.
 	c.File.EachExcluded(c.FirstRow, n, func(row int64) { kc.nulls[row-c.FirstRow] = true })
-	if pass2 {
+	if pass2 && len(k.columns) > 1 {
 		kc.raw = make([][]byte, n)
 		kc.display = make([]any, n)
 	}
@@ -261,9 +292,14 @@ func (kc *keyChunk) values(b parquetx.Batch) {
 		}
 		h := kc.k.hashOf(v)
 		kc.hashes[r] = h
-		if kc.pass2 && (len(kc.k.columns) > 1 || kc.k.isCandidate(h)) {
+		switch {
+		case !kc.pass2:
+		case kc.raw != nil:
 			kc.raw[r] = keyBytes(v)
 			kc.display[r] = kc.chunk.Column.Display(v)
+		case kc.k.owns(h) && kc.k.isCandidate(h):
+			kc.found = append(kc.found, foundKey{keyString(keyBytes(v)), example{file: kc.fileIdx, fileName: kc.chunk.File.Path,
+				rowGroup: kc.chunk.RowGroup, row: b.Rows[i], value: kc.chunk.Column.Display(v)}})
 		}
 	}
 }
@@ -413,11 +449,8 @@ func (k *keyRun) combine(kc *keyChunk, g *rgKeys) {
 	n := len(g.hashes[0])
 	var local [256][]uint64
 	var nonNull int64
-	var found []struct {
-		key string
-		ex  example
-	}
-	for r := 0; r < n; r++ {
+	found := kc.found
+	for r := 0; r < n && (!kc.pass2 || kc.raw != nil); r++ {
 		h, null := uint64(0), false
 		for c := range g.hashes {
 			if g.nulls[c][r] {
@@ -441,24 +474,14 @@ func (k *keyRun) combine(kc *keyChunk, g *rgKeys) {
 		if !k.isCandidate(h) {
 			continue
 		}
-		var key strings.Builder
+		var raw [][]byte
 		var shown []any
 		for c := range g.raw {
-			var l [4]byte
-			binary.LittleEndian.PutUint32(l[:], uint32(len(g.raw[c][r])))
-			key.Write(l[:])
-			key.Write(g.raw[c][r])
+			raw = append(raw, g.raw[c][r])
 			shown = append(shown, g.display[c][r])
 		}
-		var value any = shown[0]
-		if len(shown) > 1 {
-			value = shown
-		}
 		row := kc.chunk.FirstRow + int64(r)
-		found = append(found, struct {
-			key string
-			ex  example
-		}{key.String(), example{file: kc.fileIdx, fileName: kc.chunk.File.Path, rowGroup: kc.chunk.RowGroup, row: row, value: value}})
+		found = append(found, foundKey{keyString(raw...), example{file: kc.fileIdx, fileName: kc.chunk.File.Path, rowGroup: kc.chunk.RowGroup, row: row, value: shown}})
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
