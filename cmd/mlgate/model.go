@@ -52,6 +52,7 @@ the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
 	f.StringVar(&r.SARIF, "sarif", "", "also write SARIF 2.1.0 for code scanning to `FILE`")
 	f.StringVar(&r.JUnit, "junit", "", "also write JUnit XML to `FILE`")
 	f.StringArrayVar(&r.Datasets, "dataset", nil, "dataset `PATH` (Parquet file or folder) the DataValidation evidence must be about; repeatable")
+	f.StringArrayVar(&r.Contracts, "contract", nil, "data contract `FILE` every DataValidation must have checked, by sha256 (e.g. the protected branch's copy); repeatable")
 	// Policies from a registry (oci://), optionally only signed ones.
 	f.StringVar(&r.PolicyTrust.Key, "policy-key", "", "require every oci:// policy to be signed in its registry by the public key `REF`")
 	f.StringVar(&r.PolicyTrust.Identity, "policy-certificate-identity", "", "require every oci:// policy to be signed keyless by this identity")

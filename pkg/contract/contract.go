@@ -85,7 +85,10 @@ func (m *MaxFailures) String() string {
 // Contract is a parsed data contract.
 type Contract struct {
 	// File is the path the contract was read from, used in sources.
-	File    string
+	File string
+	// SHA256 is the digest of the bytes it was read from (Load), so that
+	// evidence names the contract it checked and a gate can require one.
+	SHA256  string
 	Name    string
 	Dataset Dataset
 	Columns []*Column

@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -45,7 +47,13 @@ func Load(path string) (*Contract, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading contract: %w", err)
 	}
-	return ParseObject(file, data, object)
+	c, err := ParseObject(file, data, object)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	c.SHA256 = hex.EncodeToString(sum[:])
+	return c, nil
 }
 
 // splitObject splits "file#object"; a path that exists as written is a file.

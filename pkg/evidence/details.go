@@ -89,6 +89,9 @@ func (d *Document) UnmarshalJSON(b []byte) error {
 // ValidationDetails is the details of a DataValidation document.
 type ValidationDetails struct {
 	Contract string `json:"contract"`
+	// ContractSHA256 is the digest of the contract file's bytes checked
+	// against (a gate given contracts requires one of theirs).
+	ContractSHA256 string `json:"contractSha256,omitempty"`
 	Rows     int64  `json:"rows"`
 	// DecidedBy counts the checks decided by each tier: metadata (footer
 	// statistics, page index), dictionary, scan.

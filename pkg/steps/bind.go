@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -151,6 +152,26 @@ func bindData(dataset []evidence.File, path string, doc *evidence.Document, othe
 	default:
 		c.Status, c.Severity = evidence.StatusPass, ""
 		c.Message = fmt.Sprintf("%s covers exactly the %d dataset files, by sha256", what, len(dataset))
+	}
+	return c
+}
+
+// bindContract decides whether a DataValidation checked one of the given
+// contracts, by the sha256 of the contract file's bytes.
+func bindContract(contracts map[string]string, path string, doc *evidence.Document) evidence.Check {
+	c := evidence.Check{ID: "evidence.contract", Title: "Evidence contract", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+		Location: &evidence.Location{File: path}}
+	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
+	v, _ := evidence.DetailsOf[evidence.ValidationDetails](doc)
+	given := slices.Sorted(maps.Values(contracts))
+	switch sum := v.ContractSHA256; {
+	case sum == "":
+		c.Message = fmt.Sprintf("%s does not record the sha256 of its contract; validate again with this mlgate", what)
+	case contracts[sum] == "":
+		c.Message = fmt.Sprintf("%s checked the contract %s (sha256:%s), not %s", what, v.Contract, ShortDigest(sum), strings.Join(given, " or "))
+	default:
+		c.Status, c.Severity = evidence.StatusPass, ""
+		c.Message = fmt.Sprintf("%s checked the contract %s (sha256:%s)", what, contracts[sum], ShortDigest(sum))
 	}
 	return c
 }

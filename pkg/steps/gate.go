@@ -13,6 +13,7 @@ import (
 	"github.com/mlgate/mlgate/internal/readlimit"
 
 	"github.com/mlgate/mlgate/pkg/actions"
+	"github.com/mlgate/mlgate/pkg/contract"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/metrics"
 	"github.com/mlgate/mlgate/pkg/objstore"
@@ -94,6 +95,10 @@ type GateRequest struct {
 	// Datasets are the Parquet files (or folders, or tables) every DataValidation and
 	// DriftReport must name exactly, by sha256.
 	Datasets []string
+	// Contracts are the data contracts every DataValidation must have
+	// checked, by the sha256 of the contract file: one a pull request
+	// weakened does not pass for the one on the protected branch.
+	Contracts []string
 	// PolicyBundles are the policies read from a registry, by reference and
 	// manifest digest, recorded in the decision.
 	PolicyBundles []evidence.FileRef
@@ -389,6 +394,17 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 			dataset = append(dataset, evidence.File{Path: p, Digest: ref.Digest})
 		}
 	}
+	var contracts map[string]string // sha256 -> contract path
+	for _, p := range r.Contracts {
+		c, err := contract.Load(p)
+		if err != nil {
+			return subject, nil, err
+		}
+		if contracts == nil {
+			contracts = map[string]string{}
+		}
+		contracts[c.SHA256] = p
+	}
 	var checks []evidence.Check
 	var validated map[string]string
 	if dataset != nil {
@@ -410,6 +426,9 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 			checks = append(checks, bindData(dataset, path, d, validated))
 		case d.Kind == evidence.KindDriftReport && dataset != nil:
 			checks = append(checks, bindData(dataset, path, d, nil))
+		}
+		if d.Kind == evidence.KindDataValidation && contracts != nil {
+			checks = append(checks, bindContract(contracts, path, d))
 		}
 		if d.Status.Failed() && !r.Policies.any() {
 			checks = append(checks, evidence.Check{ID: "evidence.status", Title: "Evidence status", Status: evidence.StatusFail, Severity: evidence.SeverityError,

@@ -270,3 +270,59 @@ func TestGateBindsAnIncrementalChain(t *testing.T) {
 		}
 	}
 }
+
+// A gate given the contract (the protected branch's copy) refuses a
+// validation against any other, such as one a pull request weakened, and
+// one that does not record its contract's digest.
+func TestGateRequiresTheContract(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	d.Commit(t, []int64{1, 2, 3})
+	dir := t.TempDir()
+	strict := filepath.Join(dir, "strict.yaml")
+	if err := os.WriteFile(strict, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: id\n    min: 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gate := func(evidencePath string) *evidence.Check {
+		decision, err := steps.Gate(context.Background(), steps.GateRequest{Run: run, Contracts: []string{strict}, PolicyInputs: steps.PolicyInputs{
+			Config:   "../../testdata/gate/gate.yaml",
+			Metrics:  []string{"../../testdata/gate/metrics.json"},
+			Baseline: []string{"../../testdata/gate/baseline.json"},
+			Evidence: []string{evidencePath},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := check(decision, "evidence.contract")
+		if c == nil {
+			t.Fatal("no evidence.contract check")
+		}
+		if steps.Promote(decision) != (c.Status == evidence.StatusPass) {
+			t.Fatalf("promote %v with %s: %s", steps.Promote(decision), c.Status, c.Message)
+		}
+		return c
+	}
+	for _, tc := range []struct{ name, body, want string }{
+		{"strict", "columns:\n  - name: id\n    min: 0\n", "checked the contract " + strict},
+		{"weakened", "", "not " + strict},
+	} {
+		doc := validateTable(t, d.Dir, tc.body, table.Current, false)
+		path := filepath.Join(dir, tc.name+".json")
+		if err := evidence.Write(path, doc); err != nil {
+			t.Fatal(err)
+		}
+		if c := gate(path); !strings.Contains(c.Message, tc.want) {
+			t.Errorf("%s: %s: %s", tc.name, c.Status, c.Message)
+		}
+		if tc.name == "strict" {
+			v, _ := evidence.DetailsOf[evidence.ValidationDetails](doc)
+			v.ContractSHA256 = ""
+			doc.Details = v
+			if err := evidence.Write(path, doc); err != nil {
+				t.Fatal(err)
+			}
+			if c := gate(path); c.Status != evidence.StatusFail || !strings.Contains(c.Message, "does not record the sha256 of its contract") {
+				t.Errorf("without the digest: %s: %s", c.Status, c.Message)
+			}
+		}
+	}
+}

@@ -130,6 +130,7 @@ func (r *GateRequest) Plan(ctx context.Context, p *outfile.Plan) error {
 	p.Input("policy", local(r.Policies.Paths)...)
 	p.Input("policy data", r.Policies.Data...)
 	p.Input("dataset", r.Datasets...)
+	p.Input("contract", r.Contracts...)
 	sarif, junit := p.Output("sarif", r.SARIF), p.Output("junit", r.JUnit)
 	r.WriteSARIF, r.WriteJUnit = sarif.Write, junit.Write
 	return nil

@@ -90,14 +90,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	if subject.Name == "" {
 		subject.Name = r.Remote.datasetName(r.Data)
 	}
-	var contractDigest string
-	if r.Shard != nil {
-		ref, err := fileRef(ctx, r.Contract)
-		if err != nil {
-			return nil, err
-		}
-		contractDigest = ref.Digest["sha256"]
-	}
+	contractDigest := c.SHA256
 	doc := r.start(evidence.KindDataValidation, subject, started)
 	details := evidence.ValidationDetails{Contract: r.Contract}
 	files, err := openData(ctx, r.Remote, r.Data, r.Digest, doc)
@@ -132,7 +125,7 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		doc.Add(integrityCheck(err))
 		doc.Summary = "could not validate: " + err.Error()
 	}
-	details.RunWhere = r.Where
+	details.RunWhere, details.ContractSHA256 = r.Where, contractDigest
 	doc.Details = details
 	if len(inc) > 0 && doc.Summary == "" {
 		doc.Summary = evidence.CountSummary(doc.Checks) + "; " + incrementalNote(inc, wholePlan != nil)
@@ -167,11 +160,7 @@ func loadPlan(path string) (*contract.Contract, *contract.Plan, error) {
 // another shard count, a shard given twice or a missing one.
 func ValidateMerge(ctx context.Context, r ValidateMergeRequest) (*evidence.Document, error) {
 	started := r.now()
-	_, plan, err := loadPlan(r.Contract)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := fileRef(ctx, r.Contract)
+	c, plan, err := loadPlan(r.Contract)
 	if err != nil {
 		return nil, err
 	}
@@ -197,9 +186,9 @@ func ValidateMerge(ctx context.Context, r ValidateMergeRequest) (*evidence.Docum
 		if details.Shard == nil {
 			return nil, fmt.Errorf("%s: not the evidence of a shard (validated without a shard)", l.Path)
 		}
-		if details.Shard.Contract != ref.Digest["sha256"] {
+		if details.Shard.Contract != c.SHA256 {
 			return nil, fmt.Errorf("%s: validated against another contract than %s (sha256 %s, not %s)", l.Path, r.Contract,
-				ShortDigest(details.Shard.Contract), ShortDigest(ref.Digest["sha256"]))
+				ShortDigest(details.Shard.Contract), ShortDigest(c.SHA256))
 		}
 		var files []string
 		for _, f := range d.Subject.Files {
@@ -223,7 +212,7 @@ func ValidateMerge(ctx context.Context, r ValidateMergeRequest) (*evidence.Docum
 	for _, c := range res.Checks {
 		doc.Add(c)
 	}
-	res.Details.Contract = r.Contract
+	res.Details.Contract, res.Details.ContractSHA256 = r.Contract, c.SHA256
 	res.Details.Merged = merged
 	doc.Details = res.Details
 	return r.finish(doc), nil
