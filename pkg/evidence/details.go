@@ -92,7 +92,7 @@ type ValidationDetails struct {
 	// ContractSHA256 is the digest of the contract file's bytes checked
 	// against (a gate given contracts requires one of theirs).
 	ContractSHA256 string `json:"contractSha256,omitempty"`
-	Rows     int64  `json:"rows"`
+	Rows           int64  `json:"rows"`
 	// DecidedBy counts the checks decided by each tier: metadata (footer
 	// statistics, page index), dictionary, scan.
 	DecidedBy map[string]int `json:"decidedBy,omitempty"`
