@@ -144,12 +144,17 @@ func TestCorpusTables(t *testing.T) {
 	}
 }
 
-// deleted is the number of rows deletion vectors remove: DuckDB reads the
-// files whole.
+// deleted is the number of rows deletion vectors (Delta's, Iceberg's)
+// remove: DuckDB reads the files whole.
 func deleted(s *Snapshot) int64 {
 	var n int64
-	for _, f := range s.Files {
-		n += f.DeletedRows
+	for i := range s.Files {
+		n += s.Files[i].DeletedRows
+		for _, d := range s.deletesOf(&s.Files[i]) {
+			if d.Content == "deletion-vector" {
+				n += d.Rows
+			}
+		}
 	}
 	return n
 }

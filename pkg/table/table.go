@@ -214,9 +214,18 @@ func (s *Snapshot) Rows() (int64, bool) {
 		}
 		n += f.Stats.NumRecords - f.DeletedRows
 	}
+	// A deletion vector counts its rows exactly (its cardinality is checked
+	// when it is read); position and equality deletes may match no live row.
 	for _, d := range s.DeleteFiles {
-		if d.Content != "" {
+		if d.Content != "" && d.Content != "deletion-vector" {
 			return 0, false
+		}
+	}
+	if len(s.DeleteFiles) > 0 {
+		for i := range s.Files {
+			for _, d := range s.deletesOf(&s.Files[i]) {
+				n -= d.Rows
+			}
 		}
 	}
 	return n, true

@@ -41,6 +41,11 @@ func TestIcebergV3Corpus(t *testing.T) {
 	if err != nil || fmt.Sprint(bm.ToArray()) != "[1]" {
 		t.Fatalf("deleted rows %v (%v), want [1]", bm, err)
 	}
+	// A deletion vector's count is exact, so the table's live rows are known
+	// from its metadata.
+	if n, ok := s.Rows(); !ok || n != 2 {
+		t.Errorf("live rows %d (%v), want 2", n, ok)
+	}
 }
 
 // copyCorpus copies an Iceberg corpus table to a writable folder.
