@@ -28,8 +28,10 @@ GitHub context (see 'mlgate policy eval' for the input document).
 Evidence is bound to the candidate: with --model the gate hashes the model
 and every Verification or Signature must cover exactly its files; with
 --dataset every DataValidation and DriftReport must name exactly those files
-by sha256 (validate --digest; profile or drift --digest). Without --policy, a
-failed evidence document blocks.
+by sha256 (validate --digest; profile or drift --digest), every rule run on
+every row (not one shard, a --where or a lone --since check); with --contract
+every DataValidation must have checked one of those contracts, by sha256.
+Without --policy, a failed evidence document blocks.
 
 It writes a PromotionDecision evidence document; in GitHub Actions it also sets
 the output promote=true|false. Exit 0 promote, 1 do not promote, 2 could not run
