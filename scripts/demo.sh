@@ -56,10 +56,10 @@ step "Profiling the reference data (kept in the repository instead of the data)"
 run "$mlgate" profile --profile-out profiles/reference.json data/reference/*.parquet
 
 step "Validating this week's data against its contract"
-run "$mlgate" validate --contract contracts/features.yaml --out evidence/validation.json data/current/*.parquet
+run "$mlgate" validate --contract contracts/features.yaml --digest --out evidence/validation.json data/current/*.parquet
 
 step "Comparing this week's data with the reference profile"
-run "$mlgate" drift --reference profiles/reference.json --config drift.yaml --out evidence/drift.json data/current/*.parquet
+run "$mlgate" drift --reference profiles/reference.json --config drift.yaml --digest --out evidence/drift.json data/current/*.parquet
 
 step "Signing the model folder (OpenSSF model signing, cosign key)"
 run "$mlgate" sign --key cosign.key --out evidence/signature.json model
@@ -67,10 +67,11 @@ run "$mlgate" sign --key cosign.key --out evidence/signature.json model
 step "Verifying the model as a deploy would"
 run "$mlgate" verify --key cosign.pub --out evidence/verification.json model
 
-step "Gating the promotion: metrics against the baseline, and the policy library"
+step "Gating the promotion: metrics against the baseline, the policy library, evidence bound to this data and contract"
 run "$mlgate" gate --config gate.yaml --metrics metrics/candidate.json --baseline metrics/baseline.json \
   --policy "$root/policies" --data mlgate-policy.yaml --model-card model/README.md --model model \
   --evidence evidence/validation.json --evidence evidence/drift.json --evidence evidence/verification.json \
+  --dataset data/current --contract contracts/features.yaml \
   --out evidence/promotion.json --sarif mlgate.sarif --junit mlgate.junit.xml
 
 step "Attesting the decision for this exact model, and checking the attestation"
