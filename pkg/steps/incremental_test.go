@@ -45,6 +45,24 @@ func validateTableWith(t *testing.T, dir, body string, opts table.Options, req s
 	return doc
 }
 
+// gateOn runs the example gate (testdata/gate) over the evidence with the
+// request's bindings.
+func gateOn(t *testing.T, r steps.GateRequest, docs ...string) *evidence.Document {
+	t.Helper()
+	r.Run = run
+	r.PolicyInputs = steps.PolicyInputs{
+		Config:   "../../testdata/gate/gate.yaml",
+		Metrics:  []string{"../../testdata/gate/metrics.json"},
+		Baseline: []string{"../../testdata/gate/baseline.json"},
+		Evidence: docs,
+	}
+	decision, err := steps.Gate(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decision
+}
+
 func check(doc *evidence.Document, id string) *evidence.Check {
 	for i := range doc.Checks {
 		if doc.Checks[i].ID == id {
@@ -207,15 +225,7 @@ func TestGateRefusesPartialValidations(t *testing.T) {
 		if err := evidence.Write(path, doc); err != nil {
 			t.Fatal(err)
 		}
-		decision, err := steps.Gate(context.Background(), steps.GateRequest{Run: run, Datasets: []string{d.Dir}, PolicyInputs: steps.PolicyInputs{
-			Config:   "../../testdata/gate/gate.yaml",
-			Metrics:  []string{"../../testdata/gate/metrics.json"},
-			Baseline: []string{"../../testdata/gate/baseline.json"},
-			Evidence: []string{path},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		decision := gateOn(t, steps.GateRequest{Datasets: []string{d.Dir}}, path)
 		c := check(decision, "evidence.subject")
 		switch {
 		case c == nil:
@@ -256,15 +266,7 @@ func TestGateBindsAnIncrementalChain(t *testing.T) {
 		{[]string{since}, false},
 		{[]string{before}, false},
 	} {
-		decision, err := steps.Gate(context.Background(), steps.GateRequest{Run: run, Datasets: []string{d.Dir}, PolicyInputs: steps.PolicyInputs{
-			Config:   "../../testdata/gate/gate.yaml",
-			Metrics:  []string{"../../testdata/gate/metrics.json"},
-			Baseline: []string{"../../testdata/gate/baseline.json"},
-			Evidence: tc.evidence,
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		decision := gateOn(t, steps.GateRequest{Datasets: []string{d.Dir}}, tc.evidence...)
 		if steps.Promote(decision) != tc.promote {
 			t.Errorf("evidence %v: promote %v, want %v: %s", tc.evidence, steps.Promote(decision), tc.promote, decision.Summary)
 		}
@@ -283,15 +285,7 @@ func TestGateRequiresTheContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	gate := func(evidencePath string) *evidence.Check {
-		decision, err := steps.Gate(context.Background(), steps.GateRequest{Run: run, Contracts: []string{strict}, PolicyInputs: steps.PolicyInputs{
-			Config:   "../../testdata/gate/gate.yaml",
-			Metrics:  []string{"../../testdata/gate/metrics.json"},
-			Baseline: []string{"../../testdata/gate/baseline.json"},
-			Evidence: []string{evidencePath},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		decision := gateOn(t, steps.GateRequest{Contracts: []string{strict}}, evidencePath)
 		c := check(decision, "evidence.contract")
 		if c == nil {
 			t.Fatal("no evidence.contract check")
