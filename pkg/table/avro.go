@@ -20,11 +20,16 @@ import (
 // length the block claims before reading it, and inflates a block without
 // a bound, so a few bytes could ask for terabytes or panic it. The
 // container's framing is therefore read here, every length held to the
-// bytes present and every block to maxAvroBlock once decompressed;
-// hamba/avro decodes the records, under avroConfig.
+// bytes present, every block to maxAvroBlock once decompressed, and the
+// whole file to maxAvroFile decompressed and maxAvroRecords records (a
+// record of one byte, skipped by the reader, would otherwise let a few
+// compressed bytes cost minutes); hamba/avro decodes the records, under
+// avroConfig. A manifest of Iceberg's default 8 MiB target holds some
+// ten thousand entries.
 const (
-	maxAvroFile  = 256 << 20
-	maxAvroBlock = 64 << 20
+	maxAvroFile    = 256 << 20
+	maxAvroBlock   = 64 << 20
+	maxAvroRecords = 4 << 20
 )
 
 // avroConfig bounds what one Avro value may allocate: a value may claim
@@ -148,6 +153,7 @@ func readAvro(path string, fn func(map[string]any) error) error {
 		return fmt.Errorf("%s: Avro schema: %w", path, err)
 	}
 	codec := string(meta["avro.codec"])
+	var inflated, records int64
 	for block := 1; len(r.b) > 0; block++ {
 		count, err := r.long()
 		if err != nil {
@@ -172,6 +178,10 @@ func readAvro(path string, fn func(map[string]any) error) error {
 		// the block's bytes is a lie (and would loop on empty records).
 		if count < 0 || count > int64(len(values)) {
 			return fmt.Errorf("%s: block %d claims %d records in %d bytes", path, block, count, len(values))
+		}
+		inflated, records = inflated+int64(len(values)), records+count
+		if inflated > maxAvroFile || records > maxAvroRecords {
+			return fmt.Errorf("%s: more than %d records or %d bytes decompressed, not an Iceberg manifest", path, maxAvroRecords, maxAvroFile)
 		}
 		dec := avro.NewReader(bytes.NewReader(values), 4096, avro.WithReaderConfig(avroConfig))
 		for ; count > 0; count-- {

@@ -89,13 +89,19 @@ func avroFile(t *testing.T, codec string, count, size int64, block []byte) strin
 // A container is untrusted: a block claiming more bytes than the file
 // holds (hamba/avro's decoder allocated what it claimed: 1 TiB here), a
 // negative size (it panicked), a deflate bomb, a record count beyond the
-// bytes and a wrong sync marker are errors naming the file and block.
+// bytes or beyond a manifest's, and a wrong sync marker are errors naming
+// the file.
 func TestReadAvroHostile(t *testing.T) {
 	var bomb bytes.Buffer
 	w, _ := flate.NewWriter(&bomb, flate.BestSpeed)
 	w.Write(make([]byte, maxAvroBlock+1<<20))
 	w.Close()
 	ok := binary.AppendVarint(nil, 42)
+	// 5 Mi records of one byte each, deflated to a few KiB.
+	var many bytes.Buffer
+	w, _ = flate.NewWriter(&many, flate.BestSpeed)
+	w.Write(bytes.Repeat([]byte{4}, 5<<20))
+	w.Close()
 	for _, tc := range []struct {
 		name, want string
 		path       string
@@ -104,6 +110,7 @@ func TestReadAvroHostile(t *testing.T) {
 		{"negative size", "claims -5 bytes", avroFile(t, "null", 1, -5, ok)},
 		{"deflate bomb", "inflates beyond", avroFile(t, "deflate", 1, int64(bomb.Len()), bomb.Bytes())},
 		{"count lie", "claims 1000000000 records in 1 bytes", avroFile(t, "null", 1e9, 1, ok)},
+		{"records", "more than 4194304 records", avroFile(t, "deflate", 5<<20, int64(many.Len()), many.Bytes())},
 		{"sync", "sync marker", avroFile(t, "null", 1, 5, ok)},
 		{"codec", `codec "lzma"`, avroFile(t, "lzma", 1, 1, ok)},
 	} {
