@@ -378,27 +378,36 @@ func decodeJSONActions(path string, r io.Reader) ([]deltaAction, error) {
 // or not, before parquet-go decodes it (a checkpoint is untrusted input).
 const maxCheckpointPage = 64 << 20
 
+// maxCheckpointRows bounds the actions of one checkpoint file: a row of
+// nulls costs the writer nothing, and each row read costs an action.
+const maxCheckpointRows = 64 << 20
+
 // checkCheckpoint validates a Parquet checkpoint's footer and page headers
 // with parquetx's bounds, so a decompression bomb is refused by name
-// before parquet-go reads it.
-func checkCheckpoint(path string) error {
+// before parquet-go reads it, and returns its rows (the row groups' sum:
+// the footer's own count is not trusted).
+func checkCheckpoint(path string, maxRows int64) (int64, error) {
 	pf, err := parquetx.Open(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer pf.Close()
+	if pf.NumRows > maxRows {
+		return 0, fmt.Errorf("%s: a checkpoint of %d actions, more than %d", path, pf.NumRows, maxRows)
+	}
 	for rg := 0; rg < pf.NumRowGroups(); rg++ {
 		for _, col := range pf.Schema.Leaves {
 			if err := pf.CheckPages(rg, col, maxCheckpointPage); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return pf.NumRows, nil
 }
 
 func readParquetActions(path string) ([]deltaAction, error) {
-	if err := checkCheckpoint(path); err != nil {
+	rows, err := checkCheckpoint(path, maxCheckpointRows)
+	if err != nil {
 		return nil, err
 	}
 	f, err := os.Open(path)
@@ -416,7 +425,7 @@ func readParquetActions(path string) ([]deltaAction, error) {
 	}
 	r := parquet.NewGenericReader[deltaAction](pf)
 	defer r.Close()
-	out := make([]deltaAction, 0, pf.NumRows())
+	out := make([]deltaAction, 0, rows)
 	buf := make([]deltaAction, 256)
 	for {
 		n, err := r.Read(buf)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // writeLog writes a Delta log of the given commits (one string per commit,
@@ -171,5 +173,32 @@ func TestHostileCheckpoint(t *testing.T) {
 	}
 	if _, err := OpenDelta(dir, Current); err == nil || !strings.Contains(err.Error(), cp) {
 		t.Fatalf("want an error naming %s, got %v", cp, err)
+	}
+}
+
+// A checkpoint's action count is its row groups' (not the footer's claim),
+// and bounded: a row of nulls costs its writer nothing.
+func TestCheckpointRowsBounded(t *testing.T) {
+	type row struct {
+		X *int64 `parquet:"x,optional"`
+	}
+	p := filepath.Join(t.TempDir(), "cp.parquet")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[row](f)
+	if _, err := w.Write(make([]row, 11)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if n, err := checkCheckpoint(p, 11); err != nil || n != 11 {
+		t.Fatalf("11 rows under a bound of 11: %d, %v", n, err)
+	}
+	if _, err := checkCheckpoint(p, 10); err == nil || !strings.Contains(err.Error(), "a checkpoint of 11 actions, more than 10") || !strings.Contains(err.Error(), p) {
+		t.Fatalf("11 rows under a bound of 10: %v", err)
 	}
 }
