@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlgate/mlgate/internal/readlimit"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -144,14 +145,7 @@ func readMaybeGzip(path string, limit int64) ([]byte, error) {
 		}
 		r = gz
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes, not an Iceberg metadata file", path, limit)
-	}
-	return b, nil
+	return readlimit.Read(r, path, limit, "an Iceberg metadata file")
 }
 
 type icebergTable struct {
