@@ -5,8 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/mlgate/mlgate/pkg/signing"
@@ -53,13 +54,8 @@ func tableRefs(ctx context.Context, path string, opts table.Options) ([]signing.
 // over: one "sha256  path" line per live file (as sha256sum prints them),
 // paths relative to the table folder, sorted.
 func TableDigestLines(digests map[string]string) string {
-	paths := make([]string, 0, len(digests))
-	for p := range digests {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
 	var b strings.Builder
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(digests)) {
 		b.WriteString(digests[p] + "  " + p + "\n")
 	}
 	return b.String()

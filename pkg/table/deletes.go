@@ -5,10 +5,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,13 +54,8 @@ func (m icebergManifest) scope(rec, df map[string]any) deleteScope {
 
 func partitionKey(v any) string {
 	part, _ := v.(map[string]any)
-	keys := make([]string, 0, len(part))
-	for k := range part {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(part)) {
 		b.WriteString(strconv.Quote(k))
 		if x := unwrap(part[k]); x == nil {
 			b.WriteString("=null;")
