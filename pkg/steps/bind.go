@@ -112,17 +112,14 @@ func validatedBy(dataset map[string]string, paths []string, docs []*evidence.Doc
 }
 
 // bindData decides whether data evidence is about exactly the given dataset
-// files, by sha256, checked with every rule: by itself, or, for a
-// DataValidation, together with the others given (others, see validatedBy).
-func bindData(dataset []evidence.File, path string, doc *evidence.Document, others map[string]string) evidence.Check {
+// files (sums maps their sha256 to their paths), checked with every rule: by
+// itself, or, for a DataValidation, together with the others given (others,
+// see validatedBy).
+func bindData(dataset []evidence.File, sums map[string]string, path string, doc *evidence.Document, others map[string]string) evidence.Check {
 	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 		Location: &evidence.Location{File: path}}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
-	want := map[string]string{} // sha256 -> dataset path
-	for _, f := range dataset {
-		want[f.Digest["sha256"]] = f.Path
-	}
-	full, partial, problem := dataClaim(want, path, doc)
+	full, partial, problem := dataClaim(sums, path, doc)
 	if problem != "" {
 		c.Message = problem
 		return c

@@ -406,9 +406,10 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		contracts[c.SHA256] = p
 	}
 	var checks []evidence.Check
-	var validated map[string]string
+	var validated, sums map[string]string // sums: sha256 -> dataset path
 	if dataset != nil {
-		sums, paths := map[string]string{}, make([]string, len(docs))
+		sums = map[string]string{}
+		paths := make([]string, len(docs))
 		for _, f := range dataset {
 			sums[f.Digest["sha256"]] = f.Path
 		}
@@ -423,9 +424,9 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
 			checks = append(checks, bindModel(ctx, r.Model, candidate, path, d))
 		case d.Kind == evidence.KindDataValidation && dataset != nil:
-			checks = append(checks, bindData(dataset, path, d, validated))
+			checks = append(checks, bindData(dataset, sums, path, d, validated))
 		case d.Kind == evidence.KindDriftReport && dataset != nil:
-			checks = append(checks, bindData(dataset, path, d, nil))
+			checks = append(checks, bindData(dataset, sums, path, d, nil))
 		}
 		if d.Kind == evidence.KindDataValidation && contracts != nil {
 			checks = append(checks, bindContract(contracts, path, d))
