@@ -77,7 +77,7 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 		}
 	}
 	// Uniqueness: run the engine itself with unique on every candidate.
-	probe := &Contract{File: "(inferred)"}
+	var candidates []*parquetx.Column
 	for _, col := range scanned {
 		p := profiles[col.Path]
 		cc := c.Column(col.Path)
@@ -96,20 +96,20 @@ func Infer(ctx context.Context, name string, files []*parquetx.File, opts Option
 		}
 		fewValues := !p.overflow && len(p.distinct) > 0 && int64(len(p.distinct)) < p.values-p.nulls
 		if uniqueCandidate(col) && p.values-p.nulls > 1 && !fewValues && p.nearlyDistinct() {
-			probe.Columns = append(probe.Columns, &Column{Name: col.Path, Unique: &Rule[bool]{Value: true}})
+			candidates = append(candidates, col)
 		}
 	}
 	var rows int64
 	for _, f := range files {
 		rows += f.LiveRows()
 	}
-	for _, col := range probe.Columns {
-		unique, err := probeUnique(ctx, files, col, keyPasses(rows, ref.Schema.Lookup(col.Name), opts.Scan.Memory), opts)
+	for _, col := range candidates {
+		unique, err := probeUnique(ctx, files, col.Path, keyPasses(rows, col, opts.Scan.Memory), opts)
 		if err != nil {
 			return nil, err
 		}
 		if unique {
-			c.Column(col.Name).Unique = &Rule[bool]{Value: true}
+			c.Column(col.Path).Unique = &Rule[bool]{Value: true}
 		}
 	}
 	return c, nil
@@ -134,8 +134,8 @@ func keyPasses(rows int64, col *parquetx.Column, memory int64) int {
 // probeUnique runs the exact uniqueness check of one column (one column at
 // a time, in passes over hash ranges, so memory is bounded by the budget
 // and not by the rows times the candidates).
-func probeUnique(ctx context.Context, files []*parquetx.File, col *Column, passes int, opts Options) (bool, error) {
-	plan, err := Compile(&Contract{File: "(inferred)", Columns: []*Column{col}})
+func probeUnique(ctx context.Context, files []*parquetx.File, column string, passes int, opts Options) (bool, error) {
+	plan, err := Compile(&Contract{File: "(inferred)", Columns: []*Column{{Name: column, Unique: &Rule[bool]{Value: true}}}})
 	if err != nil {
 		return false, err
 	}
