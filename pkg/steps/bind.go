@@ -57,71 +57,83 @@ func bindModel(ctx context.Context, model string, candidate *evidence.Subject, p
 }
 
 // dataClaim is what one piece of data evidence checked with every rule:
-// the sha256 of those files, the files it checked for the whole-table
-// rules only (an incremental check), and, when it cannot vouch for the
-// dataset at all, why.
-func dataClaim(dataset map[string]string, path string, doc *evidence.Document) (full map[string]bool, partial []string, problem string) {
+// the sha256 of those files (full), the files it checked for the
+// whole-table rules only (an incremental check), and, when it cannot
+// vouch for the dataset at all, why (problem).
+type dataClaim struct {
+	path    string
+	full    map[string]bool
+	partial []string
+	problem string
+}
+
+// claimOf reads the claim of the evidence at path about the dataset files
+// whose sha256 sums holds.
+func claimOf(sums map[string]string, path string, doc *evidence.Document) dataClaim {
+	cl := dataClaim{path: path}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
 	if v, ok := evidence.DetailsOf[evidence.ValidationDetails](doc); ok {
 		switch {
 		case v.Shard != nil:
-			return nil, nil, fmt.Sprintf("%s is shard %d of %d of a validation, not its result: merge the shards' evidence for the gate", what, v.Shard.Index, v.Shard.Count)
+			cl.problem = fmt.Sprintf("%s is shard %d of %d of a validation, not its result: merge the shards' evidence for the gate", what, v.Shard.Index, v.Shard.Count)
+			return cl
 		case v.RunWhere != "":
-			return nil, nil, fmt.Sprintf("%s validated only the rows where %s, a filter the run added to the contract; validate every row for the gate", what, v.RunWhere)
+			cl.problem = fmt.Sprintf("%s validated only the rows where %s, a filter the run added to the contract; validate every row for the gate", what, v.RunWhere)
+			return cl
 		}
 	}
-	full = map[string]bool{}
+	cl.full = map[string]bool{}
 	var extra []string
 	for _, f := range doc.Subject.Files {
 		d := f.Digest["sha256"]
 		switch {
 		case d == "":
-			return nil, nil, fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
-		case dataset[d] == "":
+			cl.problem = fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
+			return cl
+		case sums[d] == "":
 			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, ShortDigest(d)))
 		case f.Scope == evidence.ScopeTable:
 			// An incremental check ran only the whole-table rules on the
 			// files live before it.
-			partial = append(partial, f.Path)
+			cl.partial = append(cl.partial, f.Path)
 		default:
-			full[d] = true
+			cl.full[d] = true
 		}
 	}
 	if len(extra) > 0 {
-		return nil, nil, fmt.Sprintf("%s is about files that are not the dataset given: %s", what, strings.Join(extra, ", "))
+		cl.problem = fmt.Sprintf("%s is about files that are not the dataset given: %s", what, strings.Join(extra, ", "))
 	}
-	return full, partial, ""
+	return cl
 }
 
 // validatedBy maps the sha256 of each dataset file some DataValidation
-// checked with every rule to that evidence's path, so that evidence of an
-// incremental check binds together with the evidence of the data before it.
-func validatedBy(dataset map[string]string, paths []string, docs []*evidence.Document) map[string]string {
+// (claims, by document) checked with every rule to that evidence's path,
+// so that evidence of an incremental check binds together with the
+// evidence of the data before it.
+func validatedBy(docs []*evidence.Document, claims []dataClaim) map[string]string {
 	by := map[string]string{}
 	for i, d := range docs {
-		if d.Kind != evidence.KindDataValidation {
+		if d.Kind != evidence.KindDataValidation || claims[i].problem != "" {
 			continue
 		}
-		if full, _, problem := dataClaim(dataset, paths[i], d); problem == "" {
-			for sum := range full {
-				by[sum] = cmp.Or(by[sum], paths[i])
-			}
+		for sum := range claims[i].full {
+			by[sum] = cmp.Or(by[sum], claims[i].path)
 		}
 	}
 	return by
 }
 
 // bindData decides whether data evidence is about exactly the given dataset
-// files (sums maps their sha256 to their paths), checked with every rule: by
-// itself, or, for a DataValidation, together with the others given (others,
-// see validatedBy).
-func bindData(dataset []evidence.File, sums map[string]string, path string, doc *evidence.Document, others map[string]string) evidence.Check {
+// files, checked with every rule (its claim, see claimOf): by itself, or,
+// for a DataValidation, together with the others given (others, see
+// validatedBy).
+func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, others map[string]string) evidence.Check {
+	path, full, partial := cl.path, cl.full, cl.partial
 	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 		Location: &evidence.Location{File: path}}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
-	full, partial, problem := dataClaim(sums, path, doc)
-	if problem != "" {
-		c.Message = problem
+	if cl.problem != "" {
+		c.Message = cl.problem
 		return c
 	}
 	var missing, with []string

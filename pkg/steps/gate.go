@@ -406,17 +406,20 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		contracts[c.SHA256] = p
 	}
 	var checks []evidence.Check
-	var validated, sums map[string]string // sums: sha256 -> dataset path
+	var validated map[string]string
+	var claims []dataClaim // by document, when a dataset is given
 	if dataset != nil {
-		sums = map[string]string{}
-		paths := make([]string, len(docs))
+		sums := map[string]string{} // sha256 -> dataset path
 		for _, f := range dataset {
 			sums[f.Digest["sha256"]] = f.Path
 		}
-		for i := range docs {
-			paths[i] = refs[i].Path
+		claims = make([]dataClaim, len(docs))
+		for i, d := range docs {
+			if d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport {
+				claims[i] = claimOf(sums, refs[i].Path, d)
+			}
 		}
-		validated = validatedBy(sums, paths, docs)
+		validated = validatedBy(docs, claims)
 	}
 	for i, d := range docs {
 		path := refs[i].Path
@@ -424,9 +427,9 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		case d.Kind == evidence.KindVerification || d.Kind == evidence.KindSignature:
 			checks = append(checks, bindModel(ctx, r.Model, candidate, path, d))
 		case d.Kind == evidence.KindDataValidation && dataset != nil:
-			checks = append(checks, bindData(dataset, sums, path, d, validated))
+			checks = append(checks, bindData(dataset, claims[i], d, validated))
 		case d.Kind == evidence.KindDriftReport && dataset != nil:
-			checks = append(checks, bindData(dataset, sums, path, d, nil))
+			checks = append(checks, bindData(dataset, claims[i], d, nil))
 		}
 		if d.Kind == evidence.KindDataValidation && contracts != nil {
 			checks = append(checks, bindContract(contracts, path, d))
