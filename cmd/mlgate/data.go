@@ -24,25 +24,7 @@ func newValidateCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate --contract FILE [flags] FILES...",
 		Short: "Validate Parquet data against a data contract",
-		Long: `Validate Parquet files against a data contract. Several files (or globs, or
-folders of .parquet files) form one dataset.
-
-Checks are decided by the cheapest means that can prove them: footer statistics,
-then dictionary entries, then a parallel scan of only the columns still needed.
-Data that contradicts its own metadata (row counts, nulls in a REQUIRED column,
-invalid types, checksum mismatches) is reported, never passed.`,
-		Example: `  # validate one file and print a summary
-  mlgate validate --contract contract.yaml data/part-0.parquet
-
-  # a dataset of several files, evidence written for the gate and the report
-  mlgate validate --contract contract.yaml --out validation.json 'data/*.parquet'
-
-  # a folder, with a markdown summary and file digests in the evidence
-  mlgate validate --contract contract.yaml --format markdown --digest data/
-
-  # only the rows of a day (row groups outside it are skipped by their statistics)
-  mlgate validate --contract contract.yaml --where "day = DATE '2026-01-31'" data/`,
-		Args: cobra.ArbitraryArgs, // none: the data an ODCS contract's server names
+		Args:  cobra.ArbitraryArgs, // none: the data an ODCS contract's server names
 	}
 	f := cmd.Flags()
 	f.StringVarP(&r.Contract, "contract", "c", "", "the data contract (YAML) to validate against (required)")
@@ -67,15 +49,7 @@ func newValidateMergeCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge --contract FILE [--out FILE] SHARDS...",
 		Short: "Merge the evidence of every shard of a sharded validation",
-		Long: `Merge decides the contract over the whole dataset from the evidence of its shards
-(validate --shard I/N): the same checks, counts and examples as one run over all
-the data. Value checks are counted over each shard's row groups; uniqueness over
-the keys each shard owns by hash, so duplicates across shards are found exactly.
-Evidence of another contract, other files or another shard count, a shard given
-twice and a missing shard are refused.`,
-		Example: `  # The last job of a sharded matrix
-  mlgate validate merge --contract contract.yaml --out validation.json 'shards/*.json'`,
-		Args: cobra.MinimumNArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 	}
 	cmd.Flags().StringVarP(&r.Contract, "contract", "c", "", "the data contract (YAML) the shards were validated against (required)")
 	_ = cmd.MarkFlagRequired("contract")
@@ -86,14 +60,8 @@ func newContractCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "contract",
 		Short: "Infer data contracts from data and diff them for compatibility",
-		Long: `Data contracts (apiVersion: mlgate.dev/v1, kind: DataContract) describe a dataset's
-columns, types, nullability, ranges, allowed values, patterns and keys.
-'mlgate validate' checks data against one.`,
-		Example: `  # write a contract from existing data, then validate new data with it
-  mlgate contract infer --contract-out contract.yaml 'data/*.parquet'
-  mlgate validate --contract contract.yaml 'new/*.parquet'`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newContractInferCmd(e), newContractDiffCmd(e), newContractConvertCmd(e))
 	return cmd
@@ -144,16 +112,7 @@ func newContractInferCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "infer [--contract-out FILE] FILES...",
 		Short: "Write a data contract that describes existing Parquet data",
-		Long: `Infer a contract from Parquet files (several files form one dataset): each column's
-type and nullability, numeric ranges rounded outward, allowed values of
-low-cardinality strings, and uniqueness where the data has no duplicates.
-The contract validates the data it came from; edit it to say what must hold.`,
-		Example: `  # print a contract for one file
-  mlgate contract infer data/part-0.parquet
-
-  # write it for a whole folder, with a name
-  mlgate contract infer --name transactions --contract-out contract.yaml data/`,
-		Args: cobra.MinimumNArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r.Remote, r.Data = scan.remote(e), args
 			if err := e.start(cmd, &r, &out); err != nil {
@@ -184,13 +143,7 @@ func newContractConvertCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --to mlgate|odcs [--contract-out FILE] CONTRACT",
 		Short: "Translate a contract between mlgate's format and ODCS v3",
-		Long: `Write a contract in the other format: mlgate's (apiVersion: mlgate.dev/v1) or the Open
-Data Contract Standard (ODCS v3.1.0). A rule the target format cannot say (ODCS has no
-strict column set; its bounds carry no severity) is named on standard error, never
-dropped in silence. An ODCS contract with several schema objects takes one as FILE#OBJECT.`,
-		Example: `  mlgate contract convert --to odcs --contract-out orders.odcs.yaml contract.yaml
-  mlgate contract convert --to mlgate shop.odcs.yaml#orders`,
-		Args: cobra.ExactArgs(1),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r.Contract = args[0]
 			if err := e.start(cmd, &r, &out); err != nil {
@@ -213,17 +166,7 @@ func newContractDiffCmd(e *env) *cobra.Command {
 	return evidenceCmd(e, &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "Classify the changes between two contracts as breaking or compatible",
-		Long: `Compare two versions of a contract from the consumers' side, the way schema
-registries judge compatibility: a change is breaking when data valid under NEW
-may violate a guarantee OLD gave (a column removed or renamed, a type changed,
-nulls newly allowed, a range or value list widened, a rule removed or weakened).
-Tightening a rule is compatible.
-
-Exit status: 0 no breaking change, 1 a breaking change, 2 a contract could not be read.`,
-		Example: `  # gate a pull request that edits a contract: exit 1 on a breaking change
-  git show origin/main:contract.yaml > /tmp/old.yaml
-  mlgate contract diff --out diff.json /tmp/old.yaml contract.yaml`,
-		Args: cobra.ExactArgs(2),
+		Args:  cobra.ExactArgs(2),
 	}, &r, steps.Diff, func(args []string) error { r.Old, r.New = args[0], args[1]; return nil }, &outputOptions{})
 }
 
@@ -269,24 +212,7 @@ func newProfileCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "profile [--profile-out FILE] [--out FILE] [--shard I/N] FILES...",
 		Short: "Profile Parquet files into a small, mergeable reference for drift checks",
-		Long: `Profile writes a column profile of Parquet files: counts, nulls, NaNs, min, max,
-mean and variance, a quantile sketch (DDSketch, 1% relative error), a distinct-count
-sketch (HyperLogLog++), top-k value frequencies with the mass of "other", and
-histogram bin edges from the quantiles. Columns with at most 1000 values keep them
-exactly. The same data always gives the same bytes.
-
---shard I/N profiles only row groups I, I+N, I+2N, ... (0-based, numbered across the
-files in path order), so a GitHub Actions matrix can profile a large dataset in
-parallel; 'mlgate profile merge' then combines the shards.`,
-		Example: `  # Profile a dataset into a reference kept in the repository
-  mlgate profile --profile-out reference.profile.json 'data/*.parquet'
-
-  # One shard of four, e.g. in a matrix job (strategy.job-index / job-total)
-  mlgate profile --shard 2/4 --profile-out shard-2.profile.json 'data/*.parquet'
-
-  # Also keep the step's evidence for the gate and the report
-  mlgate profile --profile-out current.profile.json --out profile.evidence.json 'data/*.parquet'`,
-		Args: cobra.MinimumNArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 	}
 	cmd.Flags().StringVar(&shard, "shard", "", "profile only shard `I/N` of the row groups (0 <= I < N)")
 	cmd.Flags().StringSliceVar(&r.Columns, "columns", nil, "profile only these `COLUMNS` (dotted paths, comma-separated); default all")
@@ -306,14 +232,7 @@ func newProfileMergeCmd(e *env) *cobra.Command {
 	return evidenceCmd(e, &cobra.Command{
 		Use:   "merge --profile-out FILE [--out FILE] PROFILES...",
 		Short: "Merge the profiles of parts of a dataset (shards, files) into one",
-		Long: `Merge combines profiles of disjoint parts of one dataset. Counts, moments (kept as
-exact sums), the quantile and distinct-count sketches and exact values come out
-exactly as if everything had been profiled at once; top-k counts of columns with
-more than 256 distinct values within their stated error. Profiles with different
-columns, or sharing a row group, are refused.`,
-		Example: `  # The last job of a sharded matrix
-  mlgate profile merge --profile-out reference.profile.json 'shards/*.profile.json'`,
-		Args: cobra.MinimumNArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 	}, &r, steps.Merge, func(args []string) error {
 		if r.Out == "" {
 			return errors.New("profile merge needs --profile-out FILE for the merged profile")
@@ -330,29 +249,7 @@ func newDriftCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "drift --reference REF [--config FILE] [--out FILE] FILES...",
 		Short: "Check whether current data drifted from a reference profile",
-		Long: `Drift compares current data (Parquet files, or a profile) with a reference (a
-profile written by 'mlgate profile', or Parquet files) column by column.
-
-Samples of at most 1000 values are tested with Kolmogorov-Smirnov (numbers) or
-chi-square (categories) at p < 0.05; larger ones are judged by effect size: normed
-Wasserstein (numbers, 0.1) and Jensen-Shannon distance (categories, 0.1). PSI (0.2)
-is available per column. Null rates and unseen categories are judged separately,
-and the dataset drifts when at least half of the compared columns drifted.
-
-In GitHub Actions the step outputs drifted=true|false and drifted-columns (comma-
-separated; commas, percent signs and newlines in names are percent-encoded).`,
-		Example: `  # Current data against a reference profile kept in the repository
-  mlgate drift --reference reference.profile.json 'data/*.parquet'
-
-  # Reference and current as Parquet files, evidence for the gate and the report
-  mlgate drift --reference 'train/*.parquet' --out drift.json 'serving/*.parquet'
-
-  # Two stored profiles (fast: no data is read)
-  mlgate drift --reference reference.profile.json current.profile.json
-
-  # Only warn, and let the workflow decide with the drifted output
-  mlgate drift --reference reference.profile.json --fail-on-drift=false 'data/*.parquet'`,
-		Args: cobra.MinimumNArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 	}
 	var failOnDrift bool
 	f := cmd.Flags()

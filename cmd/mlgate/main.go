@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,13 +117,8 @@ func statusExit(s evidence.Status) error {
 
 func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "mlgate",
-		Short: "CI-native gates for machine-learning models: data contracts, drift, promotion, signing, reports",
-		Long: `mlgate brings MLOps discipline into ordinary CI.
-
-Each command reads its inputs, writes one evidence document (--out FILE), prints a
-human summary and exits 0 (pass or warn), 1 (a check failed) or 2 (it could not run).
-The gate and the report take any number of evidence files.`,
+		Use:           "mlgate",
+		Short:         "CI-native gates for machine-learning models: data contracts, drift, promotion, signing, reports",
 		Version:       toolVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -137,7 +134,30 @@ The gate and the report take any number of evidence files.`,
 	})
 	root.InitDefaultVersionFlag()
 	plainBools(root)
+	addHelp(root)
 	return root
+}
+
+// helpFiles hold each command's description and examples, one markdown file
+// per command path (help/mlgate-validate-merge.md): prose is edited there,
+// and GitHub shows the folder as the CLI reference.
+//
+//go:embed help/*.md
+var helpFiles embed.FS
+
+// addHelp sets the Long and Example of c and its subcommands from their
+// help files: the text after the title, then the block under "## Examples".
+func addHelp(c *cobra.Command) {
+	if b, err := helpFiles.ReadFile("help/" + strings.ReplaceAll(c.CommandPath(), " ", "-") + ".md"); err == nil {
+		_, text, _ := strings.Cut(string(b), "\n")
+		long, example, _ := strings.Cut(text, "\n## Examples\n")
+		example = strings.TrimSpace(example)
+		example = strings.TrimSuffix(strings.TrimPrefix(example, "```sh\n"), "\n```")
+		c.Long, c.Example = strings.TrimSpace(long), example
+	}
+	for _, sub := range c.Commands() {
+		addHelp(sub)
+	}
 }
 
 // plainBools makes help show boolean flags as "--flag", not pflag's
@@ -199,10 +219,9 @@ func run(args []string, e *env) (code int) {
 func newVersionCmd(e *env) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:     "version",
-		Short:   "Print the mlgate version",
-		Example: "  mlgate version\n  mlgate --version\n  mlgate version --format json",
-		Args:    cobra.NoArgs,
+		Use:   "version",
+		Short: "Print the mlgate version",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return report.Result{Text: versionLine(), Markdown: "`" + versionLine() + "`", JSON: map[string]string{
 				"version": toolVersion(), "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH}}.Print(e.stdout, format)

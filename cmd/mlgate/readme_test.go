@@ -121,3 +121,46 @@ func TestReadmeMatchesHelp(t *testing.T) {
 		}
 	}
 }
+
+// Every command has a help file (help/, see addHelp) and every file a
+// command; each example in them runs a command that exists with flags it
+// has, and every command says what it does beyond its one-line summary.
+func TestHelpFiles(t *testing.T) {
+	root := newRootCmd(&env{stdout: os.Stdout, stderr: os.Stderr, getenv: func(string) string { return "" }})
+	cmds := commands(root)
+	files, err := filepath.Glob(filepath.Join("help", "*.md"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no help files: %v", err)
+	}
+	for _, f := range files {
+		path := strings.ReplaceAll(strings.TrimSuffix(filepath.Base(f), ".md"), "-", " ")
+		if cmds[path] == nil {
+			t.Errorf("%s: no command %q", f, path)
+		}
+	}
+	for path, c := range cmds {
+		if c.Long == "" && c.Example == "" {
+			t.Errorf("%s: no help file help/%s.md", path, strings.ReplaceAll(path, " ", "-"))
+		}
+		if c.Example == "" {
+			continue
+		}
+		for _, line := range strings.Split(strings.ReplaceAll(c.Example, "\\\n", " "), "\n") {
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "mlgate ") && !strings.Contains(line, " mlgate ") {
+				continue
+			}
+			run := line[strings.Index(line, "mlgate "):]
+			ran, p := commandOf(cmds, run)
+			if ran == nil {
+				t.Errorf("%s: example %q runs no mlgate command", path, line)
+				continue
+			}
+			for _, fl := range flagToken.FindAllStringSubmatch(strings.TrimPrefix(run, p), -1) {
+				if !usedFlag(ran, fl[1]) && fl[1] != "help" && fl[1] != "version" {
+					t.Errorf("%s: example %q: %s has no flag --%s", path, line, p, fl[1])
+				}
+			}
+		}
+	}
+}

@@ -26,35 +26,7 @@ func newReportCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report [--report-out FILE] [--format text|json|markdown] [--pr | --issue] EVIDENCE...",
 		Short: "Render evidence as one report: terminal, markdown file, job summary, pull-request comment, issue",
-		Long: `Report reads evidence documents written by the other commands and renders one
-comparison report: a verdict line, metrics with a chart of their changes, data
-validation, contract changes, drift, policy results and signatures.
-
-It prints the report and appends it to the job summary inside GitHub Actions;
---report-out, --pr and --issue also put it in a file, a comment and an issue.
-
-The GitHub token is read from $GITHUB_TOKEN (see --token-env), masked in the log
-and never printed. A pull request from a fork gets a read-only token: the
-comment is then skipped with a warning and the report stays in the job summary;
-use the two-stage workflow_run pattern to comment on such pull requests.
-
-Exit status: 0 when the evidence passes or warns, 1 when any of it failed,
-2 when the report could not be made or (with --require-post) posted.`,
-		Example: `  # Print the report for all evidence of a job
-  mlgate report 'evidence/*.json'
-
-  # In a pull_request workflow: one sticky comment, updated on every push
-  mlgate report --pr --title "Model fraud-detector" 'evidence/*.json'
-
-  # Post a fresh comment each run and hide the older ones as outdated
-  mlgate report --pr --mode hide-previous 'evidence/*.json'
-
-  # Second stage of the fork pattern (workflow_run): the number comes from the first stage
-  mlgate report --pr --pr-number "$(cat pr-number)" 'evidence/*.json'
-
-  # Nightly drift check: one labelled issue, opened on drift, closed when it clears
-  mlgate report --issue --id nightly-drift --label drift evidence/drift.json`,
-		Args: cobra.MinimumNArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			r.Evidence, r.Options.Title = args, post.Title
 			if err := e.start(cmd, &r, &out); err != nil {
