@@ -244,7 +244,7 @@ func newProfileMergeCmd(e *env) *cobra.Command {
 
 func newDriftCmd(e *env) *cobra.Command {
 	r := steps.DriftRequest{Run: e.run()}
-	var trust evidenceTrustOptions
+	trust := &trustOptions{prefix: "evidence-"}
 	scan := &scanOptions{scan: &r.Scan}
 	cmd := &cobra.Command{
 		Use:   "drift --reference REF [--config FILE] [--out FILE] FILES...",
@@ -263,5 +263,5 @@ func newDriftCmd(e *env) *cobra.Command {
 		r.Verifier, err = trust.verifier(cmd.Context())
 		r.Remote, r.Current, r.WarnOnly = scan.remote(e), args, !failOnDrift
 		return err
-	}, &outputOptions{}, scan, &trust)
+	}, &outputOptions{}, scan, trust)
 }

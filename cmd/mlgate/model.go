@@ -15,7 +15,7 @@ import (
 
 func newGateCmd(e *env) *cobra.Command {
 	r := steps.GateRequest{Run: e.run(), PolicyInputs: steps.PolicyInputs{GitHub: e.github()}, Registry: oci.Options{Getenv: e.getenv}}
-	in := &policyInputOptions{PolicyInputs: &r.PolicyInputs, Policies: &r.Policies}
+	in := &policyInputOptions{PolicyInputs: &r.PolicyInputs, Policies: &r.Policies, trust: &trustOptions{prefix: "evidence-"}}
 	cmd := &cobra.Command{
 		Use:   "gate --config GATE --metrics FILE [--baseline FILE] [--policy PATH]... [--library] [--evidence FILE]...",
 		Short: "Decide whether a candidate model is promoted: metric thresholds and OPA policies",
@@ -26,15 +26,12 @@ func newGateCmd(e *env) *cobra.Command {
 	f.StringVar(&r.JUnit, "junit", "", "also write JUnit XML to `FILE`")
 	f.StringArrayVar(&r.Datasets, "dataset", nil, "dataset `PATH` (Parquet file or folder) the DataValidation evidence must be about; repeatable")
 	f.StringArrayVar(&r.Contracts, "contract", nil, "data contract `FILE` every DataValidation must have checked, by sha256 (e.g. the protected branch's copy); repeatable")
-	// Policies from a registry (oci://), optionally only signed ones.
-	f.StringVar(&r.PolicyTrust.Key, "policy-key", "", "require every oci:// policy to be signed in its registry by the public key `REF`")
-	f.StringVar(&r.PolicyTrust.Identity, "policy-certificate-identity", "", "require every oci:// policy to be signed keyless by this identity")
-	f.StringVar(&r.PolicyTrust.Issuer, "policy-certificate-oidc-issuer", "", "the OIDC issuer of --policy-certificate-identity")
-	cmd.MarkFlagsMutuallyExclusive("policy-key", "policy-certificate-identity")
+	policies := &trustOptions{prefix: "policy-"}
 	return evidenceCmd(e, cmd, &r, steps.Gate, func([]string) (err error) {
 		r.Verifier, err = in.trust.verifier(cmd.Context())
+		r.PolicyTrust = policies.TrustRefs
 		return err
-	}, &outputOptions{}, in)
+	}, &outputOptions{}, in, policies)
 }
 
 func newPolicyCmd(e *env) *cobra.Command {
@@ -84,7 +81,7 @@ func newPolicyTestCmd(e *env) *cobra.Command {
 
 func newPolicyEvalCmd(e *env) *cobra.Command {
 	r := steps.PolicyEvalRequest{PolicyInputs: steps.PolicyInputs{GitHub: e.github()}}
-	in := &policyInputOptions{PolicyInputs: &r.PolicyInputs, Policies: &r.Policies}
+	in := &policyInputOptions{PolicyInputs: &r.PolicyInputs, Policies: &r.Policies, trust: &trustOptions{prefix: "evidence-"}}
 	var format string
 	cmd := &cobra.Command{
 		Use:   "eval [--policy PATH]... [--library] [input flags]",

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/registrytest"
+	"github.com/mlgate/mlgate/internal/sigstoretest"
 	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/oci"
@@ -348,23 +349,7 @@ func byDigest(t *testing.T, tagged string) string {
 // attestation's lineage.
 func TestOCIGatePolicyFromOPABuild(t *testing.T) {
 	reg := registrytest.StartOLAReg(t)
-	src := t.TempDir()
-	os.MkdirAll(filepath.Join(src, "policy"), 0o755)
-	appendTo(t, filepath.Join(src, "policy", "bundled.rego"), "package bundled\n\ndeny contains \"from an opa build bundle\" if true\n")
-	bundle := filepath.Join(t.TempDir(), "bundle.tar.gz")
-	if out, err := exec.Command(testenv.Tool(t, "opa"), "build", "-b", src, "-o", bundle).CombinedOutput(); err != nil {
-		t.Fatalf("opa build: %v\n%s", err, out)
-	}
-	cfg := filepath.Join(t.TempDir(), "config.json")
-	appendTo(t, cfg, "{}")
-	cmd := exec.Command(testenv.Tool(t, "oras"), "push", "--plain-http", "--image-spec", "v1.0", "--disable-path-validation",
-		"--config", cfg+":application/vnd.oci.image.config.v1+json",
-		reg.Addr+"/policies/opa:v1", bundle+":application/vnd.oci.image.layer.v1.tar+gzip")
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("oras push: %v\n%s", err, out)
-	}
-	ref := byDigest(t, "oci://"+reg.Addr+"/policies/opa:v1")
+	ref := pushOPABundle(t, reg)
 	key, pub := testKey(t)
 
 	r, _ := gateModel(t, "", "--policy", ref, "--policy-key", pub)
@@ -383,4 +368,53 @@ func TestOCIGatePolicyFromOPABuild(t *testing.T) {
 	if err := doc.DetailsAs(&d); err != nil || len(d.PolicyBundles) != 1 || d.PolicyBundles[0].Path != ref {
 		t.Fatalf("decision records policy bundles %+v (%v)", d.PolicyBundles, err)
 	}
+}
+
+// TestOCIGatePolicyKeyless: the policy trust group takes what verify's
+// does: a policy signed keyless in its registry (the Fulcio, Rekor and
+// OIDC stand-ins of sigstoretest; the clients and the verification are the
+// real ones) passes --policy-certificate-identity-regexp with
+// --policy-certificate-oidc-issuer and --policy-trusted-root, and is refused
+// for another identity.
+func TestOCIGatePolicyKeyless(t *testing.T) {
+	reg := registrytest.StartOLAReg(t)
+	ref := pushOPABundle(t, reg)
+	s := sigstoretest.New(t)
+	env := actionsEnv(t)
+	env["ACTIONS_ID_TOKEN_REQUEST_URL"] = s.OIDCRequestURL
+	env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = sigstoretest.RequestToken
+	runCLI(t, env, "sign", "--keyless", "--fulcio-url", s.FulcioURL, "--rekor-url", s.RekorURL, ref).wantCode(t, 0)
+
+	trust := []string{"--policy", ref, "--policy-trusted-root", s.TrustedRootPath, "--policy-certificate-oidc-issuer", sigstoretest.Issuer}
+	r, _ := gateModel(t, "", append(trust, "--policy-certificate-identity-regexp", `^https://github\.com/acme/models/`)...)
+	r.wantCode(t, 1) // signed by that identity: the bundle's policy decides, and denies
+	r, _ = gateModel(t, "", append(trust, "--policy-certificate-identity-regexp", `^https://github\.com/other/`)...)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, ref) || !strings.Contains(r.stderr, `github\.com/other/`) {
+		t.Fatalf("a policy signed by another identity is refused without naming it and the identity wanted: %s", r.stderr)
+	}
+}
+
+// pushOPABundle pushes a bundle `opa build` made, as OPA's bundle
+// downloader reads it (one tar+gzip layer), and returns its oci:// reference
+// by digest. Its one policy always denies.
+func pushOPABundle(t *testing.T, reg registrytest.Registry) string {
+	t.Helper()
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "policy"), 0o755)
+	appendTo(t, filepath.Join(src, "policy", "bundled.rego"), "package bundled\n\ndeny contains \"from an opa build bundle\" if true\n")
+	bundle := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	if out, err := exec.Command(testenv.Tool(t, "opa"), "build", "-b", src, "-o", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("opa build: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	appendTo(t, cfg, "{}")
+	cmd := exec.Command(testenv.Tool(t, "oras"), "push", "--plain-http", "--image-spec", "v1.0", "--disable-path-validation",
+		"--config", cfg+":application/vnd.oci.image.config.v1+json",
+		reg.Addr+"/policies/opa:v1", bundle+":application/vnd.oci.image.layer.v1.tar+gzip")
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("oras push: %v\n%s", err, out)
+	}
+	return byDigest(t, "oci://"+reg.Addr+"/policies/opa:v1")
 }

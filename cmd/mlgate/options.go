@@ -37,7 +37,6 @@ var (
 	_ options = (*trustOptions)(nil)
 	_ options = (*registryOptions)(nil)
 	_ options = (*evidenceSignOptions)(nil)
-	_ options = (*evidenceTrustOptions)(nil)
 	_ options = (*policyInputOptions)(nil)
 	_ options = (*profileOutputOptions)(nil)
 	_ options = (*contractOutput)(nil)
@@ -269,20 +268,38 @@ func (o *modelOptions) AddFlags(cmd *cobra.Command) {
 	workersFlag(cmd, o.Workers, "files or shards hashed at once (default: one per CPU)")
 }
 
-// trustOptions is verify's group: whom a signature must come from.
-type trustOptions struct{ signing.TrustRefs }
+// trustOptions say whose signatures a command accepts. One group under
+// three sets of names: verify's own (--key, --certificate-identity, ...),
+// --evidence-* for signed evidence and --policy-* for the gate's oci://
+// policies.
+type trustOptions struct {
+	signing.TrustRefs
+	prefix string // "", "evidence-" or "policy-"
+}
 
 func (o *trustOptions) AddFlags(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVar(&o.Key, "key", "", "trust the public key `REF`: a PEM file, env://VAR or a KMS URI")
-	f.StringVar(&o.Identity, "certificate-identity", "", "keyless: the signer identity (certificate SAN) to require, e.g. https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/heads/main")
-	f.StringVar(&o.IdentityRegexp, "certificate-identity-regexp", "", "keyless: a regular expression the signer identity must match")
-	f.StringVar(&o.Issuer, "certificate-oidc-issuer", "", "keyless: the OIDC issuer to require, e.g. https://token.actions.githubusercontent.com")
-	f.StringVar(&o.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "keyless: a regular expression the OIDC issuer must match")
-	f.StringVar(&o.TrustedRoot, "trusted-root", "", "Sigstore trusted root `FILE` (JSON) for offline verification (default: fetched from Sigstore's TUF repository)")
-	f.StringVar(&o.CertificateChain, "certificate-chain", "", "CA certificates (PEM `FILE`) for model_signing signatures that carry their own certificate chain")
-	cmd.MarkFlagsMutuallyExclusive("key", "certificate-identity", "certificate-identity-regexp")
-	cmd.MarkFlagsMutuallyExclusive("certificate-oidc-issuer", "certificate-oidc-issuer-regexp")
+	f, p := cmd.Flags(), o.prefix
+	what := map[string]string{"": "signatures", "evidence-": "evidence signatures", "policy-": "oci:// policy signatures"}[p]
+	identity, issuer := p+"certificate-identity", p+"certificate-oidc-issuer"
+	if p == "evidence-" { // the names signed evidence was given first
+		identity, issuer = p+"identity", p+"issuer"
+	}
+	f.StringVar(&o.Key, p+"key", "", "accept only "+what+" made with the public key `REF`: a PEM file, env://VAR or a KMS URI")
+	f.StringVar(&o.Identity, identity, "", "keyless: accept only "+what+" by this identity (certificate SAN), e.g. https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/heads/main")
+	f.StringVar(&o.IdentityRegexp, identity+"-regexp", "", "keyless: a regular expression the signer identity must match")
+	f.StringVar(&o.Issuer, issuer, "", "keyless: the OIDC issuer to require, e.g. https://token.actions.githubusercontent.com")
+	f.StringVar(&o.IssuerRegexp, issuer+"-regexp", "", "keyless: a regular expression the OIDC issuer must match")
+	f.StringVar(&o.TrustedRoot, p+"trusted-root", "", "Sigstore trusted root `FILE` (JSON) for keyless signatures (default: fetched from Sigstore's TUF repository)")
+	if p == "" {
+		f.StringVar(&o.CertificateChain, "certificate-chain", "", "CA certificates (PEM `FILE`) for model_signing signatures that carry their own certificate chain")
+	}
+	cmd.MarkFlagsMutuallyExclusive(p+"key", identity, identity+"-regexp")
+	cmd.MarkFlagsMutuallyExclusive(issuer, issuer+"-regexp")
+}
+
+// verifier says how evidence is read (see steps.EvidenceVerifier).
+func (o *trustOptions) verifier(ctx context.Context) (evidence.Verifier, error) {
+	return steps.EvidenceVerifier(ctx, o.TrustRefs)
 }
 
 // registryOptions say how to reach a registry named by an oci:// argument.
@@ -338,32 +355,11 @@ func (o *evidenceSignOptions) signDocument(e *env, path string, about signing.Su
 	return nil
 }
 
-// evidenceTrustOptions say whose signed evidence (FILE.sigstore.json beside
-// it) drift, the gate and the report accept; none: evidence is read unsigned.
-type evidenceTrustOptions struct{ signing.TrustRefs }
-
-func (t *evidenceTrustOptions) AddFlags(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVar(&t.Key, "evidence-key", "", "accept only evidence signed with the public key `REF` (a PEM file, env://VAR or a KMS URI)")
-	f.StringVar(&t.Identity, "evidence-identity", "", "accept only evidence signed keyless by this identity (certificate SAN)")
-	f.StringVar(&t.IdentityRegexp, "evidence-identity-regexp", "", "accept only evidence signed keyless by an identity matching this regular expression")
-	f.StringVar(&t.Issuer, "evidence-issuer", "", "the OIDC issuer keyless evidence signatures must carry, e.g. https://token.actions.githubusercontent.com")
-	f.StringVar(&t.IssuerRegexp, "evidence-issuer-regexp", "", "a regular expression the evidence signatures' OIDC issuer must match")
-	f.StringVar(&t.TrustedRoot, "evidence-trusted-root", "", "Sigstore trusted root `FILE` for keyless evidence signatures (default: fetched from Sigstore's TUF repository)")
-	cmd.MarkFlagsMutuallyExclusive("evidence-key", "evidence-identity", "evidence-identity-regexp")
-	cmd.MarkFlagsMutuallyExclusive("evidence-issuer", "evidence-issuer-regexp")
-}
-
-// verifier says how evidence is read (see steps.EvidenceVerifier).
-func (t *evidenceTrustOptions) verifier(ctx context.Context) (evidence.Verifier, error) {
-	return steps.EvidenceVerifier(ctx, t.TrustRefs)
-}
-
 // policyInputOptions gather what the policies of gate and policy eval judge.
 type policyInputOptions struct {
 	*steps.PolicyInputs
 	*steps.Policies
-	trust     evidenceTrustOptions
+	trust     *trustOptions
 	memoryMiB int64
 }
 

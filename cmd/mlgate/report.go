@@ -18,7 +18,7 @@ func newReportCmd(e *env) *cobra.Command {
 		post       = steps.PostRequest{}
 		out        = fileOut{flag: "--report-out"}
 		gh         = githubOptions{GitHubTarget: steps.GitHubTarget{GitHub: e.github()}}
-		trust      evidenceTrustOptions
+		trust      = &trustOptions{prefix: "evidence-"}
 		format     string
 		pr, strict bool
 		mode       string
@@ -80,7 +80,7 @@ func newReportCmd(e *env) *cobra.Command {
 		post.Mode, err = githubapi.ParseMode(mode)
 		return err
 	})
-	return withFlags(cmd, &gh, &trust)
+	return withFlags(cmd, &gh, trust)
 }
 
 // githubOptions is the option group of commands that talk to GitHub, bound

@@ -178,6 +178,7 @@ func Verify(ctx context.Context, c *Client, subject ocispec.Descriptor, trust si
 	}
 	out := &Verification{Subject: subject}
 	var model *Model
+	var firstReject error // why the first rejected bundle did not verify
 	for _, b := range bundles {
 		v, err := signing.VerifyBundle(b.Data, trust, &signing.Artifact{Digest: mustHex(subject.Digest.Encoded())})
 		if err == nil {
@@ -193,6 +194,9 @@ func Verify(ctx context.Context, c *Client, subject ocispec.Descriptor, trust si
 		}
 		// A model signature's subject is the model's root digest, not the
 		// manifest's: verify the signature, then its files against the layers.
+		if firstReject == nil {
+			firstReject = err
+		}
 		v, err = signing.VerifyBundle(b.Data, trust, nil)
 		if err != nil || predicateType(v.Payload) != signing.ModelPredicateType {
 			out.Rejected++
@@ -210,7 +214,11 @@ func Verify(ctx context.Context, c *Client, subject ocispec.Descriptor, trust si
 		out.Model = v
 	}
 	if out.Signature == nil {
-		return out, &signing.FailedError{Err: fmt.Errorf("%s: %w (%d bundles did not verify)", subject.Digest, ErrNoSignature, out.Rejected)}
+		why := ""
+		if out.Rejected > 0 {
+			why = fmt.Sprintf(" (%d bundles did not verify; the first: %v)", out.Rejected, firstReject)
+		}
+		return out, &signing.FailedError{Err: fmt.Errorf("%s: %w%s", subject.Digest, ErrNoSignature, why)}
 	}
 	if attestationType != "" && len(out.Attestations) == 0 {
 		return out, &signing.FailedError{Err: fmt.Errorf("%s: no valid %s attestation in the registry", subject.Digest, attestationType)}
