@@ -94,6 +94,25 @@ func TestUnknownFlagIsExit2(t *testing.T) {
 	}
 }
 
+// A mistyped subcommand of a group is an error naming it, not help with
+// exit 0 (which would pass a CI step that did nothing); the group alone
+// prints its help.
+func TestUnknownSubcommandIsExit2(t *testing.T) {
+	for _, g := range []string{"contract", "policy"} {
+		r := runCLI(t, nil, g, "tset", "policies/")
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, `unknown command "tset"`) {
+			t.Errorf("mlgate %s tset: stderr %q does not name the command", g, r.stderr)
+		}
+		r = runCLI(t, nil, g)
+		r.wantCode(t, 0)
+		if !strings.Contains(r.stdout, "Available Commands:") {
+			t.Errorf("mlgate %s: no help:\n%s", g, r.stdout)
+		}
+	}
+	runCLI(t, nil, "tset").wantCode(t, 2)
+}
+
 // Boolean flags show as "--flag" in help (not "--flag[=true|false]") and
 // still parse as before.
 func TestBoolFlagsHelp(t *testing.T) {

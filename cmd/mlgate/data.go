@@ -57,14 +57,8 @@ func newValidateMergeCmd(e *env) *cobra.Command {
 }
 
 func newContractCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "contract",
-		Short: "Infer data contracts from data and diff them for compatibility",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(newContractInferCmd(e), newContractDiffCmd(e), newContractConvertCmd(e))
-	return cmd
+	return group(&cobra.Command{Use: "contract", Short: "Infer data contracts from data and diff them for compatibility"},
+		newContractInferCmd(e), newContractDiffCmd(e), newContractConvertCmd(e))
 }
 
 // contractOutput is where infer and convert write the contract (standard

@@ -160,6 +160,16 @@ func addHelp(c *cobra.Command) {
 	}
 }
 
+// group is a command that holds others: alone it prints its help, and a
+// word that names none of them is an error (exit 2), never help and exit 0,
+// which would pass a CI step with a mistyped command.
+func group(cmd *cobra.Command, subs ...*cobra.Command) *cobra.Command {
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // plainBools makes help show boolean flags as "--flag", not pflag's
 // "--flag[=true|false]"; "--flag" and "--flag=false" still parse.
 func plainBools(c *cobra.Command) {

@@ -35,12 +35,8 @@ func newGateCmd(e *env) *cobra.Command {
 }
 
 func newPolicyCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "policy",
-		Short: "Test Rego policies and show how they decide",
-	}
-	cmd.AddCommand(newPolicyTestCmd(e), newPolicyEvalCmd(e))
-	return cmd
+	return group(&cobra.Command{Use: "policy", Short: "Test Rego policies and show how they decide"},
+		newPolicyTestCmd(e), newPolicyEvalCmd(e))
 }
 
 func newPolicyTestCmd(e *env) *cobra.Command {
