@@ -171,7 +171,7 @@ func TestGateBindsVerificationToTheCandidate(t *testing.T) {
 	// A Verification cannot be bound without the model.
 	r, out = gateModel(t, "", "--evidence", verifyA)
 	r.wantCode(t, 1)
-	if c := check(t, readEvidence(t, out), "evidence.subject"); !strings.Contains(c.Message, "give the model (--model)") {
+	if c := check(t, readEvidence(t, out), "evidence.subject"); !strings.Contains(c.Message, "the gate must be given the model") {
 		t.Fatalf("subject check %+v", c)
 	}
 
@@ -217,7 +217,7 @@ func TestGateBindsDataValidationToTheDataset(t *testing.T) {
 		{"the same folder", validate("--digest", a, b), []string{dir}, ""},
 		{"another file", validate("--digest", a), []string{b}, "is about files that are not the dataset given: " + a},
 		{"fewer files", validate("--digest", a), []string{a, b}, "does not cover the dataset's " + b},
-		{"no digests", validate(a), []string{a}, "does not record the sha256 of " + a + ": validate with --digest"},
+		{"no digests", validate(a), []string{a}, "does not record the sha256 of " + a + ": validate again, recording each file's digest"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -329,7 +329,7 @@ func TestAttestRefusesDecisionsNotAboutThisPassedModel(t *testing.T) {
 		}), modelA, "has status warn but its checks say pass"},
 		{"no hashing record", edit(func(d *evidence.Document, pd *evidence.PromotionDetails) {
 			d.Subject.Hashing = nil
-		}), modelA, "records no model digest and hashing"},
+		}), modelA, "records no model digest and hashing: run the gate with --model"},
 		{"a hashing that ignores a file", edit(func(d *evidence.Document, pd *evidence.PromotionDetails) {
 			d.Subject.Hashing.IgnorePaths = append(d.Subject.Hashing.IgnorePaths, "config.json")
 		}), modelA, "ignoring config.json, which attest does not ignore"},
@@ -445,7 +445,7 @@ func TestGateBindsDriftToTheDataset(t *testing.T) {
 		{"profiles, the same data", fromProfiles, a, ""},
 		{"Parquet with --digest", drift(a, "--digest"), a, ""},
 		{"another file", fromProfiles, b, "is about files that are not the dataset given: " + a},
-		{"no digests", drift(a), a, "does not record the sha256 of " + a + ": profile (or drift) the data with --digest"},
+		{"no digests", drift(a), a, "does not record the sha256 of " + a + ": profile (or drift) the data again, recording each file's digest"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -406,6 +406,8 @@ var hints = []struct {
 	{steps.ErrNoMetrics, "--metrics is required: the candidate's metrics file"},
 	{steps.ErrNoGateFile, "--config is required: the gate file with the metric rules"},
 	{steps.ErrNoRepository, steps.ErrNoRepository.Error() + ": pass --repo OWNER/NAME"},
+	{outfile.ErrExists, "already exists: pass --overwrite to replace it"},
+	{steps.ErrGateWithoutModel, "run the gate with --model"},
 	{steps.ErrNoPullRequest, steps.ErrNoPullRequest.Error() + ": pass --pr-number"},
 }
 

@@ -77,10 +77,10 @@ func TestSignAndVerifyModelFolder(t *testing.T) {
 	if v.Kind != evidence.KindVerification || v.Subject.Digest["sha256"] != doc.Subject.Digest["sha256"] {
 		t.Fatalf("verification evidence %+v", v)
 	}
-	// The bundle is never silently replaced.
+	// The bundle is never silently replaced, and the message names the flag.
 	r := runCLI(t, keyEnv(), "sign", "--key", key, model)
 	r.wantCode(t, 2)
-	if !strings.Contains(r.stderr, "already exists") {
+	if !strings.Contains(r.stderr, "already exists: pass --overwrite to replace it") {
 		t.Fatalf("stderr %q", r.stderr)
 	}
 }

@@ -28,6 +28,10 @@ import (
 // Stdout as an output path means standard output.
 const Stdout = "-"
 
+// ErrExists refuses to replace a protected output the user did not ask to
+// overwrite.
+var ErrExists = errors.New("already exists")
+
 // Plan is what one run reads and writes.
 type Plan struct {
 	// Name, when set, renames what inputs and outputs are called in
@@ -189,7 +193,7 @@ func (o *Output) checkTarget() error {
 	}
 	o.existed = true
 	if o.Protected && !o.Overwrite {
-		return fmt.Errorf("%s %s already exists: pass --overwrite to replace it", o.What, o.Path)
+		return fmt.Errorf("%s %s %w", o.What, o.Path, ErrExists)
 	}
 	if o.Replaces != nil {
 		if err := o.Replaces(o.Path); err != nil {

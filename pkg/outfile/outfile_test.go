@@ -33,7 +33,7 @@ func content(t *testing.T, path string) string {
 }
 
 // wantRefused checks that the plan fails naming every one of names.
-func wantRefused(t *testing.T, p *Plan, names ...string) {
+func wantRefused(t *testing.T, p *Plan, names ...string) error {
 	t.Helper()
 	err := p.Check()
 	if err == nil {
@@ -44,6 +44,7 @@ func wantRefused(t *testing.T, p *Plan, names ...string) {
 			t.Fatalf("error %q does not name %s", err, n)
 		}
 	}
+	return err
 }
 
 func TestOutputIsAnInput(t *testing.T) {
@@ -186,7 +187,9 @@ func TestProtected(t *testing.T) {
 	p := NewPlan(nil)
 	o := p.Output("--out", path)
 	o.Protected = true
-	wantRefused(t, p, "--out", path, "--overwrite")
+	if err := wantRefused(t, p, "--out", path, "already exists"); !errors.Is(err, ErrExists) {
+		t.Errorf("refusal %v is not ErrExists, which a CLI names its flag by", err)
+	}
 
 	p = NewPlan(nil)
 	o = p.Output("--out", path)

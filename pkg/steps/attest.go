@@ -206,7 +206,7 @@ func Attestable(d *evidence.Document, path string) (*evidence.PromotionDetails, 
 	case d.Status != worst:
 		return nil, fmt.Errorf("decision %s has status %s but its checks say %s", path, d.Status, worst)
 	case d.Subject.Hashing == nil || d.Subject.Digest["sha256"] == "":
-		return nil, fmt.Errorf("decision %s records no model digest and hashing: run the gate with --model (decisions of earlier mlgate versions are not accepted)", path)
+		return nil, fmt.Errorf("decision %s records no model digest and hashing: %w (decisions of earlier mlgate versions are not accepted)", path, ErrGateWithoutModel)
 	case pd.Config == nil || len(pd.Config.Digest) == 0:
 		return nil, fmt.Errorf("decision %s does not record the gate file that decided", path)
 	}
@@ -229,11 +229,11 @@ func (r AttestRequest) bindDecision(ctx context.Context, d *evidence.Document) (
 	}
 	for _, p := range h.IgnorePaths {
 		if !allowed[p] {
-			return nil, fmt.Errorf("decision %s hashed the model ignoring %s, which attest does not ignore (give --ignore-paths to accept it)", r.Decision, p)
+			return nil, fmt.Errorf("decision %s hashed the model ignoring %s, which attest does not ignore: ignore it here too to accept it", r.Decision, p)
 		}
 	}
 	if h.AllowSymlinks && !r.AllowSymlinks {
-		return nil, fmt.Errorf("decision %s hashed the model following symlinks: give --allow-symlinks to accept it", r.Decision)
+		return nil, fmt.Errorf("decision %s hashed the model following symlinks: allow symlinks here too to accept it", r.Decision)
 	}
 	subject, err := HashSubject(ctx, r.Model, h, r.Workers)
 	if err != nil {

@@ -23,7 +23,7 @@ func bindModel(ctx context.Context, model string, candidate *evidence.Subject, p
 	want := doc.Subject.Digest["sha256"]
 	switch {
 	case candidate == nil:
-		c.Message = what + " cannot be bound to a candidate: give the model (--model) so the gate can hash it"
+		c.Message = what + " cannot be bound to a candidate: " + ErrGateWithoutModel.Error() + ", so it can hash it"
 		return c
 	case want == "" || doc.Subject.Hashing == nil:
 		c.Message = what + " does not record its subject's digest and hashing (written by an older mlgate?): verify the model again"
@@ -88,7 +88,7 @@ func claimOf(sums map[string]string, path string, doc *evidence.Document) dataCl
 		d := f.Digest["sha256"]
 		switch {
 		case d == "":
-			cl.problem = fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
+			cl.problem = fmt.Sprintf("%s does not record the sha256 of %s: %s again, recording each file's digest", what, f.Path, digestStep(doc.Kind))
 			return cl
 		case sums[d] == "":
 			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, ShortDigest(d)))

@@ -87,6 +87,10 @@ var ErrNoMetrics = errors.New("the candidate's metrics file is required")
 // ErrNoGateFile: a gate decides by the metric rules of its gate file.
 var ErrNoGateFile = errors.New("the gate file with the metric rules is required")
 
+// ErrGateWithoutModel means evidence or a decision could not be bound to the
+// model because the gate was not given it to hash.
+var ErrGateWithoutModel = errors.New("the gate must be given the model")
+
 // GateRequest asks whether a candidate model is promoted.
 type GateRequest struct {
 	Run
