@@ -227,6 +227,26 @@ func TestValidateBadContractIsExit2(t *testing.T) {
 	}
 }
 
+// A contract with no rule (empty, or columns: []) would pass any data as
+// "0 of 0 checks": validate refuses it, naming the file, and writes no
+// passing evidence.
+func TestValidateRefusesAnEmptyContract(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTable(t, dir, "f.parquet", 10, 10, 1)
+	for _, body := range []string{"", "columns: []\n", "metadata: {name: orders}\ndataset: {}\n"} {
+		c := writeContract(t, dir, "empty.yaml", body)
+		out := filepath.Join(dir, "validation.json")
+		r := runCLI(t, nil, "validate", "--contract", c, "--out", out, data)
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, "contract "+c+" has no rule to check") {
+			t.Errorf("%q: stderr %q", body, r.stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%q: evidence written for an empty contract", body)
+		}
+	}
+}
+
 func TestValidateRefusesToOverwriteInputs(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTable(t, dir, "f.parquet", 10, 10, 1)

@@ -104,6 +104,13 @@ type Contract struct {
 	Where *Filter
 }
 
+// Empty reports whether the contract has no rule to check. Such a contract
+// passes any data ("0 of 0 checks"), which is never what its author meant.
+func (c *Contract) Empty() bool {
+	d := c.Dataset
+	return len(c.Columns) == 0 && d.MinRows == nil && d.MaxRows == nil && d.Strict == nil && len(d.Unique) == 0
+}
+
 // The contract formats mlgate reads.
 const (
 	FormatMlgate = "mlgate"

@@ -49,6 +49,13 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 	if err != nil {
 		return nil, err
 	}
+	if c.Empty() && !r.VerifyAll { // verifying every page still checks the files
+		why := ""
+		if n := len(c.Skipped); n > 0 {
+			why = fmt.Sprintf(" (its %d rules are ones mlgate cannot run)", n)
+		}
+		return nil, fmt.Errorf("contract %s has no rule to check%s: it would pass any data (to check only the files' integrity, verify every page)", r.Contract, why)
+	}
 	var where *contract.Filter
 	if r.Where != "" {
 		if where, err = contract.ParseFilter(r.Where); err != nil {
