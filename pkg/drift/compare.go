@@ -324,11 +324,15 @@ func (r *Report) judgeDataset(cfg Config) {
 	}
 	d.Drifted = compared > 0 && d.DriftedShare >= cfg.Share
 	status := evidence.StatusPass
-	if d.Drifted {
-		status = evidence.StatusFail
-	}
 	share, limit := numfmt.PercentPair(d.DriftedShare, cfg.Share)
 	msg := fmt.Sprintf("%d of %d compared columns drifted (%s); the dataset drifts at %s", drifted, compared, share, limit)
+	switch {
+	case d.Drifted:
+		status = evidence.StatusFail
+	case compared == 0: // "no drift" would claim what nobody looked at
+		status = evidence.StatusWarn
+		msg = "no column's distribution was compared (excluded, or not comparable): drift was not judged"
+	}
 	r.Checks = append(r.Checks, evidence.Check{
 		ID: "drift.dataset", Title: "dataset drift", Status: status, Severity: evidence.SeverityError,
 		Message: msg, Observed: d.DriftedShare, Expected: map[string]any{"share": cfg.Share},
@@ -339,6 +343,8 @@ func (r *Report) judgeDataset(cfg Config) {
 		r.Summary = "dataset drifted: " + msg
 	case drifted > 0:
 		r.Summary = "no dataset drift, some columns drifted: " + msg
+	case compared == 0:
+		r.Summary = msg
 	default:
 		r.Summary = "no drift: " + msg
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/testenv"
+	"github.com/mlgate/mlgate/pkg/evidence"
 	"github.com/mlgate/mlgate/pkg/profile"
 )
 
@@ -382,4 +383,38 @@ func FuzzCompare(f *testing.F) {
 			}
 		}
 	})
+}
+
+// When no column's distribution is compared (all excluded, or none
+// comparable), the dataset check warns that drift was not judged: "no
+// drift" would claim what nobody looked at.
+func TestNothingComparedIsNotNoDrift(t *testing.T) {
+	ref, cur := generate(1, dataset{rows: 2000}), generate(2, dataset{rows: 2000})
+	datasetCheck := func(rep *Report) evidence.Check {
+		for _, c := range rep.Checks {
+			if c.ID == "drift.dataset" {
+				return c
+			}
+		}
+		t.Fatalf("no drift.dataset check in %+v", rep.Checks)
+		return evidence.Check{}
+	}
+	if c := datasetCheck(Compare(ref, cur, DefaultConfig())); c.Status != evidence.StatusPass {
+		t.Fatalf("same distribution, every column compared: %s %s", c.Status, c.Message)
+	}
+	text := "columns:\n"
+	for _, c := range ref.Columns {
+		text += fmt.Sprintf("  %s: {exclude: true}\n", c.Name)
+	}
+	cfg, err := ParseConfig("drift.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Compare(ref, cur, cfg)
+	if c := datasetCheck(rep); c.Status != evidence.StatusWarn || !strings.Contains(c.Message, "drift was not judged") || rep.Details.Drifted {
+		t.Fatalf("every column excluded: %s %s (drifted %v)", c.Status, c.Message, rep.Details.Drifted)
+	}
+	if !strings.Contains(rep.Summary, "not judged") {
+		t.Errorf("summary %q says nothing was judged", rep.Summary)
+	}
 }
