@@ -44,26 +44,64 @@ type release struct {
 	root   string            // trusted_root.json of the Sigstore that signed checksums.txt
 }
 
-// buildRelease runs scripts/dist.sh for this host in a snapshot of the tree and
-// signs dist/checksums.txt keyless as the release workflow would.
+// buildRelease is the release of this checkout for this host (sharedDist),
+// its checksums.txt signed keyless as the release workflow would.
 func buildRelease(t *testing.T) release {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("scripts/dist.sh and install.sh are tested on Linux and macOS hosts")
 	}
-	repo := snapshot(t)
-	run(t, repo, "bash", "scripts/dist.sh", setupVersion, runtime.GOOS+"/"+runtime.GOARCH)
-	r := release{files: map[string][]byte{}, asset: fmt.Sprintf("mlgate_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH),
-		mlgate: mlgateBinary(t)}
-	for _, name := range []string{r.asset, "checksums.txt"} {
-		data, err := os.ReadFile(filepath.Join(repo, "dist", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+	dist, err := sharedDist(testenv.RepoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := release{files: map[string][]byte{}, asset: distAsset, mlgate: mlgateBinary(t)}
+	for name, data := range dist {
 		r.files[name] = data
 	}
 	r.sign(t, releaseWorkflow)
 	return r
+}
+
+// distAsset is the release archive for this host.
+var distAsset = fmt.Sprintf("mlgate_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
+
+var distOnce struct {
+	sync.Once
+	files map[string][]byte
+	err   error
+}
+
+// sharedDist runs scripts/dist.sh for this host in a snapshot of root, once
+// for the package (each run builds mlgate; the builds are reproducible, so
+// every run gives these bytes): the archive and checksums.txt, by name.
+func sharedDist(root string) (map[string][]byte, error) {
+	distOnce.Do(func() { distOnce.files, distOnce.err = buildDist(root) })
+	return distOnce.files, distOnce.err
+}
+
+func buildDist(root string) (map[string][]byte, error) {
+	repo, err := sharedTemp("workflowtest-dist-")
+	if err != nil {
+		return nil, err
+	}
+	if err := snapshotTo(root, repo); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("bash", "scripts/dist.sh", setupVersion, runtime.GOOS+"/"+runtime.GOARCH)
+	cmd.Dir = repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("scripts/dist.sh: %v\n%s", err, out)
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{distAsset, "checksums.txt"} {
+		data, err := os.ReadFile(filepath.Join(repo, "dist", name))
+		if err != nil {
+			return nil, err
+		}
+		files[name] = data
+	}
+	return files, nil
 }
 
 // sign signs the release's checksums.txt keyless as a run of w, replacing
