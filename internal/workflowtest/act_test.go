@@ -147,6 +147,7 @@ func runAct(t *testing.T, repo, workflow, event, eventJSON string, o actOptions)
 }
 
 func TestSelfTestWorkflowUnderAct(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("act runs are not short")
 	}

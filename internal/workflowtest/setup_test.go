@@ -306,6 +306,7 @@ func sha256Hex(data []byte) string {
 // checked, verified against its signed checksums.txt and cached; a second run
 // takes the cached binary without downloading anything.
 func TestSetupInstallsPinnedRelease(t *testing.T) {
+	t.Parallel()
 	rel := buildRelease(t)
 	srv := serve(t, rel)
 	dir := setupAction(t, rel.asset, pinFor(t, rel))
@@ -342,6 +343,7 @@ func TestSetupInstallsPinnedRelease(t *testing.T) {
 // pinned and signed is refused with an error annotation and exit 2, and
 // nothing is installed.
 func TestSetupRefusesUntrustedRelease(t *testing.T) {
+	t.Parallel()
 	rel := buildRelease(t)
 	pin := sha256Hex(rel.files[rel.asset])
 	other := releaseWorkflow
@@ -414,6 +416,7 @@ func TestSetupUsesPath(t *testing.T) {
 // TestSetupBuildsFromSourceWhenNotPinned: a version the action pins no
 // release of is built from the action's own source, with a warning.
 func TestSetupBuildsFromSourceWhenNotPinned(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.RepoRoot(t), "actions", "setup")
 	cache := t.TempDir()
 	r := runInstall(t, dir, cache, "MLGATE_VERSION=v0.0.0-not-pinned")
@@ -432,6 +435,7 @@ func TestSetupBuildsFromSourceWhenNotPinned(t *testing.T) {
 // the tool cache that later jobs use. A binary or a symlink planted where the
 // pinned version's binary goes is never run: it is reinstalled over.
 func TestSetupNeverRunsAPlantedCache(t *testing.T) {
+	t.Parallel()
 	rel := buildRelease(t)
 	srv := serve(t, rel)
 	dir := setupAction(t, rel.asset, pinFor(t, rel))
