@@ -92,12 +92,15 @@ type cleanups func(func())
 func get(t *testing.T, scheme string, startFn func(t *testing.T, cleanup cleanups) *Server) *Server {
 	t.Helper()
 	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	if !registry.on {
+	on := registry.on
+	registry.mu.Unlock()
+	if !on {
 		s := startFn(t, t.Cleanup)
 		t.Cleanup(s.closeClients)
 		return s
 	}
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
 	if s := registry.servers[scheme]; s != nil {
 		return s
 	}
