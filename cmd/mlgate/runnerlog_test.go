@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,10 +67,18 @@ func TestReportLogsAreRunnerSafe(t *testing.T) {
 		r.wantCode(t, 1)
 		checkOwnCommandsOnly(t, r.stdout+r.stderr)
 	}
-	// Posting: the token is masked before any evidence text is printed.
+	// Posting: the token is masked before any evidence text is printed. The
+	// post is refused as GitHub refuses a token without issues: write (403,
+	// which is not retried; an unreachable API is, with backoff for seconds).
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"message": "Resource not accessible by integration"}`))
+	}))
+	defer api.Close()
 	env := tokenEnv(t)
 	env["GITHUB_REPOSITORY"] = "o/r"
-	r := runCLI(t, env, append([]string{"report", "--issue", "--api-url", "http://127.0.0.1:1"}, files...)...)
+	r := runCLI(t, env, append([]string{"report", "--issue", "--api-url", api.URL}, files...)...)
 	checkOwnCommandsOnly(t, r.stdout+r.stderr)
 	mask := strings.Index(r.stdout, "::add-mask::ghs_secret_token")
 	if first := strings.Index(r.stdout, "set-output name=status"); mask < 0 || first < mask {

@@ -2,6 +2,7 @@ package workflowtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -38,12 +39,19 @@ type actOptions struct {
 // into a fresh git repository, so act runs exactly what is on disk.
 func snapshot(t *testing.T) string {
 	t.Helper()
-	root := testenv.RepoRoot(t)
+	dst := t.TempDir()
+	if err := snapshotTo(testenv.RepoRoot(t), dst); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// snapshotTo makes the snapshot of root in the empty folder dst.
+func snapshotTo(root, dst string) error {
 	out, err := exec.Command("git", "-C", root, "ls-files", "-co", "--exclude-standard", "-z").Output()
 	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
+		return fmt.Errorf("git ls-files: %v", err)
 	}
-	dst := t.TempDir()
 	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
 		src := filepath.Join(root, name)
 		st, err := os.Lstat(src)
@@ -52,12 +60,12 @@ func snapshot(t *testing.T) string {
 		}
 		data, err := os.ReadFile(src)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		p := filepath.Join(dst, name)
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		if err := os.WriteFile(p, data, st.Mode().Perm()); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
 	for _, args := range [][]string{
@@ -68,10 +76,10 @@ func snapshot(t *testing.T) string {
 		cmd := exec.Command("git", args...)
 		cmd.Dir = dst
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
+			return fmt.Errorf("git %v: %v\n%s", args, err, out)
 		}
 	}
-	return dst
+	return nil
 }
 
 // runAct runs one workflow of repo under act in host mode (the jobs run on
@@ -139,6 +147,7 @@ func runAct(t *testing.T, repo, workflow, event, eventJSON string, o actOptions)
 }
 
 func TestSelfTestWorkflowUnderAct(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("act runs are not short")
 	}

@@ -153,6 +153,7 @@ func onBase(t *testing.T, eventJSON, sha string) string {
 }
 
 func TestExamplePRModelCheck(t *testing.T) {
+	t.Parallel()
 	e := newExamplesEnv(t)
 	repo := e.userRepo(t, "example-pr-model-check.yml", func(dir string) {
 		os.MkdirAll(filepath.Join(dir, "profiles"), 0o755)
@@ -255,6 +256,7 @@ func driftReference(t *testing.T, mlgate string) func(string) {
 }
 
 func TestExampleScheduledDrift(t *testing.T) {
+	t.Parallel()
 	e := newExamplesEnv(t)
 	repo := e.userRepo(t, "example-scheduled-drift.yml", driftReference(t, e.mlgate))
 	gh := githubfake.New(t)
@@ -305,6 +307,7 @@ func TestExampleScheduledDrift(t *testing.T) {
 }
 
 func TestExampleReleaseVerify(t *testing.T) {
+	t.Parallel()
 	e := newExamplesEnv(t)
 	// The release pipeline's earlier stages: the model was signed, passed the
 	// gate, and the decision was attested for these exact bytes.
@@ -353,6 +356,7 @@ func TestExampleReleaseVerify(t *testing.T) {
 }
 
 func TestExampleShardedProfile(t *testing.T) {
+	t.Parallel()
 	e := newExamplesEnv(t)
 	repo := e.userRepo(t, "example-sharded-profile.yml", nil)
 	gh := githubfake.New(t)

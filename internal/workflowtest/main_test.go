@@ -9,24 +9,41 @@ import (
 	"testing"
 )
 
-// TestMain removes the shared mlgate build when the tests are done.
+// TestMain removes what the tests built once for the package when they are done.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if sharedDir != "" {
-		os.RemoveAll(sharedDir)
+	shared.mu.Lock()
+	for _, dir := range shared.dirs {
+		os.RemoveAll(dir)
 	}
+	shared.mu.Unlock()
 	os.Exit(code)
 }
 
-var sharedDir string
+// shared holds the folders of what is built once for the package.
+var shared struct {
+	mu   sync.Mutex
+	dirs []string
+}
 
-// sharedBuild builds mlgate from this checkout once for the whole package.
-var sharedBuild = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "workflowtest-mlgate-")
+// sharedTemp is a new folder removed when the package's tests end.
+func sharedTemp(pattern string) (string, error) {
+	dir, err := os.MkdirTemp("", pattern)
 	if err != nil {
 		return "", err
 	}
-	sharedDir = dir
+	shared.mu.Lock()
+	shared.dirs = append(shared.dirs, dir)
+	shared.mu.Unlock()
+	return dir, nil
+}
+
+// sharedBuild builds mlgate from this checkout once for the whole package.
+var sharedBuild = sync.OnceValues(func() (string, error) {
+	dir, err := sharedTemp("workflowtest-mlgate-")
+	if err != nil {
+		return "", err
+	}
 	bin := filepath.Join(dir, "mlgate")
 	out, err := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/mlgate/mlgate/cmd/mlgate").CombinedOutput()
 	if err != nil {

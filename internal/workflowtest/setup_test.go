@@ -44,26 +44,64 @@ type release struct {
 	root   string            // trusted_root.json of the Sigstore that signed checksums.txt
 }
 
-// buildRelease runs scripts/dist.sh for this host in a snapshot of the tree and
-// signs dist/checksums.txt keyless as the release workflow would.
+// buildRelease is the release of this checkout for this host (sharedDist),
+// its checksums.txt signed keyless as the release workflow would.
 func buildRelease(t *testing.T) release {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("scripts/dist.sh and install.sh are tested on Linux and macOS hosts")
 	}
-	repo := snapshot(t)
-	run(t, repo, "bash", "scripts/dist.sh", setupVersion, runtime.GOOS+"/"+runtime.GOARCH)
-	r := release{files: map[string][]byte{}, asset: fmt.Sprintf("mlgate_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH),
-		mlgate: mlgateBinary(t)}
-	for _, name := range []string{r.asset, "checksums.txt"} {
-		data, err := os.ReadFile(filepath.Join(repo, "dist", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+	dist, err := sharedDist(testenv.RepoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := release{files: map[string][]byte{}, asset: distAsset, mlgate: mlgateBinary(t)}
+	for name, data := range dist {
 		r.files[name] = data
 	}
 	r.sign(t, releaseWorkflow)
 	return r
+}
+
+// distAsset is the release archive for this host.
+var distAsset = fmt.Sprintf("mlgate_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
+
+var distOnce struct {
+	sync.Once
+	files map[string][]byte
+	err   error
+}
+
+// sharedDist runs scripts/dist.sh for this host in a snapshot of root, once
+// for the package (each run builds mlgate; the builds are reproducible, so
+// every run gives these bytes): the archive and checksums.txt, by name.
+func sharedDist(root string) (map[string][]byte, error) {
+	distOnce.Do(func() { distOnce.files, distOnce.err = buildDist(root) })
+	return distOnce.files, distOnce.err
+}
+
+func buildDist(root string) (map[string][]byte, error) {
+	repo, err := sharedTemp("workflowtest-dist-")
+	if err != nil {
+		return nil, err
+	}
+	if err := snapshotTo(root, repo); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("bash", "scripts/dist.sh", setupVersion, runtime.GOOS+"/"+runtime.GOARCH)
+	cmd.Dir = repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("scripts/dist.sh: %v\n%s", err, out)
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{distAsset, "checksums.txt"} {
+		data, err := os.ReadFile(filepath.Join(repo, "dist", name))
+		if err != nil {
+			return nil, err
+		}
+		files[name] = data
+	}
+	return files, nil
 }
 
 // sign signs the release's checksums.txt keyless as a run of w, replacing
@@ -268,6 +306,7 @@ func sha256Hex(data []byte) string {
 // checked, verified against its signed checksums.txt and cached; a second run
 // takes the cached binary without downloading anything.
 func TestSetupInstallsPinnedRelease(t *testing.T) {
+	t.Parallel()
 	rel := buildRelease(t)
 	srv := serve(t, rel)
 	dir := setupAction(t, rel.asset, pinFor(t, rel))
@@ -304,6 +343,7 @@ func TestSetupInstallsPinnedRelease(t *testing.T) {
 // pinned and signed is refused with an error annotation and exit 2, and
 // nothing is installed.
 func TestSetupRefusesUntrustedRelease(t *testing.T) {
+	t.Parallel()
 	rel := buildRelease(t)
 	pin := sha256Hex(rel.files[rel.asset])
 	other := releaseWorkflow
@@ -376,6 +416,7 @@ func TestSetupUsesPath(t *testing.T) {
 // TestSetupBuildsFromSourceWhenNotPinned: a version the action pins no
 // release of is built from the action's own source, with a warning.
 func TestSetupBuildsFromSourceWhenNotPinned(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(testenv.RepoRoot(t), "actions", "setup")
 	cache := t.TempDir()
 	r := runInstall(t, dir, cache, "MLGATE_VERSION=v0.0.0-not-pinned")
@@ -394,6 +435,7 @@ func TestSetupBuildsFromSourceWhenNotPinned(t *testing.T) {
 // the tool cache that later jobs use. A binary or a symlink planted where the
 // pinned version's binary goes is never run: it is reinstalled over.
 func TestSetupNeverRunsAPlantedCache(t *testing.T) {
+	t.Parallel()
 	rel := buildRelease(t)
 	srv := serve(t, rel)
 	dir := setupAction(t, rel.asset, pinFor(t, rel))
