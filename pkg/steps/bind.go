@@ -56,20 +56,26 @@ func bindModel(ctx context.Context, model string, candidate *evidence.Subject, p
 	return c
 }
 
-// dataClaim is what one piece of data evidence checked with every rule:
-// the sha256 of those files (full), the files it checked for the
-// whole-table rules only (an incremental check), and, when it cannot
-// vouch for the dataset at all, why (problem).
+// dataClaim is what one piece of data evidence checked: the sha256 of
+// the files it checked with every rule (full) and of those it checked for
+// the whole-table rules only (an incremental check), each with how many
+// dataset files of those bytes it counted, and, when it cannot vouch for
+// the dataset at all, why (problem). Files are counted, not only named:
+// two dataset files of the same bytes hold every row twice.
 type dataClaim struct {
 	path    string
-	full    map[string]bool
-	partial []string
+	full    map[string]int
+	partial map[string]int
 	problem string
+	// missing are the dataset files the whole-table rules did not see.
+	missing []string
 }
 
-// claimOf reads the claim of the evidence at path about the dataset files
-// whose sha256 sums holds.
-func claimOf(sums map[string]string, path string, doc *evidence.Document) dataClaim {
+// whole says whether the claim's whole-table rules ran on the dataset.
+func (cl dataClaim) whole() bool { return cl.problem == "" && len(cl.missing) == 0 }
+
+// claimOf reads the claim of the evidence at path about the dataset files.
+func claimOf(dataset []evidence.File, path string, doc *evidence.Document) dataClaim {
 	cl := dataClaim{path: path}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
 	if v, ok := evidence.DetailsOf[evidence.ValidationDetails](doc); ok {
@@ -82,7 +88,11 @@ func claimOf(sums map[string]string, path string, doc *evidence.Document) dataCl
 			return cl
 		}
 	}
-	cl.full = map[string]bool{}
+	want := map[string]int{} // sha256 -> dataset files of those bytes
+	for _, f := range dataset {
+		want[f.Digest["sha256"]]++
+	}
+	cl.full, cl.partial = map[string]int{}, map[string]int{}
 	var extra []string
 	for _, f := range doc.Subject.Files {
 		d := f.Digest["sha256"]
@@ -90,45 +100,85 @@ func claimOf(sums map[string]string, path string, doc *evidence.Document) dataCl
 		case d == "":
 			cl.problem = fmt.Sprintf("%s does not record the sha256 of %s: %s with --digest", what, f.Path, digestStep(doc.Kind))
 			return cl
-		case sums[d] == "":
+		case want[d] == 0:
 			extra = append(extra, fmt.Sprintf("%s (sha256:%s)", f.Path, ShortDigest(d)))
+		case cl.full[d]+cl.partial[d] == want[d]:
+			extra = append(extra, fmt.Sprintf("%s (sha256:%s, one more file of those bytes than the dataset has)", f.Path, ShortDigest(d)))
 		case f.Scope == evidence.ScopeTable:
 			// An incremental check ran only the whole-table rules on the
 			// files live before it.
-			cl.partial = append(cl.partial, f.Path)
+			cl.partial[d]++
 		default:
-			cl.full[d] = true
+			cl.full[d]++
 		}
 	}
 	if len(extra) > 0 {
 		cl.problem = fmt.Sprintf("%s is about files that are not the dataset given: %s", what, strings.Join(extra, ", "))
+		return cl
+	}
+	seen := map[string]int{}
+	for _, f := range dataset {
+		d := f.Digest["sha256"]
+		if seen[d]++; seen[d] > cl.full[d]+cl.partial[d] {
+			cl.missing = append(cl.missing, f.Path)
+		}
 	}
 	return cl
 }
 
 // validatedBy maps the sha256 of each dataset file some DataValidation
 // (claims, by document) checked with every rule to that evidence's path,
-// so that evidence of an incremental check binds together with the
-// evidence of the data before it.
-func validatedBy(docs []*evidence.Document, claims []dataClaim) map[string]string {
-	by := map[string]string{}
+// for the files an incremental check ran only the whole-table rules on;
+// and, for binding the evidence of the data before an incremental check
+// with it, the sha256 of each file a DataValidation whose whole-table
+// rules ran on the whole dataset checked with every rule.
+func validatedBy(docs []*evidence.Document, claims []dataClaim) validations {
+	by := validations{full: map[string]string{}, whole: map[string]string{}}
 	for i, d := range docs {
 		if d.Kind != evidence.KindDataValidation || claims[i].problem != "" {
 			continue
 		}
 		for sum := range claims[i].full {
-			by[sum] = cmp.Or(by[sum], claims[i].path)
+			by.full[sum] = cmp.Or(by.full[sum], claims[i].path)
+		}
+	}
+	for i, d := range docs {
+		if d.Kind != evidence.KindDataValidation || !claims[i].whole() || len(by.others(claims[i])) > 0 {
+			continue
+		}
+		for sum := range claims[i].full {
+			by.whole[sum] = cmp.Or(by.whole[sum], claims[i].path)
 		}
 	}
 	return by
 }
 
+// validations is what the DataValidations given checked (validatedBy).
+type validations struct {
+	full, whole map[string]string
+}
+
+// others lists the files an incremental claim ran only the whole-table
+// rules on that no other DataValidation checked with every rule.
+func (v validations) others(cl dataClaim) []string {
+	var out []string
+	for _, sum := range slices.Sorted(maps.Keys(cl.partial)) {
+		if cl.full[sum] == 0 && v.full[sum] == "" {
+			out = append(out, "sha256:"+ShortDigest(sum))
+		}
+	}
+	return out
+}
+
 // bindData decides whether data evidence is about exactly the given dataset
 // files, checked with every rule (its claim, see claimOf): by itself, or,
-// for a DataValidation, together with the others given (others, see
-// validatedBy).
-func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, others map[string]string) evidence.Check {
-	path, full, partial := cl.path, cl.full, cl.partial
+// for a DataValidation, together with the others given (see validatedBy):
+// an incremental check with the evidence of the files live before it, that
+// evidence with the incremental check. Validations of parts of the dataset
+// do not add up: the whole-table rules (row bounds, uniqueness) ran on
+// each part alone.
+func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, others validations) evidence.Check {
+	path := cl.path
 	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 		Location: &evidence.Location{File: path}}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
@@ -136,13 +186,20 @@ func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, oth
 		c.Message = cl.problem
 		return c
 	}
+	// Files checked with every rule by another DataValidation: those of the
+	// files an incremental check saw only whole (when this claim is whole),
+	// else those of a whole validation (when this is the evidence before it).
+	by := others.whole
+	if cl.whole() {
+		by = others.full
+	}
 	var missing, with []string
 	for _, f := range dataset {
 		sum := f.Digest["sha256"]
 		switch {
-		case full[sum]:
-		case others[sum] != "" && others[sum] != path:
-			with = append(with, others[sum])
+		case cl.full[sum] > 0:
+		case by[sum] != "" && by[sum] != path:
+			with = append(with, by[sum])
 		default:
 			missing = append(missing, f.Path)
 		}
@@ -150,11 +207,14 @@ func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, oth
 	slices.Sort(with)
 	with = slices.Compact(with)
 	switch {
-	case len(missing) > 0 && len(partial) > 0:
+	case len(cl.missing) > 0 && len(with) > 0 && len(missing) == 0:
+		c.Status, c.Severity = evidence.StatusPass, ""
+		c.Message = fmt.Sprintf("%s covers the %d dataset files, by sha256, with %s, whose whole-table rules ran on them all", what, len(dataset), strings.Join(with, ", "))
+	case len(cl.missing) > 0:
+		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(cl.missing, ", "))
+	case len(missing) > 0:
 		c.Message = fmt.Sprintf("%s is an incremental check: it ran every rule only on the data added%s, and no other evidence given validated the %d files live before (%s first); give the validation of the table before it, or validate the whole table",
 			what, since(doc.Subject.Files), len(missing), missing[0])
-	case len(missing) > 0:
-		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(missing, ", "))
 	case len(with) > 0:
 		c.Status, c.Severity = evidence.StatusPass, ""
 		c.Message = fmt.Sprintf("%s covers the %d dataset files, by sha256, with %s", what, len(dataset), strings.Join(with, ", "))

@@ -406,17 +406,13 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		contracts[c.SHA256] = p
 	}
 	var checks []evidence.Check
-	var validated map[string]string
+	var validated validations
 	var claims []dataClaim // by document, when a dataset is given
 	if dataset != nil {
-		sums := map[string]string{} // sha256 -> dataset path
-		for _, f := range dataset {
-			sums[f.Digest["sha256"]] = f.Path
-		}
 		claims = make([]dataClaim, len(docs))
 		for i, d := range docs {
 			if d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport {
-				claims[i] = claimOf(sums, refs[i].Path, d)
+				claims[i] = claimOf(dataset, refs[i].Path, d)
 			}
 		}
 		validated = validatedBy(docs, claims)
@@ -429,7 +425,7 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		case d.Kind == evidence.KindDataValidation && dataset != nil:
 			checks = append(checks, bindData(dataset, claims[i], d, validated))
 		case d.Kind == evidence.KindDriftReport && dataset != nil:
-			checks = append(checks, bindData(dataset, claims[i], d, nil))
+			checks = append(checks, bindData(dataset, claims[i], d, validations{}))
 		}
 		if d.Kind == evidence.KindDataValidation && contracts != nil {
 			checks = append(checks, bindContract(contracts, path, d))
