@@ -115,3 +115,45 @@ func TestRedteamDisjointValidationsDoNotCombine(t *testing.T) {
 	rtWantRefused(t, r, subject, ev[0], "does not cover the dataset's "+local[1])
 	rtWantRefused(t, r, subject, ev[1], "does not cover the dataset's "+local[0])
 }
+
+// TestRedteamTableStatisticsDoNotBindTheFiles: a Delta log whose
+// statistics say the smallest id is 1, over a file holding -2. With
+// --digest the evidence names the file's bytes, so validate decides from
+// them (and fails); evidence that decided checks from the table's
+// metadata does not bind to the files at the gate.
+func TestRedteamTableStatisticsDoNotBindTheFiles(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	_, files := d.Commit(t, []int64{1, -2, 3})
+	log := filepath.Join(d.Dir, "_delta_log", "00000000000000000001.json")
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lie := strings.Replace(string(data), `\"minValues\":{\"id\":-2}`, `\"minValues\":{\"id\":1}`, 1)
+	if lie == string(data) {
+		t.Fatalf("no minimum to lie about in %s", data)
+	}
+	os.WriteFile(log, []byte(lie), 0o644)
+	contract := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(contract, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: id\n    min: 1\n"), 0o644)
+
+	r := runCLI(t, nil, "validate", "--digest", "--contract", contract, d.Dir)
+	r.wantCode(t, 1)
+	if !strings.Contains(r.stdout, "the smallest -2") {
+		t.Fatalf("validate --digest of a table whose log lies:\n%s", r.stdout)
+	}
+	// Evidence of a run without --digest decided from the log; given
+	// the digests it lacks (as an older mlgate's run did), the gate
+	// refuses it.
+	ev := filepath.Join(t.TempDir(), "v.json")
+	runCLI(t, nil, "validate", "--contract", contract, "--out", ev, d.Dir).wantCode(t, 0)
+	doc := readEvidence(t, ev)
+	for i := range doc.Subject.Files {
+		doc.Subject.Files[i].Digest = map[string]string{"sha256": sha256File(t, files[0])}
+	}
+	if err := evidence.Write(ev, doc); err != nil {
+		t.Fatal(err)
+	}
+	g, subject := rtGate(t, []string{ev}, files)
+	rtWantRefused(t, g, subject, ev, "decided 2 checks from the table's metadata, which the files' sha256 do not cover")
+}

@@ -86,6 +86,11 @@ func claimOf(dataset []evidence.File, path string, doc *evidence.Document) dataC
 		case v.RunWhere != "":
 			cl.problem = fmt.Sprintf("%s validated only the rows where %s, a filter the run added to the contract; validate every row for the gate", what, v.RunWhere)
 			return cl
+		case v.DecidedBy["table-metadata"] > 0:
+			// The statistics of a table's log or manifests are not the
+			// files' bytes the digests name, and may lie about them.
+			cl.problem = fmt.Sprintf("%s decided %d checks from the table's metadata, which the files' sha256 do not cover: validate again with this mlgate and --digest", what, v.DecidedBy["table-metadata"])
+			return cl
 		}
 	}
 	want := map[string]int{} // sha256 -> dataset files of those bytes
