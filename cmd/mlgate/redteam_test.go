@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -156,4 +159,44 @@ func TestRedteamTableStatisticsDoNotBindTheFiles(t *testing.T) {
 	}
 	g, subject := rtGate(t, []string{ev}, files)
 	rtWantRefused(t, g, subject, ev, "decided 2 checks from the table's metadata, which the files' sha256 do not cover")
+}
+
+// TestRedteamVerifyAllTestsValuesNotStatistics: a file whose footer and
+// page statistics say the smallest id is 1 while a page holds -2 passed
+// validate --verify-all, which decoded every page but still decided the
+// bound from the statistics. Verifying decides from the values.
+func TestRedteamVerifyAllTestsValuesNotStatistics(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	_, files := d.Commit(t, []int64{1, -2, 3})
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := func(v int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(v)) }
+	values := slices.Concat(le(1), le(-2), le(3))
+	at := bytes.Index(data, values)
+	if at < 0 {
+		t.Fatal("the page does not hold the ids PLAIN")
+	}
+	lied := 0
+	for i := 0; i+8 <= len(data); i++ {
+		if (i < at || i >= at+len(values)) && bytes.Equal(data[i:i+8], le(-2)) {
+			copy(data[i:], le(1))
+			lied++
+		}
+	}
+	if lied == 0 {
+		t.Fatal("no statistic to lie in")
+	}
+	p := filepath.Join(t.TempDir(), "lying.parquet")
+	os.WriteFile(p, data, 0o644)
+	contract := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(contract, []byte("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n  - name: id\n    min: 1\n"), 0o644)
+	// Without --verify-all the statistics decide, as documented.
+	runCLI(t, nil, "validate", "--contract", contract, p).wantCode(t, 0)
+	r := runCLI(t, nil, "validate", "--verify-all", "--contract", contract, p)
+	r.wantCode(t, 1)
+	if !strings.Contains(r.stdout, "the smallest -2") {
+		t.Fatalf("stdout:\n%s", r.stdout)
+	}
 }
