@@ -200,3 +200,25 @@ func TestRedteamVerifyAllTestsValuesNotStatistics(t *testing.T) {
 		t.Fatalf("stdout:\n%s", r.stdout)
 	}
 }
+
+// TestRedteamDeletedRowsDoNotBindTheWholeFile: a validation of an Iceberg
+// table read a data file without the rows its delete file removes (a
+// negative id); the file itself, given as the dataset, holds them. The
+// digest of the file's bytes is not the digest of what was checked.
+func TestRedteamDeletedRowsDoNotBindTheWholeFile(t *testing.T) {
+	for _, v := range []int{2, 3} {
+		ic := tabletest.NewIceberg(t, t.TempDir(), v)
+		files := ic.Append(t, []int64{1, -2, 3})
+		if v == 2 {
+			ic.DeletePositions(t, map[string][]int64{files[0]: {1}})
+		} else {
+			ic.DeletionVectors(t, map[string][]uint64{files[0]: {1}})
+		}
+		contract := rtContract(t)
+		ev := filepath.Join(t.TempDir(), "v.json")
+		runCLI(t, nil, "validate", "--digest", "--contract", contract, "--out", ev, ic.Dir).wantCode(t, 0)
+		runCLI(t, nil, "validate", "--contract", contract, files[0]).wantCode(t, 1)
+		r, subject := rtGate(t, []string{ev}, files)
+		rtWantRefused(t, r, subject, ev, "read "+files[0]+" as its table presents it")
+	}
+}
