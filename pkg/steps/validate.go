@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -303,7 +304,7 @@ func tableRows(files []*parquetx.Handle) *int64 {
 	}
 	var n int64
 	for _, f := range files {
-		if f.IsOpen() {
+		if f.IsOpen() || f.Rows < 0 || n > math.MaxInt64-f.Rows { // counts that overflow are not known
 			return nil
 		}
 		n += f.Rows

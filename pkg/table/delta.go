@@ -580,6 +580,13 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		}
 		if a.DV != nil {
 			dv := *a.DV
+			// The live row count subtracts it before the vector is read.
+			if dv.Cardinality < 0 {
+				return nil, fmt.Errorf("%s: the deletion vector of %s deletes %d rows", s.root, a.Path, dv.Cardinality)
+			}
+			if f.Stats != nil && f.Stats.NumRecords >= 0 && dv.Cardinality > f.Stats.NumRecords {
+				return nil, fmt.Errorf("%s: the deletion vector of %s deletes %d rows of %s, which holds %d", s.root, a.Path, dv.Cardinality, a.Path, f.Stats.NumRecords)
+			}
 			f.DV = &dv
 			f.DeletedRows = dv.Cardinality
 		}

@@ -1,0 +1,44 @@
+package table
+
+import (
+	"strings"
+	"testing"
+)
+
+// A deletion count in the table's metadata that no file could have (below
+// zero, or more rows than the file holds) is refused when the table is
+// opened, before any row count is taken from it: the live row count of a
+// table is its files' counts less the deleted ones, and a negative or
+// oversized deletion would make a row bound pass from the metadata alone.
+func TestImpossibleDeletionCountsAreRefused(t *testing.T) {
+	add := func(dv string) string {
+		return header + `{"add":{"path":"a.parquet","size":1,"stats":"{\"numRecords\":3}","deletionVector":{"storageType":"u","pathOrInlineDv":"ab^-aqEH.-t@S}K{vb[*k^","offset":1,"sizeInBytes":40,"cardinality":` + dv + `}}}`
+	}
+	for _, tc := range []struct{ cardinality, want string }{
+		{"-5", "deletes -5 rows"},
+		{"4", "deletes 4 rows of a.parquet, which holds 3"},
+	} {
+		_, err := OpenDelta(writeLog(t, add(tc.cardinality)), Current)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "a.parquet") {
+			t.Errorf("cardinality %s: want an error saying %q, got %v", tc.cardinality, tc.want, err)
+		}
+	}
+	// Iceberg: a deletion vector counted below zero, or beyond its file.
+	for _, rows := range []int64{-3, 4} {
+		s := &Snapshot{Location: "t", Files: []File{{Path: "/t/a.parquet", Stats: &Stats{NumRecords: 3}}},
+			DeleteFiles: []DeleteFile{{Path: "/t/d.puffin", Content: "deletion-vector", Rows: rows, dv: &puffinBlob{data: "/t/a.parquet", offset: 4, size: 40}}}}
+		if n, ok := s.Rows(); ok {
+			t.Errorf("a vector of %d rows over a file of 3: the table counts %d live rows", rows, n)
+		}
+	}
+}
+
+// Row counts whose sum overflows make the table's row count unknown, not
+// negative.
+func TestRowCountOverflowIsUnknown(t *testing.T) {
+	huge := &Stats{NumRecords: 1<<63 - 1}
+	s := &Snapshot{Files: []File{{Path: "a", Stats: huge}, {Path: "b", Stats: huge}}}
+	if n, ok := s.Rows(); ok {
+		t.Fatalf("two files of 2^63-1 rows count %d", n)
+	}
+}
