@@ -222,3 +222,58 @@ func TestRedteamDeletedRowsDoNotBindTheWholeFile(t *testing.T) {
 		rtWantRefused(t, r, subject, ev, "read "+files[0]+" as its table presents it")
 	}
 }
+
+// TestRedteamContractObjectIsBound: the sha256 of an ODCS file names all
+// its schema objects; a validation against its loose object is no
+// validation against its strict one, which the gate asked for.
+func TestRedteamContractObjectIsBound(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	_, files := d.Commit(t, []int64{1, -2, 3})
+	odcs := filepath.Join(t.TempDir(), "odcs.yaml")
+	os.WriteFile(odcs, []byte(`apiVersion: v3.0.2
+kind: DataContract
+id: shop
+version: 1.0.0
+status: active
+schema:
+  - name: strict
+    properties:
+      - name: id
+        logicalType: integer
+        logicalTypeOptions:
+          minimum: 1
+  - name: loose
+    properties:
+      - name: id
+        logicalType: integer
+`), 0o644)
+	runCLI(t, nil, "validate", "--contract", odcs+"#strict", files[0]).wantCode(t, 1)
+	ev := filepath.Join(t.TempDir(), "v.json")
+	runCLI(t, nil, "validate", "--digest", "--contract", odcs+"#loose", "--out", ev, files[0]).wantCode(t, 0)
+	r, out := gateModel(t, writeModel(t), "--evidence", ev, "--dataset", files[0], "--contract", odcs+"#strict")
+	r.wantCode(t, 1)
+	c := check(t, readEvidence(t, out), "evidence.contract")
+	if c.Status != evidence.StatusFail || c.Location.File != ev || !strings.Contains(c.Message, "object loose") {
+		t.Fatalf("contract check %+v", c)
+	}
+}
+
+// TestRedteamShardsMergeUnderTheirOwnObject: the shards of a validation
+// against an ODCS file's loose object do not merge into a validation
+// against its strict one, though their checks line up (the merge said
+// strict passed).
+func TestRedteamShardsMergeUnderTheirOwnObject(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	_, files := d.Commit(t, []int64{1, -2, 3})
+	odcs := filepath.Join(t.TempDir(), "odcs.yaml")
+	os.WriteFile(odcs, []byte("apiVersion: v3.0.2\nkind: DataContract\nid: shop\nversion: 1.0.0\nstatus: active\nschema:\n"+
+		"  - name: strict\n    properties:\n      - name: id\n        logicalType: integer\n        logicalTypeOptions:\n          minimum: 1\n"+
+		"  - name: loose\n    properties:\n      - name: id\n        logicalType: integer\n        logicalTypeOptions:\n          minimum: -10\n"), 0o644)
+	shard := filepath.Join(t.TempDir(), "shard.json")
+	runCLI(t, nil, "validate", "--shard", "0/1", "--contract", odcs+"#loose", "--out", shard, files[0]).wantCode(t, 0)
+	r := runCLI(t, nil, "validate", "merge", "--contract", odcs+"#strict", "--out", filepath.Join(t.TempDir(), "v.json"), shard)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, shard) || !strings.Contains(r.stderr, `schema object "loose"`) {
+		t.Fatalf("stderr %q", r.stderr)
+	}
+}

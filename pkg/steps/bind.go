@@ -233,22 +233,37 @@ func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, oth
 	return c
 }
 
+// contractKey names a contract by the sha256 of its file's bytes and, in
+// an ODCS file of several, its schema object: one file holds them all.
+func contractKey(sum, object string) string {
+	if object == "" {
+		return sum
+	}
+	return sum + "#" + object
+}
+
 // bindContract decides whether a DataValidation checked one of the given
-// contracts, by the sha256 of the contract file's bytes.
+// contracts (keyed by contractKey).
 func bindContract(contracts map[string]string, path string, doc *evidence.Document) evidence.Check {
 	c := evidence.Check{ID: "evidence.contract", Title: "Evidence contract", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 		Location: &evidence.Location{File: path}}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
 	v, _ := evidence.DetailsOf[evidence.ValidationDetails](doc)
 	given := slices.Sorted(maps.Values(contracts))
-	switch sum := v.ContractSHA256; {
-	case sum == "":
+	named := func(file string) string {
+		if v.Object != "" {
+			return fmt.Sprintf("%s (sha256:%s, object %s)", file, ShortDigest(v.ContractSHA256), v.Object)
+		}
+		return fmt.Sprintf("%s (sha256:%s)", file, ShortDigest(v.ContractSHA256))
+	}
+	switch key := contractKey(v.ContractSHA256, v.Object); {
+	case v.ContractSHA256 == "":
 		c.Message = fmt.Sprintf("%s does not record the sha256 of its contract; validate again with this mlgate", what)
-	case contracts[sum] == "":
-		c.Message = fmt.Sprintf("%s checked the contract %s (sha256:%s), not %s", what, v.Contract, ShortDigest(sum), strings.Join(given, " or "))
+	case contracts[key] == "":
+		c.Message = fmt.Sprintf("%s checked the contract %s, not %s", what, named(v.Contract), strings.Join(given, " or "))
 	default:
 		c.Status, c.Severity = evidence.StatusPass, ""
-		c.Message = fmt.Sprintf("%s checked the contract %s (sha256:%s)", what, contracts[sum], ShortDigest(sum))
+		c.Message = fmt.Sprintf("%s checked the contract %s", what, named(contracts[key]))
 	}
 	return c
 }

@@ -403,7 +403,7 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		if contracts == nil {
 			contracts = map[string]string{}
 		}
-		contracts[c.SHA256] = p
+		contracts[contractKey(c.SHA256, c.Object)] = p
 	}
 	var checks []evidence.Check
 	var validated validations

@@ -194,6 +194,9 @@ func ValidateMerge(ctx context.Context, r ValidateMergeRequest) (*evidence.Docum
 			return nil, fmt.Errorf("%s: validated against another contract than %s (sha256 %s, not %s)", l.Path, r.Contract,
 				ShortDigest(details.Shard.Contract), ShortDigest(c.SHA256))
 		}
+		if details.Object != c.Object {
+			return nil, fmt.Errorf("%s: validated against the schema object %q of %s, not %q", l.Path, details.Object, r.Contract, c.Object)
+		}
 		var files []string
 		for _, f := range d.Subject.Files {
 			files = append(files, f.Path)
