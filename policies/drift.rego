@@ -34,6 +34,15 @@ deny_drifted contains msg if {
 	msg := sprintf("drift of %s could not be computed: %s", [lib.subject(doc), doc.summary])
 }
 
+# A report fails without dataset drift when a column changed type or a
+# column the drift settings hold to severity error drifted.
+deny_drifted contains msg if {
+	some doc in lib.evidence("DriftReport")
+	doc.status == "fail"
+	not doc.details.drifted
+	msg := sprintf("drift report of %s failed: %s", [lib.subject(doc), doc.summary])
+}
+
 # METADATA
 # title: Drifted share within the team's tolerance
 deny_share contains msg if {

@@ -31,6 +31,10 @@ test_drifted_report_is_denied if {
 	drift.deny_drifted == {"transactions drifted: 60% of columns drifted (threshold 50%)"} with input as {"evidence": {"DriftReport": [report(true, 0.6, "fail")]}}
 }
 
+test_failed_report_without_dataset_drift_is_denied if {
+	drift.deny_drifted == {"drift report of transactions failed: s"} with input as {"evidence": {"DriftReport": [report(false, 0.1, "fail")]}}
+}
+
 test_errored_report_is_denied if {
 	count(drift.deny_drifted) == 1 with input as {"evidence": {"DriftReport": [report(false, 0, "error")]}}
 }

@@ -277,3 +277,22 @@ func TestRedteamShardsMergeUnderTheirOwnObject(t *testing.T) {
 		t.Fatalf("stderr %q", r.stderr)
 	}
 }
+
+// TestRedteamFailedDriftReportBlocksUnderThePolicyLibrary: a drift report
+// that failed without dataset drift (a column changed type) passed a gate
+// judged by the policy library, which looked only at the dataset verdict.
+func TestRedteamFailedDriftReportBlocksUnderThePolicyLibrary(t *testing.T) {
+	files := upstream(t, func(d *evidence.Document) {
+		if d.Kind == evidence.KindDriftReport {
+			d.Add(evidence.Check{ID: "drift.country", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+				Message: "categorical in the reference, numeric now: the column changed type (string → int64)"})
+		}
+	})
+	out := filepath.Join(t.TempDir(), "decision.json")
+	r := runCLI(t, prEnv(t, "approved-for-production"), gateArgs("metrics.json", files, "--out", out)...)
+	r.wantCode(t, 1)
+	c := check(t, readEvidence(t, out), "policy.mlgate.drift.deny_drifted")
+	if c.Status != evidence.StatusFail || !strings.Contains(c.Message, "drift report of transactions failed") {
+		t.Fatalf("check %+v", c)
+	}
+}
