@@ -296,3 +296,48 @@ func TestRedteamFailedDriftReportBlocksUnderThePolicyLibrary(t *testing.T) {
 		t.Fatalf("check %+v", c)
 	}
 }
+
+// TestRedteamDriftOfAShardProfile: the profile of one shard of the current
+// data names every file, by digest, but describes only its row groups;
+// drift from it said nothing drifted though the other shard did, and the
+// gate bound it to all the files.
+func TestRedteamDriftOfAShardProfile(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref.parquet")
+	dataset(t, ref, 1, 4000, 4000, 0, false)
+	// Row group 0 is like the reference, row group 1 drifted far.
+	calm, shifted := filepath.Join(dir, "calm.parquet"), filepath.Join(dir, "shifted.parquet")
+	dataset(t, calm, 2, 2000, 2000, 0, false)
+	dataset(t, shifted, 3, 2000, 2000, 5, true)
+	rp, sp := filepath.Join(dir, "ref.profile.json"), filepath.Join(dir, "shard.profile.json")
+	runCLI(t, nil, "profile", "--digest", "--profile-out", rp, ref).wantCode(t, 0)
+	runCLI(t, nil, "drift", "--reference", rp, shifted).wantCode(t, 1)
+	// One file of two row groups: the calm one, then the shifted one.
+	both := filepath.Join(dir, "both")
+	os.MkdirAll(both, 0o755)
+	for _, p := range []string{calm, shifted} {
+		data, _ := os.ReadFile(p)
+		os.WriteFile(filepath.Join(both, filepath.Base(p)), data, 0o644)
+	}
+	runCLI(t, nil, "profile", "--digest", "--shard", "0/2", "--profile-out", sp, both).wantCode(t, 0)
+	out := filepath.Join(t.TempDir(), "drift.json")
+	r := runCLI(t, nil, "drift", "--reference", rp, "--out", out, sp)
+	if r.code == 0 {
+		g, subject := rtGate(t, []string{out}, []string{both})
+		t.Fatalf("drift from a shard's profile passed (exit %d at the gate, %+v)", g.code, subject)
+	}
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, sp) || !strings.Contains(r.stderr, "shard 0 of 2") {
+		t.Fatalf("stderr %q", r.stderr)
+	}
+	// Nor does a merge short of a shard pass for the whole profile.
+	merged := filepath.Join(t.TempDir(), "m.json")
+	m := runCLI(t, nil, "profile", "merge", "--profile-out", merged, sp)
+	if m.code == 0 {
+		m = runCLI(t, nil, "drift", "--reference", rp, merged)
+	}
+	m.wantCode(t, 2)
+	if !strings.Contains(m.stderr, "shard 1 of 2 is missing") && !strings.Contains(m.stderr, "shard 0 of 2") {
+		t.Fatalf("merging one shard of two: %q", m.stderr)
+	}
+}
