@@ -341,3 +341,47 @@ func TestRedteamDriftOfAShardProfile(t *testing.T) {
 		t.Fatalf("merging one shard of two: %q", m.stderr)
 	}
 }
+
+// TestRedteamDriftReferenceIsBound: a drift report of the current data
+// against itself (a reference the pull request chose) says nothing
+// drifted; with the reviewed reference's digest in the settings, the
+// policy library denies it.
+func TestRedteamDriftReferenceIsBound(t *testing.T) {
+	dir := t.TempDir()
+	ref, cur := filepath.Join(dir, "ref.parquet"), filepath.Join(dir, "cur.parquet")
+	dataset(t, ref, 1, 2000, 2000, 0, false)
+	dataset(t, cur, 2, 2000, 2000, 5, true)
+	rp, cp := filepath.Join(dir, "ref.profile.json"), filepath.Join(dir, "cur.profile.json")
+	runCLI(t, nil, "profile", "--digest", "--profile-out", rp, ref).wantCode(t, 0)
+	runCLI(t, nil, "profile", "--digest", "--profile-out", cp, cur).wantCode(t, 0)
+	runCLI(t, nil, "drift", "--reference", rp, cp).wantCode(t, 1)
+	self, again := filepath.Join(dir, "self.json"), filepath.Join(dir, "again.profile.json")
+	data, _ := os.ReadFile(cp)
+	os.WriteFile(again, data, 0o644)
+	runCLI(t, nil, "drift", "--reference", again, "--out", self, cp).wantCode(t, 0)
+
+	settings, err := os.ReadFile(fixture("settings.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := strings.Replace(string(settings), "  drift:\n", "  drift:\n    reference_sha256: ["+sha256File(t, rp)+"]\n", 1)
+	if bound == string(settings) {
+		t.Fatal("no drift settings to extend")
+	}
+	sp := filepath.Join(dir, "settings.yaml")
+	os.WriteFile(sp, []byte(bound), 0o644)
+	files := upstream(t, nil)
+	files[1] = self // the DriftReport
+	args := gateArgs("metrics.json", files, "--out", filepath.Join(dir, "decision.json"))
+	for i := range args {
+		if args[i] == fixture("settings.yaml") {
+			args[i] = sp
+		}
+	}
+	r := runCLI(t, prEnv(t, "approved-for-production"), args...)
+	r.wantCode(t, 1)
+	c := check(t, readEvidence(t, filepath.Join(dir, "decision.json")), "policy.mlgate.drift.deny_reference")
+	if c.Status != evidence.StatusFail || !strings.Contains(c.Message, "not a trusted reference") {
+		t.Fatalf("check %+v", c)
+	}
+}
