@@ -1,8 +1,15 @@
 package table
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hamba/avro/v2/ocf"
+
+	"github.com/mlgate/mlgate/internal/tabletest"
 )
 
 // A deletion count in the table's metadata that no file could have (below
@@ -40,5 +47,51 @@ func TestRowCountOverflowIsUnknown(t *testing.T) {
 	s := &Snapshot{Files: []File{{Path: "a", Stats: huge}, {Path: "b", Stats: huge}}}
 	if n, ok := s.Rows(); ok {
 		t.Fatalf("two files of 2^63-1 rows count %d", n)
+	}
+}
+
+// A snapshot whose manifests list one data file twice is refused: an
+// engine reading the table reads its rows twice, while the checks, which
+// open each path once, would see them once (a unique key passed).
+func TestDataFileLiveTwiceIsRefused(t *testing.T) {
+	ic := tabletest.NewIceberg(t, t.TempDir(), 2)
+	ic.Append(t, []int64{1, 2, 3})
+	lists, _ := filepath.Glob(filepath.Join(ic.Dir, "metadata", "snap-*.avro"))
+	if len(lists) != 1 {
+		t.Fatalf("manifest lists %v", lists)
+	}
+	f, err := os.Open(lists[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := ocf.NewDecoder(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := dec.Metadata()["avro.schema"]
+	var recs []map[string]any
+	for dec.HasNext() {
+		var rec map[string]any
+		if err := dec.Decode(&rec); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec, rec) // every manifest twice
+	}
+	f.Close()
+	var buf bytes.Buffer
+	enc, err := ocf.NewEncoder(string(schema), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enc.Close()
+	os.WriteFile(lists[0], buf.Bytes(), 0o644)
+	_, err = OpenIceberg(ic.Dir, Current)
+	if err == nil || !strings.Contains(err.Error(), "00001.parquet") || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("want an error naming the file live twice, got %v", err)
 	}
 }
