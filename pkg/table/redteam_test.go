@@ -95,3 +95,18 @@ func TestDataFileLiveTwiceIsRefused(t *testing.T) {
 		t.Fatalf("want an error naming the file live twice, got %v", err)
 	}
 }
+
+// Two log paths of one Delta data file (a.parquet, ./a.parquet) are two
+// files to the log's reconciliation and to an engine, which reads the rows
+// twice; mlgate resolves both to one file, so it refuses the table.
+func TestDeltaFileLiveUnderTwoPathsIsRefused(t *testing.T) {
+	add := func(p string) string {
+		return `{"add":{"path":"` + p + `","size":1,"stats":"{\"numRecords\":3}"}}` + "\n"
+	}
+	for _, second := range []string{"./a.parquet", "b/../a.parquet", "a%2Eparquet"} {
+		_, err := OpenDelta(writeLog(t, header+add("a.parquet")+add(second)), Current)
+		if err == nil || !strings.Contains(err.Error(), "a.parquet") || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%s: want an error naming the file live twice, got %v", second, err)
+		}
+	}
+}
