@@ -385,3 +385,15 @@ func TestRedteamDriftReferenceIsBound(t *testing.T) {
 		t.Fatalf("check %+v", c)
 	}
 }
+
+// TestRedteamDatasetWithoutEvidenceFails: a gate given the dataset but no
+// evidence about it promoted, binding nothing.
+func TestRedteamDatasetWithoutEvidenceFails(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	_, files := d.Commit(t, []int64{1, 2, 3})
+	r, subject := rtGate(t, nil, files)
+	r.wantCode(t, 1)
+	if len(subject) != 1 || subject[0].Status != evidence.StatusFail || !strings.Contains(subject[0].Message, "no DataValidation or DriftReport evidence about it") {
+		t.Fatalf("subject checks %+v", subject)
+	}
+}

@@ -416,6 +416,13 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 			}
 		}
 		validated = validatedBy(docs, claims)
+		if !slices.ContainsFunc(docs, func(d *evidence.Document) bool {
+			return d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport
+		}) {
+			// A dataset no evidence is about binds nothing: fail closed.
+			checks = append(checks, evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+				Message: fmt.Sprintf("the dataset (%d files, %s first) is given but no DataValidation or DriftReport evidence about it is: validate it with --digest and pass the evidence", len(dataset), dataset[0].Path)})
+		}
 	}
 	for i, d := range docs {
 		path := refs[i].Path
