@@ -397,3 +397,15 @@ func TestRedteamDatasetWithoutEvidenceFails(t *testing.T) {
 		t.Fatalf("subject checks %+v", subject)
 	}
 }
+
+// TestRedteamContractWithoutValidationFails: a gate given the contract
+// but no DataValidation promoted, checking no contract.
+func TestRedteamContractWithoutValidationFails(t *testing.T) {
+	contract := rtContract(t)
+	r, out := gateModel(t, writeModel(t), "--contract", contract)
+	r.wantCode(t, 1)
+	c := check(t, readEvidence(t, out), "evidence.contract")
+	if c.Status != evidence.StatusFail || !strings.Contains(c.Message, "the contract "+contract+" is given but no DataValidation") {
+		t.Fatalf("check %+v", c)
+	}
+}

@@ -406,6 +406,10 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		contracts[contractKey(c.SHA256, c.Object)] = p
 	}
 	var checks []evidence.Check
+	if contracts != nil && !slices.ContainsFunc(docs, func(d *evidence.Document) bool { return d.Kind == evidence.KindDataValidation }) {
+		checks = append(checks, evidence.Check{ID: "evidence.contract", Title: "Evidence contract", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+			Message: fmt.Sprintf("the contract %s is given but no DataValidation evidence is: validate the data against it and pass the evidence", strings.Join(r.Contracts, ", "))})
+	}
 	var validated validations
 	var claims []dataClaim // by document, when a dataset is given
 	if dataset != nil {
