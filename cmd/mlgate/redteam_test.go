@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -408,4 +409,38 @@ func TestRedteamContractWithoutValidationFails(t *testing.T) {
 	if c.Status != evidence.StatusFail || !strings.Contains(c.Message, "the contract "+contract+" is given but no DataValidation") {
 		t.Fatalf("check %+v", c)
 	}
+}
+
+// TestRedteamChainOfIncrementalChecksBinds: the validation of version 1,
+// an incremental check since 1 and one since 2 bind together to version 3:
+// every file was checked with every rule by one of them, and the last ran
+// the whole-table rules on them all. (The refusals above must not refuse
+// this.)
+func TestRedteamChainOfIncrementalChecksBinds(t *testing.T) {
+	d := tabletest.NewDelta(t, t.TempDir())
+	v1, _ := d.Commit(t, []int64{1, 2})
+	v2, _ := d.Commit(t, []int64{3, 4})
+	d.Commit(t, []int64{5, 6})
+	contract := rtContract(t)
+	validate := func(args ...string) string {
+		out := filepath.Join(t.TempDir(), "v.json")
+		runCLI(t, nil, append([]string{"validate", "--digest", "--contract", contract, "--out", out}, args...)...).wantCode(t, 0)
+		return out
+	}
+	base := validate(fmt.Sprintf("%s@%d", d.Dir, v1))
+	mid := validate("--since", fmt.Sprint(v1), fmt.Sprintf("%s@%d", d.Dir, v2))
+	last := validate("--since", fmt.Sprint(v2), d.Dir)
+	r, subject := rtGate(t, []string{base, mid, last}, []string{d.Dir})
+	r.wantCode(t, 0)
+	if len(subject) != 3 {
+		t.Fatalf("subject checks %+v", subject)
+	}
+	for _, c := range subject {
+		if c.Status != evidence.StatusPass {
+			t.Fatalf("subject check %+v", c)
+		}
+	}
+	// Without the last, nothing ran the whole-table rules on version 3.
+	r, subject = rtGate(t, []string{base, mid}, []string{d.Dir})
+	rtWantRefused(t, r, subject, base, "does not cover the dataset's")
 }

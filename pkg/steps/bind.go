@@ -136,12 +136,10 @@ func claimOf(dataset []evidence.File, path string, doc *evidence.Document) dataC
 
 // validatedBy maps the sha256 of each dataset file some DataValidation
 // (claims, by document) checked with every rule to that evidence's path,
-// for the files an incremental check ran only the whole-table rules on;
-// and, for binding the evidence of the data before an incremental check
-// with it, the sha256 of each file a DataValidation whose whole-table
-// rules ran on the whole dataset checked with every rule.
+// and lists the DataValidations that ran the whole-table rules on the whole
+// dataset, each file of which some DataValidation checked with every rule.
 func validatedBy(docs []*evidence.Document, claims []dataClaim) validations {
-	by := validations{full: map[string]string{}, whole: map[string]string{}}
+	by := validations{full: map[string]string{}}
 	for i, d := range docs {
 		if d.Kind != evidence.KindDataValidation || claims[i].problem != "" {
 			continue
@@ -151,11 +149,8 @@ func validatedBy(docs []*evidence.Document, claims []dataClaim) validations {
 		}
 	}
 	for i, d := range docs {
-		if d.Kind != evidence.KindDataValidation || !claims[i].whole() || len(by.others(claims[i])) > 0 {
-			continue
-		}
-		for sum := range claims[i].full {
-			by.whole[sum] = cmp.Or(by.whole[sum], claims[i].path)
+		if d.Kind == evidence.KindDataValidation && claims[i].whole() && len(by.others(claims[i])) == 0 {
+			by.whole = append(by.whole, claims[i].path)
 		}
 	}
 	return by
@@ -163,7 +158,8 @@ func validatedBy(docs []*evidence.Document, claims []dataClaim) validations {
 
 // validations is what the DataValidations given checked (validatedBy).
 type validations struct {
-	full, whole map[string]string
+	full  map[string]string
+	whole []string
 }
 
 // others lists the files an incremental claim ran only the whole-table
@@ -181,33 +177,33 @@ func (v validations) others(cl dataClaim) []string {
 // bindData decides whether data evidence is about exactly the given dataset
 // files, checked with every rule (its claim, see claimOf): by itself, or,
 // for a DataValidation, together with the others given (see validatedBy):
-// an incremental check with the evidence of the files live before it, that
-// evidence with the incremental check. Validations of parts of the dataset
-// do not add up: the whole-table rules (row bounds, uniqueness) ran on
-// each part alone.
+// each file checked with every rule by one of them, and the whole-table
+// rules (row bounds, uniqueness) run on every file by one of them, as an
+// incremental check does on the files live before it. Validations of parts
+// of the dataset alone do not add up: each ran those rules on its part.
 func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, others validations) evidence.Check {
 	path := cl.path
 	c := evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
 		Location: &evidence.Location{File: path}}
 	what := fmt.Sprintf("%s evidence %s", doc.Kind, path)
-	if cl.problem != "" {
+	switch {
+	case cl.problem != "":
 		c.Message = cl.problem
 		return c
-	}
-	// Files checked with every rule by another DataValidation: those of the
-	// files an incremental check saw only whole (when this claim is whole),
-	// else those of a whole validation (when this is the evidence before it).
-	by := others.whole
-	if cl.whole() {
-		by = others.full
+	case !cl.whole() && len(others.whole) == 0:
+		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(cl.missing, ", "))
+		if doc.Kind == evidence.KindDataValidation {
+			c.Message += ", and no evidence given ran the whole-table rules on all of it"
+		}
+		return c
 	}
 	var missing, with []string
 	for _, f := range dataset {
 		sum := f.Digest["sha256"]
 		switch {
 		case cl.full[sum] > 0:
-		case by[sum] != "" && by[sum] != path:
-			with = append(with, by[sum])
+		case others.full[sum] != "" && others.full[sum] != path:
+			with = append(with, others.full[sum])
 		default:
 			missing = append(missing, f.Path)
 		}
@@ -215,14 +211,14 @@ func bindData(dataset []evidence.File, cl dataClaim, doc *evidence.Document, oth
 	slices.Sort(with)
 	with = slices.Compact(with)
 	switch {
-	case len(cl.missing) > 0 && len(with) > 0 && len(missing) == 0:
-		c.Status, c.Severity = evidence.StatusPass, ""
-		c.Message = fmt.Sprintf("%s covers the %d dataset files, by sha256, with %s, whose whole-table rules ran on them all", what, len(dataset), strings.Join(with, ", "))
-	case len(cl.missing) > 0:
-		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(cl.missing, ", "))
-	case len(missing) > 0:
+	case len(missing) > 0 && cl.whole():
 		c.Message = fmt.Sprintf("%s is an incremental check: it ran every rule only on the data added%s, and no other evidence given validated the %d files live before (%s first); give the validation of the table before it, or validate the whole table",
 			what, since(doc.Subject.Files), len(missing), missing[0])
+	case len(missing) > 0:
+		c.Message = fmt.Sprintf("%s does not cover the dataset's %s", what, strings.Join(missing, ", "))
+	case !cl.whole():
+		c.Status, c.Severity = evidence.StatusPass, ""
+		c.Message = fmt.Sprintf("%s covers the %d dataset files, by sha256, with %s; %s ran the whole-table rules on them all", what, len(dataset), strings.Join(with, ", "), strings.Join(others.whole, ", "))
 	case len(with) > 0:
 		c.Status, c.Severity = evidence.StatusPass, ""
 		c.Message = fmt.Sprintf("%s covers the %d dataset files, by sha256, with %s", what, len(dataset), strings.Join(with, ", "))
