@@ -34,6 +34,15 @@ deny_drifted contains msg if {
 	msg := sprintf("drift of %s could not be computed: %s", [lib.subject(doc), doc.summary])
 }
 
+# A report fails without dataset drift when a column changed type or a
+# column the drift settings hold to severity error drifted.
+deny_drifted contains msg if {
+	some doc in lib.evidence("DriftReport")
+	doc.status == "fail"
+	not doc.details.drifted
+	msg := sprintf("drift report of %s failed: %s", [lib.subject(doc), doc.summary])
+}
+
 # METADATA
 # title: Drifted share within the team's tolerance
 deny_share contains msg if {
@@ -52,4 +61,35 @@ deny_critical_column contains msg if {
 	col.drifted == true
 	col.column in critical
 	msg := sprintf("critical column %q drifted in %s (%s %v, threshold %v)", [col.column, lib.subject(doc), col.method, col.statistic, col.threshold])
+}
+
+# METADATA
+# title: Drift is measured against the trusted reference
+# description: >-
+#   With config.drift.reference_sha256 (the sha256 of the reference profiles
+#   or files the team reviewed), a drift report must have compared against
+#   one of them: a report against a reference the pull request chose (its
+#   own data: nothing drifts) proves nothing.
+# custom:
+#   remediation: Run mlgate drift with the reviewed reference from the base branch and pass its evidence.
+deny_reference contains msg if {
+	trusted := {d | some d in lib.setting(["drift", "reference_sha256"], [])}
+	count(trusted) > 0
+	some doc in lib.evidence("DriftReport")
+	not trusted_reference(doc, trusted)
+	msg := sprintf("%s: drift was measured against %s, not a trusted reference (config.drift.reference_sha256)", [lib.subject(doc), object.get(doc, ["details", "reference"], "an unnamed reference")])
+}
+
+trusted_reference(doc, trusted) if {
+	some f in object.get(doc, ["details", "referenceInputs", "profiles"], [])
+	f.digest.sha256 in trusted
+}
+
+trusted_reference(doc, trusted) if {
+	count(object.get(doc, ["details", "referenceInputs", "profiles"], [])) == 0
+	files := object.get(doc, ["details", "referenceInputs", "data"], [])
+	count(files) > 0
+	every f in files {
+		f.digest.sha256 in trusted
+	}
 }

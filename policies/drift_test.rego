@@ -31,6 +31,10 @@ test_drifted_report_is_denied if {
 	drift.deny_drifted == {"transactions drifted: 60% of columns drifted (threshold 50%)"} with input as {"evidence": {"DriftReport": [report(true, 0.6, "fail")]}}
 }
 
+test_failed_report_without_dataset_drift_is_denied if {
+	drift.deny_drifted == {"drift report of transactions failed: s"} with input as {"evidence": {"DriftReport": [report(false, 0.1, "fail")]}}
+}
+
 test_errored_report_is_denied if {
 	count(drift.deny_drifted) == 1 with input as {"evidence": {"DriftReport": [report(false, 0, "error")]}}
 }
@@ -46,4 +50,17 @@ test_critical_column_drift_is_denied if {
 	denials := drift.deny_critical_column with input as inp with data.config as {"drift": {"critical_columns": ["amount"]}}
 	denials == {`critical column "amount" drifted in transactions (psi 0.31, threshold 0.2)`}
 	count(drift.deny_critical_column) == 0 with input as inp with data.config as {"drift": {"critical_columns": ["country"]}}
+}
+
+with_reference(digest) := object.union(report(false, 0.1, "pass"), {"details": object.union(report(false, 0.1, "pass").details, {
+	"reference": "ref.profile.json",
+	"referenceInputs": {"profiles": [{"path": "ref.profile.json", "digest": {"sha256": digest}}], "data": []},
+})})
+
+test_reference_is_bound_when_configured if {
+	cfg := {"drift": {"reference_sha256": ["aaa"]}}
+	count(drift.deny_reference) == 0 with input as {"evidence": {"DriftReport": [with_reference("aaa")]}} with data.config as cfg
+	drift.deny_reference == {"transactions: drift was measured against ref.profile.json, not a trusted reference (config.drift.reference_sha256)"} with input as {"evidence": {"DriftReport": [with_reference("bbb")]}} with data.config as cfg
+	count(drift.deny_reference) == 1 with input as {"evidence": {"DriftReport": [report(false, 0.1, "pass")]}} with data.config as cfg
+	count(drift.deny_reference) == 0 with input as {"evidence": {"DriftReport": [with_reference("bbb")]}}
 }

@@ -118,6 +118,10 @@ type File struct {
 	// rule) or ScopeTable (live before: only the rules the whole table
 	// must meet, row bounds and uniqueness).
 	Scope string `json:"scope,omitempty"`
+	// Viewed says the checks read the file as its table presents it:
+	// without rows the table deletes, or under columns its metadata
+	// renames, maps or adds. The file's digest alone does not name that.
+	Viewed bool `json:"viewed,omitempty"`
 }
 
 // The scopes of a file in an incremental check.

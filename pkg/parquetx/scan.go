@@ -900,13 +900,14 @@ func checkPageHeaders(c *Chunk, limit int64) (dict *pageInfo, data []pageInfo, e
 			return nil, nil, c.corrupt("a page at offset %d runs past the end of the chunk", p.offset)
 		}
 		var n int64
+		enc := format.Encoding(-1)
 		switch {
 		case h.DataPageHeader.Valid:
-			n = int64(h.DataPageHeader.V.NumValues)
+			n, enc = int64(h.DataPageHeader.V.NumValues), h.DataPageHeader.V.Encoding
 			values += n
 			data = append(data, p)
 		case h.DataPageHeaderV2.Valid:
-			n = int64(h.DataPageHeaderV2.V.NumValues)
+			n, enc = int64(h.DataPageHeaderV2.V.NumValues), h.DataPageHeaderV2.V.Encoding
 			values += n
 			data = append(data, p)
 		case h.DictionaryPageHeader.Valid:
@@ -914,6 +915,11 @@ func checkPageHeaders(c *Chunk, limit int64) (dict *pageInfo, data []pageInfo, e
 			if dict == nil {
 				dict = &p
 			}
+		}
+		// A dictionary said to hold every value decides checks alone: a
+		// page of other values would never be read.
+		if c.Stats.DictionaryOnly && enc >= 0 && enc != format.PlainDictionary && enc != format.RLEDictionary {
+			return nil, nil, c.corrupt("the metadata says every data page is dictionary-encoded, but the page at offset %d is %s", p.offset, enc)
 		}
 		// The decoder holds a byte of levels per value, so the value count
 		// is bounded like the size.

@@ -87,6 +87,9 @@ func Merge(parts ...*Profile) (*Profile, error) {
 	if len(parts) == 0 {
 		return nil, errors.New("no profiles to merge")
 	}
+	if err := wholeShards(parts); err != nil {
+		return nil, err
+	}
 	out := New()
 	seen := map[string]map[int]bool{}
 	sources := map[string]*Source{}
@@ -128,6 +131,31 @@ func Merge(parts ...*Profile) (*Profile, error) {
 	}
 	out.Finish()
 	return out, nil
+}
+
+// wholeShards refuses shards that are not every shard of one count, once:
+// their sources name every file, so a merge short of a shard would pass
+// for the profile of all the data.
+func wholeShards(parts []*Profile) error {
+	count, have := 0, map[int]bool{}
+	for _, p := range parts {
+		if p.Shard == nil {
+			continue
+		}
+		switch {
+		case count != 0 && p.Shard.Count != count:
+			return fmt.Errorf("shards of %d and of %d: only the shards of one run merge", count, p.Shard.Count)
+		case have[p.Shard.Index]:
+			return fmt.Errorf("shard %d of %d is given twice", p.Shard.Index, p.Shard.Count)
+		}
+		count, have[p.Shard.Index] = p.Shard.Count, true
+	}
+	for i := range count {
+		if !have[i] {
+			return fmt.Errorf("shard %d of %d is missing: merge every shard", i, count)
+		}
+	}
+	return nil
 }
 
 func sameColumns(a, b *Profile) bool {

@@ -119,6 +119,9 @@ type Remote struct {
 	// local counts the reads of local live files, so the evidence says
 	// what a run read of a table (nothing, when its metadata decided).
 	local map[string]*countingFile
+	// viewed are the opened live files read under columns other than
+	// their own (table.File.AsIs).
+	viewed map[string]bool
 }
 
 // NewRemote opens a client for remote data; Close it when the run ends.
@@ -188,9 +191,18 @@ func (r *Remote) Open(ctx context.Context, path string) (*parquetx.File, error) 
 	tf := r.live[path]
 	r.mu.Unlock()
 	if tf != nil {
-		if err := tf.View(pf); err != nil {
+		asIs, err := tf.AsIs(pf) // applies the view
+		if err != nil {
 			pf.Close()
 			return nil, err
+		}
+		if !asIs {
+			r.mu.Lock()
+			if r.viewed == nil {
+				r.viewed = map[string]bool{}
+			}
+			r.viewed[path] = true
+			r.mu.Unlock()
 		}
 	}
 	if err := r.excludeDeleted(pf); err != nil {
@@ -303,6 +315,9 @@ func (r *Remote) Record(files []evidence.File) {
 	for i := range files {
 		if tvs := r.tables[files[i].Path]; len(tvs) > 0 {
 			files[i].Table = pick(tvs)
+		}
+		if tf := r.live[files[i].Path]; tf != nil {
+			files[i].Viewed = r.viewed[files[i].Path] || tf.DV != nil || tf.Deletes
 		}
 		if t := files[i].Table; t != nil && t.Since != nil && files[i].Scope == "" {
 			files[i].Scope = evidence.ScopeAdded

@@ -407,23 +407,30 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		if contracts == nil {
 			contracts = map[string]string{}
 		}
-		contracts[c.SHA256] = p
+		contracts[contractKey(c.SHA256, c.Object)] = p
 	}
 	var checks []evidence.Check
-	var validated map[string]string
+	if contracts != nil && !slices.ContainsFunc(docs, func(d *evidence.Document) bool { return d.Kind == evidence.KindDataValidation }) {
+		checks = append(checks, evidence.Check{ID: "evidence.contract", Title: "Evidence contract", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+			Message: fmt.Sprintf("the contract %s is given but no DataValidation evidence is: validate the data against it and pass the evidence", strings.Join(r.Contracts, ", "))})
+	}
+	var validated validations
 	var claims []dataClaim // by document, when a dataset is given
 	if dataset != nil {
-		sums := map[string]string{} // sha256 -> dataset path
-		for _, f := range dataset {
-			sums[f.Digest["sha256"]] = f.Path
-		}
 		claims = make([]dataClaim, len(docs))
 		for i, d := range docs {
 			if d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport {
-				claims[i] = claimOf(sums, refs[i].Path, d)
+				claims[i] = claimOf(dataset, refs[i].Path, d)
 			}
 		}
 		validated = validatedBy(docs, claims)
+		if !slices.ContainsFunc(docs, func(d *evidence.Document) bool {
+			return d.Kind == evidence.KindDataValidation || d.Kind == evidence.KindDriftReport
+		}) {
+			// A dataset no evidence is about binds nothing: fail closed.
+			checks = append(checks, evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
+				Message: fmt.Sprintf("the dataset (%d files, %s first) is given but no DataValidation or DriftReport evidence about it is: validate it with --digest and pass the evidence", len(dataset), dataset[0].Path)})
+		}
 	}
 	for i, d := range docs {
 		path := refs[i].Path
@@ -433,7 +440,7 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		case d.Kind == evidence.KindDataValidation && dataset != nil:
 			checks = append(checks, bindData(dataset, claims[i], d, validated))
 		case d.Kind == evidence.KindDriftReport && dataset != nil:
-			checks = append(checks, bindData(dataset, claims[i], d, nil))
+			checks = append(checks, bindData(dataset, claims[i], d, validations{}))
 		}
 		if d.Kind == evidence.KindDataValidation && contracts != nil {
 			checks = append(checks, bindContract(contracts, path, d))

@@ -37,17 +37,24 @@ func validateWhole(ctx context.Context, r ValidateRequest, plan *contract.Plan, 
 		}
 	}
 	opts := contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: r.AsOf}
-	if known {
+	if known && !r.Digest {
 		opts.TableRows = &rows
 	}
 	// Every live file is a handle: the engine opens only those a rule
-	// needs (uniqueness scans the keys of all of them).
-	files, err := r.Remote.Handles(ctx, all)
-	if err != nil {
-		return err
+	// needs (uniqueness scans the keys of all of them). Evidence naming
+	// files by digest is decided from their bytes (see handle).
+	files := make([]*parquetx.Handle, 0, len(all))
+	defer func() { parquetx.CloseHandles(files) }()
+	for _, p := range all {
+		h, err := handle(ctx, r.Remote, p, r.Digest)
+		if err != nil {
+			return err
+		}
+		files = append(files, h)
 	}
-	defer parquetx.CloseHandles(files)
-	opts.TableStats = r.Remote.TableStats(files)
+	if !r.Digest {
+		opts.TableStats = r.Remote.TableStats(files)
+	}
 	for _, f := range old {
 		ef := evidence.File{Path: f.Path, Size: f.Size, Scope: evidence.ScopeTable}
 		if st, err := os.Stat(f.Path); err == nil {

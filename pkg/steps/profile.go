@@ -175,7 +175,13 @@ func loadSource(ctx context.Context, remote *Remote, paths []string, opts profil
 	case parquetFiles > 0:
 		return loadParquet(ctx, remote, paths, opts)
 	}
-	return loadProfiles(paths, v)
+	src, err := loadProfiles(paths, v)
+	if err == nil && src.profile.Shard != nil {
+		// Its sources name every file, by digest, but it saw only its row groups.
+		sh := src.profile.Shard
+		return nil, fmt.Errorf("%s: the profile of shard %d of %d of the data, not of all of it: merge every shard's profile (mlgate profile merge)", strings.Join(paths, ", "), sh.Index, sh.Count)
+	}
+	return src, err
 }
 
 func looksLikeParquet(path string) (bool, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -106,6 +107,9 @@ func Validate(ctx context.Context, r ValidateRequest) (*evidence.Document, error
 		var res *contract.Result
 		opts := contract.Options{Scan: r.Scan, VerifyAll: r.VerifyAll, AsOf: cmp.Or(r.AsOf, started),
 			TableStats: r.Remote.TableStats(files), Shard: r.Shard, Where: where}
+		if r.Digest {
+			opts.TableStats = nil
+		}
 		if r.Shard == nil { // a shard counts its own rows
 			opts.TableRows = tableRows(files)
 		}
@@ -197,6 +201,9 @@ func ValidateMerge(ctx context.Context, r ValidateMergeRequest) (*evidence.Docum
 			return nil, fmt.Errorf("%s: validated against another contract than %s (sha256 %s, not %s)", l.Path, r.Contract,
 				ShortDigest(details.Shard.Contract), ShortDigest(c.SHA256))
 		}
+		if details.Object != c.Object {
+			return nil, fmt.Errorf("%s: validated against the schema object %q of %s, not %q", l.Path, details.Object, r.Contract, c.Object)
+		}
 		var files []string
 		for _, f := range d.Subject.Files {
 			files = append(files, f.Path)
@@ -274,13 +281,28 @@ func openData(ctx context.Context, remote *Remote, paths []string, digest bool, 
 			ef.Digest = ref.Digest
 		}
 		doc.Subject.Files = append(doc.Subject.Files, ef)
-		f, err := remote.Handle(ctx, p)
+		f, err := handle(ctx, remote, p, digest)
 		if err != nil {
 			return files, err
 		}
 		files = append(files, f)
 	}
 	return files, nil
+}
+
+// handle is remote.Handle, or, when the evidence names files by digest,
+// the file opened: a digest names the file's bytes, so the checks are
+// decided from them, never from a table's metadata (its log or manifests,
+// which a digest does not cover and whose statistics may lie).
+func handle(ctx context.Context, remote *Remote, path string, digest bool) (*parquetx.Handle, error) {
+	if !digest {
+		return remote.Handle(ctx, path)
+	}
+	f, err := remote.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return parquetx.Opened(f), nil
 }
 
 // tableRows is the dataset's live row count when the table metadata
@@ -292,7 +314,7 @@ func tableRows(files []*parquetx.Handle) *int64 {
 	}
 	var n int64
 	for _, f := range files {
-		if f.IsOpen() {
+		if f.IsOpen() || f.Rows < 0 || n > math.MaxInt64-f.Rows { // counts that overflow are not known
 			return nil
 		}
 		n += f.Rows

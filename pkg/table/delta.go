@@ -548,12 +548,19 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	seen := map[string]string{} // resolved path -> the log's path
 	for _, k := range keys {
 		a := s.live[k]
 		p, err := within(s.root, unescapePath(a.Path))
 		if err != nil {
 			return nil, err
 		}
+		// Two log paths of one file: an engine may read its rows twice,
+		// the checks open it once.
+		if prev, ok := seen[p]; ok {
+			return nil, fmt.Errorf("%s: data file %s is live twice in version %d, as %q and %q", s.root, p, snap.Version, prev, a.Path)
+		}
+		seen[p] = a.Path
 		f := File{Path: p, Size: a.Size, Added: s.added[k]}
 		if len(a.PartitionValues) > 0 {
 			f.Partition, f.consts = map[string]*string{}, map[string]parquet.Value{}
@@ -580,6 +587,13 @@ func (s *deltaState) snapshot(version int64, ts time.Time) (*Snapshot, error) {
 		}
 		if a.DV != nil {
 			dv := *a.DV
+			// The live row count subtracts it before the vector is read.
+			if dv.Cardinality < 0 {
+				return nil, fmt.Errorf("%s: the deletion vector of %s deletes %d rows", s.root, a.Path, dv.Cardinality)
+			}
+			if f.Stats != nil && f.Stats.NumRecords >= 0 && dv.Cardinality > f.Stats.NumRecords {
+				return nil, fmt.Errorf("%s: the deletion vector of %s deletes %d rows of %s, which holds %d", s.root, a.Path, dv.Cardinality, a.Path, f.Stats.NumRecords)
+			}
 			f.DV = &dv
 			f.DeletedRows = dv.Cardinality
 		}

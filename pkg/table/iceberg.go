@@ -241,6 +241,12 @@ func OpenIceberg(path string, opts Options) (*Snapshot, error) {
 		}
 	}
 	sort.Slice(snap.Files, func(i, j int) bool { return snap.Files[i].Path < snap.Files[j].Path })
+	for i := 1; i < len(snap.Files); i++ {
+		// An engine reads its rows twice; the checks open each path once.
+		if snap.Files[i].Path == snap.Files[i-1].Path {
+			return nil, fmt.Errorf("%s: data file %s is live twice in snapshot %d (listed by two manifest entries)", snap.Location, snap.Files[i].Path, snap.Version)
+		}
+	}
 	snap.resolve = t.resolve
 	for i := range snap.Files {
 		snap.Files[i].Deletes = len(snap.deletesOf(&snap.Files[i])) > 0

@@ -11,6 +11,7 @@ package table
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -209,10 +210,11 @@ func (s *Snapshot) AddedFiles() []File {
 func (s *Snapshot) Rows() (int64, bool) {
 	var n int64
 	for _, f := range s.Files {
-		if f.Stats == nil || f.Stats.NumRecords < 0 {
+		live := f.Stats.numLive(f.DeletedRows)
+		if live < 0 || n > math.MaxInt64-live {
 			return 0, false
 		}
-		n += f.Stats.NumRecords - f.DeletedRows
+		n += live
 	}
 	// A deletion vector counts its rows exactly (its cardinality is checked
 	// when it is read); position and equality deletes may match no live row.
@@ -223,12 +225,27 @@ func (s *Snapshot) Rows() (int64, bool) {
 	}
 	if len(s.DeleteFiles) > 0 {
 		for i := range s.Files {
+			// A count no file could have is known only by reading the vectors.
+			live := s.Files[i].Stats.numLive(s.Files[i].DeletedRows)
 			for _, d := range s.deletesOf(&s.Files[i]) {
+				if d.Rows < 0 || d.Rows > live {
+					return 0, false
+				}
+				live -= d.Rows
 				n -= d.Rows
 			}
 		}
 	}
 	return n, true
+}
+
+// numLive is the rows a file's statistics count less those deleted, or
+// -1 when unknown or when no file could have those counts.
+func (st *Stats) numLive(deleted int64) int64 {
+	if st == nil || st.NumRecords < 0 || deleted < 0 || deleted > st.NumRecords {
+		return -1
+	}
+	return st.NumRecords - deleted
 }
 
 // within resolves a table-relative path, refusing one that leaves the table
