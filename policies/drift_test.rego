@@ -64,3 +64,15 @@ test_reference_is_bound_when_configured if {
 	count(drift.deny_reference) == 1 with input as {"evidence": {"DriftReport": [report(false, 0.1, "pass")]}} with data.config as cfg
 	count(drift.deny_reference) == 0 with input as {"evidence": {"DriftReport": [with_reference("bbb")]}}
 }
+
+with_reference_data(digests) := object.union(report(false, 0.1, "pass"), {"details": object.union(report(false, 0.1, "pass").details, {
+	"reference": "ref/",
+	"referenceInputs": {"profiles": [], "data": [{"path": sprintf("ref/%d.parquet", [i]), "digest": {"sha256": d}} | some i, d in digests]},
+})})
+
+test_reference_data_files_must_all_be_trusted if {
+	cfg := {"drift": {"reference_sha256": ["aaa", "bbb"]}}
+	count(drift.deny_reference) == 0 with input as {"evidence": {"DriftReport": [with_reference_data(["aaa", "bbb"])]}} with data.config as cfg
+	count(drift.deny_reference) == 1 with input as {"evidence": {"DriftReport": [with_reference_data(["aaa", "ccc"])]}} with data.config as cfg
+	count(drift.deny_reference) == 1 with input as {"evidence": {"DriftReport": [with_reference_data([])]}} with data.config as cfg
+}
