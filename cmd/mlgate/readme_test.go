@@ -1,6 +1,10 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -162,5 +166,48 @@ func TestHelpFiles(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLibraryMessagesNameNoFlags: pkg/ is called as a library too, so its
+// messages name concepts ("recording each file's digest"), not this CLI's
+// flags (cmd adds the flag in a hint where one helps). It reads every string
+// literal of pkg/'s non-test Go files for "--name" of a flag mlgate has.
+func TestLibraryMessagesNameNoFlags(t *testing.T) {
+	root := newRootCmd(&env{stdout: os.Stdout, stderr: os.Stderr, getenv: func(string) string { return "" }})
+	flags := map[string]bool{}
+	for _, c := range commands(root) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { flags[f.Name] = true })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { flags[f.Name] = true })
+	}
+	flagRE := regexp.MustCompile(`(?:^|[^-\w])--([a-z][a-z0-9-]*)`)
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(filepath.Join("..", "..", "pkg"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			for _, m := range flagRE.FindAllStringSubmatch(lit.Value, -1) {
+				if flags[m[1]] {
+					t.Errorf("%s: message names the flag --%s: %s", fset.Position(lit.Pos()), m[1], lit.Value)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(flags) < 50 {
+		t.Fatalf("only %d flags found", len(flags))
 	}
 }

@@ -89,7 +89,7 @@ func claimOf(dataset []evidence.File, path string, doc *evidence.Document) dataC
 		case v.DecidedBy["table-metadata"] > 0:
 			// The statistics of a table's log or manifests are not the
 			// files' bytes the digests name, and may lie about them.
-			cl.problem = fmt.Sprintf("%s decided %d checks from the table's metadata, which the files' sha256 do not cover: validate again with this mlgate and --digest", what, v.DecidedBy["table-metadata"])
+			cl.problem = fmt.Sprintf("%s decided %d checks from the table's metadata, which the files' sha256 do not cover: validate again with this mlgate, recording each file's digest", what, v.DecidedBy["table-metadata"])
 			return cl
 		}
 	}

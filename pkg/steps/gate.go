@@ -429,7 +429,7 @@ func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence
 		}) {
 			// A dataset no evidence is about binds nothing: fail closed.
 			checks = append(checks, evidence.Check{ID: "evidence.subject", Title: "Evidence subject", Status: evidence.StatusFail, Severity: evidence.SeverityError,
-				Message: fmt.Sprintf("the dataset (%d files, %s first) is given but no DataValidation or DriftReport evidence about it is: validate it with --digest and pass the evidence", len(dataset), dataset[0].Path)})
+				Message: fmt.Sprintf("the dataset (%d files, %s first) is given but no DataValidation or DriftReport evidence about it is: validate it, recording each file's digest, and pass the evidence", len(dataset), dataset[0].Path)})
 		}
 	}
 	for i, d := range docs {
