@@ -69,7 +69,9 @@ func Parse(file string, data []byte) (doc *Doc, err error) {
 		default:
 			return &Error{File: file, Line: 1, Column: 1, Msg: "want exactly one YAML document"}
 		}
-		return nil
+		a := aliases{file: file, sizes: map[string]int64{}}
+		a.size(doc.Body)
+		return a.err
 	})
 	if err != nil {
 		return nil, err
@@ -337,4 +339,68 @@ func editDistance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// maxAliased bounds the values aliases may add to a document once expanded.
+// A few lines of anchors, each aliased ten times by the next ("billion
+// laughs"), expand to more values than memory holds when the document is
+// decoded or its values encoded again (model card metadata goes to JSON).
+const maxAliased = 1 << 20
+
+// aliases measures a document with its aliases expanded: sizes holds each
+// anchor's size in values, added what aliases have added so far, and err
+// is set when that passes maxAliased.
+type aliases struct {
+	file  string
+	sizes map[string]int64
+	added int64
+	err   error
+}
+
+// size is the number of values n holds once its aliases are expanded (at
+// most maxAliased+1 for one alias).
+func (a *aliases) size(n ast.Node) int64 {
+	if a.err != nil {
+		return 0
+	}
+	switch n := n.(type) {
+	case nil:
+		return 0
+	case *ast.AnchorNode:
+		s := a.size(n.Value)
+		if n.Name != nil && n.Name.GetToken() != nil {
+			a.sizes[n.Name.GetToken().Value] = s
+		}
+		return s
+	case *ast.AliasNode:
+		s := int64(1)
+		if n.Value != nil {
+			s = max(s, a.sizes[n.Value.String()])
+		}
+		if a.added += s; a.added > maxAliased {
+			line, col := NodePos(n)
+			a.err = &Error{File: a.file, Line: line, Column: col,
+				Msg: fmt.Sprintf("YAML aliases expand this document by more than %d values", maxAliased)}
+		}
+		return s
+	case *ast.TagNode:
+		return a.size(n.Value)
+	case *ast.MappingKeyNode:
+		return a.size(n.Value)
+	case *ast.MappingNode:
+		var s int64 = 1
+		for _, kv := range n.Values {
+			s = min(s+a.size(kv), maxAliased+1)
+		}
+		return s
+	case *ast.MappingValueNode:
+		return min(1+a.size(n.Key)+a.size(n.Value), maxAliased+1)
+	case *ast.SequenceNode:
+		var s int64 = 1
+		for _, v := range n.Values {
+			s = min(s+a.size(v), maxAliased+1)
+		}
+		return s
+	}
+	return 1
 }

@@ -1,6 +1,7 @@
 package yamlx_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,4 +143,64 @@ func FuzzParseDecode(f *testing.F) {
 		var m map[string]any
 		_ = doc.Decode(&m)
 	})
+}
+
+// laughs is a "billion laughs" YAML mapping: each of levels anchors holds
+// ten aliases of the one before, 10^levels values once expanded, in a few
+// hundred bytes.
+func laughs(levels int) string {
+	var b strings.Builder
+	b.WriteString("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	return b.String()
+}
+
+// A file from a pull request whose aliases expand to 10^10 values (model
+// card metadata is encoded to JSON for the policies: that alone ran out of
+// memory) is refused where it is parsed, at the alias that passes the bound,
+// by every YAML reader; anchors and aliases used as YAML intends still work.
+func TestAliasBombIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bomb := laughs(10)
+	loaders := map[string]func(string) error{
+		"card.md":       func(p string) error { var m policy.Model; return m.LoadModelCard(p) },
+		"meta.yaml":     func(p string) error { var m policy.Model; return m.LoadModelCard(p) },
+		"contract.yaml": func(p string) error { _, err := contract.Load(p); return err },
+		"gate.yaml":     func(p string) error { _, err := metrics.LoadGate(p); return err },
+		"drift.yaml":    func(p string) error { _, err := drift.ReadConfig(p); return err },
+		"metrics.yaml":  func(p string) error { _, err := metrics.Read(p); return err },
+	}
+	for name, load := range loaders {
+		body := bomb
+		if name == "card.md" {
+			body = "---\n" + bomb + "---\n# Model\n"
+		}
+		p := write(name, body)
+		// The sixth anchor passes the bound: each of its aliases adds 111,110.
+		line := 6
+		if name == "card.md" {
+			line++
+		}
+		want := fmt.Sprintf("%s:%d:", p, line)
+		if err := load(p); err == nil || !strings.Contains(err.Error(), "YAML aliases expand this document by more than") || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: error %v, want one at %s", name, err, want)
+		}
+	}
+	card := write("README.md", "---\nbase: &base {license: mit, tags: [a, b]}\nvariant:\n  <<: *base\n  name: small\n"+laughs(5)+"---\n# Model\n")
+	var m policy.Model
+	if err := m.LoadModelCard(card); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := m.Metadata["variant"].(map[string]any); !ok || v["license"] != "mit" || v["name"] != "small" {
+		t.Fatalf("metadata %v", m.Metadata)
+	}
 }
