@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/tabletest"
+	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -443,4 +444,33 @@ func TestRedteamChainOfIncrementalChecksBinds(t *testing.T) {
 	// Without the last, nothing ran the whole-table rules on version 3.
 	r, subject = rtGate(t, []string{base, mid}, []string{d.Dir})
 	rtWantRefused(t, r, subject, base, "does not cover the dataset's")
+}
+
+// TestRedteamDeviceModelIsNotSigned: a pull request turns its single-file
+// model into a link to /dev/zero. The device states no size: it was hashed
+// as an empty file, and a pure Ed25519 key then read it whole, without end.
+// Signing (and verifying) refuse it as not a regular file, exit 2.
+func TestRedteamDeviceModelIsNotSigned(t *testing.T) {
+	keys := cosignKeys(t, testenv.Tool(t, "cosign"))
+	model := filepath.Join(t.TempDir(), "model.onnx")
+	appendTo(t, model, "weights of a small model")
+	runCLI(t, keyEnv(), "sign", "--key", keys["ecdsa"][0], model).wantCode(t, 0)
+	if err := os.Remove(model); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", model); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"ed25519", "ecdsa"} {
+		r := runCLI(t, keyEnv(), "sign", "--key", keys[kind][0], "--bundle", model+"."+kind+".sigstore.json", model)
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, model+" is not a regular file") {
+			t.Fatalf("%s: stderr %s", kind, r.stderr)
+		}
+	}
+	r := runCLI(t, nil, "verify", "--key", keys["ecdsa"][1], "--bundle", model+".sigstore.json", model)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, model+" is not a regular file") {
+		t.Fatalf("verify: stderr %s", r.stderr)
+	}
 }
