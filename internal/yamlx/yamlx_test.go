@@ -204,3 +204,36 @@ func TestAliasBombIsRefused(t *testing.T) {
 		t.Fatalf("metadata %v", m.Metadata)
 	}
 }
+
+// go-yaml keeps each node's path as a string of its own: a long key over
+// many values costs their product (a 110 KB file took 584 MB, an 8 MiB
+// contract could ask for terabytes). Such files are refused before the
+// parser runs, in flow and block style, and so are keys that are
+// collections (their text would be each path's); large files of ordinary
+// shape still parse.
+func TestPathBombIsRefused(t *testing.T) {
+	long := strings.Repeat("k", 1<<20)
+	for name, src := range map[string]string{
+		"flow":       long + ": [" + strings.Repeat("1,", 200_000) + "1]\n",
+		"block":      long + ":\n" + strings.Repeat("- 1\n", 200_000),
+		"nested":     "a:\n  " + long + ":\n    b:\n" + strings.Repeat("      - 1\n", 100_000),
+		"json":       `{"` + long + `": {"x": [` + strings.Repeat("1,", 200_000) + "1]}}",
+		"flow key":   "[" + long + "]: [" + strings.Repeat("1,", 1000) + "1]\n",
+		"explicit":   "? " + long + "\n: [1, 2]\n",
+		"in entries": "- " + long + ":\n" + strings.Repeat("  - 1\n", 200_000),
+	} {
+		_, err := yamlx.Parse(name+".yaml", []byte(src))
+		if err == nil || !strings.HasPrefix(err.Error(), name+".yaml:") ||
+			!strings.Contains(err.Error(), "paths") && !strings.Contains(err.Error(), "not supported") {
+			t.Errorf("%s: error %.200v", name, err)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n")
+	for i := range 50_000 {
+		fmt.Fprintf(&b, "  - name: a_rather_long_column_name_%d\n    type: int64\n    min: 0\n    allowed: [1, 2, 3]\n", i)
+	}
+	if _, err := yamlx.Parse("big.yaml", []byte(b.String())); err != nil {
+		t.Fatalf("a large ordinary file (%d bytes): %v", b.Len(), err)
+	}
+}
