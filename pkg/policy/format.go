@@ -35,9 +35,15 @@ func Sniff(path string) string {
 	head := make([]byte, pickleWindow)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
+	// A pickle is told before the other headers: a file starting "GGUF"
+	// ('G' reads the next 8 bytes as a float) can go on as a pickle that
+	// torch.load or pickle.load runs. Genuine GGUF, NumPy, safetensors and
+	// ONNX headers hold bytes no pickle opcode is.
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return sniffZip(path)
+	case looksPickle(head):
+		return FormatPickle
 	case bytes.HasPrefix(head, []byte("GGUF")):
 		return FormatGGUF
 	case bytes.HasPrefix(head, []byte("\x93NUMPY")):
@@ -46,8 +52,6 @@ func Sniff(path string) string {
 		return FormatSafetensors
 	case len(head) >= 1 && head[0] == 0x08 && strings.EqualFold(filepath.Ext(path), ".onnx"):
 		return FormatONNX // field 1 (ir_version), varint
-	case looksPickle(head):
-		return FormatPickle
 	}
 	return FormatOther
 }

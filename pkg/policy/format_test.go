@@ -137,3 +137,50 @@ func TestSniffPicklesByOpcodes(t *testing.T) {
 		t.Errorf("listed %v", got)
 	}
 }
+
+// makeHiddenPickles writes pickles whose shape hid them, each of which
+// Python runs (it prints RAN-<name>): a value left under the one STOP
+// returns, garbage after the call, and a GGUF magic whose 'G' (BINFLOAT)
+// swallows the header, under names torch.load and pickle.load read.
+const makeHiddenPickles = `
+import os, pickle, sys
+d = sys.argv[1]
+call = lambda name: b"cbuiltins\nprint\n(S'RAN-" + name.encode() + b"'\ntR"
+files = {
+    "extra.bin": call("extra") + b"N.",
+    "garbage.bin": call("garbage") + b"\x00\x00",
+    "model.pt": b"GGUF\x03\x00\x00\x00\x01" + call("gguf") + b".",
+    "noargs.pt": b"GGUF\x03\x00\x00\x00\x01cbuiltins\nprint\n)R.",
+}
+for name, data in files.items():
+    open(os.path.join(d, name), "wb").write(data)
+    try:
+        pickle.loads(data)
+    except Exception:
+        pass
+`
+
+func TestSniffPicklesThatHideTheirShape(t *testing.T) {
+	python := "/usr/bin/python3"
+	if _, err := exec.LookPath(python); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("%s is required in CI: %v", python, err)
+		}
+		t.Skipf("skipped: no %s to write pickles", python)
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(python, "-c", makeHiddenPickles, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3: %v\n%s", err, out)
+	}
+	for _, ran := range []string{"RAN-extra", "RAN-garbage", "RAN-gguf"} {
+		if !strings.Contains(string(out), ran) {
+			t.Fatalf("Python did not run %s: %s", ran, out)
+		}
+	}
+	for _, name := range []string{"extra.bin", "garbage.bin", "model.pt", "noargs.pt"} {
+		if got := Sniff(filepath.Join(dir, name)); got != FormatPickle {
+			t.Errorf("%s: %q, want %q", name, got, FormatPickle)
+		}
+	}
+}
