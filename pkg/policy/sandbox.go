@@ -13,6 +13,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/mlgate/mlgate/policies"
 )
@@ -72,13 +73,61 @@ func (o Options) capabilities() *ast.Capabilities {
 // with opa eval --timeout 2s: nested loops of a text/template and every path
 // of a 14-node graph ran on past 40s, a shift by 1e10 bits died out of
 // memory, by 2^64-1 bits panicked, and a schema whose $ref leads back to
-// itself overflowed the stack (a fatal error no recover catches). They stay
-// out regardless of the network.
+// itself overflowed the stack (a fatal error no recover catches), and
+// json.marshal_with_options repeated a 1 MB indent on each of 20,000 lines
+// (out of memory). They stay out regardless of the network.
 var unbounded = map[string]bool{
-	"strings.render_template": true,
-	"graph.reachable_paths":   true,
-	"bits.lsh":                true,
-	"json.match_schema":       true,
+	"strings.render_template":   true,
+	"graph.reachable_paths":     true,
+	"bits.lsh":                  true,
+	"json.match_schema":         true,
+	"json.marshal_with_options": true,
+}
+
+// maxFormatWidth bounds the widths and precisions of one sprintf call in
+// all. Go pads each verb up to a million characters, in one call that never
+// looks at the bounds: "%0999999d" 20,000 times in a format built with
+// concat asked for 20 GB and died out of memory. Real formats pad a few
+// characters; 16 MiB leaves room for a few '*' widths, each counted as the
+// most Go takes.
+const maxFormatWidth = 16 << 20
+
+// sprintf is OPA's sprintf, refusing a format that pads more than
+// maxFormatWidth. OPA's built-ins are registered process-wide; policies are
+// the only Rego mlgate runs.
+func init() {
+	orig := topdown.GetBuiltin(ast.Sprintf.Name)
+	topdown.RegisterBuiltinFunc(ast.Sprintf.Name, func(bctx topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.Term) error) error {
+		if f, ok := operands[0].Value.(ast.String); ok && formatWidth(string(f)) > maxFormatWidth {
+			return fmt.Errorf("sprintf: the format pads more than %d characters", maxFormatWidth)
+		}
+		return orig(bctx, operands, iter)
+	})
+}
+
+// formatWidth adds up the widths and precisions of a format's verbs (a '*'
+// counts as the most Go takes from an argument), stopping past the bound.
+func formatWidth(f string) int {
+	total := 0
+	for i := 0; i < len(f) && total <= maxFormatWidth; i++ {
+		if f[i] != '%' {
+			continue
+		}
+		for i++; i < len(f) && strings.IndexByte("+-# 0123456789.*[]", f[i]) >= 0; i++ {
+			switch c := f[i]; {
+			case c == '*':
+				total += 1e6
+			case c >= '0' && c <= '9':
+				n := 0
+				for ; i < len(f) && f[i] >= '0' && f[i] <= '9' && n <= maxFormatWidth; i++ {
+					n = n*10 + int(f[i]-'0')
+				}
+				total += n
+				i--
+			}
+		}
+	}
+	return total
 }
 
 // allowedBuiltin leaves out opa.runtime and the unbounded built-ins always

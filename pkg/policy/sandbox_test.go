@@ -188,10 +188,11 @@ func TestTimeBound(t *testing.T) {
 // past its time bound or crash it (out of memory, a panic, a stack overflow).
 func TestUnboundedBuiltinsDoNotCompile(t *testing.T) {
 	cases := map[string]string{
-		"strings.render_template": `strings.render_template("{{range .a}}{{range $.a}}{{range $.a}}{{range $.a}}{{range $.a}}{{range $.a}}x{{end}}{{end}}{{end}}{{end}}{{end}}{{end}}", {"a": numbers.range(1, 1000)}) != ""`,
-		"graph.reachable_paths":   `count(graph.reachable_paths({k: numbers.range(1, 20) | some k in numbers.range(1, 20)}, {1})) > 0`,
-		"bits.lsh":                `bits.lsh(1, 1e10) > 0`,
-		"json.match_schema":       `json.match_schema({}, {"$ref": "#"})[0]`,
+		"strings.render_template":   `strings.render_template("{{range .a}}{{range $.a}}{{range $.a}}{{range $.a}}{{range $.a}}{{range $.a}}x{{end}}{{end}}{{end}}{{end}}{{end}}{{end}}", {"a": numbers.range(1, 1000)}) != ""`,
+		"graph.reachable_paths":     `count(graph.reachable_paths({k: numbers.range(1, 20) | some k in numbers.range(1, 20)}, {1})) > 0`,
+		"bits.lsh":                  `bits.lsh(1, 1e10) > 0`,
+		"json.match_schema":         `json.match_schema({}, {"$ref": "#"})[0]`,
+		"json.marshal_with_options": `count(json.marshal_with_options(numbers.range(1, 20000), {"pretty": true, "indent": concat("", ["x" | some _ in numbers.range(1, 1000000)])})) > 0`,
 	}
 	for name, expr := range cases {
 		p := writePolicy(t, "bomb.rego", "package bomb\n\ndeny contains \"bomb\" if {\n\t"+expr+"\n}\n")
@@ -204,5 +205,31 @@ func TestUnboundedBuiltinsDoNotCompile(t *testing.T) {
 		if _, err := RunTests(context.Background(), []string{p}, TestOptions{}, io.Discard); err == nil || !strings.Contains(err.Error(), "undefined function "+name) {
 			t.Errorf("%s in policy tests: %v", name, err)
 		}
+	}
+}
+
+// sprintf pads each verb up to a million characters in one call that the
+// bounds cannot stop: a format of 20,000 such verbs, built with concat, died
+// out of memory (opa eval, 4 GB). A format padding more than 16 MiB is
+// the rule's error; ordinary formats work.
+func TestSprintfPaddingBounded(t *testing.T) {
+	p := writePolicy(t, "pad.rego", "package pad\n\ndeny contains msg if {\n\tn := numbers.range(1, 20000)\n\tmsg := sprintf(concat(\"\", [\"%0999999d\" | some _ in n]), n)\n}\n\n"+
+		"warn contains sprintf(\"%5.2f%% of %-8s|%*d|%%\", [12.345, \"rows\", 3, 7])\n")
+	e, err := Load(context.Background(), []string{p}, nil, Options{Timeout: testBudget(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := byMessage(eval(t, e, map[string]any{}))
+	if w, ok := r["12.35% of rows    |  7|%"]; !ok || w.Status != evidence.StatusWarn {
+		t.Errorf("ordinary format: %+v", r)
+	}
+	denied := false
+	for msg, res := range r {
+		if res.Rule == "deny" {
+			denied = res.Status == evidence.StatusError && strings.Contains(msg, "sprintf: the format pads more than 16777216 characters")
+		}
+	}
+	if !denied {
+		t.Errorf("padding bomb: %+v", r)
 	}
 }
