@@ -193,6 +193,9 @@ func TestUnboundedBuiltinsDoNotCompile(t *testing.T) {
 		"bits.lsh":                  `bits.lsh(1, 1e10) > 0`,
 		"json.match_schema":         `json.match_schema({}, {"$ref": "#"})[0]`,
 		"json.marshal_with_options": `count(json.marshal_with_options(numbers.range(1, 20000), {"pretty": true, "indent": concat("", ["x" | some _ in numbers.range(1, 1000000)])})) > 0`,
+		"yaml.marshal":              `count(yaml.marshal(json.unmarshal(concat("", [concat("", ["[" | some _ in numbers.range(1, 5000)]), "[1]", concat("", ["]" | some _ in numbers.range(1, 5000)])])))) > 0`,
+		"graphql.parse_and_verify":  `graphql.parse_and_verify("{ a }", "type Query { a: Int }")[0]`,
+		"graphql.is_valid":          `graphql.is_valid("{ a }", "type Query { a: Int }")`,
 	}
 	for name, expr := range cases {
 		p := writePolicy(t, "bomb.rego", "package bomb\n\ndeny contains \"bomb\" if {\n\t"+expr+"\n}\n")
