@@ -236,3 +236,33 @@ func TestSprintfPaddingBounded(t *testing.T) {
 		t.Errorf("padding bomb: %+v", r)
 	}
 }
+
+// A pull request's policy or data file that is a link to /dev/zero was read
+// whole by OPA's loader, without end (opa eval: out of memory). It is
+// refused, naming the file, for the gate, the data and the policy tests.
+func TestPolicyFilesAreRegular(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok.rego")
+	if err := os.WriteFile(ok, []byte("package ok\n\ndeny contains \"x\" if false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evil := filepath.Join(dir, "evil.rego")
+	if err := os.Symlink("/dev/zero", evil); err != nil {
+		t.Fatal(err)
+	}
+	want := evil + " is not a regular file"
+	if _, err := Load(context.Background(), []string{dir}, nil, Options{}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("policies: %v", err)
+	}
+	if _, err := RunTests(context.Background(), []string{dir}, TestOptions{}, io.Discard); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("policy tests: %v", err)
+	}
+	data := t.TempDir()
+	zero := filepath.Join(data, "data.json")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(context.Background(), []string{ok}, []string{data}, Options{}); err == nil || !strings.Contains(err.Error(), zero+" is not a regular file") {
+		t.Errorf("data: %v", err)
+	}
+}
