@@ -474,3 +474,35 @@ func TestRedteamDeviceModelIsNotSigned(t *testing.T) {
 		t.Fatalf("verify: stderr %s", r.stderr)
 	}
 }
+
+// TestRedteamHiddenPicklesAreRefused: model files Python's pickle.load,
+// torch.load or numpy.load(allow_pickle=True) run, which the serialization
+// rule passed: a pickle behind a GGUF magic named model.pt (the sniffer said
+// gguf, a safe format), a pickle with a value left under its STOP named
+// pytorch_model.bin (it said other), and a NumPy array of Python objects
+// (it said numpy). pkg/policy's tests prove Python runs such files.
+func TestRedteamHiddenPicklesAreRefused(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "model")
+	if err := os.Mkdir(model, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	call := "cbuiltins\nprint\n(S'RAN'\ntR"
+	for name, content := range map[string]string{
+		"model.pt":          "GGUF\x03\x00\x00\x00\x01" + call + ".",
+		"pytorch_model.bin": call + "N.",
+		"emb.npy":           "\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }" + strings.Repeat(" ", 57) + "\n" + "\x80\x04" + call + ".",
+		"model.safetensors": "\x10\x00\x00\x00\x00\x00\x00\x00{\"__metadata__\":{}}",
+	} {
+		appendTo(t, filepath.Join(model, name), content)
+	}
+	r := runCLI(t, nil, "policy", "eval", "-p", library, "--model", model)
+	r.wantCode(t, 1)
+	for _, name := range []string{"model.pt", "pytorch_model.bin", "emb.npy"} {
+		if !strings.Contains(r.stdout, name+" is pickle-based") {
+			t.Errorf("%s passed the serialization rule:\n%s", name, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "model.safetensors is pickle-based") {
+		t.Errorf("safetensors refused:\n%s", r.stdout)
+	}
+}
