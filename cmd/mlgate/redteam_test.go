@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlgate/mlgate/internal/tabletest"
+	"github.com/mlgate/mlgate/internal/testenv"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -443,4 +444,65 @@ func TestRedteamChainOfIncrementalChecksBinds(t *testing.T) {
 	// Without the last, nothing ran the whole-table rules on version 3.
 	r, subject = rtGate(t, []string{base, mid}, []string{d.Dir})
 	rtWantRefused(t, r, subject, base, "does not cover the dataset's")
+}
+
+// TestRedteamDeviceModelIsNotSigned: a pull request turns its single-file
+// model into a link to /dev/zero. The device states no size: it was hashed
+// as an empty file, and a pure Ed25519 key then read it whole, without end.
+// Signing (and verifying) refuse it as not a regular file, exit 2.
+func TestRedteamDeviceModelIsNotSigned(t *testing.T) {
+	keys := cosignKeys(t, testenv.Tool(t, "cosign"))
+	model := filepath.Join(t.TempDir(), "model.onnx")
+	appendTo(t, model, "weights of a small model")
+	runCLI(t, keyEnv(), "sign", "--key", keys["ecdsa"][0], model).wantCode(t, 0)
+	if err := os.Remove(model); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", model); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"ed25519", "ecdsa"} {
+		r := runCLI(t, keyEnv(), "sign", "--key", keys[kind][0], "--bundle", model+"."+kind+".sigstore.json", model)
+		r.wantCode(t, 2)
+		if !strings.Contains(r.stderr, model+" is not a regular file") {
+			t.Fatalf("%s: stderr %s", kind, r.stderr)
+		}
+	}
+	r := runCLI(t, nil, "verify", "--key", keys["ecdsa"][1], "--bundle", model+".sigstore.json", model)
+	r.wantCode(t, 2)
+	if !strings.Contains(r.stderr, model+" is not a regular file") {
+		t.Fatalf("verify: stderr %s", r.stderr)
+	}
+}
+
+// TestRedteamHiddenPicklesAreRefused: model files Python's pickle.load,
+// torch.load or numpy.load(allow_pickle=True) run, which the serialization
+// rule passed: a pickle behind a GGUF magic named model.pt (the sniffer said
+// gguf, a safe format), a pickle with a value left under its STOP named
+// pytorch_model.bin (it said other), and a NumPy array of Python objects
+// (it said numpy). pkg/policy's tests prove Python runs such files.
+func TestRedteamHiddenPicklesAreRefused(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "model")
+	if err := os.Mkdir(model, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	call := "cbuiltins\nprint\n(S'RAN'\ntR"
+	for name, content := range map[string]string{
+		"model.pt":          "GGUF\x03\x00\x00\x00\x01" + call + ".",
+		"pytorch_model.bin": call + "N.",
+		"emb.npy":           "\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }" + strings.Repeat(" ", 57) + "\n" + "\x80\x04" + call + ".",
+		"model.safetensors": "\x10\x00\x00\x00\x00\x00\x00\x00{\"__metadata__\":{}}",
+	} {
+		appendTo(t, filepath.Join(model, name), content)
+	}
+	r := runCLI(t, nil, "policy", "eval", "-p", library, "--model", model)
+	r.wantCode(t, 1)
+	for _, name := range []string{"model.pt", "pytorch_model.bin", "emb.npy"} {
+		if !strings.Contains(r.stdout, name+" is pickle-based") {
+			t.Errorf("%s passed the serialization rule:\n%s", name, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "model.safetensors is pickle-based") {
+		t.Errorf("safetensors refused:\n%s", r.stdout)
+	}
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Error is a problem at a place in a YAML file; Line and Column are 1-based
@@ -51,7 +53,11 @@ type Doc struct {
 // Parse parses data as at most one YAML document; file names it in errors.
 func Parse(file string, data []byte) (doc *Doc, err error) {
 	err = guard(file, func() error {
-		f, err := parser.ParseBytes(data, 0)
+		tokens := lexer.Tokenize(string(data))
+		if err := checkPaths(file, tokens, len(data)); err != nil {
+			return err
+		}
+		f, err := parser.Parse(tokens, 0)
 		if err != nil {
 			return wrap(file, err, "invalid YAML: ")
 		}
@@ -69,7 +75,9 @@ func Parse(file string, data []byte) (doc *Doc, err error) {
 		default:
 			return &Error{File: file, Line: 1, Column: 1, Msg: "want exactly one YAML document"}
 		}
-		return nil
+		a := aliases{file: file, sizes: map[string]int64{}}
+		a.size(doc.Body)
+		return a.err
 	})
 	if err != nil {
 		return nil, err
@@ -337,4 +345,162 @@ func editDistance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// maxAliased bounds the values aliases may add to a document once expanded.
+// A few lines of anchors, each aliased ten times by the next ("billion
+// laughs"), expand to more values than memory holds when the document is
+// decoded or its values encoded again (model card metadata goes to JSON).
+const maxAliased = 1 << 20
+
+// aliases measures a document with its aliases expanded: sizes holds each
+// anchor's size in values, added what aliases have added so far, and err
+// is set when that passes maxAliased.
+type aliases struct {
+	file  string
+	sizes map[string]int64
+	added int64
+	err   error
+}
+
+// size is the number of values n holds once its aliases are expanded (at
+// most maxAliased+1 for one alias).
+func (a *aliases) size(n ast.Node) int64 {
+	if a.err != nil {
+		return 0
+	}
+	switch n := n.(type) {
+	case nil:
+		return 0
+	case *ast.AnchorNode:
+		s := a.size(n.Value)
+		if n.Name != nil && n.Name.GetToken() != nil {
+			a.sizes[n.Name.GetToken().Value] = s
+		}
+		return s
+	case *ast.AliasNode:
+		s := int64(1)
+		if n.Value != nil {
+			s = max(s, a.sizes[n.Value.String()])
+		}
+		if a.added += s; a.added > maxAliased {
+			line, col := NodePos(n)
+			a.err = &Error{File: a.file, Line: line, Column: col,
+				Msg: fmt.Sprintf("YAML aliases expand this document by more than %d values", maxAliased)}
+		}
+		return s
+	case *ast.TagNode:
+		return a.size(n.Value)
+	case *ast.MappingKeyNode:
+		return a.size(n.Value)
+	case *ast.MappingNode:
+		var s int64 = 1
+		for _, kv := range n.Values {
+			s = min(s+a.size(kv), maxAliased+1)
+		}
+		return s
+	case *ast.MappingValueNode:
+		return min(1+a.size(n.Key)+a.size(n.Value), maxAliased+1)
+	case *ast.SequenceNode:
+		var s int64 = 1
+		for _, v := range n.Values {
+			s = min(s+a.size(v), maxAliased+1)
+		}
+		return s
+	}
+	return 1
+}
+
+// go-yaml's parser gives every node its path ("$.columns[3].name") as a
+// string of its own, so a long key over many values costs their product:
+// a 110 KB file (a 100,000-byte key over a list of 5,000 numbers) took
+// 584 MB, and a contract's 8 MiB could ask for terabytes. checkPaths
+// estimates those paths' bytes from the tokens before the parser runs and
+// refuses a file over maxPathBytes plus 16 bytes per byte of the file (a
+// real file's paths take a few bytes per byte). A key that is itself a
+// collection (or an explicit "? key") would repeat its whole text in each
+// path: such keys are refused; no file mlgate reads has them.
+const maxPathBytes = 64 << 20
+
+// pathFrame is a segment of the current path: a key's (col, its column in a
+// block, flow the flow depth it is in) or a sequence index's.
+type pathFrame struct {
+	col, flow int
+	seg       int64
+	index     bool
+}
+
+func checkPaths(file string, tokens token.Tokens, size int) error {
+	budget := maxPathBytes + 16*int64(size)
+	var stack []pathFrame
+	cur, total := int64(1), int64(0) // "$"
+	flow, prevLine := 0, -1
+	push := func(f pathFrame) { stack = append(stack, f); cur += f.seg }
+	pop := func() { cur -= stack[len(stack)-1].seg; stack = stack[:len(stack)-1] }
+	for i, tk := range tokens {
+		if tk.Type == token.CommentType || tk.Position == nil {
+			continue
+		}
+		col, atStart := tk.Position.Column, tk.Position.Line != prevLine
+		prevLine = tk.Position.Line
+		if flow == 0 && atStart {
+			// A block ends at a line starting left of it; a key's entries
+			// ("- x") may start in its own column.
+			for len(stack) > 0 {
+				top := stack[len(stack)-1]
+				if top.flow != 0 || top.col < col || top.col == col && tk.Type == token.SequenceEntryType && !top.index {
+					break
+				}
+				pop()
+			}
+		}
+		switch tk.Type {
+		case token.MappingKeyType:
+			line, column := tk.Position.Line, tk.Position.Column
+			return &Error{File: file, Line: line, Column: column, Msg: "explicit mapping keys (\"? key\") are not supported"}
+		case token.MappingValueType:
+			if prev := tk.Prev; prev != nil && (prev.Type == token.SequenceEndType || prev.Type == token.MappingEndType) {
+				line, column := tk.Position.Line, tk.Position.Column
+				return &Error{File: file, Line: line, Column: column, Msg: "a mapping key that is a collection is not supported"}
+			}
+		case token.SequenceEntryType:
+			push(pathFrame{col: col, seg: 12, index: true})
+		case token.SequenceStartType, token.MappingStartType:
+			total += cur
+			flow++
+			if tk.Type == token.SequenceStartType {
+				push(pathFrame{flow: flow, seg: 12, index: true})
+			}
+		case token.SequenceEndType, token.MappingEndType:
+			for len(stack) > 0 && stack[len(stack)-1].flow >= flow && flow > 0 {
+				pop()
+			}
+			flow = max(flow-1, 0)
+		case token.CollectEntryType:
+			for len(stack) > 0 && stack[len(stack)-1].flow == flow && flow > 0 && !stack[len(stack)-1].index {
+				pop()
+			}
+		default:
+			total += cur
+			if next := nextToken(tokens, i); next != nil && next.Type == token.MappingValueType {
+				push(pathFrame{col: col, flow: flow, seg: int64(len(tk.Value)) + 3})
+			}
+		}
+		if total > budget {
+			line, column := tk.Position.Line, tk.Position.Column
+			return &Error{File: file, Line: line, Column: column,
+				Msg: fmt.Sprintf("the YAML parser would spend more than %d MiB on this file's paths (long keys over many values)", budget>>20)}
+		}
+	}
+	return nil
+}
+
+// nextToken is the token after tokens[i], comments skipped.
+func nextToken(tokens token.Tokens, i int) *token.Token {
+	for _, tk := range tokens[i+1:] {
+		if tk.Type != token.CommentType {
+			return tk
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package yamlx_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,4 +143,97 @@ func FuzzParseDecode(f *testing.F) {
 		var m map[string]any
 		_ = doc.Decode(&m)
 	})
+}
+
+// laughs is a "billion laughs" YAML mapping: each of levels anchors holds
+// ten aliases of the one before, 10^levels values once expanded, in a few
+// hundred bytes.
+func laughs(levels int) string {
+	var b strings.Builder
+	b.WriteString("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	return b.String()
+}
+
+// A file from a pull request whose aliases expand to 10^10 values (model
+// card metadata is encoded to JSON for the policies: that alone ran out of
+// memory) is refused where it is parsed, at the alias that passes the bound,
+// by every YAML reader; anchors and aliases used as YAML intends still work.
+func TestAliasBombIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bomb := laughs(10)
+	loaders := map[string]func(string) error{
+		"card.md":       func(p string) error { var m policy.Model; return m.LoadModelCard(p) },
+		"meta.yaml":     func(p string) error { var m policy.Model; return m.LoadModelCard(p) },
+		"contract.yaml": func(p string) error { _, err := contract.Load(p); return err },
+		"gate.yaml":     func(p string) error { _, err := metrics.LoadGate(p); return err },
+		"drift.yaml":    func(p string) error { _, err := drift.ReadConfig(p); return err },
+		"metrics.yaml":  func(p string) error { _, err := metrics.Read(p); return err },
+	}
+	for name, load := range loaders {
+		body := bomb
+		if name == "card.md" {
+			body = "---\n" + bomb + "---\n# Model\n"
+		}
+		p := write(name, body)
+		// The sixth anchor passes the bound: each of its aliases adds 111,110.
+		line := 6
+		if name == "card.md" {
+			line++
+		}
+		want := fmt.Sprintf("%s:%d:", p, line)
+		if err := load(p); err == nil || !strings.Contains(err.Error(), "YAML aliases expand this document by more than") || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: error %v, want one at %s", name, err, want)
+		}
+	}
+	card := write("README.md", "---\nbase: &base {license: mit, tags: [a, b]}\nvariant:\n  <<: *base\n  name: small\n"+laughs(5)+"---\n# Model\n")
+	var m policy.Model
+	if err := m.LoadModelCard(card); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := m.Metadata["variant"].(map[string]any); !ok || v["license"] != "mit" || v["name"] != "small" {
+		t.Fatalf("metadata %v", m.Metadata)
+	}
+}
+
+// go-yaml keeps each node's path as a string of its own: a long key over
+// many values costs their product (a 110 KB file took 584 MB, an 8 MiB
+// contract could ask for terabytes). Such files are refused before the
+// parser runs, in flow and block style, and so are keys that are
+// collections (their text would be each path's); large files of ordinary
+// shape still parse.
+func TestPathBombIsRefused(t *testing.T) {
+	long := strings.Repeat("k", 1<<20)
+	for name, src := range map[string]string{
+		"flow":       long + ": [" + strings.Repeat("1,", 100_000) + "1]\n",
+		"block":      long + ":\n" + strings.Repeat("- 1\n", 100_000),
+		"nested":     "a:\n  " + long + ":\n    b:\n" + strings.Repeat("      - 1\n", 50_000),
+		"json":       `{"` + long + `": {"x": [` + strings.Repeat("1,", 100_000) + "1]}}",
+		"flow key":   "[" + long + "]: [" + strings.Repeat("1,", 1000) + "1]\n",
+		"explicit":   "? " + long + "\n: [1, 2]\n",
+		"in entries": "- " + long + ":\n" + strings.Repeat("  - 1\n", 100_000),
+	} {
+		_, err := yamlx.Parse(name+".yaml", []byte(src))
+		if err == nil || !strings.HasPrefix(err.Error(), name+".yaml:") ||
+			!strings.Contains(err.Error(), "paths") && !strings.Contains(err.Error(), "not supported") {
+			t.Errorf("%s: error %.200v", name, err)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("apiVersion: mlgate.dev/v1\nkind: DataContract\ncolumns:\n")
+	for i := range 20_000 {
+		fmt.Fprintf(&b, "  - name: a_rather_long_column_name_%d\n    type: int64\n    min: 0\n    allowed: [1, 2, 3]\n", i)
+	}
+	if _, err := yamlx.Parse("big.yaml", []byte(b.String())); err != nil {
+		t.Fatalf("a large ordinary file (%d bytes): %v", b.Len(), err)
+	}
 }

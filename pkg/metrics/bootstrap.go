@@ -58,6 +58,10 @@ func pairedScores(path, candidateCol, baselineCol string) (cand, base []float64,
 		return nil, nil, fmt.Errorf("reading scores: %w", err)
 	}
 	defer f.Close()
+	// A device (a link to /dev/zero) would be one endless CSV line.
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("scores %s: not a regular file", path)
+	}
 	r := csv.NewReader(f)
 	r.ReuseRecord = true
 	header, err := r.Read()

@@ -178,3 +178,21 @@ func BenchmarkPairedBootstrap(b *testing.B) {
 		PairedBootstrap(diffs, 2000, 0.95, 1)
 	}
 }
+
+// A scores file from a pull request that is a link to /dev/zero was read by
+// the CSV reader as one endless header line, without end; it is refused,
+// naming the file.
+func TestBootstrapScoresNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	scores := filepath.Join(dir, "scores.csv")
+	if err := os.Symlink("/dev/zero", scores); err != nil {
+		t.Fatal(err)
+	}
+	g, err := ParseGate(filepath.Join(dir, "gate.yaml"), []byte(header+"metrics:\n  - name: m\n    bootstrap: {scores: scores.csv, candidate: a, baseline: b}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Evaluate(g, nil, nil); err == nil || !strings.Contains(err.Error(), "scores "+scores+": not a regular file") {
+		t.Fatalf("error %v", err)
+	}
+}

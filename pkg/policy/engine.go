@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -78,6 +79,9 @@ func Load(ctx context.Context, paths, dataPaths []string, opts Options) (*Engine
 	}
 	var files []*loader.RegoFile
 	if len(paths) > 0 {
+		if err := checkFiles(paths); err != nil {
+			return nil, fmt.Errorf("loading policies: %w", err)
+		}
 		res, err := loader.NewFileLoader().
 			WithRegoVersion(ast.RegoV1).
 			WithProcessAnnotation(true).
@@ -194,6 +198,9 @@ func policyFilesOnly(_ string, info fs.FileInfo, _ int) bool {
 func loadData(paths []string) (storage.Store, error) {
 	if len(paths) == 0 {
 		return inmem.New(), nil
+	}
+	if err := checkFiles(paths); err != nil {
+		return nil, fmt.Errorf("loading policy data: %w", err)
 	}
 	res, err := loader.NewFileLoader().All(paths)
 	if err != nil {
@@ -363,4 +370,43 @@ func (e *Engine) Rules() []string {
 		refs[i] = d.ref
 	}
 	return refs
+}
+
+// maxPolicyFile bounds each policy and data file: OPA's loader reads a file
+// whole, and a link to /dev/zero (a pull request can commit one) never ends.
+const maxPolicyFile = 32 << 20
+
+// checkFiles refuses, under paths, a file the loader would read (Rego, JSON,
+// YAML) that is not a regular file once links are followed, or is larger
+// than maxPolicyFile, naming it.
+func checkFiles(paths []string) error {
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			switch filepath.Ext(p) {
+			case ".rego", ".json", ".yaml", ".yml":
+			default:
+				return nil
+			}
+			if d.IsDir() {
+				return nil
+			}
+			st, err := os.Stat(p)
+			switch {
+			case err != nil:
+				return err
+			case !st.Mode().IsRegular():
+				return fmt.Errorf("%s is not a regular file (%s)", p, st.Mode().Type())
+			case st.Size() > maxPolicyFile:
+				return fmt.Errorf("%s is larger than %d MiB", p, maxPolicyFile>>20)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -35,19 +36,26 @@ func Sniff(path string) string {
 	head := make([]byte, pickleWindow)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
+	// A pickle is told before the other headers: a file starting "GGUF"
+	// ('G' reads the next 8 bytes as a float) can go on as a pickle that
+	// torch.load or pickle.load runs. Genuine GGUF, NumPy, safetensors and
+	// ONNX headers hold bytes no pickle opcode is.
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return sniffZip(path)
+	case looksPickle(head):
+		return FormatPickle
 	case bytes.HasPrefix(head, []byte("GGUF")):
 		return FormatGGUF
 	case bytes.HasPrefix(head, []byte("\x93NUMPY")):
+		if npyHoldsObjects(head) {
+			return FormatPickle
+		}
 		return FormatNumPy
 	case len(head) >= 9 && head[8] == '{' && binary.LittleEndian.Uint64(head) > 1 && binary.LittleEndian.Uint64(head) < 100<<20:
 		return FormatSafetensors
 	case len(head) >= 1 && head[0] == 0x08 && strings.EqualFold(filepath.Ext(path), ".onnx"):
 		return FormatONNX // field 1 (ir_version), varint
-	case looksPickle(head):
-		return FormatPickle
 	}
 	return FormatOther
 }
@@ -56,7 +64,7 @@ func Sniff(path string) string {
 func sniffZip(path string) string {
 	z, err := zip.OpenReader(path)
 	if err != nil {
-		return FormatOther
+		return "" // not read: torch's own zip reader may still load it
 	}
 	defer z.Close()
 	for _, f := range z.File {
@@ -64,5 +72,47 @@ func sniffZip(path string) string {
 			return FormatPyTorch
 		}
 	}
+	for _, f := range z.File {
+		if strings.HasSuffix(f.Name, ".npy") && npzEntryHoldsObjects(f) {
+			return FormatPickle // an .npz whose array numpy.load unpickles
+		}
+	}
 	return FormatZip
+}
+
+// npyObjectType matches a NumPy type that holds Python objects ('O', '|O',
+// 'O8', 'object'): numpy.load(allow_pickle=True) unpickles such an array,
+// so it runs code as a pickle does.
+var npyObjectType = regexp.MustCompile(`^[<>|=]?(O[0-9]*|object_?)$`)
+
+// npyHoldsObjects reports whether a .npy header (within head) declares a
+// type, or a field type, of Python objects. Field names are quoted too: a
+// field named like a type code ("O") counts, which refuses, never admits.
+func npyHoldsObjects(head []byte) bool {
+	end := bytes.IndexByte(head, '\n')
+	if end < 0 {
+		end = len(head)
+	}
+	for _, m := range npyQuoted.FindAllSubmatch(head[:end], -1) {
+		if npyObjectType.Match(append(m[1], m[2]...)) {
+			return true
+		}
+	}
+	return false
+}
+
+// npyQuoted finds the quoted strings of a .npy header dict.
+var npyQuoted = regexp.MustCompile(`'([^']*)'|"([^"]*)"`)
+
+// npzEntryHoldsObjects reads the header of one array of an .npz (at most
+// 64 KiB, whatever it inflates to).
+func npzEntryHoldsObjects(f *zip.File) bool {
+	r, err := f.Open()
+	if err != nil {
+		return true // unreadable: numpy's own reader may still read it
+	}
+	defer r.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(r, head)
+	return npyHoldsObjects(head[:n])
 }

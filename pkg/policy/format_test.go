@@ -137,3 +137,112 @@ func TestSniffPicklesByOpcodes(t *testing.T) {
 		t.Errorf("listed %v", got)
 	}
 }
+
+// makeHiddenPickles writes pickles whose shape hid them, each of which
+// Python runs (it prints RAN-<name>): a value left under the one STOP
+// returns, garbage after the call, and a GGUF magic whose 'G' (BINFLOAT)
+// swallows the header, under names torch.load and pickle.load read.
+const makeHiddenPickles = `
+import os, pickle, sys
+d = sys.argv[1]
+call = lambda name: b"cbuiltins\nprint\n(S'RAN-" + name.encode() + b"'\ntR"
+files = {
+    "extra.bin": call("extra") + b"N.",
+    "garbage.bin": call("garbage") + b"\x00\x00",
+    "model.pt": b"GGUF\x03\x00\x00\x00\x01" + call("gguf") + b".",
+    "noargs.pt": b"GGUF\x03\x00\x00\x00\x01cbuiltins\nprint\n)R.",
+}
+for name, data in files.items():
+    open(os.path.join(d, name), "wb").write(data)
+    try:
+        pickle.loads(data)
+    except Exception:
+        pass
+`
+
+func TestSniffPicklesThatHideTheirShape(t *testing.T) {
+	python := "/usr/bin/python3"
+	if _, err := exec.LookPath(python); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("%s is required in CI: %v", python, err)
+		}
+		t.Skipf("skipped: no %s to write pickles", python)
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(python, "-c", makeHiddenPickles, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3: %v\n%s", err, out)
+	}
+	for _, ran := range []string{"RAN-extra", "RAN-garbage", "RAN-gguf"} {
+		if !strings.Contains(string(out), ran) {
+			t.Fatalf("Python did not run %s: %s", ran, out)
+		}
+	}
+	for _, name := range []string{"extra.bin", "garbage.bin", "model.pt", "noargs.pt"} {
+		if got := Sniff(filepath.Join(dir, name)); got != FormatPickle {
+			t.Errorf("%s: %q, want %q", name, got, FormatPickle)
+		}
+	}
+}
+
+// makeObjectArrays writes NumPy arrays of Python objects, which
+// numpy.load(allow_pickle=True) unpickles (it prints RAN-npy and RAN-npz),
+// and a header written by hand with the plain 'O' code NumPy also reads.
+const makeObjectArrays = `
+import os, sys
+import numpy as np
+d = sys.argv[1]
+class Call:
+    def __init__(self, what): self.what = what
+    def __reduce__(self): return (print, (self.what,))
+np.save(os.path.join(d, "emb.npy"), np.array([Call("RAN-npy")], dtype=object), allow_pickle=True)
+np.load(os.path.join(d, "emb.npy"), allow_pickle=True)
+np.savez_compressed(os.path.join(d, "arrays.npz"), w=np.zeros(2), o=np.array([Call("RAN-npz")], dtype=object))
+np.load(os.path.join(d, "arrays.npz"), allow_pickle=True)["o"]
+np.save(os.path.join(d, "fields.npy"), np.zeros(1, dtype=[("w", "<f4"), ("o", "O")]), allow_pickle=True)
+raw = open(os.path.join(d, "emb.npy"), "rb").read().replace(b"'|O'", b"'O' ", 1)
+open(os.path.join(d, "plain.npy"), "wb").write(raw)
+assert np.load(os.path.join(d, "plain.npy"), allow_pickle=True).dtype == object
+np.savez(os.path.join(d, "numbers.npz"), w=np.arange(3, dtype=np.float32))
+`
+
+// NumPy object arrays are pickles: the serialization rule took them (and
+// .npz archives of them) for safe NumPy.
+func TestSniffNumPyObjectArrays(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import numpy").Run(); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("%s with NumPy is required in CI: %v", python, err)
+		}
+		t.Skipf("skipped: %s has no NumPy (make tools installs python3-scipy)", python)
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(python, "-c", makeObjectArrays, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3: %v\n%s", err, out)
+	}
+	for _, ran := range []string{"RAN-npy", "RAN-npz"} {
+		if !strings.Contains(string(out), ran) {
+			t.Fatalf("NumPy did not run %s: %s", ran, out)
+		}
+	}
+	for name, want := range map[string]string{"emb.npy": FormatPickle, "arrays.npz": FormatPickle, "fields.npy": FormatPickle,
+		"plain.npy": FormatPickle, "numbers.npz": FormatZip} {
+		if got := Sniff(filepath.Join(dir, name)); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
+
+// A file with a zip header that Go's reader cannot open is not read (""),
+// not "other": torch.load's own zip reader may open it, and a .bin the gate
+// did not read is refused.
+func TestSniffUnreadableZip(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pytorch_model.bin")
+	if err := os.WriteFile(p, []byte("PK\x03\x04not really a zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := Sniff(p); got != "" {
+		t.Fatalf("%q, want \"\" (not read)", got)
+	}
+}

@@ -18,10 +18,13 @@ const minTruncatedOps = 5
 // looksPickle reports whether data starts with a well-formed pickle opcode
 // stream of any protocol (0 to 5), with or without the PROTO header: every
 // opcode known, its argument well-formed, and its stack effect possible. A
-// STOP with one value left ends it; a window that ends first still counts
-// after minTruncatedOps opcodes (Python executes a stream as it reads it).
+// STOP with a value to return ends it (Python ignores what is left under
+// it); a window that ends first still counts after minTruncatedOps opcodes.
+// Python executes a stream as it reads it, so a stream that has made a call
+// (REDUCE, BUILD, NEWOBJ, INST, OBJ) counts whatever follows: garbage after
+// the call only makes the load fail once it has run.
 func looksPickle(data []byte) bool {
-	depth, ops := 0, 0
+	depth, ops, called := 0, 0, false
 	var marks []int
 	pop := func(n int) bool {
 		if depth < n {
@@ -44,9 +47,9 @@ func looksPickle(data []byte) bool {
 		arg, ok := pickleArg(op, data[i:])
 		switch {
 		case arg < 0:
-			return false // unknown opcode or malformed argument
+			return called // unknown opcode or malformed argument
 		case !ok:
-			return ops >= minTruncatedOps // the argument runs past the window
+			return ops >= minTruncatedOps || called // the argument runs past the window
 		}
 		i += arg
 		switch op {
@@ -54,52 +57,55 @@ func looksPickle(data []byte) bool {
 			marks = append(marks, depth)
 			depth = 0
 		case '.': // STOP
-			return depth == 1 && len(marks) == 0 && ops > 0
+			return depth >= 1 && ops > 0 || called
 		case 'p', 'q', 'r', 0x94, 0x80, 0x95: // PUT, BINPUT, LONG_BINPUT, MEMOIZE, PROTO, FRAME
 			if op != 0x80 && op != 0x95 && depth == 0 {
-				return false
+				return called
 			}
 		case '0': // POP: a value, or the mark on top
 			if depth == 0 && !popMark() || depth > 0 && !pop(1) {
-				return false
+				return called
 			}
 		case '1': // POP_MARK
 			if !popMark() {
-				return false
+				return called
 			}
 		case '2': // DUP
 			if depth == 0 {
-				return false
+				return called
 			}
 			depth++
 		case 'Q', 0x85, 0x98: // BINPERSID, TUPLE1, READONLY_BUFFER
 			if depth == 0 {
-				return false
+				return called
 			}
 		case 'a', 'b', 'R', 0x81, 0x86, 0x93: // APPEND, BUILD, REDUCE, NEWOBJ, TUPLE2, STACK_GLOBAL
 			if !pop(2) {
-				return false
+				return called
 			}
 			depth++
+			called = called || op == 'b' || op == 'R' || op == 0x81
 		case 's', 0x87, 0x92: // SETITEM, TUPLE3, NEWOBJ_EX
 			if !pop(3) {
-				return false
+				return called
 			}
 			depth++
+			called = called || op == 0x92
 		case 'e', 'u', 0x90: // APPENDS, SETITEMS, ADDITEMS: into the value under the mark
 			if !popMark() || depth == 0 {
-				return false
+				return called
 			}
 		case 'd', 'l', 't', 0x91, 'i', 'o': // DICT, LIST, TUPLE, FROZENSET, INST, OBJ
 			if !popMark() {
-				return false
+				return called
 			}
 			depth++
+			called = called || op == 'i' || op == 'o'
 		default: // every other opcode pushes one value
 			depth++
 		}
 	}
-	return ops >= minTruncatedOps
+	return ops >= minTruncatedOps || called
 }
 
 // pickleArg is the length of op's argument at the start of rest: -1 when op

@@ -43,6 +43,9 @@ func (s TestSummary) OK() bool { return s.Failed == 0 && s.Errored == 0 }
 // the policies could not be loaded or compiled.
 func RunTests(ctx context.Context, paths []string, opts TestOptions, out io.Writer) (TestSummary, error) {
 	var sum TestSummary
+	if err := checkFiles(paths); err != nil {
+		return sum, fmt.Errorf("loading policies: %w", err)
+	}
 	modules, store, err := tester.LoadWithRegoVersion(paths, nil, ast.RegoV1)
 	if err != nil {
 		return sum, fmt.Errorf("loading policies: %w", err)

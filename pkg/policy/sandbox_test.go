@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -59,6 +60,26 @@ func TestReservedPackagesAreTheShippedLibrary(t *testing.T) {
 }
 
 // Data documents cannot put values beside the library's rules either.
+// A pull request's policy in package config would be part of data.config,
+// the settings the library reads: a rule there turns a library check off
+// wherever the settings file leaves its default (opa eval: drift.required
+// false, and deny_missing passed without drift evidence). It does not load,
+// alone or beside a settings file.
+func TestSettingsPackageIsRefused(t *testing.T) {
+	for _, src := range []string{
+		"package config\n\ndrift := {\"required\": false}\n",
+		"package config.drift\n\nrequired := false\n",
+	} {
+		evil := writePolicy(t, "settings.rego", src)
+		for _, data := range [][]string{nil, {writePolicy(t, "config.json", `{"config": {"approval": {"label": "approved"}}}`)}} {
+			_, err := Load(context.Background(), []string{evil}, data, Options{Library: true})
+			if err == nil || !strings.Contains(err.Error(), evil+":1: package config") || !strings.Contains(err.Error(), "settings come only from the policy data files") {
+				t.Errorf("%q with data %v: %v", src, data, err)
+			}
+		}
+	}
+}
+
 func TestReservedDataKey(t *testing.T) {
 	data := writePolicy(t, "settings.json", `{"mlgate": {"signature": {"exception": ["identity"]}}}`)
 	_, err := Load(context.Background(), []string{libraryDir(t)}, []string{data}, Options{})
@@ -158,5 +179,90 @@ func TestTimeBound(t *testing.T) {
 	if len(r) != 1 || r[0].Status != evidence.StatusError || !strings.Contains(r[0].Message, "stopped after the time limit of 100ms") ||
 		r[0].Source == nil || r[0].Source.File != p || r[0].Source.Line != 5 {
 		t.Fatalf("%+v %v", r, r[0].Source)
+	}
+}
+
+// Built-ins one call of which runs, allocates or recurses without end, and
+// never looks at the cancellation the bounds use, do not compile, with the
+// network or without: a pull request's policy could otherwise hang the gate
+// past its time bound or crash it (out of memory, a panic, a stack overflow).
+func TestUnboundedBuiltinsDoNotCompile(t *testing.T) {
+	cases := map[string]string{
+		"strings.render_template":   `strings.render_template("{{range .a}}{{range $.a}}{{range $.a}}{{range $.a}}{{range $.a}}{{range $.a}}x{{end}}{{end}}{{end}}{{end}}{{end}}{{end}}", {"a": numbers.range(1, 1000)}) != ""`,
+		"graph.reachable_paths":     `count(graph.reachable_paths({k: numbers.range(1, 20) | some k in numbers.range(1, 20)}, {1})) > 0`,
+		"bits.lsh":                  `bits.lsh(1, 1e10) > 0`,
+		"json.match_schema":         `json.match_schema({}, {"$ref": "#"})[0]`,
+		"json.marshal_with_options": `count(json.marshal_with_options(numbers.range(1, 20000), {"pretty": true, "indent": concat("", ["x" | some _ in numbers.range(1, 1000000)])})) > 0`,
+		"yaml.marshal":              `count(yaml.marshal(json.unmarshal(concat("", [concat("", ["[" | some _ in numbers.range(1, 5000)]), "[1]", concat("", ["]" | some _ in numbers.range(1, 5000)])])))) > 0`,
+		"graphql.parse_and_verify":  `graphql.parse_and_verify("{ a }", "type Query { a: Int }")[0]`,
+		"graphql.is_valid":          `graphql.is_valid("{ a }", "type Query { a: Int }")`,
+	}
+	for name, expr := range cases {
+		p := writePolicy(t, "bomb.rego", "package bomb\n\ndeny contains \"bomb\" if {\n\t"+expr+"\n}\n")
+		for _, opts := range []Options{{}, {AllowNetwork: true}} {
+			_, err := Load(context.Background(), []string{p}, nil, opts)
+			if want := "bomb.rego:4: undefined function " + name; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s (network %v): error %v, want %q", name, opts.AllowNetwork, err, want)
+			}
+		}
+		if _, err := RunTests(context.Background(), []string{p}, TestOptions{}, io.Discard); err == nil || !strings.Contains(err.Error(), "undefined function "+name) {
+			t.Errorf("%s in policy tests: %v", name, err)
+		}
+	}
+}
+
+// sprintf pads each verb up to a million characters in one call that the
+// bounds cannot stop: a format of 20,000 such verbs, built with concat, died
+// out of memory (opa eval, 4 GB). A format padding more than 16 MiB is
+// the rule's error; ordinary formats work.
+func TestSprintfPaddingBounded(t *testing.T) {
+	p := writePolicy(t, "pad.rego", "package pad\n\ndeny contains msg if {\n\tn := numbers.range(1, 20000)\n\tmsg := sprintf(concat(\"\", [\"%0999999d\" | some _ in n]), n)\n}\n\n"+
+		"warn contains sprintf(\"%5.2f%% of %-8s|%*d|%%\", [12.345, \"rows\", 3, 7])\n")
+	e, err := Load(context.Background(), []string{p}, nil, Options{Timeout: testBudget(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := byMessage(eval(t, e, map[string]any{}))
+	if w, ok := r["12.35% of rows    |  7|%"]; !ok || w.Status != evidence.StatusWarn {
+		t.Errorf("ordinary format: %+v", r)
+	}
+	denied := false
+	for msg, res := range r {
+		if res.Rule == "deny" {
+			denied = res.Status == evidence.StatusError && strings.Contains(msg, "sprintf: the format pads more than 16777216 characters")
+		}
+	}
+	if !denied {
+		t.Errorf("padding bomb: %+v", r)
+	}
+}
+
+// A pull request's policy or data file that is a link to /dev/zero was read
+// whole by OPA's loader, without end (opa eval: out of memory). It is
+// refused, naming the file, for the gate, the data and the policy tests.
+func TestPolicyFilesAreRegular(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok.rego")
+	if err := os.WriteFile(ok, []byte("package ok\n\ndeny contains \"x\" if false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evil := filepath.Join(dir, "evil.rego")
+	if err := os.Symlink("/dev/zero", evil); err != nil {
+		t.Fatal(err)
+	}
+	want := evil + " is not a regular file"
+	if _, err := Load(context.Background(), []string{dir}, nil, Options{}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("policies: %v", err)
+	}
+	if _, err := RunTests(context.Background(), []string{dir}, TestOptions{}, io.Discard); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("policy tests: %v", err)
+	}
+	data := t.TempDir()
+	zero := filepath.Join(data, "data.json")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(context.Background(), []string{ok}, []string{data}, Options{}); err == nil || !strings.Contains(err.Error(), zero+" is not a regular file") {
+		t.Errorf("data: %v", err)
 	}
 }

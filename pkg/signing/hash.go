@@ -193,11 +193,16 @@ func hashRange(ctx context.Context, path string, start, end int64, buf []byte, t
 	return h.Sum(nil), nil
 }
 
-// FileDigest is the SHA-256 of one file, streamed.
+// FileDigest is the SHA-256 of one file, streamed. The file (or the file a
+// link leads to) must be regular: a device such as /dev/zero states no size,
+// so it would be signed as empty, and a pure Ed25519 signature reads it whole.
 func FileDigest(ctx context.Context, path string) ([]byte, int64, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file (%s)", path, st.Mode().Type())
 	}
 	task := progress.Start(ctx, "hashing "+filepath.Base(path), progress.Bytes, st.Size())
 	defer task.Done()

@@ -17,6 +17,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 
+	"github.com/mlgate/mlgate/internal/readlimit"
 	"github.com/mlgate/mlgate/pkg/evidence"
 )
 
@@ -151,7 +152,7 @@ func (s *Signer) SignFile(ctx context.Context, path string, digest []byte) (*Sig
 		if size > MaxEd25519File {
 			return nil, fmt.Errorf("signing %s: %d MiB is too large for a pure Ed25519 signature (limit %d MiB); sign it with an ECDSA key or sign its folder", path, size>>20, MaxEd25519File>>20)
 		}
-		data, err := os.ReadFile(path)
+		data, err := readlimit.ReadFile(path, MaxEd25519File, "a file a pure Ed25519 key can sign")
 		if err != nil {
 			return nil, err
 		}

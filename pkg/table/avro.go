@@ -153,6 +153,9 @@ func readAvro(path string, fn func(map[string]any) error) error {
 	if err != nil {
 		return fmt.Errorf("%s: Avro schema: %w", path, err)
 	}
+	if name := recursiveRecord(schema, map[string]bool{}, map[string]bool{}); name != "" {
+		return fmt.Errorf("%s: Avro schema: record %q holds itself; manifests hold no recursive types", path, name)
+	}
 	codec := string(meta["avro.codec"])
 	var inflated, records int64
 	for block := 1; len(r.b) > 0; block++ {
@@ -210,4 +213,46 @@ func readRegular(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	return readlimit.Read(f, path, limit, "an Avro container")
+}
+
+// recursiveRecord names a record of schema s that holds itself, or is "".
+// hamba/avro decodes such a record's data by recursion, one level per
+// nesting of the data: 60 MiB of nested data, deflated to a 60 KiB
+// manifest, overflowed the stack (a fatal error, which no recover catches).
+// Iceberg's schemas are trees. open holds the records being walked, done
+// those walked (a record used twice is walked once).
+func recursiveRecord(s avro.Schema, open, done map[string]bool) string {
+	var children []avro.Schema
+	switch s := s.(type) {
+	case *avro.RefSchema:
+		return recursiveRecord(s.Schema(), open, done)
+	case *avro.RecordSchema:
+		name := s.FullName()
+		if open[name] {
+			return name
+		}
+		if done[name] {
+			return ""
+		}
+		open[name] = true
+		for _, f := range s.Fields() {
+			if r := recursiveRecord(f.Type(), open, done); r != "" {
+				return r
+			}
+		}
+		delete(open, name)
+		done[name] = true
+	case *avro.ArraySchema:
+		children = []avro.Schema{s.Items()}
+	case *avro.MapSchema:
+		children = []avro.Schema{s.Values()}
+	case *avro.UnionSchema:
+		children = s.Types()
+	}
+	for _, c := range children {
+		if r := recursiveRecord(c, open, done); r != "" {
+			return r
+		}
+	}
+	return ""
 }

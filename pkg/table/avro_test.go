@@ -63,10 +63,16 @@ func TestReadAvroAgreesWithOCF(t *testing.T) {
 // avroFile frames one block after the header of a real manifest.
 func avroFile(t *testing.T, codec string, count, size int64, block []byte) string {
 	t.Helper()
+	return avroFileOf(t, `{"type":"record","name":"r","fields":[{"name":"x","type":"long"}]}`, codec, count, size, block)
+}
+
+// avroFileOf is avroFile with another schema.
+func avroFileOf(t *testing.T, schema, codec string, count, size int64, block []byte) string {
+	t.Helper()
 	var b []byte
 	b = append(b, "Obj\x01"...)
 	b = binary.AppendVarint(b, 2)
-	for _, kv := range [][2]string{{"avro.schema", `{"type":"record","name":"r","fields":[{"name":"x","type":"long"}]}`}, {"avro.codec", codec}} {
+	for _, kv := range [][2]string{{"avro.schema", schema}, {"avro.codec", codec}} {
 		for _, s := range kv {
 			b = binary.AppendVarint(b, int64(len(s)))
 			b = append(b, s...)
@@ -122,6 +128,29 @@ func TestReadAvroHostile(t *testing.T) {
 	var got []map[string]any
 	if err := readAvro(avroFile(t, "null", 1, int64(len(ok)), ok), func(r map[string]any) error { got = append(got, r); return nil }); err != nil || len(got) != 1 || got[0]["x"] != int64(42) {
 		t.Fatalf("a well-formed file: %v %v", got, err)
+	}
+}
+
+// A manifest whose schema holds itself (a record with a field of its own
+// type) and whose one record nests 60 Mi levels deep, deflated to some 60
+// KiB: hamba/avro decoded it by recursion until the stack overflowed, a
+// fatal error. Such a schema is refused, naming the file and the record; a
+// record type used twice, without recursion, still reads.
+func TestReadAvroRecursiveSchema(t *testing.T) {
+	var nested bytes.Buffer
+	w, _ := flate.NewWriter(&nested, flate.BestSpeed)
+	w.Write(bytes.Repeat([]byte{2}, 60<<20)) // union branch 1: another r
+	w.Write([]byte{0})                       // branch 0: null
+	w.Close()
+	p := avroFileOf(t, `{"type":"record","name":"r","fields":[{"name":"x","type":["null","r"]}]}`, "deflate", 1, int64(nested.Len()), nested.Bytes())
+	if err := readAvro(p, func(map[string]any) error { return nil }); err == nil || !strings.Contains(err.Error(), p+`: Avro schema: record "r" holds itself`) {
+		t.Fatalf("recursive schema: %v", err)
+	}
+	twice := `{"type":"record","name":"top","fields":[{"name":"a","type":{"type":"record","name":"pair","fields":[{"name":"x","type":"long"}]}},{"name":"b","type":"pair"}]}`
+	data := binary.AppendVarint(binary.AppendVarint(nil, 1), 2)
+	var got []map[string]any
+	if err := readAvro(avroFileOf(t, twice, "null", 1, int64(len(data)), data), func(r map[string]any) error { got = append(got, r); return nil }); err != nil || len(got) != 1 {
+		t.Fatalf("a record type used twice: %v %v", got, err)
 	}
 }
 

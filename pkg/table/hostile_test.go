@@ -202,3 +202,34 @@ func TestCheckpointRowsBounded(t *testing.T) {
 		t.Fatalf("11 rows under a bound of 10: %v", err)
 	}
 }
+
+// A version hint that is a link to /dev/zero (a pull request can commit
+// one) was read whole, without end; it is refused, naming the file.
+func TestIcebergVersionHintBounded(t *testing.T) {
+	dir := t.TempDir()
+	md := filepath.Join(dir, "metadata")
+	if err := os.MkdirAll(md, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	meta := `{"format-version":2,"location":"t","schemas":[{"schema-id":0,"fields":[]}]}`
+	if err := os.WriteFile(filepath.Join(md, "v1.metadata.json"), []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hint := filepath.Join(md, "version-hint.text")
+	if err := os.Symlink("/dev/zero", hint); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Current); err == nil || !strings.Contains(err.Error(), hint+": larger than 4 KiB, not an Iceberg version hint") {
+		t.Fatalf("want the hint refused, got %v", err)
+	}
+	// A hint of a version number still picks the file.
+	if err := os.Remove(hint); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hint, []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Current); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -29,8 +30,12 @@ import (
 // mlgate only needs the file list and manifest stats. Catalogs (REST,
 // SQL) are not read yet.
 
-// maxMetadata bounds a metadata JSON file.
-const maxMetadata = 64 << 20
+// maxMetadata bounds a metadata JSON file, maxVersionHint a
+// version-hint.text.
+const (
+	maxMetadata    = 64 << 20
+	maxVersionHint = 4 << 10
+)
 
 type icebergField struct {
 	ID             int             `json:"id"`
@@ -90,7 +95,14 @@ var reMetadataVersion = regexp.MustCompile(`^(?:v(\d+)|(\d+)-[^.]*)(?:\.gz)?\.me
 // version-hint.text names, else the newest by version number.
 func icebergMetadataFile(dir string) (string, error) {
 	md := filepath.Join(dir, "metadata")
-	if b, err := os.ReadFile(filepath.Join(md, "version-hint.text")); err == nil {
+	// The hint is a version number; bounded, a hint that is a link to
+	// /dev/zero is an error, not the whole memory.
+	b, err := readlimit.ReadFile(filepath.Join(md, "version-hint.text"), maxVersionHint, "an Iceberg version hint")
+	var tooLarge *readlimit.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return "", err
+	}
+	if err == nil {
 		hint := strings.TrimSpace(string(b))
 		for _, name := range []string{"v" + hint + ".metadata.json", "v" + hint + ".gz.metadata.json", hint} {
 			if name == "" || strings.ContainsAny(name, `/\`) {
