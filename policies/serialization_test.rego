@@ -49,9 +49,34 @@ test_unknown_files_warn if {
 	count(serialization.warn_no_files) == 1 with input as {"model": {"files": []}}
 }
 
-test_exemption_needs_model_and_reason if {
-	exemption := {"rule": "pickle", "model": "fraud-model", "reason": "legacy sklearn model, conversion tracked in RISK-12"}
-	serialization.exception == {"pickle"} with input as model(["clf.pkl"]) with data.config as {"exemptions": [exemption]}
-	count(serialization.exception) == 0 with input as model(["clf.pkl"]) with data.config as {"exemptions": [object.union(exemption, {"reason": ""})]}
-	count(serialization.exception) == 0 with input as model(["clf.pkl"]) with data.config as {"exemptions": [object.union(exemption, {"model": "other"})]}
+hashed(files) := {"model": {"name": "fraud-model", "files": [{"path": p, "size": 1, "sha256": d} | some p, d in files]}}
+
+exemption := {"rule": "pickle", "model": "fraud-model", "reason": "legacy sklearn model, conversion tracked in RISK-12", "sha256": ["aaa"]}
+
+test_exemption_needs_model_reason_and_digests if {
+	inp := hashed({"clf.pkl": "aaa", "model.onnx": "ccc"})
+	serialization.exception == {"pickle"} with input as inp with data.config as {"exemptions": [exemption]}
+	count(serialization.exception) == 0 with input as inp with data.config as {"exemptions": [object.union(exemption, {"reason": ""})]}
+	count(serialization.exception) == 0 with input as inp with data.config as {"exemptions": [object.union(exemption, {"model": "other"})]}
+	count(serialization.exception) == 0 with input as inp with data.config as {"exemptions": [object.remove(exemption, ["sha256"])]}
+}
+
+# The name is the pull request's (its card's model_name or folder): a pickle
+# whose bytes nobody reviewed stays denied under an exempted name.
+test_exemption_covers_only_the_reviewed_files if {
+	cfg := {"exemptions": [exemption]}
+	count(serialization.exception) == 0 with input as hashed({"clf.pkl": "aaa", "extra.pkl": "bbb"}) with data.config as cfg
+	count(serialization.exception) == 0 with input as hashed({"clf.pkl": "bbb"}) with data.config as cfg
+	count(serialization.exception) == 0 with input as model(["clf.pkl"]) with data.config as cfg
+	serialization.deny_pickle == {"clf.pkl is pickle-based (.pkl file), which can run code when loaded (sha256 bbb)"} with input as hashed({"clf.pkl": "bbb"})
+}
+
+test_exemption_covers_verified_files_by_digest if {
+	inp := {"model": {"name": "fraud-model", "files": []}, "evidence": {"Verification": [{"subject": {"name": "m", "files": [{"path": "clf.pkl", "digest": {"sha256": "aaa"}}]}}]}}
+	serialization.exception == {"pickle"} with input as inp with data.config as {"exemptions": [exemption]}
+}
+
+test_unpinned_exemption_warns if {
+	serialization.warn_unpinned_exemption == {"the pickle exemption of fraud-model lists no sha256 of the files it allows, so it exempts nothing"} with data.config as {"exemptions": [object.remove(exemption, ["sha256"])]}
+	count(serialization.warn_unpinned_exemption) == 0 with data.config as {"exemptions": [exemption]}
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -504,5 +507,55 @@ func TestRedteamHiddenPicklesAreRefused(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "model.safetensors is pickle-based") {
 		t.Errorf("safetensors refused:\n%s", r.stdout)
+	}
+}
+
+// TestRedteamPickleExemptionIsPinnedToBytes: the settings exempt the
+// reviewed pickle of legacy-model. A pull request put a new pickle in a
+// folder of its own and named it legacy-model in its model card (the card's
+// model_name is the model's name), and the exemption applied. An exemption
+// now allows only the files whose sha256 it lists.
+func TestRedteamPickleExemptionIsPinnedToBytes(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "newmodel")
+	if err := os.Mkdir(model, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pickle := "\x80\x04cbuiltins\nprint\n(S'RAN'\ntR."
+	appendTo(t, filepath.Join(model, "clf.pkl"), pickle)
+	card := filepath.Join(dir, "README.md")
+	appendTo(t, card, "---\nmodel_name: legacy-model\n---\n# legacy-model\n")
+	reviewed := sha256.Sum256([]byte("\x80\x04K\x01."))
+	settings := func(sums ...string) string {
+		p := filepath.Join(t.TempDir(), "settings.yaml")
+		appendTo(t, p, "config:\n  exemptions:\n    - rule: pickle\n      model: legacy-model\n      reason: reviewed in RISK-12\n      sha256: ["+strings.Join(sums, ", ")+"]\n")
+		return p
+	}
+	// denyPickle is deny_pickle's result in policy eval's output (the other
+	// library rules fail here for want of other evidence).
+	denyPickle := func(data string) evidence.PolicyResult {
+		r := runCLI(t, nil, "policy", "eval", "-p", library, "-d", data, "--model", model, "--model-card", card)
+		var out struct {
+			Results []evidence.PolicyResult `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatalf("%v\n%s\n%s", err, r.stdout, r.stderr)
+		}
+		for _, res := range out.Results {
+			if res.Rule == "deny_pickle" {
+				return res
+			}
+		}
+		t.Fatalf("no deny_pickle result:\n%s", r.stdout)
+		return evidence.PolicyResult{}
+	}
+	got := sha256.Sum256([]byte(pickle))
+	res := denyPickle(settings(hex.EncodeToString(reviewed[:])))
+	if res.Status != evidence.StatusFail || res.Message != "clf.pkl is pickle-based (its content is pickle), which can run code when loaded (sha256 "+hex.EncodeToString(got[:])+")" {
+		t.Fatalf("a pickle nobody reviewed: %+v", res)
+	}
+	// The reviewed bytes are exempted (a warning, never a pass).
+	if res = denyPickle(settings(hex.EncodeToString(got[:]))); res.Status != evidence.StatusWarn || !res.Exempted {
+		t.Fatalf("the reviewed pickle: %+v", res)
 	}
 }

@@ -58,6 +58,10 @@ type ModelFile struct {
 	// Format is what Sniff recognised in the content (pickle, pytorch,
 	// safetensors, ...; "other" when nothing), "" when it was not read.
 	Format string `json:"format,omitempty"`
+	// SHA256 is the file's digest (hex) once the model was hashed: an
+	// exemption names the exact bytes it allows by it, since the model's
+	// name and paths are the pull request's to choose.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Metrics holds the candidate's and the baseline's metrics and the metric

@@ -56,7 +56,7 @@ func TestListModelFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Hidden folders are listed: Python loads a pickle from .git as readily.
-	if want := []ModelFile{{".git/HEAD", 1, FormatOther}, {"b.onnx", 2, FormatOther}, {"sub/a.pkl", 1, FormatOther}}; !reflect.DeepEqual(m.Files, want) || m.Name != "m" {
+	if want := []ModelFile{{Path: ".git/HEAD", Size: 1, Format: FormatOther}, {Path: "b.onnx", Size: 2, Format: FormatOther}, {Path: "sub/a.pkl", Size: 1, Format: FormatOther}}; !reflect.DeepEqual(m.Files, want) || m.Name != "m" {
 		t.Fatalf("files %+v name %q", m.Files, m.Name)
 	}
 }

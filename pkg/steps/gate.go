@@ -38,8 +38,9 @@ type PolicyInputs struct {
 	Evidence  []string
 	Verifier  evidence.Verifier
 	ModelCard string
-	// Model is the model file or folder: listed for the policies, and hashed
-	// by the gate to bind the evidence to it.
+	// Model is the model file or folder: listed and hashed for the policies
+	// (each file with its format and sha256), and the gate binds the evidence
+	// to that digest.
 	Model  string
 	GitHub *actions.Context
 }
@@ -150,14 +151,15 @@ func Gate(ctx context.Context, r GateRequest) (*evidence.Document, error) {
 	if len(r.Metrics) == 0 && !allBootstrap(gate) {
 		return nil, ErrNoMetrics
 	}
-	refs, docs, err := r.PolicyInputs.fill(ctx, in)
+	f, err := r.PolicyInputs.fill(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	subject, bound, err := r.bind(ctx, in, refs, docs)
+	subject, bound, err := r.bind(ctx, in, f)
 	if err != nil {
 		return nil, err
 	}
+	refs := f.refs
 	config, err := fileRef(ctx, r.Config)
 	if err != nil {
 		return nil, err
@@ -229,37 +231,59 @@ func (p PolicyInputs) metrics(in *policy.Input) (*metrics.Gate, metrics.Set, err
 	return gate, candidate, nil
 }
 
-// fill adds the model, the evidence and the GitHub context to the input and
-// returns the evidence read, with references naming each by path and digest
-// (and signer, with a verifier: each file is read once, checked, and used).
-func (p PolicyInputs) fill(ctx context.Context, in *policy.Input) ([]evidence.EvidenceRef, []*evidence.Document, error) {
+// filled is what fill read: the evidence, with references naming each by
+// path and digest (and signer, with a verifier: each file is read once,
+// checked, and used), and the model as hashed here.
+type filled struct {
+	refs  []evidence.EvidenceRef
+	docs  []*evidence.Document
+	model *evidence.Subject // nil without a model
+}
+
+// fill adds the model, the evidence and the GitHub context to the input.
+// The model is hashed once, here: the gate binds evidence to that digest,
+// and the policies see each file's sha256 (exemptions name files by it).
+func (p PolicyInputs) fill(ctx context.Context, in *policy.Input) (filled, error) {
+	f := filled{refs: []evidence.EvidenceRef{}}
 	if p.Model != "" {
+		dir, err := IsDir(p.Model)
+		if err != nil {
+			return f, err
+		}
+		if f.model, err = HashSubject(ctx, p.Model, ModelHashing(dir), 0); err != nil {
+			return f, err
+		}
 		if err := in.Model.ListModelFiles(p.Model); err != nil {
-			return nil, nil, err
+			return f, err
+		}
+		sums := map[string]string{}
+		for _, file := range f.model.Files {
+			sums[file.Path] = file.Digest["sha256"]
+		}
+		for i := range in.Model.Files {
+			in.Model.Files[i].SHA256 = sums[in.Model.Files[i].Path]
 		}
 	}
 	if p.ModelCard != "" {
 		if err := in.Model.LoadModelCard(p.ModelCard); err != nil {
-			return nil, nil, err
+			return f, err
 		}
 	}
-	refs := []evidence.EvidenceRef{}
-	var docs []*evidence.Document
 	for _, path := range p.Evidence {
 		l, err := evidence.Load(path, p.Verifier)
 		if err != nil {
-			return nil, nil, err
+			return f, err
 		}
 		in.AddEvidence(l.Document)
-		docs = append(docs, l.Document)
-		refs = append(refs, l.Ref())
+		f.docs = append(f.docs, l.Document)
+		f.refs = append(f.refs, l.Ref())
 	}
 	gh, err := policyGitHub(p.GitHub)
 	if err != nil {
-		return nil, nil, err
+		return f, err
 	}
 	in.GitHub = gh
-	return refs, docs, nil
+	return f, nil
 }
 
 // policyGitHub is the GitHub context as policies see it: the run's git
@@ -366,17 +390,10 @@ func (r GateRequest) decide(subject evidence.Subject, in *policy.Input, candidat
 // each model document bound to it, each DataValidation bound to the dataset
 // files, and, when no policy judges the evidence, each failed document
 // blocking promotion.
-func (r GateRequest) bind(ctx context.Context, in *policy.Input, refs []evidence.EvidenceRef, docs []*evidence.Document) (evidence.Subject, []evidence.Check, error) {
+func (r GateRequest) bind(ctx context.Context, in *policy.Input, f filled) (evidence.Subject, []evidence.Check, error) {
+	refs, docs, candidate := f.refs, f.docs, f.model
 	subject := evidence.Subject{Name: in.Model.Name}
-	var candidate *evidence.Subject
-	if r.Model != "" {
-		dir, err := IsDir(r.Model)
-		if err != nil {
-			return subject, nil, err
-		}
-		if candidate, err = HashSubject(ctx, r.Model, ModelHashing(dir), 0); err != nil {
-			return subject, nil, err
-		}
+	if candidate != nil {
 		subject = *candidate
 		subject.Name = in.Model.Name
 	}
@@ -531,7 +548,7 @@ func PolicyEval(ctx context.Context, r PolicyEvalRequest) (*PolicyEvaluation, er
 		if _, _, err := r.PolicyInputs.metrics(in); err != nil {
 			return nil, err
 		}
-		if _, _, err := r.PolicyInputs.fill(ctx, in); err != nil {
+		if _, err := r.PolicyInputs.fill(ctx, in); err != nil {
 			return nil, err
 		}
 		input = in
