@@ -18,14 +18,7 @@ import (
 // reports a problem as file:line:column, and a misspelt key with the key it
 // probably meant.
 func TestErrorPositionsPerConfigKind(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := writer(t)
 	const gateHeader = "apiVersion: mlgate.dev/v1\nkind: PromotionGate\n"
 	cases := map[string]struct {
 		load func(path string) error
@@ -162,14 +155,7 @@ func laughs(levels int) string {
 // memory) is refused where it is parsed, at the alias that passes the bound,
 // by every YAML reader; anchors and aliases used as YAML intends still work.
 func TestAliasBombIsRefused(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := writer(t)
 	bomb := laughs(10)
 	loaders := map[string]func(string) error{
 		"card.md":       func(p string) error { var m policy.Model; return m.LoadModelCard(p) },
@@ -235,5 +221,18 @@ func TestPathBombIsRefused(t *testing.T) {
 	}
 	if _, err := yamlx.Parse("big.yaml", []byte(b.String())); err != nil {
 		t.Fatalf("a large ordinary file (%d bytes): %v", b.Len(), err)
+	}
+}
+
+// writer returns a function that writes a file into a new folder and returns
+// its path.
+func writer(t *testing.T) func(name, body string) string {
+	dir := t.TempDir()
+	return func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
 }

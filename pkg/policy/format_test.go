@@ -38,17 +38,7 @@ with open(os.path.join(d, "model.onnx"), "wb") as f:
 
 func TestSniff(t *testing.T) {
 	// Debian's python3, which has NumPy (python3-scipy, installed by make tools).
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import numpy").Run(); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("%s with NumPy is required in CI: %v", python, err)
-		}
-		t.Skipf("skipped: %s has no NumPy (make tools installs python3-scipy)", python)
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command(python, "-c", makeModelFiles, dir).CombinedOutput(); err != nil {
-		t.Fatalf("python3: %v\n%s", err, out)
-	}
+	dir, _ := writeWithPython(t, makeModelFiles)
 	want := map[string]string{
 		"model.pkl":          FormatPickle,
 		"pytorch_model.bin":  FormatPyTorch,
@@ -92,19 +82,8 @@ assert pickle.loads(open(os.path.join(d, ".cache", "clf.bin"), "rb").read()) == 
 `
 
 func TestSniffPicklesByOpcodes(t *testing.T) {
-	python := "/usr/bin/python3"
-	if _, err := exec.LookPath(python); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("%s is required in CI: %v", python, err)
-		}
-		t.Skipf("skipped: no %s to write pickles", python)
-	}
-	dir := t.TempDir()
-	out, err := exec.Command(python, "-c", makePickles, dir).CombinedOutput()
-	if err != nil {
-		t.Fatalf("python3: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "LOADED") {
+	dir, out := writeWithPython(t, makePickles)
+	if !strings.Contains(out, "LOADED") {
 		t.Fatalf("Python did not run the truncated pickle's call: %s", out)
 	}
 	// Text and raw weights that happen to start with opcode bytes are not pickles.
@@ -161,20 +140,9 @@ for name, data in files.items():
 `
 
 func TestSniffPicklesThatHideTheirShape(t *testing.T) {
-	python := "/usr/bin/python3"
-	if _, err := exec.LookPath(python); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("%s is required in CI: %v", python, err)
-		}
-		t.Skipf("skipped: no %s to write pickles", python)
-	}
-	dir := t.TempDir()
-	out, err := exec.Command(python, "-c", makeHiddenPickles, dir).CombinedOutput()
-	if err != nil {
-		t.Fatalf("python3: %v\n%s", err, out)
-	}
+	dir, out := writeWithPython(t, makeHiddenPickles)
 	for _, ran := range []string{"RAN-extra", "RAN-garbage", "RAN-gguf"} {
-		if !strings.Contains(string(out), ran) {
+		if !strings.Contains(out, ran) {
 			t.Fatalf("Python did not run %s: %s", ran, out)
 		}
 	}
@@ -209,20 +177,9 @@ np.savez(os.path.join(d, "numbers.npz"), w=np.arange(3, dtype=np.float32))
 // NumPy object arrays are pickles: the serialization rule took them (and
 // .npz archives of them) for safe NumPy.
 func TestSniffNumPyObjectArrays(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import numpy").Run(); err != nil {
-		if testenv.InCI() {
-			t.Fatalf("%s with NumPy is required in CI: %v", python, err)
-		}
-		t.Skipf("skipped: %s has no NumPy (make tools installs python3-scipy)", python)
-	}
-	dir := t.TempDir()
-	out, err := exec.Command(python, "-c", makeObjectArrays, dir).CombinedOutput()
-	if err != nil {
-		t.Fatalf("python3: %v\n%s", err, out)
-	}
+	dir, out := writeWithPython(t, makeObjectArrays)
 	for _, ran := range []string{"RAN-npy", "RAN-npz"} {
-		if !strings.Contains(string(out), ran) {
+		if !strings.Contains(out, ran) {
 			t.Fatalf("NumPy did not run %s: %s", ran, out)
 		}
 	}
@@ -245,4 +202,19 @@ func TestSniffUnreadableZip(t *testing.T) {
 	if got := Sniff(p); got != "" {
 		t.Fatalf("%q, want \"\" (not read)", got)
 	}
+}
+
+// writeWithPython runs script with Debian's python3 and NumPy (python3-scipy,
+// installed by make tools) to write model files into a new folder, the
+// script's argument; it returns the folder and what the script printed (the
+// calls Python ran while loading the files back).
+func writeWithPython(t *testing.T, script string) (dir, out string) {
+	t.Helper()
+	python := testenv.Python3SciPy(t)
+	dir = t.TempDir()
+	b, err := exec.Command(python, "-c", script, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3: %v\n%s", err, b)
+	}
+	return dir, string(b)
 }
