@@ -73,14 +73,15 @@ if ! command -v tmux >/dev/null; then
   fi
 fi
 
-# SciPy from Debian, for the drift statistics cross-check (Debian's own python3).
-if ! /usr/bin/python3 -c 'import scipy' 2>/dev/null; then
+# SciPy from Debian, for the drift statistics cross-check, and joblib, whose
+# compressed pickles the serialization sniffer must recognise (Debian's own python3).
+if ! /usr/bin/python3 -c 'import scipy, joblib' 2>/dev/null; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=$(command -v sudo || true)
   if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
-    echo "installing python3-scipy"
-    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-scipy >/dev/null
+    echo "installing python3-scipy python3-joblib"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-scipy python3-joblib >/dev/null
   else
-    echo "python3-scipy is missing: install it with 'sudo apt-get install python3-scipy'" >&2
+    echo "python3-scipy or python3-joblib is missing: install them with 'sudo apt-get install python3-scipy python3-joblib'" >&2
   fi
 fi

@@ -3,12 +3,18 @@ package policy
 import (
 	"archive/zip"
 	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"compress/zlib"
 	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/ulikunitz/xz"
+	"github.com/ulikunitz/xz/lzma"
 )
 
 // Model file formats that Sniff recognises by content. Policies judge formats
@@ -45,6 +51,8 @@ func Sniff(path string) string {
 		return sniffZip(path)
 	case looksPickle(head):
 		return FormatPickle
+	case compression(head) != "":
+		return sniffCompressed(head)
 	case bytes.HasPrefix(head, []byte("GGUF")):
 		return FormatGGUF
 	case bytes.HasPrefix(head, []byte("\x93NUMPY")):
@@ -115,4 +123,60 @@ func npzEntryHoldsObjects(f *zip.File) bool {
 	head := make([]byte, 64<<10)
 	n, _ := io.ReadFull(r, head)
 	return npyHoldsObjects(head[:n])
+}
+
+// maxSniffDict bounds the dictionary an xz or lzma header may ask the
+// sniffer to allocate (joblib's presets take 4 MiB up to level 6).
+const maxSniffDict = 16 << 20
+
+// compression names the stream head starts as, of those joblib.dump
+// (compress=...) writes: joblib.load tells them by these magic bytes,
+// whatever the file is named, and unpickles the content. "" for none.
+func compression(head []byte) string {
+	switch {
+	case len(head) >= 2 && head[0] == 0x78 && binary.BigEndian.Uint16(head)%31 == 0:
+		return "zlib"
+	case bytes.HasPrefix(head, []byte("\x1f\x8b\x08")):
+		return "gzip"
+	case len(head) >= 4 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9':
+		return "bz2"
+	case bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")):
+		return "xz"
+	case len(head) >= 13 && head[0] == 0x5d && bytes.Equal(head[5:13], bytes.Repeat([]byte{0xff}, 8)):
+		return "lzma" // the .lzma header joblib writes: size unknown
+	}
+	return ""
+}
+
+// sniffCompressed names what a compressed head holds: a pickle when what it
+// inflates to (at most pickleWindow bytes) starts with one, "" (not read)
+// when its header is refused (corrupt, or a dictionary over maxSniffDict),
+// else other.
+func sniffCompressed(head []byte) string {
+	in := bytes.NewReader(head)
+	var r io.Reader
+	var err error
+	switch compression(head) {
+	case "zlib":
+		r, err = zlib.NewReader(in)
+	case "gzip":
+		r, err = gzip.NewReader(in)
+	case "bz2":
+		r = bzip2.NewReader(in)
+	case "xz":
+		r, err = xz.ReaderConfig{DictCap: maxSniffDict}.NewReader(in)
+	case "lzma":
+		r, err = lzma.ReaderConfig{DictCap: maxSniffDict}.NewReader(in)
+	default:
+		return FormatOther
+	}
+	if err != nil {
+		return ""
+	}
+	out := make([]byte, pickleWindow)
+	n, _ := io.ReadFull(r, out)
+	if looksPickle(out[:n]) {
+		return FormatPickle
+	}
+	return FormatOther
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,4 +218,58 @@ func writeWithPython(t *testing.T, script string) (dir, out string) {
 		t.Fatalf("python3: %v\n%s", err, b)
 	}
 	return dir, string(b)
+}
+
+// makeJoblibFiles has joblib write a pickle that calls print under every
+// compressor it offers, named as weights (joblib.load tells the compressor by
+// its magic bytes, not the name), loads each back, and writes compressed
+// bytes that are not a pickle.
+const makeJoblibFiles = `
+import gzip, joblib, os, struct, sys
+d = sys.argv[1]
+class Call:
+    def __init__(self, s): self.s = s
+    def __reduce__(self): return (print, (self.s,))
+for c in ["zlib", "gzip", "bz2", "xz", "lzma"]:
+    p = os.path.join(d, c + ".bin")
+    joblib.dump(Call("RAN-" + c), p, compress=(c, 3))
+    joblib.load(p)
+open(os.path.join(d, "floats.bin"), "wb").write(gzip.compress(struct.pack("<64f", *range(64))))
+`
+
+// Pickles compressed the way joblib writes them are pickles: joblib.load
+// runs them whatever their name, and the serialization rule took a
+// weights.bin of zlib for raw weights.
+func TestSniffJoblibCompressedPickles(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import joblib").Run(); err != nil {
+		if testenv.InCI() {
+			t.Fatalf("joblib for /usr/bin/python3 is required in CI: %v", err)
+		}
+		t.Skip("skipped: /usr/bin/python3 has no joblib (make tools installs python3-joblib)")
+	}
+	dir, out := writeWithPython(t, makeJoblibFiles)
+	for _, c := range []string{"zlib", "gzip", "bz2", "xz", "lzma"} {
+		if !strings.Contains(out, "RAN-"+c) {
+			t.Fatalf("joblib did not run the %s pickle: %s", c, out)
+		}
+		if got := Sniff(filepath.Join(dir, c+".bin")); got != FormatPickle {
+			t.Errorf("%s.bin: %q, want %q", c, got, FormatPickle)
+		}
+	}
+	if got := Sniff(filepath.Join(dir, "floats.bin")); got != FormatOther {
+		t.Errorf("gzip of floats: %q, want %q", got, FormatOther)
+	}
+}
+
+// FuzzCompressedPickle: any head, compressed or not, is judged without a
+// panic, and never inflates beyond the window.
+func FuzzCompressedPickle(f *testing.F) {
+	f.Add([]byte("x\x9c\x03\x00\x00\x00\x00\x01"))
+	f.Add([]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"))
+	f.Add([]byte("BZh91AY&SY"))
+	f.Add([]byte("\xfd7zXZ\x00\x00\x04"))
+	f.Add(append([]byte{0x5d, 0, 0, 0x40, 0}, bytes.Repeat([]byte{0xff}, 9)...))
+	f.Fuzz(func(t *testing.T, head []byte) {
+		sniffCompressed(head)
+	})
 }
