@@ -2,8 +2,10 @@
 # title: High-risk models need approval
 # description: >-
 #   A model whose card declares it high-risk (risk: high, or the tag
-#   high-risk) is promoted only from a pull request that carries the approval
-#   label, which only the model-risk reviewers may set.
+#   high-risk), or every model when the settings say so (approval.required:
+#   the card is the pull request's to edit, so only the settings can hold a
+#   model to approval), is promoted only from a pull request that carries the
+#   approval label, which only the model-risk reviewers may set.
 # custom:
 #   severity: high
 #   remediation: >-
@@ -14,6 +16,10 @@ package mlgate.approval
 import data.mlgate.lib
 
 label := lib.setting(["approval", "label"], "approved-for-production")
+
+# The settings hold every model to approval: a pull request can drop
+# risk: high from its card, not from the settings.
+high_risk if lib.setting(["approval", "required"], false) == true
 
 high_risk if lower(object.get(lib.metadata, "risk", "")) == "high"
 

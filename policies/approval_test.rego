@@ -34,3 +34,12 @@ test_label_comes_from_config if {
 	inp := run({"risk": "high"}, pr(["risk-approved"]))
 	count(approval.deny_unapproved) == 0 with input as inp with data.config as {"approval": {"label": "risk-approved"}}
 }
+
+# A pull request can drop risk: high from its card; the settings still hold
+# the model to approval.
+test_settings_require_approval_whatever_the_card if {
+	cfg := {"approval": {"required": true}}
+	count(approval.deny_unapproved) == 1 with input as run({"risk": "low"}, pr([])) with data.config as cfg
+	count(approval.deny_unapproved) == 0 with input as run({}, pr(["approved-for-production"])) with data.config as cfg
+	count(approval.deny_unapproved) == 0 with input as run({}, pr([])) with data.config as {"approval": {"required": false}}
+}
